@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { validateAttentionOptions, type AttentionOptions } from './options.js';
+import { validateMask } from './mask.js';
+
+export type AttentionComplexity = 'linear' | 'quadratic';
+
+/** Keyword arguments of `call` / `apply`. */
+export interface AttentionCallKwargs {
+  /** [batch, seq]: 1 = real token, 0 = padding. May also be passed as the second input: `apply([x, mask])`. */
+  mask?: tf.Tensor;
+  /** Enables dropout. */
+  training?: boolean;
+}
+
+type Shape = (number | null)[];
+
+/**
+ * Base class of every attention variant: input [batch, seq, dim] → output [batch, seq, dim].
+ *
+ * Subclasses create their weights in `build` and implement `attend` (already inside `tidy`, inputs validated).
+ * The padding mask reaches `attend` from `kwargs.mask`, from a second input (`apply([x, mask])`, which is how a
+ * functional model passes it) or from tfjs's own mask propagation (e.g. an Embedding with `maskZero`).
+ */
+export abstract class AttentionLayer extends tfl.layers.Layer {
+  readonly dim: number;
+  readonly heads: number;
+  /** Channels per head, p = dim / heads. */
+  readonly headDim: number;
+  readonly dropoutRate: number;
+  readonly useBias: boolean;
+
+  /** Whether token t only sees tokens ≤ t. */
+  abstract get causal(): boolean;
+  /** How time and memory grow with sequence length. */
+  abstract get complexity(): AttentionComplexity;
+
+  protected constructor(options: AttentionOptions, defaults: { useBias: boolean }) {
+    const layerClass = (new.target as unknown as { className?: string }).className ?? new.target.name;
+    const validated = validateAttentionOptions(options, layerClass, defaults.useBias);
+    super({
+      name: options.name,
+      trainable: options.trainable as boolean | undefined,
+      inputShape: options.inputShape as Shape | undefined,
+      batchInputShape: options.batchInputShape as Shape | undefined,
+      batchSize: options.batchSize as number | undefined,
+      dtype: options.dtype as tf.DataType | undefined,
+    });
+    this.dim = validated.dim;
+    this.heads = validated.heads;
+    this.headDim = validated.headDim;
+    this.dropoutRate = validated.dropout;
+    this.useBias = validated.useBias;
+    this.supportsMasking = true;
+  }
+
+  /** The class name used in messages and serialisation. */
+  protected get layerClass(): string {
+    return (this.constructor as unknown as { className?: string }).className ?? this.constructor.name;
+  }
+
+  /** Validates the build-time shape; subclasses call `super.build(inputShape)` after adding their weights. */
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = firstShape(inputShape);
+    if (shape.length !== 3) {
+      throw new RangeError(
+        `${this.layerClass} '${this.name}': input must have rank 3 [batch, seq, dim], got shape [${shape.join(', ')}]`,
+      );
+    }
+    if (shape[2] !== null && shape[2] !== this.dim) {
+      throw new RangeError(
+        `${this.layerClass} '${this.name}': input last axis must equal dim = ${this.dim}, got ${shape[2]}`,
+      );
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return [...firstShape(inputShape)];
+  }
+
+  /** Passes the input's padding mask through to the next layer. */
+  override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    // tfjs treats a null mask as "no mask"; the base signature does not say so.
+    if (Array.isArray(inputs) && inputs.length > 1) return inputs[1]!;
+    return (Array.isArray(mask) ? mask[0] : mask) as tf.Tensor;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const { x, mask } = this.unpackInputs(inputs, kwargs);
+      return this.attend(x, mask, kwargs?.training === true);
+    });
+  }
+
+  /** Subclasses: the attention itself. Runs inside `tidy`; `x` is [batch, seq, dim]; `mask` is [batch, seq] or absent. */
+  protected abstract attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D;
+
+  /** Checks rank, width and mask, naming the layer, the argument, what was expected and what was given. */
+  protected unpackInputs(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: Kwargs | undefined,
+  ): { x: tf.Tensor3D; mask?: tf.Tensor2D } {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0 || list.length > 2) {
+      throw new RangeError(
+        `${this.layerClass} '${this.name}': expected inputs x or [x, mask], got a list of ${list.length} tensors`,
+      );
+    }
+    const x = list[0]!;
+    const label = `${this.layerClass} '${this.name}'`;
+    if (x.rank !== 3) {
+      throw new RangeError(
+        `${label}: argument 'inputs' must have rank 3 [batch, seq, dim], got shape [${x.shape.join(', ')}]`,
+      );
+    }
+    if (x.shape[2] !== this.dim) {
+      throw new RangeError(
+        `${label}: argument 'inputs' last axis must equal dim = ${this.dim}, got shape [${x.shape.join(', ')}]`,
+      );
+    }
+    if (x.dtype !== 'float32') {
+      throw new TypeError(`${label}: argument 'inputs' must be float32, got ${x.dtype}`);
+    }
+    const rawMask = list[1] ?? (kwargs?.mask as tf.Tensor | tf.Tensor[] | undefined);
+    const maskTensor = Array.isArray(rawMask) ? rawMask[0] : rawMask;
+    if (maskTensor == null) return { x: x as tf.Tensor3D };
+    const [batch, seq] = (x as tf.Tensor3D).shape;
+    validateMask(maskTensor, batch, seq, label);
+    return { x: x as tf.Tensor3D, mask: tf.cast(maskTensor, 'float32') as tf.Tensor2D };
+  }
+
+  /** Applies dropout only in training and only when the rate is non-zero. */
+  protected maybeDropout<T extends tf.Tensor>(t: T, training: boolean): T {
+    return training && this.dropoutRate > 0 ? (tf.dropout(t, this.dropoutRate) as T) : t;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      dim: this.dim,
+      heads: this.heads,
+      dropout: this.dropoutRate,
+      useBias: this.useBias,
+    };
+  }
+}
+
+function firstShape(inputShape: Shape | Shape[]): Shape {
+  if (Array.isArray(inputShape[0])) return inputShape[0] as Shape;
+  return inputShape as Shape;
+}

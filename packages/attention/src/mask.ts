@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Large negative score (written as (mask − 1)·1e9 so real keys get +0, not −0) for masked keys: softmax gives them weight 0 without producing NaN or Inf. */
+export const MASKED_SCORE = -1e9;
+
+/**
+ * Checks a padding mask against the input: `[batch, seq]`, 1 = real token, 0 = padding (bool masks accepted).
+ */
+export function validateMask(mask: tf.Tensor, batch: number, seq: number, layerName: string): void {
+  if (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== seq) {
+    throw new RangeError(
+      `${layerName}: argument 'mask' must have shape [batch, seq] = [${batch}, ${seq}] (1 = token, 0 = padding), ` +
+        `got [${mask.shape.join(', ')}]`,
+    );
+  }
+}
+
+/** Mask as float32 [batch, seq, 1], for zeroing padded tokens' features. */
+export function tokenMask(mask: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => tf.expandDims(tf.cast(mask, 'float32'), 2) as tf.Tensor3D);
+}
+
+/** Mask as float32 [batch, 1, seq, 1], broadcasting over heads and channels of [batch, heads, seq, p]. */
+export function headTokenMask(mask: tf.Tensor2D): tf.Tensor4D {
+  const [batch, seq] = mask.shape;
+  return tf.tidy(() => tf.reshape(tf.cast(mask, 'float32'), [batch, 1, seq, 1]));
+}
+
+/** Additive key bias [batch, 1, 1, seq]: 0 for real keys, MASKED_SCORE for padded ones. */
+export function keyMaskBias(mask: tf.Tensor2D): tf.Tensor4D {
+  const [batch, seq] = mask.shape;
+  return tf.tidy(() =>
+    tf.reshape(tf.mul(tf.sub(tf.cast(mask, 'float32'), 1), -MASKED_SCORE), [batch, 1, 1, seq]),
+  );
+}
+
+/** Additive causal bias [1, 1, seq, seq]: 0 where key ≤ query, MASKED_SCORE above the diagonal. */
+export function causalMaskBias(seq: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const lower = tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0);
+    return tf.reshape(tf.mul(tf.sub(lower, 1), -MASKED_SCORE), [1, 1, seq, seq]);
+  });
+}

@@ -1,0 +1,355 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { initBackend } from '@tost/backend';
+import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
+import type { AttentionLayer } from '../attention-layer.js';
+import type { AttentionOptions } from '../options.js';
+
+export interface ConformanceOptions {
+  /** The variant is causal: outputs at t must not depend on tokens after t. */
+  causal: boolean;
+  /** Backends to run on (default: TOST_TEST_BACKENDS or wasm,cpu). */
+  backends?: string[];
+  /** Width and heads of the layers under test (defaults 8 and 2). */
+  dim?: number;
+  heads?: number;
+  /** Sequence length of the test inputs (default 6). */
+  seq?: number;
+  /** Tolerance for "unchanged" outputs (float32 noise). */
+  atol?: number;
+}
+
+type Factory = (options: AttentionOptions) => AttentionLayer;
+
+/** Deterministic pseudo-random tensor (tf.randomNormal with a seed), so failures reproduce. */
+function randn(shape: number[], seed: number): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
+
+/** Randomises every weight (some variants initialise biases or temperatures to constants that hide bugs). */
+function randomizeWeights(layer: AttentionLayer, seed: number): void {
+  const values = layer.getWeights().map((w, i) => tf.tidy(() => tf.mul(randn(w.shape, seed + i), 0.5)));
+  layer.setWeights(values);
+  tf.dispose(values);
+}
+
+function run(layer: AttentionLayer, x: tf.Tensor, kwargs: Record<string, unknown> = {}): tf.Tensor {
+  return layer.apply(x, kwargs) as tf.Tensor;
+}
+
+/**
+ * Registers vitest suites that every attention variant must pass (see the @tost/attention README).
+ * Call it from the variant's own test file: `describeAttentionConformance('tssa', (o) => new TSSA(o), {causal: false})`.
+ */
+export function describeAttentionConformance(
+  name: string,
+  factory: Factory,
+  options: ConformanceOptions,
+): void {
+  const dim = options.dim ?? 8;
+  const heads = options.heads ?? 2;
+  const seq = options.seq ?? 6;
+  const atol = options.atol ?? 1e-5;
+  const backends = options.backends ?? testBackends();
+
+  const make = (extra: Partial<AttentionOptions> = {}): AttentionLayer => {
+    const layer = factory({ dim, heads, ...extra });
+    layer.build([null, null, dim]);
+    randomizeWeights(layer, 7);
+    return layer;
+  };
+
+  for (const backend of backends) {
+    describe(`${name} conformance on ${backend}`, () => {
+      beforeAll(async () => {
+        await initBackend(backend);
+      });
+
+      it('declares its kind: causal flag and complexity', () => {
+        const layer = make();
+        expect(layer.causal).toBe(options.causal);
+        expect(['linear', 'quadratic']).toContain(layer.complexity);
+        expect(layer.dim).toBe(dim);
+        expect(layer.heads).toBe(heads);
+        expect(layer.headDim).toBe(dim / heads);
+      });
+
+      it('preserves the input shape [batch, seq, dim]', () => {
+        const layer = make();
+        tf.tidy(() => {
+          for (const [b, n] of [
+            [1, 1],
+            [2, seq],
+            [3, 2 * seq + 1],
+          ] as const) {
+            const y = run(layer, randn([b, n, dim], b * 10 + n));
+            expect(y.shape).toEqual([b, n, dim]);
+            expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+          }
+          expect(layer.computeOutputShape([null, 17, dim])).toEqual([null, 17, dim]);
+        });
+      });
+
+      it('is deterministic at inference and treats samples of a batch independently', () => {
+        const layer = make();
+        tf.tidy(() => {
+          const x = randn([3, seq, dim], 1);
+          const y = run(layer, x);
+          expectClose(y.dataSync(), run(layer, x).dataSync(), { atol: 0, rtol: 0, label: 'repeat call' });
+          for (let b = 0; b < 3; b++) {
+            const alone = run(layer, tf.slice(x, [b, 0, 0], [1, seq, dim]));
+            expectClose(alone.dataSync(), tf.slice(y, [b, 0, 0], [1, seq, dim]).dataSync(), {
+              atol,
+              rtol: 1e-4,
+              label: `sample ${b} alone vs in the batch`,
+            });
+          }
+        });
+      });
+
+      it('mixes information across tokens (it is attention, not a token-wise map)', () => {
+        const layer = make();
+        tf.tidy(() => {
+          const x = randn([1, seq, dim], 2);
+          const y = run(layer, x);
+          // Change the FIRST token: every layer, causal or not, must let it influence the last output.
+          const x2 = tf.concat(
+            [tf.add(tf.slice(x, [0, 0, 0], [1, 1, dim]), 1), tf.slice(x, [0, 1, 0], [1, seq - 1, dim])],
+            1,
+          );
+          const y2 = run(layer, x2);
+          const last = (t: tf.Tensor) => tf.slice(t, [0, seq - 1, 0], [1, 1, dim]);
+          const change = tf.max(tf.abs(tf.sub(last(y), last(y2)))).dataSync()[0]!;
+          expect(change).toBeGreaterThan(1e-4);
+        });
+      });
+
+      it('ignores padded tokens: changing them leaves the outputs at real tokens unchanged', () => {
+        const layer = make();
+        tf.tidy(() => {
+          const x = randn([2, seq, dim], 3);
+          // Sample 0: last two tokens padded; sample 1: no padding.
+          const maskValues = [...Array(seq)].map((_, i) => (i < seq - 2 ? 1 : 0)).concat(Array(seq).fill(1));
+          const mask = tf.tensor2d(maskValues, [2, seq]);
+          const y = run(layer, x, { mask });
+          const noise = tf.mul(randn([2, seq, dim], 4), tf.reshape(tf.sub(1, mask), [2, seq, 1]));
+          const y2 = run(layer, tf.add(x, tf.mul(noise, 10)), { mask });
+          const realTokens = tf.reshape(mask, [2, seq, 1]);
+          expectClose(tf.mul(y2, realTokens).dataSync(), tf.mul(y, realTokens).dataSync(), {
+            atol,
+            rtol: 1e-4,
+            label: 'outputs at real tokens after changing padded ones',
+          });
+          // An all-ones mask is the same as no mask; a bool mask works like a float one.
+          expectClose(run(layer, x, { mask: tf.ones([2, seq]) }).dataSync(), run(layer, x).dataSync(), {
+            atol,
+            rtol: 1e-4,
+            label: 'all-ones mask vs no mask',
+          });
+          expectClose(run(layer, x, { mask: tf.cast(mask, 'bool') }).dataSync(), y.dataSync(), {
+            atol: 0,
+            rtol: 0,
+            label: 'bool mask vs float mask',
+          });
+          // The mask may also come as a second input, as a functional model passes it.
+          expectClose((layer.apply([x, mask]) as tf.Tensor).dataSync(), y.dataSync(), {
+            atol: 0,
+            rtol: 0,
+            label: 'apply([x, mask]) vs apply(x, {mask})',
+          });
+        });
+      });
+
+      if (options.causal) {
+        it('is causal: changing tokens after t leaves outputs up to t unchanged', () => {
+          const layer = make();
+          tf.tidy(() => {
+            const x = randn([2, seq, dim], 5);
+            const y = run(layer, x);
+            for (const t of [0, Math.floor(seq / 2), seq - 2]) {
+              const future = seq - t - 1;
+              const x2 = tf.concat(
+                [tf.slice(x, [0, 0, 0], [2, t + 1, dim]), randn([2, future, dim], 6 + t)],
+                1,
+              );
+              const y2 = run(layer, x2);
+              expectClose(
+                tf.slice(y2, [0, 0, 0], [2, t + 1, dim]).dataSync(),
+                tf.slice(y, [0, 0, 0], [2, t + 1, dim]).dataSync(),
+                {
+                  atol,
+                  rtol: 1e-4,
+                  label: `outputs ≤ ${t} after changing tokens > ${t}`,
+                },
+              );
+            }
+          });
+        });
+      } else {
+        it('is not causal: a later token influences earlier outputs', () => {
+          const layer = make();
+          tf.tidy(() => {
+            const x = randn([1, seq, dim], 5);
+            const y = run(layer, x);
+            const x2 = tf.concat(
+              [
+                tf.slice(x, [0, 0, 0], [1, seq - 1, dim]),
+                tf.add(tf.slice(x, [0, seq - 1, 0], [1, 1, dim]), 1),
+              ],
+              1,
+            );
+            const y2 = run(layer, x2);
+            const first = (t: tf.Tensor) => tf.slice(t, [0, 0, 0], [1, 1, dim]);
+            expect(tf.max(tf.abs(tf.sub(first(y), first(y2)))).dataSync()[0]!).toBeGreaterThan(1e-4);
+          });
+        });
+      }
+
+      it('passes gradients to the input and to every trainable weight', () => {
+        const layer = make({ dropout: 0 });
+        tf.tidy(() => {
+          const x = randn([2, seq, dim], 8);
+          const probe = randn([2, seq, dim], 9);
+          const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+          expect(vars.length).toBeGreaterThan(0);
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(run(layer, x), probe)) as tf.Scalar,
+            vars,
+          );
+          expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
+          for (const w of layer.trainableWeights) {
+            const g = grads[(w.read() as tf.Variable).name];
+            expect(g, `gradient of ${w.name}`).toBeDefined();
+            const values = g!.dataSync();
+            expect(Array.from(values).every(Number.isFinite), `gradient of ${w.name} is finite`).toBe(true);
+            expect(
+              Math.max(...Array.from(values, Math.abs)),
+              `gradient of ${w.name} is non-zero`,
+            ).toBeGreaterThan(0);
+          }
+          const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(run(layer, input), probe)))(x);
+          expect(Math.max(...Array.from(dx.dataSync(), Math.abs))).toBeGreaterThan(0);
+        });
+      });
+
+      it('applies dropout only in training', () => {
+        const layer = make({ dropout: 0.5 });
+        tf.tidy(() => {
+          const x = randn([2, seq, dim], 10);
+          const inference = run(layer, x).dataSync();
+          expectClose(run(layer, x, { training: false }).dataSync(), inference, {
+            atol: 0,
+            rtol: 0,
+            label: 'training=false',
+          });
+          const trained = run(layer, x, { training: true }).dataSync();
+          expect(Array.from(trained).some((v, i) => Math.abs(v - inference[i]!) > 1e-6)).toBe(true);
+        });
+      });
+
+      it('round-trips through getConfig/fromConfig with identical outputs', () => {
+        const layer = make({ dropout: 0.25 });
+        const config = layer.getConfig();
+        expect(config).toMatchObject({ dim, heads, dropout: 0.25 });
+        const cls = layer.constructor as unknown as tf.serialization.SerializableConstructor<AttentionLayer>;
+        const copy = cls.fromConfig(cls, config) as AttentionLayer;
+        copy.build([null, null, dim]);
+        const weights = layer.getWeights();
+        copy.setWeights(weights);
+        expect(copy.getConfig()).toEqual(config);
+        tf.tidy(() => {
+          const x = randn([2, seq, dim], 11);
+          expectClose(run(copy, x).dataSync(), run(layer, x).dataSync(), {
+            atol: 0,
+            rtol: 0,
+            label: 'fromConfig copy',
+          });
+        });
+      });
+
+      it('round-trips through model.save and tf.loadLayersModel with identical outputs', async () => {
+        // Built through the symbolic apply (as in any model), so weight names carry the layer's name scope.
+        const layer = factory({ dim, heads });
+        const x = tfl.input({ shape: [seq, dim] });
+        const m = tfl.input({ shape: [seq] });
+        const model = tfl.model({ inputs: [x, m], outputs: layer.apply([x, m]) as tfl.SymbolicTensor });
+        randomizeWeights(layer, 7);
+        let artifacts: tf.io.ModelArtifacts | undefined;
+        await model.save(
+          tf.io.withSaveHandler(async (a) => {
+            artifacts = a;
+            return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+          }),
+        );
+        const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+        const input = randn([2, seq, dim], 12);
+        const mask = tf.tensor2d(
+          [...Array(2 * seq)].map((_, i) => (i === seq - 1 ? 0 : 1)),
+          [2, seq],
+        );
+        const expected = model.predict([input, mask]) as tf.Tensor;
+        const actual = loaded.predict([input, mask]) as tf.Tensor;
+        expectClose(actual.dataSync(), expected.dataSync(), {
+          atol: 0,
+          rtol: 0,
+          label: 'loaded model output',
+        });
+        tf.dispose([input, mask, expected, actual]);
+        model.dispose();
+        loaded.dispose();
+      });
+
+      it('rejects bad options with errors that name the option', () => {
+        expect(() => factory({ dim: 0, heads }), 'dim 0').toThrow(/'dim' must be a positive integer, got 0/);
+        expect(() => factory({ dim: 7.5, heads: 1 }), 'dim 7.5').toThrow(/'dim' must be a positive integer/);
+        expect(() => factory({ dim, heads: -1 }), 'heads -1').toThrow(
+          /'heads' must be a positive integer, got -1/,
+        );
+        expect(() => factory({ dim: 10, heads: 4 }), 'heads 4, dim 10').toThrow(
+          /'heads' \(4\) must divide 'dim' \(10\)/,
+        );
+        expect(() => factory({ dim, heads, dropout: 1 }), 'dropout 1').toThrow(
+          /'dropout' must be a number in \[0, 1\), got 1/,
+        );
+        expect(() => factory({ dim, heads, dropout: Number.NaN }), 'dropout NaN').toThrow(/'dropout'.*NaN/);
+      });
+
+      it('rejects bad inputs with errors that name the layer, the argument and the shapes', () => {
+        const layer = make();
+        const name = layer.name;
+        tf.tidy(() => {
+          expect(() => run(layer, randn([seq, dim], 1))).toThrow(
+            new RegExp(`'${name}'.*'inputs' must have rank 3.*\\[${seq}, ${dim}\\]`),
+          );
+          expect(() => run(layer, randn([1, seq, dim + 1], 1))).toThrow(
+            new RegExp(`'${name}'.*'inputs' last axis must equal dim = ${dim}`),
+          );
+          expect(() => run(layer, randn([2, seq, dim], 1), { mask: tf.ones([2, seq + 1]) })).toThrow(
+            new RegExp(`'mask' must have shape \\[batch, seq\\] = \\[2, ${seq}\\].*got \\[2, ${seq + 1}\\]`),
+          );
+        });
+      });
+
+      it('leaks no tensors in forward, masked forward and backward passes', async () => {
+        const layer = make();
+        const x = randn([2, seq, dim], 13);
+        const mask = tf.tensor2d(
+          [...Array(2 * seq)].map((_, i) => (i % seq < seq - 1 ? 1 : 0)),
+          [2, seq],
+        );
+        // Warm-up call: kernels and backend caches are created once and are not leaks.
+        run(layer, x).dispose();
+        await expectNoLeakedTensors(() => run(layer, x).dispose(), 'forward');
+        await expectNoLeakedTensors(() => run(layer, x, { mask }).dispose(), 'masked forward');
+        await expectNoLeakedTensors(() => run(layer, x, { training: true }).dispose(), 'training forward');
+        await expectNoLeakedTensors(() => {
+          const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+          const { value, grads } = tf.variableGrads(() => tf.sum(run(layer, x, { mask })) as tf.Scalar, vars);
+          tf.dispose([value, ...Object.values(grads)]);
+        }, 'backward');
+        tf.dispose([x, mask]);
+      });
+    });
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  SoftmaxAttention,
+  scaledDotProductAttention,
+  type SoftmaxAttentionOptions,
+} from './softmax-attention.js';
+export { MSSA } from './mssa.js';
+export { SOFTMAX_ATTENTION_NAMES } from './register.js';

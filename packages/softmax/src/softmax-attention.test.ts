@@ -1,0 +1,114 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { createAttention, listAttentions } from '@tost/attention';
+import { describeAttentionConformance } from '@tost/attention/testing';
+import { initBackend } from '@tost/backend';
+import { expectClose, loadGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { SoftmaxAttention } from './index.js';
+
+describeAttentionConformance('softmax', (o) => new SoftmaxAttention(o), { causal: false });
+describeAttentionConformance('softmax-causal', (o) => new SoftmaxAttention({ ...o, causal: true }), {
+  causal: true,
+});
+
+for (const backend of testBackends()) {
+  describe(`SoftmaxAttention golden cases on ${backend}`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    loadGoldenCases('softmax').forEach((c, index) => {
+      it(`case ${index} (heads ${c.heads}, causal ${c.causal}) matches the float64 reference`, () => {
+        const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
+        const dim = x.shape[2];
+        const layer = new SoftmaxAttention({ dim, heads: c.heads!, causal: c.causal as boolean });
+        layer.build([null, null, dim]);
+        const weights = (c.weights as number[][]).map((w) => tf.tensor(w));
+        layer.setWeights(weights);
+        const y = layer.apply(x) as tf.Tensor;
+        const err = maxRelativeError(y.dataSync(), c.y as number[][][]);
+        expect(err).toBeLessThan(1e-5);
+        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'y' });
+        tf.dispose([x, y, ...weights]);
+      });
+    });
+  });
+}
+
+describe('SoftmaxAttention specifics', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('is registered as softmax and softmax-causal', () => {
+    expect(listAttentions()).toEqual(expect.arrayContaining(['softmax', 'softmax-causal']));
+    expect(createAttention('softmax', { dim: 8, heads: 2 }).causal).toBe(false);
+    expect(createAttention('softmax-causal', { dim: 8, heads: 2 }).causal).toBe(true);
+  });
+
+  it('lists weights in the documented order with tfjs [in, out] kernels', () => {
+    const layer = new SoftmaxAttention({ dim: 6, heads: 3 });
+    layer.build([null, null, 6]);
+    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+      'query_kernel',
+      'query_bias',
+      'key_kernel',
+      'key_bias',
+      'value_kernel',
+      'value_bias',
+      'output_kernel',
+      'output_bias',
+    ]);
+    const noBias = new SoftmaxAttention({ dim: 6, heads: 3, useBias: false });
+    noBias.build([null, null, 6]);
+    expect(noBias.weights.map((w) => w.shape)).toEqual([
+      [6, 6],
+      [6, 6],
+      [6, 6],
+      [6, 6],
+    ]);
+  });
+
+  it('matches an independent per-head loop implementation (float64 in JS)', () => {
+    const [b, n, d, h] = [1, 4, 4, 2];
+    const p = d / h;
+    const layer = new SoftmaxAttention({ dim: d, heads: h, causal: true });
+    layer.build([null, null, d]);
+    const weights = layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.5, 'float32', 100 + i));
+    layer.setWeights(weights);
+    const x = tf.randomNormal([b, n, d], 0, 1, 'float32', 1);
+    const y = (layer.apply(x) as tf.Tensor).arraySync() as number[][][];
+    const W = weights.map((w) => w.arraySync()) as (number[][] | number[])[];
+    const X = (x.arraySync() as number[][][])[0]!;
+    const dense = (rows: number[][], k: number[][], bias: number[]) =>
+      rows.map((r) => bias.map((bj, j) => bj + r.reduce((s, v, i) => s + v * k[i]![j]!, 0)));
+    const Q = dense(X, W[0] as number[][], W[1] as number[]);
+    const K = dense(X, W[2] as number[][], W[3] as number[]);
+    const V = dense(X, W[4] as number[][], W[5] as number[]);
+    const ctx = X.map(() => Array(d).fill(0) as number[]);
+    for (let k = 0; k < h; k++) {
+      for (let t = 0; t < n; t++) {
+        const scores: number[] = [];
+        for (let s = 0; s <= t; s++) {
+          let dot = 0;
+          for (let j = 0; j < p; j++) dot += Q[t]![k * p + j]! * K[s]![k * p + j]!;
+          scores.push(dot / Math.sqrt(p));
+        }
+        const m = Math.max(...scores);
+        const e = scores.map((s) => Math.exp(s - m));
+        const z = e.reduce((a, c) => a + c, 0);
+        for (let s = 0; s <= t; s++)
+          for (let j = 0; j < p; j++) ctx[t]![k * p + j]! += (e[s]! / z) * V[s]![k * p + j]!;
+      }
+    }
+    const expected = dense(ctx, W[6] as number[][], W[7] as number[]);
+    expectClose(y[0]!, expected, { rtol: 1e-4, atol: 1e-5, label: 'causal softmax vs loop' });
+    tf.dispose([x, ...weights]);
+  });
+
+  it('rejects a non-boolean causal option', () => {
+    expect(() => new SoftmaxAttention({ dim: 4, heads: 1, causal: 'yes' as never })).toThrow(
+      /'causal' must be a boolean/,
+    );
+  });
+});

@@ -1,0 +1,3 @@
+import { defineTostConfig } from './src/config.js';
+
+export default defineTostConfig();
