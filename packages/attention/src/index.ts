@@ -14,4 +14,5 @@ export {
 } from './registry.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
+export { matMul2d, batchMatMul } from './fast-matmul.js';
 export { validateMask, tokenMask, headTokenMask, keyMaskBias, causalMaskBias, MASKED_SCORE } from './mask.js';

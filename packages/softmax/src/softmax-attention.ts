@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   AttentionLayer,
+  batchMatMul,
   causalMaskBias,
   denseTokens,
   keyMaskBias,
@@ -92,8 +93,9 @@ export class SoftmaxAttention extends AttentionLayer {
 }
 
 /**
- * softmax(q·kᵀ + bias)·v for q, k, v [batch, heads, seq, p] (q already scaled). Batched matMuls only: the wasm
- * backend has no Einsum.
+ * softmax(q·kᵀ + bias)·v for q, k, v [batch, heads, seq, p] (q already scaled). matMuls only (the wasm backend has
+ * no Einsum), through `batchMatMul`, which keeps wasm on its fast 2-D matMul path forward and backward — the
+ * baseline must not be slowed down by backend quirks that TSSA happens to avoid.
  */
 export function scaledDotProductAttention(
   q: tf.Tensor4D,
@@ -106,12 +108,12 @@ export function scaledDotProductAttention(
   }: { keyBias?: tf.Tensor4D; causal?: boolean; dropout?: (a: tf.Tensor4D) => tf.Tensor4D },
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    let scores: tf.Tensor4D = tf.matMul(q, k, false, true);
+    let scores = batchMatMul(q, k, false, true);
     if (keyBias) scores = tf.add(scores, keyBias);
     if (causal) scores = tf.add(scores, causalMaskBias(q.shape[2]));
     let weights = tf.softmax(scores) as tf.Tensor4D;
     if (dropout) weights = dropout(weights);
-    return tf.matMul(weights, v);
+    return batchMatMul(weights, v);
   });
 }
 

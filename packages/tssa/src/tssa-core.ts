@@ -1,0 +1,277 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMul } from '@tost/attention';
+import { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';
+
+/** Floor of the squared column norm: ν = max(sqrt(a), 1e-12) ⇔ ν² = max(a, 1e-24) (spec step 2). */
+const SQUARED_NORM_FLOOR = 1e-24;
+/** Added to the Π mass in the denominator of the statistic (spec step 5). */
+const MASS_EPSILON = 1e-8;
+
+/**
+ * What the hand-written backward pass needs: the core's inputs and small statistics — O(B·H·p) per-channel
+ * statistics plus the O(B·H·N) membership. No [B, H, N, p] intermediate is kept besides the input w itself.
+ */
+export interface TssaCoreSaved {
+  /** Input w [B, H, N, p] (zero at padded tokens). */
+  w: tf.Tensor4D;
+  /** τ as [1, H, 1, 1]. */
+  temperature: tf.Tensor4D;
+  /** μ [B, 1, N, 1]: 1 = token, 0 = padding. */
+  mask: tf.Tensor4D;
+  /** Gain multiplier [B, H, 1, p] (dropout keep mask / (1 − rate), or ones). */
+  gainScale: tf.Tensor4D;
+  /** a = Σ_i w² [B, H, 1, p]: squared column norms before the floor (step 2). */
+  columnSquares: tf.Tensor4D;
+  /** Π_eff = Π·μ [B, H, N, 1] (steps 4, masked). */
+  membership: tf.Tensor4D;
+  /** s [B, H, 1, p] (step 5). */
+  statistic: tf.Tensor4D;
+  /** m = Σ_i Π_eff + 1e-8 [B, H, 1, 1] (step 5). */
+  mass: tf.Tensor4D;
+}
+
+/**
+ * Forward pass of the TSSA core, spec steps 2–7, in a few large elementwise ops plus batched matMuls that reduce
+ * over tokens or channels (no [N, N] matrix, no per-head loop).
+ *
+ * @param w [B, H, N, p], zero at padded tokens. @param temperature τ [1, H, 1, 1]. @param mask μ [B, 1, N, 1].
+ * @param gainScale [B, H, 1, p]. Returns y [B, H, N, p], Π_eff [B, H, N, 1] and the statistics to save.
+ */
+export function tssaCoreForward(
+  w: tf.Tensor4D,
+  temperature: tf.Tensor4D,
+  mask: tf.Tensor4D,
+  gainScale: tf.Tensor4D,
+): { output: tf.Tensor4D; membership: tf.Tensor4D; saved: TssaCoreSaved } {
+  return tf.tidy(() => {
+    const squares = tf.square(w);
+    // Step 2: a_j = Σ_i w_ij² and r_j = 1/ν_j² = 1/max(a_j, 1e-24) — no square root needed.
+    const columnSquares = tf.sum(squares, 2, true) as tf.Tensor4D;
+    const inverseSquaredNorm = tf.div(1, tf.maximum(columnSquares, SQUARED_NORM_FLOOR)) as tf.Tensor4D;
+    // Step 3: ℓ_i = τ Σ_j w_ij² r_j; the matMul reduces over channels without a [B, H, N, p] temporary.
+    const logits = tf.mul(batchMatMul(squares, inverseSquaredNorm, false, true), temperature) as tf.Tensor4D;
+    // Step 4: Π = softmax over heads; padded tokens get Π_eff = 0.
+    const membership = tf.mul(softmaxOverHeads(logits), mask) as tf.Tensor4D;
+    // Step 5: m = Σ_i Π_eff_i + 1e-8, S_j = Σ_i Π_eff_i w_ij² (a matMul over tokens), s = S / m.
+    const mass = tf.add(tf.sum(membership, 2, true), MASS_EPSILON) as tf.Tensor4D;
+    const statistic = tf.div(batchMatMul(membership, squares, true, false), mass) as tf.Tensor4D;
+    // Step 6: g = 1 / (1 + s), times the dropout multiplier.
+    const gain = tf.mul(tf.div(1, tf.add(1, statistic)), gainScale);
+    // Step 7: y = −Π_eff · w · g (the sign is folded into the small [B, H, 1, p] factor).
+    const output = tf.mul(tf.mul(w, membership), tf.neg(gain)) as tf.Tensor4D;
+    return {
+      output,
+      membership,
+      saved: { w, temperature, mask, gainScale, columnSquares, membership, statistic, mass },
+    };
+  });
+}
+
+/**
+ * Backward pass of the TSSA core: given dy [B, H, N, p] (and optionally dΠ_eff [B, H, N, 1] when the membership is
+ * an output too), returns dw [B, H, N, p] and dτ [1, H, 1, 1]. All O(N·C); per batch b and head k, with
+ * r_j = 1/ν_j², g̃ = g·gainScale:
+ *   step 7: dg̃_j = −Σ_i dy_ij Π_eff_i w_ij;   step 6: ds_j = −g_j² dg_j (dg = dg̃·gainScale);
+ *   step 5: dS_j = ds_j / m,  dm = −Σ_j ds_j s_j / m,
+ *           dΠ_eff_i = −Σ_j dy_ij w_ij g̃_j + Σ_j dS_j w_ij² + dm (+ dΠ_out_i),  dΠ_i = μ_i dΠ_eff_i;
+ *   step 4: dℓ_k,i = Π_k,i (dΠ_k,i − Σ_k' Π_k',i dΠ_k',i);
+ *   step 3: dτ_k = Σ_b,i dℓ_i Σ_j w_ij² r_j,  dr_j = τ Σ_i dℓ_i w_ij²;
+ *   step 2: da_j = −r_j² dr_j · [a_j > 1e-24];
+ *   dw_ij = −Π_eff_i g̃_j dy_ij + 2 w_ij (Π_eff_i dS_j + τ dℓ_i r_j + da_j).
+ * At padded tokens Π_eff = 0 and w = 0, so dw = 0 there.
+ */
+export function tssaCoreBackward(
+  dOutput: tf.Tensor4D,
+  dMembership: tf.Tensor4D | undefined,
+  saved: TssaCoreSaved,
+): { dw: tf.Tensor4D; dTemperature: tf.Tensor4D } {
+  const { w, temperature, mask, gainScale, columnSquares, membership, statistic, mass } = saved;
+  return tf.tidy(() => {
+    const squares = tf.square(w);
+    const gain = tf.div(1, tf.add(1, statistic));
+    const scaledGain = tf.mul(gain, gainScale);
+    const inverseSquaredNorm = tf.div(1, tf.maximum(columnSquares, SQUARED_NORM_FLOOR));
+
+    // Step 7: y = −Π_eff w g̃.
+    const dOutputTimesW = tf.mul(dOutput, w);
+    const dScaledGain = tf.neg(batchMatMul(membership, dOutputTimesW, true, false)); // [B, H, 1, p]
+    // Step 6: g̃ = g · gainScale, g = 1 / (1 + s).
+    const dStatistic = tf.neg(tf.mul(tf.square(gain), tf.mul(dScaledGain, gainScale)));
+    // Step 5: s = S / m.
+    const dSecondMoment = tf.div(dStatistic, mass); // dS [B, H, 1, p]
+    const dMass = tf.neg(tf.div(tf.sum(tf.mul(dStatistic, statistic), 3, true), mass)); // [B, H, 1, 1]
+    let dMaskedMembership = tf.add(
+      tf.sub(
+        batchMatMul(squares, dSecondMoment, false, true),
+        batchMatMul(dOutputTimesW, scaledGain, false, true),
+      ),
+      dMass,
+    ); // [B, H, N, 1]
+    if (dMembership) dMaskedMembership = tf.add(dMaskedMembership, dMembership);
+    const dPi = tf.mul(dMaskedMembership, mask);
+    // Step 4: softmax over heads. Π_eff equals Π at real tokens; at padded tokens dΠ = 0 for every head, so
+    // dℓ = 0 there whichever of the two is used.
+    const dLogits = tf.mul(membership, tf.sub(dPi, tf.sum(tf.mul(membership, dPi), 1, true)));
+    // Step 3: ℓ = τ q with q_i = Σ_j w_ij² r_j (recomputed: one matMul).
+    const q = batchMatMul(squares, inverseSquaredNorm, false, true);
+    const dTemperature = tf.sum(tf.mul(dLogits, q), [0, 2, 3], true) as tf.Tensor4D; // [1, H, 1, 1]
+    const scaledDLogits = tf.mul(dLogits, temperature); // τ dℓ [B, H, N, 1]
+    const dInverseSquaredNorm = batchMatMul(scaledDLogits, squares, true, false); // dr [B, H, 1, p]
+    // Step 2: r = 1 / max(a, 1e-24); the floor passes no gradient. da = −r·(r·dr): r·dr is O(1) because dr
+    // carries w², whereas r² alone overflows float32 for tiny columns (and 1e48·0 would give NaN for zero ones).
+    const activeInverse = tf.mul(
+      inverseSquaredNorm,
+      tf.cast(tf.greater(columnSquares, SQUARED_NORM_FLOOR), 'float32'),
+    );
+    const dColumnSquares = tf.neg(tf.mul(activeInverse, tf.mul(activeInverse, dInverseSquaredNorm))); // da
+    // dw = 2 w (Π_eff dS + τ dℓ r + da) − Π_eff g̃ dy. The bracket is a sum of two outer products and a row:
+    // one matMul [B, H, N, 3] × [B, H, 3, p], with the factor 2 folded into the small right operand.
+    const tokenFactors = tf.concat([membership, scaledDLogits, tf.onesLike(membership)], 3);
+    const channelFactors = tf.mul(tf.concat([dSecondMoment, inverseSquaredNorm, dColumnSquares], 2), 2);
+    const bracket = batchMatMul(tokenFactors, channelFactors);
+    const dw = tf.sub(tf.mul(w, bracket), tf.mul(tf.mul(dOutput, scaledGain), membership)) as tf.Tensor4D;
+    return { dw, dTemperature };
+  });
+}
+
+/** softmax over axis 1 (heads) of [B, H, N, 1]; tf.softmax only works on the last axis. */
+function softmaxOverHeads(logits: tf.Tensor4D): tf.Tensor4D {
+  const [batch, heads, seq] = logits.shape;
+  const tokensLast = tf.transpose(tf.reshape(logits, [batch, heads, seq]), [0, 2, 1]);
+  return tf.reshape(tf.transpose(tf.softmax(tokensLast), [0, 2, 1]), [batch, heads, seq, 1]);
+}
+
+/** The core's inputs in the layout the forward/backward functions use (ones where an option is absent). */
+function coreInputs(
+  w: tf.Tensor4D,
+  temperature: tf.Tensor2D,
+  { mask, gainScale }: TssaCoreOptions,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const [batch, heads, seq, p] = w.shape;
+  return [
+    tf.reshape(temperature, [1, heads, 1, 1]),
+    mask ? tf.reshape(tf.cast(mask, 'float32'), [batch, 1, seq, 1]) : tf.ones([batch, 1, seq, 1]),
+    gainScale ?? tf.ones([batch, heads, 1, p]),
+  ];
+}
+
+/** The argument type of tf.customGrad (tfjs-core does not export it by name). */
+type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
+
+const SAVED_ORDER = [
+  'w',
+  'temperature',
+  'mask',
+  'gainScale',
+  'columnSquares',
+  'membership',
+  'statistic',
+  'mass',
+] as const satisfies readonly (keyof TssaCoreSaved)[];
+
+function toSavedList(saved: TssaCoreSaved): tf.Tensor[] {
+  return SAVED_ORDER.map((key) => saved[key]);
+}
+
+function fromSavedList(list: tf.Tensor[]): TssaCoreSaved {
+  return Object.fromEntries(SAVED_ORDER.map((key, i) => [key, list[i]])) as unknown as TssaCoreSaved;
+}
+
+/** Gradients for the customGrad inputs [w, τ, μ, gainScale]; the mask and the dropout multiplier get zeros. */
+function inputGradients(
+  dw: tf.Tensor4D,
+  dTemperature: tf.Tensor4D,
+  temperature: tf.Tensor,
+  mask: tf.Tensor,
+  gainScale: tf.Tensor,
+): tf.Tensor[] {
+  return [dw, tf.reshape(dTemperature, temperature.shape), tf.zerosLike(mask), tf.zerosLike(gainScale)];
+}
+
+const coreWithCustomGradient = tf.customGrad(((
+  w: tf.Tensor4D,
+  temperature: tf.Tensor4D,
+  mask: tf.Tensor4D,
+  gainScale: tf.Tensor4D,
+  save: tf.GradSaveFunc,
+) => {
+  const { output, saved } = tssaCoreForward(w, temperature, mask, gainScale);
+  save(toSavedList(saved));
+  return {
+    value: output,
+    gradFunc: (dy: tf.Tensor4D, savedList: tf.Tensor[]) => {
+      const s = fromSavedList(savedList);
+      const { dw, dTemperature } = tssaCoreBackward(dy, undefined, s);
+      return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
+    },
+  };
+}) as unknown as CustomGradientFunction);
+
+/**
+ * customGrad returns ONE tensor, so the membership variant packs Π_eff as an extra channel: [B, H, N, p + 1].
+ * Its gradient then flows into dΠ_eff as well.
+ */
+const packedCoreWithCustomGradient = tf.customGrad(((
+  w: tf.Tensor4D,
+  temperature: tf.Tensor4D,
+  mask: tf.Tensor4D,
+  gainScale: tf.Tensor4D,
+  save: tf.GradSaveFunc,
+) => {
+  const { output, membership, saved } = tssaCoreForward(w, temperature, mask, gainScale);
+  save(toSavedList(saved));
+  return {
+    value: tf.concat([output, membership], 3),
+    gradFunc: (dPacked: tf.Tensor4D, savedList: tf.Tensor[]) => {
+      const s = fromSavedList(savedList);
+      const [batch, heads, seq, p] = s.w.shape;
+      const dOutput = tf.slice(dPacked, [0, 0, 0, 0], [batch, heads, seq, p]);
+      const dMembership = tf.slice(dPacked, [0, 0, 0, p], [batch, heads, seq, 1]);
+      const { dw, dTemperature } = tssaCoreBackward(dOutput, dMembership, s);
+      return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
+    },
+  };
+}) as unknown as CustomGradientFunction);
+
+/**
+ * The TSSA attention core (spec tssa.md steps 2–7) with a memory-lean custom gradient: the backward pass keeps only
+ * the inputs and per-head statistics (squared column norms, Π, s, Π mass), not every intermediate that autodiff of
+ * `tssaCoreReference` would keep. Gradients flow to `w` and `temperature`.
+ *
+ * @param w projected heads [batch, heads, seq, p], already zero at padded tokens.
+ * @param temperature τ [heads, 1].
+ * @returns y [batch, heads, seq, p]: 0 at padded tokens.
+ */
+export function tssaCore(
+  w: tf.Tensor4D,
+  temperature: tf.Tensor2D,
+  options: TssaCoreOptions = {},
+): tf.Tensor4D {
+  validateCoreInputs('tssaCore', w, temperature, options);
+  return tf.tidy(() => {
+    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options);
+    return coreWithCustomGradient(w, temperature4, mask4, gainScale) as tf.Tensor4D;
+  });
+}
+
+/** As `tssaCore`, also returning the membership Π [batch, heads, seq] (0 at padded tokens); both are differentiable. */
+export function tssaCoreWithMembership(
+  w: tf.Tensor4D,
+  temperature: tf.Tensor2D,
+  options: TssaCoreOptions = {},
+): TssaCoreResult {
+  validateCoreInputs('tssaCoreWithMembership', w, temperature, options);
+  return tf.tidy(() => {
+    const [batch, heads, seq, p] = w.shape;
+    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options);
+    const packed = packedCoreWithCustomGradient(w, temperature4, mask4, gainScale);
+    return {
+      output: tf.slice(packed, [0, 0, 0, 0], [batch, heads, seq, p]) as tf.Tensor4D,
+      membership: tf.reshape(tf.slice(packed, [0, 0, 0, p], [batch, heads, seq, 1]), [
+        batch,
+        heads,
+        seq,
+      ]) as tf.Tensor3D,
+    };
+  });
+}
