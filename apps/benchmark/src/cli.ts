@@ -1,59 +1,67 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { initBackend, describeBackendSelection } from '@tost/backend';
-import { runSmoke } from './commands/smoke.js';
+import { lraCli, reportCli } from './cli/lra-cli.js';
+import { scalingCli } from './cli/scaling-cli.js';
+import { smokeCli } from './cli/smoke-cli.js';
 
-const USAGE = `tost-bench — ToST.js benchmarks
-
-Usage:
-  tost-bench smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b] [--backend auto|wasm|cpu|node|node-gpu]
-
-Commands:
-  smoke   forward and forward+backward of every registered attention at a few lengths (a quick end-to-end check)
-`;
-
-function parseList(value: string | undefined, what: string): number[] | undefined {
-  if (value === undefined) return undefined;
-  const list = value.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new Error(`--${what} must be a comma-separated list of positive integers, got '${value}'`);
-  }
-  return list;
+interface Command {
+  usage: string;
+  run: (args: string[]) => Promise<void>;
 }
 
-function parsePositive(value: string | undefined, what: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${what} must be a positive integer, got '${value}'`);
-  return n;
+/** One entry per sub-command; each parses its own flags (see src/cli/*.ts). */
+const COMMANDS: Record<string, Command> = {
+  quick: {
+    usage: 'quick                 the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table',
+    run: (args) => lraCli(args, true),
+  },
+  lra: {
+    usage: `lra --task listops|text|retrieval|image|pathfinder|pathx[,...] --attention tssa,softmax,...
+                 [--data DIR | --generate] [--preset paper|quick] [--block tost|crate]
+                 [--steps N --batch N --length N --seed N] [--out DIR] [--resume]`,
+    run: (args) => lraCli(args, false),
+  },
+  report: {
+    usage: 'report [--out DIR]    merge the runs in DIR into a markdown table beside the published numbers',
+    run: reportCli,
+  },
+  scaling: {
+    usage: `scaling [--attention tssa,causal-tssa,softmax,mssa] [--lengths 256,512,...,65536] [--mode train|forward]
+                 [--dim 256 --heads 4 --batch 1] [--repeats 5 --warmup 1] [--time-limit S] [--memory-limit MiB]
+                 [--budget S] [--decode-positions 64,256,1024,4096|none] [--lra RUNS_DIR] [--out DIR] [--rerender]`,
+    run: scalingCli,
+  },
+  explain: {
+    usage: `explain --run RUN_DIR | --checkpoint MODEL_DIR [--inputs N] [--out DIR] [--untrained | --compare]
+                 [--data DIR] [--task T] [--eps 0.5]   Π maps per layer/head, per-layer compression chart, HTML section`,
+    run: async (args) => (await import('./cli/explain-cli.js')).explainCli(args),
+  },
+  smoke: {
+    usage: 'smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b]',
+    run: smokeCli,
+  },
+};
+
+function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  tost-bench ${c.usage}`);
+  return `tost-bench — ToST.js benchmarks
+
+Usage:
+${lines.join('\n')}
+
+Common options:
+  --backend auto|wasm|cpu|node|node-gpu   (default: TOST_BACKEND or auto = the fastest that loads)
+`;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
     return;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      lengths: { type: 'string' },
-      dim: { type: 'string' },
-      heads: { type: 'string' },
-      attention: { type: 'string' },
-      backend: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (command !== 'smoke') throw new Error(`unknown command '${command}'\n\n${USAGE}`);
-  const selection = await initBackend(values.backend ?? process.env.TOST_BACKEND ?? 'auto');
-  console.log(`backend: ${describeBackendSelection(selection)}`);
-  await runSmoke({
-    lengths: parseList(values.lengths, 'lengths') ?? [256, 1024],
-    dim: parsePositive(values.dim, 'dim', 64),
-    heads: parsePositive(values.heads, 'heads', 4),
-    attentions: values.attention?.split(',').map((s) => s.trim()),
-  });
+  const command = COMMANDS[name];
+  if (!command) throw new Error(`unknown command '${name}'\n\n${usage()}`);
+  await command.run(rest);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

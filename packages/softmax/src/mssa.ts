@@ -66,7 +66,9 @@ export class MSSA extends AttentionLayer {
     const q = tf.mul(w, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     const context = scaledDotProductAttention(q, w, w, {
       keyBias: mask ? keyMaskBias(mask) : undefined,
-      dropout: (a) => this.maybeDropout(a, training),
+      ...(training && this.dropoutRate > 0
+        ? { dropout: (a: tf.Tensor4D) => this.maybeDropout(a, training) }
+        : {}),
     });
     const merged = mergeHeads(context);
     if (!this.projectsOut) return merged;

@@ -10,6 +10,7 @@ import {
   splitHeads,
   type AttentionOptions,
 } from '@tost/attention';
+import { fusedSoftmaxAttention } from './fused-attention.js';
 
 export interface SoftmaxAttentionOptions extends AttentionOptions {
   /** Token t attends only to tokens ≤ t. */
@@ -82,7 +83,9 @@ export class SoftmaxAttention extends AttentionLayer {
     const context = scaledDotProductAttention(q as tf.Tensor4D, k, v, {
       keyBias: mask ? keyMaskBias(mask) : undefined,
       causal: this.isCausal,
-      dropout: (a) => this.maybeDropout(a, training),
+      ...(training && this.dropoutRate > 0
+        ? { dropout: (a: tf.Tensor4D) => this.maybeDropout(a, training) }
+        : {}),
     });
     return denseTokens(mergeHeads(context), read2(this.outputKernel), read1(this.outputBias));
   }
@@ -94,8 +97,9 @@ export class SoftmaxAttention extends AttentionLayer {
 
 /**
  * softmax(q·kᵀ + bias)·v for q, k, v [batch, heads, seq, p] (q already scaled). matMuls only (the wasm backend has
- * no Einsum), through `batchMatMul`, which keeps wasm on its fast 2-D matMul path forward and backward — the
- * baseline must not be slowed down by backend quirks that TSSA happens to avoid.
+ * no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (2-D matMuls, hand-written backward with no
+ * N×N transposes); otherwise through `batchMatMul`, which keeps wasm on its fast 2-D matMul path — the baseline must
+ * not be slowed down by backend quirks that TSSA happens to avoid. Pass `dropout` only when it is active.
  */
 export function scaledDotProductAttention(
   q: tf.Tensor4D,
@@ -108,6 +112,13 @@ export function scaledDotProductAttention(
   }: { keyBias?: tf.Tensor4D; causal?: boolean; dropout?: (a: tf.Tensor4D) => tf.Tensor4D },
 ): tf.Tensor4D {
   return tf.tidy(() => {
+    if (!dropout && tf.getBackend() === 'wasm') {
+      // wasm: per-head 2-D matMuls with a backward that never transposes an N×N matrix (fused-attention.ts).
+      const causalBias = causal ? causalMaskBias(q.shape[2]) : undefined;
+      const bias =
+        keyBias && causalBias ? (tf.add(keyBias, causalBias) as tf.Tensor4D) : (keyBias ?? causalBias);
+      return fusedSoftmaxAttention(q, k, v, bias);
+    }
     let scores = batchMatMul(q, k, false, true);
     if (keyBias) scores = tf.add(scores, keyBias);
     if (causal) scores = tf.add(scores, causalMaskBias(q.shape[2]));

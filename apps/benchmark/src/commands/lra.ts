@@ -1,0 +1,207 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
+import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
+import {
+  lraSettings,
+  LRA_TASKS,
+  QUICK_LISTOPS_DATA,
+  QUICK_PATHFINDER_DATA,
+  describePreset,
+  type LraSettings,
+  type PresetName,
+} from '../lra/presets.js';
+import { trainLra, type LraRunSpec } from '../lra/train.js';
+import { writeRunResult, readRunResults, type LraRunResult } from '../lra/results.js';
+import { lraReport } from '../lra/report.js';
+import { ProgressPrinter } from '../lra/progress.js';
+import { versions } from '../versions.js';
+import { modelDirectory } from '../model-io.js';
+
+export interface LraCommandOptions {
+  tasks: LraTaskName[];
+  attentions: string[];
+  preset: PresetName;
+  block: 'tost' | 'crate';
+  /** Directory holding the released files (or where --generate writes them). */
+  dataDir: string;
+  generate: boolean;
+  outDir: string;
+  seed: number;
+  resume: boolean;
+  backend: string;
+  overrides: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength'>>;
+  log?: (line: string) => void;
+}
+
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../model-io.ts). */
+export const MODEL_SUBDIR = 'model';
+
+const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
+
+export function runDirName(
+  spec: Pick<LraRunSpec, 'task' | 'attention' | 'block' | 'preset' | 'seed'>,
+): string {
+  return `${spec.task}-${spec.attention}-${spec.block}-${spec.preset}-seed${spec.seed}`;
+}
+
+/** Throws unless every task has a generator (ListOps, Pathfinder, Path-X); the others need their released files. */
+export function checkGeneratable(tasks: LraTaskName[]): void {
+  for (const task of tasks) {
+    if (!GENERATABLE.includes(task)) {
+      throw new Error(
+        `--generate supports ${GENERATABLE.slice(0, -1).join(', ')} and ${GENERATABLE.at(-1)}; task '${task}' needs its released files (--data DIR)`,
+      );
+    }
+  }
+}
+
+/** Where generated data for a task and preset lives under the data directory. */
+export function generatedDataDir(dataDir: string, task: LraTaskName, preset: PresetName): string {
+  return join(dataDir, `${task}-${preset}`);
+}
+
+const COMPLETE_MARKER = '.complete';
+
+/**
+ * Loads the task's data: from `--data DIR` (the released files), or, with `--generate`, from data generated into
+ * DIR/<task>-<preset> (generated once; a `.complete` marker is written last so a half-written set is regenerated).
+ * Quick ListOps is generated with trees no longer than the quick maxLength, so nothing is truncated.
+ */
+export function prepareData(
+  task: LraTaskName,
+  o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed'>,
+  settings: LraSettings,
+  log: (l: string) => void,
+): { splits: LraSplits; dir: string; loadOptions: { maxLength: number } } {
+  const loadOptions = { maxLength: settings.maxLength };
+  if (!o.generate) {
+    if (!existsSync(o.dataDir)) {
+      throw new Error(
+        `--data: no directory ${o.dataDir}; pass --data DIR with the released ${task} files, or --generate (listops, pathfinder)`,
+      );
+    }
+    return { splits: loadLra(task, o.dataDir, loadOptions), dir: resolve(o.dataDir), loadOptions };
+  }
+  checkGeneratable([task]);
+  const dir = generatedDataDir(o.dataDir, task, o.preset);
+  if (!existsSync(join(dir, COMPLETE_MARKER))) {
+    const what =
+      o.preset === 'quick' ? 'quick: scaled down, NOT the published setting' : 'the published setting';
+    log(`generating ${task} data (${what}) into ${dir} ...`);
+    const t0 = performance.now();
+    const quick = o.preset === 'quick';
+    const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', dir, {
+      quick,
+      seed: o.seed,
+      ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
+      ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
+      ...(task === 'pathx' ? { resolution: 128 as const } : {}),
+    });
+    writeFileSync(join(dir, COMPLETE_MARKER), `${JSON.stringify(info)}\n`);
+    log(
+      `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
+  return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions };
+}
+
+/** Everything `buildSequenceClassifier` / `buildDualEncoderClassifier` gets: recorded so a run can be rebuilt. */
+export type LraModelOptions = ReturnType<typeof lraModelOptions>;
+
+export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
+  const s = spec.settings;
+  return {
+    vocabSize: split.vocabSize,
+    maxLength: split.maxLength,
+    numClasses: split.numClasses,
+    dim: s.dim,
+    depth: s.depth,
+    heads: s.heads,
+    mlpRatio: s.mlpRatio,
+    headHidden: Math.round(s.mlpRatio * s.dim),
+    attention: spec.attention,
+    block: spec.block,
+    pooling: s.pooling,
+    positional: s.positional,
+    dropout: s.dropout,
+    attentionDropout: s.attentionDropout,
+    ...(split.dual ? { combine: 'concat' as const } : {}),
+  };
+}
+
+export function buildLraModel(options: LraModelOptions, dual: boolean): tfl.LayersModel {
+  return dual ? buildDualEncoderClassifier(options) : buildSequenceClassifier(options);
+}
+
+/** `tost-bench lra`: trains and evaluates each attention on each task, writes one result.json per run. */
+export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[]> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  const results: LraRunResult[] = [];
+  for (const task of o.tasks) {
+    const settings = { ...lraSettings(task, o.preset), ...o.overrides };
+    log(`\n[${task}] ${describePreset(task, o.preset, settings)}`);
+    const { splits, dir: dataDir, loadOptions } = prepareData(task, o, settings, log);
+    log(
+      `[${task}] data: train ${splits.train.size}, val ${splits.val.size}, test ${splits.test.size} examples of ${splits.train.maxLength} tokens, ${splits.train.numClasses} classes`,
+    );
+    for (const attention of o.attentions) {
+      const spec: LraRunSpec = { task, attention, preset: o.preset, block: o.block, seed: o.seed, settings };
+      const runDir = resolve(o.outDir, runDirName(spec));
+      log(`\n[${task} / ${attention}] run directory ${runDir}`);
+      tf.engine().startScope();
+      try {
+        const modelOptions = lraModelOptions(spec, splits.train);
+        const model = buildLraModel(modelOptions, splits.train.dual);
+        log(`  model: ${model.countParams().toLocaleString('en-US')} parameters`);
+        const outcome = await trainLra({
+          model,
+          splits,
+          spec,
+          checkpointDir: join(runDir, 'checkpoints'),
+          resume: o.resume,
+          log,
+          progress: new ProgressPrinter(),
+        });
+        await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
+        const result: LraRunResult = {
+          format: 'tost-lra-run-1',
+          ...outcome,
+          backend: o.backend,
+          versions: versions(),
+          finishedAt: new Date().toISOString(),
+          quick: o.preset === 'quick',
+          model: {
+            dir: MODEL_SUBDIR,
+            task,
+            dataDir,
+            loadOptions,
+            maxLength: splits.train.maxLength,
+            vocabSize: splits.train.vocabSize,
+            numClasses: splits.train.numClasses,
+            dual: splits.train.dual,
+            options: modelOptions,
+          },
+        };
+        const file = writeRunResult(runDir, result);
+        log(
+          `  final: val ${(100 * outcome.finalVal.accuracy).toFixed(2)}%, test ${(100 * outcome.finalTest.accuracy).toFixed(2)}% ` +
+            `(majority class ${(100 * outcome.majorityTestAccuracy).toFixed(2)}%), ${outcome.wallSeconds.toFixed(0)} s → ${file}`,
+        );
+        results.push(result);
+        model.dispose();
+      } finally {
+        tf.engine().endScope();
+      }
+    }
+  }
+  return results;
+}
+
+export function printReport(outDir: string, log: (line: string) => void = console.log): void {
+  log(lraReport(readRunResults(outDir)));
+}
+
+export { LRA_TASKS };

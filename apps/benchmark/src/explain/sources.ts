@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
+import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
+import { modelDirectory } from '../model-io.js';
+import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
+import type { LraRunSpec } from '../lra/train.js';
+import '../variants.js';
+import type { OverlayImages } from './membership-figures.js';
+
+/** The examples a model is explained on. */
+export interface ExplainInputs {
+  inputs: tf.Tensor | tf.Tensor[];
+  /** Tokens are pixels on this grid (Pathfinder). */
+  grid?: { height: number; width: number };
+  /** Grey images for overlays (Pathfinder pixels or vision inputs). */
+  images?: OverlayImages;
+  /** Where the examples come from, for the page. */
+  description: string;
+}
+
+/** What `explain` analyses: a trained model (if saved), the same architecture with fresh weights, and inputs. */
+export interface ExplainSource {
+  name: string;
+  /** The run's configuration, when explaining an LRA run. */
+  run?: LraRunResult;
+  loadTrained(): Promise<tfl.LayersModel>;
+  buildUntrained(): Promise<tfl.LayersModel>;
+  inputs(count: number, seed: number): ExplainInputs;
+}
+
+const MODEL_JSON = 'model.json';
+const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder'];
+
+/** A saved model's topology, for rebuilding it with fresh weights. */
+function readTopology(modelDir: string): object {
+  const json = JSON.parse(readFileSync(join(modelDir, MODEL_JSON), 'utf8')) as { modelTopology: object };
+  return json.modelTopology;
+}
+
+/** Same architecture, fresh initial weights: the saved topology without its weights manifest. */
+async function freshFromTopology(modelDir: string): Promise<tfl.LayersModel> {
+  return tfl.models.modelFromJSON({ modelTopology: readTopology(modelDir) } as Parameters<
+    typeof tfl.models.modelFromJSON
+  >[0]);
+}
+
+async function loadSaved(modelDir: string): Promise<tfl.LayersModel> {
+  if (!existsSync(join(modelDir, MODEL_JSON))) {
+    throw new Error(
+      `no trained model at ${modelDir} (${MODEL_JSON} missing); LRA runs save theirs in RUN_DIR/model. ` +
+        `Pass --untrained to explain the same architecture with fresh weights`,
+    );
+  }
+  return tfl.loadLayersModel(modelDirectory(modelDir));
+}
+
+/** `--run RUN_DIR`: an LRA run directory (result.json, and the trained model in model/). */
+export function runSource(runDir: string, dataRoot: string, log: (line: string) => void): ExplainSource {
+  const file = join(runDir, RESULT_FILE);
+  if (!existsSync(file))
+    throw new Error(`--run ${runDir}: no ${RESULT_FILE} there (is it an LRA run directory?)`);
+  const run = JSON.parse(readFileSync(file, 'utf8')) as LraRunResult;
+  if (run.format !== 'tost-lra-run-1' || !run.spec?.task) {
+    throw new Error(
+      `--run ${runDir}: ${RESULT_FILE} is not an LRA run result (format '${String(run.format)}')`,
+    );
+  }
+  const spec = run.spec;
+  const modelDir = join(runDir, 'model');
+  let splits: ReturnType<typeof loadLra> | undefined;
+  const wanted = {
+    task: spec.task,
+    preset: spec.preset,
+    seed: spec.seed,
+    maxLength: spec.settings.maxLength,
+  };
+  const data = () => (splits ??= loadTaskData(wanted, dataRoot, log));
+  return {
+    name: runDir.replace(/\/+$/, '').split('/').pop() ?? runDir,
+    run,
+    loadTrained: () => loadSaved(modelDir),
+    buildUntrained: () =>
+      existsSync(join(modelDir, MODEL_JSON))
+        ? freshFromTopology(modelDir)
+        : Promise.resolve(buildFromSpec(spec, data().test)),
+    inputs: (count) => splitInputs(data().test, count, spec.task),
+  };
+}
+
+/** `--checkpoint MODEL_DIR`: a saved model; inputs from `--data` + `--task`, else random tokens or images. */
+export function checkpointSource(
+  modelDir: string,
+  dataRoot: string | undefined,
+  task: LraTaskName | undefined,
+  log: (line: string) => void,
+): ExplainSource {
+  // A run's model directory: use the run (its task and data) when result.json sits beside it.
+  const parent = dirname(resolve(modelDir));
+  if (existsSync(join(parent, RESULT_FILE)) && !task) {
+    const source = runSource(parent, dataRoot ?? 'data', log);
+    return {
+      ...source,
+      loadTrained: () => loadSaved(modelDir),
+      buildUntrained: () => freshFromTopology(modelDir),
+    };
+  }
+  if (!existsSync(join(modelDir, MODEL_JSON)))
+    throw new Error(`--checkpoint ${modelDir}: no ${MODEL_JSON} there`);
+  return {
+    name: resolve(modelDir).split('/').pop() ?? modelDir,
+    loadTrained: () => loadSaved(modelDir),
+    buildUntrained: () => freshFromTopology(modelDir),
+    inputs: (count, seed) => {
+      if (task) {
+        const maxLength = inputLength(readTopology(modelDir));
+        const splits = loadTaskData({ task, preset: 'quick', seed: 1, maxLength }, dataRoot ?? 'data', log);
+        return splitInputs(splits.test, count, task);
+      }
+      return randomInputs(modelDir, count, seed);
+    },
+  };
+}
+
+function inputLength(topology: object): number | undefined {
+  const text = JSON.stringify(topology);
+  const match = /"batch_input_shape":\[null,(\d+)\]/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+interface DataWanted {
+  task: LraTaskName;
+  preset: string;
+  seed: number;
+  maxLength?: number;
+}
+
+/** The task's data under `dataRoot` as the lra command lays it out; ListOps/Pathfinder are generated if absent. */
+function loadTaskData(
+  spec: DataWanted,
+  dataRoot: string,
+  log: (line: string) => void,
+): ReturnType<typeof loadLra> {
+  const quickDir = join(dataRoot, `${spec.task}-quick`);
+  const fullDir = join(dataRoot, spec.task);
+  const candidates = spec.preset === 'quick' ? [quickDir, fullDir] : [fullDir, quickDir];
+  let dir = candidates.find((d) => existsSync(d));
+  if (!dir) {
+    if (!GENERATABLE.includes(spec.task)) {
+      throw new Error(
+        `no ${spec.task} data under ${dataRoot} (looked for ${candidates.join(', ')}); pass --data DIR`,
+      );
+    }
+    dir = quickDir;
+    log(
+      `no ${spec.task} data under ${dataRoot}: generating a small (quick) set into ${dir} for the examples ...`,
+    );
+    generateLraData(spec.task as 'listops' | 'pathfinder', dir, { quick: true, seed: spec.seed });
+  }
+  return loadLra(spec.task, dir, spec.maxLength ? { maxLength: spec.maxLength } : {});
+}
+
+/** The first `count` test examples as model inputs; Pathfinder's pixels also as grid and overlay images. */
+function splitInputs(split: LraSplit, count: number, task: LraTaskName): ExplainInputs {
+  const n = Math.min(count, split.size);
+  if (n === 0) throw new Error(`the ${task} test split is empty`);
+  const L = split.maxLength;
+  const first = new Int32Array(n * L);
+  for (let i = 0; i < n; i++) first.set(split.tokens(i), i * L);
+  const inputs: tf.Tensor | tf.Tensor[] = split.dual
+    ? [
+        tf.tensor2d(first, [n, L], 'int32'),
+        tf.tensor2d(
+          concatRows(n, L, (i) => split.tokens2!(i)),
+          [n, L],
+          'int32',
+        ),
+      ]
+    : tf.tensor2d(first, [n, L], 'int32');
+  const description = `the first ${n} test examples of ${task} (${L} tokens each)`;
+  if (task === 'pathfinder' || task === 'pathx') {
+    const side = Math.round(Math.sqrt(L));
+    const pixels = Array.from({ length: n }, (_, i) =>
+      Float32Array.from(first.subarray(i * L, (i + 1) * L), (v) => v / 255),
+    );
+    return { inputs, grid: { height: side, width: side }, images: { side, pixels }, description };
+  }
+  return { inputs, description };
+}
+
+function concatRows(n: number, L: number, rowOf: (i: number) => Int32Array): Int32Array {
+  const out = new Int32Array(n * L);
+  for (let i = 0; i < n; i++) out.set(rowOf(i), i * L);
+  return out;
+}
+
+/** Random inputs matching a saved model's input: token ids in [1, vocab) or uniform images. */
+function randomInputs(modelDir: string, count: number, seed: number): ExplainInputs {
+  const topology = readTopology(modelDir);
+  const text = JSON.stringify(topology);
+  const shapes = [...text.matchAll(/"batch_input_shape":\[null((?:,\d+)+)\]/g)].map((m) =>
+    m[1]!.slice(1).split(',').map(Number),
+  );
+  if (shapes.length === 0) throw new Error(`--checkpoint ${modelDir}: cannot read the model's input shape`);
+  if (shapes[0]!.length === 3) {
+    const [h, w, c] = shapes[0] as [number, number, number];
+    const images = tf.randomUniform([count, h, w, c], 0, 1, 'float32', seed);
+    const grey = tf.tidy(() => tf.mean(images, 3).dataSync());
+    const pixels = Array.from(
+      { length: count },
+      (_, i) => grey.slice(i * h * w, (i + 1) * h * w) as Float32Array,
+    );
+    return {
+      inputs: images,
+      images: { side: h, pixels },
+      description: `${count} random uniform images ${h}×${w}×${c} (no --data given)`,
+    };
+  }
+  const vocab = Number(/"vocabSize":(\d+)/.exec(text)?.[1] ?? 2);
+  const inputs = shapes.map((s, k) =>
+    tf.randomUniform([count, s[0]!], 1, Math.max(2, vocab), 'int32', seed + k),
+  );
+  return {
+    inputs: inputs.length === 1 ? inputs[0]! : inputs,
+    description: `${count} random token sequences (ids 1…${vocab - 1}; no --data/--task given)`,
+  };
+}
+
+/** The run's architecture with fresh weights, from its configuration (when no model was saved). */
+function buildFromSpec(spec: LraRunSpec, split: LraSplit): tfl.LayersModel {
+  const s = spec.settings;
+  const common = {
+    vocabSize: split.vocabSize,
+    maxLength: split.maxLength,
+    numClasses: split.numClasses,
+    dim: s.dim,
+    depth: s.depth,
+    heads: s.heads,
+    mlpRatio: s.mlpRatio,
+    attention: spec.attention,
+    block: spec.block,
+    pooling: s.pooling,
+    positional: s.positional,
+    dropout: s.dropout,
+    attentionDropout: s.attentionDropout,
+  };
+  return split.dual
+    ? buildDualEncoderClassifier({ ...common, combine: 'concat' })
+    : buildSequenceClassifier(common);
+}

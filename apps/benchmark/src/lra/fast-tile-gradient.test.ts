@@ -1,0 +1,83 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; tfjs-layers (always loaded by the trainer) registers them all.
+import '@tensorflow/tfjs-layers';
+import { initBackend } from '@tost/backend';
+import { expectClose, expectNoLeakedTensors } from '@tost/vitest-config';
+import { installFastTileGradient, tileGradient } from './fast-tile-gradient.js';
+
+/** dL/dx of tile by brute force: every output element adds its dy to the x element it copies. */
+function referenceTileGradient(dy: number[], xShape: number[], reps: number[]): number[] {
+  const outShape = xShape.map((s, d) => s * reps[d]!);
+  const grad = new Array<number>(xShape.reduce((a, b) => a * b, 1)).fill(0);
+  for (let flat = 0; flat < dy.length; flat++) {
+    let rest = flat;
+    let xIndex = 0;
+    let stride = 1;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      const coord = rest % outShape[d]!;
+      rest = Math.floor(rest / outShape[d]!);
+      xIndex += (coord % xShape[d]!) * stride;
+      stride *= xShape[d]!;
+    }
+    grad[xIndex]! += dy[flat]!;
+  }
+  return grad;
+}
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('fast Tile gradient', () => {
+  const cases: [number[], number[]][] = [
+    [[3], [4]],
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    [
+      [1, 1, 4],
+      [3, 5, 1],
+    ],
+    [
+      [2, 3, 1],
+      [1, 1, 4],
+    ],
+    [
+      [2, 1, 3, 2],
+      [2, 3, 1, 2],
+    ],
+  ];
+  it.each(cases)('x %j tiled %j matches the brute-force sum over tiles', (xShape, reps) => {
+    const outSize = xShape.reduce((a, s, d) => a * s * reps[d]!, 1);
+    const dyValues = Array.from({ length: outSize }, (_, i) => Math.sin(i * 1.7) + i * 0.01);
+    const dy = tf.tensor(
+      dyValues,
+      xShape.map((s, d) => s * reps[d]!),
+    );
+    const g = tileGradient(dy, xShape, reps);
+    expect(g.shape).toEqual(xShape);
+    expectClose(g.dataSync(), referenceTileGradient(dyValues, xShape, reps), { rtol: 1e-5, atol: 1e-6 });
+    tf.dispose([dy, g]);
+  });
+
+  it('once installed, autodiff through tf.tile uses it (same values, no leaks)', async () => {
+    installFastTileGradient();
+    installFastTileGradient(); // idempotent
+    const x = tf.tensor3d([[[1, 2, 3]]]);
+    const w = tf.tensor3d(
+      Array.from({ length: 2 * 3 * 3 }, (_, i) => i - 4),
+      [2, 3, 3],
+    );
+    await expectNoLeakedTensors(() => {
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.tile(v, [2, 3, 1]), w)))(x);
+      // d/dx sum(tile(x)·w) = Σ over the six tiles of w.
+      expectClose(g.dataSync(), referenceTileGradient(Array.from(w.dataSync()), [1, 1, 3], [2, 3, 1]), {
+        rtol: 1e-6,
+      });
+      g.dispose();
+    });
+    tf.dispose([x, w]);
+  });
+});

@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { summariseSamples, type TimingSummary } from './statistics.js';
+import { TimeLimitExceeded, type SweepMeasurement } from './sweep.js';
+
+/** One unit of work: returns every tensor it produced; the caller awaits their data and disposes them. */
+export type Step = () => tf.Tensor | tf.Tensor[];
+
+export interface StepMeasurement extends SweepMeasurement {
+  time: TimingSummary;
+  /** Tensor bytes alive before the step (weights and inputs). */
+  baselineBytes: number;
+  /** Peak of all live tensor bytes during one step (`tf.profile`), weights and inputs included. */
+  peakBytes: number;
+  /** peakBytes − baselineBytes: what the step itself allocates at its peak. */
+  peakStepBytes: number;
+  /** Size of the wasm module's heap after the step (wasm backend only; it only grows). */
+  wasmHeapBytes?: number;
+  /** Floating-point operations of one step, where the workload knows them. */
+  flops?: number;
+}
+
+export interface RepeatOptions {
+  warmup: number;
+  repeats: number;
+  /** A single run over this aborts the measurement with TimeLimitExceeded (ms). */
+  timeLimitMs: number;
+  /** Stop repeating once the timed runs have used this much time and at least `minRepeats` were taken (ms). */
+  budgetMs?: number;
+  minRepeats?: number;
+}
+
+/**
+ * Runs the step once, awaiting every output's data so asynchronous backends are timed to completion, then disposes
+ * the outputs. Returns the wall time in ms.
+ */
+export async function timeStepOnce(step: Step): Promise<number> {
+  const start = performance.now();
+  const out = step();
+  const list = Array.isArray(out) ? out : [out];
+  await Promise.all(list.map((t) => t.data()));
+  const elapsed = performance.now() - start;
+  tf.dispose(list);
+  return elapsed;
+}
+
+/** Peak tensor bytes during one (untimed) run of the step, via tf.profile. */
+export async function peakTensorBytes(step: Step): Promise<{ baselineBytes: number; peakBytes: number }> {
+  const baselineBytes = tf.memory().numBytes;
+  const info = await tf.profile(() => step());
+  const result = info.result;
+  tf.dispose(result as tf.Tensor | tf.Tensor[]);
+  // tf.profile takes the max over kernels; a step that ran no kernel allocated nothing.
+  const peakBytes = Number.isFinite(info.peakBytes) ? Math.max(info.peakBytes, baselineBytes) : baselineBytes;
+  return { baselineBytes, peakBytes };
+}
+
+/** The wasm backend's heap size in bytes, or undefined on other backends. */
+export function wasmHeapBytes(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength;
+}
+
+/**
+ * Warm-up runs, then timed repeats (median and spread), then one profiled run for peak memory.
+ * Any single run over the time limit throws TimeLimitExceeded at once.
+ */
+export async function measureStep(
+  step: Step,
+  options: RepeatOptions,
+  flops?: number,
+): Promise<StepMeasurement> {
+  let longestRunMs = 0;
+  const timed = async () => {
+    const ms = await timeStepOnce(step);
+    longestRunMs = Math.max(longestRunMs, ms);
+    if (ms > options.timeLimitMs) throw new TimeLimitExceeded(ms, options.timeLimitMs);
+    return ms;
+  };
+  for (let i = 0; i < options.warmup; i++) await timed();
+  const samples: number[] = [];
+  const minRepeats = Math.min(options.minRepeats ?? 3, options.repeats);
+  let spent = 0;
+  for (let i = 0; i < options.repeats; i++) {
+    const ms = await timed();
+    samples.push(ms);
+    spent += ms;
+    if (options.budgetMs !== undefined && spent >= options.budgetMs && samples.length >= minRepeats) break;
+  }
+  const { baselineBytes, peakBytes } = await peakTensorBytes(step);
+  const time = summariseSamples(samples);
+  return {
+    time,
+    medianMs: time.median,
+    longestRunMs,
+    baselineBytes,
+    peakBytes,
+    peakStepBytes: peakBytes - baselineBytes,
+    wasmHeapBytes: wasmHeapBytes(),
+    ...(flops !== undefined ? { flops } : {}),
+  };
+}

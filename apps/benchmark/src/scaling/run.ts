@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { measureCausalDecoding } from './decoding.js';
+import { captureEnvironment, finishEnvironment } from './environment.js';
+import { computeHeadlines } from './headlines.js';
+import { fitLogLogSlope } from './log-log-fit.js';
+import { measureStep } from './measure.js';
+import { okLengths, type ScalingResult, type ScalingSettings, type SeriesResult } from './scaling-result.js';
+import { sweepLengths } from './sweep.js';
+import {
+  attentionWorkload,
+  matMulCoreWorkload,
+  projectionsWorkload,
+  softmaxCoreWorkload,
+  type Workload,
+  type WorkloadShape,
+} from './workloads.js';
+
+export interface ScalingRunOptions extends ScalingSettings {
+  /** Measure TSSA's two projections alone (the floor of TSSA's cost). Default: when 'tssa' is among the attentions. */
+  projections?: boolean;
+  /** Measure the softmax core and the plain matMul reference. Default: when 'softmax' is among the attentions. */
+  softmaxCore?: boolean;
+  /** Stop repeating a length once its timed runs have used this much time (seconds), after 3 runs. */
+  budgetSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/** The workloads of one run, in order: attention variants, then the reference series the targets need. */
+function workloadsFor(options: ScalingRunOptions, shape: WorkloadShape): (() => Workload)[] {
+  const maxLength = Math.max(...options.lengths);
+  const list: (() => Workload)[] = options.attentions.map(
+    (name) => () => attentionWorkload(name, shape, maxLength),
+  );
+  if (options.projections ?? options.attentions.includes('tssa')) list.push(() => projectionsWorkload(shape));
+  if (options.softmaxCore ?? options.attentions.includes('softmax')) {
+    list.push(
+      () => softmaxCoreWorkload(shape),
+      () => matMulCoreWorkload(shape),
+    );
+  }
+  return list;
+}
+
+/** Least-squares log-log slopes of median time and step peak memory over every length that ran. */
+export function fitSeries(series: SeriesResult): SeriesResult {
+  const ok = okLengths(series);
+  const timeSlope = fitLogLogSlope(ok.map((o) => ({ length: o.length, value: o.measurement!.medianMs })));
+  const memorySlope = fitLogLogSlope(
+    ok
+      .filter((o) => o.measurement!.peakStepBytes > 0)
+      .map((o) => ({ length: o.length, value: o.measurement!.peakStepBytes })),
+  );
+  return {
+    ...series,
+    ...(timeSlope ? { timeSlope } : {}),
+    ...(memorySlope ? { memorySlope } : {}),
+  };
+}
+
+/** One measured series: every length through `sweepLengths` (OOM / time limit end the series). */
+async function runSeries(
+  makeWorkload: () => Workload,
+  options: ScalingRunOptions,
+  log: (line: string) => void,
+): Promise<SeriesResult> {
+  const workload = makeWorkload();
+  log(`  ${workload.name}: ${workload.description}`);
+  try {
+    const lengths = await sweepLengths(
+      options.lengths,
+      async (length) => {
+        const prepared = workload.prepare(length);
+        try {
+          const m = await measureStep(
+            prepared.step,
+            {
+              warmup: options.warmup,
+              repeats: options.repeats,
+              timeLimitMs: options.timeLimitSeconds * 1000,
+              ...(options.budgetSeconds !== undefined ? { budgetMs: options.budgetSeconds * 1000 } : {}),
+            },
+            prepared.flops,
+          );
+          log(
+            `    ${length}: ${m.time.median.toFixed(2)} ms (min ${m.time.min.toFixed(2)}, max ` +
+              `${m.time.max.toFixed(2)}, ${m.time.samples.length} runs), peak ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+          );
+          return m;
+        } finally {
+          prepared.dispose();
+        }
+      },
+      { timeLimitMs: options.timeLimitSeconds * 1000, memoryLimitBytes: options.memoryLimitBytes },
+      log,
+    );
+    return fitSeries({
+      name: workload.name,
+      kind: workload.kind,
+      description: workload.description,
+      lengths,
+    });
+  } finally {
+    workload.dispose();
+  }
+}
+
+/** The settings recorded in the result (the run options without the callbacks and switches). */
+function settingsOf(o: ScalingRunOptions): ScalingSettings {
+  return {
+    mode: o.mode,
+    attentions: o.attentions,
+    lengths: [...o.lengths].sort((a, b) => a - b),
+    dim: o.dim,
+    heads: o.heads,
+    batch: o.batch,
+    warmup: o.warmup,
+    repeats: o.repeats,
+    timeLimitSeconds: o.timeLimitSeconds,
+    memoryLimitBytes: o.memoryLimitBytes,
+    decodePositions: o.decodePositions,
+  };
+}
+
+/**
+ * The whole scaling run on the current tfjs backend: every series over every length, the causal decoding latency
+ * (when causal-tssa is among the attentions and positions are given), the log-log fits and the target headlines.
+ * Checks that no tensor outlives a series.
+ */
+export async function runScalingBenchmark(options: ScalingRunOptions): Promise<ScalingResult> {
+  const log = options.log ?? (() => {});
+  if (options.dim % options.heads !== 0) {
+    throw new RangeError(`scaling: --dim (${options.dim}) must be divisible by --heads (${options.heads})`);
+  }
+  let environment = captureEnvironment();
+  const shape: WorkloadShape = {
+    dim: options.dim,
+    heads: options.heads,
+    batch: options.batch,
+    mode: options.mode,
+  };
+  const series: SeriesResult[] = [];
+  for (const make of workloadsFor(options, shape)) {
+    const before = tf.memory().numTensors;
+    series.push(await runSeries(make, options, log));
+    const leaked = tf.memory().numTensors - before;
+    if (leaked !== 0) log(`  warning: ${leaked} tensors outlived the series ${series.at(-1)!.name}`);
+  }
+  const result: ScalingResult = {
+    format: 'tost-scaling-1',
+    settings: settingsOf(options),
+    environment,
+    series,
+    headlines: [],
+  };
+  if (options.attentions.includes('causal-tssa') && options.decodePositions.length > 0) {
+    log('  causal-tssa decoding: streaming step vs re-running the prefix');
+    try {
+      result.decoding = await measureCausalDecoding({
+        dim: options.dim,
+        heads: options.heads,
+        batch: options.batch,
+        positions: options.decodePositions,
+        warmup: Math.max(options.warmup, 2),
+        repeats: Math.max(options.repeats, 5),
+        log,
+      });
+    } catch (err) {
+      result.decodingError = err instanceof Error ? err.message : String(err);
+      log(`    decoding failed: ${result.decodingError}`);
+    }
+  }
+  environment = finishEnvironment(environment);
+  result.environment = environment;
+  result.headlines = computeHeadlines(result);
+  return result;
+}

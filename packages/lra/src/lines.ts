@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import { LraDataError } from './errors.js';
+
+/**
+ * Calls `onLine(bytes, lineNumber)` for every line of a file, reading it in chunks with synchronous I/O so files
+ * larger than the engine's maximum string (or Buffer) size still load. `bytes` excludes the newline and a trailing
+ * '\r'; it is only valid during the callback. Lines are numbered from 1. A final empty line (file ending in a
+ * newline) is not reported.
+ */
+export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: number) => void): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new LraDataError(file, undefined, `cannot open file (${(e as Error).message})`);
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let carry: Buffer = Buffer.alloc(0);
+    let lineNumber = 0;
+    const emit = (line: Buffer): void => {
+      lineNumber++;
+      const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
+      onLine(line.subarray(0, end), lineNumber);
+    };
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      let view = chunk.subarray(0, n);
+      let nl = view.indexOf(0x0a);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, view]);
+        continue;
+      }
+      if (carry.length > 0) {
+        emit(Buffer.concat([carry, view.subarray(0, nl)]));
+        carry = Buffer.alloc(0);
+        view = view.subarray(nl + 1);
+        nl = view.indexOf(0x0a);
+      }
+      while (nl >= 0) {
+        emit(view.subarray(0, nl));
+        view = view.subarray(nl + 1);
+        nl = view.indexOf(0x0a);
+      }
+      carry = Buffer.from(view); // copy: `chunk` is reused
+    }
+    if (carry.length > 0) emit(carry);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Splits a line at every occurrence of `separator` (a byte), without copying. */
+export function splitBytes(line: Buffer, separator: number): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = line.indexOf(separator); i >= 0; i = line.indexOf(separator, start)) {
+    parts.push(line.subarray(start, i));
+    start = i + 1;
+  }
+  parts.push(line.subarray(start));
+  return parts;
+}

@@ -1,0 +1,67 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { AttentionSpec } from './attention-slot.js';
+import { blockStack, maybeDropout, validateBlockStack } from './encoder.js';
+import { LayerCache } from './layer-cache.js';
+import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
+import { TokenEmbedding } from './token-embedding.js';
+import { layerNorm } from './tost-block.js';
+import { requirePositiveInteger } from './validation.js';
+
+export interface CausalLMOptions {
+  vocabSize: number;
+  /** Context length: learned positions and causal TSSA's per-position bias have this many rows. */
+  maxLength: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  mlpRatio?: number;
+  /** A causal attention: 'causal-tssa' (default), 'softmax-causal' or a factory. */
+  attention?: AttentionSpec;
+  dropout?: number;
+  attentionDropout?: number;
+  /** γ init (spec: 1e-5 in the language model). */
+  layerScaleInit?: number | false;
+  /** LayerNorm epsilon (spec: 1e-5 in the language model). */
+  layerNormEpsilon?: number;
+  name?: string;
+}
+
+/** Layer names the streaming decoder relies on. */
+export const CAUSAL_LM_LAYERS = {
+  embedding: 'token_embedding',
+  positions: 'positions',
+  finalNorm: 'final_ln',
+} as const;
+
+/**
+ * GPT-2-style ToST language model (spec tssa.md, "Language ToST"): learned positions, pre-norm ToST blocks with a causal
+ * attention, LayerNorm eps 1e-5, layer scale 1e-5, final LayerNorm, tied head logits = h·Eᵀ (the embedding layer is
+ * applied a second time to the hidden states). Input token ids [B, L] with any L ≤ maxLength (no padding: a language
+ * model sees contiguous text); output logits [B, L, vocabSize].
+ */
+export function buildCausalLM(options: CausalLMOptions): tfl.LayersModel {
+  const owner = 'buildCausalLM';
+  if (options == null || typeof options !== 'object') {
+    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
+  }
+  const stack = validateBlockStack(
+    owner,
+    { ...options, block: 'tost', attention: options.attention ?? 'causal-tssa' },
+    { layerScaleInit: 1e-5, layerNormEpsilon: 1e-5 },
+  );
+  const vocabSize = requirePositiveInteger(owner, 'vocabSize', options.vocabSize);
+  const maxLength = requirePositiveInteger(owner, 'maxLength', options.maxLength);
+  const layers = new LayerCache();
+  const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
+  const embedding = new TokenEmbedding({ vocabSize, dim: stack.dim, name: CAUSAL_LM_LAYERS.embedding });
+  let x = embedding.apply(ids) as SymbolicTensor;
+  x = new LearnedPositionalEmbedding({ maxLength, dim: stack.dim, name: CAUSAL_LM_LAYERS.positions }).apply(
+    x,
+  ) as SymbolicTensor;
+  x = maybeDropout(x, stack.dropout, 'embedding_dropout', layers);
+  x = blockStack(x, undefined, stack, { owner, causal: true, maxLength, layers });
+  x = layerNorm(layers, CAUSAL_LM_LAYERS.finalNorm, stack.layerNormEpsilon).apply(x) as SymbolicTensor;
+  const logits = embedding.apply(x) as SymbolicTensor;
+  return tfl.model({ inputs: ids, outputs: logits, name: options.name ?? 'causal_lm' });
+}

@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+
+export interface PaddingMaskOptions {
+  /** Also emit a leading 1 for a CLS token prepended by `ClsToken` ([B, L] → [B, L + 1]). */
+  prependCls?: boolean;
+  name?: string;
+}
+
+type Shape = (number | null)[];
+
+/** Token ids [B, L] → float32 padding mask [B, L] (1 = token, 0 = pad id 0): the attention's second input. */
+export class PaddingMask extends tfl.layers.Layer {
+  static className = 'PaddingMask';
+  readonly prependCls: boolean;
+
+  constructor(options: PaddingMaskOptions = {}) {
+    super({ name: options.name });
+    if (options.prependCls !== undefined && typeof options.prependCls !== 'boolean') {
+      throw new TypeError(
+        `PaddingMask: option 'prependCls' must be a boolean, got ${String(options.prependCls)}`,
+      );
+    }
+    this.prependCls = options.prependCls ?? false;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const length = shape[1] ?? null;
+    return [shape[0]!, this.prependCls && length != null ? length + 1 : length];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const ids = Array.isArray(inputs) ? inputs[0]! : inputs;
+      if (ids.rank !== 2) {
+        throw new RangeError(
+          `PaddingMask '${this.name}': input must be token ids [batch, length], got shape [${ids.shape.join(', ')}]`,
+        );
+      }
+      const mask = tf.cast(tf.notEqual(ids, tf.scalar(0, ids.dtype)), 'float32');
+      return this.prependCls ? tf.concat([tf.ones([ids.shape[0], 1]), mask], 1) : mask;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), prependCls: this.prependCls };
+  }
+}
+
+tf.serialization.registerClass(PaddingMask);

@@ -1,0 +1,139 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { ClsToken } from './cls-token.js';
+import {
+  blockStack,
+  maybeDropout,
+  validateBlockStack,
+  type BlockStackOptions,
+  type ValidatedBlockStack,
+} from './encoder.js';
+import { LayerCache } from './layer-cache.js';
+import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
+import { PaddingMask } from './padding-mask.js';
+import { SinusoidalPositionalEncoding } from './sinusoidal-positions.js';
+import { TokenEmbedding } from './token-embedding.js';
+import { TokenPooling, type PoolingMode } from './token-pooling.js';
+import { layerNorm } from './tost-block.js';
+import { requireOneOf, requirePositiveInteger } from './validation.js';
+
+export type PositionalKind = 'learned' | 'sinusoidal';
+
+/** Options of the token encoder shared by the sequence classifier and the dual encoder. */
+export interface TextEncoderOptions extends BlockStackOptions {
+  vocabSize: number;
+  /** Input length L (token ids [B, L], 0 = padding). */
+  maxLength: number;
+  /** 'cls' (a zero-initialised token prepended, as LRA) or 'mean' over real tokens. Default 'cls'. */
+  pooling?: PoolingMode;
+  /** Default 'learned'. */
+  positional?: PositionalKind;
+}
+
+export interface SequenceClassifierOptions extends TextEncoderOptions {
+  numClasses: number;
+  /** Hidden width of the head Dense → ReLU → Dense (LRA: the "mlp" size); default mlpRatio·dim. */
+  headHidden?: number;
+  name?: string;
+}
+
+export interface ValidatedTextEncoder extends ValidatedBlockStack {
+  vocabSize: number;
+  maxLength: number;
+  pooling: PoolingMode;
+  positional: PositionalKind;
+}
+
+export function validateTextEncoder(owner: string, options: TextEncoderOptions): ValidatedTextEncoder {
+  if (options == null || typeof options !== 'object') {
+    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
+  }
+  return {
+    // LRA encoder: pre-LN blocks with plain residuals (no layer scale), LayerNorm eps 1e-6.
+    ...validateBlockStack(owner, options, { layerScaleInit: false, layerNormEpsilon: 1e-6 }),
+    vocabSize: requirePositiveInteger(owner, 'vocabSize', options.vocabSize),
+    maxLength: requirePositiveInteger(owner, 'maxLength', options.maxLength),
+    pooling: requireOneOf(owner, 'pooling', options.pooling, ['cls', 'mean'] as const, 'cls'),
+    positional: requireOneOf(
+      owner,
+      'positional',
+      options.positional,
+      ['learned', 'sinusoidal'] as const,
+      'learned',
+    ),
+  };
+}
+
+/**
+ * The LRA encoder (spec lra.md, "Standard model settings"): token embedding, optional CLS, positions, dropout,
+ * blocks (pre-norm), final LayerNorm, pooling → [B, dim]. The padding mask is derived from the ids (pad id 0).
+ */
+export function textEncoder(
+  ids: SymbolicTensor,
+  encoder: ValidatedTextEncoder,
+  { owner, layers = new LayerCache() }: { owner: string; layers?: LayerCache },
+): SymbolicTensor {
+  const { dim, pooling } = encoder;
+  const withCls = pooling === 'cls';
+  // LRA's encoder initialises token embeddings N(0, 1) (learned positions N(0, 0.02)): with the default 0.02 the
+  // tokens would be ~50× weaker than unit-amplitude sinusoidal positions, and classification would learn very slowly.
+  const embedding = layers.get(
+    'token_embedding',
+    () => new TokenEmbedding({ vocabSize: encoder.vocabSize, dim, initStddev: 1, name: 'token_embedding' }),
+  );
+  const maskLayer = layers.get(
+    'padding_mask',
+    () => new PaddingMask({ prependCls: withCls, name: 'padding_mask' }),
+  );
+  const mask = maskLayer.apply(ids) as SymbolicTensor;
+  let x = embedding.apply(ids) as SymbolicTensor;
+  if (withCls)
+    x = layers.get('cls_token', () => new ClsToken({ dim, name: 'cls_token' })).apply(x) as SymbolicTensor;
+  const positions =
+    encoder.positional === 'learned'
+      ? layers.get(
+          'positions',
+          () =>
+            new LearnedPositionalEmbedding({
+              maxLength: encoder.maxLength + (withCls ? 1 : 0),
+              dim,
+              name: 'positions',
+            }),
+        )
+      : layers.get('positions', () => new SinusoidalPositionalEncoding({ name: 'positions' }));
+  x = positions.apply(x) as SymbolicTensor;
+  x = maybeDropout(x, encoder.dropout, 'embedding_dropout', layers);
+  // maxLength reaches the attention too, so that a causal TSSA (which requires it) is built and then rejected clearly.
+  const tokens = encoder.maxLength + (withCls ? 1 : 0);
+  x = blockStack(x, mask, encoder, { owner, causal: false, maxLength: tokens, layers });
+  x = layerNorm(layers, 'encoder_ln', encoder.layerNormEpsilon).apply(x) as SymbolicTensor;
+  const pool = layers.get('pooling', () => new TokenPooling({ mode: pooling, name: 'pooling' }));
+  return pool.apply([x, mask]) as SymbolicTensor;
+}
+
+/** Dense(hidden) → ReLU → Dense(classes): the LRA classifier head. */
+export function classifierHead(x: SymbolicTensor, hidden: number, numClasses: number): SymbolicTensor {
+  const h = tfl.layers
+    .dense({ units: hidden, activation: 'relu', name: 'head_hidden' })
+    .apply(x) as SymbolicTensor;
+  return tfl.layers.dense({ units: numClasses, name: 'head_logits' }).apply(h) as SymbolicTensor;
+}
+
+/**
+ * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses].
+ * Any non-causal attention fits; a causal one is an error.
+ */
+export function buildSequenceClassifier(options: SequenceClassifierOptions): tfl.LayersModel {
+  const owner = 'buildSequenceClassifier';
+  const encoder = validateTextEncoder(owner, options);
+  const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
+  const headHidden = requirePositiveInteger(
+    owner,
+    'headHidden',
+    options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
+  );
+  const ids = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids' });
+  const pooled = textEncoder(ids, encoder, { owner });
+  const logits = classifierHead(pooled, headHidden, numClasses);
+  return tfl.model({ inputs: ids, outputs: logits, name: options.name ?? 'sequence_classifier' });
+}

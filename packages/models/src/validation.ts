@@ -1,0 +1,75 @@
+/** Option checks shared by the layers and builders: each error names the owner, the option, what was expected and what was given. */
+
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  return String(value);
+}
+
+export function requirePositiveInteger(owner: string, option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be a positive integer, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+export function requireRate(owner: string, option: string, value: unknown, fallback = 0): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
+    throw new RangeError(`${owner}: option '${option}' must be a number in [0, 1), got ${describeValue(v)}`);
+  }
+  return v;
+}
+
+export function requirePositiveNumber(
+  owner: string,
+  option: string,
+  value: unknown,
+  fallback?: number,
+): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be a positive finite number, got ${describeValue(v)}`,
+    );
+  }
+  return v;
+}
+
+export function requireNonNegativeNumber(
+  owner: string,
+  option: string,
+  value: unknown,
+  fallback?: number,
+): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new RangeError(`${owner}: option '${option}' must be a finite number ≥ 0, got ${describeValue(v)}`);
+  }
+  return v;
+}
+
+export function requireOneOf<T extends string>(
+  owner: string,
+  option: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback?: T,
+): T {
+  const v = value ?? fallback;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(v)}`,
+    );
+  }
+  return v as T;
+}
+
+export function requireDivides(owner: string, heads: number, dim: number): void {
+  if (dim % heads !== 0) {
+    throw new RangeError(`${owner}: option 'heads' (${heads}) must divide 'dim' (${dim})`);
+  }
+}

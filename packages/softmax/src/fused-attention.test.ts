@@ -1,0 +1,96 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { causalMaskBias, keyMaskBias } from '@tost/attention';
+import { initBackend } from '@tost/backend';
+import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
+import { fusedSoftmaxAttention } from './fused-attention.js';
+
+/** The plain formula with tfjs autodiff (batched matMul with a transpose flag): the independent reference. */
+function plainAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, bias?: tf.Tensor4D): tf.Tensor4D {
+  let scores = tf.matMul(q, k, false, true);
+  if (bias) scores = tf.add(scores, bias);
+  return tf.matMul(tf.softmax(scores), v);
+}
+
+const [B, H, N, P] = [2, 3, 7, 4];
+const input = (seed: number) => tf.randomNormal([B, H, N, P], 0, 1, 'float32', seed) as tf.Tensor4D;
+/** A fixed upstream gradient (not all ones, so every output element is weighted differently). */
+const weighting = () => tf.randomUniform([B, H, N, P], -1, 1, 'float32', 9) as tf.Tensor4D;
+
+function biases(): Record<string, () => tf.Tensor4D | undefined> {
+  const mask = () =>
+    tf.tensor2d([
+      [1, 1, 1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1, 1, 1],
+    ]);
+  return {
+    none: () => undefined,
+    'key padding': () => keyMaskBias(mask()),
+    causal: () => causalMaskBias(N),
+    'padding + causal': () => tf.add(keyMaskBias(mask()), causalMaskBias(N)) as tf.Tensor4D,
+  };
+}
+
+for (const backend of testBackends()) {
+  describe(`fusedSoftmaxAttention on ${backend}`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    for (const [name, makeBias] of Object.entries(biases())) {
+      it(`bias ${name}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
+        tf.tidy(() => {
+          const [q, k, v] = [input(1), input(2), input(3)];
+          const bias = makeBias();
+          const dy = weighting();
+          const loss = (f: typeof plainAttention) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, bias), dy));
+          expectClose(
+            fusedSoftmaxAttention(q, k, v, bias).dataSync(),
+            plainAttention(q, k, v, bias).dataSync(),
+            {
+              rtol: 1e-4,
+              atol: 1e-5,
+              label: 'output',
+            },
+          );
+          const fused = tf.grads(loss(fusedSoftmaxAttention))([q, k, v]);
+          const plain = tf.grads(loss(plainAttention))([q, k, v]);
+          ['dq', 'dk', 'dv'].forEach((label, i) =>
+            expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label }),
+          );
+        });
+      });
+    }
+
+    it('the same tensor as key and value (as MSSA uses it) gets the summed gradient', () => {
+      tf.tidy(() => {
+        const [q, w] = [input(4), input(5)];
+        const f = (impl: typeof plainAttention) => (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(impl(a as tf.Tensor4D, b as tf.Tensor4D, b as tf.Tensor4D)));
+        const fused = tf.grads(f(fusedSoftmaxAttention))([q, w]);
+        const plain = tf.grads(f(plainAttention))([q, w]);
+        expectClose(fused[1]!.dataSync(), plain[1]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: 'dw' });
+      });
+    });
+
+    it('leaks no tensors, forward or backward', async () => {
+      const [q, k, v] = [input(1), input(2), input(3)];
+      await expectNoLeakedTensors(() => {
+        tf.dispose(fusedSoftmaxAttention(q, k, v));
+        tf.dispose(tf.grads((a: tf.Tensor) => tf.sum(fusedSoftmaxAttention(a as tf.Tensor4D, k, v)))([q]));
+      });
+      tf.dispose([q, k, v]);
+    });
+  });
+}
+
+describe('fusedSoftmaxAttention rows sum', () => {
+  it('with v = ones every output is 1 (each softmax row sums to 1)', async () => {
+    await initBackend('cpu');
+    tf.tidy(() => {
+      const y = fusedSoftmaxAttention(input(1), input(2), tf.ones([B, H, N, P]) as tf.Tensor4D);
+      expect(Math.max(...Array.from(y.dataSync(), (x) => Math.abs(x - 1)))).toBeLessThan(1e-6);
+    });
+  });
+});
