@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { lraCli, reportCli } from './cli/lra-cli.js';
+import { explainCli } from './cli/explain-cli.js';
 import { scalingCli } from './cli/scaling-cli.js';
 import { smokeCli } from './cli/smoke-cli.js';
 
@@ -11,7 +12,8 @@ interface Command {
 /** One entry per sub-command; each parses its own flags (see src/cli/*.ts). */
 const COMMANDS: Record<string, Command> = {
   quick: {
-    usage: 'quick                 the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table',
+    usage:
+      'quick                 the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table',
     run: (args) => lraCli(args, true),
   },
   lra: {
@@ -27,13 +29,13 @@ const COMMANDS: Record<string, Command> = {
   scaling: {
     usage: `scaling [--attention tssa,causal-tssa,softmax,mssa] [--lengths 256,512,...,65536] [--mode train|forward]
                  [--dim 256 --heads 4 --batch 1] [--repeats 5 --warmup 1] [--time-limit S] [--memory-limit MiB]
-                 [--budget S] [--decode-positions 64,256,1024,4096|none] [--lra RUNS_DIR] [--out DIR] [--rerender]`,
+                 [--budget S] [--decode-positions 64,256,1024,4096|none] [--lra RUNS_DIR] [--explain DIR,...] [--out DIR] [--rerender]`,
     run: scalingCli,
   },
   explain: {
     usage: `explain --run RUN_DIR | --checkpoint MODEL_DIR [--inputs N] [--out DIR] [--untrained | --compare]
                  [--data DIR] [--task T] [--eps 0.5]   Π maps per layer/head, per-layer compression chart, HTML section`,
-    run: async (args) => (await import('./cli/explain-cli.js')).explainCli(args),
+    run: explainCli,
   },
   smoke: {
     usage: 'smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b]',
@@ -61,6 +63,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS[name];
   if (!command) throw new Error(`unknown command '${name}'\n\n${usage()}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage:\n  tost-bench ${command.usage}\n\n  --backend auto|wasm|cpu|node|node-gpu`);
+    return;
+  }
   await command.run(rest);
 }
 

@@ -151,6 +151,9 @@ describe('small layers', () => {
     expect((new PaddingMask({ prependCls: true }).apply(ids) as tf.Tensor).arraySync()).toEqual([
       [1, 1, 0, 1, 0],
     ]);
+    // padId null: fixed-length inputs whose 0 is a value (pixels) have no padding at all.
+    expect((new PaddingMask({ padId: null }).apply(ids) as tf.Tensor).arraySync()).toEqual([[1, 1, 1, 1]]);
+    expect(() => new PaddingMask({ padId: -1 })).toThrow(/padId.*non-negative integer or null.*-1/);
   });
 
   it('TokenPooling: CLS takes token 0; mean averages real tokens only', () => {

@@ -5,15 +5,21 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 export interface PaddingMaskOptions {
   /** Also emit a leading 1 for a CLS token prepended by `ClsToken` ([B, L] → [B, L + 1]). */
   prependCls?: boolean;
+  /**
+   * The id that marks padding (default 0). `null` = the input has no padding (fixed-length pixels, where 0 is a real
+   * grey value): the mask is all ones.
+   */
+  padId?: number | null;
   name?: string;
 }
 
 type Shape = (number | null)[];
 
-/** Token ids [B, L] → float32 padding mask [B, L] (1 = token, 0 = pad id 0): the attention's second input. */
+/** Token ids [B, L] → float32 padding mask [B, L] (1 = token, 0 = pad id): the attention's second input. */
 export class PaddingMask extends tfl.layers.Layer {
   static className = 'PaddingMask';
   readonly prependCls: boolean;
+  readonly padId: number | null;
 
   constructor(options: PaddingMaskOptions = {}) {
     super({ name: options.name });
@@ -23,6 +29,13 @@ export class PaddingMask extends tfl.layers.Layer {
       );
     }
     this.prependCls = options.prependCls ?? false;
+    const padId = options.padId === undefined ? 0 : options.padId;
+    if (padId !== null && !(Number.isInteger(padId) && padId >= 0)) {
+      throw new TypeError(
+        `PaddingMask: option 'padId' must be a non-negative integer or null (no padding), got ${String(padId)}`,
+      );
+    }
+    this.padId = padId;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -39,13 +52,16 @@ export class PaddingMask extends tfl.layers.Layer {
           `PaddingMask '${this.name}': input must be token ids [batch, length], got shape [${ids.shape.join(', ')}]`,
         );
       }
-      const mask = tf.cast(tf.notEqual(ids, tf.scalar(0, ids.dtype)), 'float32');
+      const mask =
+        this.padId === null
+          ? tf.ones(ids.shape, 'float32')
+          : tf.cast(tf.notEqual(ids, tf.scalar(this.padId, ids.dtype)), 'float32');
       return this.prependCls ? tf.concat([tf.ones([ids.shape[0], 1]), mask], 1) : mask;
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), prependCls: this.prependCls };
+    return { ...super.getConfig(), prependCls: this.prependCls, padId: this.padId };
   }
 }
 

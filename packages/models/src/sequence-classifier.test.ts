@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { createAttention, type AttentionFactory } from '@tost/attention';
 import { SoftmaxAttention } from '@tost/softmax';
 import { initBackend } from '@tost/backend';
-import { expectClose, expectNoLeakedTensors } from '@tost/vitest-config';
+import { expectClose, expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from './index.js';
 import { expectSaveLoadIdentical, lossBeforeAndAfterTraining } from './test-helpers.js';
 
@@ -118,6 +118,22 @@ describe('buildSequenceClassifier', () => {
       tf.dispose([ids, before, table, changed, after]);
     });
   }
+
+  it('maskPadding: false treats id 0 as a real value (pixels): its embedding then moves the logits', () => {
+    const model = buildSequenceClassifier({ ...tiny, attention: 'tssa', pooling: 'mean', maskPadding: false });
+    const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
+    const before = model.predict(ids) as tf.Tensor;
+    const embedding = model.getLayer('token_embedding');
+    const table = embedding.getWeights()[0]!;
+    const changed = tf.concat([tf.fill([1, 16], 5), tf.slice(table, [1, 0], [9, 16])], 0);
+    embedding.setWeights([changed]);
+    const after = model.predict(ids) as tf.Tensor;
+    expect(maxRelativeError(after.dataSync(), before.dataSync())).toBeGreaterThan(1e-3);
+    expect(() => buildSequenceClassifier({ ...tiny, maskPadding: 'no' as unknown as boolean })).toThrow(
+      /maskPadding.*boolean.*"no"/,
+    );
+    tf.dispose([ids, before, table, changed, after]);
+  });
 
   it("initialises token embeddings N(0, 1) as the LRA encoder does (not GPT-2's 0.02)", () => {
     const model = buildSequenceClassifier({ ...tiny, vocabSize: 200, dim: 32, positional: 'sinusoidal' });

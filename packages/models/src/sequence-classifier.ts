@@ -15,7 +15,7 @@ import { SinusoidalPositionalEncoding } from './sinusoidal-positions.js';
 import { TokenEmbedding } from './token-embedding.js';
 import { TokenPooling, type PoolingMode } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
-import { requireOneOf, requirePositiveInteger } from './validation.js';
+import { requireBoolean, requireOneOf, requirePositiveInteger } from './validation.js';
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
@@ -28,6 +28,11 @@ export interface TextEncoderOptions extends BlockStackOptions {
   pooling?: PoolingMode;
   /** Default 'learned'. */
   positional?: PositionalKind;
+  /**
+   * Whether id 0 marks padding (default true). Pass false for fixed-length inputs whose 0 is a real value, such as the
+   * grey levels of LRA Pathfinder and Image: otherwise every black pixel would be masked out.
+   */
+  maskPadding?: boolean;
 }
 
 export interface SequenceClassifierOptions extends TextEncoderOptions {
@@ -42,6 +47,7 @@ export interface ValidatedTextEncoder extends ValidatedBlockStack {
   maxLength: number;
   pooling: PoolingMode;
   positional: PositionalKind;
+  maskPadding: boolean;
 }
 
 export function validateTextEncoder(owner: string, options: TextEncoderOptions): ValidatedTextEncoder {
@@ -61,6 +67,7 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
       ['learned', 'sinusoidal'] as const,
       'learned',
     ),
+    maskPadding: requireBoolean(owner, 'maskPadding', options.maskPadding, true),
   };
 }
 
@@ -83,7 +90,8 @@ export function textEncoder(
   );
   const maskLayer = layers.get(
     'padding_mask',
-    () => new PaddingMask({ prependCls: withCls, name: 'padding_mask' }),
+    () =>
+      new PaddingMask({ prependCls: withCls, padId: encoder.maskPadding ? 0 : null, name: 'padding_mask' }),
   );
   const mask = maskLayer.apply(ids) as SymbolicTensor;
   let x = embedding.apply(ids) as SymbolicTensor;

@@ -73,3 +73,11 @@ export function requireDivides(owner: string, heads: number, dim: number): void 
     throw new RangeError(`${owner}: option 'heads' (${heads}) must divide 'dim' (${dim})`);
   }
 }
+
+export function requireBoolean(owner: string, option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${owner}: option '${option}' must be a boolean, got ${describeValue(value)}`);
+  }
+  return value;
+}

@@ -1,3 +1,4 @@
+import { readExplainSections } from '../report-page/explain-sections.js';
 import { parseArgs } from 'node:util';
 import { rerenderScalingOutputs, runScalingCommand } from '../commands/scaling.js';
 import type { ScalingMode } from '../scaling/workloads.js';
@@ -34,6 +35,7 @@ export async function scalingCli(args: string[]): Promise<void> {
       budget: { type: 'string' },
       'decode-positions': { type: 'string' },
       lra: { type: 'string' },
+      explain: { type: 'string' },
       out: { type: 'string' },
       rerender: { type: 'boolean' },
     },
@@ -41,8 +43,10 @@ export async function scalingCli(args: string[]): Promise<void> {
   });
   const outDir = values.out ?? 'bench-results/scaling';
   const lraDir = values.lra ?? 'runs';
+  const explainDirs = commaList(values.explain);
+  const extraSections = explainDirs ? readExplainSections(explainDirs) : undefined;
   if (values.rerender) {
-    await rerenderScalingOutputs(outDir, lraDir);
+    await rerenderScalingOutputs(outDir, lraDir, extraSections);
     return;
   }
   const mode = values.mode ?? 'train';
@@ -78,5 +82,6 @@ export async function scalingCli(args: string[]): Promise<void> {
     ...(budget !== undefined ? { budgetSeconds: budget } : {}),
     outDir,
     lraDir,
+    ...(extraSections ? { extraSections } : {}),
   });
 }

@@ -109,6 +109,9 @@ export function prepareData(
 }
 
 /** Everything `buildSequenceClassifier` / `buildDualEncoderClassifier` gets: recorded so a run can be rebuilt. */
+/** Tasks whose tokens are grey values 0–255 of fixed-size images. */
+const PIXEL_TASKS: LraTaskName[] = ['image', 'pathfinder', 'pathx'];
+
 export type LraModelOptions = ReturnType<typeof lraModelOptions>;
 
 export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
@@ -128,6 +131,8 @@ export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
     positional: s.positional,
     dropout: s.dropout,
     attentionDropout: s.attentionDropout,
+    // Pixel tasks have fixed length and grey value 0 is black, not padding: no padding mask there.
+    maskPadding: !PIXEL_TASKS.includes(spec.task),
     ...(split.dual ? { combine: 'concat' as const } : {}),
   };
 }

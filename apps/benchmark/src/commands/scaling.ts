@@ -3,11 +3,14 @@ import { runScalingBenchmark, type ScalingRunOptions } from '../scaling/run.js';
 import type { ScalingResult } from '../scaling/scaling-result.js';
 import { computeHeadlines } from '../scaling/headlines.js';
 import { readScalingResults, writeScalingOutputs } from '../scaling/write-outputs.js';
+import type { ExtraSection } from '../report-page/report-page.js';
 
 export interface ScalingCommandOptions extends ScalingRunOptions {
   outDir: string;
   /** LRA runs directory shown on the report page (`runs/<run>/result.json`). */
   lraDir?: string;
+  /** Report-page sections from `tost-bench explain` (see readExplainSections). */
+  extraSections?: ExtraSection[];
 }
 
 /**
@@ -23,6 +26,7 @@ export async function runScalingCommand(options: ScalingCommandOptions): Promise
   const result = await runScalingBenchmark({ ...options, log });
   const files = await writeScalingOutputs(result, options.outDir, {
     ...(options.lraDir !== undefined ? { lraDir: options.lraDir } : {}),
+    ...(options.extraSections ? { extraSections: options.extraSections } : {}),
   });
   console.log('');
   console.log(scalingMarkdown(result));
@@ -35,13 +39,20 @@ export async function runScalingCommand(options: ScalingCommandOptions): Promise
  * `tost-bench scaling --rerender`: rebuilds the markdown, charts and report page from the scaling-*.json already in
  * `outDir` (targets recomputed with the current code), without measuring anything.
  */
-export async function rerenderScalingOutputs(outDir: string, lraDir?: string): Promise<void> {
+export async function rerenderScalingOutputs(
+  outDir: string,
+  lraDir?: string,
+  extraSections?: ExtraSection[],
+): Promise<void> {
   const results = readScalingResults(outDir);
   if (results.length === 0)
     throw new Error(`--rerender: no scaling-train.json or scaling-forward.json in ${outDir}`);
   for (const result of results) {
     result.headlines = computeHeadlines(result);
-    const files = await writeScalingOutputs(result, outDir, lraDir !== undefined ? { lraDir } : {});
+    const files = await writeScalingOutputs(result, outDir, {
+      ...(lraDir !== undefined ? { lraDir } : {}),
+      ...(extraSections ? { extraSections } : {}),
+    });
     console.log(`wrote ${files.join(', ')}`);
   }
 }

@@ -12,7 +12,6 @@ import {
 import { AdamW } from './adamw.js';
 import { listCheckpointSteps, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { learningRateAt } from './schedule.js';
-import { installFastTileGradient } from './fast-tile-gradient.js';
 import { formatProgress, ProgressPrinter } from './progress.js';
 import type { LraSettings, PresetName } from './presets.js';
 
@@ -155,7 +154,6 @@ function* trainBatches(
 export async function trainLra(options: TrainOptions): Promise<LraRunOutcome> {
   const { model, splits, spec, checkpointDir } = options;
   const s = spec.settings;
-  installFastTileGradient();
   const log = options.log ?? ((line: string) => console.log(line));
   const progress = options.progress ?? new ProgressPrinter();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -218,21 +216,33 @@ export async function trainLra(options: TrainOptions): Promise<LraRunOutcome> {
     const batch = batches.next().value as LraBatch;
     const lr = learningRateAt(step, s);
     const stepStart = performance.now();
-    const { lossT, correctT, normT } = tf.tidy(() => {
-      const inputs = batchInputs(batch, splits.train.maxLength, splits.train.dual);
-      const labels = tf.tensor1d(batch.labels, 'int32');
-      let correct: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(inputs, { training: true }) as tf.Tensor;
-        const r = lossAndCorrect(logits, labels, splits.train.numClasses);
-        correct = tf.keep(r.correct);
-        return r.loss;
-      }, variables);
-      const norm = optimizer.apply(grads, lr);
-      // Measured before tidy frees the step's activations and gradients: the step's high-water mark.
-      peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
-      return { lossT: value, correctT: correct!, normT: norm };
-    });
+    const computeStep = () =>
+      tf.tidy(() => {
+        const inputs = batchInputs(batch, splits.train.maxLength, splits.train.dual);
+        const labels = tf.tensor1d(batch.labels, 'int32');
+        let correct: tf.Scalar | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(inputs, { training: true }) as tf.Tensor;
+          const r = lossAndCorrect(logits, labels, splits.train.numClasses);
+          correct = tf.keep(r.correct);
+          return r.loss;
+        }, variables);
+        const norm = optimizer.apply(grads, lr);
+        return { lossT: value, correctT: correct!, normT: norm };
+      });
+    let stepTensors: ReturnType<typeof computeStep> | undefined;
+    if (sessionSteps === 0) {
+      // The high-water mark lies inside backprop (saved activations), invisible between steps: profile one step,
+      // which records the tensor bytes after every kernel. Every step has the same shapes, so one is enough.
+      const info = await tf.profile(() => {
+        stepTensors = computeStep();
+        return [];
+      });
+      peakTensorBytes = Math.max(peakTensorBytes, info.peakBytes);
+    } else {
+      stepTensors = computeStep();
+    }
+    const { lossT, correctT, normT } = stepTensors!;
     const [loss, correct, gradNorm] = await Promise.all([lossT.data(), correctT.data(), normT.data()]);
     tf.dispose([lossT, correctT, normT]);
     if (!Number.isFinite(loss[0]!)) throw new Error(`training diverged at step ${step}: loss is ${loss[0]}`);
