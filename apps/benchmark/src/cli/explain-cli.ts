@@ -35,7 +35,7 @@ export async function explainCli(args: string[]): Promise<void> {
   await selectBackend(values.backend);
   const log = (line: string) => console.log(line);
   const source = values.run
-    ? runSource(values.run, values.data ?? 'data', log)
+    ? runSource(values.run, values.data, log)
     : checkpointSource(values.checkpoint!, values.data, values.task as LraTaskName | undefined, log);
   const variants: ModelVariant[] = values.compare
     ? ['trained', 'untrained']

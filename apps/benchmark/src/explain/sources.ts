@@ -58,7 +58,11 @@ async function loadSaved(modelDir: string): Promise<tfl.LayersModel> {
 }
 
 /** `--run RUN_DIR`: an LRA run directory (result.json, and the trained model in model/). */
-export function runSource(runDir: string, dataRoot: string, log: (line: string) => void): ExplainSource {
+export function runSource(
+  runDir: string,
+  dataRoot: string | undefined,
+  log: (line: string) => void,
+): ExplainSource {
   const file = join(runDir, RESULT_FILE);
   if (!existsSync(file))
     throw new Error(`--run ${runDir}: no ${RESULT_FILE} there (is it an LRA run directory?)`);
@@ -77,7 +81,13 @@ export function runSource(runDir: string, dataRoot: string, log: (line: string) 
     seed: spec.seed,
     maxLength: spec.settings.maxLength,
   };
-  const data = () => (splits ??= loadTaskData(wanted, dataRoot, log));
+  // The run records the exact data directory it trained on: use it unless --data says otherwise.
+  const recorded = run.model?.dataDir;
+  const data = () =>
+    (splits ??=
+      dataRoot === undefined && recorded !== undefined && existsSync(recorded)
+        ? loadLra(spec.task, recorded, run.model!.loadOptions ?? {})
+        : loadTaskData(wanted, dataRoot ?? 'data', log));
   return {
     name: runDir.replace(/\/+$/, '').split('/').pop() ?? runDir,
     run,
