@@ -83,6 +83,26 @@ for (const backend of testBackends()) {
       });
     });
 
+    // The token sums run as an average pool over the whole token axis: check its edge cases, a single token (a 1×1
+    // window) and a long sequence (a window of thousands of rows), against the reference.
+    for (const seq of [1, 3000]) {
+      it(`the core matches the reference for ${seq} token(s) per sample`, () => {
+        tf.tidy(() => {
+          const w = randn([2, 2, seq, 4], 11) as tf.Tensor4D;
+          const temperature = randn([2, 1], 12) as tf.Tensor2D;
+          expectClose(
+            tssaCore(w, temperature).dataSync(),
+            tssaCoreReference(w, temperature).output.dataSync(),
+            {
+              rtol: 1e-4,
+              atol: 1e-6,
+              label: `y (N = ${seq})`,
+            },
+          );
+        });
+      });
+    }
+
     for (const masked of [false, true]) {
       it(`core gradients (w, τ) match autodiff of the reference${masked ? ', with padding and dropout' : ''}`, () => {
         tf.tidy(() => {

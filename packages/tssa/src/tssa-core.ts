@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul } from '@tost/attention';
 import { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';
 
 /** Floor of the squared column norm: ν = max(sqrt(a), 1e-12) ⇔ ν² = max(a, 1e-24) (spec step 2). */
@@ -9,7 +8,7 @@ const MASS_EPSILON = 1e-8;
 
 /**
  * What the hand-written backward pass needs: the core's inputs and small statistics — O(B·H·p) per-channel
- * statistics plus the O(B·H·N) membership. No [B, H, N, p] intermediate is kept besides the input w itself.
+ * statistics plus O(B·H·N) per-token values. No [B, H, N, p] intermediate is kept besides the input w itself.
  */
 export interface TssaCoreSaved {
   /** Input w [B, H, N, p] (zero at padded tokens). */
@@ -22,6 +21,8 @@ export interface TssaCoreSaved {
   gainScale: tf.Tensor4D;
   /** a = Σ_i w² [B, H, 1, p]: squared column norms before the floor (step 2). */
   columnSquares: tf.Tensor4D;
+  /** q_i = Σ_j w_ij² / max(a_j, 1e-24) [B, H, N, 1]: the membership logits before τ (step 3). */
+  normalisedSquares: tf.Tensor4D;
   /** Π_eff = Π·μ [B, H, N, 1] (steps 4, masked). */
   membership: tf.Tensor4D;
   /** s [B, H, 1, p] (step 5). */
@@ -30,9 +31,36 @@ export interface TssaCoreSaved {
   mass: tf.Tensor4D;
 }
 
+/*
+ * Why the core is written as it is (wasm backend, tfjs 4.22): elementwise ops on [B, H, N, p] are cheap (~0.3 ms per
+ * million floats), but reductions are not alike. A Sum over the LAST axis is fine; a Sum over any other axis first
+ * transposes (~5–10 ms per million floats, as does an explicit transpose); a matMul whose right operand is a fresh
+ * large tensor pays ~15 ms per million floats to pack it; Slice/Unpack copy the WHOLE input tensor per slice (so a
+ * per-head loop of 2-D matMuls costs 10× its arithmetic) and broadcastTo/Tile is slower still. So reductions over
+ * channels are elementwise products followed by a last-axis Sum, and reductions over tokens are elementwise
+ * products followed by an average pool over the token axis (XNNPACK's pooling reduces a middle axis in place,
+ * 2–3× faster than transpose + Sum). Batch and heads stay ordinary broadcast axes: no per-head or per-sample loop,
+ * no transpose of an [N, C]-sized tensor.
+ */
+
+/** Σ over tokens of x [B, H, N, p] → [B, H, 1, p], as N × (average pool over the whole token axis). */
+function sumOverTokens(x: tf.Tensor4D): tf.Tensor4D {
+  const [batch, heads, seq, p] = x.shape;
+  return tf.tidy(() => {
+    const tokensAsRows = tf.reshape(x, [batch * heads, seq, 1, p]) as tf.Tensor4D;
+    const pooled = tf.avgPool(tokensAsRows, [seq, 1], [seq, 1], 'valid');
+    return tf.reshape(tf.mul(pooled, seq), [batch, heads, 1, p]);
+  });
+}
+
+/** Σ over channels of x [B, H, N, p] → [B, H, N, 1]. */
+function sumOverChannels(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.sum(x, 3, true);
+}
+
 /**
- * Forward pass of the TSSA core, spec steps 2–7, in a few large elementwise ops plus batched matMuls that reduce
- * over tokens or channels (no [N, N] matrix, no per-head loop).
+ * Forward pass of the TSSA core, spec steps 2–7: elementwise ops, last-axis sums and token-axis average pools
+ * (no [N, N] matrix, no per-head loop, no transpose).
  *
  * @param w [B, H, N, p], zero at padded tokens. @param temperature τ [1, H, 1, 1]. @param mask μ [B, 1, N, 1].
  * @param gainScale [B, H, 1, p]. Returns y [B, H, N, p], Π_eff [B, H, N, 1] and the statistics to save.
@@ -44,25 +72,40 @@ export function tssaCoreForward(
   gainScale: tf.Tensor4D,
 ): { output: tf.Tensor4D; membership: tf.Tensor4D; saved: TssaCoreSaved } {
   return tf.tidy(() => {
+    // Large [B, H, N, p] temporaries are freed as soon as their reduction is done (nested tidies, explicit
+    // dispose), which keeps the step's peak memory at a few copies of w.
     const squares = tf.square(w);
     // Step 2: a_j = Σ_i w_ij² and r_j = 1/ν_j² = 1/max(a_j, 1e-24) — no square root needed.
-    const columnSquares = tf.sum(squares, 2, true) as tf.Tensor4D;
+    const columnSquares = sumOverTokens(squares);
     const inverseSquaredNorm = tf.div(1, tf.maximum(columnSquares, SQUARED_NORM_FLOOR)) as tf.Tensor4D;
-    // Step 3: ℓ_i = τ Σ_j w_ij² r_j; the matMul reduces over channels without a [B, H, N, p] temporary.
-    const logits = tf.mul(batchMatMul(squares, inverseSquaredNorm, false, true), temperature) as tf.Tensor4D;
+    // Step 3: ℓ_i = τ q_i with q_i = Σ_j w_ij² r_j.
+    const normalisedSquares = tf.tidy(() => sumOverChannels(tf.mul(squares, inverseSquaredNorm)));
+    const logits = tf.mul(normalisedSquares, temperature) as tf.Tensor4D;
     // Step 4: Π = softmax over heads; padded tokens get Π_eff = 0.
     const membership = tf.mul(softmaxOverHeads(logits), mask) as tf.Tensor4D;
-    // Step 5: m = Σ_i Π_eff_i + 1e-8, S_j = Σ_i Π_eff_i w_ij² (a matMul over tokens), s = S / m.
-    const mass = tf.add(tf.sum(membership, 2, true), MASS_EPSILON) as tf.Tensor4D;
-    const statistic = tf.div(batchMatMul(membership, squares, true, false), mass) as tf.Tensor4D;
+    // Step 5: m = Σ_i Π_eff_i + 1e-8, S_j = Σ_i Π_eff_i w_ij², s = S / m.
+    const mass = tf.add(sumOverTokens(membership), MASS_EPSILON) as tf.Tensor4D;
+    const secondMoment = tf.tidy(() => sumOverTokens(tf.mul(squares, membership)));
+    squares.dispose();
+    const statistic = tf.div(secondMoment, mass) as tf.Tensor4D;
     // Step 6: g = 1 / (1 + s), times the dropout multiplier.
     const gain = tf.mul(tf.div(1, tf.add(1, statistic)), gainScale);
     // Step 7: y = −Π_eff · w · g (the sign is folded into the small [B, H, 1, p] factor).
-    const output = tf.mul(tf.mul(w, membership), tf.neg(gain)) as tf.Tensor4D;
+    const output = tf.tidy(() => tf.mul(tf.mul(w, membership), tf.neg(gain))) as tf.Tensor4D;
     return {
       output,
       membership,
-      saved: { w, temperature, mask, gainScale, columnSquares, membership, statistic, mass },
+      saved: {
+        w,
+        temperature,
+        mask,
+        gainScale,
+        columnSquares,
+        normalisedSquares,
+        membership,
+        statistic,
+        mass,
+      },
     };
   });
 }
@@ -75,48 +118,48 @@ export function tssaCoreForward(
  *   step 5: dS_j = ds_j / m,  dm = −Σ_j ds_j s_j / m,
  *           dΠ_eff_i = −Σ_j dy_ij w_ij g̃_j + Σ_j dS_j w_ij² + dm (+ dΠ_out_i),  dΠ_i = μ_i dΠ_eff_i;
  *   step 4: dℓ_k,i = Π_k,i (dΠ_k,i − Σ_k' Π_k',i dΠ_k',i);
- *   step 3: dτ_k = Σ_b,i dℓ_i Σ_j w_ij² r_j,  dr_j = τ Σ_i dℓ_i w_ij²;
+ *   step 3: dτ_k = Σ_b,i dℓ_i q_i,  dr_j = τ Σ_i dℓ_i w_ij²;
  *   step 2: da_j = −r_j² dr_j · [a_j > 1e-24];
  *   dw_ij = −Π_eff_i g̃_j dy_ij + 2 w_ij (Π_eff_i dS_j + τ dℓ_i r_j + da_j).
- * At padded tokens Π_eff = 0 and w = 0, so dw = 0 there.
+ * At padded tokens Π_eff = 0 and w = 0, so dw = 0 there. Costs three reductions of [N, C]-sized tensors and no
+ * transpose (see the note above).
  */
 export function tssaCoreBackward(
   dOutput: tf.Tensor4D,
   dMembership: tf.Tensor4D | undefined,
   saved: TssaCoreSaved,
 ): { dw: tf.Tensor4D; dTemperature: tf.Tensor4D } {
-  const { w, temperature, mask, gainScale, columnSquares, membership, statistic, mass } = saved;
+  const { w, temperature, mask, gainScale, columnSquares, normalisedSquares, membership, statistic, mass } =
+    saved;
   return tf.tidy(() => {
-    const squares = tf.square(w);
+    // As in the forward pass, large temporaries live only inside the nested tidy of the reduction that needs them.
     const gain = tf.div(1, tf.add(1, statistic));
     const scaledGain = tf.mul(gain, gainScale);
     const inverseSquaredNorm = tf.div(1, tf.maximum(columnSquares, SQUARED_NORM_FLOOR));
 
     // Step 7: y = −Π_eff w g̃.
-    const dOutputTimesW = tf.mul(dOutput, w);
-    const dScaledGain = tf.neg(batchMatMul(membership, dOutputTimesW, true, false)); // [B, H, 1, p]
+    const dOutputTimesW = tf.mul(dOutput, w) as tf.Tensor4D;
+    const dScaledGain = tf.tidy(() => tf.neg(sumOverTokens(tf.mul(dOutputTimesW, membership)))); // [B, H, 1, p]
     // Step 6: g̃ = g · gainScale, g = 1 / (1 + s).
     const dStatistic = tf.neg(tf.mul(tf.square(gain), tf.mul(dScaledGain, gainScale)));
     // Step 5: s = S / m.
     const dSecondMoment = tf.div(dStatistic, mass); // dS [B, H, 1, p]
     const dMass = tf.neg(tf.div(tf.sum(tf.mul(dStatistic, statistic), 3, true), mass)); // [B, H, 1, 1]
-    let dMaskedMembership = tf.add(
-      tf.sub(
-        batchMatMul(squares, dSecondMoment, false, true),
-        batchMatMul(dOutputTimesW, scaledGain, false, true),
-      ),
-      dMass,
-    ); // [B, H, N, 1]
+    // dΠ_eff_i = Σ_j (w_ij² dS_j − dy_ij w_ij g̃_j) + dm: one reduction over channels.
+    const dMembershipFromStatistic = tf.tidy(() =>
+      sumOverChannels(tf.sub(tf.mul(tf.square(w), dSecondMoment), tf.mul(dOutputTimesW, scaledGain))),
+    );
+    dOutputTimesW.dispose();
+    let dMaskedMembership = tf.add(dMembershipFromStatistic, dMass); // [B, H, N, 1]
     if (dMembership) dMaskedMembership = tf.add(dMaskedMembership, dMembership);
     const dPi = tf.mul(dMaskedMembership, mask);
     // Step 4: softmax over heads. Π_eff equals Π at real tokens; at padded tokens dΠ = 0 for every head, so
     // dℓ = 0 there whichever of the two is used.
     const dLogits = tf.mul(membership, tf.sub(dPi, tf.sum(tf.mul(membership, dPi), 1, true)));
-    // Step 3: ℓ = τ q with q_i = Σ_j w_ij² r_j (recomputed: one matMul).
-    const q = batchMatMul(squares, inverseSquaredNorm, false, true);
-    const dTemperature = tf.sum(tf.mul(dLogits, q), [0, 2, 3], true) as tf.Tensor4D; // [1, H, 1, 1]
-    const scaledDLogits = tf.mul(dLogits, temperature); // τ dℓ [B, H, N, 1]
-    const dInverseSquaredNorm = batchMatMul(scaledDLogits, squares, true, false); // dr [B, H, 1, p]
+    // Step 3: ℓ = τ q (q saved by the forward pass).
+    const dTemperature = tf.sum(tf.mul(dLogits, normalisedSquares), [0, 2, 3], true) as tf.Tensor4D;
+    const scaledDLogits = tf.mul(dLogits, temperature) as tf.Tensor4D; // τ dℓ [B, H, N, 1]
+    const dInverseSquaredNorm = tf.tidy(() => sumOverTokens(tf.mul(tf.square(w), scaledDLogits))); // dr
     // Step 2: r = 1 / max(a, 1e-24); the floor passes no gradient. da = −r·(r·dr): r·dr is O(1) because dr
     // carries w², whereas r² alone overflows float32 for tiny columns (and 1e48·0 would give NaN for zero ones).
     const activeInverse = tf.mul(
@@ -124,12 +167,19 @@ export function tssaCoreBackward(
       tf.cast(tf.greater(columnSquares, SQUARED_NORM_FLOOR), 'float32'),
     );
     const dColumnSquares = tf.neg(tf.mul(activeInverse, tf.mul(activeInverse, dInverseSquaredNorm))); // da
-    // dw = 2 w (Π_eff dS + τ dℓ r + da) − Π_eff g̃ dy. The bracket is a sum of two outer products and a row:
-    // one matMul [B, H, N, 3] × [B, H, 3, p], with the factor 2 folded into the small right operand.
-    const tokenFactors = tf.concat([membership, scaledDLogits, tf.onesLike(membership)], 3);
-    const channelFactors = tf.mul(tf.concat([dSecondMoment, inverseSquaredNorm, dColumnSquares], 2), 2);
-    const bracket = batchMatMul(tokenFactors, channelFactors);
-    const dw = tf.sub(tf.mul(w, bracket), tf.mul(tf.mul(dOutput, scaledGain), membership)) as tf.Tensor4D;
+    // dw = 2 w (Π_eff dS + τ dℓ r + da) − Π_eff g̃ dy, as broadcast products of per-token [B, H, N, 1] and
+    // per-channel [B, H, 1, p] factors (the factor 2 folded into the small per-channel ones).
+    // (tf.broadcastTo/Tile is very slow on wasm: the per-channel row is added by broadcasting instead.)
+    const dw = tf.tidy(() => {
+      const bracket = tf.add(
+        tf.add(
+          tf.mul(membership, tf.mul(dSecondMoment, 2)),
+          tf.mul(scaledDLogits, tf.mul(inverseSquaredNorm, 2)),
+        ),
+        tf.mul(dColumnSquares, 2),
+      );
+      return tf.sub(tf.mul(w, bracket), tf.mul(tf.mul(dOutput, scaledGain), membership));
+    }) as tf.Tensor4D;
     return { dw, dTemperature };
   });
 }
@@ -137,8 +187,8 @@ export function tssaCoreBackward(
 /** softmax over axis 1 (heads) of [B, H, N, 1]; tf.softmax only works on the last axis. */
 function softmaxOverHeads(logits: tf.Tensor4D): tf.Tensor4D {
   const [batch, heads, seq] = logits.shape;
-  const tokensLast = tf.transpose(tf.reshape(logits, [batch, heads, seq]), [0, 2, 1]);
-  return tf.reshape(tf.transpose(tf.softmax(tokensLast), [0, 2, 1]), [batch, heads, seq, 1]);
+  const headsLast = tf.transpose(tf.reshape(logits, [batch, heads, seq]), [0, 2, 1]);
+  return tf.reshape(tf.transpose(tf.softmax(headsLast), [0, 2, 1]), [batch, heads, seq, 1]);
 }
 
 /** The core's inputs in the layout the forward/backward functions use (ones where an option is absent). */
@@ -164,6 +214,7 @@ const SAVED_ORDER = [
   'mask',
   'gainScale',
   'columnSquares',
+  'normalisedSquares',
   'membership',
   'statistic',
   'mass',
@@ -235,7 +286,7 @@ const packedCoreWithCustomGradient = tf.customGrad(((
 
 /**
  * The TSSA attention core (spec tssa.md steps 2–7) with a memory-lean custom gradient: the backward pass keeps only
- * the inputs and per-head statistics (squared column norms, Π, s, Π mass), not every intermediate that autodiff of
+ * the inputs and per-head statistics (squared column norms, q, Π, s, Π mass), not every intermediate that autodiff of
  * `tssaCoreReference` would keep. Gradients flow to `w` and `temperature`.
  *
  * @param w projected heads [batch, heads, seq, p], already zero at padded tokens.
