@@ -19,7 +19,7 @@ const COMMANDS: Record<string, Command> = {
   lra: {
     usage: `lra --task listops|text|retrieval|image|pathfinder|pathx[,...] --attention tssa,softmax,...
                  [--data DIR | --generate] [--preset paper|quick] [--block tost|crate]
-                 [--steps N --batch N --length N --seed N] [--out DIR] [--resume]`,
+                 [--steps N --batch N --length N --seed N] [--out DIR] [--resume] [--checkpoint-every N]`,
     run: (args) => lraCli(args, false),
   },
   report: {

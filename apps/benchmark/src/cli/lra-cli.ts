@@ -37,6 +37,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
       seed: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'boolean' },
+      'checkpoint-every': { type: 'string' },
     },
     strict: true,
   });
@@ -55,6 +56,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
   const steps = positiveInt(values.steps, 'steps');
   const batchSize = positiveInt(values.batch, 'batch');
   const maxLength = positiveInt(values.length, 'length');
+  const checkpointEvery = positiveInt(values['checkpoint-every'], 'checkpoint-every');
   const seed = nonNegativeInt(values.seed, 'seed') ?? 1;
   if (quick) {
     console.log(
@@ -81,6 +83,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
       ...(steps ? { steps } : {}),
       ...(batchSize ? { batchSize } : {}),
       ...(maxLength ? { maxLength } : {}),
+      ...(checkpointEvery ? { checkpointEvery } : {}),
     },
   });
   console.log('');

@@ -32,7 +32,7 @@ export interface LraCommandOptions {
   seed: number;
   resume: boolean;
   backend: string;
-  overrides: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength'>>;
+  overrides: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength' | 'checkpointEvery'>>;
   log?: (line: string) => void;
 }
 
