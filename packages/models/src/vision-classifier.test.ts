@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import '@tost/softmax';
 import { buildVisionClassifier } from './index.js';
-import { expectSaveLoadIdentical, lossBeforeAndAfterTraining } from './test-helpers.js';
+import { expectSaveLoadIdentical, trainSteps } from './test-helpers.js';
 
 /** Two classes: bright top half vs bright bottom half. */
 function toyImages(): { images: tf.Tensor4D; labels: tf.Tensor2D } {
@@ -47,12 +47,18 @@ describe('buildVisionClassifier', () => {
         { tssa: 'TSSA', softmax: 'SoftmaxAttention', mssa: 'MSSA' }[c.attention],
       );
       const { images, labels } = toyImages();
-      // The default 30 steps, not fewer: the ToST stem's batch-norm moving statistics (momentum 0.9) must catch up
-      // with the batch statistics before the inference-mode loss reflects what training learnt.
-      const { before, after } = lossBeforeAndAfterTraining(model, images, (logits) =>
-        tf.losses.softmaxCrossEntropy(labels, logits),
+      // Losses in training mode (the batch statistics the optimiser sees): the inference-mode loss also depends on
+      // how far the ToST stem's batch-norm moving averages (momentum 0.9) have caught up after 30 steps, which made a
+      // before/after comparison in inference mode flaky.
+      const losses = trainSteps(
+        model,
+        images,
+        (logits) => tf.losses.softmaxCrossEntropy(labels, logits),
+        30,
+        5e-3,
       );
-      expect(after).toBeLessThan(0.5 * before);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      expect(mean(losses.slice(-3))).toBeLessThan(0.5 * mean(losses.slice(0, 3)));
       await expectSaveLoadIdentical(model, images);
       tf.dispose([images, labels]);
     });
