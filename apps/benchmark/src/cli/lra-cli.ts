@@ -1,15 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { LraTaskName } from '@tost/lra';
 import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../commands/lra.js';
-import { checkAttentions, commaList, positiveInt, selectBackend } from './options.js';
-
-function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${flag} must be a non-negative integer, got '${value}'`);
-  return n;
-}
+import { checkAttentions, commaList, nonNegativeInt, positiveInt, selectBackend } from './options.js';
 
 function checkTasks(names: string[]): LraTaskName[] {
   for (const n of names) {

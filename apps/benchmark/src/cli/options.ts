@@ -9,6 +9,15 @@ export function positiveInt(value: string | undefined, flag: string): number | u
   return n;
 }
 
+/** Parses an integer flag that may be 0 (warm-up runs, seeds). */
+export function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${flag} must be a non-negative integer, got '${value}'`);
+  return n;
+}
+
 /** Parses a positive number flag (seconds, ratios). */
 export function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -2,19 +2,17 @@ import { readExplainSections } from '../report-page/explain-sections.js';
 import { parseArgs } from 'node:util';
 import { rerenderScalingOutputs, runScalingCommand } from '../commands/scaling.js';
 import type { ScalingMode } from '../scaling/workloads.js';
-import { checkAttentions, commaList, positiveInt, positiveNumber, selectBackend } from './options.js';
+import {
+  checkAttentions,
+  commaList,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  selectBackend,
+} from './options.js';
 
 export const DEFAULT_SCALING_LENGTHS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
 export const DEFAULT_DECODE_POSITIONS = [64, 256, 1024, 4096];
-
-/** Parses a flag that may be 0 (warm-up runs). */
-function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${flag} must be a non-negative integer, got '${value}'`);
-  return n;
-}
 
 /** `tost-bench scaling`: time and peak memory vs sequence length per attention variant (see src/scaling/). */
 export async function scalingCli(args: string[]): Promise<void> {

@@ -3,10 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
-import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
 import { modelDirectory } from '../model-io.js';
 import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
-import type { LraRunSpec } from '../lra/train.js';
+import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
 import '../variants.js';
 import type { OverlayImages } from './membership-figures.js';
 
@@ -95,7 +94,7 @@ export function runSource(
     buildUntrained: () =>
       existsSync(join(modelDir, MODEL_JSON))
         ? freshFromTopology(modelDir)
-        : Promise.resolve(buildFromSpec(spec, data().test)),
+        : Promise.resolve(buildFromSpec(run, data().test)),
     inputs: (count) => splitInputs(data().test, count, spec.task),
   };
 }
@@ -238,25 +237,11 @@ function randomInputs(modelDir: string, count: number, seed: number): ExplainInp
   };
 }
 
-/** The run's architecture with fresh weights, from its configuration (when no model was saved). */
-function buildFromSpec(spec: LraRunSpec, split: LraSplit): tfl.LayersModel {
-  const s = spec.settings;
-  const common = {
-    vocabSize: split.vocabSize,
-    maxLength: split.maxLength,
-    numClasses: split.numClasses,
-    dim: s.dim,
-    depth: s.depth,
-    heads: s.heads,
-    mlpRatio: s.mlpRatio,
-    attention: spec.attention,
-    block: spec.block,
-    pooling: s.pooling,
-    positional: s.positional,
-    dropout: s.dropout,
-    attentionDropout: s.attentionDropout,
-  };
-  return split.dual
-    ? buildDualEncoderClassifier({ ...common, combine: 'concat' })
-    : buildSequenceClassifier(common);
+/**
+ * The run's architecture with fresh weights (when no model was saved): the builder options the run recorded, else
+ * the same derivation the lra command used.
+ */
+function buildFromSpec(run: LraRunResult, split: LraSplit): tfl.LayersModel {
+  const options = (run.model?.options as LraModelOptions | undefined) ?? lraModelOptions(run.spec, split);
+  return buildLraModel(options, split.dual);
 }
