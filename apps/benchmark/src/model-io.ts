@@ -38,7 +38,7 @@ export function modelDirectory(dir: string): tf.io.IOHandler {
       if (!existsSync(jsonPath)) throw new Error(`no saved model in ${dir}: ${MODEL_JSON} is missing`);
       let json: {
         modelTopology: object;
-        weightsManifest?: (tf.io.WeightsManifestGroupConfig & { sha256?: string })[];
+        weightsManifest?: (tf.io.WeightsManifestConfig[number] & { sha256?: string })[];
         format?: string;
         generatedBy?: string;
         convertedBy?: string | null;
