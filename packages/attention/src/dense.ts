@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul2d } from './fast-matmul.js';
 
 /**
  * Σ over the rows of y [rows, cols] → [cols], as rows × (average pool over the row axis). On wasm a Sum over axis 0
