@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { initBackend, describeBackendSelection } from '@tost/backend';
-import { listAttentions } from '../variants.js';
+import { listAttentionNames } from '../variants.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -65,7 +65,7 @@ export const asAttentionList = parser((v) => checkAttentions(commaList(v) ?? [])
 
 /** Checks attention names against the registry, listing the registered ones on error. */
 export function checkAttentions(names: string[]): string[] {
-  const known = listAttentions();
+  const known = listAttentionNames();
   if (names.length === 0)
     throw new Error(`--attention needs at least one name; registered: ${known.join(', ')}`);
   for (const n of names) {
