@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { initBackend } from '@tost/backend';
-import '@tost/causal-tssa';
 import { buildCausalLM, generate, type ToSTModel } from './index.js';
 
 describe('generate: bad options and prompts are clear errors', () => {
