@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, runBuiltCli } from './spawn-cli.test-helper.js';
+import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helper.js';
 
 interface Result {
   curve: { step: number; loss: number; gradNorm: number }[];
@@ -32,7 +32,7 @@ describe('tost-bench lra --seed: same seed, same backend ⇒ the same curve, bit
       const dir = join(root, out, `listops-tssa-tost-quick-seed${seed}-steps4-batch4-length64`);
       return JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Result;
     };
-    // concurrently, sharing the --data folder (generated once, atomically)
+    // concurrently, sharing the --data folder
     const [a, b, c] = await Promise.all([run(5, 'a'), run(5, 'b'), run(6, 'c')]);
     expect(a.curve).toHaveLength(4);
     expect(b.curve.map((p) => [p.loss, p.gradNorm])).toEqual(a.curve.map((p) => [p.loss, p.gradNorm]));
