@@ -71,7 +71,9 @@ describe('ToSTModel: degenerate shapes', () => {
         expect(y.shape).toEqual(c.out(0));
         const z = model.apply(x) as tf.Tensor;
         expect(z.shape).toEqual(c.out(0));
-        tf.dispose([x, y, z]);
+        const w = model.predictOnBatch(x) as tf.Tensor;
+        expect(w.shape).toEqual(c.out(0));
+        tf.dispose([x, y, z, w]);
       });
       // and a real batch still works
       const x = c.input(2);
@@ -101,6 +103,9 @@ describe('ToSTModel: degenerate shapes', () => {
     const b = tf.ones([3, 6], 'int32');
     expect(() => model.predict([a, b])).toThrow(/same batch size, got 'token_ids_1' 2, 'token_ids_2' 3/);
     expect(() => model.apply([a, b])).toThrow(/same batch size/);
+    expect(() => model.predictOnBatch([a, b])).toThrow(
+      /predictOnBatch: all inputs must have the same batch size/,
+    );
     expect(() => model.predict([a, tf.ones([0, 6], 'int32')])).toThrow(/same batch size/);
     expect(() => model.predict(a)).toThrow(
       /expected 2 input tensor\(s\) \(token_ids_1, token_ids_2\), got 1/,

@@ -10,7 +10,7 @@ type Shape = (number | null)[];
 /**
  * The `tf.LayersModel` every builder of this package returns (registered as 'ToSTModel', so `model.save` /
  * `tf.loadLayersModel` keep it). It behaves like a plain LayersModel, plus:
- * - `predict` and `apply`: token ids fed as a float tensor must hold integers in [0, vocabSize) (tfjs would truncate
+ * - `predict`, `predictOnBatch` and `apply`: token ids fed as a float tensor must hold integers in [0, vocabSize) (tfjs would truncate
  *   2.5 to 2 before any layer sees it); inputs of a multi-input model must share their batch size (a RangeError naming the inputs, where
  *   tfjs would silently drop rows); an empty batch or an empty sequence (any axis of length 0) gives empty outputs of
  *   the right shape (e.g. [0, numClasses]) without running the layers; the same holds for `apply` on tensors.
@@ -40,6 +40,13 @@ export class ToSTModel extends tfl.LayersModel {
     this.checkInputs(inputs, 'predict');
     if (inputs.some((t) => t.shape.includes(0))) return this.emptyOutputs(inputs);
     return super.predict(x, args);
+  }
+
+  override predictOnBatch(x: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const inputs = Array.isArray(x) ? x : [x];
+    this.checkInputs(inputs, 'predictOnBatch');
+    if (inputs.some((t) => t.shape.includes(0))) return this.emptyOutputs(inputs);
+    return super.predictOnBatch(x);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
