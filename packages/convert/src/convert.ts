@@ -1,0 +1,157 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import '@tost/models';
+import { buildCrate, crateBindings, inferCrate, type CrateConfig } from './architectures/crate.js';
+import { buildGpt, gptBindings, inferGpt, type GptConfig } from './architectures/gpt.js';
+import {
+  buildToSTVision,
+  inferToSTVision,
+  tostVisionBindings,
+  type ToSTVisionConfig,
+} from './architectures/tost-vision.js';
+import { fillModel, readModel, type Binding } from './bindings.js';
+import type { StateDict } from './state-dict.js';
+import type { TensorData } from './tensor-data.js';
+
+export type Architecture = 'tost-vision' | 'tost-lm' | 'gpt2' | 'crate';
+export const ARCHITECTURES: readonly Architecture[] = ['tost-vision', 'tost-lm', 'gpt2', 'crate'];
+
+export type ArchitectureConfig =
+  | { arch: 'tost-vision'; config: ToSTVisionConfig }
+  | { arch: 'tost-lm' | 'gpt2'; config: GptConfig }
+  | { arch: 'crate'; config: CrateConfig };
+
+export interface ImportOptions {
+  /** 'auto' (default) recognises the architecture from the key names. */
+  arch?: Architecture | 'auto';
+  /** ToST vision input side in pixels (default 224); CRATE's is fixed by its positions (checked if given). */
+  imageSize?: number;
+  /** Heads of a softmax GPT or of CRATE (not stored in their weights); default from the published presets. */
+  heads?: number;
+  /** ToST vision class-attention `tokens_norm` (default true, as every tost_cab_* model). */
+  tokensNorm?: boolean;
+}
+
+export interface ImportResult {
+  model: tfl.LayersModel;
+  arch: Architecture;
+  config: ArchitectureConfig['config'];
+  /** Trainable parameters (PyTorch's `sum(p.numel() for p in model.parameters())`, tied weights once). */
+  parameterCount: number;
+  /** One line describing the inferred architecture. */
+  summary: string;
+}
+
+/** Key recognised in `userDefinedMetadata` of a converted model (arch and config, for the way back). */
+export const METADATA_KEY = 'tostConvert';
+
+/** Recognises the architecture from the key names alone. */
+export function detectArchitecture(keys: Iterable<string>): Architecture {
+  const list = [...keys];
+  const has = (k: string) => list.includes(k);
+  if (has('patch_embed.proj.0.0.weight') && list.some((k) => k.startsWith('blocks.0.attn.temp'))) return 'tost-vision';
+  if (has('pos_embedding') && list.some((k) => k.startsWith('transformer.layers.'))) return 'crate';
+  if (has('transformer.wte.weight')) return has('transformer.h.0.attn.temp') ? 'tost-lm' : 'gpt2';
+  throw new Error(
+    `cannot recognise the architecture from the keys (first: ${list.slice(0, 8).join(', ')}); expected the ` +
+      `ToST vision (patch_embed.*, blocks.N.attn.temp), CRATE (to_patch_embedding.*, transformer.layers.N.*) or ` +
+      `nanoGPT naming (transformer.wte/wpe/h.N.*)`,
+  );
+}
+
+function architectureOf(sd: Map<string, TensorData>, options: ImportOptions): ArchitectureConfig {
+  const detected = detectArchitecture(sd.keys());
+  const arch = options.arch === undefined || options.arch === 'auto' ? detected : options.arch;
+  if (!ARCHITECTURES.includes(arch)) {
+    throw new RangeError(`option 'arch' must be auto or one of ${ARCHITECTURES.join(', ')}, got ${String(arch)}`);
+  }
+  const family = (a: Architecture) => (a === 'gpt2' || a === 'tost-lm' ? 'gpt' : a);
+  if (family(arch) !== family(detected)) {
+    throw new Error(`option 'arch' is ${arch}, but the keys are those of ${detected}`);
+  }
+  switch (arch) {
+    case 'tost-vision':
+      return { arch, config: inferToSTVision(sd, options) };
+    case 'crate':
+      return { arch, config: inferCrate(sd, options) };
+    default: {
+      const config = inferGpt(sd, options);
+      return { arch: config.attention === 'causal-tssa' ? 'tost-lm' : 'gpt2', config };
+    }
+  }
+}
+
+function buildAndBind(a: ArchitectureConfig): { model: tfl.LayersModel; bindings: Binding[] } {
+  switch (a.arch) {
+    case 'tost-vision':
+      return { model: buildToSTVision(a.config), bindings: tostVisionBindings(a.config) };
+    case 'crate':
+      return { model: buildCrate(a.config), bindings: crateBindings(a.config) };
+    default:
+      return { model: buildGpt(a.config), bindings: gptBindings(a.config) };
+  }
+}
+
+function bindingsOf(a: ArchitectureConfig): Binding[] {
+  if (a.arch === 'tost-vision') return tostVisionBindings(a.config);
+  if (a.arch === 'crate') return crateBindings(a.config);
+  return gptBindings(a.config);
+}
+
+function describe(a: ArchitectureConfig): string {
+  const c = a.config as unknown as Record<string, unknown>;
+  const fields = Object.entries(c)
+    .filter(([k]) => k !== 'conv1d' || c.conv1d)
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return `${a.arch}: ${fields.join(' ')}`;
+}
+
+/**
+ * Builds the tfjs model of a PyTorch state dict and fills its weights. The architecture and its sizes (depth,
+ * width, heads where stored, patch size, vocabulary, context, biases) come from the keys and shapes; what they cannot
+ * fix comes from `options`. The model's `userDefinedMetadata.tostConvert` records the architecture for
+ * `exportStateDict`.
+ * Errors: unrecognised keys; a StateDictMismatchError listing missing keys, unexpected keys and shape mismatches;
+ * non-float weights; a heads count that must be given.
+ */
+export function importStateDict(stateDict: StateDict | Map<string, TensorData>, options: ImportOptions = {}): ImportResult {
+  const tensors = stateDict instanceof Map ? stateDict : stateDict.tensors;
+  const metadataHeads = stateDict instanceof Map ? undefined : Number(stateDict.metadata?.heads) || undefined;
+  const a = architectureOf(tensors, { ...options, heads: options.heads ?? metadataHeads });
+  const { model, bindings } = buildAndBind(a);
+  try {
+    fillModel(model, bindings, tensors, a.arch);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  model.setUserDefinedMetadata({ [METADATA_KEY]: { arch: a.arch, config: a.config } as never });
+  const parameterCount = model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
+  return { model, arch: a.arch, config: a.config, parameterCount, summary: describe(a) };
+}
+
+/**
+ * The PyTorch state dict of a model made by `importStateDict` (or loaded from its saved model.json), under the
+ * official key names of the authors' code, so that `load_state_dict(strict=True)` accepts it: BatchNorm's
+ * num_batches_tracked (0) and the tied lm_head.weight are included. Also returns metadata for the safetensors header.
+ * Throws when the model carries no `tostConvert` metadata.
+ */
+export function exportStateDict(model: tfl.LayersModel): {
+  tensors: Map<string, TensorData>;
+  arch: Architecture;
+  metadata: Record<string, string>;
+} {
+  const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
+  const a = meta?.[METADATA_KEY] as ArchitectureConfig | undefined;
+  if (!a || !ARCHITECTURES.includes(a.arch)) {
+    throw new Error(
+      `exportStateDict: the model has no '${METADATA_KEY}' metadata (only models made by importStateDict, or saved ` +
+        `after it, can be exported)`,
+    );
+  }
+  const heads = String((a.config as { heads?: number }).heads ?? '');
+  return {
+    tensors: readModel(model, bindingsOf(a)),
+    arch: a.arch,
+    metadata: { format: 'pt', arch: a.arch, heads, config: JSON.stringify(a.config) },
+  };
+}
