@@ -125,7 +125,10 @@ export function importStateDict(stateDict: StateDict | Map<string, TensorData>, 
     throw err;
   }
   model.setUserDefinedMetadata({ [METADATA_KEY]: { arch: a.arch, config: a.config } as never });
-  const parameterCount = model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
+  // PyTorch's count: trainable weights, less the zero biases PyTorch does not have (key-less bindings).
+  const size = (shape: readonly (number | null)[]) => shape.reduce((p: number, d) => p * (d ?? 1), 1);
+  const zeros = bindings.filter((b) => b.key === undefined).reduce((n, b) => n + size(b.shape), 0);
+  const parameterCount = model.trainableWeights.reduce((n, w) => n + size(w.shape), 0) - zeros;
   return { model, arch: a.arch, config: a.config, parameterCount, summary: describe(a) };
 }
 

@@ -1,37 +1,78 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
-import { testBackends } from '@tost/vitest-config';
-import { importStateDict, readCheckpoint } from './index.js';
+import { expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
+import { exportStateDict, importStateDict, readCheckpoint, type ImportResult } from './index.js';
+import { FIXTURE_CASES, type FixtureCase } from './fixture-cases.js';
 import { fixtureBytes, fixtureIO, nchwToNhwc, relativeError } from './test-helpers.js';
+
+/** Runs the converted model on the fixture's input; returns [ours, PyTorch's]. */
+function runFixture(c: FixtureCase, result: ImportResult): [Float32Array, Float32Array] {
+  const io = fixtureIO(c.name);
+  return tf.tidy(() => {
+    let y: tf.Tensor;
+    if (c.vision) {
+      const input = io.tensors.get('input_nchw')!;
+      const [n, ch, h, w] = input.shape as [number, number, number, number];
+      y = result.model.predict(tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [n, h, w, ch])) as tf.Tensor;
+    } else {
+      const ids = io.tensors.get('ids')!;
+      const values = Int32Array.from(ids.data as BigInt64Array, Number);
+      y = result.model.predict(tf.tensor2d(values, ids.shape as [number, number], 'int32')) as tf.Tensor;
+    }
+    const expected = io.tensors.get(c.vision ? 'output' : 'logits')!;
+    expect(y.shape).toEqual(expected.shape);
+    return [y.dataSync() as Float32Array, expected.data as Float32Array];
+  });
+}
+
+describe('fixture structure against the authors\' modules', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+  for (const c of FIXTURE_CASES) {
+    it(`${c.name}.pth has the authors' keys and shapes; the converted model has PyTorch's parameter count`, () => {
+      const sd = readCheckpoint(fixtureBytes(`${c.name}.pth`));
+      const shapes = Object.fromEntries([...sd.tensors].map(([k, t]) => [k, t.shape]));
+      for (const k of sd.skipped) shapes[k] = c.keys[k]!; // buffers that are not weights: names only
+      expect(Object.keys(shapes).sort()).toEqual(Object.keys(c.keys).sort());
+      expect(shapes).toEqual(c.keys);
+      const result = importStateDict(sd, c.options);
+      expect(result.parameterCount).toBe(Number(fixtureIO(c.name).metadata.params));
+      // The way back writes the same keys (the causal-mask buffer of the slow attention path aside).
+      const exported = exportStateDict(result.model);
+      const back = Object.fromEntries([...exported.tensors].map(([k, t]) => [k, t.shape]));
+      const expected = Object.fromEntries(Object.entries(c.keys).filter(([k]) => !k.endsWith('.attn.bias')));
+      expect(back).toEqual(expected);
+      result.model.dispose();
+    });
+  }
+});
 
 const worst: Record<string, number> = {};
 
 for (const backend of testBackends()) {
-  describe(`PyTorch fixtures on ${backend}`, () => {
+  describe(`converted fixtures match PyTorch (eval mode) on ${backend}`, () => {
     beforeAll(async () => {
       await initBackend(backend as 'wasm' | 'cpu');
     });
     afterAll(() => {
-      console.log(`worst relative error on ${backend}:`, JSON.stringify(worst));
+      console.log(`worst relative error vs PyTorch on ${backend}: ${JSON.stringify(worst)}`);
     });
-
-    for (const format of ['pth', 'safetensors'] as const) {
-      it(`tost-vision from .${format} matches PyTorch`, () => {
-        const io = fixtureIO('tost-vision');
-        const result = importStateDict(readCheckpoint(fixtureBytes(`tost-vision.${format}`)), {
-          imageSize: io.config.image_size as number,
+    for (const c of FIXTURE_CASES) {
+      for (const format of ['pth', 'safetensors'] as const) {
+        it(`${c.name} from .${format}`, async () => {
+          const result = importStateDict(readCheckpoint(fixtureBytes(`${c.name}.${format}`)), c.options);
+          expect(result.arch).toBe(c.arch);
+          await expectNoLeakedTensors(() => {
+            const [ours, torch] = runFixture(c, result);
+            const err = relativeError(ours, torch);
+            worst[`${c.name}/${backend}`] = Math.max(worst[`${c.name}/${backend}`] ?? 0, err);
+            expect(err).toBeLessThan(1e-4);
+          });
+          result.model.dispose();
         });
-        expect(result.arch).toBe('tost-vision');
-        const input = io.tensors.get('input_nchw')!;
-        const x = tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [2, 32, 32, 3]);
-        const y = result.model.predict(x) as tf.Tensor;
-        const err = relativeError(y.dataSync(), io.tensors.get('output')!.data as Float32Array);
-        worst[`tost-vision/${backend}`] = Math.max(worst[`tost-vision/${backend}`] ?? 0, err);
-        expect(err).toBeLessThan(1e-4);
-        tf.dispose([x, y]);
-        result.model.dispose();
-      });
+      }
     }
   });
 }
