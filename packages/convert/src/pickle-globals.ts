@@ -38,6 +38,11 @@ export class PicklePlaceholder {
   }
 }
 
+/** What `_rebuild_tensor_v2` returns when its storage is not a storage of this file (e.g. a placeholder). */
+export class UnresolvedTensor {
+  constructor(readonly reason: string) {}
+}
+
 /** Where a value that should be a tensor came from, for error messages. */
 export function describePickleValue(value: unknown): string {
   if (value instanceof PicklePlaceholder) return `an object built by the global ${value.global}, which is never called`;

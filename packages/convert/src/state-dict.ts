@@ -1,4 +1,4 @@
-import { PicklePlaceholder, TorchTensorRef, describePickleValue } from './pickle-globals.js';
+import { TorchTensorRef, UnresolvedTensor, describePickleValue } from './pickle-globals.js';
 import { readSafetensors } from './safetensors.js';
 import type { TensorData } from './tensor-data.js';
 import { readTorchCheckpoint, type TorchCheckpoint } from './torch-checkpoint.js';
@@ -23,7 +23,7 @@ const WRAPPER_KEYS = ['state_dict', 'model', 'model_state_dict', 'module', 'net'
 const PREFIXES = ['module.', '_orig_mod.'];
 
 function isTensorLike(v: unknown): boolean {
-  return v instanceof TorchTensorRef;
+  return v instanceof TorchTensorRef || v instanceof UnresolvedTensor;
 }
 
 /** Finds the dict of tensors inside a wrapped checkpoint. */
@@ -91,7 +91,9 @@ export function stateDictFromTorch(checkpoint: TorchCheckpoint): StateDict {
     const key = String(k);
     if (!(v instanceof TorchTensorRef)) {
       const why =
-        v instanceof PicklePlaceholder ? describePickleValue(v) : `${describePickleValue(v)}, not a tensor`;
+        v instanceof UnresolvedTensor
+          ? `a tensor that cannot be rebuilt: ${v.reason}`
+          : `${describePickleValue(v)}, not a tensor`;
       entries.push([
         key,
         () => {

@@ -4,6 +4,7 @@ import {
   PicklePlaceholder,
   TorchStorage,
   TorchTensorRef,
+  UnresolvedTensor,
   describePickleValue,
   isDangerousGlobal,
 } from './pickle-globals.js';
@@ -39,7 +40,7 @@ export interface TorchCheckpoint {
 function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride: unknown): unknown {
   if (!(storage instanceof TorchStorage)) {
     // Not a storage from this file: keep it inert, and say what it was when someone needs the tensor.
-    return new PicklePlaceholder(`torch._utils._rebuild_tensor_v2 on ${describePickleValue(storage)}`, []);
+    return new UnresolvedTensor(`its storage is ${describePickleValue(storage)}`);
   }
   return new TorchTensorRef(storage, Number(offset), (size as number[]).map(Number), (stride as number[]).map(Number));
 }
