@@ -9,6 +9,7 @@ import {
   type ToSTVisionConfig,
 } from './architectures/tost-vision.js';
 import { fillModel, readModel, type Binding } from './bindings.js';
+import { architectureFromLayers } from './model-config.js';
 import type { StateDict } from './state-dict.js';
 import type { TensorData } from './tensor-data.js';
 
@@ -132,11 +133,23 @@ export function importStateDict(stateDict: StateDict | Map<string, TensorData>, 
   return { model, arch: a.arch, config: a.config, parameterCount, summary: describe(a) };
 }
 
+/** LayerNorm epsilons the authors' code fixes (1e-5 in nanoGPT's LayerNorm and nn.LayerNorm's default). */
+function checkConstants(model: tfl.LayersModel, a: ArchitectureConfig): void {
+  for (const l of model.layers) {
+    if (l.getClassName() !== 'LayerNormalization') continue;
+    const epsilon = (l.getConfig() as { epsilon?: number }).epsilon;
+    if (epsilon !== undefined && Math.abs(epsilon - 1e-5) > 1e-12) {
+      throw new Error(`exportStateDict: LayerNorm '${l.name}' has epsilon ${epsilon}; ${a.arch} in the authors' code uses 1e-5`);
+    }
+  }
+}
+
 /**
  * The PyTorch state dict of a model made by `importStateDict` (or loaded from its saved model.json), under the
  * official key names of the authors' code, so that `load_state_dict(strict=True)` accepts it: BatchNorm's
  * num_batches_tracked (0) and the tied lm_head.weight are included. Also returns metadata for the safetensors header.
- * Throws when the model carries no `tostConvert` metadata.
+ * A model trained here without importing works too when it is a `buildCausalLM` language model or a CRATE
+ * `buildVisionClassifier` (see `architectureFromLayers`); anything else is an error saying why.
  */
 export function exportStateDict(model: tfl.LayersModel): {
   tensors: Map<string, TensorData>;
@@ -144,12 +157,11 @@ export function exportStateDict(model: tfl.LayersModel): {
   metadata: Record<string, string>;
 } {
   const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
-  const a = meta?.[METADATA_KEY] as ArchitectureConfig | undefined;
-  if (!a || !ARCHITECTURES.includes(a.arch)) {
-    throw new Error(
-      `exportStateDict: the model has no '${METADATA_KEY}' metadata (only models made by importStateDict, or saved ` +
-        `after it, can be exported)`,
-    );
+  const recorded = meta?.[METADATA_KEY] as ArchitectureConfig | undefined;
+  const a = recorded && ARCHITECTURES.includes(recorded.arch) ? recorded : architectureFromLayers(model);
+  if (a.arch === 'crate' || a.arch === 'gpt2' || a.arch === 'tost-lm') {
+    // ISTA step size: model/crate.py takes it as 'ista' (0.1 in every preset); LayerNorm eps is fixed there.
+    checkConstants(model, a);
   }
   const heads = String((a.config as { heads?: number }).heads ?? '');
   return {

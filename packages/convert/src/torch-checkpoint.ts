@@ -8,7 +8,7 @@ import {
   describePickleValue,
   isDangerousGlobal,
 } from './pickle-globals.js';
-import { decodeElements, elementCount, type SourceDType, type TensorData } from './tensor-data.js';
+import { DTYPE_BYTES, decodeElements, elementCount, type SourceDType, type TensorData } from './tensor-data.js';
 
 /** torch storage classes → dtype of their elements. */
 const STORAGE_DTYPES: Record<string, SourceDType> = {
@@ -159,16 +159,35 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
           `torch checkpoint: '${key}' is stored as ${storage.storageType}; supported: ${Object.keys(STORAGE_DTYPES).join(', ')}`,
         );
       }
+      const what = `torch checkpoint: storage data/${storage.key} of '${key}'`;
+      const entry = files[`${prefix}data/${storage.key}`];
+      if (!entry) throw new RangeError(`torch checkpoint: storage data/${storage.key} of '${key}' is missing`);
+      if (isContiguous(ref) && !storages.has(storage.key)) {
+        // The common case: decode the tensor's own bytes straight from the archive entry (no storage copy).
+        const size = DTYPE_BYTES[dtype];
+        const count = elementCount(ref.shape);
+        if ((ref.offset + count) * size > entry.byteLength || ref.offset < 0) {
+          throw new RangeError(`${what}: '${key}' needs elements [${ref.offset}, ${ref.offset + count}) of a storage of ${entry.byteLength / size}`);
+        }
+        return { dtype, shape: ref.shape, data: decodeElements(entry.subarray(ref.offset * size), dtype, count, what) };
+      }
       let data = storages.get(storage.key);
       if (!data) {
-        const entry = files[`${prefix}data/${storage.key}`];
-        if (!entry) throw new RangeError(`torch checkpoint: storage data/${storage.key} of '${key}' is missing`);
-        data = decodeElements(entry, dtype, storage.numel, `torch checkpoint: storage data/${storage.key} of '${key}'`);
+        data = decodeElements(entry, dtype, storage.numel, what);
         storages.set(storage.key, data);
       }
       return { dtype, shape: ref.shape, data: gatherStrided(data, ref, key) };
     },
   };
+}
+
+/** Row-major layout without gaps (strides of size-1 dimensions do not matter). */
+function isContiguous({ shape, stride }: TorchTensorRef): boolean {
+  for (let d = shape.length - 1, step = 1; d >= 0; d--) {
+    if (shape[d]! > 1 && stride[d] !== step) return false;
+    step *= shape[d]!;
+  }
+  return true;
 }
 
 /** Copies a (possibly strided, offset) view of a storage into a contiguous row-major array. */
@@ -183,12 +202,7 @@ function gatherStrided(storage: TensorData['data'], ref: TorchTensorRef, key: st
   if (offset < 0 || last >= storage.length) {
     throw new RangeError(`torch checkpoint: '${key}' reaches element ${last} of a storage of ${storage.length}`);
   }
-  let contiguous = true;
-  for (let d = shape.length - 1, step = 1; d >= 0; d--) {
-    if (shape[d]! > 1 && stride[d] !== step) contiguous = false;
-    step *= shape[d]!;
-  }
-  if (contiguous) return storage.slice(offset, offset + count);
+  if (isContiguous(ref)) return storage.slice(offset, offset + count);
   const index = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < count; i++) {
     let at = offset;

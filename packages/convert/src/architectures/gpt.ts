@@ -10,6 +10,7 @@ import {
 } from '@tost/models';
 import {
   copyBinding,
+  exportOnlyBinding,
   linearBinding,
   splitBinding,
   zerosBinding,
@@ -39,6 +40,11 @@ export interface GptConfig {
   layerScale: boolean;
   /** MLP hidden width (4·dim in the authors' code). */
   hidden: number;
+  /**
+   * Whether the tfjs causal TSSA has a qkv bias when it differs from `bias` (a `buildCausalLM` model: biases in
+   * LayerNorms and Linears but none in TSSA's projection). Undefined = `bias`. Exported as a zero c_attn.bias.
+   */
+  qkvBias?: boolean;
   /** The checkpoint stores Conv1D weights [in, out] (Hugging Face GPT-2) instead of nn.Linear [out, in]. */
   conv1d: boolean;
 }
@@ -116,7 +122,7 @@ export function buildGpt(c: GptConfig): tfl.LayersModel {
     const attention = createAttention(c.attention, {
       dim: c.dim,
       heads: c.heads,
-      useBias: c.bias,
+      useBias: c.qkvBias ?? c.bias,
       name: L.attn(i),
       maxLength: c.blockSize,
     } as never);
@@ -154,7 +160,9 @@ export function gptBindings(c: GptConfig): Binding[] {
     const attn = L.attn(i);
     if (c.attention === 'causal-tssa') {
       b.push(linear(`${p}attn.c_attn.weight`, C, C, t(attn, 'qkv_kernel')));
-      if (c.bias) b.push(copyBinding(`${p}attn.c_attn.bias`, [C], t(attn, 'qkv_bias')));
+      const qkvBias = c.qkvBias ?? c.bias;
+      if (qkvBias) b.push(copyBinding(`${p}attn.c_attn.bias`, [C], t(attn, 'qkv_bias')));
+      else if (c.bias) b.push(exportOnlyBinding(`${p}attn.c_attn.bias`, { dtype: 'F32', shape: [C], data: new Float32Array(C) }));
       b.push(copyBinding(`${p}attn.temp`, [c.heads, 1], t(attn, 'temperature')));
       b.push(copyBinding(`${p}attn.denom_bias`, [c.heads, c.blockSize, 1], t(attn, 'denominator_bias')));
       b.push(linear(`${p}attn.c_proj.weight`, C, C, t(attn, 'output_kernel')));
