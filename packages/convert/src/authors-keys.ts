@@ -105,7 +105,10 @@ export function gptKeys(o: {
               [`${p}.attn.temp`]: [H, 1],
               [`${p}.attn.denom_bias`]: [H, T, 1],
             }
-          : { ...lin(`${p}.attn.c_attn`, 3 * C, C), ...(o.maskBuffer ? { [`${p}.attn.bias`]: [1, 1, T, T] } : {}) }),
+          : {
+              ...lin(`${p}.attn.c_attn`, 3 * C, C),
+              ...(o.maskBuffer ? { [`${p}.attn.bias`]: [1, 1, T, T] } : {}),
+            }),
         ...lin(`${p}.attn.c_proj`, C, C),
         ...ln(`${p}.ln_2`),
         ...lin(`${p}.mlp.c_fc`, 4 * C, C),

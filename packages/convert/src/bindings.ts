@@ -54,7 +54,12 @@ export function linearBinding(key: string, out: number, inp: number, target: Wei
  * A fused projection split into `targets.length` equal parts along PyTorch's output axis: nn.Linear weight
  * [n·out, in] → n kernels [in, out] (nanoGPT's c_attn, XCiT's qkv); with `inp` undefined a bias [n·out] → n biases.
  */
-export function splitBinding(key: string, out: number, inp: number | undefined, targets: WeightTarget[]): Binding {
+export function splitBinding(
+  key: string,
+  out: number,
+  inp: number | undefined,
+  targets: WeightTarget[],
+): Binding {
   const n = targets.length;
   const part = out * (inp ?? 1);
   return {
@@ -75,7 +80,11 @@ export function splitBinding(key: string, out: number, inp: number | undefined, 
 }
 
 /** nn.Conv2d weight [out, in, kh, kw] → tfjs conv kernel [kh, kw, in, out] (a 1×1 conv: Dense kernel [in, out]). */
-export function convBinding(key: string, shape: [number, number, number, number], target: WeightTarget): Binding {
+export function convBinding(
+  key: string,
+  shape: [number, number, number, number],
+  target: WeightTarget,
+): Binding {
   const [o, i, kh, kw] = shape;
   return {
     key,
@@ -86,7 +95,8 @@ export function convBinding(key: string, shape: [number, number, number, number]
       for (let a = 0; a < o; a++)
         for (let b = 0; b < i; b++)
           for (let y = 0; y < kh; y++)
-            for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = v[((a * i + b) * kh + y) * kw + x]!;
+            for (let x = 0; x < kw; x++)
+              out[((y * kw + x) * i + b) * o + a] = v[((a * i + b) * kh + y) * kw + x]!;
       return [out];
     },
     toTorch: ([v]) => {
@@ -94,7 +104,8 @@ export function convBinding(key: string, shape: [number, number, number, number]
       for (let a = 0; a < o; a++)
         for (let b = 0; b < i; b++)
           for (let y = 0; y < kh; y++)
-            for (let x = 0; x < kw; x++) out[((a * i + b) * kh + y) * kw + x] = v![((y * kw + x) * i + b) * o + a]!;
+            for (let x = 0; x < kw; x++)
+              out[((a * i + b) * kh + y) * kw + x] = v![((y * kw + x) * i + b) * o + a]!;
       return out;
     },
   };
@@ -102,7 +113,12 @@ export function convBinding(key: string, shape: [number, number, number, number]
 
 /** A tfjs weight PyTorch does not have (e.g. CausalTSSA's output bias when the checkpoint has bias=False): zeros. */
 export function zerosBinding(size: number, target: WeightTarget): Binding {
-  return { shape: [size], targets: [target], toTf: () => [new Float32Array(size)], toTorch: () => new Float32Array(0) };
+  return {
+    shape: [size],
+    targets: [target],
+    toTf: () => [new Float32Array(size)],
+    toTorch: () => new Float32Array(0),
+  };
 }
 
 /** A PyTorch buffer with no tfjs counterpart, written on export only (BatchNorm's num_batches_tracked = 0). */
@@ -197,7 +213,9 @@ export function fillModel(
         const current = variable.read().dataSync();
         const differs = values[i]!.some((x, j) => x !== current[j]);
         if (differs) {
-          throw new Error(`'${b.key}' differs from '${previous}' but both fill ${target.layer}/${target.weight} (untied weights are not supported)`);
+          throw new Error(
+            `'${b.key}' differs from '${previous}' but both fill ${target.layer}/${target.weight} (untied weights are not supported)`,
+          );
         }
         return;
       }

@@ -49,7 +49,8 @@ export const METADATA_KEY = 'tostConvert';
 export function detectArchitecture(keys: Iterable<string>): Architecture {
   const list = [...keys];
   const has = (k: string) => list.includes(k);
-  if (has('patch_embed.proj.0.0.weight') && list.some((k) => k.startsWith('blocks.0.attn.temp'))) return 'tost-vision';
+  if (has('patch_embed.proj.0.0.weight') && list.some((k) => k.startsWith('blocks.0.attn.temp')))
+    return 'tost-vision';
   if (has('pos_embedding') && list.some((k) => k.startsWith('transformer.layers.'))) return 'crate';
   if (has('transformer.wte.weight')) return has('transformer.h.0.attn.temp') ? 'tost-lm' : 'gpt2';
   throw new Error(
@@ -63,7 +64,9 @@ function architectureOf(sd: Map<string, TensorData>, options: ImportOptions): Ar
   const detected = detectArchitecture(sd.keys());
   const arch = options.arch === undefined || options.arch === 'auto' ? detected : options.arch;
   if (!ARCHITECTURES.includes(arch)) {
-    throw new RangeError(`option 'arch' must be auto or one of ${ARCHITECTURES.join(', ')}, got ${String(arch)}`);
+    throw new RangeError(
+      `option 'arch' must be auto or one of ${ARCHITECTURES.join(', ')}, got ${String(arch)}`,
+    );
   }
   const family = (a: Architecture) => (a === 'gpt2' || a === 'tost-lm' ? 'gpt' : a);
   if (family(arch) !== family(detected)) {
@@ -114,7 +117,10 @@ function describe(a: ArchitectureConfig): string {
  * Errors: unrecognised keys; a StateDictMismatchError listing missing keys, unexpected keys and shape mismatches;
  * non-float weights; a heads count that must be given.
  */
-export function importStateDict(stateDict: StateDict | Map<string, TensorData>, options: ImportOptions = {}): ImportResult {
+export function importStateDict(
+  stateDict: StateDict | Map<string, TensorData>,
+  options: ImportOptions = {},
+): ImportResult {
   const tensors = stateDict instanceof Map ? stateDict : stateDict.tensors;
   const metadataHeads = stateDict instanceof Map ? undefined : Number(stateDict.metadata?.heads) || undefined;
   const a = architectureOf(tensors, { ...options, heads: options.heads ?? metadataHeads });
@@ -139,7 +145,9 @@ function checkConstants(model: tfl.LayersModel, a: ArchitectureConfig): void {
     if (l.getClassName() !== 'LayerNormalization') continue;
     const epsilon = (l.getConfig() as { epsilon?: number }).epsilon;
     if (epsilon !== undefined && Math.abs(epsilon - 1e-5) > 1e-12) {
-      throw new Error(`exportStateDict: LayerNorm '${l.name}' has epsilon ${epsilon}; ${a.arch} in the authors' code uses 1e-5`);
+      throw new Error(
+        `exportStateDict: LayerNorm '${l.name}' has epsilon ${epsilon}; ${a.arch} in the authors' code uses 1e-5`,
+      );
     }
   }
 }

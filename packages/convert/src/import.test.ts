@@ -14,7 +14,9 @@ function runFixture(c: FixtureCase, result: ImportResult): [Float32Array, Float3
     if (c.vision) {
       const input = io.tensors.get('input_nchw')!;
       const [n, ch, h, w] = input.shape as [number, number, number, number];
-      y = result.model.predict(tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [n, h, w, ch])) as tf.Tensor;
+      y = result.model.predict(
+        tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [n, h, w, ch]),
+      ) as tf.Tensor;
     } else {
       const ids = io.tensors.get('ids')!;
       const values = Int32Array.from(ids.data as BigInt64Array, Number);
@@ -26,7 +28,7 @@ function runFixture(c: FixtureCase, result: ImportResult): [Float32Array, Float3
   });
 }
 
-describe('fixture structure against the authors\' modules', () => {
+describe("fixture structure against the authors' modules", () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });

@@ -23,6 +23,11 @@ export {
   type ImportOptions,
   type ImportResult,
 } from './convert.js';
-export { inferToSTVision, buildToSTVision, type ToSTVisionConfig, type ToSTVisionOptions } from './architectures/tost-vision.js';
+export {
+  inferToSTVision,
+  buildToSTVision,
+  type ToSTVisionConfig,
+  type ToSTVisionOptions,
+} from './architectures/tost-vision.js';
 export { inferGpt, buildGpt, type GptConfig } from './architectures/gpt.js';
 export { inferCrate, buildCrate, type CrateConfig } from './architectures/crate.js';

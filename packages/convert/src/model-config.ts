@@ -1,6 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { AttentionLayer } from '@tost/attention';
-import { CAUSAL_LM_LAYERS, type ISTA, type LearnedPositionalEmbedding, type PatchExtraction } from '@tost/models';
+import {
+  CAUSAL_LM_LAYERS,
+  type ISTA,
+  type LearnedPositionalEmbedding,
+  type PatchExtraction,
+} from '@tost/models';
 import type { CrateConfig } from './architectures/crate.js';
 import type { GptConfig } from './architectures/gpt.js';
 import type { ArchitectureConfig } from './convert.js';
@@ -33,7 +38,9 @@ export function architectureFromLayers(model: tfl.LayersModel): ArchitectureConf
     const attention = layer(model, 'block0_attn') as unknown as AttentionLayer;
     const kind = attention.getClassName();
     if (kind !== 'CausalTSSA' && kind !== 'SoftmaxAttention') {
-      throw new Error(`${owner}: the language model's attention ${kind} has no counterpart in the authors' GPT code`);
+      throw new Error(
+        `${owner}: the language model's attention ${kind} has no counterpart in the authors' GPT code`,
+      );
     }
     const [vocabSize, dim] = shapeOf(model, CAUSAL_LM_LAYERS.embedding, 'embeddings') as [number, number];
     const positions = layer(model, CAUSAL_LM_LAYERS.positions) as LearnedPositionalEmbedding;
@@ -52,18 +59,26 @@ export function architectureFromLayers(model: tfl.LayersModel): ArchitectureConf
       ...(attention.useBias !== bias ? { qkvBias: attention.useBias } : {}),
     };
     if (config.attention === 'softmax-causal' && attention.useBias !== bias) {
-      throw new Error(`${owner}: a softmax attention ${attention.useBias ? 'with' : 'without'} biases in a model ${bias ? 'with' : 'without'} LayerNorm biases has no counterpart in nanoGPT (one 'bias' flag)`);
+      throw new Error(
+        `${owner}: a softmax attention ${attention.useBias ? 'with' : 'without'} biases in a model ${bias ? 'with' : 'without'} LayerNorm biases has no counterpart in nanoGPT (one 'bias' flag)`,
+      );
     }
     return { arch: config.attention === 'causal-tssa' ? 'tost-lm' : 'gpt2', config };
   }
   if (layer(model, 'patch_ln') && layer(model, 'block0_ista')) {
     const attention = layer(model, 'block0_attn') as unknown as AttentionLayer;
     if (attention.getClassName() !== 'MSSA') {
-      throw new Error(`${owner}: CRATE with ${attention.getClassName()} attention has no counterpart in model/crate.py (MSSA)`);
+      throw new Error(
+        `${owner}: CRATE with ${attention.getClassName()} attention has no counterpart in model/crate.py (MSSA)`,
+      );
     }
     const ista = layer(model, 'block0_ista') as unknown as ISTA;
-    if (ista.lambda !== 0.1) throw new Error(`${owner}: ISTA lambda ${ista.lambda}: model/crate.py hard-codes 0.1`);
-    if (ista.eta !== 0.1) throw new Error(`${owner}: ISTA step size ${ista.eta}: model/crate.py's CRATE uses 0.1 (its 'ista' argument)`);
+    if (ista.lambda !== 0.1)
+      throw new Error(`${owner}: ISTA lambda ${ista.lambda}: model/crate.py hard-codes 0.1`);
+    if (ista.eta !== 0.1)
+      throw new Error(
+        `${owner}: ISTA step size ${ista.eta}: model/crate.py's CRATE uses 0.1 (its 'ista' argument)`,
+      );
     const patches = layer(model, 'patches') as unknown as PatchExtraction;
     const [, imageSize, , channels] = model.inputs[0]!.shape as number[];
     const config: CrateConfig = {

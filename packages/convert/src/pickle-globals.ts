@@ -45,7 +45,8 @@ export class UnresolvedTensor {
 
 /** Where a value that should be a tensor came from, for error messages. */
 export function describePickleValue(value: unknown): string {
-  if (value instanceof PicklePlaceholder) return `an object built by the global ${value.global}, which is never called`;
+  if (value instanceof PicklePlaceholder)
+    return `an object built by the global ${value.global}, which is never called`;
   if (value instanceof Map) return 'a dict';
   if (Array.isArray(value)) return 'a list/tuple';
   if (value === null) return 'None';

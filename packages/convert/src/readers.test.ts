@@ -15,20 +15,31 @@ import {
 import { FIXTURES, fixtureBytes } from './test-helpers.js';
 import { zipSync } from 'fflate';
 
-const expected = JSON.parse(readFileSync(join(FIXTURES, 'dtypes.expected.json'), 'utf8')) as Record<string, number[]>;
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'dtypes.expected.json'), 'utf8')) as Record<
+  string,
+  number[]
+>;
 
 /** The values of every tensor as plain numbers (I64 as Number). */
 function plain(t: TensorData): number[] {
   return Array.from(t.data as ArrayLike<number | bigint>, Number);
 }
 
-describe('safetensors and torch.save readers: every dtype against PyTorch\'s own conversion', () => {
+describe("safetensors and torch.save readers: every dtype against PyTorch's own conversion", () => {
   for (const file of ['dtypes.safetensors', 'dtypes.pth']) {
     it(file, () => {
       const sd = readCheckpoint(fixtureBytes(file));
       expect(sd.format).toBe(file.endsWith('.pth') ? 'torch' : 'safetensors');
       const dtypes = Object.fromEntries([...sd.tensors].map(([k, t]) => [k, t.dtype]));
-      expect(dtypes).toEqual({ f64: 'F64', f32: 'F32', f16: 'F16', bf16: 'BF16', i64: 'I64', i32: 'I32', bool: 'BOOL' });
+      expect(dtypes).toEqual({
+        f64: 'F64',
+        f32: 'F32',
+        f16: 'F16',
+        bf16: 'BF16',
+        i64: 'I64',
+        i32: 'I32',
+        bool: 'BOOL',
+      });
       for (const [key, values] of Object.entries(expected)) {
         // float32 widening of halves is exact: PyTorch's .float() gives the same numbers.
         expect(plain(sd.tensors.get(key)!), key).toEqual(values);
@@ -88,7 +99,9 @@ describe('clear errors on bad files', () => {
 
   it('truncated torch.save zip', () => {
     const pth = fixtureBytes('tost-vision.pth');
-    expect(() => readCheckpoint(pth.slice(0, pth.length - 500))).toThrow(/torch checkpoint: the zip archive is truncated or corrupt/);
+    expect(() => readCheckpoint(pth.slice(0, pth.length - 500))).toThrow(
+      /torch checkpoint: the zip archive is truncated or corrupt/,
+    );
     expect(() => readCheckpoint(pth.slice(0, 3))).toThrow(/not a zip archive|header length/);
   });
 
@@ -97,13 +110,17 @@ describe('clear errors on bad files', () => {
     const bytes = new Uint8Array(8 + header.length + 2);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
     bytes.set(new TextEncoder().encode(header), 8);
-    expect(() => readSafetensors(bytes)).toThrow(/tensor 'w' has dtype F8_E4M3; supported: F64, F32, F16, BF16, I64/);
+    expect(() => readSafetensors(bytes)).toThrow(
+      /tensor 'w' has dtype F8_E4M3; supported: F64, F32, F16, BF16, I64/,
+    );
 
     const mismatch = JSON.stringify({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 6] } });
     const bytes2 = new Uint8Array(8 + mismatch.length + 6);
     new DataView(bytes2.buffer).setBigUint64(0, BigInt(mismatch.length), true);
     bytes2.set(new TextEncoder().encode(mismatch), 8);
-    expect(() => readSafetensors(bytes2)).toThrow(/tensor 'w' \(F32 \[2\]\) needs 8 bytes, its data_offsets span 6/);
+    expect(() => readSafetensors(bytes2)).toThrow(
+      /tensor 'w' \(F32 \[2\]\) needs 8 bytes, its data_offsets span 6/,
+    );
 
     // A weight stored as an integer tensor: the importer names it.
     const sd = readCheckpoint(fixtureBytes('crate.safetensors'));
@@ -126,8 +143,12 @@ describe('clear errors on bad files', () => {
 
   it('heads that the weights do not store must be given for a non-preset width', () => {
     const sd = readCheckpoint(fixtureBytes('nanogpt.safetensors'));
-    expect(() => importStateDict(sd)).toThrow(/width 32 is not a published preset.*pass option 'heads' \(--heads\)/);
-    expect(() => importStateDict(sd, { heads: 5 })).toThrow(/option 'heads' must be a positive divisor of the width 32, got 5/);
+    expect(() => importStateDict(sd)).toThrow(
+      /width 32 is not a published preset.*pass option 'heads' \(--heads\)/,
+    );
+    expect(() => importStateDict(sd, { heads: 5 })).toThrow(
+      /option 'heads' must be a positive divisor of the width 32, got 5/,
+    );
   });
 });
 
@@ -142,7 +163,7 @@ describe('the pickle is interpreted, never executed', () => {
     expect(existsSync(sentinel)).toBe(false);
   });
 
-  it('an unknown global (argparse.Namespace of the run\'s arguments) stays an inert placeholder', () => {
+  it("an unknown global (argparse.Namespace of the run's arguments) stays an inert placeholder", () => {
     const ckpt = readTorchCheckpoint(fixtureBytes('tost-vision.pth'));
     const root = ckpt.root as Map<string, unknown>;
     expect([...root.keys()]).toEqual(['model', 'epoch', 'args']);

@@ -72,14 +72,18 @@ describe('round trip PyTorch → tfjs → model.json → safetensors → tfjs is
     const wrong = importStateDict(sd, { imageSize: 32, tokensNorm: false });
     const input = io.tensors.get('input_nchw')!;
     const y = tf.tidy(() =>
-      (wrong.model.predict(tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [2, 32, 32, 3])) as tf.Tensor).dataSync(),
+      (
+        wrong.model.predict(
+          tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [2, 32, 32, 3]),
+        ) as tf.Tensor
+      ).dataSync(),
     );
     expect(relativeError(y, io.tensors.get('output')!.data as Float32Array)).toBeGreaterThan(1e-2);
     wrong.model.dispose();
   });
 });
 
-describe('greedy generation of the converted language models equals PyTorch\'s', () => {
+describe("greedy generation of the converted language models equals PyTorch's", () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });

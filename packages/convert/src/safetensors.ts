@@ -32,7 +32,9 @@ const MAX_HEADER_BYTES = 100_000_000;
 export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsContent {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (buf.byteLength < 8) {
-    throw new RangeError(`safetensors: the file has ${buf.byteLength} bytes; a header length needs 8 (truncated?)`);
+    throw new RangeError(
+      `safetensors: the file has ${buf.byteLength} bytes; a header length needs 8 (truncated?)`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
@@ -43,7 +45,10 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLength))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLength))) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
     throw new RangeError(`safetensors: the header is not valid JSON (${(err as Error).message})`);
   }
@@ -59,7 +64,12 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
       continue;
     }
     const entry = raw as HeaderEntry;
-    if (!entry || typeof entry.dtype !== 'string' || !Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets)) {
+    if (
+      !entry ||
+      typeof entry.dtype !== 'string' ||
+      !Array.isArray(entry.shape) ||
+      !Array.isArray(entry.data_offsets)
+    ) {
       throw new RangeError(`safetensors: tensor '${name}' needs dtype, shape and data_offsets in the header`);
     }
     if (!isSourceDType(entry.dtype)) {
@@ -117,7 +127,9 @@ function encodeElements(t: TensorData, name: string): Uint8Array {
       for (let i = 0; i < count; i++) out[i] = Number(d[i]);
       break;
     default:
-      throw new TypeError(`writeSafetensors: tensor '${name}': writing ${t.dtype} is not supported (F32, I64, I32, U8, BOOL)`);
+      throw new TypeError(
+        `writeSafetensors: tensor '${name}': writing ${t.dtype} is not supported (F32, I64, I32, U8, BOOL)`,
+      );
   }
   return out;
 }
@@ -137,7 +149,11 @@ export function writeSafetensors(
   let offset = 0;
   for (const [name, t] of entries) {
     const blob = encodeElements(t, name);
-    header[name] = { dtype: t.dtype satisfies SourceDType, shape: t.shape, data_offsets: [offset, offset + blob.length] };
+    header[name] = {
+      dtype: t.dtype satisfies SourceDType,
+      shape: t.shape,
+      data_offsets: [offset, offset + blob.length],
+    };
     blobs.push(blob);
     offset += blob.length;
   }

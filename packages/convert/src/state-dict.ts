@@ -30,7 +30,8 @@ function isTensorLike(v: unknown): boolean {
 function findWeights(root: unknown, path = ''): { dict: Map<unknown, unknown>; path: string } | undefined {
   if (!(root instanceof Map)) return undefined;
   const values = [...root.values()];
-  if (values.length > 0 && values.filter(isTensorLike).length >= values.length / 2) return { dict: root, path };
+  if (values.length > 0 && values.filter(isTensorLike).length >= values.length / 2)
+    return { dict: root, path };
   for (const key of WRAPPER_KEYS) {
     const found = findWeights(root.get(key), path ? `${path}.${key}` : key);
     if (found) return found;
@@ -48,7 +49,7 @@ function isSkippedBuffer(key: string, shape: number[]): boolean {
 function stripPrefixes(keys: string[]): { map: Map<string, string>; stripped: string[] } {
   const stripped: string[] = [];
   let current = keys.map((k) => [k, k] as [string, string]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const prefix of PREFIXES) {
       if (current.length > 0 && current.every(([, k]) => k.startsWith(prefix))) {
@@ -115,7 +116,8 @@ export function stateDictFromTorch(checkpoint: TorchCheckpoint): StateDict {
  */
 export function readCheckpoint(bytes: Uint8Array | ArrayBuffer): StateDict {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (buf.byteLength >= 2 && buf[0] === 0x50 && buf[1] === 0x4b) return stateDictFromTorch(readTorchCheckpoint(buf));
+  if (buf.byteLength >= 2 && buf[0] === 0x50 && buf[1] === 0x4b)
+    return stateDictFromTorch(readTorchCheckpoint(buf));
   const { tensors, metadata } = readSafetensors(buf);
   const entries: [string, () => TensorData, number[]][] = [...tensors].map(([k, t]) => [k, () => t, t.shape]);
   return normalise(entries, { format: 'safetensors', path: '', metadata });

@@ -35,6 +35,7 @@ export function nchwToNhwc(data: Float32Array, [n, c, h, w]: number[]): Float32A
   for (let a = 0; a < n!; a++)
     for (let ch = 0; ch < c!; ch++)
       for (let y = 0; y < h!; y++)
-        for (let x = 0; x < w!; x++) out[((a * h! + y) * w! + x) * c! + ch] = data[((a * c! + ch) * h! + y) * w! + x]!;
+        for (let x = 0; x < w!; x++)
+          out[((a * h! + y) * w! + x) * c! + ch] = data[((a * c! + ch) * h! + y) * w! + x]!;
   return out;
 }

@@ -8,7 +8,13 @@ import {
   describePickleValue,
   isDangerousGlobal,
 } from './pickle-globals.js';
-import { DTYPE_BYTES, decodeElements, elementCount, type SourceDType, type TensorData } from './tensor-data.js';
+import {
+  DTYPE_BYTES,
+  decodeElements,
+  elementCount,
+  type SourceDType,
+  type TensorData,
+} from './tensor-data.js';
 
 /** torch storage classes → dtype of their elements. */
 const STORAGE_DTYPES: Record<string, SourceDType> = {
@@ -42,7 +48,12 @@ function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride:
     // Not a storage from this file: keep it inert, and say what it was when someone needs the tensor.
     return new UnresolvedTensor(`its storage is ${describePickleValue(storage)}`);
   }
-  return new TorchTensorRef(storage, Number(offset), (size as number[]).map(Number), (stride as number[]).map(Number));
+  return new TorchTensorRef(
+    storage,
+    Number(offset),
+    (size as number[]).map(Number),
+    (stride as number[]).map(Number),
+  );
 }
 
 /** `_rebuild_parameter(data, requires_grad, hooks)`: a parameter is its data. */
@@ -126,7 +137,9 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
   try {
     files = unzipSync(buf);
   } catch (err) {
-    throw new RangeError(`torch checkpoint: the zip archive is truncated or corrupt (${(err as Error).message})`);
+    throw new RangeError(
+      `torch checkpoint: the zip archive is truncated or corrupt (${(err as Error).message})`,
+    );
   }
   const pklName = Object.keys(files).find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (!pklName) {
@@ -146,7 +159,9 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
   } catch (err) {
     const message = (err as Error).message;
     if (message.startsWith('torch checkpoint')) throw err;
-    throw new RangeError(`torch checkpoint: data.pkl could not be read (${message}); the file may be truncated`);
+    throw new RangeError(
+      `torch checkpoint: data.pkl could not be read (${message}); the file may be truncated`,
+    );
   }
   const storages = new Map<string, TensorData['data']>();
   return {
@@ -161,15 +176,22 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
       }
       const what = `torch checkpoint: storage data/${storage.key} of '${key}'`;
       const entry = files[`${prefix}data/${storage.key}`];
-      if (!entry) throw new RangeError(`torch checkpoint: storage data/${storage.key} of '${key}' is missing`);
+      if (!entry)
+        throw new RangeError(`torch checkpoint: storage data/${storage.key} of '${key}' is missing`);
       if (isContiguous(ref) && !storages.has(storage.key)) {
         // The common case: decode the tensor's own bytes straight from the archive entry (no storage copy).
         const size = DTYPE_BYTES[dtype];
         const count = elementCount(ref.shape);
         if ((ref.offset + count) * size > entry.byteLength || ref.offset < 0) {
-          throw new RangeError(`${what}: '${key}' needs elements [${ref.offset}, ${ref.offset + count}) of a storage of ${entry.byteLength / size}`);
+          throw new RangeError(
+            `${what}: '${key}' needs elements [${ref.offset}, ${ref.offset + count}) of a storage of ${entry.byteLength / size}`,
+          );
         }
-        return { dtype, shape: ref.shape, data: decodeElements(entry.subarray(ref.offset * size), dtype, count, what) };
+        return {
+          dtype,
+          shape: ref.shape,
+          data: decodeElements(entry.subarray(ref.offset * size), dtype, count, what),
+        };
       }
       let data = storages.get(storage.key);
       if (!data) {
@@ -200,7 +222,9 @@ function gatherStrided(storage: TensorData['data'], ref: TorchTensorRef, key: st
   let last = offset;
   for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
   if (offset < 0 || last >= storage.length) {
-    throw new RangeError(`torch checkpoint: '${key}' reaches element ${last} of a storage of ${storage.length}`);
+    throw new RangeError(
+      `torch checkpoint: '${key}' reaches element ${last} of a storage of ${storage.length}`,
+    );
   }
   if (isContiguous(ref)) return storage.slice(offset, offset + count);
   const index = new Array<number>(shape.length).fill(0);

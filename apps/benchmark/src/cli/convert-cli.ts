@@ -36,7 +36,8 @@ export async function convertCli(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  if (!values.from) throw new Error('convert: --from FILE (or, with --to safetensors, --from MODEL_DIR) is required');
+  if (!values.from)
+    throw new Error('convert: --from FILE (or, with --to safetensors, --from MODEL_DIR) is required');
   if (!values.out) throw new Error('convert: --out DIR (or, with --to safetensors, --out FILE) is required');
   if (values.to !== undefined && values.to !== 'safetensors' && values.to !== 'tfjs') {
     throw new Error(`convert: --to must be safetensors or tfjs (the default), got '${values.to}'`);
@@ -47,7 +48,9 @@ export async function convertCli(args: string[]): Promise<void> {
   }
   const tokensNorm = values['class-norm'] === undefined ? undefined : values['class-norm'] === 'all';
   if (values['class-norm'] !== undefined && !['all', 'cls'].includes(values['class-norm'])) {
-    throw new Error(`convert: --class-norm must be all (tokens_norm=True) or cls, got '${values['class-norm']}'`);
+    throw new Error(
+      `convert: --class-norm must be all (tokens_norm=True) or cls, got '${values['class-norm']}'`,
+    );
   }
   await selectBackend(values.backend);
   const start = performance.now();

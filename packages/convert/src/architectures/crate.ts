@@ -31,7 +31,9 @@ export function inferCrate(
   const [, patchDim] = requireShape(tensors, 'to_patch_embedding.2.weight', arch) as [number, number];
   const [inner] = requireShape(tensors, 'transformer.layers.0.0.fn.qkv.weight', arch) as [number];
   if (inner !== dim) {
-    throw new RangeError(`${arch}: heads·dim_head = ${inner} differs from the width ${dim}; only dim_head = dim / heads is supported`);
+    throw new RangeError(
+      `${arch}: heads·dim_head = ${inner} differs from the width ${dim}; only dim_head = dim / heads is supported`,
+    );
   }
   const channels = options.channels ?? 3;
   const patchSize = Math.round(Math.sqrt(patchDim / channels));
@@ -43,7 +45,9 @@ export function inferCrate(
   }
   const imageSize = grid * patchSize;
   if (options.imageSize !== undefined && options.imageSize !== imageSize) {
-    throw new RangeError(`${arch}: option 'imageSize' is ${options.imageSize}, but the learned positions fix it at ${imageSize}`);
+    throw new RangeError(
+      `${arch}: option 'imageSize' is ${options.imageSize}, but the learned positions fix it at ${imageSize}`,
+    );
   }
   const projectsOut = tensors.has('transformer.layers.0.0.fn.to_out.0.weight');
   return {

@@ -63,11 +63,11 @@ export function inferGpt(tensors: Map<string, TensorData>, options: { heads?: nu
   const conv1d = cAttn[0] === dim && cAttn[1] === 3 * dim;
   const hidden = requireShape(tensors, 'transformer.h.0.mlp.c_fc.weight', arch)[conv1d ? 1 : 0]!;
   const attention = temp ? 'causal-tssa' : 'softmax-causal';
-  const heads = temp
-    ? temp.shape[0]!
-    : headsFor(dim, options.heads, GPT2_HEADS, 'gpt');
+  const heads = temp ? temp.shape[0]! : headsFor(dim, options.heads, GPT2_HEADS, 'gpt');
   if (temp && options.heads !== undefined && options.heads !== heads) {
-    throw new RangeError(`gpt: option 'heads' is ${options.heads} but attn.temp has ${heads} rows (one per head)`);
+    throw new RangeError(
+      `gpt: option 'heads' is ${options.heads} but attn.temp has ${heads} rows (one per head)`,
+    );
   }
   return {
     vocabSize,
@@ -103,7 +103,11 @@ const L = {
  */
 export function buildGpt(c: GptConfig): tfl.LayersModel {
   const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
-  const embedding = new TokenEmbedding({ vocabSize: c.vocabSize, dim: c.dim, name: CAUSAL_LM_LAYERS.embedding });
+  const embedding = new TokenEmbedding({
+    vocabSize: c.vocabSize,
+    dim: c.dim,
+    name: CAUSAL_LM_LAYERS.embedding,
+  });
   let x = embedding.apply(ids) as SymbolicTensor;
   x = new LearnedPositionalEmbedding({
     maxLength: c.blockSize,
@@ -162,24 +166,54 @@ export function gptBindings(c: GptConfig): Binding[] {
       b.push(linear(`${p}attn.c_attn.weight`, C, C, t(attn, 'qkv_kernel')));
       const qkvBias = c.qkvBias ?? c.bias;
       if (qkvBias) b.push(copyBinding(`${p}attn.c_attn.bias`, [C], t(attn, 'qkv_bias')));
-      else if (c.bias) b.push(exportOnlyBinding(`${p}attn.c_attn.bias`, { dtype: 'F32', shape: [C], data: new Float32Array(C) }));
+      else if (c.bias)
+        b.push(
+          exportOnlyBinding(`${p}attn.c_attn.bias`, { dtype: 'F32', shape: [C], data: new Float32Array(C) }),
+        );
       b.push(copyBinding(`${p}attn.temp`, [c.heads, 1], t(attn, 'temperature')));
       b.push(copyBinding(`${p}attn.denom_bias`, [c.heads, c.blockSize, 1], t(attn, 'denominator_bias')));
       b.push(linear(`${p}attn.c_proj.weight`, C, C, t(attn, 'output_kernel')));
       // CausalTSSA always has an output bias: zeros when the checkpoint has none.
-      b.push(c.bias ? copyBinding(`${p}attn.c_proj.bias`, [C], t(attn, 'output_bias')) : zerosBinding(C, t(attn, 'output_bias')));
+      b.push(
+        c.bias
+          ? copyBinding(`${p}attn.c_proj.bias`, [C], t(attn, 'output_bias'))
+          : zerosBinding(C, t(attn, 'output_bias')),
+      );
     } else {
       const parts = ['query', 'key', 'value'];
       if (c.conv1d) {
         // Conv1D [C, 3C]: columns are q | k | v.
         b.push({
-          ...splitBinding(`${p}attn.c_attn.weight`, C, C, parts.map((q) => t(attn, `${q}_kernel`))),
-          ...conv1dSplit(C, parts.map((q) => t(attn, `${q}_kernel`))),
+          ...splitBinding(
+            `${p}attn.c_attn.weight`,
+            C,
+            C,
+            parts.map((q) => t(attn, `${q}_kernel`)),
+          ),
+          ...conv1dSplit(
+            C,
+            parts.map((q) => t(attn, `${q}_kernel`)),
+          ),
         });
       } else {
-        b.push(splitBinding(`${p}attn.c_attn.weight`, C, C, parts.map((q) => t(attn, `${q}_kernel`))));
+        b.push(
+          splitBinding(
+            `${p}attn.c_attn.weight`,
+            C,
+            C,
+            parts.map((q) => t(attn, `${q}_kernel`)),
+          ),
+        );
       }
-      if (c.bias) b.push(splitBinding(`${p}attn.c_attn.bias`, C, undefined, parts.map((q) => t(attn, `${q}_bias`))));
+      if (c.bias)
+        b.push(
+          splitBinding(
+            `${p}attn.c_attn.bias`,
+            C,
+            undefined,
+            parts.map((q) => t(attn, `${q}_bias`)),
+          ),
+        );
       b.push(linear(`${p}attn.c_proj.weight`, C, C, t(attn, 'output_kernel')));
       if (c.bias) b.push(copyBinding(`${p}attn.c_proj.bias`, [C], t(attn, 'output_bias')));
     }
@@ -207,7 +241,8 @@ function conv1dSplit(C: number, targets: WeightTarget[]): Pick<Binding, 'shape' 
     toTf: (v) =>
       targets.map((_, part) => {
         const out = new Float32Array(C * C);
-        for (let r = 0; r < C; r++) out.set(v.subarray(r * 3 * C + part * C, r * 3 * C + (part + 1) * C), r * C);
+        for (let r = 0; r < C; r++)
+          out.set(v.subarray(r * 3 * C + part * C, r * 3 * C + (part + 1) * C), r * C);
         return out;
       }),
     toTorch: (vs) => {

@@ -29,7 +29,9 @@ export function headsFor(
 ): number {
   if (option !== undefined) {
     if (!Number.isInteger(option) || option < 1 || dim % option !== 0) {
-      throw new RangeError(`${architecture}: option 'heads' must be a positive divisor of the width ${dim}, got ${option}`);
+      throw new RangeError(
+        `${architecture}: option 'heads' must be a positive divisor of the width ${dim}, got ${option}`,
+      );
     }
     return option;
   }

@@ -56,7 +56,10 @@ export interface ToSTVisionOptions {
   tokensNorm?: boolean;
 }
 
-export function inferToSTVision(tensors: Map<string, TensorData>, options: ToSTVisionOptions = {}): ToSTVisionConfig {
+export function inferToSTVision(
+  tensors: Map<string, TensorData>,
+  options: ToSTVisionOptions = {},
+): ToSTVisionConfig {
   const arch = 'tost-vision';
   const [, , dim] = requireShape(tensors, 'cls_token', arch) as [number, number, number];
   let convs = 0;
@@ -67,7 +70,9 @@ export function inferToSTVision(tensors: Map<string, TensorData>, options: ToSTV
   const patchSize = 2 ** convs;
   const imageSize = options.imageSize ?? 224;
   if (!Number.isInteger(imageSize) || imageSize <= 0 || imageSize % patchSize !== 0) {
-    throw new RangeError(`${arch}: option 'imageSize' must be a positive multiple of the patch size ${patchSize}, got ${imageSize}`);
+    throw new RangeError(
+      `${arch}: option 'imageSize' must be a positive multiple of the patch size ${patchSize}, got ${imageSize}`,
+    );
   }
   return {
     imageSize,
@@ -103,21 +108,31 @@ function classAttentionBlock(x: SymbolicTensor, c: ToSTVisionConfig, name: strin
   const rest = (n: string) => new TokenRange({ start: 1, name: n });
   const concat = (n: string) => tfl.layers.concatenate({ axis: 1, name: n });
   const h = ln(`${name}_ln1`).apply(x) as SymbolicTensor;
-  const ca = new ClassAttention({ dim: c.dim, heads: c.heads, name: `${name}_attn` }).apply(h) as SymbolicTensor;
+  const ca = new ClassAttention({ dim: c.dim, heads: c.heads, name: `${name}_attn` }).apply(
+    h,
+  ) as SymbolicTensor;
   const u = concat(`${name}_attn_concat`).apply([ca, rest(`${name}_ln1_tokens`).apply(h) as SymbolicTensor]);
-  const scaled = new LayerScale({ dim: c.dim, init: 1, name: `${name}_attn_scale` }).apply(u) as SymbolicTensor;
+  const scaled = new LayerScale({ dim: c.dim, init: 1, name: `${name}_attn_scale` }).apply(
+    u,
+  ) as SymbolicTensor;
   let y = new ResidualAdd({ name: `${name}_attn_add` }).apply([x, scaled]) as SymbolicTensor;
   if (c.tokensNorm) {
     y = ln(`${name}_ln2`).apply(y) as SymbolicTensor;
   } else {
     const normed = ln(`${name}_ln2`).apply(cls(`${name}_cls_in`).apply(y)) as SymbolicTensor;
-    y = concat(`${name}_ln2_concat`).apply([normed, rest(`${name}_tokens_in`).apply(y) as SymbolicTensor]) as SymbolicTensor;
+    y = concat(`${name}_ln2_concat`).apply([
+      normed,
+      rest(`${name}_tokens_in`).apply(y) as SymbolicTensor,
+    ]) as SymbolicTensor;
   }
   const fc1 = tfl.layers.dense({ units: c.hidden, activation: 'gelu', name: `${name}_mlp_fc1` });
   const fc2 = tfl.layers.dense({ units: c.dim, name: `${name}_mlp_fc2` });
   const m = fc2.apply(fc1.apply(cls(`${name}_cls`).apply(y))) as SymbolicTensor;
   const gm = new LayerScale({ dim: c.dim, init: 1, name: `${name}_mlp_scale` }).apply(m) as SymbolicTensor;
-  const v = concat(`${name}_mlp_concat`).apply([gm, rest(`${name}_tokens`).apply(y) as SymbolicTensor]) as SymbolicTensor;
+  const v = concat(`${name}_mlp_concat`).apply([
+    gm,
+    rest(`${name}_tokens`).apply(y) as SymbolicTensor,
+  ]) as SymbolicTensor;
   return new ResidualAdd({ name: `${name}_mlp_add` }).apply([y, v]) as SymbolicTensor;
 }
 
@@ -131,18 +146,25 @@ export function buildToSTVision(c: ToSTVisionConfig): tfl.LayersModel {
   widths.forEach((width, i) => {
     x = new StridedConv3x3({ inChannels, filters: width, name: `stem_conv${i}` }).apply(x) as SymbolicTensor;
     // PyTorch BatchNorm eps 1e-5; eval mode uses the running statistics (moving mean/variance here).
-    x = tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: `stem_bn${i}` }).apply(x) as SymbolicTensor;
-    if (i < widths.length - 1) x = tfl.layers.activation({ activation: 'gelu', name: `stem_gelu${i}` }).apply(x) as SymbolicTensor;
+    x = tfl.layers
+      .batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: `stem_bn${i}` })
+      .apply(x) as SymbolicTensor;
+    if (i < widths.length - 1)
+      x = tfl.layers.activation({ activation: 'gelu', name: `stem_gelu${i}` }).apply(x) as SymbolicTensor;
     inChannels = width;
   });
-  x = tfl.layers.reshape({ targetShape: [grid * grid, c.dim], name: 'stem_tokens' }).apply(x) as SymbolicTensor;
+  x = tfl.layers
+    .reshape({ targetShape: [grid * grid, c.dim], name: 'stem_tokens' })
+    .apply(x) as SymbolicTensor;
   const fourier = new SinusoidalPositions2D({
     height: grid,
     width: grid,
     hiddenDim: c.fourierDim,
     name: 'positions_fourier',
   }).apply(x) as SymbolicTensor;
-  const positions = tfl.layers.dense({ units: c.dim, name: 'positions_projection' }).apply(fourier) as SymbolicTensor;
+  const positions = tfl.layers
+    .dense({ units: c.dim, name: 'positions_projection' })
+    .apply(fourier) as SymbolicTensor;
   x = tfl.layers.add({ name: 'add_positions' }).apply([x, positions]) as SymbolicTensor;
   for (let i = 0; i < c.depth; i++) {
     x = toSTBlock(x, undefined, {
@@ -183,7 +205,9 @@ export function tostVisionBindings(c: ToSTVisionConfig): Binding[] {
     b.push(copyBinding(`${p}1.bias`, [width], t(bn, 'beta')));
     b.push(copyBinding(`${p}1.running_mean`, [width], t(bn, 'moving_mean')));
     b.push(copyBinding(`${p}1.running_var`, [width], t(bn, 'moving_variance')));
-    b.push(exportOnlyBinding(`${p}1.num_batches_tracked`, { dtype: 'I64', shape: [], data: new BigInt64Array(1) }));
+    b.push(
+      exportOnlyBinding(`${p}1.num_batches_tracked`, { dtype: 'I64', shape: [], data: new BigInt64Array(1) }),
+    );
     inChannels = width;
   });
   b.push(copyBinding('cls_token', [1, 1, C], t('cls_token', 'cls_token')));
@@ -207,7 +231,14 @@ export function tostVisionBindings(c: ToSTVisionConfig): Binding[] {
     const n = `class_block${i}`;
     const parts = ['query', 'key', 'value'];
     norm(`${p}norm1`, `${n}_ln1`);
-    b.push(splitBinding(`${p}attn.qkv.weight`, C, C, parts.map((q) => t(`${n}_attn`, `${q}_kernel`))));
+    b.push(
+      splitBinding(
+        `${p}attn.qkv.weight`,
+        C,
+        C,
+        parts.map((q) => t(`${n}_attn`, `${q}_kernel`)),
+      ),
+    );
     const biases = parts.map((q) => t(`${n}_attn`, `${q}_bias`));
     if (c.qkvBias) b.push(splitBinding(`${p}attn.qkv.bias`, C, undefined, biases));
     else biases.forEach((target) => b.push(zerosBinding(C, target)));
@@ -221,7 +252,13 @@ export function tostVisionBindings(c: ToSTVisionConfig): Binding[] {
   }
   norm('norm', 'final_ln');
   dense('head', c.numClasses, C, 'head');
-  b.push(convBinding('pos_embeder.token_projection.weight', [C, 2 * c.fourierDim, 1, 1], t('positions_projection', 'kernel')));
+  b.push(
+    convBinding(
+      'pos_embeder.token_projection.weight',
+      [C, 2 * c.fourierDim, 1, 1],
+      t('positions_projection', 'kernel'),
+    ),
+  );
   b.push(copyBinding('pos_embeder.token_projection.bias', [C], t('positions_projection', 'bias')));
   return b;
 }
