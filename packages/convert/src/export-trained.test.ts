@@ -10,7 +10,9 @@ import { relativeError } from './test-helpers.js';
 /** Gives every weight random values, so that zero biases or unit scales cannot hide a wrong mapping. */
 function randomise(model: tfl.LayersModel): void {
   model.weights.forEach((w, i) =>
-    tf.tidy(() => w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1))),
+    tf.tidy(() => {
+      w.write(tf.randomNormal(w.shape as number[], 0, 0.3, 'float32', i + 1));
+    }),
   );
 }
 
