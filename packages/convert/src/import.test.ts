@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
-import { exportStateDict, importStateDict, readCheckpoint, type ImportResult } from './index.js';
+import {
+  exportStateDict,
+  importStateDict,
+  readCheckpoint,
+  writeSafetensors,
+  type ImportResult,
+} from './index.js';
 import { FIXTURE_CASES, type FixtureCase } from './fixture-cases.js';
 import { fixtureBytes, fixtureIO, nchwToNhwc, relativeError } from './test-helpers.js';
 
@@ -78,3 +84,36 @@ for (const backend of testBackends()) {
     }
   });
 }
+
+describe('Hugging Face GPT-2 layout (Conv1D weights [in, out], attn.masked_bias buffer)', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('the nanoGPT fixture rewritten in that layout converts and matches PyTorch', () => {
+    const c = FIXTURE_CASES.find((f) => f.name === 'nanogpt')!;
+    const sd = readCheckpoint(fixtureBytes('nanogpt.safetensors'));
+    const conv1d = ['attn.c_attn.weight', 'attn.c_proj.weight', 'mlp.c_fc.weight', 'mlp.c_proj.weight'];
+    for (const [key, t] of sd.tensors) {
+      if (!conv1d.some((s) => key.endsWith(s))) continue;
+      const [rows, cols] = t.shape as [number, number];
+      const v = t.data as Float32Array;
+      const out = new Float32Array(v.length);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[k * rows + r] = v[r * cols + k]!;
+      sd.tensors.set(key, { dtype: 'F32', shape: [cols, rows], data: out });
+    }
+    const withBuffer = new Map(sd.tensors);
+    withBuffer.set('transformer.h.0.attn.masked_bias', {
+      dtype: 'F32',
+      shape: [],
+      data: new Float32Array([-1e4]),
+    });
+    const sdHf = readCheckpoint(writeSafetensors(withBuffer));
+    expect(sdHf.skipped).toEqual(['transformer.h.0.attn.masked_bias']);
+    const result = importStateDict(sdHf, c.options);
+    expect(result.config).toMatchObject({ conv1d: true, bias: true, layerScale: false });
+    const [ours, torch] = runFixture(c, result);
+    expect(relativeError(ours, torch)).toBeLessThan(1e-4);
+    result.model.dispose();
+  });
+});
