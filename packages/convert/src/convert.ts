@@ -8,7 +8,8 @@ import {
   tostVisionBindings,
   type ToSTVisionConfig,
 } from './architectures/tost-vision.js';
-import { fillModel, readModel, type Binding } from './bindings.js';
+import type { Binding } from './bindings.js';
+import { fillModel, readModel } from './fill-model.js';
 import { architectureFromLayers } from './model-config.js';
 import type { StateDict } from './state-dict.js';
 import type { TensorData } from './tensor-data.js';
@@ -68,9 +69,14 @@ function architectureOf(sd: Map<string, TensorData>, options: ImportOptions): Ar
       `option 'arch' must be auto or one of ${ARCHITECTURES.join(', ')}, got ${String(arch)}`,
     );
   }
-  const family = (a: Architecture) => (a === 'gpt2' || a === 'tost-lm' ? 'gpt' : a);
-  if (family(arch) !== family(detected)) {
-    throw new Error(`option 'arch' is ${arch}, but the keys are those of ${detected}`);
+  if (arch !== detected) {
+    const hint =
+      detected === 'gpt2'
+        ? ' (no attn.temp: a softmax GPT)'
+        : detected === 'tost-lm'
+          ? ' (attn.temp: causal TSSA)'
+          : '';
+    throw new Error(`option 'arch' is ${arch}, but the keys are those of ${detected}${hint}`);
   }
   switch (arch) {
     case 'tost-vision':
@@ -110,6 +116,29 @@ function describe(a: ArchitectureConfig): string {
 }
 
 /**
+ * What a safetensors file written by `exportStateDict` records beyond the weights (heads, image size, tokens_norm):
+ * defaults for the options. Anything unreadable is ignored.
+ */
+function recordedOptions(metadata: Record<string, string>): ImportOptions {
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(metadata.config ?? '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  return stripUndefined({
+    heads: int(config.heads),
+    imageSize: int(config.imageSize),
+    tokensNorm: typeof config.tokensNorm === 'boolean' ? config.tokensNorm : undefined,
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
  * Builds the tfjs model of a PyTorch state dict and fills its weights. The architecture and its sizes (depth,
  * width, heads where stored, patch size, vocabulary, context, biases) come from the keys and shapes; what they cannot
  * fix comes from `options`. The model's `userDefinedMetadata.tostConvert` records the architecture for
@@ -122,8 +151,10 @@ export function importStateDict(
   options: ImportOptions = {},
 ): ImportResult {
   const tensors = stateDict instanceof Map ? stateDict : stateDict.tensors;
-  const metadataHeads = stateDict instanceof Map ? undefined : Number(stateDict.metadata?.heads) || undefined;
-  const a = architectureOf(tensors, { ...options, heads: options.heads ?? metadataHeads });
+  const a = architectureOf(tensors, {
+    ...recordedOptions(stateDict instanceof Map ? {} : stateDict.metadata),
+    ...stripUndefined(options),
+  });
   const { model, bindings } = buildAndBind(a);
   try {
     fillModel(model, bindings, tensors, a.arch);

@@ -11,7 +11,8 @@ export { readSafetensors, writeSafetensors, type SafetensorsContent } from './sa
 export { readTorchCheckpoint, type TorchCheckpoint } from './torch-checkpoint.js';
 export { PicklePlaceholder, TorchStorage, TorchTensorRef } from './pickle-globals.js';
 export { readCheckpoint, stateDictFromTorch, type StateDict } from './state-dict.js';
-export { StateDictMismatchError, type Binding, type WeightTarget } from './bindings.js';
+export type { Binding, WeightTarget } from './bindings.js';
+export { StateDictMismatchError } from './fill-model.js';
 export {
   importStateDict,
   exportStateDict,

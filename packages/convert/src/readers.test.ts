@@ -141,6 +141,16 @@ describe('clear errors on bad files', () => {
     );
   });
 
+  it('an --arch that contradicts the keys', () => {
+    const sd = readCheckpoint(fixtureBytes('tost-lm.safetensors'));
+    expect(() => importStateDict(sd, { arch: 'gpt2' })).toThrow(
+      /option 'arch' is gpt2, but the keys are those of tost-lm \(attn.temp: causal TSSA\)/,
+    );
+    expect(() => importStateDict(sd, { arch: 'crate' })).toThrow(
+      /option 'arch' is crate, but the keys are those of tost-lm/,
+    );
+  });
+
   it('heads that the weights do not store must be given for a non-preset width', () => {
     const sd = readCheckpoint(fixtureBytes('nanogpt.safetensors'));
     expect(() => importStateDict(sd)).toThrow(

@@ -55,8 +55,8 @@ describe('round trip PyTorch → tfjs → model.json → safetensors → tfjs is
       }
       const file = writeSafetensors(exported.tensors, exported.metadata);
       expect(readSafetensors(file).metadata.arch).toBe(c.arch);
-      // Back in: the heads come from the file's metadata (no option), and the weights are the same bits.
-      const second = importStateDict(readCheckpoint(file), { imageSize: c.options.imageSize });
+      // Back in: heads and image size come from the file's metadata (no options), and the weights are the same bits.
+      const second = importStateDict(readCheckpoint(file));
       expect(second.config).toEqual(first.config);
       const a = first.model.getWeights();
       const b = second.model.getWeights();

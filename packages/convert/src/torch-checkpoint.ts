@@ -133,18 +133,32 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
         'resave a legacy file with torch.save(torch.load(f), g) in a recent PyTorch',
     );
   }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(buf);
-  } catch (err) {
-    throw new RangeError(
-      `torch checkpoint: the zip archive is truncated or corrupt (${(err as Error).message})`,
-    );
-  }
-  const pklName = Object.keys(files).find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+  // Entries are decompressed one at a time, when needed: a training checkpoint's optimiser state (often twice the
+  // weights) is never unpacked.
+  const names: string[] = [];
+  const seen = new Set<string>();
+  const unzipOne = (name: string): Uint8Array | undefined => {
+    try {
+      return unzipSync(buf, {
+        filter: (file) => {
+          if (!seen.has(file.name)) {
+            seen.add(file.name);
+            names.push(file.name);
+          }
+          return file.name === name;
+        },
+      })[name];
+    } catch (err) {
+      throw new RangeError(
+        `torch checkpoint: the zip archive is truncated or corrupt (${(err as Error).message})`,
+      );
+    }
+  };
+  unzipOne(''); // lists the entries
+  const pklName = names.find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (!pklName) {
     throw new RangeError(
-      `torch checkpoint: no data.pkl in the archive (entries: ${Object.keys(files).slice(0, 8).join(', ')})`,
+      `torch checkpoint: no data.pkl in the archive (entries: ${names.slice(0, 8).join(', ')})`,
     );
   }
   const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
@@ -155,7 +169,7 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
   });
   let root: unknown;
   try {
-    root = parser.parse(files[pklName]!);
+    root = parser.parse(unzipOne(pklName)!);
   } catch (err) {
     const message = (err as Error).message;
     if (message.startsWith('torch checkpoint')) throw err;
@@ -175,27 +189,30 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
         );
       }
       const what = `torch checkpoint: storage data/${storage.key} of '${key}'`;
-      const entry = files[`${prefix}data/${storage.key}`];
-      if (!entry)
-        throw new RangeError(`torch checkpoint: storage data/${storage.key} of '${key}' is missing`);
-      if (isContiguous(ref) && !storages.has(storage.key)) {
+      const entry = () => {
+        const bytes = unzipOne(`${prefix}data/${storage.key}`);
+        if (!bytes) throw new RangeError(`${what} is missing`);
+        return bytes;
+      };
+      let data = storages.get(storage.key);
+      if (!data && isContiguous(ref)) {
         // The common case: decode the tensor's own bytes straight from the archive entry (no storage copy).
+        const bytes = entry();
         const size = DTYPE_BYTES[dtype];
         const count = elementCount(ref.shape);
-        if ((ref.offset + count) * size > entry.byteLength || ref.offset < 0) {
+        if (ref.offset < 0 || (ref.offset + count) * size > bytes.byteLength) {
           throw new RangeError(
-            `${what}: '${key}' needs elements [${ref.offset}, ${ref.offset + count}) of a storage of ${entry.byteLength / size}`,
+            `${what}: needs elements [${ref.offset}, ${ref.offset + count}) of a storage of ${bytes.byteLength / size}`,
           );
         }
         return {
           dtype,
           shape: ref.shape,
-          data: decodeElements(entry.subarray(ref.offset * size), dtype, count, what),
+          data: decodeElements(bytes.subarray(ref.offset * size), dtype, count, what),
         };
       }
-      let data = storages.get(storage.key);
       if (!data) {
-        data = decodeElements(entry, dtype, storage.numel, what);
+        data = decodeElements(entry(), dtype, storage.numel, what);
         storages.set(storage.key, data);
       }
       return { dtype, shape: ref.shape, data: gatherStrided(data, ref, key) };
