@@ -117,3 +117,27 @@ describe('Hugging Face GPT-2 layout (Conv1D weights [in, out], attn.masked_bias 
     result.model.dispose();
   });
 });
+
+describe('ToST vision at another image size (Fourier positions for a 6×6 grid)', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('--image-size 48 with the same weights matches PyTorch at 48 px', () => {
+    const io = fixtureIO('tost-vision');
+    const result = importStateDict(readCheckpoint(fixtureBytes('tost-vision.pth')), { imageSize: 48 });
+    const input = io.tensors.get('input_nchw_48')!;
+    const y = tf.tidy(() =>
+      (
+        result.model.predict(
+          tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [1, 48, 48, 3]),
+        ) as tf.Tensor
+      ).dataSync(),
+    );
+    expect(relativeError(y, io.tensors.get('output_48')!.data as Float32Array)).toBeLessThan(1e-4);
+    expect(() => importStateDict(readCheckpoint(fixtureBytes('tost-vision.pth')), { imageSize: 50 })).toThrow(
+      /option 'imageSize' must be a positive multiple of the patch size 8, got 50/,
+    );
+    result.model.dispose();
+  });
+});
