@@ -75,25 +75,32 @@ function resolveGlobal(module: string, name: string): unknown {
         `loaded the file. Nothing was executed. Only load checkpoints you trust in PyTorch itself.`,
     );
   }
-  if (module === 'torch' && name in STORAGE_DTYPES) return new StorageType(name);
-  switch (qualified) {
-    case 'collections.OrderedDict':
-      return () => new Map();
-    case 'torch._utils._rebuild_tensor':
-    case 'torch._utils._rebuild_tensor_v2':
-      return rebuildTensor;
-    case 'torch._utils._rebuild_parameter':
-    case 'torch._utils._rebuild_parameter_with_state':
-      return keepData;
-    case 'torch._tensor._rebuild_from_type_v2':
-      // (func, subclass, args, state): rebuild with func when it is one of ours, ignore the subclass.
-      return (fn: unknown, _type: unknown, args: unknown) =>
-        fn === rebuildTensor || fn === keepData
-          ? (fn as (...a: unknown[]) => unknown)(...(args as unknown[]))
-          : new PicklePlaceholder(`torch._tensor._rebuild_from_type_v2 of ${describePickleValue(fn)}`);
-  }
-  return placeholderGlobal(qualified);
+  if (module === 'torch' && name in STORAGE_DTYPES) return Object.freeze(new StorageType(name));
+  return KNOWN_GLOBALS.get(qualified) ?? placeholderGlobal(qualified);
 }
+
+const rebuildFromType = (fn: unknown, _type: unknown, args: unknown) =>
+  // (func, subclass, args, state): rebuild with func when it is one of ours, ignore the subclass.
+  fn === rebuildTensor || fn === keepData
+    ? (fn as (...a: unknown[]) => unknown)(...(args as unknown[]))
+    : new PicklePlaceholder(`torch._tensor._rebuild_from_type_v2 of ${describePickleValue(fn)}`);
+
+/**
+ * The functions a pickle can call, frozen: a BUILD opcode applied to one of them (Object.assign in the parser) fails
+ * instead of changing it for later files.
+ */
+const KNOWN_GLOBALS = new Map<string, unknown>(
+  (
+    [
+      ['collections.OrderedDict', () => new Map()],
+      ['torch._utils._rebuild_tensor', rebuildTensor],
+      ['torch._utils._rebuild_tensor_v2', rebuildTensor],
+      ['torch._utils._rebuild_parameter', keepData],
+      ['torch._utils._rebuild_parameter_with_state', keepData],
+      ['torch._tensor._rebuild_from_type_v2', rebuildFromType],
+    ] as [string, object][]
+  ).map(([name, fn]) => [name, Object.freeze(fn)]),
+);
 
 /** A global the reader does not know: a function and constructor that only builds an inert placeholder. */
 function placeholderGlobal(qualified: string): unknown {
@@ -101,7 +108,8 @@ function placeholderGlobal(qualified: string): unknown {
     return new PicklePlaceholder(qualified, args);
   }
   Placeholder.prototype.global = qualified;
-  return Placeholder;
+  Object.freeze(Placeholder.prototype);
+  return Object.freeze(Placeholder);
 }
 
 function readStorageTuple(pid: unknown): TorchStorage {
