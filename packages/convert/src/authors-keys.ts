@@ -10,16 +10,16 @@ function blocks(count: number, make: (i: number) => Shapes): Shapes {
 }
 
 /**
- * RobinWu218/ToST tost_vision/tost.py: VisionTransformer(patch_size=8, embed_dim=C, depth, num_heads=H, mlp_ratio=4,
+ * RobinWu218/ToST tost_vision/tost.py: VisionTransformer(patch_size=8 or 16, embed_dim=C, depth, num_heads=H, mlp_ratio=4,
  * qkv_bias=True, eta=1.0, tokens_norm=True, num_classes=K): ConvPatchEmbed.proj = Sequential(conv3x3 → (Conv2d
- * bias=False, SyncBatchNorm), GELU, …) at indices 0, 2, 4; Block(norm1, attn=AttentionTSSA(qkv, temp [H, 1],
+ * bias=False, SyncBatchNorm), GELU, …) at indices 0, 2, 4 (and 6 for patch 16); Block(norm1, attn=AttentionTSSA(qkv, temp [H, 1],
  * to_out.0), norm2, mlp=timm Mlp(fc1, fc2), gamma1, gamma2); ClassAttentionBlock(norm1, attn=ClassAttention(qkv
  * [3C, C], proj), norm2, mlp, gamma1, gamma2); norm; head; pos_embeder=PositionalEncodingFourier(token_projection
  * Conv2d(64, C, 1)).
  */
-export function tostVisionKeys(C: number, depth: number, H: number, K: number): Shapes {
-  const widths = [C / 4, C / 2, C];
-  const ins = [3, C / 4, C / 2];
+export function tostVisionKeys(C: number, depth: number, H: number, K: number, patch: 8 | 16 = 8): Shapes {
+  const widths = patch === 8 ? [C / 4, C / 2, C] : [C / 8, C / 4, C / 2, C];
+  const ins = [3, ...widths.slice(0, -1)];
   const ln = (p: string): Shapes => ({ [`${p}.weight`]: [C], [`${p}.bias`]: [C] });
   const mlp = (p: string): Shapes => ({
     [`${p}.fc1.weight`]: [4 * C, C],
@@ -29,7 +29,7 @@ export function tostVisionKeys(C: number, depth: number, H: number, K: number): 
   });
   return {
     cls_token: [1, 1, C],
-    ...blocks(3, (i) => ({
+    ...blocks(widths.length, (i) => ({
       [`patch_embed.proj.${2 * i}.0.weight`]: [widths[i]!, ins[i]!, 3, 3],
       [`patch_embed.proj.${2 * i}.1.weight`]: [widths[i]!],
       [`patch_embed.proj.${2 * i}.1.bias`]: [widths[i]!],

@@ -25,6 +25,14 @@ export const FIXTURE_CASES: FixtureCase[] = [
     headInSafetensors: true,
   },
   {
+    name: 'tost-vision-p16',
+    arch: 'tost-vision',
+    keys: tostVisionKeys(32, 1, 4, 10, 16),
+    vision: true,
+    options: { imageSize: 32 },
+    headInSafetensors: true,
+  },
+  {
     name: 'crate',
     arch: 'crate',
     keys: crateKeys(32, 2, 8, 16, 10),
