@@ -123,13 +123,12 @@ export function buildGpt(c: GptConfig): tfl.LayersModel {
     return new ResidualAdd({ name: add }).apply([x0, y]) as SymbolicTensor;
   };
   for (let i = 0; i < c.depth; i++) {
-    const attention = createAttention(c.attention, {
-      dim: c.dim,
-      heads: c.heads,
-      useBias: c.qkvBias ?? c.bias,
-      name: L.attn(i),
-      maxLength: c.blockSize,
-    } as never);
+    // The context fills causal TSSA's maxLength (one denominator-bias row per position); softmax takes none.
+    const attention = createAttention(
+      c.attention,
+      { dim: c.dim, heads: c.heads, useBias: c.qkvBias ?? c.bias, name: L.attn(i) } as never,
+      { maxLength: c.blockSize },
+    );
     const a = attention.apply(ln(L.ln1(i)).apply(x)) as SymbolicTensor;
     x = residual(x, a, L.scale1(i), L.add1(i));
     const h = tfl.layers
