@@ -44,6 +44,12 @@ const EXPECTED: Record<string, [flag: string, text: RegExp][]> = {
     ['--eps <x>', /\(default: 0.5\)/],
     ['--task <name>', /task of the/],
   ],
+  convert: [
+    ['--from <path>', /the checkpoint file/],
+    ['--to <format>', /choices: "tfjs", "safetensors", default: "tfjs"/],
+    ['--arch <name>', /choices: "auto", "tost-vision"/],
+    ['--image-size <n>', /\(default: 224\)/],
+  ],
   smoke: [
     ['--lengths <list>', /\(default: 256,1024\)/],
     ['--attention <names>', /\(default: all\)/],

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerConvertCommand } from './convert-cli.js';
 import { registerExplainCommand } from './explain-cli.js';
 import { registerLraCommand, registerReportCommand } from './lra-cli.js';
 import { registerScalingCommand } from './scaling-cli.js';
@@ -15,6 +16,7 @@ export const COMMANDS: ((program: Command) => Command)[] = [
   registerReportCommand,
   registerScalingCommand,
   registerExplainCommand,
+  registerConvertCommand,
   registerSmokeCommand,
 ];
 
