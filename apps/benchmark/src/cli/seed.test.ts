@@ -13,19 +13,9 @@ describe('tost-bench lra --seed: same seed, same backend ⇒ the same curve, bit
   it('two runs with --seed 5 agree exactly (loss, gradient norm, test loss); --seed 6 differs from step 1', async () => {
     expect(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: build the app first`).toBe(true);
     const root = mkdtempSync(join(tmpdir(), 'seed-'));
-    const common = ['lra', '--task', 'listops', '--attention', 'tssa', '--generate', '--preset', 'quick'];
-    const small = [
-      '--steps',
-      '4',
-      '--batch',
-      '4',
-      '--length',
-      '64',
-      '--backend',
-      'wasm',
-      '--data',
-      join(root, 'data'),
-    ];
+    const data = writeTinyListOps(join(root, 'data'));
+    const common = ['lra', '--task', 'listops', '--attention', 'tssa', '--preset', 'quick', '--data', data];
+    const small = ['--steps', '4', '--batch', '4', '--length', '64', '--backend', 'wasm'];
     const run = async (seed: number, out: string): Promise<Result> => {
       const r = await runBuiltCli([...common, ...small, '--seed', String(seed), '--out', join(root, out)]);
       expect(r.code, r.stderr).toBe(0);
