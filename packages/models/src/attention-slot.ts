@@ -58,8 +58,7 @@ export function createAttentionForSlot(
       );
     }
     const descriptor = getAttentionDescriptor(spec);
-    if (descriptor.causal !== causal)
-      throw new Error(`${owner}: attention '${spec}' ${kindMismatch(descriptor.causal)}`);
+    if (descriptor.causal !== causal) throw new Error(`${owner}: attention '${spec}' ${kindMismatch(descriptor.causal)}`);
     layer = createAttention(spec, attentionOptions, context);
   } else if (typeof spec === 'function') {
     layer = spec(attentionOptions, context);

@@ -120,12 +120,7 @@ describe('buildSequenceClassifier', () => {
   }
 
   it('maskPadding: false treats id 0 as a real value (pixels): its embedding then moves the logits', () => {
-    const model = buildSequenceClassifier({
-      ...tiny,
-      attention: 'tssa',
-      pooling: 'mean',
-      maskPadding: false,
-    });
+    const model = buildSequenceClassifier({ ...tiny, attention: 'tssa', pooling: 'mean', maskPadding: false });
     const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
     const before = model.predict(ids) as tf.Tensor;
     const embedding = model.getLayer('token_embedding');
