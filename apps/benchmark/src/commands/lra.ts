@@ -18,7 +18,7 @@ import { writeRunResult, readRunResults, type LraRunResult } from '../lra/result
 import { lraReport } from '../lra/report.js';
 import { ProgressPrinter } from '../lra/progress.js';
 import { versions } from '../versions.js';
-import { modelDirectory } from '../model-io.js';
+import { fileSystem } from '@tost/backend/node';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -36,7 +36,7 @@ export interface LraCommandOptions {
   log?: (line: string) => void;
 }
 
-/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../model-io.ts). */
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see fileSystem in @tost/backend/node). */
 export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
@@ -170,7 +170,7 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
           log,
           progress: new ProgressPrinter(),
         });
-        await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
+        await model.save(fileSystem(join(runDir, MODEL_SUBDIR)));
         const result: LraRunResult = {
           format: 'tost-lra-run-1',
           ...outcome,
