@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
+import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra/node';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
 import {
   lraSettings,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
+import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra/node';
 import { fileSystem } from '@tost/backend/node';
 import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
 import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
