@@ -20,7 +20,7 @@ describe('initBackend (Node entry)', () => {
       name: 'wasm',
       tfBackendName: 'wasm',
       reasonsSkipped: [],
-      wasm: { simd: true, threads: 1 },
+      wasm: { simd: true, multithreaded: false, threads: 1 },
     });
     expect(describeBackendSelection(selection)).toBe('wasm (SIMD, 1 thread)');
     const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));

@@ -19,8 +19,11 @@ export interface BackendSelection {
   tfBackendName: string;
   /** Faster backends that were tried first and why each could not be used (empty for an explicit choice). */
   reasonsSkipped: SkippedBackend[];
-  /** wasm only: whether the SIMD binary and how many threads are in use (threads > 1 needs cross-origin isolation). */
-  wasm?: { simd: boolean; threads: number };
+  /**
+   * wasm only: whether the SIMD build is in use, whether the multithreaded build is (a browser page that is
+   * cross-origin isolated; never in Node), and how many threads it runs (tfjs' default depends on the core count).
+   */
+  wasm?: { simd: boolean; multithreaded: boolean; threads: number };
 }
 
 /** Options of `initBackend` (all optional). */
@@ -59,8 +62,10 @@ async function wasmDetails(): Promise<BackendSelection['wasm']> {
   };
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-  const threads = multithread && wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
-  return { simd, threads };
+  // tfjs loads the threaded build only together with SIMD (tfjs-backend-wasm's init()).
+  const multithreaded = simd && multithread;
+  const threads = multithreaded && wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+  return { simd, multithreaded, threads };
 }
 
 async function tryCandidate(
@@ -150,8 +155,9 @@ export async function selectBackend(
 export function describeBackendSelection(selection: BackendSelection): string {
   const notes: string[] = [];
   if (selection.wasm) {
-    const { simd, threads } = selection.wasm;
-    notes.push(`${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`);
+    const { simd, multithreaded, threads } = selection.wasm;
+    const build = multithreaded ? 'SIMD, multithreaded build' : simd ? 'SIMD' : 'no SIMD';
+    notes.push(`${build}, ${threads} thread${threads === 1 ? '' : 's'}`);
   }
   if (selection.reasonsSkipped.length > 0) {
     notes.push(`skipped ${selection.reasonsSkipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
