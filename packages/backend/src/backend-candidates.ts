@@ -50,7 +50,8 @@ export const BACKEND_CANDIDATES: readonly BackendCandidate[] = [
     packageName: '@tensorflow/tfjs-backend-webgl',
     tfBackendName: 'webgl',
     environment: 'browser',
-    installHint: 'a browser with WebGL 2 or 1 (a GPU or a software rasteriser); the package is a dependency of @tost/backend',
+    installHint:
+      'a browser with WebGL 2 or 1 (a GPU or a software rasteriser); the package is a dependency of @tost/backend',
   },
   {
     name: 'wasm',

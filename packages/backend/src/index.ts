@@ -38,7 +38,10 @@ const browser: BackendEnvironmentSpec = {
  * @throws Error for an unknown preference (naming the accepted values), or when an explicit backend cannot be loaded
  *   here (saying why and how to get it), or when nothing loads.
  */
-export function initBackend(preference: string = 'auto', options: InitBackendOptions = {}): Promise<BackendSelection> {
+export function initBackend(
+  preference: string = 'auto',
+  options: InitBackendOptions = {},
+): Promise<BackendSelection> {
   return selectBackend(preference, browser, options);
 }
 

@@ -49,7 +49,9 @@ describe('initBackend (Node entry)', () => {
   });
 
   it('rejects a bad wasmThreads option by name', async () => {
-    await expect(initBackend('wasm', { wasmThreads: 0 })).rejects.toThrow(/'wasmThreads' must be an integer ≥ 1, got 0/);
+    await expect(initBackend('wasm', { wasmThreads: 0 })).rejects.toThrow(
+      /'wasmThreads' must be an integer ≥ 1, got 0/,
+    );
   });
 
   it('reads TOST_BACKEND when no argument is given', async () => {

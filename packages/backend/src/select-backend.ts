@@ -108,7 +108,10 @@ function parsePreference(preference: unknown): BackendPreference {
   );
 }
 
-async function selected(candidate: BackendCandidate, reasonsSkipped: SkippedBackend[]): Promise<BackendSelection> {
+async function selected(
+  candidate: BackendCandidate,
+  reasonsSkipped: SkippedBackend[],
+): Promise<BackendSelection> {
   const selection: BackendSelection = {
     name: candidate.name,
     tfBackendName: candidate.tfBackendName,

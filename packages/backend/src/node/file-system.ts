@@ -19,7 +19,9 @@ interface ModelJson {
 /** `dir` or `dir/name.json` (a leading `file://` is accepted) → the model JSON path and the directory it sits in. */
 function locate(path: string): { dir: string; jsonPath: string } {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`fileSystem: 'path' must be a non-empty directory or .json path, got ${String(path)}`);
+    throw new TypeError(
+      `fileSystem: 'path' must be a non-empty directory or .json path, got ${String(path)}`,
+    );
   }
   const p = path.startsWith(FILE_SCHEME) ? path.slice(FILE_SCHEME.length) : path;
   if (p.endsWith('.json')) return { dir: dirname(p), jsonPath: p };
