@@ -12,6 +12,14 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-  // The wasm backend locates its .wasm files itself (we pass their URLs): do not pre-bundle it in dev.
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // The dev server serves linked workspace packages (@tost/backend) unbundled, so the backends they import lazily must
+  // be pre-bundled explicitly: tfjs-backend-wasm's worker glue is CommonJS.
+  optimizeDeps: {
+    include: [
+      '@tost/backend > @tensorflow/tfjs-backend-wasm',
+      '@tost/backend > @tensorflow/tfjs-backend-webgl',
+      '@tost/backend > @tensorflow/tfjs-backend-webgpu',
+      '@tost/backend > @tensorflow/tfjs-backend-cpu',
+    ],
+  },
 });
