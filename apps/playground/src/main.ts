@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { listAttentions } from '@tost/attention';
-// Registers every variant: 'tssa', 'causal-tssa', 'softmax', 'softmax-causal', 'mssa'.
-import '@tost/tssa';
-import '@tost/causal-tssa';
-import '@tost/softmax';
+// Registers every built-in attention variant and describes them (causal? linear or quadratic?).
+import { listAttentions } from '@tost/variants';
 import { chooseBackend } from './backend-choice.js';
 import { ErrorBox } from './error-box.js';
 import { loadLM, streamText, type LoadedLM } from './lm-stream.js';
 import { showMembership, type MembershipSource } from './membership-view.js';
 import { ScalingChart } from './scaling-chart.js';
 import { measureTrainStep } from './train-step.js';
-import { variantInfo } from './variant-info.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const errors = new ErrorBox($('error'));
@@ -72,8 +68,8 @@ $('backend-apply').addEventListener('click', () => {
 });
 
 // --- scaling -------------------------------------------------------------------------------------------------
-const variants = listAttentions();
-const info = new Map(variants.map((name) => [name, variantInfo(name)]));
+const info = new Map(listAttentions().map((d) => [d.name, d]));
+const variants = [...info.keys()];
 function checkboxes(
   containerId: string,
   label: string,
@@ -100,7 +96,7 @@ checkboxes(
 );
 for (const label of $('variant-choices').querySelectorAll('label')) {
   const v = info.get(label.textContent ?? '')!;
-  label.title = v.causal ? 'causal: measured in a language model' : 'measured in a sequence classifier';
+  label.title = `${v.description}${v.causal ? ' (causal: measured in a language model)' : ''}`;
   label.append(` (${v.complexity === 'quadratic' ? 'O(n²)' : 'O(n)'}${v.causal ? ', causal' : ''})`);
 }
 checkboxes('length-choices', 'Lengths', LENGTHS, (v) => DEFAULT_LENGTHS.has(Number(v)));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildCausalLM, buildSequenceClassifier } from '@tost/models';
-import { variantInfo } from './variant-info.js';
+import { getAttentionDescriptor } from '@tost/variants';
 
 /** The shape of the measured model: one block, as in `tost-bench scaling --mode train` but with the whole model. */
 export const TRAIN_STEP_SHAPE = {
@@ -41,7 +41,7 @@ export async function measureTrainStep(
 ): Promise<TrainStepMeasurement> {
   const s = TRAIN_STEP_SHAPE;
   const common = { vocabSize: s.vocabSize, maxLength: length, dim: s.dim, depth: s.depth, heads: s.heads };
-  const { causal } = variantInfo(variant);
+  const { causal } = getAttentionDescriptor(variant);
   const model = causal
     ? buildCausalLM({ ...common, attention: variant })
     : buildSequenceClassifier({ ...common, numClasses: s.numClasses, attention: variant });
