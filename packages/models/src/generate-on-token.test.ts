@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initBackend } from '@tost/backend';
-import '@tost/softmax';
-import '@tost/causal-tssa';
+import '@tost/variants';
 import { buildCausalLM, generate } from './index.js';
 
 describe('generate onToken', () => {
