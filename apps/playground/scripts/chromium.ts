@@ -96,7 +96,8 @@ export async function runAction(
   statusId: string,
   timeout = 90_000,
 ): Promise<string> {
-  await page.click(`#${button}`);
+  // The step blocks the page's main thread for seconds at long lengths: do not wait for the click to "settle".
+  await page.click(`#${button}`, { noWaitAfter: true });
   await page.waitForSelector(`#${statusId}[data-state="done"], #${statusId}[data-state="error"]`, {
     timeout,
   });

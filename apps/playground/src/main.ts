@@ -19,6 +19,8 @@ const QUADRATIC_LIMIT = 4096;
 const SLOW_STEP_MS = 20_000;
 
 let backendText = '';
+/** tfjs' name of the last backend that initialised (to return to when a switch fails). */
+let workingBackend: string | undefined;
 
 /** Marks a status element with text and a data-state the end-to-end test waits on. */
 function status(id: string, state: 'idle' | 'running' | 'done' | 'error', text: string): void {
@@ -54,10 +56,15 @@ async function useBackend(preference: string): Promise<string> {
     backendText = text;
     used.textContent = text;
     used.dataset.state = 'ready';
-    used.dataset.backend = tf.getBackend();
+    used.dataset.backend = workingBackend = tf.getBackend();
     return text;
   } catch (err) {
-    used.textContent = `failed (still ${tf.getBackend() ?? 'none'})`;
+    // A backend that failed to initialise may still be tfjs' current one: go back to the one that worked.
+    if (workingBackend !== undefined && (await tf.setBackend(workingBackend).catch(() => false))) {
+      used.textContent = `${preference} failed; still using ${backendText}`;
+    } else {
+      used.textContent = `${preference} failed`;
+    }
     used.dataset.state = 'error';
     throw err;
   }
