@@ -6,6 +6,7 @@ import {
   type BackendName,
   type BackendPreference,
 } from './backend-candidates.js';
+import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 
 export interface SkippedBackend {
   name: BackendName;
@@ -117,7 +118,11 @@ async function selected(
     tfBackendName: candidate.tfBackendName,
     reasonsSkipped,
   };
-  if (candidate.name === 'wasm') selection.wasm = await wasmDetails();
+  if (candidate.name === 'wasm') {
+    // Backend-specific fix applied once wasm is selected: a zero-copy Identity kernel.
+    installWasmZeroCopyIdentity();
+    selection.wasm = await wasmDetails();
+  }
   return selection;
 }
 
