@@ -77,7 +77,21 @@ describe('playground in Chromium', () => {
     expect(offered.sort()).toEqual(['causal-tssa', 'mssa', 'softmax', 'softmax-causal', 'tssa']);
   });
 
-  it('compares tssa and softmax train steps on wasm and draws both series', async () => {
+  it('switches to cpu with the picker and measures there too', async () => {
+    const { backend, text } = await switchBackend(page, 'cpu');
+    expect(backend).toBe('cpu');
+    expect(text).toBe('cpu');
+    await choose(page, 'variant-choices', ['tssa', 'causal-tssa']);
+    await choose(page, 'length-choices', ['256']);
+    expect(await runAction(page, 'scaling-run', 'scaling-status')).toMatch(/^2 measurements on cpu/);
+    const rows = await page.$$eval('#scaling-table tbody td:last-child', (cells) =>
+      cells.map((c) => c.textContent),
+    );
+    expect(rows).toEqual(['cpu', 'cpu']);
+  });
+
+  it('switches back to wasm, compares tssa and softmax train steps and draws both series', async () => {
+    expect((await switchBackend(page, 'wasm')).backend).toBe('wasm');
     await choose(page, 'variant-choices', ['tssa', 'softmax']);
     await choose(page, 'length-choices', ['256', '512']);
     const text = await runAction(page, 'scaling-run', 'scaling-status');
@@ -99,21 +113,7 @@ describe('playground in Chromium', () => {
     expect(await seriesPixels('#chart-time', [214, 39, 40])).toBeGreaterThan(30);
   });
 
-  it('switches to cpu with the picker and measures there too', async () => {
-    const { backend, text } = await switchBackend(page, 'cpu');
-    expect(backend).toBe('cpu');
-    expect(text).toBe('cpu');
-    await choose(page, 'variant-choices', ['tssa', 'causal-tssa']);
-    await choose(page, 'length-choices', ['256']);
-    expect(await runAction(page, 'scaling-run', 'scaling-status')).toMatch(/^2 measurements on cpu/);
-    const rows = await page.$$eval('#scaling-table tbody td:last-child', (cells) =>
-      cells.map((c) => c.textContent),
-    );
-    expect(rows).toEqual(['cpu', 'cpu']);
-  });
-
   it('draws TSSA membership Π heatmaps for a Pathfinder image and a ListOps sequence', async () => {
-    await switchBackend(page, 'wasm');
     expect(await runAction(page, 'membership-run', 'membership-status')).toMatch(
       /Pathfinder image: Π of 2 TSSA layers × 4 heads/,
     );
