@@ -1,7 +1,7 @@
 /**
  * Trains the playground's small causal TSSA language model (character level) on the generated corpus and writes
  * public/lm/{corpus.txt, vocab.json, model.json, weights.bin}. Run from apps/playground: `pnpm train-lm`
- * (about 3–5 minutes on two cores with the wasm backend). Options: --steps N (default 1500), --seed S (default 1).
+ * (1,500 steps took 42 minutes on wasm on a busy shared two-core machine). Options: --steps N (default 1500), --seed S (default 1).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -73,7 +73,9 @@ for (let step = 1; step <= steps; step++) {
 }
 
 const prompt = encodeText('The model ', vocab);
-const sample = (await generate(model, prompt, { maxNewTokens: 80, temperature: 0.6, seed: 3 })) as number[];
+// Prompt + sample stay within the trained context (LM_CONFIG.trainLength).
+const maxNewTokens = LM_CONFIG.trainLength - prompt.length;
+const sample = (await generate(model, prompt, { maxNewTokens, temperature: 0.6, seed: 3 })) as number[];
 console.log(`sample: ${decodeIds(sample, vocab)}`);
 await model.save(fileSystem(out));
 console.log(`saved to ${out}`);

@@ -1,6 +1,6 @@
 /** The playground language model's shape and its character codec (shared by the training script and the page). */
 export const LM_CONFIG = {
-  /** Context length: prompt + generated characters must fit. */
+  /** Rows of the position tables in the saved model (only the first `trainLength` are trained). */
   maxLength: 256,
   dim: 64,
   depth: 2,
@@ -8,7 +8,10 @@ export const LM_CONFIG = {
   attention: 'causal-tssa',
   /** γ of the layer scales: 1 (not the paper's 1e-5) lets a model this small learn in a few minutes. */
   layerScaleInit: 1,
-  /** Training windows (characters) and batch size. */
+  /**
+   * Training windows (characters) and batch size. Positions past `trainLength` never appear in training, so their
+   * learned embeddings are untrained: prompt + generated characters must fit in `trainLength`.
+   */
   trainLength: 64,
   batch: 16,
 } as const;

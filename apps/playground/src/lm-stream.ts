@@ -30,9 +30,11 @@ export interface StreamOptions {
 export async function streamText(lm: LoadedLM, prompt: string, options: StreamOptions): Promise<number> {
   const ids = encodeText(prompt, lm.vocab);
   if (ids.length === 0) throw new RangeError('Prompt: type at least one character');
-  if (ids.length + options.maxNewTokens > LM_CONFIG.maxLength) {
+  // The model was trained on windows of `trainLength` characters: later positions are untrained.
+  if (ids.length + options.maxNewTokens > LM_CONFIG.trainLength) {
     throw new RangeError(
-      `Prompt (${ids.length}) + tokens (${options.maxNewTokens}) must be at most ${LM_CONFIG.maxLength} characters`,
+      `Prompt (${ids.length}) + tokens (${options.maxNewTokens}) must be at most ${LM_CONFIG.trainLength} characters ` +
+        '(the context the model was trained on)',
     );
   }
   let last = performance.now();
