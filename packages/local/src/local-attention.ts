@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ProjectedAttention,
+  finiteOrZero,
+  isPositiveInteger,
+  type AttentionOptions,
+  type LayerBaseArgs,
+  type ProjectedHeads,
+} from '@tost/attention';
+import { localAttention } from './local-attention-core.js';
+
+/** Default keys on each side of a query (in units of `dilation` tokens). */
+export const DEFAULT_WINDOW = 64;
+/** Default dilation: every token. */
+export const DEFAULT_DILATION = 1;
+
+export interface LocalAttentionOptions extends AttentionOptions {
+  /** Token t attends only to tokens ≤ t (default false). */
+  causal?: boolean;
+  /** w: a query sees keys at most w·d tokens away on each side (positive integer, default 64). */
+  window?: number;
+  /** d: only every d-th token, (i − j) mod d = 0 (positive integer, default 1). */
+  dilation?: number;
+}
+
+/**
+ * Sliding-window attention with dilation (Longformer, Beltagy et al., arXiv 2004.05150, §3.1; dilated neighbourhoods
+ * as in DiNAT, Hassani & Shi, arXiv 2209.15001): query i attends to the real keys j with |i − j| ≤ w·d and
+ * (i − j) mod d = 0 (and j ≤ i when causal), softmax(q_i·k_j/√p) over exactly those; no such key gives 0.
+ * Time O(N·w·C), memory O(N·w) per head — no N×N matrix (see `localAttention`).
+ *
+ * Input [batch, seq, dim] → output [batch, seq, dim]. Weights (tfjs layout [in, out]): query, key, value and output
+ * kernels [dim, dim], each followed by its bias [dim] when `useBias` (default true). `dropout` applies after the
+ * output projection (training only).
+ *
+ * @throws RangeError when `window` or `dilation` is not a positive integer, TypeError for a non-boolean `causal`
+ *   (and the common option errors).
+ */
+export class LocalAttention extends ProjectedAttention {
+  static className = 'LocalAttention';
+  static override optionNames: readonly string[] = ['causal', 'window', 'dilation'];
+  readonly isCausal: boolean;
+  readonly window: number;
+  readonly dilation: number;
+
+  constructor(options: LocalAttentionOptions & LayerBaseArgs) {
+    super(options, { useBias: true });
+    if (options.causal !== undefined && typeof options.causal !== 'boolean') {
+      throw new TypeError(`LocalAttention: option 'causal' must be a boolean, got ${String(options.causal)}`);
+    }
+    for (const [key, what] of [
+      ['window', 'keys on each side of a query'],
+      ['dilation', 'attend to every d-th token'],
+    ] as const) {
+      const value = options[key];
+      if (value !== undefined && !isPositiveInteger(value)) {
+        throw new RangeError(
+          `LocalAttention: option '${key}' must be a positive integer (${what}), got ` +
+            `${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+        );
+      }
+    }
+    this.isCausal = options.causal ?? false;
+    this.window = options.window ?? DEFAULT_WINDOW;
+    this.dilation = options.dilation ?? DEFAULT_DILATION;
+  }
+
+  get causal(): boolean {
+    return this.isCausal;
+  }
+
+  get complexity(): 'linear' {
+    return 'linear';
+  }
+
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
+    const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
+    // Future tokens (causal) may hold anything: zero non-finite keys and values so 0·NaN cannot reach earlier outputs.
+    const k = this.isCausal ? finiteOrZero(heads.key!) : heads.key!;
+    const v = this.isCausal ? finiteOrZero(heads.value!) : heads.value!;
+    return localAttention(q, k, v, {
+      window: this.window,
+      dilation: this.dilation,
+      keyMask: mask,
+      causal: this.isCausal,
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), causal: this.isCausal, window: this.window, dilation: this.dilation };
+  }
+}
+
+tf.serialization.registerClass(LocalAttention);

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Smallest block of queries: tiny windows still get blocks of this many queries (fewer, larger products). */
+const MIN_BLOCK = 16;
+
+/**
+ * How a sequence of `length` tokens is cut for a sliding window of `window` tokens each side: queries in blocks of
+ * `size`; block t meets key blocks t − `reach` … t (+ `reach` when not causal), which hold every key within the
+ * window because size ≥ window (or there is one block only, reach 0). `keys` = key slots per block.
+ */
+export interface BlockPlan {
+  size: number;
+  blocks: number;
+  reach: number;
+  keys: number;
+}
+
+export function planBlocks(length: number, window: number, causal: boolean): BlockPlan {
+  const size = Math.min(Math.max(window, MIN_BLOCK), length);
+  const blocks = Math.ceil(length / size);
+  const reach = blocks > 1 ? 1 : 0;
+  return { size, blocks, reach, keys: (causal ? reach + 1 : 2 * reach + 1) * size };
+}
+
+/** Queries [G, L, p] → blocks [G·blocks, size, p] (zero-padded at the end). */
+export function queryBlocks(t: tf.Tensor3D, plan: BlockPlan): tf.Tensor3D {
+  const [groups, length, p] = t.shape;
+  return tf.tidy(() =>
+    tf.reshape(
+      tf.pad(t, [
+        [0, 0],
+        [0, plan.blocks * plan.size - length],
+        [0, 0],
+      ]),
+      [groups * plan.blocks, plan.size, p],
+    ),
+  );
+}
+
+/** Inverse of `queryBlocks` for the outputs: [G·blocks, size, p] → [G, length, p]. */
+export function fromQueryBlocks(t: tf.Tensor3D, groups: number, length: number): tf.Tensor3D {
+  const p = t.shape[2];
+  return tf.tidy(() =>
+    tf.slice(tf.reshape(t, [groups, (t.shape[0] / groups) * t.shape[1], p]), [0, 0, 0], [groups, length, p]) as tf.Tensor3D,
+  );
+}
+
+/**
+ * Keys (or values, or the [G, L, 1] real-key mask) [G, L, c] → for every query block its neighbouring key blocks
+ * side by side, [G·blocks, keys, c]: key slot c of block t is position (t − reach)·size + c. Slots before the start
+ * or past the end hold 0 (mark them padded through the mask, which gets 0 there too).
+ */
+export function neighbourBlocks(t: tf.Tensor3D, plan: BlockPlan, causal: boolean): tf.Tensor3D {
+  const [groups, length, c] = t.shape;
+  const { size, blocks, reach } = plan;
+  const after = causal ? 0 : reach;
+  return tf.tidy(() => {
+    const padded = tf.pad(t, [
+      [0, 0],
+      [reach * size, (blocks + after) * size - length],
+      [0, 0],
+    ]);
+    const byBlock = tf.reshape(padded, [groups, blocks + reach + after, size, c]) as tf.Tensor4D;
+    const shifted: tf.Tensor4D[] = [];
+    for (let o = 0; o <= reach + after; o++) shifted.push(tf.slice(byBlock, [0, o, 0, 0], [groups, blocks, size, c]));
+    const side = shifted.length === 1 ? shifted[0]! : tf.concat(shifted, 2);
+    return tf.reshape(side, [groups * blocks, plan.keys, c]);
+  });
+}
+
+/**
+ * Bool [size, keys]: query slot a of a block may see key slot c when the tokens are at most `window` apart
+ * (|i − j| ≤ w with i − j = a − c + reach·size) and, when causal, the key is not in the future (i − j ≥ 0).
+ */
+export function bandAllowed(plan: BlockPlan, window: number, causal: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const a = tf.reshape(tf.range(0, plan.size, 1, 'int32'), [plan.size, 1]);
+    const c = tf.reshape(tf.range(0, plan.keys, 1, 'int32'), [1, plan.keys]);
+    const offset = tf.add(tf.sub(a, c), plan.reach * plan.size); // i − j
+    const near = tf.lessEqual(tf.abs(offset), window);
+    return (causal ? tf.logicalAnd(near, tf.greaterEqual(offset, 0)) : near) as tf.Tensor2D;
+  });
+}
