@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { blockSoftmaxAttention } from './block-softmax-core.js';
 import { fromResidueGroups, maskToResidueGroups, toResidueGroups } from './residue-groups.js';
-import {
-  bandAllowed,
-  fromQueryBlocks,
-  neighbourBlocks,
-  planBlocks,
-  queryBlocks,
-} from './sliding-window.js';
+import { bandAllowed, fromQueryBlocks, keyBlocks, planBlocks, queryBlocks } from './sliding-window.js';
 
 export interface LocalCoreOptions {
   /** Keys at most `window` steps away (in units of `dilation` tokens) on each side; positive integer. */
@@ -28,7 +22,7 @@ export interface LocalCoreOptions {
  *
  * Cost O(N·w·p) time and O(N·w) memory per head, never an N×N matrix: tokens are regrouped by residue mod d (each
  * class is a plain sliding window of w), cut into blocks of ≥ w queries, and each block attends to its neighbouring
- * key blocks (≤ 3 blocks, 2 when causal) with an exact band mask (`blockSoftmaxAttention`, hand-written backward).
+ * key blocks (≤ 3 blocks, 2 when causal), one key offset at a time with an exact band mask (`blockSoftmaxAttention`, hand-written backward).
  * Keys and values a query may not see must be finite (a causal caller zeroes non-finite ones first).
  */
 export function localAttention(
@@ -39,18 +33,16 @@ export function localAttention(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch, heads, seq] = q.shape;
-    const groups = batch * heads * dilation;
     const length = Math.ceil(seq / dilation);
     const plan = planBlocks(length, window, causal);
     const real = tf.expandDims(maskToResidueGroups(keyMask, batch, seq, heads, dilation), 2) as tf.Tensor3D;
-    const keyReal = tf.reshape(neighbourBlocks(real, plan, causal), [groups * plan.blocks, 1, plan.keys]);
     const out = blockSoftmaxAttention(
       queryBlocks(toResidueGroups(q, dilation), plan),
-      neighbourBlocks(toResidueGroups(k, dilation), plan, causal),
-      neighbourBlocks(toResidueGroups(v, dilation), plan, causal),
-      keyReal as tf.Tensor3D,
+      keyBlocks(toResidueGroups(k, dilation), plan, causal),
+      keyBlocks(toResidueGroups(v, dilation), plan, causal),
+      keyBlocks(real, plan, causal),
       bandAllowed(plan, window, causal),
     );
-    return fromResidueGroups(fromQueryBlocks(out, groups, length), q.shape, dilation);
+    return fromResidueGroups(fromQueryBlocks(out, length), q.shape, dilation);
   });
 }

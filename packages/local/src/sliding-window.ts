@@ -22,8 +22,8 @@ export function planBlocks(length: number, window: number, causal: boolean): Blo
   return { size, blocks, reach, keys: (causal ? reach + 1 : 2 * reach + 1) * size };
 }
 
-/** Queries [G, L, p] → blocks [G·blocks, size, p] (zero-padded at the end). */
-export function queryBlocks(t: tf.Tensor3D, plan: BlockPlan): tf.Tensor3D {
+/** Queries [G, L, p] → blocks [G, blocks, size, p] (zero-padded at the end). */
+export function queryBlocks(t: tf.Tensor3D, plan: BlockPlan): tf.Tensor4D {
   const [groups, length, p] = t.shape;
   return tf.tidy(() =>
     tf.reshape(
@@ -32,40 +32,43 @@ export function queryBlocks(t: tf.Tensor3D, plan: BlockPlan): tf.Tensor3D {
         [0, plan.blocks * plan.size - length],
         [0, 0],
       ]),
-      [groups * plan.blocks, plan.size, p],
+      [groups, plan.blocks, plan.size, p],
     ),
   );
 }
 
-/** Inverse of `queryBlocks` for the outputs: [G·blocks, size, p] → [G, length, p]. */
-export function fromQueryBlocks(t: tf.Tensor3D, groups: number, length: number): tf.Tensor3D {
-  const p = t.shape[2];
-  return tf.tidy(() =>
-    tf.slice(tf.reshape(t, [groups, (t.shape[0] / groups) * t.shape[1], p]), [0, 0, 0], [groups, length, p]) as tf.Tensor3D,
+/** Inverse of `queryBlocks` for the outputs: [G, blocks, size, p] → [G, length, p]. */
+export function fromQueryBlocks(t: tf.Tensor4D, length: number): tf.Tensor3D {
+  const [groups, blocks, size, p] = t.shape;
+  return tf.tidy(
+    () => tf.slice(tf.reshape(t, [groups, blocks * size, p]), [0, 0, 0], [groups, length, p]) as tf.Tensor3D,
   );
 }
 
+/** Key blocks before the first query block (`reach`) and after the last (`reach`, or 0 when causal). */
+export function keyBlockMargins(plan: BlockPlan, causal: boolean): { before: number; after: number } {
+  return { before: plan.reach, after: causal ? 0 : plan.reach };
+}
+
 /**
- * Keys (or values, or the [G, L, 1] real-key mask) [G, L, c] → for every query block its neighbouring key blocks
- * side by side, [G·blocks, keys, c]: key slot c of block t is position (t − reach)·size + c. Slots before the start
- * or past the end hold 0 (mark them padded through the mask, which gets 0 there too).
+ * Keys or values [G, L, c] (or the [G, L, 1] real-key mask) → blocks [G, before + blocks + after, size, c], zero
+ * outside the sequence: query block t meets key blocks t … t + before + after of this tensor (key slot c of those,
+ * side by side, is position (t − before)·size + c). Mark the zero slots padded through the mask, which is 0 there.
  */
-export function neighbourBlocks(t: tf.Tensor3D, plan: BlockPlan, causal: boolean): tf.Tensor3D {
+export function keyBlocks(t: tf.Tensor3D, plan: BlockPlan, causal: boolean): tf.Tensor4D {
   const [groups, length, c] = t.shape;
-  const { size, blocks, reach } = plan;
-  const after = causal ? 0 : reach;
-  return tf.tidy(() => {
-    const padded = tf.pad(t, [
-      [0, 0],
-      [reach * size, (blocks + after) * size - length],
-      [0, 0],
-    ]);
-    const byBlock = tf.reshape(padded, [groups, blocks + reach + after, size, c]) as tf.Tensor4D;
-    const shifted: tf.Tensor4D[] = [];
-    for (let o = 0; o <= reach + after; o++) shifted.push(tf.slice(byBlock, [0, o, 0, 0], [groups, blocks, size, c]));
-    const side = shifted.length === 1 ? shifted[0]! : tf.concat(shifted, 2);
-    return tf.reshape(side, [groups * blocks, plan.keys, c]);
-  });
+  const { before, after } = keyBlockMargins(plan, causal);
+  const total = before + plan.blocks + after;
+  return tf.tidy(() =>
+    tf.reshape(
+      tf.pad(t, [
+        [0, 0],
+        [before * plan.size, (plan.blocks + after) * plan.size - length],
+        [0, 0],
+      ]),
+      [groups, total, plan.size, c],
+    ),
+  );
 }
 
 /**
