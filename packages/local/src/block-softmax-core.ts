@@ -34,33 +34,37 @@ function sumOver<T extends tf.Tensor>(count: number, term: (o: number) => T): T 
   return total;
 }
 
-/** Concatenates [M, size, size] parts along the last axis and frees them at once (they are as large as the result). */
-function concatFreeing(parts: tf.Tensor3D[]): tf.Tensor3D {
-  if (parts.length === 1) return parts[0]!;
-  const joined = tf.concat(parts, 2);
-  tf.dispose(parts);
-  return joined;
-}
-
 /**
- * `maskedSoftmax` of @tost/attention (exact: disallowed entries are selected away, so they get weight exactly 0
- * whatever they hold, and a row without any allowed entry gives zeros), step by step so that only a few
- * [M, size, keys] temporaries are alive at once. Frees `scores` and `allowed`.
+ * Exact softmax over the allowed entries of a row split into parts (one [M, size, size] part per key offset):
+ * disallowed entries are selected to −∞ (never offset by a finite constant), so they get weight exactly 0 whatever
+ * they hold; a row with no allowed entry gives zeros. Frees the score parts as it goes.
  */
-function leanMaskedSoftmax(scores: tf.Tensor3D, allowed: tf.Tensor3D): tf.Tensor3D {
-  const restricted = tf.tidy(() => tf.where(allowed, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY)));
-  scores.dispose();
-  const p = tf.softmax(restricted);
-  restricted.dispose();
-  const weights = tf.tidy(() => tf.where(allowed, p, tf.zerosLike(p))) as tf.Tensor3D;
-  tf.dispose([p, allowed]);
+function partsSoftmax(scores: tf.Tensor3D[], allowed: tf.Tensor3D[]): tf.Tensor3D[] {
+  const restricted = scores.map((part, o) => {
+    const r = tf.tidy(() => tf.where(allowed[o]!, part, tf.fill(part.shape, Number.NEGATIVE_INFINITY)));
+    tf.dispose([part, allowed[o]!]);
+    return r as tf.Tensor3D;
+  });
+  const rowMax = tf.tidy(() => {
+    const m = restricted.map((r) => tf.max(r, 2, true)).reduce((x, y) => tf.maximum(x, y));
+    return tf.where(tf.isFinite(m), m, tf.zerosLike(m)); // a row with no allowed entry: any finite shift
+  });
+  const exps = restricted.map((r) => {
+    const e = tf.exp(tf.sub(r, rowMax)) as tf.Tensor3D; // exactly 0 where −∞
+    r.dispose();
+    return e;
+  });
+  const total = tf.tidy(() => {
+    const z = exps.map((e) => tf.sum(e, 2, true)).reduce((x, y) => tf.add(x, y));
+    return tf.where(tf.equal(z, 0), tf.onesLike(z), z); // no allowed entry: 0 / 1 = 0
+  });
+  const weights = exps.map((e) => {
+    const w = tf.div(e, total) as tf.Tensor3D;
+    e.dispose();
+    return w;
+  });
+  tf.dispose([rowMax, total]);
   return weights;
-}
-
-/** Columns o·size … (o + 1)·size − 1 of t [M, size, keys]: the part of each block's row facing key offset o. */
-function columns(t: tf.Tensor3D, o: number): tf.Tensor3D {
-  const [m, size] = t.shape;
-  return tf.slice(t, [0, 0, o * size], [m, size, size]);
 }
 
 /**
@@ -70,11 +74,11 @@ function columns(t: tf.Tensor3D, o: number): tf.Tensor3D {
  * [size, keys] says which of those key slots each query slot may see. Output [G, blocks, size, p]: softmax over the
  * allowed keys of q·kᵀ, times v; a query with no allowed key gets 0.
  *
- * Masking is exact (`maskedSoftmax` selects disallowed scores away); values in disallowed slots must be finite, since
- * their weight 0 multiplies them. Products are taken one key offset at a time, so k and v are never copied per
- * offset. The backward pass is written by hand and keeps only q, k, v, the output and the weights P
- * [G·blocks, size, keys] (O(N·w) per head): dV = Pᵀ·dO (as (dOᵀ·P)ᵀ), dP = dO·vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O)),
- * dQ = dS·k, dK = (qᵀ·dS)ᵀ, offset by offset — no [size, keys] matrix is ever transposed.
+ * Masking is exact (`partsSoftmax` selects disallowed scores away); values in disallowed slots must be finite, since
+ * their weight 0 multiplies them. Everything is done one key offset at a time ([blocks, size, size] parts: no copies
+ * of k and v per offset, no concatenation or strided slicing of the weights). The backward pass is written by hand
+ * and keeps only q, k, v, the output and the weights P (O(N·w) per head): dV = Pᵀ·dO (as (dOᵀ·P)ᵀ), dP = dO·vᵀ,
+ * dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·k, dK = (qᵀ·dS)ᵀ — no [size, size] weight matrix is ever transposed.
  */
 export function blockSoftmaxAttention(
   q: tf.Tensor4D,
@@ -94,40 +98,41 @@ export function blockSoftmaxAttention(
     save: tf.GradSaveFunc,
   ) => {
     const q3 = tf.reshape(qb, [rows, size, p]) as tf.Tensor3D;
-    const scores = concatFreeing(
-      Array.from({ length: offsets }, (_, o) => tf.tidy(() => blockMatMul(q3, transposeBlocks(atOffset(kb, o, blocks))))),
-    );
-    const allowed = tf.tidy(() => {
-      const realKeys = tf.reshape(
-        tf.concat(Array.from({ length: offsets }, (_, o) => atOffset(realb, o, blocks)), 1),
-        [rows, 1, offsets * size],
+    const scores: tf.Tensor3D[] = [];
+    const allowed: tf.Tensor3D[] = [];
+    for (let o = 0; o < offsets; o++) {
+      scores.push(tf.tidy(() => blockMatMul(q3, transposeBlocks(atOffset(kb, o, blocks)))));
+      allowed.push(
+        tf.tidy(() => {
+          const realKeys = tf.reshape(atOffset(realb, o, blocks), [rows, 1, size]);
+          const bandPart = tf.slice(tf.cast(band, 'float32'), [0, o * size], [size, size]);
+          // A float product cast to bool: wasm's broadcasting LogicalAnd is ~20× slower than its Mul.
+          return tf.cast(tf.mul(tf.expandDims(bandPart, 0), realKeys), 'bool') as tf.Tensor3D;
+        }),
       );
-      // A float product cast to bool: wasm's broadcasting LogicalAnd is ~20× slower than its Mul.
-      return tf.cast(tf.mul(tf.expandDims(tf.cast(band, 'float32'), 0), realKeys), 'bool') as tf.Tensor3D;
-    });
-    const weights = leanMaskedSoftmax(scores, allowed);
-    const out = sumOver(offsets, (o) => blockMatMul(columns(weights, o), atOffset(vb, o, blocks)));
-    save([q3, kb, vb, out, weights]);
+    }
+    const weights = partsSoftmax(scores, allowed);
+    const out = sumOver(offsets, (o) => blockMatMul(weights[o]!, atOffset(vb, o, blocks)));
+    save([q3, kb, vb, out, ...weights]);
     return {
       value: tf.reshape(out, [groups, blocks, size, p]) as tf.Tensor4D,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, so, sp] = saved as [tf.Tensor3D, tf.Tensor4D, tf.Tensor4D, tf.Tensor3D, tf.Tensor3D];
+        const [sq, sk, sv, so, ...sp] = saved as [tf.Tensor3D, tf.Tensor4D, tf.Tensor4D, tf.Tensor3D, ...tf.Tensor3D[]];
         const dO = tf.reshape(dy, [rows, size, p]) as tf.Tensor3D;
-        const dp = concatFreeing(
-          Array.from({ length: offsets }, (_, o) => tf.tidy(() => blockMatMul(dO, transposeBlocks(atOffset(sv, o, blocks))))),
-        );
         const rowDot = tf.sum(tf.mul(dO, so), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
-        const centred = tf.sub(dp, rowDot);
-        tf.dispose([dp, rowDot]);
-        const ds = tf.mul(sp, centred) as tf.Tensor3D;
-        centred.dispose();
-        const dq = sumOver(offsets, (o) => blockMatMul(columns(ds, o), atOffset(sk, o, blocks)));
+        const ds = sp.map((weight, o) =>
+          tf.tidy(() => {
+            const dp = blockMatMul(dO, transposeBlocks(atOffset(sv, o, blocks)));
+            return tf.mul(weight, tf.sub(dp, rowDot)) as tf.Tensor3D;
+          }),
+        );
+        rowDot.dispose();
+        const dq = sumOver(offsets, (o) => blockMatMul(ds[o]!, atOffset(sk, o, blocks)));
         const qT = transposeBlocks(sq);
-        const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(qT, columns(ds, o))), o, sk.shape));
-        qT.dispose();
-        ds.dispose();
+        const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(qT, ds[o]!)), o, sk.shape));
+        tf.dispose([qT, ...ds]);
         const dOT = transposeBlocks(dO);
-        const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(dOT, columns(sp, o))), o, sv.shape));
+        const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(dOT, sp[o]!)), o, sv.shape));
         dOT.dispose();
         return [tf.reshape(dq, [groups, blocks, size, p]), dk, dv, tf.zerosLike(realb)];
       },
