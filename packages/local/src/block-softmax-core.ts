@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { blockMatMul, transposeBlocks } from './block-matmul.js';
 
-type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
-
 /** Key blocks o … o + blocks − 1 of t [G, T, size, c] as [G·blocks, size, c]: what query block t meets at offset o. */
 function atOffset(t: tf.Tensor4D, o: number, blocks: number): tf.Tensor3D {
   const [groups, , size, c] = t.shape;
@@ -67,76 +65,87 @@ function partsSoftmax(scores: tf.Tensor3D[], allowed: tf.Tensor3D[]): tf.Tensor3
   return weights;
 }
 
+/** What `blockAttentionForward` returns: the output and the weights its backward pass needs. */
+export interface BlockAttentionResult {
+  /** [G·blocks, size, p] */
+  out: tf.Tensor3D;
+  /** One [G·blocks, size, size] part per key offset. */
+  weights: tf.Tensor3D[];
+}
+
 /**
- * Softmax attention of each block of queries against its neighbouring key blocks. q [G, blocks, size, p] (already
- * scaled by 1/√p); k, v [G, T, size, p] and `real` [G, T, size, 1] (1 = a real key) in key blocks, where query block
- * t meets key blocks t … t + offsets − 1 (offsets = keys / size, T = blocks + offsets − 1); the shared bool `band`
- * [size, keys] says which of those key slots each query slot may see. Output [G, blocks, size, p]: softmax over the
- * allowed keys of q·kᵀ, times v; a query with no allowed key gets 0.
+ * Softmax attention of each block of queries against its neighbouring key blocks (not differentiated: the caller's
+ * custom gradient uses `blockAttentionBackward`). q [G, blocks, size, p] (already scaled by 1/√p); k, v
+ * [G, T, size, p] and `real` [G, T, size, 1] (1 = a real key) in key blocks, where query block t meets key blocks
+ * t … t + offsets − 1 (offsets = keys / size, T = blocks + offsets − 1); the shared bool `band` [size, keys] says
+ * which of those key slots each query slot may see. Output: softmax over the allowed keys of q·kᵀ, times v; a query
+ * with no allowed key gets 0.
  *
  * Masking is exact (`partsSoftmax` selects disallowed scores away); values in disallowed slots must be finite, since
- * their weight 0 multiplies them. Everything is done one key offset at a time ([blocks, size, size] parts: no copies
- * of k and v per offset, no concatenation or strided slicing of the weights). The backward pass is written by hand
- * and keeps only q, k, v, the output and the weights P (O(N·w) per head): dV = Pᵀ·dO (as (dOᵀ·P)ᵀ), dP = dO·vᵀ,
- * dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·k, dK = (qᵀ·dS)ᵀ — no [size, size] weight matrix is ever transposed.
+ * their weight 0 multiplies them. Everything is done one key offset at a time ([size, size] per block and offset: no
+ * copies of k and v per offset, no concatenation or strided slicing of the weights).
  */
-export function blockSoftmaxAttention(
+export function blockAttentionForward(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   real: tf.Tensor4D,
   band: tf.Tensor2D,
-): tf.Tensor4D {
+): BlockAttentionResult {
   const [groups, blocks, size, p] = q.shape;
   const offsets = band.shape[1] / size;
   const rows = groups * blocks;
-  const core = tf.customGrad(((
-    qb: tf.Tensor4D,
-    kb: tf.Tensor4D,
-    vb: tf.Tensor4D,
-    realb: tf.Tensor4D,
-    save: tf.GradSaveFunc,
-  ) => {
-    const q3 = tf.reshape(qb, [rows, size, p]) as tf.Tensor3D;
-    const scores: tf.Tensor3D[] = [];
-    const allowed: tf.Tensor3D[] = [];
-    for (let o = 0; o < offsets; o++) {
-      scores.push(tf.tidy(() => blockMatMul(q3, transposeBlocks(atOffset(kb, o, blocks)))));
-      allowed.push(
-        tf.tidy(() => {
-          const realKeys = tf.reshape(atOffset(realb, o, blocks), [rows, 1, size]);
-          const bandPart = tf.slice(tf.cast(band, 'float32'), [0, o * size], [size, size]);
-          // A float product cast to bool: wasm's broadcasting LogicalAnd is ~20× slower than its Mul.
-          return tf.cast(tf.mul(tf.expandDims(bandPart, 0), realKeys), 'bool') as tf.Tensor3D;
-        }),
-      );
-    }
-    const weights = partsSoftmax(scores, allowed);
-    const out = sumOver(offsets, (o) => blockMatMul(weights[o]!, atOffset(vb, o, blocks)));
-    save([q3, kb, vb, out, ...weights]);
-    return {
-      value: tf.reshape(out, [groups, blocks, size, p]) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, so, ...sp] = saved as [tf.Tensor3D, tf.Tensor4D, tf.Tensor4D, tf.Tensor3D, ...tf.Tensor3D[]];
-        const dO = tf.reshape(dy, [rows, size, p]) as tf.Tensor3D;
-        const rowDot = tf.sum(tf.mul(dO, so), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
-        const ds = sp.map((weight, o) =>
-          tf.tidy(() => {
-            const dp = blockMatMul(dO, transposeBlocks(atOffset(sv, o, blocks)));
-            return tf.mul(weight, tf.sub(dp, rowDot)) as tf.Tensor3D;
-          }),
-        );
-        rowDot.dispose();
-        const dq = sumOver(offsets, (o) => blockMatMul(ds[o]!, atOffset(sk, o, blocks)));
-        const qT = transposeBlocks(sq);
-        const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(qT, ds[o]!)), o, sk.shape));
-        tf.dispose([qT, ...ds]);
-        const dOT = transposeBlocks(dO);
-        const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(dOT, sp[o]!)), o, sv.shape));
-        dOT.dispose();
-        return [tf.reshape(dq, [groups, blocks, size, p]), dk, dv, tf.zerosLike(realb)];
-      },
-    };
-  }) as unknown as CustomGradientFunction);
-  return core(q, k, v, real) as tf.Tensor4D;
+  const q3 = tf.reshape(q, [rows, size, p]) as tf.Tensor3D;
+  const scores: tf.Tensor3D[] = [];
+  const allowed: tf.Tensor3D[] = [];
+  for (let o = 0; o < offsets; o++) {
+    scores.push(tf.tidy(() => blockMatMul(q3, transposeBlocks(atOffset(k, o, blocks)))));
+    allowed.push(
+      tf.tidy(() => {
+        const realKeys = tf.reshape(atOffset(real, o, blocks), [rows, 1, size]);
+        const bandPart = tf.slice(tf.cast(band, 'float32'), [0, o * size], [size, size]);
+        // A float product cast to bool: wasm's broadcasting LogicalAnd is ~20× slower than its Mul.
+        return tf.cast(tf.mul(tf.expandDims(bandPart, 0), realKeys), 'bool') as tf.Tensor3D;
+      }),
+    );
+  }
+  q3.dispose();
+  const weights = partsSoftmax(scores, allowed);
+  const out = sumOver(offsets, (o) => blockMatMul(weights[o]!, atOffset(v, o, blocks)));
+  return { out, weights };
+}
+
+/**
+ * The backward pass of `blockAttentionForward`, from its inputs, output and weights and the output gradient dO
+ * [G·blocks, size, p]: dV = Pᵀ·dO (as (dOᵀ·P)ᵀ), dP = dO·vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·k,
+ * dK = (qᵀ·dS)ᵀ, one key offset at a time; no [size, size] weight matrix is ever transposed. Returns dq in the shape of
+ * q and dk, dv in the shape of k and v (key blocks).
+ */
+export function blockAttentionBackward(
+  dO: tf.Tensor3D,
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  { out, weights }: BlockAttentionResult,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const [groups, blocks, size, p] = q.shape;
+  const offsets = weights.length;
+  const rowDot = tf.sum(tf.mul(dO, out), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
+  const ds = weights.map((weight, o) =>
+    tf.tidy(() => {
+      const dp = blockMatMul(dO, transposeBlocks(atOffset(v, o, blocks)));
+      return tf.mul(weight, tf.sub(dp, rowDot)) as tf.Tensor3D;
+    }),
+  );
+  rowDot.dispose();
+  const dq = sumOver(offsets, (o) => blockMatMul(ds[o]!, atOffset(k, o, blocks)));
+  const qT = tf.tidy(() => transposeBlocks(tf.reshape(q, [groups * blocks, size, p])));
+  const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(qT, ds[o]!)), o, k.shape));
+  tf.dispose([qT, ...ds]);
+  const dOT = transposeBlocks(dO);
+  const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(dOT, weights[o]!)), o, v.shape));
+  dOT.dispose();
+  const dq4 = tf.reshape(dq, q.shape) as tf.Tensor4D;
+  dq.dispose();
+  return [dq4, dk, dv];
 }

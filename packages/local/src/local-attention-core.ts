@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blockSoftmaxAttention } from './block-softmax-core.js';
+import { blockAttentionBackward, blockAttentionForward } from './block-softmax-core.js';
 import { fromResidueGroups, maskToResidueGroups, toResidueGroups } from './residue-groups.js';
-import { bandAllowed, fromQueryBlocks, keyBlocks, planBlocks, queryBlocks } from './sliding-window.js';
+import {
+  bandAllowed,
+  fromKeyBlocks,
+  fromQueryBlocks,
+  keyBlocks,
+  planBlocks,
+  queryBlocks,
+  type BlockPlan,
+} from './sliding-window.js';
+
+type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
 
 export interface LocalCoreOptions {
   /** Keys at most `window` steps away (in units of `dilation` tokens) on each side; positive integer. */
@@ -22,7 +32,8 @@ export interface LocalCoreOptions {
  *
  * Cost O(N·w·p) time and O(N·w) memory per head, never an N×N matrix: tokens are regrouped by residue mod d (each
  * class is a plain sliding window of w), cut into blocks of ≥ w queries, and each block attends to its neighbouring
- * key blocks (≤ 3 blocks, 2 when causal), one key offset at a time with an exact band mask (`blockSoftmaxAttention`, hand-written backward).
+ * key blocks (≤ 3 blocks, 2 when causal), one key offset at a time with an exact band mask. One custom gradient
+ * covers all of it (regrouping included), keeping only q, k, v, the output and the weights: O(N·w) per head.
  * Keys and values a query may not see must be finite (a causal caller zeroes non-finite ones first).
  */
 export function localAttention(
@@ -33,16 +44,90 @@ export function localAttention(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch, heads, seq] = q.shape;
-    const length = Math.ceil(seq / dilation);
-    const plan = planBlocks(length, window, causal);
-    const real = tf.expandDims(maskToResidueGroups(keyMask, batch, seq, heads, dilation), 2) as tf.Tensor3D;
-    const out = blockSoftmaxAttention(
-      queryBlocks(toResidueGroups(q, dilation), plan),
-      keyBlocks(toResidueGroups(k, dilation), plan, causal),
-      keyBlocks(toResidueGroups(v, dilation), plan, causal),
-      keyBlocks(real, plan, causal),
-      bandAllowed(plan, window, causal),
-    );
-    return fromResidueGroups(fromQueryBlocks(out, length), q.shape, dilation);
+    const plan = planBlocks(Math.ceil(seq / dilation), window, causal);
+    const real = maskToResidueGroups(keyMask, batch, seq, heads, dilation);
+    // The real-key mask is an input (and saved) so that it outlives this call until the backward pass.
+    const core = tf.customGrad(((
+      qi: tf.Tensor4D,
+      ki: tf.Tensor4D,
+      vi: tf.Tensor4D,
+      realGroups: tf.Tensor2D,
+      save: tf.GradSaveFunc,
+    ) => {
+      const layout = new BlockLayout(plan, window, dilation, causal, qi.shape, realGroups);
+      const [qb, kb, vb] = [layout.queries(qi), layout.keys(ki), layout.keys(vi)];
+      const result = blockAttentionForward(qb, kb, vb, layout.real, layout.band);
+      const value = layout.fromQueries(tf.reshape(result.out, qb.shape) as tf.Tensor4D);
+      tf.dispose([qb, kb, vb]);
+      layout.dispose();
+      save([qi, ki, vi, realGroups, result.out, ...result.weights]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+          const [sq, sk, sv, sreal, out, ...weights] = saved as [
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor2D,
+            ...tf.Tensor3D[],
+          ];
+          const again = new BlockLayout(plan, window, dilation, causal, sq.shape, sreal);
+          const [qb2, kb2, vb2] = [again.queries(sq), again.keys(sk), again.keys(sv)];
+          const dO = tf.tidy(() => tf.reshape(again.queries(dy), out.shape) as tf.Tensor3D);
+          const [dqb, dkb, dvb] = blockAttentionBackward(dO, qb2, kb2, vb2, { out, weights });
+          tf.dispose([qb2, kb2, vb2, dO]);
+          const grads = [again.fromQueries(dqb), again.fromKeys(dkb), again.fromKeys(dvb), tf.zerosLike(sreal)];
+          tf.dispose([dqb, dkb, dvb]);
+          again.dispose();
+          return grads;
+        },
+      };
+    }) as unknown as CustomGradientFunction);
+    return core(q, k, v, real) as tf.Tensor4D;
   });
+}
+
+/**
+ * Moves [batch, heads, seq, p] tensors into the block layout and back: regrouped by residue mod d, queries in blocks
+ * [G, blocks, size, p], keys and values in key blocks [G, T, size, p]; holds the real-key blocks and the band mask.
+ */
+class BlockLayout {
+  readonly real: tf.Tensor4D;
+  readonly band: tf.Tensor2D;
+  private readonly length: number;
+
+  constructor(
+    private readonly plan: BlockPlan,
+    window: number,
+    private readonly dilation: number,
+    private readonly causal: boolean,
+    private readonly shape: [number, number, number, number],
+    realGroups: tf.Tensor2D,
+  ) {
+    this.length = realGroups.shape[1];
+    this.real = tf.tidy(() => keyBlocks(tf.expandDims(realGroups, 2) as tf.Tensor3D, plan, causal));
+    this.band = bandAllowed(plan, window, causal);
+  }
+
+  queries(t: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => queryBlocks(toResidueGroups(t, this.dilation), this.plan));
+  }
+
+  keys(t: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => keyBlocks(toResidueGroups(t, this.dilation), this.plan, this.causal));
+  }
+
+  fromQueries(t: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => fromResidueGroups(fromQueryBlocks(t, this.length), this.shape, this.dilation));
+  }
+
+  fromKeys(t: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() =>
+      fromResidueGroups(fromKeyBlocks(t, this.plan, this.causal, this.length), this.shape, this.dilation),
+    );
+  }
+
+  dispose(): void {
+    tf.dispose([this.real, this.band]);
+  }
 }

@@ -71,6 +71,15 @@ export function keyBlocks(t: tf.Tensor3D, plan: BlockPlan, causal: boolean): tf.
   );
 }
 
+/** The adjoint of `keyBlocks` (for gradients): [G, T, size, c] → [G, length, c], dropping the margins. */
+export function fromKeyBlocks(t: tf.Tensor4D, plan: BlockPlan, causal: boolean, length: number): tf.Tensor3D {
+  const [groups, total, size, c] = t.shape;
+  const { before } = keyBlockMargins(plan, causal);
+  return tf.tidy(
+    () => tf.slice(tf.reshape(t, [groups, total * size, c]), [0, before * size, 0], [groups, length, c]) as tf.Tensor3D,
+  );
+}
+
 /**
  * Bool [size, keys]: query slot a of a block may see key slot c when the tokens are at most `window` apart
  * (|i − j| ≤ w with i − j = a − c + reach·size) and, when causal, the key is not in the future (i − j ≥ 0).
