@@ -58,6 +58,23 @@ for (const backend of testBackends()) {
       }
     }
 
+    it('scale: equal to the core on scale·q, gradients included', () => {
+      tf.tidy(() => {
+        const [q, k, v] = [input(40, 1), input(40, 2), input(40, 3)];
+        const options = { window: 5, dilation: 2, causal: true, keyMask: keyMask(40) };
+        const dy = tf.randomUniform([B, H, 40, P], -1, 1, 'float32', 9);
+        const scaled = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(localAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { ...options, scale: 0.37 }), dy));
+        const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(localAttentionReference(tf.mul(a, 0.37) as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, options), dy));
+        const [got, want] = [tf.grads(scaled)([q, k, v]), tf.grads(reference)([q, k, v])];
+        ['dq', 'dk', 'dv'].forEach((label, i) =>
+          expectClose(got[i]!.dataSync(), want[i]!.dataSync(), { rtol: 1e-4, atol: 1e-5, label }),
+        );
+        expectClose(scaled(q, k, v).dataSync(), reference(q, k, v).dataSync(), { rtol: 1e-5, atol: 1e-5, label: 'loss' });
+      });
+    });
+
     it('gives 0 and finite gradients to a query with no key at all', () => {
       tf.tidy(() => {
         const [q, k, v] = [input(30, 1), input(30, 2), input(30, 3)];

@@ -22,13 +22,15 @@ export interface LocalCoreOptions {
   keyMask?: tf.Tensor2D;
   /** Query i only sees keys j ≤ i. */
   causal?: boolean;
+  /** Factor applied to q inside the core (e.g. 1/√p), so autodiff keeps no scaled copy of q. Default 1. */
+  scale?: number;
 }
 
 /**
  * Dilated sliding-window attention (Longformer, Beltagy et al., arXiv 2004.05150, §3.1; dilation as in DiNAT,
  * Hassani & Shi, arXiv 2209.15001, §3): query i attends to the real keys j with |i − j| ≤ w·d and (i − j) mod d = 0
  * (and j ≤ i when causal), softmax(q_i·k_j) over exactly those keys; a query without any such key gets 0.
- * q, k, v [batch, heads, seq, p] with q already scaled by 1/√p → [batch, heads, seq, p].
+ * q, k, v [batch, heads, seq, p] → [batch, heads, seq, p]; q is multiplied by `scale` first (the layer passes 1/√p).
  *
  * Cost O(N·w·p) time and O(N·w) memory per head, never an N×N matrix: tokens are regrouped by residue mod d (each
  * class is a plain sliding window of w), cut into blocks of ≥ w queries, and each block attends to its neighbouring
@@ -40,7 +42,7 @@ export function localAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
-  { window, dilation, keyMask, causal = false }: LocalCoreOptions,
+  { window, dilation, keyMask, causal = false, scale = 1 }: LocalCoreOptions,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch, heads, seq] = q.shape;
@@ -55,7 +57,7 @@ export function localAttention(
       save: tf.GradSaveFunc,
     ) => {
       const layout = new BlockLayout(plan, window, dilation, causal, qi.shape, realGroups);
-      const [qb, kb, vb] = [layout.queries(qi), layout.keys(ki), layout.keys(vi)];
+      const [qb, kb, vb] = [layout.queries(qi, scale), layout.keys(ki), layout.keys(vi)];
       const result = blockAttentionForward(qb, kb, vb, layout.real, layout.band);
       const value = layout.fromQueries(tf.reshape(result.out, qb.shape) as tf.Tensor4D);
       tf.dispose([qb, kb, vb]);
@@ -72,11 +74,11 @@ export function localAttention(
             ...tf.Tensor3D[],
           ];
           const again = new BlockLayout(plan, window, dilation, causal, sq.shape, sreal);
-          const [qb2, kb2, vb2] = [again.queries(sq), again.keys(sk), again.keys(sv)];
+          const [qb2, kb2, vb2] = [again.queries(sq, scale), again.keys(sk), again.keys(sv)];
           const dO = tf.tidy(() => tf.reshape(again.queries(dy), out.shape) as tf.Tensor3D);
           const [dqb, dkb, dvb] = blockAttentionBackward(dO, qb2, kb2, vb2, { out, weights });
           tf.dispose([qb2, kb2, vb2, dO]);
-          const grads = [again.fromQueries(dqb), again.fromKeys(dkb), again.fromKeys(dvb), tf.zerosLike(sreal)];
+          const grads = [again.fromQueries(dqb, scale), again.fromKeys(dkb), again.fromKeys(dvb), tf.zerosLike(sreal)];
           tf.dispose([dqb, dkb, dvb]);
           again.dispose();
           return grads;
@@ -109,16 +111,21 @@ class BlockLayout {
     this.band = bandAllowed(plan, window, causal);
   }
 
-  queries(t: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => queryBlocks(toResidueGroups(t, this.dilation), this.plan));
+  /** Queries (times `scale`) in blocks. */
+  queries(t: tf.Tensor4D, scale = 1): tf.Tensor4D {
+    return tf.tidy(() => queryBlocks(toResidueGroups(scale === 1 ? t : tf.mul(t, scale), this.dilation), this.plan));
   }
 
   keys(t: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => keyBlocks(toResidueGroups(t, this.dilation), this.plan, this.causal));
   }
 
-  fromQueries(t: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => fromResidueGroups(fromQueryBlocks(t, this.length), this.shape, this.dilation));
+  /** Inverse of `queries` (times `scale`). */
+  fromQueries(t: tf.Tensor4D, scale = 1): tf.Tensor4D {
+    return tf.tidy(() => {
+      const back = fromResidueGroups(fromQueryBlocks(t, this.length), this.shape, this.dilation);
+      return scale === 1 ? back : (tf.mul(back, scale) as tf.Tensor4D);
+    });
   }
 
   fromKeys(t: tf.Tensor4D): tf.Tensor4D {

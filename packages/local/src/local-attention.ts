@@ -74,11 +74,12 @@ export class LocalAttention extends ProjectedAttention {
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
-    const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     // Future tokens (causal) may hold anything: zero non-finite keys and values so 0·NaN cannot reach earlier outputs.
     const k = this.isCausal ? finiteOrZero(heads.key!) : heads.key!;
     const v = this.isCausal ? finiteOrZero(heads.value!) : heads.value!;
-    return localAttention(q, k, v, {
+    // The 1/√p scale is applied inside the core (no scaled copy of q kept for the backward pass).
+    return localAttention(heads.query!, k, v, {
+      scale: 1 / Math.sqrt(this.headDim),
       window: this.window,
       dilation: this.dilation,
       keyMask: mask,
