@@ -7,3 +7,4 @@ export {
 export { localAttention, type LocalCoreOptions } from './local-attention-core.js';
 export { localAttentionReference } from './local-reference.js';
 export { LOCAL_ATTENTION_NAMES } from './register.js';
+export { localAttentionStep, type LocalAttentionState } from './local-stream.js';

@@ -7,7 +7,10 @@ import { expectClose, loadVariantGoldenCases, maxRelativeError, testBackends } f
 import { LocalAttention } from './index.js';
 
 describeAttentionConformance('local', (o) => new LocalAttention(o), { causal: false });
-describeAttentionConformance('local-causal', (o) => new LocalAttention({ ...o, causal: true }), { causal: true });
+describeAttentionConformance('local-causal', (o) => new LocalAttention({ ...o, causal: true }), {
+  causal: true,
+  streaming: true,
+});
 // Several blocks of queries and dilation 2: 33 tokens → residue classes of 17, blocks of 16; the last token still
 // reaches the first (32 = w·d), which the kit's "mixes information" check needs.
 describeAttentionConformance(
@@ -18,7 +21,7 @@ describeAttentionConformance(
 describeAttentionConformance(
   'local-causal (window 16, dilation 2, several blocks)',
   (o) => new LocalAttention({ ...o, window: 16, dilation: 2, causal: true }),
-  { causal: true, seq: 33 },
+  { causal: true, seq: 33, streaming: true },
 );
 
 /** Rows of [B, N, C] where mask = 1, flattened (outputs at padded tokens are unspecified). */
@@ -68,7 +71,7 @@ describe('LocalAttention specifics', () => {
         causal,
         complexity: 'linear',
         family: 'local',
-        streaming: false,
+        streaming: causal,
         paper: { arxiv: '2004.05150' },
         options: { window: { default: 64 }, dilation: { default: 1 } },
       });
@@ -111,6 +114,31 @@ describe('LocalAttention specifics', () => {
     }
     expect(() => new LocalAttention({ dim: 4, heads: 1, causal: 1 as never })).toThrow(/'causal' must be a boolean/);
     expect(() => createAttention('local-causal', { dim: 4, heads: 1, causal: false as never })).toThrow(/'causal' is fixed/);
+  });
+
+  it('streams with a small window and dilation: step equals the full causal forward past the cached span', () => {
+    tf.tidy(() => {
+      const layer = new LocalAttention({ dim: 8, heads: 2, window: 2, dilation: 3, causal: true });
+      const x = tf.randomNormal([2, 20, 8], 0, 1, 'float32', 8);
+      const full = layer.apply(x) as tf.Tensor;
+      let state = layer.initState(2);
+      const outputs: tf.Tensor[] = [];
+      for (let t = 0; t < 20; t++) {
+        const next = layer.step(state, tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
+        layer.disposeState(state);
+        state = next.state;
+        outputs.push(next.output);
+      }
+      // The state never holds more than w·d = 6 tokens.
+      expect(state.keys!.shape).toEqual([2, 2, 6, 4]);
+      expectClose(tf.stack(outputs, 1).dataSync(), full.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'step vs full' });
+      layer.disposeState(state);
+    });
+  });
+
+  it('non-causal layers do not stream', () => {
+    const layer = new LocalAttention({ dim: 4, heads: 1 });
+    expect(() => layer.initState(1)).toThrow(/initState needs the causal layer/);
   });
 
   it('keeps window and dilation through getConfig', () => {

@@ -3,11 +3,16 @@ import {
   ProjectedAttention,
   finiteOrZero,
   isPositiveInteger,
+  mergeHeads,
+  splitHeads,
+  validateStepInput,
+  type StreamingAttention,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
 } from '@tost/attention';
 import { localAttention } from './local-attention-core.js';
+import { disposeLocalAttentionState, localAttentionStep, type LocalAttentionState } from './local-stream.js';
 
 /** Default keys on each side of a query (in units of `dilation` tokens). */
 export const DEFAULT_WINDOW = 64;
@@ -31,12 +36,13 @@ export interface LocalAttentionOptions extends AttentionOptions {
  *
  * Input [batch, seq, dim] → output [batch, seq, dim]. Weights (tfjs layout [in, out]): query, key, value and output
  * kernels [dim, dim], each followed by its bias [dim] when `useBias` (default true). `dropout` applies after the
- * output projection (training only).
+ * output projection (training only). The causal layer also decodes token by token (`initState` / `step`) with the
+ * keys and values of the last w·d tokens as its state.
  *
  * @throws RangeError when `window` or `dilation` is not a positive integer, TypeError for a non-boolean `causal`
  *   (and the common option errors).
  */
-export class LocalAttention extends ProjectedAttention {
+export class LocalAttention extends ProjectedAttention implements StreamingAttention<LocalAttentionState> {
   static className = 'LocalAttention';
   static override optionNames: readonly string[] = ['causal', 'window', 'dilation'];
   readonly isCausal: boolean;
@@ -85,6 +91,57 @@ export class LocalAttention extends ProjectedAttention {
       keyMask: mask,
       causal: this.isCausal,
     });
+  }
+
+  /** The streaming state before the first token, for `batch` independent sequences (causal layer only). */
+  initState(batch: number): LocalAttentionState {
+    const label = `${this.layerClass} '${this.name}'`;
+    if (!this.isCausal) throw new Error(`${label}: initState needs the causal layer ('local-causal')`);
+    if (!isPositiveInteger(batch)) {
+      throw new RangeError(`${label}: initState argument 'batch' must be a positive integer, got ${String(batch)}`);
+    }
+    return { batch, position: 0 };
+  }
+
+  disposeState(state: LocalAttentionState): void {
+    disposeLocalAttentionState(state);
+  }
+
+  /**
+   * Autoregressive decoding: consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the
+   * full causal forward's output at that position) with the advanced state. Inference only (no dropout, no mask).
+   * Costs O(w·dim + dim²) per token whatever the position.
+   *
+   * Ownership: the state passed in is NOT disposed (the caller owns it); the returned output and state are new
+   * tensors, kept out of any enclosing tf.tidy — dispose them with `disposeState`.
+   */
+  step(state: LocalAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LocalAttentionState } {
+    this.assertBuilt('step');
+    const label = `${this.layerClass} '${this.name}'`;
+    if (!this.isCausal) throw new Error(`${label}: step needs the causal layer ('local-causal')`);
+    if (state == null || !isPositiveInteger(state.batch)) {
+      throw new TypeError(`${label} step: argument 'state' must come from initState, got ${String(state)}`);
+    }
+    const batch = state.batch;
+    validateStepInput(xt, batch, this.dim, label);
+    const result = tf.tidy(() => {
+      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+      const head = (role: 'query' | 'key' | 'value') => splitHeads(this.project(role, token), this.heads);
+      const q = tf.mul(head('query'), 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
+      const { out, keys, values } = localAttentionStep(state, q, head('key'), head('value'), {
+        window: this.window,
+        dilation: this.dilation,
+      });
+      const output = this.projectOutput(tf.reshape(mergeHeads(out), [batch, this.dim]) as tf.Tensor2D, false);
+      return { output, keys, values };
+    });
+    tf.keep(result.output);
+    tf.keep(result.keys);
+    tf.keep(result.values);
+    return {
+      output: result.output,
+      state: { batch, position: state.position + 1, keys: result.keys, values: result.values },
+    };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

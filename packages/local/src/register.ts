@@ -14,7 +14,7 @@ declare module '@tost/attention' {
 const local = (causal: boolean): AttentionDescriptor => ({
   factory: (options) => new LocalAttention({ ...options, causal }),
   description: causal
-    ? 'causal sliding-window softmax attention with dilation (the last w·d tokens), O(N·w)'
+    ? 'causal sliding-window softmax attention with dilation (the last w·d tokens), O(N·w), streaming'
     : 'sliding-window softmax attention with dilation (w·d tokens each side), O(N·w)',
   causal,
   complexity: 'linear',
@@ -40,7 +40,7 @@ const local = (causal: boolean): AttentionDescriptor => ({
   },
   fixedOptions: { causal },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: false,
+  streaming: causal,
 });
 
 registerAttention('local', local(false));
