@@ -75,6 +75,30 @@ for (const backend of testBackends()) {
       });
     });
 
+    it('causal: NaN and ±Infinity in future keys and values change nothing earlier, outputs or gradients', () => {
+      tf.tidy(() => {
+        const [q, k, v] = [input(40, 1), input(40, 2), input(40, 3)];
+        // Positions 30… of every head hold NaN / ±Infinity in k and v.
+        const future = tf.reshape(tf.greaterEqual(tf.range(0, 40), 30), [1, 1, 40, 1]);
+        const poison = (t: tf.Tensor4D, value: number) =>
+          tf.where(tf.broadcastTo(future, t.shape), tf.fill(t.shape, value), t) as tf.Tensor4D;
+        const options = { window: 6, dilation: 2, causal: true };
+        const early = (t: tf.Tensor) => tf.slice(t, [0, 0, 0, 0], [B, H, 30, P]).dataSync();
+        const loss = (f: (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D) => tf.Tensor4D) =>
+          (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(tf.slice(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), [0, 0, 0, 0], [B, H, 30, P]));
+        const clean = localAttention(q, k, v, options);
+        const cleanGrads = tf.grads(loss((a, b, c) => localAttention(a, b, c, options)))([q, k, v]);
+        const [kBad, vBad] = [poison(k, Number.NaN), poison(v, Number.POSITIVE_INFINITY)];
+        expectClose(early(localAttention(q, kBad, vBad, options)), early(clean), { rtol: 0, atol: 0, label: 'outputs' });
+        const grads = tf.grads(loss((a, b, c) => localAttention(a, b, c, options)))([q, kBad, vBad]);
+        ['dq', 'dk', 'dv'].forEach((label, i) =>
+          expectClose(early(grads[i]!), early(cleanGrads[i]!), { rtol: 1e-6, atol: 1e-7, label }),
+        );
+        for (const g of grads) expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+      });
+    });
+
     it('gives 0 and finite gradients to a query with no key at all', () => {
       tf.tidy(() => {
         const [q, k, v] = [input(30, 1), input(30, 2), input(30, 3)];

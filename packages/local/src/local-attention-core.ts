@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { finiteOrZero } from '@tost/attention';
 import { blockAttentionBackward, blockAttentionForward } from './block-softmax-core.js';
 import { fromResidueGroups, maskToResidueGroups, toResidueGroups } from './residue-groups.js';
 import {
@@ -36,7 +37,8 @@ export interface LocalCoreOptions {
  * class is a plain sliding window of w), cut into blocks of ≥ w queries, and each block attends to its neighbouring
  * key blocks (≤ 3 blocks, 2 when causal), one key offset at a time with an exact band mask. One custom gradient
  * covers all of it (regrouping included), keeping only q, k, v, the output and the weights: O(N·w) per head.
- * Keys and values a query may not see must be finite (a causal caller zeroes non-finite ones first).
+ * When causal, non-finite keys and values are replaced by 0 first (a future token may hold anything, and its weight 0
+ * times NaN would be NaN); their gradient there is 0. Otherwise keys and values a query may not see must be finite.
  */
 export function localAttention(
   q: tf.Tensor4D,
@@ -57,7 +59,7 @@ export function localAttention(
       save: tf.GradSaveFunc,
     ) => {
       const layout = new BlockLayout(plan, window, dilation, causal, qi.shape, realGroups);
-      const [qb, kb, vb] = [layout.queries(qi, scale), layout.keys(ki), layout.keys(vi)];
+      const [qb, kb, vb] = [layout.queries(qi, scale), layout.keys(ki, causal), layout.keys(vi, causal)];
       const result = blockAttentionForward(qb, kb, vb, layout.real, layout.band);
       const value = layout.fromQueries(tf.reshape(result.out, qb.shape) as tf.Tensor4D);
       tf.dispose([qb, kb, vb]);
@@ -74,11 +76,16 @@ export function localAttention(
             ...tf.Tensor3D[],
           ];
           const again = new BlockLayout(plan, window, dilation, causal, sq.shape, sreal);
-          const [qb2, kb2, vb2] = [again.queries(sq, scale), again.keys(sk), again.keys(sv)];
+          const [qb2, kb2, vb2] = [again.queries(sq, scale), again.keys(sk, causal), again.keys(sv, causal)];
           const dO = tf.tidy(() => tf.reshape(again.queries(dy), out.shape) as tf.Tensor3D);
           const [dqb, dkb, dvb] = blockAttentionBackward(dO, qb2, kb2, vb2, { out, weights });
           tf.dispose([qb2, kb2, vb2, dO]);
-          const grads = [again.fromQueries(dqb, scale), again.fromKeys(dkb), again.fromKeys(dvb), tf.zerosLike(sreal)];
+          const grads = [
+            again.fromQueries(dqb, scale),
+            again.fromKeys(dkb, causal ? sk : undefined),
+            again.fromKeys(dvb, causal ? sv : undefined),
+            tf.zerosLike(sreal),
+          ];
           tf.dispose([dqb, dkb, dvb]);
           again.dispose();
           return grads;
@@ -116,8 +123,11 @@ class BlockLayout {
     return tf.tidy(() => queryBlocks(toResidueGroups(scale === 1 ? t : tf.mul(t, scale), this.dilation), this.plan));
   }
 
-  keys(t: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => keyBlocks(toResidueGroups(t, this.dilation), this.plan, this.causal));
+  /** Keys or values in key blocks; with `zeroNonFinite`, NaN and ±Infinity become 0 first. */
+  keys(t: tf.Tensor4D, zeroNonFinite = false): tf.Tensor4D {
+    return tf.tidy(() =>
+      keyBlocks(toResidueGroups(zeroNonFinite ? finiteOrZero(t) : t, this.dilation), this.plan, this.causal),
+    );
   }
 
   /** Inverse of `queries` (times `scale`). */
@@ -128,10 +138,12 @@ class BlockLayout {
     });
   }
 
-  fromKeys(t: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() =>
-      fromResidueGroups(fromKeyBlocks(t, this.plan, this.causal, this.length), this.shape, this.dilation),
-    );
+  /** Inverse of `keys` for gradients; with `original`, the gradient is 0 where it held a non-finite value. */
+  fromKeys(t: tf.Tensor4D, original?: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const back = fromResidueGroups(fromKeyBlocks(t, this.plan, this.causal, this.length), this.shape, this.dilation);
+      return original ? (tf.where(tf.isFinite(original), back, tf.zerosLike(back)) as tf.Tensor4D) : back;
+    });
   }
 
   dispose(): void {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  finiteOrZero,
   isPositiveInteger,
   mergeHeads,
   splitHeads,
@@ -80,11 +79,9 @@ export class LocalAttention extends ProjectedAttention implements StreamingAtten
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
-    // Future tokens (causal) may hold anything: zero non-finite keys and values so 0·NaN cannot reach earlier outputs.
-    const k = this.isCausal ? finiteOrZero(heads.key!) : heads.key!;
-    const v = this.isCausal ? finiteOrZero(heads.value!) : heads.value!;
-    // The 1/√p scale is applied inside the core (no scaled copy of q kept for the backward pass).
-    return localAttention(heads.query!, k, v, {
+    // The 1/√p scale and (causal) the zeroing of non-finite future keys and values happen inside the core, so
+    // autodiff keeps no scaled or cleaned copies for the backward pass.
+    return localAttention(heads.query!, heads.key!, heads.value!, {
       scale: 1 / Math.sqrt(this.headDim),
       window: this.window,
       dilation: this.dilation,
