@@ -54,3 +54,8 @@ export {
   finiteOrZero,
 } from './mask.js';
 export { parameterCounts } from './parameter-counts.js';
+export {
+  linearAttention,
+  causalLinearAttention,
+  type CausalLinearAttentionOptions,
+} from './linear-attention.js';
