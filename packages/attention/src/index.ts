@@ -57,5 +57,6 @@ export { parameterCounts } from './parameter-counts.js';
 export {
   linearAttention,
   causalLinearAttention,
+  linearAttentionStep,
   type CausalLinearAttentionOptions,
 } from './linear-attention.js';

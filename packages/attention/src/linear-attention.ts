@@ -48,9 +48,15 @@ export function linearAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D):
     return {
       value: tf.tidy(() => linearForward(qi as tf.Tensor4D, ki as tf.Tensor4D, vi as tf.Tensor4D)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => linearBackward(dy as tf.Tensor4D, ...(saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]))),
+        tf.tidy(() =>
+          linearBackward(dy as tf.Tensor4D, ...(saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D])),
+        ),
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor4D;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    q: tf.Tensor4D,
+    k: tf.Tensor4D,
+    v: tf.Tensor4D,
+  ) => tf.Tensor4D;
   return op(q, k, v);
 }
 
@@ -137,7 +143,9 @@ export function causalLinearAttention(
   const [batch, heads, seq] = q.shape;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
-    throw new RangeError(`causalLinearAttention: option 'chunkSize' must be a positive integer, got ${chunkSize}`);
+    throw new RangeError(
+      `causalLinearAttention: option 'chunkSize' must be a positive integer, got ${chunkSize}`,
+    );
   }
   const { decay, logDecay } = options;
   if (decay && logDecay) {
@@ -172,6 +180,39 @@ export function causalLinearAttention(
     };
   }) as unknown as (...t: tf.Tensor[]) => tf.Tensor4D;
   return op(...args);
+}
+
+/**
+ * One token of causal linear attention as a recurrence ("Transformers are RNNs", arXiv 2006.16236 §3.4): the state
+ * S [batch, heads, f, d] becomes λ·S + kᵀ·v and the output is o = q·S (the token sees itself), for q, k
+ * [batch, heads, f] and v [batch, heads, d]. λ: omitted (1), one constant per head (`decay`), or a [batch, heads]
+ * tensor (data-dependent). Feeding tokens 0…t gives the outputs of `causalLinearAttention` at 0…t. Elementwise only
+ * (a batched matMul is slow on wasm); costs O(heads·f·d) per token whatever the position.
+ * @returns the output [batch, heads, d] and the new state (the input state is not disposed).
+ */
+export function linearAttentionStep(
+  state: tf.Tensor4D,
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  decay?: readonly number[] | tf.Tensor2D,
+): { output: tf.Tensor3D; state: tf.Tensor4D } {
+  const [batch, heads, f, d] = state.shape;
+  return tf.tidy(() => {
+    let previous: tf.Tensor = state;
+    if (decay) {
+      const lambda = Array.isArray(decay)
+        ? tf.tensor4d(decay as number[], [1, heads, 1, 1])
+        : tf.reshape(decay as tf.Tensor, [batch, heads, 1, 1]);
+      previous = tf.mul(state, lambda);
+    }
+    const next = tf.add(
+      previous,
+      tf.mul(tf.reshape(k, [batch, heads, f, 1]), tf.reshape(v, [batch, heads, 1, d])),
+    );
+    const output = tf.sum(tf.mul(tf.reshape(q, [batch, heads, f, 1]), next), 2);
+    return { output: output as tf.Tensor3D, state: next as tf.Tensor4D };
+  });
 }
 
 /** The inputs cut into chunks (2-D leaves, index = (sample·heads + head)·n + chunk), the decay mask and scales. */
@@ -211,19 +252,45 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
   const n = Math.ceil(seq / c);
   const pad = n * c - seq;
   const stack = (t: tf.Tensor4D): tf.Tensor3D => {
-    const padded = pad ? tf.pad(t, [[0, 0], [0, 0], [0, pad], [0, 0]]) : t;
+    const padded = pad
+      ? tf.pad(t, [
+          [0, 0],
+          [0, 0],
+          [0, pad],
+          [0, 0],
+        ])
+      : t;
     return tf.reshape(padded, [batch * heads * n, c, t.shape[3]]);
   };
   const cut = (t: tf.Tensor4D) => splitLeading(stack(t));
   const [qs, ks, vs] = [q0, k0, v0].map((t) => stack(finiteOrZero(t)));
-  const base = { batch, heads, seq, c, n, f, d, cut, q: splitLeading(qs!), k: splitLeading(ks!), v: splitLeading(vs!) };
+  const base = {
+    batch,
+    heads,
+    seq,
+    c,
+    n,
+    f,
+    d,
+    cut,
+    q: splitLeading(qs!),
+    k: splitLeading(ks!),
+    v: splitLeading(vs!),
+  };
   const tril = tf.linalg.bandPart(tf.ones([c, c]), -1, 0) as tf.Tensor2D;
   if (decay) {
     // Constant γ per head: D[i, j] = γ^(i−j) (j ≤ i), queries scaled by γ^(i+1), keys by γ^(c−1−j), λ = γ^c.
     const powers = (e: (i: number) => number) =>
-      tf.tensor3d(decay.flatMap((g) => Array.from({ length: c }, (_, i) => g ** e(i))), [heads, c, 1]);
+      tf.tensor3d(
+        decay.flatMap((g) => Array.from({ length: c }, (_, i) => g ** e(i))),
+        [heads, c, 1],
+      );
     const perChunk = (scale: tf.Tensor3D) =>
-      tf.reshape(tf.tile(tf.reshape(scale, [1, heads, 1, c, 1]), [batch, 1, n, 1, 1]), [batch * heads * n, c, 1]);
+      tf.reshape(tf.tile(tf.reshape(scale, [1, heads, 1, c, 1]), [batch, 1, n, 1, 1]), [
+        batch * heads * n,
+        c,
+        1,
+      ]);
     const masks = decay.map((g) => {
       const values = new Float32Array(c * c);
       for (let i = 0; i < c; i++) for (let j = 0; j <= i; j++) values[i * c + j] = g ** (i - j);
@@ -247,7 +314,9 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
     // r = c_t − c(end of the previous chunk) ≤ 0 inside each chunk; the first chunk is relative to its first token.
     const clean = finiteOrZero(logDecay);
     // Padding repeats the last value (no decay across padded tokens, which are zero anyway).
-    const filled = pad ? tf.concat([clean, tf.tile(tf.slice(clean, [0, 0, seq - 1], [batch, heads, 1]), [1, 1, pad])], 2) : clean;
+    const filled = pad
+      ? tf.concat([clean, tf.tile(tf.slice(clean, [0, 0, seq - 1], [batch, heads, 1]), [1, 1, pad])], 2)
+      : clean;
     const cum = tf.reshape(filled, [batch * heads, n, c]);
     const ends = tf.slice(cum, [0, 0, c - 1], [batch * heads, n, 1]);
     const first = tf.slice(cum, [0, 0, 0], [batch * heads, 1, 1]);
@@ -274,7 +343,14 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
     };
   }
   const trilT = tf.transpose(tril) as tf.Tensor2D;
-  return { ...base, qHat: base.q, kHat: base.k, mask: () => tril, maskT: () => trilT, lambda: () => undefined };
+  return {
+    ...base,
+    qHat: base.q,
+    kHat: base.k,
+    mask: () => tril,
+    maskT: () => trilT,
+    lambda: () => undefined,
+  };
 }
 
 const scaled = (t: tf.Tensor3D, scale?: tf.Tensor3D): tf.Tensor3D => (scale ? tf.mul(t, scale) : t);
@@ -286,7 +362,9 @@ function decayed(state: tf.Tensor2D, lambda: tf.Tensor | number | undefined): tf
 /** Stacked chunk outputs [B·H·n·c, x] → [B, H, seq, x]. */
 function unchunk(p: Prepared, parts: tf.Tensor2D[], width: number): tf.Tensor4D {
   const full = tf.reshape(tf.concat(parts, 0), [p.batch, p.heads, p.n * p.c, width]) as tf.Tensor4D;
-  return p.n * p.c === p.seq ? full : (tf.slice(full, [0, 0, 0, 0], [p.batch, p.heads, p.seq, width]) as tf.Tensor4D);
+  return p.n * p.c === p.seq
+    ? full
+    : (tf.slice(full, [0, 0, 0, 0], [p.batch, p.heads, p.seq, width]) as tf.Tensor4D);
 }
 
 /**
@@ -309,7 +387,10 @@ function chunkedForward(p: Prepared): tf.Tensor4D {
       const last = j === p.n - 1;
       const r: { o: tf.Tensor; next?: tf.Tensor } = sweepStep(last ? undefined : state, () => {
         const vi = p.v[i]!;
-        let o: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(p.q[i]!, tf.transpose(p.k[i]!)), p.mask(i, head)), vi);
+        let o: tf.Tensor2D = tf.matMul(
+          tf.mul(tf.matMul(p.q[i]!, tf.transpose(p.k[i]!)), p.mask(i, head)),
+          vi,
+        );
         if (state) o = tf.add(o, tf.matMul(p.qHat[i]!, state));
         if (last) return { o };
         const u = tf.matMul(tf.transpose(p.kHat[i]!), vi);
@@ -340,15 +421,22 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
     for (let j = 0; j < p.n; j++) {
       const i = bh * p.n + j;
       const last = j === p.n - 1;
-      const r: { intra: tf.Tensor; inter?: tf.Tensor; next?: tf.Tensor } = sweepStep(last ? undefined : stateT, () => {
-        const dOi = dO[i]!;
-        const vT = tf.transpose(p.v[i]!);
-        const intra: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
-        const inter = stateT ? tf.matMul(dOi, stateT) : undefined;
-        if (last) return { intra, inter };
-        const u = tf.matMul(vT, p.kHat[i]!);
-        return { intra, inter, next: stateT ? (tf.add(decayed(stateT, p.lambda(i, head)), u) as tf.Tensor2D) : u };
-      });
+      const r: { intra: tf.Tensor; inter?: tf.Tensor; next?: tf.Tensor } = sweepStep(
+        last ? undefined : stateT,
+        () => {
+          const dOi = dO[i]!;
+          const vT = tf.transpose(p.v[i]!);
+          const intra: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
+          const inter = stateT ? tf.matMul(dOi, stateT) : undefined;
+          if (last) return { intra, inter };
+          const u = tf.matMul(vT, p.kHat[i]!);
+          return {
+            intra,
+            inter,
+            next: stateT ? (tf.add(decayed(stateT, p.lambda(i, head)), u) as tf.Tensor2D) : u,
+          };
+        },
+      );
       dqIntra.push(r.intra as tf.Tensor2D);
       dqInter.push((r.inter ?? zerosQ) as tf.Tensor2D);
       if (last) stateT?.dispose();
@@ -363,9 +451,8 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
     for (let j = p.n - 1; j >= 0; j--) {
       const i = bh * p.n + j;
       const first = j === 0;
-      const r: { dk: tf.Tensor; dv: tf.Tensor; dkI?: tf.Tensor; dvI?: tf.Tensor; next?: tf.Tensor } = sweepStep(
-        first ? undefined : grad,
-        () => {
+      const r: { dk: tf.Tensor; dv: tf.Tensor; dkI?: tf.Tensor; dvI?: tf.Tensor; next?: tf.Tensor } =
+        sweepStep(first ? undefined : grad, () => {
           const ki = p.k[i]!;
           const vi = p.v[i]!;
           const dOi = dO[i]!;
@@ -380,8 +467,7 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
           if (first) return out;
           const u = tf.matMul(tf.transpose(p.qHat[i]!), dOi);
           return { ...out, next: grad ? (tf.add(decayed(grad, p.lambda(i, head)), u) as tf.Tensor2D) : u };
-        },
-      );
+        });
       dk.push(r.dk as tf.Tensor2D);
       dv.push(r.dv as tf.Tensor2D);
       dkI.push((r.dkI ?? zerosQ) as tf.Tensor2D);
