@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  causalLinearAttention,
+  linearAttention,
+  linearAttentionStep,
+  type ProjectedHeads,
+} from '@tost/attention';
+import { CAUSAL_CHUNK, EluLinearBase, type EluLinearOptions } from './elu-linear-base.js';
+import type { LinearAttentionState } from './linear-state.js';
+
+export type LinearAttentionOptions = EluLinearOptions;
+
+/** ε of the normaliser: O = num / (den + 1e-6) (Katharopoulos et al.'s public `LinearAttention`, eps = 1e-6). */
+export const LINEAR_EPSILON = 1e-6;
+
+/**
+ * Kernelized linear attention (Katharopoulos et al., "Transformers are RNNs: Fast Autoregressive Transformers with
+ * Linear Attention", ICML 2020, arXiv 2006.16236, §3.2): with φ = elu + 1, per head
+ * `O_i = Σ_j (φ(q_i)·φ(k_j)) v_j / (Σ_j φ(q_i)·φ(k_j) + 1e-6)` over real keys j (j ≤ i when causal), computed as
+ * φ(Q)·(φ(K)ᵀ·[V, 1]) — never an N×N matrix; the causal form is chunked (`causalLinearAttention`) with a carried
+ * state, and streams one token at a time (§3.4): state S = Σ φ(k)ᵀ·[v, 1] [batch, heads, p, p + 1].
+ *
+ * Weights, in order: query/key/value kernels [dim, dim] and biases [dim], output kernel and bias (biases only with
+ * `useBias`, default true). Time O(N·p·dim) plus the projections; memory O(N·dim).
+ */
+export class LinearAttention extends EluLinearBase {
+  static className = 'LinearAttention';
+
+  constructor(options: LinearAttentionOptions) {
+    super(options);
+  }
+
+  protected get stateWidth(): number {
+    return this.headDim + 1;
+  }
+
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
+    const { q, k, v } = this.features(heads, mask);
+    const [batch, h, seq, p] = v.shape;
+    const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
+    const out = this.isCausal
+      ? causalLinearAttention(q, k, withOnes, { chunkSize: CAUSAL_CHUNK })
+      : linearAttention(q, k, withOnes);
+    return normalise(out, p);
+  }
+
+  /**
+   * Consumes one token xt [batch, dim] and returns its output [batch, dim], equal to the causal forward's at that
+   * position, with the new state. O(heads·p²) per token at any position. Causal form only. The input state is not
+   * disposed; the returned tensors are kept out of any enclosing tidy.
+   */
+  step(state: LinearAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LinearAttentionState } {
+    const result = tf.tidy(() => {
+      const { q, k, v } = this.stepFeatures(state, xt);
+      const [batch, heads, p] = v.shape;
+      const withOnes = tf.concat([v, tf.ones([batch, heads, 1])], 2) as tf.Tensor3D;
+      const r = linearAttentionStep(state.sum, q, k, withOnes);
+      const o = normalise(tf.expandDims(r.output, 2) as tf.Tensor4D, p);
+      return {
+        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
+        sum: r.state,
+      };
+    });
+    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
+  }
+}
+
+/** [num, den] [batch, heads, seq, p + 1] → num / (den + ε). */
+function normalise(out: tf.Tensor4D, p: number): tf.Tensor4D {
+  const [batch, heads, seq] = out.shape;
+  const num = tf.slice(out, [0, 0, 0, 0], [batch, heads, seq, p]);
+  const den = tf.slice(out, [0, 0, 0, p], [batch, heads, seq, 1]);
+  return tf.div(num, tf.add(den, LINEAR_EPSILON)) as tf.Tensor4D;
+}
+
+tf.serialization.registerClass(LinearAttention);
