@@ -3,6 +3,7 @@
 import '@tost/causal-tssa';
 import '@tost/lightning';
 import '@tost/linear-attention';
+import '@tost/performer';
 import '@tost/softmax';
 import '@tost/tssa';
 
@@ -11,6 +12,7 @@ export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly stri
   { package: '@tost/causal-tssa', names: ['causal-tssa'] },
   { package: '@tost/lightning', names: ['lightning'] },
   { package: '@tost/linear-attention', names: ['linear', 'linear-causal', 'norm-linear', 'norm-linear-causal'] },
+  { package: '@tost/performer', names: ['performer', 'performer-causal'] },
   { package: '@tost/softmax', names: ['softmax', 'softmax-causal', 'mssa'] },
   { package: '@tost/tssa', names: ['tssa'] },
 ];
