@@ -228,10 +228,10 @@ interface Prepared {
   q: tf.Tensor2D[];
   k: tf.Tensor2D[];
   v: tf.Tensor2D[];
-  /** Queries scaled by the decay since the previous chunk's end, e^(r_t) (= q without decay). */
-  qHat: tf.Tensor2D[];
-  /** Keys scaled by the decay until their chunk's end, e^(r_end − r_s) (= k without decay). */
-  kHat: tf.Tensor2D[];
+  /** Query `index` scaled by the decay since the previous chunk's end, e^(r_t) (= q without decay). */
+  qHat: (index: number, head: number) => tf.Tensor2D;
+  /** Key `index` scaled by the decay until its chunk's end, e^(r_end − r_s) (= k without decay). */
+  kHat: (index: number, head: number) => tf.Tensor2D;
   /** The intra-chunk decay mask D [c, c] (lower triangular) of chunk `index` of head `head`, and Dᵀ. */
   mask: (index: number, head: number) => tf.Tensor2D;
   maskT: (index: number, head: number) => tf.Tensor2D;
@@ -297,12 +297,16 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
       return tf.tensor2d(values, [c, c]);
     });
     const masksT = masks.map((m) => tf.transpose(m));
-    const qScale = perChunk(powers((i) => i + 1)) as tf.Tensor3D;
-    const kScale = perChunk(powers((i) => c - 1 - i)) as tf.Tensor3D;
+    const qPowers = powers((i) => i + 1);
+    const kPowers = powers((i) => c - 1 - i);
+    const qHeads = tf.unstack(qPowers) as tf.Tensor2D[];
+    const kHeads = tf.unstack(kPowers) as tf.Tensor2D[];
+    const qScale = perChunk(qPowers) as tf.Tensor3D;
+    const kScale = perChunk(kPowers) as tf.Tensor3D;
     return {
       ...base,
-      qHat: splitLeading(tf.mul(qs!, qScale)),
-      kHat: splitLeading(tf.mul(ks!, kScale)),
+      qHat: (i, h) => tf.mul(base.q[i]!, qHeads[h]!),
+      kHat: (i, h) => tf.mul(base.k[i]!, kHeads[h]!),
       mask: (_i, h) => masks[h]!,
       maskT: (_i, h) => masksT[h]!,
       qScale,
@@ -327,16 +331,18 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
     // A select, not a product: exp of a later token's garbage must not reach the mask as 0·NaN.
     const masks = tf.where(tf.cast(tril, 'bool'), tf.exp(diff), tf.zerosLike(diff)) as tf.Tensor3D;
     const maskList = splitLeading(masks);
-    const maskTList = splitLeading(tf.transpose(masks, [0, 2, 1]) as tf.Tensor3D);
     const lambdas = splitLeading(tf.exp(rEnd) as tf.Tensor3D);
     const qScale = tf.exp(r) as tf.Tensor3D;
     const kScale = tf.exp(tf.sub(rEnd, r)) as tf.Tensor3D;
+    // Scales are [c, 1] per chunk: splitting them is p times cheaper than splitting scaled copies of q and k.
+    const qLeaves = splitLeading(qScale);
+    const kLeaves = splitLeading(kScale);
     return {
       ...base,
-      qHat: splitLeading(tf.mul(qs!, qScale)),
-      kHat: splitLeading(tf.mul(ks!, kScale)),
+      qHat: (i) => tf.mul(base.q[i]!, qLeaves[i]!),
+      kHat: (i) => tf.mul(base.k[i]!, kLeaves[i]!),
       mask: (i) => maskList[i]!,
-      maskT: (i) => maskTList[i]!,
+      maskT: (i) => tf.transpose(maskList[i]!),
       qScale,
       kScale,
       lambda: (i) => lambdas[i],
@@ -345,8 +351,8 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
   const trilT = tf.transpose(tril) as tf.Tensor2D;
   return {
     ...base,
-    qHat: base.q,
-    kHat: base.k,
+    qHat: (i) => base.q[i]!,
+    kHat: (i) => base.k[i]!,
     mask: () => tril,
     maskT: () => trilT,
     lambda: () => undefined,
@@ -391,9 +397,9 @@ function chunkedForward(p: Prepared): tf.Tensor4D {
           tf.mul(tf.matMul(p.q[i]!, tf.transpose(p.k[i]!)), p.mask(i, head)),
           vi,
         );
-        if (state) o = tf.add(o, tf.matMul(p.qHat[i]!, state));
+        if (state) o = tf.add(o, tf.matMul(p.qHat(i, head), state));
         if (last) return { o };
-        const u = tf.matMul(tf.transpose(p.kHat[i]!), vi);
+        const u = tf.matMul(tf.transpose(p.kHat(i, head)), vi);
         return { o, next: state ? (tf.add(decayed(state, p.lambda(i, head)), u) as tf.Tensor2D) : u };
       });
       outs.push(r.o as tf.Tensor2D);
@@ -429,7 +435,7 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
           const intra: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
           const inter = stateT ? tf.matMul(dOi, stateT) : undefined;
           if (last) return { intra, inter };
-          const u = tf.matMul(vT, p.kHat[i]!);
+          const u = tf.matMul(vT, p.kHat(i, head));
           return {
             intra,
             inter,
@@ -465,7 +471,7 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
             ...(grad ? { dkI: tf.matMul(vi, tf.transpose(grad)), dvI: tf.matMul(ki, grad) } : {}),
           };
           if (first) return out;
-          const u = tf.matMul(tf.transpose(p.qHat[i]!), dOi);
+          const u = tf.matMul(tf.transpose(p.qHat(i, head)), dOi);
           return { ...out, next: grad ? (tf.add(decayed(grad, p.lambda(i, head)), u) as tf.Tensor2D) : u };
         });
       dk.push(r.dk as tf.Tensor2D);

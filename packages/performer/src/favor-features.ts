@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul2d } from '@tost/attention';
-import { stopGradient } from './stop-gradient.js';
+import { detached } from './stop-gradient.js';
 
 /** Stand-in for −∞ in running maxima (finite, so differences such as M_t − M_s never produce NaN). */
 const NO_KEY = -1e30;
@@ -28,7 +28,7 @@ export function favorLogits(u: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
 export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
     const logits = favorLogits(q, omega);
-    const stabiliser = stopGradient(tf.max(logits, -1, true));
+    const stabiliser = detached((l) => tf.max(l, -1, true), logits);
     return tf.div(tf.exp(tf.sub(logits, stabiliser)), Math.sqrt(omega.shape[1])) as tf.Tensor4D;
   });
 }
@@ -51,14 +51,16 @@ export function favorKeyFeatures(
   return tf.tidy(() => {
     const logits = favorLogits(k, omega);
     const real = mask ? tf.cast(tf.reshape(mask, [batch, 1, seq, 1]), 'bool') : undefined;
-    let tokenMax = tf.max(logits, -1, true) as tf.Tensor4D; // [batch, heads, seq, 1]
-    if (real)
-      tokenMax = tf.where(
-        tf.broadcastTo(real, tokenMax.shape),
-        tokenMax,
-        tf.fill(tokenMax.shape, NO_KEY),
-      ) as tf.Tensor4D;
-    const stabiliser = stopGradient(causal ? runningMax(tokenMax) : tf.max(tokenMax, 2, true));
+    const stabiliser = detached((l) => {
+      let tokenMax = tf.max(l, -1, true) as tf.Tensor4D; // [batch, heads, seq, 1]
+      if (real)
+        tokenMax = tf.where(
+          tf.broadcastTo(real, tokenMax.shape),
+          tokenMax,
+          tf.fill(tokenMax.shape, NO_KEY),
+        ) as tf.Tensor4D;
+      return causal ? runningMax(tokenMax) : tf.max(tokenMax, 2, true);
+    }, logits);
     // ℓ ≤ M at every real key; the min only matters at padded keys (M may be NO_KEY there), keeping exp finite.
     let features = tf.div(tf.exp(tf.minimum(tf.sub(logits, stabiliser), 0)), Math.sqrt(omega.shape[1]));
     if (real) features = tf.where(tf.broadcastTo(real, features.shape), features, tf.zerosLike(features));
