@@ -3,6 +3,7 @@ import { lraCli, reportCli } from './cli/lra-cli.js';
 import { explainCli } from './cli/explain-cli.js';
 import { scalingCli } from './cli/scaling-cli.js';
 import { smokeCli } from './cli/smoke-cli.js';
+import { convertCli } from './cli/convert-cli.js';
 
 interface Command {
   usage: string;
@@ -36,6 +37,12 @@ const COMMANDS: Record<string, Command> = {
     usage: `explain --run RUN_DIR | --checkpoint MODEL_DIR [--inputs N] [--out DIR] [--untrained | --compare]
                  [--data DIR] [--task T] [--eps 0.5]   Π maps per layer/head, per-layer compression chart, HTML section`,
     run: explainCli,
+  },
+  convert: {
+    usage: `convert --from FILE.(safetensors|pth|pt) --out DIR [--arch auto|tost-vision|tost-lm|gpt2|crate]
+                 [--image-size 224] [--heads N] [--class-norm all|cls]   PyTorch checkpoint → tfjs layers model
+          convert --to safetensors --from MODEL_DIR --out FILE.safetensors   and back, with the official key names`,
+    run: convertCli,
   },
   smoke: {
     usage: 'smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b]',
