@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
+  causalLinearAttention,
   headTokenMask,
+  linearAttention,
+  linearAttentionStep,
   isPositiveInteger,
   validateStepInput,
   type AttentionOptions,
@@ -50,8 +53,30 @@ export abstract class EluLinearBase
     return 'linear';
   }
 
-  /** Columns of the state per head: p (values) plus what the variant appends (linear: a column of ones). */
-  protected abstract get stateWidth(): number;
+  /** Whether a column of ones is appended to v, so that the core also returns the normaliser Σ φ(q)·φ(k). */
+  protected abstract get appendsOnes(): boolean;
+
+  /** Columns of the state per head: p, plus one for the normaliser when `appendsOnes`. */
+  protected get stateWidth(): number {
+    return this.headDim + (this.appendsOnes ? 1 : 0);
+  }
+
+  /**
+   * From the core's output [batch, heads, seq, stateWidth] to what goes into the output projection: [batch, heads,
+   * seq, p] or merged [batch, seq, dim]. Used by the full forward and (with seq = 1) by `step`.
+   */
+  protected abstract finish(out: tf.Tensor4D): tf.Tensor4D | tf.Tensor3D;
+
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D | tf.Tensor3D {
+    const { q, k, v } = this.features(heads, mask);
+    const values = this.appendsOnes
+      ? (tf.concat([v, tf.onesLike(tf.slice(v, 0, [-1, -1, -1, 1]))], 3) as tf.Tensor4D)
+      : v;
+    const out = this.isCausal
+      ? causalLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
+      : linearAttention(q, k, values);
+    return this.finish(out);
+  }
 
   /** φ(q), φ(k) with padded keys zeroed, and v, all [batch, heads, seq, p]. */
   protected features(
@@ -98,10 +123,25 @@ export abstract class EluLinearBase
     tf.dispose(state.sum);
   }
 
-  abstract step(
-    state: LinearAttentionState,
-    xt: tf.Tensor,
-  ): { output: tf.Tensor2D; state: LinearAttentionState };
+  /**
+   * Consumes one token xt [batch, dim] and returns its output [batch, dim], equal to the causal forward's at that
+   * position, with the new state. O(heads·p²) per token at any position. Causal form only. The input state is not
+   * disposed; the returned tensors are kept out of any enclosing tidy.
+   */
+  step(state: LinearAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LinearAttentionState } {
+    const result = tf.tidy(() => {
+      const { q, k, v } = this.stepFeatures(state, xt);
+      const [batch, heads] = v.shape;
+      const values = this.appendsOnes ? (tf.concat([v, tf.ones([batch, heads, 1])], 2) as tf.Tensor3D) : v;
+      const r = linearAttentionStep(state.sum, q, k, values);
+      const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
+      return {
+        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
+        sum: r.state,
+      };
+    });
+    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
+  }
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), causal: this.isCausal };

@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  causalLinearAttention,
-  linearAttention,
-  linearAttentionStep,
-  type ProjectedHeads,
-} from '@tost/attention';
-import { CAUSAL_CHUNK, EluLinearBase, type EluLinearOptions } from './elu-linear-base.js';
-import type { LinearAttentionState } from './linear-state.js';
+import { EluLinearBase, type EluLinearOptions } from './elu-linear-base.js';
 
 export type LinearAttentionOptions = EluLinearOptions;
 
@@ -30,38 +23,13 @@ export class LinearAttention extends EluLinearBase {
     super(options);
   }
 
-  protected get stateWidth(): number {
-    return this.headDim + 1;
+  protected get appendsOnes(): boolean {
+    return true;
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
-    const { q, k, v } = this.features(heads, mask);
-    const [batch, h, seq, p] = v.shape;
-    const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
-    const out = this.isCausal
-      ? causalLinearAttention(q, k, withOnes, { chunkSize: CAUSAL_CHUNK })
-      : linearAttention(q, k, withOnes);
-    return normalise(out, p);
-  }
-
-  /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim], equal to the causal forward's at that
-   * position, with the new state. O(heads·p²) per token at any position. Causal form only. The input state is not
-   * disposed; the returned tensors are kept out of any enclosing tidy.
-   */
-  step(state: LinearAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LinearAttentionState } {
-    const result = tf.tidy(() => {
-      const { q, k, v } = this.stepFeatures(state, xt);
-      const [batch, heads, p] = v.shape;
-      const withOnes = tf.concat([v, tf.ones([batch, heads, 1])], 2) as tf.Tensor3D;
-      const r = linearAttentionStep(state.sum, q, k, withOnes);
-      const o = normalise(tf.expandDims(r.output, 2) as tf.Tensor4D, p);
-      return {
-        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
-        sum: r.state,
-      };
-    });
-    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
+  /** [num, den] → num / (den + ε). */
+  protected finish(out: tf.Tensor4D): tf.Tensor4D {
+    return normalise(out, this.headDim);
   }
 }
 

@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  causalLinearAttention,
-  linearAttention,
-  linearAttentionStep,
-  mergeHeads,
-  type ProjectedHeads,
-} from '@tost/attention';
-import { CAUSAL_CHUNK, EluLinearBase, type EluLinearOptions } from './elu-linear-base.js';
-import type { LinearAttentionState } from './linear-state.js';
+import { mergeHeads } from '@tost/attention';
+import { EluLinearBase, type EluLinearOptions } from './elu-linear-base.js';
 
 export type NormLinearAttentionOptions = EluLinearOptions;
 
@@ -33,43 +26,21 @@ export class NormLinearAttention extends EluLinearBase {
     super(options);
   }
 
-  protected get stateWidth(): number {
-    return this.headDim;
+  protected get appendsOnes(): boolean {
+    return false;
   }
 
   protected override buildCoreWeights(): void {
     this.gain = this.addWeight('norm_gain', [this.dim], 'float32', tfl.initializers.ones());
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor3D {
-    const { q, k, v } = this.features(heads, mask);
-    const a = this.isCausal
-      ? causalLinearAttention(q, k, v, { chunkSize: CAUSAL_CHUNK })
-      : linearAttention(q, k, v);
-    return this.rmsNormalise(mergeHeads(a));
-  }
-
-  /** A / sqrt(mean over the last axis of A² + 1e-6) ⊙ g, for [..., dim]. */
-  private rmsNormalise<T extends tf.Tensor>(a: T): T {
+  /** Merge heads, then A / sqrt(mean over the dim channels of A² + 1e-6) ⊙ g. */
+  protected finish(out: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
+      const a = mergeHeads(out);
       const rms = tf.sqrt(tf.add(tf.mean(tf.square(a), -1, true), NORM_EPSILON));
-      return tf.mul(tf.div(a, rms), this.gain!.read()) as T;
+      return tf.mul(tf.div(a, rms), this.gain!.read()) as tf.Tensor3D;
     });
-  }
-
-  /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim], equal to the causal forward's at that
-   * position, with the new state. O(heads·p²) per token at any position. Causal form only. The input state is not
-   * disposed; the returned tensors are kept out of any enclosing tidy.
-   */
-  step(state: LinearAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LinearAttentionState } {
-    const result = tf.tidy(() => {
-      const { q, k, v } = this.stepFeatures(state, xt);
-      const r = linearAttentionStep(state.sum, q, k, v);
-      const merged = this.rmsNormalise(tf.reshape(r.output, [v.shape[0], this.dim]) as tf.Tensor2D);
-      return { output: this.projectOutput(merged, false), sum: r.state };
-    });
-    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
   }
 }
 
