@@ -235,9 +235,9 @@ interface Prepared {
   /** The intra-chunk decay mask D [c, c] (lower triangular) of chunk `index` of head `head`, and Dᵀ. */
   mask: (index: number, head: number) => tf.Tensor2D;
   maskT: (index: number, head: number) => tf.Tensor2D;
-  /** Row scales [B·H·n, c, 1] of q̂ and k̂ (undefined without decay), for the gradients. */
-  qScale?: tf.Tensor3D;
-  kScale?: tf.Tensor3D;
+  /** Row scales [c, 1] of q̂ and k̂ for chunk `index` (undefined without decay), for the gradients. */
+  qScaleOf: (index: number, head: number) => tf.Tensor2D | undefined;
+  kScaleOf: (index: number, head: number) => tf.Tensor2D | undefined;
   /** State decay over chunk `index` (undefined: 1). */
   lambda: (index: number, head: number) => tf.Tensor | number | undefined;
   /** [B, H, seq, x] → chunk leaves, zero-padded. */
@@ -285,12 +285,6 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
         decay.flatMap((g) => Array.from({ length: c }, (_, i) => g ** e(i))),
         [heads, c, 1],
       );
-    const perChunk = (scale: tf.Tensor3D) =>
-      tf.reshape(tf.tile(tf.reshape(scale, [1, heads, 1, c, 1]), [batch, 1, n, 1, 1]), [
-        batch * heads * n,
-        c,
-        1,
-      ]);
     const masks = decay.map((g) => {
       const values = new Float32Array(c * c);
       for (let i = 0; i < c; i++) for (let j = 0; j <= i; j++) values[i * c + j] = g ** (i - j);
@@ -301,16 +295,14 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
     const kPowers = powers((i) => c - 1 - i);
     const qHeads = tf.unstack(qPowers) as tf.Tensor2D[];
     const kHeads = tf.unstack(kPowers) as tf.Tensor2D[];
-    const qScale = perChunk(qPowers) as tf.Tensor3D;
-    const kScale = perChunk(kPowers) as tf.Tensor3D;
     return {
       ...base,
       qHat: (i, h) => tf.mul(base.q[i]!, qHeads[h]!),
       kHat: (i, h) => tf.mul(base.k[i]!, kHeads[h]!),
       mask: (_i, h) => masks[h]!,
       maskT: (_i, h) => masksT[h]!,
-      qScale,
-      kScale,
+      qScaleOf: (_i, h) => qHeads[h]!,
+      kScaleOf: (_i, h) => kHeads[h]!,
       lambda: (_i, h) => decay[h]! ** c,
     };
   }
@@ -343,8 +335,8 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
       kHat: (i) => tf.mul(base.k[i]!, kLeaves[i]!),
       mask: (i) => maskList[i]!,
       maskT: (i) => tf.transpose(maskList[i]!),
-      qScale,
-      kScale,
+      qScaleOf: (i) => qLeaves[i]!,
+      kScaleOf: (i) => kLeaves[i]!,
       lambda: (i) => lambdas[i],
     };
   }
@@ -353,13 +345,14 @@ function prepare(inputs: tf.Tensor[], config: { c: number; decay?: readonly numb
     ...base,
     qHat: (i) => base.q[i]!,
     kHat: (i) => base.k[i]!,
+    qScaleOf: () => undefined,
+    kScaleOf: () => undefined,
     mask: () => tril,
     maskT: () => trilT,
     lambda: () => undefined,
   };
 }
 
-const scaled = (t: tf.Tensor3D, scale?: tf.Tensor3D): tf.Tensor3D => (scale ? tf.mul(t, scale) : t);
 
 function decayed(state: tf.Tensor2D, lambda: tf.Tensor | number | undefined): tf.Tensor2D {
   return lambda === undefined ? state : tf.mul(state, lambda);
@@ -412,14 +405,10 @@ function chunkedForward(p: Prepared): tf.Tensor4D {
 
 function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
   const dO = p.cut(dy);
-  const dqIntra: tf.Tensor2D[] = [];
-  const dqInter: tf.Tensor2D[] = [];
-  const dkIntra: tf.Tensor2D[] = [];
-  const dkInter: tf.Tensor2D[] = [];
-  const dvIntra: tf.Tensor2D[] = [];
-  const dvInter: tf.Tensor2D[] = [];
-  const zerosQ = tf.zeros([p.c, p.f]) as tf.Tensor2D;
-  const zerosV = tf.zeros([p.c, p.d]) as tf.Tensor2D;
+  const dq: tf.Tensor2D[] = [];
+  const dk: tf.Tensor2D[] = [];
+  const dv: tf.Tensor2D[] = [];
+  const rowScaled = (t: tf.Tensor2D, scale: tf.Tensor2D | undefined) => (scale ? tf.mul(t, scale) : t);
   for (let bh = 0; bh < p.batch * p.heads; bh++) {
     const head = bh % p.heads;
     // Forward sweep: dq = ((dO·vᵀ) ⊙ D)·k + q-scale ⊙ dO·Sᵀ, with Sᵀ [d, f] rebuilt chunk by chunk.
@@ -427,76 +416,60 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
     for (let j = 0; j < p.n; j++) {
       const i = bh * p.n + j;
       const last = j === p.n - 1;
-      const r: { intra: tf.Tensor; inter?: tf.Tensor; next?: tf.Tensor } = sweepStep(
-        last ? undefined : stateT,
-        () => {
-          const dOi = dO[i]!;
-          const vT = tf.transpose(p.v[i]!);
-          const intra: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
-          const inter = stateT ? tf.matMul(dOi, stateT) : undefined;
-          if (last) return { intra, inter };
-          const u = tf.matMul(vT, p.kHat(i, head));
-          return {
-            intra,
-            inter,
-            next: stateT ? (tf.add(decayed(stateT, p.lambda(i, head)), u) as tf.Tensor2D) : u,
-          };
-        },
-      );
-      dqIntra.push(r.intra as tf.Tensor2D);
-      dqInter.push((r.inter ?? zerosQ) as tf.Tensor2D);
+      const r: { dq: tf.Tensor; next?: tf.Tensor } = sweepStep(last ? undefined : stateT, () => {
+        const dOi = dO[i]!;
+        const vT = tf.transpose(p.v[i]!);
+        let dqi: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
+        if (stateT) dqi = tf.add(dqi, rowScaled(tf.matMul(dOi, stateT), p.qScaleOf(i, head)));
+        if (last) return { dq: dqi };
+        const u = tf.matMul(vT, p.kHat(i, head));
+        return { dq: dqi, next: stateT ? (tf.add(decayed(stateT, p.lambda(i, head)), u) as tf.Tensor2D) : u };
+      });
+      dq.push(r.dq as tf.Tensor2D);
       if (last) stateT?.dispose();
       stateT = r.next as tf.Tensor2D | undefined;
     }
     // Reverse sweep: P = ∂L/∂(state after chunk j) [f, d], P ← λ·P + q̂ᵀ·dO.
     let grad: tf.Tensor2D | undefined;
-    const dk: tf.Tensor2D[] = [];
-    const dkI: tf.Tensor2D[] = [];
-    const dv: tf.Tensor2D[] = [];
-    const dvI: tf.Tensor2D[] = [];
+    const dkHead: tf.Tensor2D[] = [];
+    const dvHead: tf.Tensor2D[] = [];
     for (let j = p.n - 1; j >= 0; j--) {
       const i = bh * p.n + j;
       const first = j === 0;
-      const r: { dk: tf.Tensor; dv: tf.Tensor; dkI?: tf.Tensor; dvI?: tf.Tensor; next?: tf.Tensor } =
-        sweepStep(first ? undefined : grad, () => {
+      const r: { dk: tf.Tensor; dv: tf.Tensor; next?: tf.Tensor } = sweepStep(
+        first ? undefined : grad,
+        () => {
           const ki = p.k[i]!;
           const vi = p.v[i]!;
           const dOi = dO[i]!;
           const maskT = p.maskT(i, head);
           const scoresT: tf.Tensor2D = tf.mul(tf.matMul(ki, tf.transpose(p.q[i]!)), maskT); // ((q·kᵀ) ⊙ D)ᵀ
           const gradScoresT: tf.Tensor2D = tf.mul(tf.matMul(vi, tf.transpose(dOi)), maskT); // ((dO·vᵀ) ⊙ D)ᵀ
-          const out = {
-            dk: tf.matMul(gradScoresT, p.q[i]!),
-            dv: tf.matMul(scoresT, dOi),
-            ...(grad ? { dkI: tf.matMul(vi, tf.transpose(grad)), dvI: tf.matMul(ki, grad) } : {}),
-          };
-          if (first) return out;
+          let dki: tf.Tensor2D = tf.matMul(gradScoresT, p.q[i]!);
+          let dvi: tf.Tensor2D = tf.matMul(scoresT, dOi);
+          if (grad) {
+            // The state path: dk̂ = v·Pᵀ (k̂ = k-scale ⊙ k), dv = k̂·P.
+            dki = tf.add(dki, rowScaled(tf.matMul(vi, tf.transpose(grad)), p.kScaleOf(i, head)));
+            dvi = tf.add(dvi, tf.matMul(p.kHat(i, head), grad));
+          }
+          if (first) return { dk: dki, dv: dvi };
           const u = tf.matMul(tf.transpose(p.qHat(i, head)), dOi);
-          return { ...out, next: grad ? (tf.add(decayed(grad, p.lambda(i, head)), u) as tf.Tensor2D) : u };
-        });
-      dk.push(r.dk as tf.Tensor2D);
-      dv.push(r.dv as tf.Tensor2D);
-      dkI.push((r.dkI ?? zerosQ) as tf.Tensor2D);
-      dvI.push((r.dvI ?? zerosV) as tf.Tensor2D);
+          return {
+            dk: dki,
+            dv: dvi,
+            next: grad ? (tf.add(decayed(grad, p.lambda(i, head)), u) as tf.Tensor2D) : u,
+          };
+        },
+      );
+      dkHead.push(r.dk as tf.Tensor2D);
+      dvHead.push(r.dv as tf.Tensor2D);
       if (first) grad?.dispose();
       grad = r.next as tf.Tensor2D | undefined;
     }
-    dkIntra.push(...dk.reverse());
-    dkInter.push(...dkI.reverse());
-    dvIntra.push(...dv.reverse());
-    dvInter.push(...dvI.reverse());
+    dk.push(...dkHead.reverse());
+    dv.push(...dvHead.reverse());
   }
-  const combine = (intra: tf.Tensor2D[], inter: tf.Tensor2D[], width: number, scale?: tf.Tensor3D) => {
-    const interAll = tf.reshape(tf.concat(inter, 0), [p.batch * p.heads * p.n, p.c, width]) as tf.Tensor3D;
-    const interScaled = tf.reshape(scaled(interAll, scale), [-1, width]) as tf.Tensor2D;
-    return unchunk(p, [tf.add(tf.concat(intra, 0), interScaled) as tf.Tensor2D], width);
-  };
-  return [
-    combine(dqIntra, dqInter, p.f, p.qScale),
-    combine(dkIntra, dkInter, p.f, p.kScale),
-    // dv's inter part is k̂·P = k-scale ⊙ (k·P).
-    combine(dvIntra, dvInter, p.d, p.kScale),
-  ];
+  return [unchunk(p, dq, p.f), unchunk(p, dk, p.f), unchunk(p, dv, p.d)];
 }
 
 function checkShapes(label: string, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): void {
