@@ -22,14 +22,58 @@ export function favorLogits(u: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
 }
 
 /**
+ * φ̂(u) = exp(min(ℓ − s, 0))/√m for a stabiliser s broadcastable to ℓ [batch, heads, seq, m] (s ≥ ℓ wherever it
+ * matters, so the min only guards padded keys), as one op with a hand-written backward that saves u, Ω and s and
+ * recomputes ℓ and φ̂: autodiff would keep ℓ, φ̂ and the exponent — several [batch, heads, seq, m] tensors, m = 4p by
+ * default. With dℓ = dφ̂ ⊙ φ̂ (where ℓ ≤ s): dũ = dℓ·Ωᵀ − (Σ_r dℓ_r)·ũ, du = dũ/p^¼, dΩ = ũᵀ·dℓ; s is a constant.
+ */
+export function favorFeatures(u: tf.Tensor4D, omega: tf.Tensor2D, stabiliser: tf.Tensor): tf.Tensor4D {
+  const [batch, heads, seq, p] = u.shape;
+  const m = omega.shape[1];
+  const features = (ui: tf.Tensor4D, o: tf.Tensor2D, s: tf.Tensor) => {
+    const exponent = tf.sub(favorLogits(ui, o), s);
+    return { exponent, phi: tf.div(tf.exp(tf.minimum(exponent, 0)), Math.sqrt(m)) as tf.Tensor4D };
+  };
+  const op = tf.customGrad(((ui: tf.Tensor, o: tf.Tensor, s: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ui, o, s]);
+    return {
+      value: tf.tidy(() => features(ui as tf.Tensor4D, o as tf.Tensor2D, s).phi),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [us, os, ss] = saved as [tf.Tensor4D, tf.Tensor2D, tf.Tensor];
+          const { exponent, phi } = features(us, os, ss);
+          const dLogits = tf.reshape(tf.mul(tf.mul(dy, phi), tf.cast(tf.lessEqual(exponent, 0), 'float32')), [
+            batch * heads * seq,
+            m,
+          ]) as tf.Tensor2D;
+          const scaled = tf.reshape(tf.mul(us, p ** -0.25), [batch * heads * seq, p]) as tf.Tensor2D;
+          const dScaled = tf.sub(
+            matMul2d(dLogits, os, false, true),
+            tf.mul(tf.sum(dLogits, -1, true), scaled),
+          );
+          return [
+            tf.reshape(tf.mul(dScaled, p ** -0.25), us.shape),
+            matMul2d(scaled, dLogits, true, false),
+            tf.zerosLike(ss),
+          ];
+        }),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(u, omega, stabiliser) as tf.Tensor4D;
+}
+
+/**
  * Query features φ̂(q) = exp(ℓ − max_r ℓ)/√m [batch, heads, seq, m]: the per-token stabiliser (a constant per query
  * row) cancels between numerator and denominator, and keeps every feature ≤ 1/√m.
  */
 export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => {
-    const logits = favorLogits(q, omega);
-    const stabiliser = detached((l) => tf.max(l, -1, true), logits);
-    return tf.div(tf.exp(tf.sub(logits, stabiliser)), Math.sqrt(omega.shape[1])) as tf.Tensor4D;
+    const stabiliser = detached(
+      (u, o) => tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true),
+      q,
+      omega,
+    );
+    return favorFeatures(q, omega, stabiliser);
   });
 }
 
@@ -49,23 +93,30 @@ export function favorKeyFeatures(
 ): { features: tf.Tensor4D; logDecay?: tf.Tensor3D } {
   const [batch, heads, seq] = k.shape;
   return tf.tidy(() => {
-    const logits = favorLogits(k, omega);
     const real = mask ? tf.cast(tf.reshape(mask, [batch, 1, seq, 1]), 'bool') : undefined;
-    const stabiliser = detached((l) => {
-      let tokenMax = tf.max(l, -1, true) as tf.Tensor4D; // [batch, heads, seq, 1]
-      if (real)
-        tokenMax = tf.where(
-          tf.broadcastTo(real, tokenMax.shape),
-          tokenMax,
-          tf.fill(tokenMax.shape, NO_KEY),
-        ) as tf.Tensor4D;
-      return causal ? runningMax(tokenMax) : tf.max(tokenMax, 2, true);
-    }, logits);
-    // ℓ ≤ M at every real key; the min only matters at padded keys (M may be NO_KEY there), keeping exp finite.
-    let features = tf.div(tf.exp(tf.minimum(tf.sub(logits, stabiliser), 0)), Math.sqrt(omega.shape[1]));
-    if (real) features = tf.where(tf.broadcastTo(real, features.shape), features, tf.zerosLike(features));
+    const stabiliser = detached(
+      (u, o) => {
+        let tokenMax = tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true) as tf.Tensor4D; // [b, h, seq, 1]
+        if (real)
+          tokenMax = tf.where(
+            tf.broadcastTo(real, tokenMax.shape),
+            tokenMax,
+            tf.fill(tokenMax.shape, NO_KEY),
+          ) as tf.Tensor4D;
+        return causal ? runningMax(tokenMax) : tf.max(tokenMax, 2, true);
+      },
+      k,
+      omega,
+    );
+    let features = favorFeatures(k, omega, stabiliser);
+    if (real)
+      features = tf.where(
+        tf.broadcastTo(real, features.shape),
+        features,
+        tf.zerosLike(features),
+      ) as tf.Tensor4D;
     return {
-      features: features as tf.Tensor4D,
+      features,
       ...(causal ? { logDecay: tf.neg(tf.reshape(stabiliser, [batch, heads, seq])) as tf.Tensor3D } : {}),
     };
   });

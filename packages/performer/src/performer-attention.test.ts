@@ -14,6 +14,7 @@ import {
   PERFORMER_NAMES,
   PerformerAttention,
   drawOrthogonalFeatures,
+  favorFeatures,
   favorLogits,
   type PerformerState,
 } from './index.js';
@@ -188,6 +189,32 @@ for (const backend of testBackends()) {
         const relative = tf.mean(tf.abs(tf.div(tf.sub(estimate, exact), exact))).dataSync()[0]!;
         expect(relative).toBeLessThan(0.03);
       });
+    });
+
+    it('favorFeatures: its hand-written gradient (u and Ω) equals autodiff of exp(ℓ − s)/√m', async () => {
+      await expectNoLeakedTensors(() => {
+        tf.tidy(() => {
+          const u = tf.randomNormal([2, 3, 7, 4], 0, 1, 'float32', 97) as tf.Tensor4D;
+          const omega = drawOrthogonalFeatures(4, 6, 14);
+          const s = tf.add(tf.max(favorLogits(u, omega), -1, true), 0.3);
+          const probe = tf.randomNormal([2, 3, 7, 6], 0, 1, 'float32', 98);
+          const reference = (a: tf.Tensor, o: tf.Tensor) =>
+            tf.div(tf.exp(tf.sub(favorLogits(a as tf.Tensor4D, o as tf.Tensor2D), s)), Math.sqrt(6));
+          expect(
+            maxRelativeError(favorFeatures(u, omega, s).dataSync(), reference(u, omega).dataSync()),
+          ).toBeLessThan(1e-6);
+          const ours = tf.grads((a: tf.Tensor, o: tf.Tensor) =>
+            tf.sum(tf.mul(favorFeatures(a as tf.Tensor4D, o as tf.Tensor2D, s), probe)),
+          )([u, omega]);
+          const theirs = tf.grads((a: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(reference(a, o), probe)))([
+            u,
+            omega,
+          ]);
+          ours.forEach((g, i) =>
+            expect(maxRelativeError(g.dataSync(), theirs[i]!.dataSync()), `gradient ${i}`).toBeLessThan(1e-5),
+          );
+        });
+      }, 'favorFeatures');
     });
 
     it('stabilisers: large logits give finite outputs equal to the float32-safe reference ratio', () => {
