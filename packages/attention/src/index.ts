@@ -55,3 +55,9 @@ export {
   finiteOrZero,
 } from './mask.js';
 export { parameterCounts } from './parameter-counts.js';
+export {
+  linearAttention,
+  causalLinearAttention,
+  linearAttentionStep,
+  type CausalLinearAttentionOptions,
+} from './linear-attention.js';
