@@ -23,18 +23,45 @@ describe('AdamW', () => {
     w.dispose();
   });
 
-  it('does not decay TSSA temperature or causal TSSA denominator bias', () => {
-    const t = tf.variable(tf.ones([2, 1]), true, 'tssa/temperature');
-    const b = tf.variable(tf.ones([2, 3, 1]), true, 'ctssa/denominator_bias');
-    const opt = new AdamW([t, b], { weightDecay: 0.5 });
-    const norm = opt.apply(
-      { 'tssa/temperature': tf.zeros([2, 1]), 'ctssa/denominator_bias': tf.zeros([2, 3, 1]) },
-      1,
-    );
-    expect(Array.from(t.dataSync())).toEqual([1, 1]);
-    expect(Array.from(b.dataSync()).every((v) => v === 1)).toBe(true);
-    tf.dispose([norm, t, b]);
+  it('skips decay for the weights noWeightDecay names (substring, RegExp or predicate)', () => {
+    for (const noWeightDecay of [
+      ['temperature', /denominator_bias$/],
+      (name: string) => /temperature|denominator_bias/.test(name),
+    ]) {
+      const t = tf.variable(tf.ones([2, 1]), true, `tssa/temperature${String(Math.random()).slice(2)}`);
+      const b = tf.variable(tf.ones([2, 3, 1]), true, `ctssa/denominator_bias`);
+      const k = tf.variable(tf.ones([2]), true, `dense/kernel`);
+      const opt = new AdamW([t, b, k], { weightDecay: 0.5, noWeightDecay });
+      const norm = opt.apply(
+        { [t.name]: tf.zeros([2, 1]), [b.name]: tf.zeros([2, 3, 1]), [k.name]: tf.zeros([2]) },
+        1,
+      );
+      expect(Array.from(t.dataSync())).toEqual([1, 1]);
+      expect(Array.from(b.dataSync()).every((v) => v === 1)).toBe(true);
+      // Decayed: w − lr·λ·w = 1 − 0.5 (the Adam part is 0 for a zero gradient).
+      expectClose(k.dataSync(), [0.5, 0.5], { rtol: 1e-6 });
+      expect(opt.decaysWeight('dense/kernel')).toBe(true);
+      expect(opt.decaysWeight('x/temperature')).toBe(false);
+      tf.dispose([norm, t, b, k]);
+      opt.dispose();
+    }
+  });
+
+  it('decays every weight when noWeightDecay is not given (no hard-coded names)', () => {
+    const opt = new AdamW([], { weightDecay: 0.1 });
+    expect(opt.decaysWeight('tssa/temperature')).toBe(true);
+    expect(() => new AdamW([], { noWeightDecay: [3 as never] })).toThrow(/noWeightDecay entries/);
+    expect(() => new AdamW([], { weightDecay: -1 })).toThrow(/weightDecay must be .* got -1/);
+  });
+
+  it('allocates exactly its two moment tensors per variable and frees them on dispose', () => {
+    const w = tf.variable(tf.zeros([3, 2]), true, 'leak/w');
+    const before = tf.memory().numTensors;
+    const opt = new AdamW([w]);
+    expect(tf.memory().numTensors - before).toBe(2);
     opt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    w.dispose();
   });
 
   it('clips by global norm and reports the norm before clipping', () => {

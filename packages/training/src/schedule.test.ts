@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { learningRateAt } from './schedule.js';
 
 describe('learningRateAt', () => {
-  it('rsqrt: linear warm-up to base/sqrt(warmup), then base/sqrt(step) (spec lra.md)', () => {
+  it('rsqrt: linear warm-up to base/sqrt(warmup), then base/sqrt(step)', () => {
     const s = { learningRate: 0.05, warmup: 100, steps: 1000, schedule: 'rsqrt' as const };
     expect(learningRateAt(50, s)).toBeCloseTo((0.05 * 0.5) / 10, 12);
     expect(learningRateAt(100, s)).toBeCloseTo(0.05 / 10, 12);
