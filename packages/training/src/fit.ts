@@ -125,7 +125,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
           }
           const weights = model.weights.map((w, i) => {
             const t = byIndex.get(i);
-            if (!t || !tf.util.arraysEqual(t.shape, w.shape)) {
+            if (!t || !tf.util.arraysEqual(t.shape, w.shape as number[])) {
               throw new Error(
                 `checkpoint ${saved.file} has no tensor of shape [${w.shape.join(', ')}] for model weight ${i} ('${w.originalName}')`,
               );
