@@ -13,13 +13,14 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   quick: {
     usage:
-      'quick                 the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table',
+      'quick [--workers N]   the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table',
     run: (args) => lraCli(args, true),
   },
   lra: {
     usage: `lra --task listops|text|retrieval|image|pathfinder|pathx[,...] --attention tssa,softmax,...
                  [--data DIR | --generate] [--preset paper|quick] [--block tost|crate]
-                 [--steps N --batch N --length N --seed N] [--out DIR] [--resume] [--checkpoint-every N]`,
+                 [--steps N --batch N --length N --seed N] [--out DIR] [--resume] [--checkpoint-every N]
+                 [--workers N]   data-parallel worker threads (default: cores, capped by the batch)`,
     run: (args) => lraCli(args, false),
   },
   report: {

@@ -41,7 +41,11 @@ export function checkBatch(batch: Batch): void {
 /** The model inputs (one tensor, or a list for multi-input models) and labels [size] of a batch. */
 export function batchTensors(batch: Batch): { inputs: tf.Tensor | tf.Tensor[]; labels: tf.Tensor1D } {
   const inputs = batch.inputs.map((input) =>
-    tf.tensor(input.values, [batch.size, ...input.shape], input.values instanceof Int32Array ? 'int32' : 'float32'),
+    tf.tensor(
+      input.values,
+      [batch.size, ...input.shape],
+      input.values instanceof Int32Array ? 'int32' : 'float32',
+    ),
   );
   return { inputs: inputs.length === 1 ? inputs[0]! : inputs, labels: tf.tensor1d(batch.labels, 'int32') };
 }

@@ -65,7 +65,11 @@ describe('fit', () => {
 
   it('a run stopped between checkpoints resumes from the last one and ends like an uninterrupted run', async () => {
     const straightModel = toyModel();
-    const straight = await fit(straightModel, data, withCheckpoints(mkdtempSync(join(tmpdir(), 'fit-')), false));
+    const straight = await fit(
+      straightModel,
+      data,
+      withCheckpoints(mkdtempSync(join(tmpdir(), 'fit-')), false),
+    );
 
     // "Kill" after step 5: the newest checkpoint is step 3, so steps 4–5 are lost and redone.
     const dir = mkdtempSync(join(tmpdir(), 'fit-resume-'));
@@ -78,7 +82,10 @@ describe('fit', () => {
     const resumedModel = toyModel();
     resumedModel.setWeights(resumedModel.getWeights().map((w) => tf.mul(w, 3)));
     const lines: string[] = [];
-    const resumed = await fit(resumedModel, data, { ...withCheckpoints(dir, true), log: (l) => lines.push(l) });
+    const resumed = await fit(resumedModel, data, {
+      ...withCheckpoints(dir, true),
+      log: (l) => lines.push(l),
+    });
     expect(resumed.resumedFromStep).toBe(3);
     expect(lines.some((l) => /resumed from .*ckpt-00000003\.json at step 3/.test(l))).toBe(true);
     expect(resumed.curve.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -105,7 +112,11 @@ describe('fit', () => {
   it('resume with no checkpoint says so and trains from step 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fit-none-'));
     const lines: string[] = [];
-    const r = await fit(toyModel(), data, { ...withCheckpoints(dir, true), steps: 3, log: (l) => lines.push(l) });
+    const r = await fit(toyModel(), data, {
+      ...withCheckpoints(dir, true),
+      steps: 3,
+      log: (l) => lines.push(l),
+    });
     expect(lines).toContain(`resume: no checkpoint in ${dir}; starting from step 0`);
     expect(r.resumedFromStep).toBeUndefined();
     expect(r.curve.map((p) => p.step)).toEqual([1, 2, 3]);
@@ -117,7 +128,11 @@ describe('fit', () => {
       fit(toyModel(), data, { ...withCheckpoints(dir, false), stopAfterStep: 3 }),
     ).rejects.toBeInstanceOf(TrainingInterrupted);
     const bin = join(dir, 'ckpt-00000003.bin');
-    const flip = () => writeFileSync(bin, readFileSync(bin).map((x, i) => (i === 10 ? x ^ 0xff : x)));
+    const flip = () =>
+      writeFileSync(
+        bin,
+        readFileSync(bin).map((x, i) => (i === 10 ? x ^ 0xff : x)),
+      );
     flip();
     await expect(fit(toyModel(), data, withCheckpoints(dir, true))).rejects.toThrow(
       /corrupt checkpoint .*ckpt-00000003\.bin: checksum mismatch/,

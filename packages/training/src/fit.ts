@@ -160,7 +160,10 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
       const state = optimizer.state();
       await ckpt!.store.save({ step, configKey: ckpt!.configKey, extra: { curve, evals, wallSeconds } }, [
         ...model.weights.map((w, i) => ({ name: `model/${i}/${w.originalName}`, tensor: w.read() })),
-        ...state.moments.map((t, i) => ({ name: `optimizer/${i >> 1}/${i % 2 === 0 ? 'm' : 'v'}`, tensor: t })),
+        ...state.moments.map((t, i) => ({
+          name: `optimizer/${i >> 1}/${i % 2 === 0 ? 'm' : 'v'}`,
+          tensor: t,
+        })),
       ]);
     };
 
@@ -230,7 +233,12 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
         },
         step === options.steps,
       );
-      if (data.validation && options.validationEvery && step % options.validationEvery === 0 && step < options.steps) {
+      if (
+        data.validation &&
+        options.validationEvery &&
+        step % options.validationEvery === 0 &&
+        step < options.steps
+      ) {
         const v = await evaluate(model, data.validation(), options.validationBatches);
         evals.push({ step, split: 'val', ...v });
         options.progress?.line(
@@ -238,7 +246,8 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
         );
       }
       if (ckpt && (step % ckpt.every === 0 || step === options.steps)) await checkpoint(step, elapsed());
-      if (options.stopAfterStep !== undefined && step >= options.stopAfterStep) throw new TrainingInterrupted(step);
+      if (options.stopAfterStep !== undefined && step >= options.stopAfterStep)
+        throw new TrainingInterrupted(step);
     }
     return {
       curve,

@@ -30,6 +30,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
       out: { type: 'string' },
       resume: { type: 'boolean' },
       'checkpoint-every': { type: 'string' },
+      workers: { type: 'string' },
     },
     strict: true,
   });
@@ -50,6 +51,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
   const maxLength = positiveInt(values.length, 'length');
   const checkpointEvery = positiveInt(values['checkpoint-every'], 'checkpoint-every');
   const seed = nonNegativeInt(values.seed, 'seed') ?? 1;
+  const workers = positiveInt(values.workers, 'workers');
   if (quick) {
     console.log(
       'tost-bench quick: trains and tests ' +
@@ -71,6 +73,7 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
     seed,
     resume: values.resume === true,
     backend,
+    ...(workers ? { workers } : {}),
     overrides: {
       ...(steps ? { steps } : {}),
       ...(batchSize ? { batchSize } : {}),

@@ -16,8 +16,9 @@ import {
 import { trainLra, type LraRunSpec } from '../lra/train.js';
 import { writeRunResult, readRunResults, type LraRunResult } from '../lra/results.js';
 import { lraReport } from '../lra/report.js';
-import { ProgressPrinter } from '../lra/progress.js';
+import { defaultReplicas, TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
+import { withSeededInit } from '../lra/seeded-init.js';
 import { modelDirectory } from '../model-io.js';
 
 export interface LraCommandOptions {
@@ -32,6 +33,8 @@ export interface LraCommandOptions {
   seed: number;
   resume: boolean;
   backend: string;
+  /** Data-parallel replicas (worker threads); default: one per core, capped by the batch size. */
+  workers?: number;
   overrides: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength' | 'checkpointEvery'>>;
   log?: (line: string) => void;
 }
@@ -159,16 +162,22 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
       tf.engine().startScope();
       try {
         const modelOptions = lraModelOptions(spec, splits.train);
-        const model = buildLraModel(modelOptions, splits.train.dual);
-        log(`  model: ${model.countParams().toLocaleString('en-US')} parameters`);
+        // Same seed ⇒ same initial weights (so runs differing only in --workers are comparable).
+        const model = withSeededInit(o.seed, () => buildLraModel(modelOptions, splits.train.dual));
+        const workers = Math.min(o.workers ?? defaultReplicas(settings.batchSize), settings.batchSize);
+        log(
+          `  model: ${model.countParams().toLocaleString('en-US')} parameters; ` +
+            `${workers} data-parallel replica${workers > 1 ? 's (worker threads)' : ''}`,
+        );
         const outcome = await trainLra({
           model,
           splits,
           spec,
           checkpointDir: join(runDir, 'checkpoints'),
           resume: o.resume,
+          workers,
           log,
-          progress: new ProgressPrinter(),
+          progress: new TerminalProgress(),
         });
         await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
         const result: LraRunResult = {

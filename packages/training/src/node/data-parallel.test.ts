@@ -38,7 +38,9 @@ describe('startDataParallel', () => {
 
     expect(two.curve.map((p) => p.step)).toEqual(one.curve.map((p) => p.step));
     two.curve.forEach((p, i) => {
-      expect(Math.abs(p.loss - one.curve[i]!.loss), `step ${p.step}`).toBeLessThan(1e-5 * (1 + one.curve[i]!.loss));
+      expect(Math.abs(p.loss - one.curve[i]!.loss), `step ${p.step}`).toBeLessThan(
+        1e-5 * (1 + one.curve[i]!.loss),
+      );
       expect(p.accuracy).toBe(one.curve[i]!.accuracy);
       expect(Math.abs(p.gradNorm - one.curve[i]!.gradNorm)).toBeLessThan(1e-4 * (1 + one.curve[i]!.gradNorm));
     });
@@ -55,18 +57,31 @@ describe('startDataParallel', () => {
     const model = toyModel();
     const engine = await startDataParallel(model, { replicas: 2, faults: { crashAtStep: 3 } });
     await expect(fit(model, data, { ...options, engine })).rejects.toThrow(
-      /replica 1 \(worker thread\) crashed: injected crash in replica 1 at step 3 \(during step 3\); the run can resume from its last checkpoint/,
+      /replica 1 \(worker thread\) crashed: injected crash in replica 1 at step 3 during step 3; the run can resume from its last checkpoint/,
     );
     await engine.dispose();
   }, 60_000);
 
   it('a replica whose weights differ is caught by the checksum', async () => {
     const model = toyModel();
-    const engine = await startDataParallel(model, { replicas: 2, checkEvery: 2, faults: { corruptAtStep: 4 } });
+    const engine = await startDataParallel(model, {
+      replicas: 2,
+      checkEvery: 2,
+      faults: { corruptAtStep: 4 },
+    });
     await expect(fit(model, data, { ...options, engine })).rejects.toThrow(
       /replica 1 diverged from replica 0 at step 4: weight checksum/,
     );
     await engine.dispose();
+  }, 60_000);
+
+  it('a worker that cannot rebuild the model fails at start, naming the reason', async () => {
+    await expect(
+      startDataParallel(toyModel(), {
+        replicas: 2,
+        imports: ['data:text/javascript,throw new Error("no layers here")'],
+      }),
+    ).rejects.toThrow(/replica 1 \(worker thread\) crashed: no layers here while starting/);
   }, 60_000);
 
   it('rejects bad settings by name', async () => {

@@ -40,7 +40,9 @@ function workerUrl(): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL('../../dist/node/replica-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new Error(`startDataParallel: worker script ${fileURLToPath(here)} is missing; build @tost/training first`);
+  throw new Error(
+    `startDataParallel: worker script ${fileURLToPath(here)} is missing; build @tost/training first`,
+  );
 }
 
 class Replica {
@@ -72,7 +74,12 @@ class Replica {
   }
 
   private crash(what: string): void {
-    const err = this.fail(this.pending ? `${what} (during step ${this.pending.step})` : what);
+    const when = this.pending
+      ? this.pending.step === 0
+        ? ' while starting'
+        : ` during step ${this.pending.step}`
+      : '';
+    const err = this.fail(`${what}${when}`);
     this.pending?.reject(err);
     this.pending = undefined;
   }

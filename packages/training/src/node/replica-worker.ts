@@ -15,7 +15,9 @@ const send = (message: FromWorker) => port.postMessage(message);
 
 for (const url of init.imports) await import(url);
 await initBackend(init.backend);
-const model = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'] });
+const model = await tfl.models.modelFromJSON({
+  modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'],
+});
 const weights = model.weights;
 const weightLayout = layout(weights.map((w) => ({ shape: w.shape, dtype: w.dtype, name: w.name })));
 const sharedWeights = new Float32Array(init.weights);
@@ -27,7 +29,9 @@ function loadWeights(): void {
   tf.tidy(() => {
     weights.forEach((w, i) => {
       const off = weightLayout.offsets[i]!;
-      w.write(tf.tensor(sharedWeights.subarray(off, off + weightLayout.sizes[i]!), w.shape as number[], 'float32'));
+      w.write(
+        tf.tensor(sharedWeights.subarray(off, off + weightLayout.sizes[i]!), w.shape as number[], 'float32'),
+      );
     });
   });
 }
@@ -47,7 +51,14 @@ function step(request: StepRequest): void {
   const loss = r.loss.dataSync()[0]!;
   const correct = r.correct.dataSync()[0]!;
   tf.dispose([r.loss, r.correct, ...Object.values(r.grads)]);
-  send({ type: 'done', step: request.step, loss, correct, seconds: (performance.now() - t0) / 1000, checksum });
+  send({
+    type: 'done',
+    step: request.step,
+    loss,
+    correct,
+    seconds: (performance.now() - t0) / 1000,
+    checksum,
+  });
 }
 
 port.on('message', (message: ToWorker) => {
