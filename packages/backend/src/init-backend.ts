@@ -31,6 +31,29 @@ async function importBackendPackage(packageName: string): Promise<void> {
   await import(specifier);
 }
 
+/**
+ * Threads for the wasm backend in Node: TOST_WASM_THREADS (1 = the single-threaded build), else 1. Elsewhere (the
+ * browser decides by itself through cross-origin isolation) undefined.
+ */
+function nodeWasmThreads(): number | undefined {
+  if (typeof process === 'undefined' || !process.versions?.node) return undefined;
+  const value = process.env.TOST_WASM_THREADS;
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 8)
+    throw new Error(`TOST_WASM_THREADS must be an integer from 1 to 8, got '${value}'`);
+  return n;
+}
+
+async function startBackend(candidate: BackendCandidate): Promise<boolean> {
+  const threads = candidate.name === 'wasm' ? nodeWasmThreads() : undefined;
+  if (threads === undefined || threads === 1) return tf.setBackend(candidate.tfBackendName);
+  // Node-only module (node:fs, node:os): imported only here, behind a variable so browser bundles leave it out.
+  const specifier = './wasm-threads-node.js';
+  const { withWasmThreads } = (await import(specifier)) as typeof import('./wasm-threads-node.js');
+  return withWasmThreads(() => tf.setBackend(candidate.tfBackendName), { threads });
+}
+
 async function tryCandidate(candidate: BackendCandidate): Promise<string | undefined> {
   try {
     await importBackendPackage(candidate.packageName);
@@ -46,7 +69,7 @@ async function tryCandidate(candidate: BackendCandidate): Promise<string | undef
   }
   let ok = false;
   try {
-    ok = await tf.setBackend(candidate.tfBackendName);
+    ok = await startBackend(candidate);
   } catch (err) {
     return `'${candidate.tfBackendName}' failed to initialise: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -148,7 +148,14 @@ export async function startDataParallel(
         grads: sharedGrads,
         gradOffset: (i - 1) * gradLayout.total,
       };
-      const replica = new Replica(i, new Worker(script!, { workerData: init }));
+      const replica = new Replica(
+        i,
+        new Worker(script!, {
+          workerData: init,
+          // One compute thread per replica: the replicas are the parallelism (no threaded wasm pools inside).
+          env: { ...process.env, TOST_WASM_THREADS: '1' },
+        }),
+      );
       replicas.push(replica);
     }
     await Promise.all(replicas.map((r) => r.next(0)));
