@@ -60,6 +60,7 @@ export {
   countCrateVisionParameters,
   countToSTLanguageModelParameters,
   tssaParameters,
+  attentionParameters,
   causalTSSAParameters,
   stemChannels,
 } from './parameter-count.js';

@@ -1,4 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { noWeightDecayPattern } from '@tost/attention';
 import { createHash } from 'node:crypto';
 import {
   iterateBatches,
@@ -22,10 +23,13 @@ import type { LraSettings, PresetName } from './presets.js';
 export type { EvalPoint, TrainPoint };
 
 /**
- * Weights the ToST authors exclude from weight decay (TSSA temperature, causal TSSA denominator bias).
- * TODO(lead): take these from the attention variant's descriptor (`noWeightDecay`) once @tost/attention has it.
+ * Weights AdamW leaves undecayed: the union of the registered variants' descriptor `noWeightDecay` patterns (TSSA's
+ * temperature, causal TSSA's denominator bias, ...).
  */
-export const NO_DECAY_PATTERNS: RegExp[] = [/(temperature|denominator_bias)/];
+function noWeightDecay(): RegExp[] {
+  const pattern = noWeightDecayPattern();
+  return pattern ? [pattern] : [];
+}
 
 export interface LraRunSpec {
   task: LraTaskName;
@@ -139,7 +143,7 @@ export async function trainLra(options: TrainOptions): Promise<LraRunOutcome> {
       {
         steps: s.steps,
         schedule: { learningRate: s.learningRate, warmup: s.warmup, schedule: s.schedule },
-        optimizer: { weightDecay: s.weightDecay, clipNorm: s.clipNorm, noWeightDecay: NO_DECAY_PATTERNS },
+        optimizer: { weightDecay: s.weightDecay, clipNorm: s.clipNorm, noWeightDecay: noWeightDecay() },
         validationEvery: s.evalEvery,
         validationBatches: s.evalBatches,
         checkpoints: {

@@ -76,8 +76,9 @@ export function headlinesTable(result: ScalingResult): string {
 export function decodingTable(result: ScalingResult): string | undefined {
   if (!result.decoding?.length) return undefined;
   return formatTable(
-    ['position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
+    ['attention', 'position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
     result.decoding.map((d) => [
+      d.attention ?? 'causal-tssa',
       String(d.position),
       ms(d.streaming.median),
       `${ms(d.streaming.min)}–${ms(d.streaming.max)}`,
@@ -125,7 +126,7 @@ export function scalingMarkdown(result: ScalingResult): string {
     measurementsTable(result),
     '',
     ...(decoding
-      ? ['### Causal TSSA decoding latency (streaming step vs re-running the prefix)', '', decoding, '']
+      ? ['### Streaming decoding latency (streaming step vs re-running the prefix)', '', decoding, '']
       : result.decodingError
         ? [`_Causal decoding not measured: ${result.decodingError}_`, '']
         : []),

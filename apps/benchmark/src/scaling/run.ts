@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { measureCausalDecoding } from './decoding.js';
+import { measureStreamingDecoding } from './decoding.js';
+import { getAttentionDescriptor } from '../variants.js';
 import { captureEnvironment, finishEnvironment } from './environment.js';
 import { computeHeadlines } from './headlines.js';
 import { fitLogLogSlope } from './log-log-fit.js';
@@ -152,21 +153,29 @@ export async function runScalingBenchmark(options: ScalingRunOptions): Promise<S
     series,
     headlines: [],
   };
-  if (options.attentions.includes('causal-tssa') && options.decodePositions.length > 0) {
-    log('  causal-tssa decoding: streaming step vs re-running the prefix');
-    try {
-      result.decoding = await measureCausalDecoding({
-        dim: options.dim,
-        heads: options.heads,
-        batch: options.batch,
-        positions: options.decodePositions,
-        warmup: Math.max(options.warmup, 2),
-        repeats: Math.max(options.repeats, 5),
-        log,
-      });
-    } catch (err) {
-      result.decodingError = err instanceof Error ? err.message : String(err);
-      log(`    decoding failed: ${result.decodingError}`);
+  const streaming = options.attentions.filter((name) => getAttentionDescriptor(name).streaming);
+  if (streaming.length > 0 && options.decodePositions.length > 0) {
+    result.decoding = [];
+    for (const attention of streaming) {
+      log(`  ${attention} decoding: streaming step vs re-running the prefix`);
+      try {
+        result.decoding.push(
+          ...(await measureStreamingDecoding({
+            attention,
+            dim: options.dim,
+            heads: options.heads,
+            batch: options.batch,
+            positions: options.decodePositions,
+            warmup: Math.max(options.warmup, 2),
+            repeats: Math.max(options.repeats, 5),
+            log,
+          })),
+        );
+      } catch (err) {
+        const message = `${attention}: ${err instanceof Error ? err.message : String(err)}`;
+        result.decodingError = result.decodingError ? `${result.decodingError}; ${message}` : message;
+        log(`    decoding failed: ${message}`);
+      }
     }
   }
   environment = finishEnvironment(environment);
