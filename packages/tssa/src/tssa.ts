@@ -30,6 +30,8 @@ export type TSSAOptions = AttentionOptions;
  */
 export class TSSA extends ProjectedAttention {
   static className = 'TSSA';
+  /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
+  static readonly rateReduction = 'tssa';
   private temperature?: tfl.LayerVariable;
 
   constructor(options: TSSAOptions) {
