@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { LraTaskName } from '@tost/lra';
-import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../commands/lra.js';
+import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../lra/command.js';
 import { checkAttentions, commaList, nonNegativeInt, positiveInt, selectBackend } from './options.js';
 
 function checkTasks(names: string[]): LraTaskName[] {

@@ -1,6 +1,6 @@
-import { readExplainSections } from '../report-page/explain-sections.js';
+import { readExplainSections } from '../render/explain-sections.js';
 import { parseArgs } from 'node:util';
-import { rerenderScalingOutputs, runScalingCommand } from '../commands/scaling.js';
+import { rerenderScalingOutputs, runScalingCommand } from '../scaling/command.js';
 import type { ScalingMode } from '../scaling/workloads.js';
 import {
   checkAttentions,

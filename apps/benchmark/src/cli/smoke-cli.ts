@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runSmoke } from '../commands/smoke.js';
+import { runSmoke } from '../smoke/command.js';
 import { checkAttentions, commaList, positiveInt, selectBackend } from './options.js';
 
 /** `tost-bench smoke`: builds every registered attention and runs a forward and a train step at a few lengths. */

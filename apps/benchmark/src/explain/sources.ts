@@ -3,9 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
-import { modelDirectory } from '../model-io.js';
-import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
-import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
+import { modelDirectory } from '../runs/model-io.js';
+import { RESULT_FILE, type LraRunResult } from '../runs/lra-result.js';
+import { buildLraModel, lraModelOptions, type LraModelOptions } from '../runs/lra-model.js';
 import '../variants.js';
 import type { OverlayImages } from './membership-figures.js';
 

@@ -1,13 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { noWeightDecayPattern } from '@tost/attention';
 import { createHash } from 'node:crypto';
-import {
-  iterateBatches,
-  majorityClassAccuracy,
-  type LraBatch,
-  type LraSplit,
-  type LraTaskName,
-} from '@tost/lra';
+import { iterateBatches, majorityClassAccuracy, type LraBatch, type LraSplit } from '@tost/lra';
 import {
   evaluate,
   fit,
@@ -18,7 +12,9 @@ import {
   type TrainPoint,
 } from '@tost/training';
 import { FileCheckpoints, startDataParallel } from '@tost/training/node';
-import type { LraSettings, PresetName } from './presets.js';
+import type { LraRunOutcome, LraRunSpec } from '../runs/lra-result.js';
+
+export type { LraRunOutcome, LraRunSpec };
 
 export type { EvalPoint, TrainPoint };
 
@@ -29,36 +25,6 @@ export type { EvalPoint, TrainPoint };
 function noWeightDecay(): RegExp[] {
   const pattern = noWeightDecayPattern();
   return pattern ? [pattern] : [];
-}
-
-export interface LraRunSpec {
-  task: LraTaskName;
-  attention: string;
-  preset: PresetName;
-  block: 'tost' | 'crate';
-  seed: number;
-  settings: LraSettings;
-}
-
-export interface LraRunOutcome {
-  spec: LraRunSpec;
-  curve: TrainPoint[];
-  evals: EvalPoint[];
-  finalVal: EvalPoint;
-  finalTest: EvalPoint;
-  majorityTestAccuracy: number;
-  parameters: number;
-  /** Wall time over all sessions of the run (a resumed run adds to the time before the interruption). */
-  wallSeconds: number;
-  /** Training steps per second in the last session (validation, checkpoints and final evaluation excluded). */
-  stepsPerSecond?: number;
-  /** Data-parallel replicas (1 = the main thread only). */
-  workers?: number;
-  /** Largest tfjs tensor memory seen in the main thread, sampled kernel by kernel over the first step. */
-  peakTensorBytes: number;
-  /** Process RSS high-water mark (the whole process: earlier runs of the same command count too). */
-  peakRssBytes: number;
-  resumedFromStep?: number;
 }
 
 export interface TrainOptions {

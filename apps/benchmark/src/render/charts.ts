@@ -3,7 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ScalingResult } from './scaling-result.js';
+import type { ScalingResult } from '../scaling/scaling-result.js';
 
 export interface ChartRow {
   series: string;

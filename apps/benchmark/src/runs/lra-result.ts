@@ -9,7 +9,68 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { LraTaskName } from '@tost/lra';
-import type { LraRunOutcome } from './train.js';
+import type { EvalPoint, TrainPoint } from '@tost/training';
+
+/** Model and schedule settings of one LRA run. */
+export interface LraSettings {
+  depth: number;
+  dim: number;
+  heads: number;
+  /** MLP hidden width = dim · mlpRatio. */
+  mlpRatio: number;
+  batchSize: number;
+  learningRate: number;
+  steps: number;
+  warmup: number;
+  schedule: 'rsqrt' | 'cosine';
+  weightDecay: number;
+  clipNorm: number;
+  dropout: number;
+  attentionDropout: number;
+  pooling: 'cls' | 'mean';
+  positional: 'learned' | 'sinusoidal';
+  /** Tokens per example (per document for retrieval). */
+  maxLength: number;
+  /** Validation every this many steps, over at most `evalBatches` batches. */
+  evalEvery: number;
+  evalBatches: number;
+  checkpointEvery: number;
+}
+
+export type PresetName = 'paper' | 'quick';
+
+/** The LRA tasks in the order tables list them. */
+export const LRA_TASK_ORDER: LraTaskName[] = ['listops', 'text', 'retrieval', 'image', 'pathfinder', 'pathx'];
+
+export interface LraRunSpec {
+  task: LraTaskName;
+  attention: string;
+  preset: PresetName;
+  block: 'tost' | 'crate';
+  seed: number;
+  settings: LraSettings;
+}
+
+export interface LraRunOutcome {
+  spec: LraRunSpec;
+  curve: TrainPoint[];
+  evals: EvalPoint[];
+  finalVal: EvalPoint;
+  finalTest: EvalPoint;
+  majorityTestAccuracy: number;
+  parameters: number;
+  /** Wall time over all sessions of the run (a resumed run adds to the time before the interruption). */
+  wallSeconds: number;
+  /** Training steps per second in the last session (validation, checkpoints and final evaluation excluded). */
+  stepsPerSecond?: number;
+  /** Data-parallel replicas (1 = the main thread only). */
+  workers?: number;
+  /** Largest tfjs tensor memory seen in the main thread, sampled kernel by kernel over the first step. */
+  peakTensorBytes: number;
+  /** Process RSS high-water mark (the whole process: earlier runs of the same command count too). */
+  peakRssBytes: number;
+  resumedFromStep?: number;
+}
 
 /** The file one LRA run writes: everything needed to read, plot or compare it later. */
 export interface LraRunResult extends LraRunOutcome {

@@ -1,5 +1,5 @@
-import { formatTable } from '../format-table.js';
-import type { ScalingResult } from './scaling-result.js';
+import { formatTable } from './format-table.js';
+import type { ScalingResult } from '../scaling/scaling-result.js';
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 2 ** 20).toFixed(1));
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
@@ -78,7 +78,14 @@ export function headlinesTable(result: ScalingResult): string {
 export function decodingTable(result: ScalingResult): string | undefined {
   if (!result.decoding?.length) return undefined;
   return formatTable(
-    ['attention', 'position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
+    [
+      'attention',
+      'position',
+      'streaming ms/token (median)',
+      'streaming min–max',
+      're-run prefix ms (median)',
+      'speed-up',
+    ],
     result.decoding.map((d) => [
       d.attention ?? 'causal-tssa',
       String(d.position),

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { renderCharts } from '../scaling/charts.js';
+import { renderCharts } from './charts.js';
 import { syntheticScalingResult } from '../scaling/synthetic-result.js';
 import { renderReportPage } from './report-page.js';
 

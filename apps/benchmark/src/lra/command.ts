@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
-import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
+import { generateLraData, loadLra, type LraSplits, type LraTaskName } from '@tost/lra';
+import { buildLraModel, lraModelOptions } from '../runs/lra-model.js';
 import {
   lraSettings,
   LRA_TASKS,
@@ -12,14 +11,14 @@ import {
   describePreset,
   type LraSettings,
   type PresetName,
-} from '../lra/presets.js';
-import { trainLra, type LraRunSpec } from '../lra/train.js';
-import { writeRunResult, readRunResults, type LraRunResult } from '../lra/results.js';
-import { lraReport } from '../lra/report.js';
+} from './presets.js';
+import { trainLra, type LraRunSpec } from './train.js';
+import { writeRunResult, readRunResults, type LraRunResult } from '../runs/lra-result.js';
+import { lraReport } from '../render/lra-table.js';
 import { defaultReplicas, TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
-import { withSeededInit } from '../lra/seeded-init.js';
-import { modelDirectory } from '../model-io.js';
+import { withSeededInit } from './seeded-init.js';
+import { modelDirectory } from '../runs/model-io.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -109,39 +108,6 @@ export function prepareData(
     );
   }
   return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions };
-}
-
-/** Everything `buildSequenceClassifier` / `buildDualEncoderClassifier` gets: recorded so a run can be rebuilt. */
-/** Tasks whose tokens are grey values 0–255 of fixed-size images. */
-const PIXEL_TASKS: LraTaskName[] = ['image', 'pathfinder', 'pathx'];
-
-export type LraModelOptions = ReturnType<typeof lraModelOptions>;
-
-export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
-  const s = spec.settings;
-  return {
-    vocabSize: split.vocabSize,
-    maxLength: split.maxLength,
-    numClasses: split.numClasses,
-    dim: s.dim,
-    depth: s.depth,
-    heads: s.heads,
-    mlpRatio: s.mlpRatio,
-    headHidden: Math.round(s.mlpRatio * s.dim),
-    attention: spec.attention,
-    block: spec.block,
-    pooling: s.pooling,
-    positional: s.positional,
-    dropout: s.dropout,
-    attentionDropout: s.attentionDropout,
-    // Pixel tasks have fixed length and grey value 0 is black, not padding: no padding mask there.
-    maskPadding: !PIXEL_TASKS.includes(spec.task),
-    ...(split.dual ? { combine: 'concat' as const } : {}),
-  };
-}
-
-export function buildLraModel(options: LraModelOptions, dual: boolean): tfl.LayersModel {
-  return dual ? buildDualEncoderClassifier(options) : buildSequenceClassifier(options);
 }
 
 /** `tost-bench lra`: trains and evaluates each attention on each task, writes one result.json per run. */

@@ -1,9 +1,9 @@
-import { scalingMarkdown } from '../scaling/markdown.js';
-import { runScalingBenchmark, type ScalingRunOptions } from '../scaling/run.js';
-import type { ScalingResult } from '../scaling/scaling-result.js';
-import { computeHeadlines } from '../scaling/headlines.js';
-import { readScalingResults, writeScalingOutputs } from '../scaling/write-outputs.js';
-import type { ExtraSection } from '../report-page/report-page.js';
+import { scalingMarkdown } from '../render/scaling-markdown.js';
+import { runScalingBenchmark, type ScalingRunOptions } from './run.js';
+import type { ScalingResult } from './scaling-result.js';
+import { computeHeadlines } from './headlines.js';
+import { readScalingResults, writeScalingOutputs } from './write-outputs.js';
+import type { ExtraSection } from '../render/report-page.js';
 
 export interface ScalingCommandOptions extends ScalingRunOptions {
   outDir: string;

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { syntheticScalingResult } from '../scaling/synthetic-result.js';
-import { rerenderScalingOutputs } from './scaling.js';
+import { syntheticScalingResult } from './synthetic-result.js';
+import { rerenderScalingOutputs } from './command.js';
 
 describe('rerenderScalingOutputs', () => {
   it('rebuilds markdown, charts and page from the JSON with the targets recomputed', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, listAttentionNames } from '../variants.js';
-import { formatTable } from '../format-table.js';
+import { formatTable } from '../render/format-table.js';
 
 export interface SmokeOptions {
   lengths: number[];

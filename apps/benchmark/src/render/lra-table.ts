@@ -1,7 +1,6 @@
-import { formatTable } from '../format-table.js';
-import { PUBLISHED_LRA } from './published.js';
-import { LRA_TASKS } from './presets.js';
-import type { LraRunResult } from './results.js';
+import { formatTable } from './format-table.js';
+import { PUBLISHED_LRA } from './published-lra.js';
+import { LRA_TASK_ORDER, type LraRunResult } from '../runs/lra-result.js';
 
 const pct = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(2));
 
@@ -10,7 +9,7 @@ const pct = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(2))
  * Quick-preset rows are marked: they are scaled down and not comparable with the paper rows.
  */
 export function lraReport(results: LraRunResult[]): string {
-  const tasks = LRA_TASKS;
+  const tasks = LRA_TASK_ORDER;
   const groups = new Map<string, Map<string, LraRunResult>>();
   for (const r of [...results].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))) {
     const key = `${r.spec.attention} (${r.spec.block}, ${r.spec.preset})`;

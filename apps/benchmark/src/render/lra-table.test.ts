@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { lraReport } from './report.js';
-import type { LraRunResult } from './results.js';
-import { lraSettings } from './presets.js';
+import { lraReport } from './lra-table.js';
+import type { LraRunResult } from '../runs/lra-result.js';
+import { lraSettings } from '../lra/presets.js';
 
 function fakeRun(task: 'listops' | 'pathfinder', attention: string, acc: number): LraRunResult {
   const point = { step: 10, split: 'test' as const, loss: 1, accuracy: acc, examples: 100 };
@@ -78,7 +78,7 @@ describe('readRunResults + lraReport: `tost-bench report` merging run directorie
     const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { readRunResults, writeRunResult } = await import('./results.js');
+    const { readRunResults, writeRunResult } = await import('../runs/lra-result.js');
     const root = mkdtempSync(join(tmpdir(), 'lra-report-'));
     const older = { ...fakeRun('listops', 'tssa', 0.1), finishedAt: '2026-11-22T10:00:00Z' };
     writeRunResult(join(root, 'a-old'), older);

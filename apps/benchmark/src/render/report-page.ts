@@ -1,5 +1,5 @@
 import type { ScalingResult } from '../scaling/scaling-result.js';
-import { scalingMarkdown } from '../scaling/markdown.js';
+import { scalingMarkdown } from './scaling-markdown.js';
 import { escapeHtml, markdownToHtml } from './markdown-to-html.js';
 
 export interface ReportChart {

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerwiseCompression, membershipMaps, type MembershipMapsResult } from '@tost/analysis';
-import { renderCompressionChart, type CompressionSeries } from '../explain/compression-chart.js';
-import { compressionTable } from '../explain/compression-table.js';
-import { explainPage, explainSection } from '../explain/explain-html.js';
-import { writeInputFigure, writeMembershipFigures, type Figure } from '../explain/membership-figures.js';
-import type { ExplainSource } from '../explain/sources.js';
+import { renderCompressionChart, type CompressionSeries } from './compression-chart.js';
+import { compressionTable } from './compression-table.js';
+import { explainPage, explainSection } from './explain-html.js';
+import { writeInputFigure, writeMembershipFigures, type Figure } from './membership-figures.js';
+import type { ExplainSource } from './sources.js';
 
 export type ModelVariant = 'trained' | 'untrained';
 
