@@ -38,7 +38,7 @@ export interface LraCommandOptions {
   log?: (line: string) => void;
 }
 
-/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../model-io.ts). */
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../runs/model-io.ts). */
 export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
