@@ -33,13 +33,14 @@ async function importBackendPackage(packageName: string): Promise<void> {
 }
 
 /**
- * Threads for the wasm backend in Node: TOST_WASM_THREADS (1 = the single-threaded build), else 1. Elsewhere (the
- * browser decides by itself through cross-origin isolation) undefined.
+ * Threads for the wasm backend in Node: TOST_WASM_THREADS (1 = the single-threaded build), else 'auto' (one per
+ * core, at most 8; a single-core machine stays single-threaded). Elsewhere undefined: a browser gets threads from
+ * tfjs itself when the page is cross-origin isolated.
  */
-function nodeWasmThreads(): number | undefined {
+function nodeWasmThreads(): number | 'auto' | undefined {
   if (typeof process === 'undefined' || !process.versions?.node) return undefined;
   const value = process.env.TOST_WASM_THREADS;
-  if (value === undefined || value === '') return 1;
+  if (value === undefined || value === '') return 'auto';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 8)
     throw new Error(`TOST_WASM_THREADS must be an integer from 1 to 8, got '${value}'`);
@@ -52,7 +53,7 @@ async function startBackend(candidate: BackendCandidate): Promise<boolean> {
   // Node-only module (node:fs, node:os): imported only here, behind a variable so browser bundles leave it out.
   const specifier = './wasm-threads-node.js';
   const { withWasmThreads } = (await import(specifier)) as typeof import('./wasm-threads-node.js');
-  return withWasmThreads(() => tf.setBackend(candidate.tfBackendName), { threads });
+  return withWasmThreads(() => tf.setBackend(candidate.tfBackendName), threads === 'auto' ? {} : { threads });
 }
 
 async function tryCandidate(candidate: BackendCandidate): Promise<string | undefined> {

@@ -61,6 +61,8 @@ export async function lraCli(args: string[], quick: boolean): Promise<void> {
         'class, NOT with the published LRA numbers. The full settings: tost-bench lra --preset paper.',
     );
   }
+  // The data-parallel replicas are the parallelism: one wasm thread per replica (unless TOST_WASM_THREADS says).
+  if (workers !== 1 && process.env.TOST_WASM_THREADS === undefined) process.env.TOST_WASM_THREADS = '1';
   const backend = await selectBackend(values.backend);
   await runLraCommand({
     tasks,
