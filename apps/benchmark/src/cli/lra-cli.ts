@@ -122,7 +122,8 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
     );
   }
   // The data-parallel replicas are the parallelism: one wasm thread per replica (unless TOST_WASM_THREADS says).
-  if (values.workers !== 1 && process.env.TOST_WASM_THREADS === undefined) process.env.TOST_WASM_THREADS = '1';
+  if (values.workers !== 1 && process.env.TOST_WASM_THREADS === undefined)
+    process.env.TOST_WASM_THREADS = '1';
   const backend = await selectBackend(values.backend);
   await runLraCommand({
     tasks,
