@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +31,9 @@ function run(root: string, workers: number): Result {
   expect(child.stdout).toContain(
     workers > 1 ? `${workers} data-parallel replicas (worker threads)` : '1 data-parallel replica',
   );
-  return JSON.parse(
-    readFileSync(join(out, 'listops-tssa-tost-quick-seed1', 'result.json'), 'utf8'),
-  ) as Result;
+  const runs = readdirSync(out).filter((d) => d.startsWith('listops-tssa-'));
+  expect(runs).toHaveLength(1);
+  return JSON.parse(readFileSync(join(out, runs[0]!, 'result.json'), 'utf8')) as Result;
 }
 
 describe('tost-bench lra --workers', () => {
