@@ -4,7 +4,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from './init-backend.js';
+import { initBackend } from './index.node.js';
 
 // Its own test file: tfjs initialises the wasm module once per process, threaded or not.
 const saved = process.env.TOST_WASM_THREADS;
@@ -39,7 +39,7 @@ describe('threaded wasm in Node (TOST_WASM_THREADS)', () => {
   });
 
   it('is the default on a multi-core machine (one thread per core, at most 8), and a program still exits', () => {
-    const entry = new URL('../dist/index.js', import.meta.url);
+    const entry = new URL('../dist/index.node.js', import.meta.url);
     const script = `import { initBackend } from ${JSON.stringify(entry.href)};
       import * as tf from '@tensorflow/tfjs-core';
       import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';

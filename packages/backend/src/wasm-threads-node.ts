@@ -74,6 +74,29 @@ function unrefPthreadWorkers(): void {
   for (const worker of [...(pool?.unusedWorkers ?? []), ...(pool?.runningWorkers ?? [])]) worker.unref?.();
 }
 
+/**
+ * Threads for the wasm backend in Node: `threads` (the `wasmThreads` option), else TOST_WASM_THREADS, else one per
+ * core (at most 8). 1 keeps tfjs' single-threaded build. Throws for a count that is not an integer in 1–8.
+ */
+export function nodeWasmThreads(threads?: number): number {
+  if (threads !== undefined) return checkThreads(threads, 'option wasmThreads');
+  const value = process.env.TOST_WASM_THREADS;
+  if (value === undefined || value === '') return Math.min(8, os.availableParallelism());
+  return checkThreads(Number(value), 'TOST_WASM_THREADS', value);
+}
+
+function checkThreads(n: number, what: string, raw: string | number = n): number {
+  if (!Number.isInteger(n) || n < 1 || n > 8)
+    throw new Error(`${what} must be an integer from 1 to 8, got '${raw}'`);
+  return n;
+}
+
+/** Runs `setBackend` (which initialises wasm) threaded or not, per `nodeWasmThreads(threads)`. */
+export function activateWasmInNode(setBackend: () => Promise<boolean>, threads?: number): Promise<boolean> {
+  const n = nodeWasmThreads(threads);
+  return n === 1 ? setBackend() : withWasmThreads(setBackend, { threads: n });
+}
+
 export interface WasmThreadsOptions {
   /** Threads of the wasm backend's pool (1–8, tfjs's cap); default: the number of cores, at most 8. */
   threads?: number;
@@ -88,9 +111,7 @@ export async function withWasmThreads<T>(
   init: () => Promise<T>,
   options: WasmThreadsOptions = {},
 ): Promise<T> {
-  const threads = options.threads ?? Math.min(8, os.availableParallelism());
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8)
-    throw new Error(`wasm threads must be an integer from 1 to 8, got ${threads}`);
+  const threads = checkThreads(options.threads ?? Math.min(8, os.availableParallelism()), 'wasm threads');
   const wasm =
     (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm');
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplits, type LraTaskName } from '@tost/lra';
+import { generateLraData, loadLra, type LraSplits, type LraTaskName } from '@tost/lra/node';
 import { seedMathRandom } from '@tost/models';
 import { defaultReplicas, TerminalProgress } from '@tost/training/node';
 import { buildLraModel, lraModelOptions } from '../runs/lra-model.js';
@@ -18,7 +18,7 @@ import { trainLra, type LraRunSpec } from './train.js';
 import { writeRunResult, readRunResults, type LraRunResult } from '../runs/lra-result.js';
 import { lraReport } from '../render/lra-table.js';
 import { versions } from '../versions.js';
-import { modelDirectory } from '../runs/model-io.js';
+import { fileSystem } from '@tost/backend/node';
 import { lockRunDirectory } from './run-lock.js';
 
 export interface LraCommandOptions {
@@ -39,7 +39,7 @@ export interface LraCommandOptions {
   log?: (line: string) => void;
 }
 
-/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../runs/model-io.ts). */
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see fileSystem in @tost/backend/node). */
 export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
@@ -197,7 +197,7 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
           log,
           progress: new TerminalProgress(),
         });
-        await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
+        await model.save(fileSystem(join(runDir, MODEL_SUBDIR)));
         const result: LraRunResult = {
           format: 'tost-lra-run-1',
           ...outcome,
