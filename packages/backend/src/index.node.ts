@@ -2,6 +2,7 @@
 // optional peers, imported through a variable specifier so that neither bundlers nor TypeScript require them.
 import { NODE_AUTO_ORDER, type BackendCandidate } from './backend-candidates.js';
 import { loadWasm } from './load-wasm.js';
+import { activateWasmInNode } from './wasm-threads-node.js';
 import {
   selectBackend,
   type BackendEnvironmentSpec,
@@ -28,6 +29,9 @@ const node: BackendEnvironmentSpec = {
   },
   unavailable: (c: BackendCandidate) =>
     `${c.packageName} needs a browser (${c.name === 'webgpu' ? 'WebGPU' : 'WebGL'}); in Node.js use node, wasm or cpu`,
+  // wasm: the threaded SIMD build on multi-core machines (TOST_WASM_THREADS or `wasmThreads` sets the count).
+  activate: (c, setBackend, options) =>
+    c.name === 'wasm' ? activateWasmInNode(setBackend, options.wasmThreads) : setBackend(),
 };
 
 /**

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
 import { initBackend, describeBackendSelection, NODE_AUTO_ORDER } from './index.node.js';
 
 describe('initBackend (Node entry)', () => {
@@ -14,15 +15,19 @@ describe('initBackend (Node entry)', () => {
     expect(describeBackendSelection(selection)).toContain(selection.name);
   });
 
-  it('wasm loads from a fresh install, reports SIMD and one thread in Node, and computes a matMul', async () => {
+  it('wasm loads from a fresh install, reports SIMD and its threads (one per core in Node), and computes a matMul', async () => {
     const selection = await initBackend('wasm');
+    // TOST_WASM_THREADS overrides the default of one thread per core (at most 8).
+    const threads = Number(process.env.TOST_WASM_THREADS || Math.min(8, availableParallelism()));
     expect(selection).toEqual({
       name: 'wasm',
       tfBackendName: 'wasm',
       reasonsSkipped: [],
-      wasm: { simd: true, multithreaded: false, threads: 1 },
+      wasm: { simd: true, multithreaded: threads > 1, threads },
     });
-    expect(describeBackendSelection(selection)).toBe('wasm (SIMD, 1 thread)');
+    expect(describeBackendSelection(selection)).toBe(
+      threads > 1 ? `wasm (SIMD, multithreaded build, ${threads} threads)` : 'wasm (SIMD, 1 thread)',
+    );
     const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
     expect(Array.from(await y.data())).toEqual([11]);
     y.dispose();

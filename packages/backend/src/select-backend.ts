@@ -51,6 +51,12 @@ export interface BackendEnvironmentSpec {
   loaders: Partial<Record<BackendName, BackendLoader>>;
   /** Why a backend has no loader here (e.g. "runs only in a browser"). */
   unavailable: (candidate: BackendCandidate) => string;
+  /** Makes a loaded backend current (default: `setBackend()`); Node wraps it to start threaded wasm. */
+  activate?: (
+    candidate: BackendCandidate,
+    setBackend: () => Promise<boolean>,
+    options: InitBackendOptions,
+  ) => Promise<boolean>;
 }
 
 function firstLine(err: unknown): string {
@@ -89,7 +95,8 @@ async function tryCandidate(
   }
   let ok = false;
   try {
-    ok = await tf.setBackend(candidate.tfBackendName);
+    const setBackend = () => tf.setBackend(candidate.tfBackendName);
+    ok = await (env.activate ? env.activate(candidate, setBackend, options) : setBackend());
   } catch (err) {
     return `'${candidate.tfBackendName}' failed to initialise: ${firstLine(err)}`;
   }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { LraTaskName } from '@tost/lra';
-import { runExplain, type ModelVariant } from '../commands/explain.js';
+import { runExplain, type ModelVariant } from '../explain/command.js';
 import { checkpointSource, runSource } from '../explain/sources.js';
 import { LRA_TASKS } from '../lra/presets.js';
 import {

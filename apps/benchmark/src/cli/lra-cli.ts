@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { LraTaskName } from '@tost/lra';
-import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../commands/lra.js';
+import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../lra/command.js';
 import {
   addBackendOption,
   asAttentionList,
@@ -35,6 +35,7 @@ interface LraFlags {
   out: string;
   resume?: boolean;
   checkpointEvery?: number;
+  workers?: number;
   backend?: string;
 }
 
@@ -90,6 +91,11 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
       '--checkpoint-every <n>',
       "steps between checkpoints (default: the preset's)",
       asPositiveInt('checkpoint-every'),
+    )
+    .option(
+      '--workers <n>',
+      'data-parallel replicas on worker threads (default: one per core, at most the batch size)',
+      asPositiveInt('workers'),
     );
   addBackendOption(command);
   return command.action((flags: LraFlags) => runLra(flags, quick));
@@ -115,6 +121,9 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
           : '.'),
     );
   }
+  // The data-parallel replicas are the parallelism: one wasm thread per replica (unless TOST_WASM_THREADS says).
+  if (values.workers !== 1 && process.env.TOST_WASM_THREADS === undefined)
+    process.env.TOST_WASM_THREADS = '1';
   const backend = await selectBackend(values.backend);
   await runLraCommand({
     tasks,
@@ -127,6 +136,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
     seed: values.seed,
     resume: values.resume === true,
     backend,
+    ...(values.workers ? { workers: values.workers } : {}),
     overrides: {
       ...(values.steps ? { steps: values.steps } : {}),
       ...(values.batch ? { batchSize: values.batch } : {}),

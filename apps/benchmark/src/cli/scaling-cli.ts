@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { listAttentionNames } from '../variants.js';
-import { readExplainSections } from '../report-page/explain-sections.js';
-import { rerenderScalingOutputs, runScalingCommand } from '../commands/scaling.js';
+import { readExplainSections } from '../render/explain-sections.js';
+import { rerenderScalingOutputs, runScalingCommand } from '../scaling/command.js';
 import type { ScalingMode } from '../scaling/workloads.js';
 import {
   addBackendOption,

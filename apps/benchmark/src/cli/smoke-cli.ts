@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runSmoke } from '../commands/smoke.js';
+import { runSmoke } from '../smoke/command.js';
 import {
   addBackendOption,
   asAttentionList,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { LayerCompression } from '@tost/analysis';
 import { compressionChartSpec } from './compression-chart.js';
-import { renderSvg } from '../scaling/charts.js';
+import { renderSvg } from '../render/charts.js';
 
 const layer = (index: number, a: number, b: number) =>
   ({

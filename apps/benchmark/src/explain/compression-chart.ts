@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { LayerCompression } from '@tost/analysis';
-import { renderSvg, svgToPng } from '../scaling/charts.js';
+import { renderSvg, svgToPng } from '../render/charts.js';
 
 /** The per-layer compression of one model (e.g. 'trained', 'untrained'). */
 export interface CompressionSeries {

@@ -1,4 +1,4 @@
-import { formatTable } from '../format-table.js';
+import { formatTable } from '../render/format-table.js';
 import type { CompressionSeries } from './compression-chart.js';
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(3));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inlineSvg } from '../report-page/report-page.js';
-import { escapeHtml, markdownToHtml } from '../report-page/markdown-to-html.js';
+import { inlineSvg } from '../render/report-page.js';
+import { escapeHtml, markdownToHtml } from '../render/markdown-to-html.js';
 import type { Figure } from './membership-figures.js';
 
 export interface ExplainPageInput {

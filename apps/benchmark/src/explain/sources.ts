@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra/node';
 import { fileSystem } from '@tost/backend/node';
-import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
-import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
+import { RESULT_FILE, type LraRunResult } from '../runs/lra-result.js';
+import { buildLraModel, lraModelOptions, type LraModelOptions } from '../runs/lra-model.js';
 import '../variants.js';
 import type { OverlayImages } from './membership-figures.js';
 

@@ -1,32 +1,7 @@
 import type { LraTaskName } from '@tost/lra';
 
-/** Model and schedule settings of one LRA run. */
-export interface LraSettings {
-  depth: number;
-  dim: number;
-  heads: number;
-  /** MLP hidden width = dim · mlpRatio. */
-  mlpRatio: number;
-  batchSize: number;
-  learningRate: number;
-  steps: number;
-  warmup: number;
-  schedule: 'rsqrt' | 'cosine';
-  weightDecay: number;
-  clipNorm: number;
-  dropout: number;
-  attentionDropout: number;
-  pooling: 'cls' | 'mean';
-  positional: 'learned' | 'sinusoidal';
-  /** Tokens per example (per document for retrieval). */
-  maxLength: number;
-  /** Validation every this many steps, over at most `evalBatches` batches. */
-  evalEvery: number;
-  evalBatches: number;
-  checkpointEvery: number;
-}
-
-export type PresetName = 'paper' | 'quick';
+export type { LraSettings, PresetName } from '../runs/lra-result.js';
+import { LRA_TASK_ORDER, type LraSettings, type PresetName } from '../runs/lra-result.js';
 
 /**
  * `paper`: the LRA repository's configurations (spec lra.md, "Standard model settings"): layers, width, heads, MLP,
@@ -341,4 +316,4 @@ export function lraSettings(task: LraTaskName, preset: PresetName): LraSettings 
   return preset === 'paper' ? { ...paper } : { ...paper, ...QUICK[task] };
 }
 
-export const LRA_TASKS = Object.keys(PAPER) as LraTaskName[];
+export const LRA_TASKS = LRA_TASK_ORDER;

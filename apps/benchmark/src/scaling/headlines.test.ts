@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { computeHeadlines } from './headlines.js';
 import { syntheticScalingResult } from './synthetic-result.js';
-import { headlinesTable } from './markdown.js';
+import { headlinesTable } from '../render/scaling-markdown.js';
 
 describe('computeHeadlines (synthetic power laws)', () => {
   const headlines = computeHeadlines(syntheticScalingResult());

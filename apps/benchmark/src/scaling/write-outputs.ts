@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lraReport } from '../lra/report.js';
-import { readRunResults } from '../lra/results.js';
-import { renderReportPage, type ExtraSection } from '../report-page/report-page.js';
-import { renderCharts } from './charts.js';
-import { scalingMarkdown } from './markdown.js';
+import { lraReport } from '../render/lra-table.js';
+import { readRunResults } from '../runs/lra-result.js';
+import { renderReportPage, type ExtraSection } from '../render/report-page.js';
+import { renderCharts } from '../render/charts.js';
+import { scalingMarkdown } from '../render/scaling-markdown.js';
 import type { ScalingResult } from './scaling-result.js';
 
 export const REPORT_PAGE_FILE = 'report.html';
