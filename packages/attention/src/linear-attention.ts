@@ -376,6 +376,15 @@ function sweepStep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined
   return result;
 }
 
+/**
+ * scores ⊙ D inside a chunk, where D holds the (decayed) causal weights and 0 above the diagonal. A select, not a
+ * bare product: a finite but huge future token can make q·k overflow to ±Infinity, and Infinity·0 = NaN would reach
+ * earlier tokens.
+ */
+function masked(scores: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.where(tf.greater(weights, 0), tf.mul(scores, weights), tf.zerosLike(scores)) as tf.Tensor2D);
+}
+
 function chunkedForward(p: Prepared): tf.Tensor4D {
   const outs: tf.Tensor2D[] = [];
   for (let bh = 0; bh < p.batch * p.heads; bh++) {
@@ -387,7 +396,7 @@ function chunkedForward(p: Prepared): tf.Tensor4D {
       const r: { o: tf.Tensor; next?: tf.Tensor } = sweepStep(last ? undefined : state, () => {
         const vi = p.v[i]!;
         let o: tf.Tensor2D = tf.matMul(
-          tf.mul(tf.matMul(p.q[i]!, tf.transpose(p.k[i]!)), p.mask(i, head)),
+          masked(tf.matMul(p.q[i]!, tf.transpose(p.k[i]!)), p.mask(i, head)),
           vi,
         );
         if (state) o = tf.add(o, tf.matMul(p.qHat(i, head), state));
@@ -419,7 +428,7 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
       const r: { dq: tf.Tensor; next?: tf.Tensor } = sweepStep(last ? undefined : stateT, () => {
         const dOi = dO[i]!;
         const vT = tf.transpose(p.v[i]!);
-        let dqi: tf.Tensor2D = tf.matMul(tf.mul(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
+        let dqi: tf.Tensor2D = tf.matMul(masked(tf.matMul(dOi, vT), p.mask(i, head)), p.k[i]!);
         if (stateT) dqi = tf.add(dqi, rowScaled(tf.matMul(dOi, stateT), p.qScaleOf(i, head)));
         if (last) return { dq: dqi };
         const u = tf.matMul(vT, p.kHat(i, head));
@@ -443,8 +452,8 @@ function chunkedBackward(p: Prepared, dy: tf.Tensor4D): tf.Tensor[] {
           const vi = p.v[i]!;
           const dOi = dO[i]!;
           const maskT = p.maskT(i, head);
-          const scoresT: tf.Tensor2D = tf.mul(tf.matMul(ki, tf.transpose(p.q[i]!)), maskT); // ((q·kᵀ) ⊙ D)ᵀ
-          const gradScoresT: tf.Tensor2D = tf.mul(tf.matMul(vi, tf.transpose(dOi)), maskT); // ((dO·vᵀ) ⊙ D)ᵀ
+          const scoresT: tf.Tensor2D = masked(tf.matMul(ki, tf.transpose(p.q[i]!)), maskT); // ((q·kᵀ) ⊙ D)ᵀ
+          const gradScoresT: tf.Tensor2D = masked(tf.matMul(vi, tf.transpose(dOi)), maskT); // ((dO·vᵀ) ⊙ D)ᵀ
           let dki: tf.Tensor2D = tf.matMul(gradScoresT, p.q[i]!);
           let dvi: tf.Tensor2D = tf.matMul(scoresT, dOi);
           if (grad) {

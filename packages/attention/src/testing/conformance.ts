@@ -249,7 +249,7 @@ export function describeAttentionConformance(
             const x = randn([1, seq, dim], 33);
             const y = run(layer, x);
             const t = Math.floor(seq / 2);
-            for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, 1e12, -1e12]) {
+            for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, 1e12, -1e12, 3e38, -3e38]) {
               const x2 = tf.concat([tf.slice(x, [0, 0, 0], [1, t + 1, dim]), tf.fill([1, seq - t - 1, dim], poison)], 1);
               const y2 = tf.slice(run(layer, x2), [0, 0, 0], [1, t + 1, dim]).dataSync();
               expect(Array.from(y2).every(Number.isFinite), `outputs ≤ ${t} finite with ${poison} after`).toBe(true);
