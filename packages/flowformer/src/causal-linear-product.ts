@@ -87,19 +87,26 @@ const chunkedProduct = tf.customGrad(((q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
   });
   return {
     value,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const [q3, k3, v3] = (saved as tf.Tensor4D[]).map(flatten) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const dy3 = flatten(dy);
-        const tri = lowerTriangle(b);
-        const scores = tf.mul(batchMatMul(q3, k3, false, true), tri);
-        const dScores = tf.mul(batchMatMul(dy3, v3, false, true), tri);
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      // Each gradient in its own scope, so the block products of one are freed before the next is formed.
+      const [q3, k3, v3] = (saved as tf.Tensor4D[]).map(flatten) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const dy3 = flatten(dy);
+      const tri = lowerTriangle(b);
+      const dScores = tf.tidy(() => tf.mul(batchMatMul(dy3, v3, false, true), tri));
+      const dState = tf.tidy(() => chunkScan(batchMatMul(q3, dy3, true, false), groups, true));
+      const dq = tf.tidy(() => {
         const state = chunkScan(batchMatMul(k3, v3, true, false), groups, false);
-        const dState = chunkScan(batchMatMul(q3, dy3, true, false), groups, true);
-        const dq = tf.add(batchMatMul(dScores, k3), batchMatMul(dy3, state, false, true));
-        const dk = tf.add(batchMatMul(dScores, q3, true, false), batchMatMul(v3, dState, false, true));
-        const dv = tf.add(batchMatMul(scores, dy3, true, false), batchMatMul(k3, dState));
-        return [dq, dk, dv].map((g, i) => tf.reshape(g, saved[i]!.shape));
-      }),
+        return tf.add(batchMatMul(dScores, k3), batchMatMul(dy3, state, false, true));
+      });
+      const dk = tf.tidy(() => tf.add(batchMatMul(dScores, q3, true, false), batchMatMul(v3, dState, false, true)));
+      tf.dispose(dScores);
+      const dv = tf.tidy(() => {
+        const scores = tf.mul(batchMatMul(q3, k3, false, true), tri);
+        return tf.add(batchMatMul(scores, dy3, true, false), batchMatMul(k3, dState));
+      });
+      const grads = [dq, dk, dv].map((g, i) => tf.reshape(g, saved[i]!.shape));
+      tf.dispose([q3, k3, v3, dy3, tri, dState, dq, dk, dv]);
+      return grads;
+    },
   };
 }) as unknown as CustomGradientFunction) as unknown as (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor;

@@ -4,10 +4,30 @@ import { COMPETITION_FLOOR, FLOW_EPSILON } from './constants.js';
 
 const TOKENS = 2;
 
-/** Σ_c (a + ε)(b + ε) over the last (channel) axis → [..., 1]: the ε-shifted dot product of the authors' einsums. */
-export function shiftedDot(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.sum(tf.mul(tf.add(a, FLOW_EPSILON), tf.add(b, FLOW_EPSILON)), -1, true);
+type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor>>[0];
+
+/** Sums `g` over the axes where `like` has size 1 but `g` does not (the adjoint of a broadcast). */
+function unbroadcast(g: tf.Tensor, like: tf.Tensor): tf.Tensor {
+  const axes = like.shape.flatMap((d, i) => (d === 1 && g.shape[i] !== 1 ? [i] : []));
+  return axes.length ? tf.sum(g, axes, true) : g;
 }
+
+/**
+ * Σ_c (a + ε)(b + ε) over the last (channel) axis → [..., 1]: the ε-shifted dot product of the authors' einsums
+ * (`einsum("nhld,nhd->nhl", queries + eps, keys.sum(dim=2) + eps)` and its causal twin); a and b broadcast against
+ * each other. Its gradient (da = dy·(b + ε), db = dy·(a + ε)) recomputes the shifted copies instead of keeping them.
+ */
+export const shiftedDot = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.tidy(() => tf.sum(tf.mul(tf.add(a, FLOW_EPSILON), tf.add(b, FLOW_EPSILON)), -1, true)),
+    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) =>
+      tf.tidy(() => [
+        unbroadcast(tf.mul(dy, tf.add(sb!, FLOW_EPSILON)), sa!),
+        unbroadcast(tf.mul(dy, tf.add(sa!, FLOW_EPSILON)), sb!),
+      ]),
+  };
+}) as unknown as CustomGradientFunction) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
  * Flow-Attention, non-causal (Wu et al., "Flowformer: Linearizing Transformers with Conservation Flows", ICML 2022,
