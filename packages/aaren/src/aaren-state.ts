@@ -30,7 +30,9 @@ export function disposeAarenState(state: AarenState): void {
 /** Checks a state against the layer (shapes, not disposed); returns its batch size. */
 export function validateAarenState(state: AarenState, heads: number, headDim: number, label: string): number {
   if (state == null || typeof state !== 'object' || !(state.runningMax instanceof tf.Tensor)) {
-    throw new TypeError(`${label}: argument 'state' must be an AarenState (from initState), got ${String(state)}`);
+    throw new TypeError(
+      `${label}: argument 'state' must be an AarenState (from initState), got ${String(state)}`,
+    );
   }
   const batch = state.runningMax.shape[0];
   for (const [name, width] of [
@@ -42,7 +44,9 @@ export function validateAarenState(state: AarenState, heads: number, headDim: nu
     const expected = [batch, heads, width];
     if (!(t instanceof tf.Tensor) || t.rank !== 3 || t.shape.some((d, i) => d !== expected[i])) {
       const given = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
-      throw new RangeError(`${label}: 'state.${name}' must have shape [${expected.join(', ')}], got ${given}`);
+      throw new RangeError(
+        `${label}: 'state.${name}' must have shape [${expected.join(', ')}], got ${given}`,
+      );
     }
     if (t.isDisposed) throw new Error(`${label}: 'state.${name}' has been disposed`);
   }
@@ -66,6 +70,9 @@ export function aarenStep(
     const weight = tf.exp(tf.sub(score, runningMax));
     const denominator = tf.add(tf.mul(state.denominator, decay), weight) as tf.Tensor3D;
     const numerator = tf.add(tf.mul(state.numerator, decay), tf.mul(value, weight)) as tf.Tensor3D;
-    return { y: tf.div(numerator, denominator) as tf.Tensor3D, state: { runningMax, denominator, numerator } };
+    return {
+      y: tf.div(numerator, denominator) as tf.Tensor3D,
+      state: { runningMax, denominator, numerator },
+    };
   });
 }

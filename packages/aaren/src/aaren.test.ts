@@ -43,7 +43,10 @@ describe('Aaren registration', () => {
     const d = getAttentionDescriptor('aaren');
     expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear', family: 'recurrent' });
     expect(d.paper.arxiv).toBe('2405.13956');
-    for (const options of [{ dim: 8, heads: 2 }, { dim: 12, heads: 3, useBias: false }]) {
+    for (const options of [
+      { dim: 8, heads: 2 },
+      { dim: 12, heads: 3, useBias: false },
+    ]) {
       const layer = createAttention('aaren', options);
       layer.build([null, null, options.dim]);
       expect(d.parameterCount(options), JSON.stringify(options)).toBe(layer.countParams());

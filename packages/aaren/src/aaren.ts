@@ -9,7 +9,13 @@ import {
   type ProjectionRole,
   type StreamingAttention,
 } from '@tost/attention';
-import { aarenStep, createAarenState, disposeAarenState, validateAarenState, type AarenState } from './aaren-state.js';
+import {
+  aarenStep,
+  createAarenState,
+  disposeAarenState,
+  validateAarenState,
+  type AarenState,
+} from './aaren-state.js';
 import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 
 /**
@@ -43,7 +49,12 @@ export class Aaren extends ProjectedAttention implements StreamingAttention<Aare
   }
 
   protected override buildCoreWeights(): void {
-    this.query = this.addWeight('query', [this.heads, this.headDim], 'float32', tfl.initializers.glorotUniform({}));
+    this.query = this.addWeight(
+      'query',
+      [this.heads, this.headDim],
+      'float32',
+      tfl.initializers.glorotUniform({}),
+    );
   }
 
   /** The learned queries, scaled by 1/√p, broadcastable against keys of rank `rank` ([1, heads, (1,) p]). */

@@ -6,7 +6,8 @@ import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 import { causalPrefixSoftmaxReference } from './causal-prefix-softmax-reference.js';
 import { exclusiveRescaledScan, prefixMax } from './rescaled-scan.js';
 
-const randn = (shape: number[], seed: number, std = 1): tf.Tensor => tf.randomNormal(shape, 0, std, 'float32', seed);
+const randn = (shape: number[], seed: number, std = 1): tf.Tensor =>
+  tf.randomNormal(shape, 0, std, 'float32', seed);
 
 for (const backend of testBackends()) {
   describe(`Aaren's chunked prefix softmax on ${backend}`, () => {
@@ -17,12 +18,18 @@ for (const backend of testBackends()) {
     it('prefixMax and the rescaled scan match direct loops', () => {
       tf.tidy(() => {
         const x = [3, -1, 4, 1, -5, 9, 2, 6, 5, 3, 5];
-        expect(Array.from(prefixMax(tf.tensor2d([x])).dataSync())).toEqual(x.map((_, i) => Math.max(...x.slice(0, i + 1))));
+        expect(Array.from(prefixMax(tf.tensor2d([x])).dataSync())).toEqual(
+          x.map((_, i) => Math.max(...x.slice(0, i + 1))),
+        );
         // Chunk summaries (m_c, x_c): the exclusive scan equals Σ_{c'<c} x_c'·exp(m_c' − max) with max over c' < c.
         const m = [0.5, 3, -2, 40, 1];
         const sums = [1, 2, 3, 4, 5];
         const { m: em, x: ex } = exclusiveRescaledScan(tf.tensor2d([m]), tf.tensor3d([sums.map((s) => [s])]));
-        const { m: rm, x: rx } = exclusiveRescaledScan(tf.tensor2d([m]), tf.tensor3d([sums.map((s) => [s])]), true);
+        const { m: rm, x: rx } = exclusiveRescaledScan(
+          tf.tensor2d([m]),
+          tf.tensor3d([sums.map((s) => [s])]),
+          true,
+        );
         const expectedAt = (idx: number[]) => {
           if (!idx.length) return [-1e30, 0];
           const top = Math.max(...idx.map((i) => m[i]!));
@@ -56,7 +63,9 @@ for (const backend of testBackends()) {
             });
           }
         }
-        expect(() => causalPrefixSoftmax(scores, values, undefined, 0)).toThrow(/'chunkSize' must be a positive integer, got 0/);
+        expect(() => causalPrefixSoftmax(scores, values, undefined, 0)).toThrow(
+          /'chunkSize' must be a positive integer, got 0/,
+        );
       });
     });
 
@@ -91,7 +100,10 @@ for (const backend of testBackends()) {
       const scores = randn([1, 2, 9], 6) as tf.Tensor3D;
       const values = randn([1, 2, 9, 3], 7) as tf.Tensor4D;
       causalPrefixSoftmax(scores, values, undefined, 4).dispose();
-      await expectNoLeakedTensors(() => causalPrefixSoftmax(scores, values, undefined, 4).dispose(), 'forward');
+      await expectNoLeakedTensors(
+        () => causalPrefixSoftmax(scores, values, undefined, 4).dispose(),
+        'forward',
+      );
       await expectNoLeakedTensors(() => {
         const g = tf.grads((s: tf.Tensor, v: tf.Tensor) =>
           tf.sum(causalPrefixSoftmax(s as tf.Tensor3D, v as tf.Tensor4D, undefined, 4)),

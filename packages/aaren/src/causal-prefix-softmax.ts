@@ -34,7 +34,9 @@ export function causalPrefixSoftmax(
     );
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new RangeError(`causalPrefixSoftmax: 'chunkSize' must be a positive integer, got ${String(chunkSize)}`);
+    throw new RangeError(
+      `causalPrefixSoftmax: 'chunkSize' must be a positive integer, got ${String(chunkSize)}`,
+    );
   }
   const b = Math.min(chunkSize, Math.max(seq, 1));
   const chunks = Math.ceil(seq / b);
@@ -47,7 +49,9 @@ export function causalPrefixSoftmax(
     const masked = tf.where(tf.cast(real, 'bool'), scores, tf.fill(scores.shape, NO_SCORE));
     const pad = padded - seq;
     const chunked = (t: tf.Tensor, fill: number, tail: number[]): tf.Tensor => {
-      const full = pad ? tf.pad(t, [[0, 0], [0, 0], [0, pad], ...tail.map(() => [0, 0] as [number, number])], fill) : t;
+      const full = pad
+        ? tf.pad(t, [[0, 0], [0, 0], [0, pad], ...tail.map(() => [0, 0] as [number, number])], fill)
+        : t;
       return tf.reshape(full, [groups, chunks, b, ...tail]);
     };
     const y = prefixSoftmaxChunks(
@@ -70,7 +74,11 @@ function blockWeights(keyScore: tf.Tensor, queryRef: tf.Tensor, real: tf.Tensor)
   const [groups, chunks, b] = keyScore.shape as [number, number, number];
   const diff = tf.sub(tf.expandDims(keyScore, 2), tf.expandDims(queryRef, 3));
   const allowed = tf.logicalAnd(lowerTriangle(b), tf.cast(tf.expandDims(real, 2), 'bool'));
-  return tf.where(tf.broadcastTo(allowed, [groups, chunks, b, b]), tf.exp(diff), tf.zerosLike(diff)) as tf.Tensor4D;
+  return tf.where(
+    tf.broadcastTo(allowed, [groups, chunks, b, b]),
+    tf.exp(diff),
+    tf.zerosLike(diff),
+  ) as tf.Tensor4D;
 }
 
 /** [g, c, m, n] ↔ [g·c, m, n] for the batch of 2-D block products. */
@@ -87,7 +95,11 @@ function lastToken(x: tf.Tensor): tf.Tensor {
 }
 
 /** Forward on chunked inputs: scores [g, c, b] (NO_SCORE at padding), values [g, c, b, p], real [g, c, b]. */
-function forward(scores: tf.Tensor3D, values: tf.Tensor4D, real: tf.Tensor3D): { y: tf.Tensor4D; lse: tf.Tensor3D } {
+function forward(
+  scores: tf.Tensor3D,
+  values: tf.Tensor4D,
+  real: tf.Tensor3D,
+): { y: tf.Tensor4D; lse: tf.Tensor3D } {
   const [groups, chunks, b, p] = values.shape;
   return tf.tidy(() => {
     const runningMax = tf.reshape(prefixMax(tf.reshape(scores, [groups, chunks * b])), [groups, chunks, b]);
@@ -129,7 +141,12 @@ function backward(
     const upstream = tf.concat([dy, tf.sum(tf.mul(dy, y), 3, true)], 3) as tf.Tensor4D;
     // In-chunk part: F[t, j] = exp(s_j − ℓ_t) for real j ≤ t; G_j = Σ_t F[t, j]·[dO_t, δ_t] = Fᵀ·upstream.
     const weights = blockWeights(scores, tf.where(seen, lse, tf.fill(lse.shape, -NO_SCORE)), real);
-    const local = tf.reshape(batchMatMul(blocks(weights), blocks(upstream), true, false), [groups, chunks, b, p + 1]);
+    const local = tf.reshape(batchMatMul(blocks(weights), blocks(upstream), true, false), [
+      groups,
+      chunks,
+      b,
+      p + 1,
+    ]);
     // Later chunks: summary of Σ_t exp(−ℓ_t − ref)·[dO_t, δ_t] per chunk, scanned in reverse.
     const ref = tf.max(negLse, 2) as tf.Tensor2D;
     const chunkWeights = tf.exp(tf.sub(negLse, tf.expandDims(ref, 2)));

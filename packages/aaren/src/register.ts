@@ -12,7 +12,8 @@ declare module '@tost/attention' {
 
 registerAttention(AAREN_ATTENTION_NAME, {
   factory: (options) => new Aaren(options),
-  description: 'Aaren (attention as an RNN): causal softmax of a learned query per head, O(N·p), O(p)-state streaming',
+  description:
+    'Aaren (attention as an RNN): causal softmax of a learned query per head, O(N·p), O(p)-state streaming',
   causal: true,
   complexity: 'linear',
   family: 'recurrent',

@@ -37,7 +37,10 @@ export function agentAttention(
     // pooling [n_a, seq] · queries [seq, batch·heads·p].
     const pooling = agentPoolingMatrix(seq, agentCount);
     const maskedQ = tf.mul(q, tf.reshape(real, [batch, 1, seq, 1]));
-    const tokensFirst = tf.reshape(tf.transpose(maskedQ, [2, 0, 1, 3]), [seq, batch * heads * p]) as tf.Tensor2D;
+    const tokensFirst = tf.reshape(tf.transpose(maskedQ, [2, 0, 1, 3]), [
+      seq,
+      batch * heads * p,
+    ]) as tf.Tensor2D;
     const sums = tf.reshape(matMul2d(pooling, tokensFirst), [agentCount, batch, heads, p]);
     const counts = matMul2d(pooling, tf.transpose(real) as tf.Tensor2D); // [n_a, batch]
     const countsByBatch = tf.reshape(tf.transpose(counts), [batch, 1, agentCount, 1]);
@@ -46,7 +49,9 @@ export function agentAttention(
     // Aggregation over real keys, then broadcast over live agents.
     const scaledAgents = tf.mul(agents, scale) as tf.Tensor4D;
     const aggregationScores = batchMatMul(scaledAgents, k, false, true); // [batch, heads, n_a, seq]
-    const aggregation = mask ? maskedSoftmax(aggregationScores, keyAllowed(mask)) : tf.softmax(aggregationScores);
+    const aggregation = mask
+      ? maskedSoftmax(aggregationScores, keyAllowed(mask))
+      : tf.softmax(aggregationScores);
     const agentValues = batchMatMul(aggregation, v); // [batch, heads, n_a, p]
     const broadcastScores = batchMatMul(q, scaledAgents, false, true); // [batch, heads, seq, n_a]
     const broadcast = maskedSoftmax(broadcastScores, live);

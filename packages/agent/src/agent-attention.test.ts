@@ -9,7 +9,13 @@ import { AgentAttention, agentAttention, agentSegment } from './index.js';
 describeAttentionConformance('agent', (o) => new AgentAttention({ agents: 3, ...o }), { causal: false });
 
 /** Float64 agent attention of one head straight from the definition (q, k, v: [seq][p]; real: [seq] of 0/1). */
-function agentHeadReference(q: number[][], k: number[][], v: number[][], real: number[], agents: number): number[][] {
+function agentHeadReference(
+  q: number[][],
+  k: number[][],
+  v: number[][],
+  real: number[],
+  agents: number,
+): number[][] {
   const seq = q.length;
   const p = q[0]!.length;
   const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0) / Math.sqrt(p);
@@ -17,7 +23,9 @@ function agentHeadReference(q: number[][], k: number[][], v: number[][], real: n
     const top = Math.max(...scores.filter((_, j) => allowed[j]));
     const w = scores.map((s, j) => (allowed[j] ? Math.exp(s - top) : 0));
     const total = w.reduce((a, b) => a + b, 0);
-    return [...Array(p)].map((_, c) => (total ? rows.reduce((s, r, j) => s + (w[j]! / total) * r[c]!, 0) : 0));
+    return [...Array(p)].map((_, c) =>
+      total ? rows.reduce((s, r, j) => s + (w[j]! / total) * r[c]!, 0) : 0,
+    );
   };
   const pooled: number[][] = [];
   const live: boolean[] = [];
@@ -25,11 +33,25 @@ function agentHeadReference(q: number[][], k: number[][], v: number[][], real: n
     const [start, end] = agentSegment(s, seq, agents);
     const members = [...Array(end - start)].map((_, i) => start + i).filter((i) => real[i] === 1);
     live.push(members.length > 0);
-    pooled.push([...Array(p)].map((_, c) => members.reduce((a, i) => a + q[i]![c]!, 0) / Math.max(members.length, 1)));
+    pooled.push(
+      [...Array(p)].map((_, c) => members.reduce((a, i) => a + q[i]![c]!, 0) / Math.max(members.length, 1)),
+    );
   }
   const keyAllowed = real.map((r) => r === 1);
-  const agentValues = pooled.map((a) => softmaxMix(k.map((kj) => dot(a, kj)), keyAllowed, v));
-  return q.map((qi) => softmaxMix(pooled.map((a) => dot(qi, a)), live, agentValues));
+  const agentValues = pooled.map((a) =>
+    softmaxMix(
+      k.map((kj) => dot(a, kj)),
+      keyAllowed,
+      v,
+    ),
+  );
+  return q.map((qi) =>
+    softmaxMix(
+      pooled.map((a) => dot(qi, a)),
+      live,
+      agentValues,
+    ),
+  );
 }
 
 for (const backend of testBackends()) {
@@ -113,7 +135,10 @@ describe('Agent Attention options and registration', () => {
     expect(d).toMatchObject({ causal: false, streaming: false, complexity: 'linear', family: 'agent' });
     expect(d.paper.arxiv).toBe('2312.08874');
     expect(d.options?.agents).toMatchObject({ type: 'integer', default: 64 });
-    for (const options of [{ dim: 8, heads: 2 }, { dim: 12, heads: 3, useBias: false, agents: 5 }]) {
+    for (const options of [
+      { dim: 8, heads: 2 },
+      { dim: 12, heads: 3, useBias: false, agents: 5 },
+    ]) {
       const layer = createAttention('agent', options);
       layer.build([null, null, options.dim]);
       expect(d.parameterCount(options)).toBe(layer.countParams());
@@ -128,6 +153,8 @@ describe('Agent Attention options and registration', () => {
         new RegExp(`'agents' must be a positive integer.*got ${bad}`),
       );
     }
-    expect(() => createAttention('agent', { dim: 8, heads: 2, agents: 0 })).toThrow(/option 'agents' must be an integer > 0/);
+    expect(() => createAttention('agent', { dim: 8, heads: 2, agents: 0 })).toThrow(
+      /option 'agents' must be an integer > 0/,
+    );
   });
 });

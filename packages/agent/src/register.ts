@@ -12,7 +12,8 @@ declare module '@tost/attention' {
 
 registerAttention(AGENT_ATTENTION_NAME, {
   factory: (options) => new AgentAttention(options as AgentAttentionOptions),
-  description: 'Agent Attention: softmax through n_a pooled agent tokens per head (aggregate, then broadcast), O(N·n_a)',
+  description:
+    'Agent Attention: softmax through n_a pooled agent tokens per head (aggregate, then broadcast), O(N·n_a)',
   causal: false,
   complexity: 'linear',
   family: 'agent',

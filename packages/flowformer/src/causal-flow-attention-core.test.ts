@@ -6,12 +6,16 @@ import { causalFlowAttention } from './causal-flow-attention-core.js';
 import { causalFlowAttentionReference } from './causal-flow-attention-reference.js';
 import { causalLinearProduct } from './causal-linear-product.js';
 
-const randn = (shape: number[], seed: number): tf.Tensor4D => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+const randn = (shape: [number, number, number, number], seed: number): tf.Tensor4D =>
+  tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** (Q·Kᵀ ⊙ L)·V with the full [seq, seq] lower triangle: the quadratic form of the causal product. */
 function naiveCausalProduct(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
   const seq = q.shape[2];
-  return tf.matMul(tf.mul(tf.matMul(q, k, false, true), tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)) as tf.Tensor4D, v);
+  return tf.matMul(
+    tf.mul(tf.matMul(q, k, false, true), tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)) as tf.Tensor4D,
+    v,
+  );
 }
 
 for (const backend of testBackends()) {
@@ -31,7 +35,9 @@ for (const backend of testBackends()) {
             label: `chunk ${chunk}`,
           });
         }
-        expect(() => causalLinearProduct(q, k, v, 0)).toThrow(/'chunkSize' must be a positive integer, got 0/);
+        expect(() => causalLinearProduct(q, k, v, 0)).toThrow(
+          /'chunkSize' must be a positive integer, got 0/,
+        );
       });
     });
 
@@ -53,7 +59,10 @@ for (const backend of testBackends()) {
       tf.tidy(() => {
         const [q, k, v] = [randn([2, 2, 10, 4], 8), randn([2, 2, 10, 4], 9), randn([2, 2, 10, 4], 10)];
         // Sample 0: a padded token first and one in the middle; sample 1: trailing padding.
-        const mask = tf.tensor2d([[0, 1, 1, 1, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 0, 0, 0]]);
+        const mask = tf.tensor2d([
+          [0, 1, 1, 1, 0, 1, 1, 1, 1, 1],
+          [1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+        ]);
         const real = tf.reshape(mask, [2, 1, 10, 1]);
         const probe = tf.mul(randn([2, 2, 10, 4], 11), real);
         expectClose(

@@ -18,7 +18,10 @@ export function causalFlowAttentionReference(
     const [batch, heads, seq] = q.shape;
     const lower = tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0);
     const prefix = (x: tf.Tensor): tf.Tensor =>
-      tf.matMul(tf.broadcastTo(lower, [batch, heads, seq, seq]) as tf.Tensor4D, tf.broadcastTo(x, [batch, heads, seq, x.shape[3]!]) as tf.Tensor4D);
+      tf.matMul(
+        tf.broadcastTo(lower, [batch, heads, seq, seq]) as tf.Tensor4D,
+        tf.broadcastTo(x, [batch, heads, seq, x.shape[3]!]) as tf.Tensor4D,
+      );
     const real = mask ? headTokenMask(mask) : tf.ones([1, 1, seq, 1]);
     const phiQ = tf.mul(tf.sigmoid(q), real);
     const phiK = tf.mul(tf.sigmoid(k), real);
@@ -29,7 +32,10 @@ export function causalFlowAttentionReference(
     const source = tf.clipByValue(tf.div(shiftedDot(phiK, prefix(tf.mul(phiQ, incoming))), r), -1, 1);
     const e = tf.mul(tf.exp(source), real);
     const competition = tf.div(tf.mul(e, r), tf.maximum(prefix(e), COMPETITION_FLOOR)); // 0/0 before the first real token
-    const scores = tf.mul(tf.matMul(tf.mul(phiQ, tf.div(incoming, r)) as tf.Tensor4D, phiK, false, true), lower);
+    const scores = tf.mul(
+      tf.matMul(tf.mul(phiQ, tf.div(incoming, r)) as tf.Tensor4D, phiK, false, true),
+      lower,
+    );
     const y = tf.matMul(scores as tf.Tensor4D, tf.mul(v, competition) as tf.Tensor4D);
     return tf.mul(y, tf.sigmoid(sink)) as tf.Tensor4D;
   });

@@ -49,23 +49,40 @@ export function disposeCausalFlowState(state: CausalFlowState): void {
 }
 
 /** Checks a state against the layer (shapes, not disposed); returns its batch size. */
-export function validateCausalFlowState(state: CausalFlowState, heads: number, headDim: number, label: string): number {
+export function validateCausalFlowState(
+  state: CausalFlowState,
+  heads: number,
+  headDim: number,
+  label: string,
+): number {
   if (state == null || typeof state !== 'object' || !(state.sumKeys instanceof tf.Tensor)) {
-    throw new TypeError(`${label}: argument 'state' must be a CausalFlowState (from initState), got ${String(state)}`);
+    throw new TypeError(
+      `${label}: argument 'state' must be a CausalFlowState (from initState), got ${String(state)}`,
+    );
   }
   const batch = state.sumKeys.shape[0];
   for (const name of TENSORS) {
     const t = state[name];
     const expected =
-      name === 'keyValue' ? [batch, heads, headDim, headDim] : [batch, heads, name === 'sumCompetition' ? 1 : headDim];
-    if (!(t instanceof tf.Tensor) || t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+      name === 'keyValue'
+        ? [batch, heads, headDim, headDim]
+        : [batch, heads, name === 'sumCompetition' ? 1 : headDim];
+    if (
+      !(t instanceof tf.Tensor) ||
+      t.shape.length !== expected.length ||
+      t.shape.some((d, i) => d !== expected[i])
+    ) {
       const given = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
-      throw new RangeError(`${label}: 'state.${name}' must have shape [${expected.join(', ')}], got ${given}`);
+      throw new RangeError(
+        `${label}: 'state.${name}' must have shape [${expected.join(', ')}], got ${given}`,
+      );
     }
     if (t.isDisposed) throw new Error(`${label}: 'state.${name}' has been disposed`);
   }
   if (!Number.isInteger(state.position) || state.position < 0) {
-    throw new RangeError(`${label}: 'state.position' must be a non-negative integer, got ${String(state.position)}`);
+    throw new RangeError(
+      `${label}: 'state.position' must be a non-negative integer, got ${String(state.position)}`,
+    );
   }
   return batch;
 }

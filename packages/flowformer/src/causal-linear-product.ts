@@ -32,7 +32,9 @@ export function causalLinearProduct(
     );
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new RangeError(`causalLinearProduct: 'chunkSize' must be a positive integer, got ${String(chunkSize)}`);
+    throw new RangeError(
+      `causalLinearProduct: 'chunkSize' must be a positive integer, got ${String(chunkSize)}`,
+    );
   }
   const b = Math.min(chunkSize, Math.max(seq, 1));
   const chunks = Math.ceil(seq / b);
@@ -47,7 +49,15 @@ export function causalLinearProduct(
 function toChunks(x: tf.Tensor4D, b: number): tf.Tensor4D {
   const [batch, heads, seq, d] = x.shape;
   const chunks = Math.ceil(seq / b);
-  const padded = chunks * b === seq ? x : tf.pad(x, [[0, 0], [0, 0], [0, chunks * b - seq], [0, 0]]);
+  const padded =
+    chunks * b === seq
+      ? x
+      : tf.pad(x, [
+          [0, 0],
+          [0, 0],
+          [0, chunks * b - seq],
+          [0, 0],
+        ]);
   return tf.reshape(padded, [batch * heads, chunks, b, d]);
 }
 
@@ -74,7 +84,12 @@ function chunkScan(x: tf.Tensor3D, groups: number, reverse: boolean): tf.Tensor3
 
 type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor>>[0];
 
-const chunkedProduct = tf.customGrad(((q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, save: tf.GradSaveFunc) => {
+const chunkedProduct = tf.customGrad(((
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  save: tf.GradSaveFunc,
+) => {
   save([q, k, v]);
   const [groups, chunks, b] = q.shape;
   const pv = v.shape[3];
@@ -98,7 +113,9 @@ const chunkedProduct = tf.customGrad(((q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
         const state = chunkScan(batchMatMul(k3, v3, true, false), groups, false);
         return tf.add(batchMatMul(dScores, k3), batchMatMul(dy3, state, false, true));
       });
-      const dk = tf.tidy(() => tf.add(batchMatMul(dScores, q3, true, false), batchMatMul(v3, dState, false, true)));
+      const dk = tf.tidy(() =>
+        tf.add(batchMatMul(dScores, q3, true, false), batchMatMul(v3, dState, false, true)),
+      );
       tf.dispose(dScores);
       const dv = tf.tidy(() => {
         const scores = tf.mul(batchMatMul(q3, k3, false, true), tri);
@@ -109,4 +126,8 @@ const chunkedProduct = tf.customGrad(((q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Ten
       return grads;
     },
   };
-}) as unknown as CustomGradientFunction) as unknown as (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D) => tf.Tensor;
+}) as unknown as CustomGradientFunction) as unknown as (
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+) => tf.Tensor;

@@ -57,7 +57,11 @@ export function flowAttention(
     const outgoing = tf.reciprocal(shiftedDot(phiK, tf.sum(phiQ, TOKENS, true)));
     // (2) conservation refinement (Ô clamped to [−1, 1] "for stability", as the authors).
     const conservedSink = shiftedDot(phiQ, tf.sum(tf.mul(phiK, outgoing), TOKENS, true));
-    const conservedSource = tf.clipByValue(shiftedDot(phiK, tf.sum(tf.mul(phiQ, incoming), TOKENS, true)), -1, 1);
+    const conservedSource = tf.clipByValue(
+      shiftedDot(phiK, tf.sum(tf.mul(phiQ, incoming), TOKENS, true)),
+      -1,
+      1,
+    );
     // (3) allocation and competition. Ô ∈ [−1, 1], so exp needs no max-subtraction; padded tokens get weight 0.
     const allocation = tf.sigmoid(conservedSink);
     const weights = real ? tf.mul(tf.exp(conservedSource), real) : tf.exp(conservedSource);

@@ -55,7 +55,10 @@ describe('Flow-Attention registration', () => {
       const d = getAttentionDescriptor(name);
       expect(d).toMatchObject({ causal, streaming, complexity: 'linear', family: 'flow' });
       expect(d.paper.arxiv).toBe('2202.06258');
-      for (const options of [{ dim: 8, heads: 2 }, { dim: 12, heads: 3, useBias: false }]) {
+      for (const options of [
+        { dim: 8, heads: 2 },
+        { dim: 12, heads: 3, useBias: false },
+      ]) {
         const layer = createAttention(name, options);
         layer.build([null, null, options.dim]);
         expect(layer.causal).toBe(causal);

@@ -23,7 +23,8 @@ const parameterCount = ({ dim, useBias = true }: AttentionOptions): number =>
 
 registerAttention('flowformer', {
   factory: (options) => new FlowAttention(options),
-  description: 'Flow-Attention (Flowformer): flow conservation, competition and allocation instead of softmax, O(N)',
+  description:
+    'Flow-Attention (Flowformer): flow conservation, competition and allocation instead of softmax, O(N)',
   causal: false,
   complexity: 'linear',
   family: 'flow',
@@ -34,7 +35,8 @@ registerAttention('flowformer', {
 
 registerAttention('flowformer-causal', {
   factory: (options) => new CausalFlowAttention(options),
-  description: 'causal Flow-Attention (Flowformer): prefix-sum flows, running competition, chunked, streaming, O(N)',
+  description:
+    'causal Flow-Attention (Flowformer): prefix-sum flows, running competition, chunked, streaming, O(N)',
   causal: true,
   complexity: 'linear',
   family: 'flow',
