@@ -33,6 +33,7 @@ export {
 } from './listops/generate.js';
 export { writeListOpsTsv, readListOpsTsv, LISTOPS_TSV_HEADER } from './listops/tsv.js';
 export { loadListOps, loadListOpsFile, type LoadListOpsOptions } from './listops/load.js';
+export { listOpsStructureProblem } from './listops/structure.js';
 
 export {
   pathfinder32Config,

@@ -16,6 +16,8 @@ import { scaledDotProductAttention } from './softmax-attention.js';
  */
 export class MSSA extends ProjectedAttention {
   static className = 'MSSA';
+  /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
+  static readonly rateReduction = 'mssa';
 
   constructor(options: AttentionOptions) {
     if (options?.useBias === true) {

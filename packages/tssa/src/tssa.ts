@@ -30,6 +30,8 @@ export type TSSAOptions = AttentionOptions;
  */
 export class TSSA extends ProjectedAttention {
   static className = 'TSSA';
+  /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
+  static readonly rateReduction = 'tssa';
   private temperature?: tfl.LayerVariable;
 
   constructor(options: TSSAOptions) {
@@ -60,16 +62,32 @@ export class TSSA extends ProjectedAttention {
     this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
   }
 
+  /** The generic path (heads split as [B, H, N, p]); `attend` takes the transpose-free one below. */
   protected attendProjected(
     heads: ProjectedHeads,
     mask: tf.Tensor2D | undefined,
     training: boolean,
   ): tf.Tensor4D {
-    const w = this.maskHeads(heads.qkv!, mask);
+    const w = mask ? (tf.mul(heads.qkv!, headTokenMask(mask)) as tf.Tensor4D) : heads.qkv!;
+    const [batch, h, , p] = w.shape;
     return tssaCore(w, this.temperature!.read() as tf.Tensor2D, {
       mask,
-      gainScale: this.gainDropout(w, training),
+      gainScale: this.gainDropout([batch, h, 1, p], training),
     });
+  }
+
+  /**
+   * Step 1 to 8 without any [N, C]-sized transpose: the projection [B, N, C] is viewed as [B, N, H, p] (head k owns
+   * channels k·p … k·p+p−1, as `splitHeads`) and the core runs in that 'tokens-first' layout.
+   */
+  protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
+    const w = this.projectTokensFirst(x, mask);
+    const y = tssaCore(w, this.temperature!.read() as tf.Tensor2D, {
+      mask,
+      gainScale: this.gainDropout([w.shape[0], 1, this.heads, this.headDim], training),
+      layout: 'tokens-first',
+    });
+    return this.projectOutput(tf.reshape(y, x.shape) as tf.Tensor3D, training);
   }
 
   /**
@@ -85,26 +103,31 @@ export class TSSA extends ProjectedAttention {
     return tf.tidy(() => {
       const { x, mask } = this.unpackInputs(inputs, { ...kwargs });
       const training = kwargs.training === true;
-      const w = this.maskHeads(this.projectHeads(x).qkv!, mask);
+      const w = this.projectTokensFirst(x, mask);
       const { output, membership }: TssaCoreResult = tssaCoreWithMembership(
         w,
         this.temperature!.read() as tf.Tensor2D,
-        { mask, gainScale: this.gainDropout(w, training) },
+        {
+          mask,
+          gainScale: this.gainDropout([w.shape[0], 1, this.heads, this.headDim], training),
+          layout: 'tokens-first',
+        },
       );
-      return [this.projectOutput(output, training), membership];
+      return [this.projectOutput(tf.reshape(output, x.shape) as tf.Tensor3D, training), membership];
     });
   }
 
-  /** Step 1's padding rule: W [B, H, N, p] zeroed at padded tokens (they hold only the bias after the projection). */
-  private maskHeads(w: tf.Tensor4D, mask: tf.Tensor2D | undefined): tf.Tensor4D {
-    return mask ? (tf.mul(w, headTokenMask(mask)) as tf.Tensor4D) : w;
+  /** Step 1: W = X·U + u as [B, N, H, p] (a free reshape), zeroed at padded tokens (they hold only the bias). */
+  private projectTokensFirst(x: tf.Tensor3D, mask: tf.Tensor2D | undefined): tf.Tensor4D {
+    const [batch, seq] = x.shape;
+    const w = tf.reshape(this.project('qkv', x), [batch, seq, this.heads, this.headDim]) as tf.Tensor4D;
+    return mask ? (tf.mul(w, tf.reshape(mask, [batch, seq, 1, 1])) as tf.Tensor4D) : w;
   }
 
-  /** Step 6's attention dropout as a multiplier of the gain [B, H, 1, p], or undefined when inactive. */
-  private gainDropout(w: tf.Tensor4D, training: boolean): tf.Tensor4D | undefined {
+  /** Step 6's attention dropout as a multiplier of the gain (shape of one token's gain), or undefined when inactive. */
+  private gainDropout(shape: [number, number, number, number], training: boolean): tf.Tensor4D | undefined {
     if (!training || this.dropoutRate === 0) return undefined;
-    const [batch, heads, , p] = w.shape;
-    return this.maybeDropout(tf.ones([batch, heads, 1, p]) as tf.Tensor4D, training);
+    return this.maybeDropout(tf.ones(shape) as tf.Tensor4D, training);
   }
 }
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
-import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
+import { buildDualEncoderClassifier, buildSequenceClassifier, seedMathRandom } from '@tost/models';
 import {
   lraSettings,
   LRA_TASKS,
@@ -19,6 +19,7 @@ import { lraReport } from '../lra/report.js';
 import { ProgressPrinter } from '../lra/progress.js';
 import { versions } from '../versions.js';
 import { modelDirectory } from '../model-io.js';
+import { lockRunDirectory } from '../lra/run-lock.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -41,10 +42,19 @@ export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
 
+/**
+ * The run directory's name: task, attention, block, preset and seed, plus every setting that overrides the preset's
+ * (steps, batch, length), so runs that differ in them never share (and overwrite) a directory.
+ */
 export function runDirName(
   spec: Pick<LraRunSpec, 'task' | 'attention' | 'block' | 'preset' | 'seed'>,
+  overrides: LraCommandOptions['overrides'] = {},
 ): string {
-  return `${spec.task}-${spec.attention}-${spec.block}-${spec.preset}-seed${spec.seed}`;
+  const parts = [`${spec.task}-${spec.attention}-${spec.block}-${spec.preset}-seed${spec.seed}`];
+  if (overrides.steps !== undefined) parts.push(`steps${overrides.steps}`);
+  if (overrides.batchSize !== undefined) parts.push(`batch${overrides.batchSize}`);
+  if (overrides.maxLength !== undefined) parts.push(`length${overrides.maxLength}`);
+  return parts.join('-');
 }
 
 /** Throws unless every task has a generator (ListOps, Pathfinder, Path-X); the others need their released files. */
@@ -67,7 +77,10 @@ const COMPLETE_MARKER = '.complete';
 
 /**
  * Loads the task's data: from `--data DIR` (the released files), or, with `--generate`, from data generated into
- * DIR/<task>-<preset> (generated once; a `.complete` marker is written last so a half-written set is regenerated).
+ * DIR/<task>-<preset>. Generation writes into a fresh temporary folder beside it, marks it complete, and renames it
+ * into place atomically: a reader never sees a half-written set. When two runs generate at once, the first rename
+ * wins and the other uses the winner's (identical, same seed) data. A folder without the `.complete` marker (left
+ * by an older version) is an error rather than silently partial data.
  * Quick ListOps is generated with trees no longer than the quick maxLength, so nothing is truncated.
  */
 export function prepareData(
@@ -75,7 +88,7 @@ export function prepareData(
   o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed'>,
   settings: LraSettings,
   log: (l: string) => void,
-): { splits: LraSplits; dir: string; loadOptions: { maxLength: number } } {
+): { splits: LraSplits; dir: string; loadOptions: { maxLength: number }; generated: boolean } {
   const loadOptions = { maxLength: settings.maxLength };
   if (!o.generate) {
     if (!existsSync(o.dataDir)) {
@@ -83,29 +96,53 @@ export function prepareData(
         `--data: no directory ${o.dataDir}; pass --data DIR with the released ${task} files, or --generate (listops, pathfinder)`,
       );
     }
-    return { splits: loadLra(task, o.dataDir, loadOptions), dir: resolve(o.dataDir), loadOptions };
+    return {
+      splits: loadLra(task, o.dataDir, loadOptions),
+      dir: resolve(o.dataDir),
+      loadOptions,
+      generated: false,
+    };
   }
   checkGeneratable([task]);
   const dir = generatedDataDir(o.dataDir, task, o.preset);
-  if (!existsSync(join(dir, COMPLETE_MARKER))) {
+  if (existsSync(dir) && !existsSync(join(dir, COMPLETE_MARKER))) {
+    throw new Error(
+      `${dir} exists but is incomplete (no ${COMPLETE_MARKER} marker: an interrupted generation by an older ` +
+        'version?). Delete it and run again to regenerate.',
+    );
+  }
+  if (!existsSync(dir)) {
     const what =
       o.preset === 'quick' ? 'quick: scaled down, NOT the published setting' : 'the published setting';
     log(`generating ${task} data (${what}) into ${dir} ...`);
     const t0 = performance.now();
     const quick = o.preset === 'quick';
-    const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', dir, {
-      quick,
-      seed: o.seed,
-      ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
-      ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
-      ...(task === 'pathx' ? { resolution: 128 as const } : {}),
-    });
-    writeFileSync(join(dir, COMPLETE_MARKER), `${JSON.stringify(info)}\n`);
-    log(
-      `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
+    mkdirSync(dirname(resolve(dir)), { recursive: true });
+    const staging = mkdtempSync(`${resolve(dir)}.tmp-`);
+    try {
+      const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', staging, {
+        quick,
+        seed: o.seed,
+        ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
+        ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
+        ...(task === 'pathx' ? { resolution: 128 as const } : {}),
+      });
+      writeFileSync(join(staging, COMPLETE_MARKER), `${JSON.stringify(info)}\n`);
+      try {
+        renameSync(staging, dir);
+        log(
+          `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(join(dir, COMPLETE_MARKER))) throw err;
+        log(`  another run generated ${dir} first: using its data (same task, preset and seed)`);
+      }
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
-  return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions };
+  return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions, generated: true };
 }
 
 /** Everything `buildSequenceClassifier` / `buildDualEncoderClassifier` gets: recorded so a run can be rebuilt. */
@@ -134,6 +171,8 @@ export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
     // Pixel tasks have fixed length and grey value 0 is black, not padding: no padding mask there.
     maskPadding: !PIXEL_TASKS.includes(spec.task),
     ...(split.dual ? { combine: 'concat' as const } : {}),
+    // Same seed, same initial weights (and, with seedMathRandom around training, the same dropout masks).
+    seed: spec.seed,
   };
 }
 
@@ -146,16 +185,32 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
   const log = o.log ?? ((line: string) => console.log(line));
   const results: LraRunResult[] = [];
   for (const task of o.tasks) {
-    const settings = { ...lraSettings(task, o.preset), ...o.overrides };
-    log(`\n[${task}] ${describePreset(task, o.preset, settings)}`);
+    const presetSettings = lraSettings(task, o.preset);
+    const settings = { ...presetSettings, ...o.overrides };
+    // Overrides that change the run (not checkpointEvery), and only where they differ from the preset's value.
+    const changed = Object.fromEntries(
+      (['steps', 'batchSize', 'maxLength'] as const)
+        .filter((k) => o.overrides[k] !== undefined && o.overrides[k] !== presetSettings[k])
+        .map((k) => [k, o.overrides[k]]),
+    ) as LraCommandOptions['overrides'];
+    log(
+      `\n[${task}] ${describePreset(task, o.preset, settings, {
+        data: o.generate ? 'generated' : 'released',
+        overridden: changed,
+        presetSettings,
+      })}`,
+    );
     const { splits, dir: dataDir, loadOptions } = prepareData(task, o, settings, log);
     log(
       `[${task}] data: train ${splits.train.size}, val ${splits.val.size}, test ${splits.test.size} examples of ${splits.train.maxLength} tokens, ${splits.train.numClasses} classes`,
     );
     for (const attention of o.attentions) {
       const spec: LraRunSpec = { task, attention, preset: o.preset, block: o.block, seed: o.seed, settings };
-      const runDir = resolve(o.outDir, runDirName(spec));
+      const runDir = resolve(o.outDir, runDirName(spec, changed));
       log(`\n[${task} / ${attention}] run directory ${runDir}`);
+      const unlock = lockRunDirectory(runDir);
+      // Every unseeded tfjs random op of this run (initialisers, dropout) draws from a stream seeded by --seed.
+      const unseed = seedMathRandom(o.seed, '--seed');
       tf.engine().startScope();
       try {
         const modelOptions = lraModelOptions(spec, splits.train);
@@ -199,6 +254,8 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
         model.dispose();
       } finally {
         tf.engine().endScope();
+        unseed();
+        unlock();
       }
     }
   }

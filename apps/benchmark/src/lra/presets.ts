@@ -287,12 +287,51 @@ export function QUICK_LISTOPS_DATA(maxLength: number) {
 export const QUICK_PATHFINDER_DATA = { batches: 4, imagesPerBatch: 500 };
 
 /** One line saying which profile runs, for the log. */
-export function describePreset(task: LraTaskName, preset: PresetName, s: LraSettings): string {
+/** What the banner needs besides the preset: where the data comes from and which settings were overridden. */
+export interface PresetContext {
+  data: 'generated' | 'released';
+  /** Settings given on the command line that differ from the preset's. */
+  overridden?: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength'>>;
+  /** The preset's own settings (to say what was overridden). */
+  presetSettings?: LraSettings;
+}
+
+const OVERRIDE_NAMES = { steps: 'steps', batchSize: 'batch', maxLength: 'length' } as const;
+
+/** The one-line banner of an LRA run: preset, shape, data source, and whether it is the published setting. */
+export function describePreset(
+  task: LraTaskName,
+  preset: PresetName,
+  s: LraSettings,
+  context: PresetContext = { data: preset === 'quick' ? 'generated' : 'released' },
+): string {
   const shape = `depth ${s.depth}, dim ${s.dim}, heads ${s.heads}, mlp ${Math.round(s.mlpRatio * s.dim)}, length ${s.maxLength}, batch ${s.batchSize}, ${s.steps} steps, lr ${s.learningRate} (${s.schedule})`;
-  if (preset === 'paper') return `PAPER preset: the published LRA settings (${shape}).`;
+  const overridden = Object.entries(context.overridden ?? {}).filter(([, v]) => v !== undefined) as [
+    keyof typeof OVERRIDE_NAMES,
+    number,
+  ][];
+  const changes = overridden
+    .map(
+      ([k, v]) =>
+        `${OVERRIDE_NAMES[k]} ${v}${context.presetSettings ? ` instead of ${context.presetSettings[k]}` : ''}`,
+    )
+    .join(', ');
+  const data =
+    context.data === 'generated'
+      ? preset === 'quick'
+        ? `generated data, ${task === 'listops' ? 'short trees' : 'few images'}`
+        : 'generated data'
+      : 'the released data files';
+  if (preset === 'paper') {
+    if (overridden.length === 0) return `PAPER preset: the published LRA settings (${shape}; ${data}).`;
+    return (
+      `PAPER preset with overrides (${changes}): NOT the published LRA settings (${shape}; ${data}). ` +
+      'Accuracies are not directly comparable with the published LRA numbers.'
+    );
+  }
   return (
-    `QUICK preset: a scaled-down profile for two CPU cores (${shape}; generated data, ${task === 'listops' ? 'short trees' : 'few images'}). ` +
-    'Accuracies are NOT comparable with the published LRA numbers.'
+    `QUICK preset${overridden.length > 0 ? ` with overrides (${changes})` : ''}: a scaled-down profile for two CPU ` +
+    `cores (${shape}; ${data}). Accuracies are NOT comparable with the published LRA numbers.`
   );
 }
 

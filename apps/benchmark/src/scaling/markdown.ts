@@ -3,7 +3,9 @@ import type { ScalingResult } from './scaling-result.js';
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 2 ** 20).toFixed(1));
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'met' : 'MISSED');
+/** 'met', 'MISSED', or — without a verdict — 'not measured' (a reported-only row shows —). */
+const verdict = (met: boolean | null, target: string) =>
+  met === null ? (target === 'reported' ? '—' : 'not measured') : met ? 'met' : 'MISSED';
 
 /** The measurements table: one row per series × length, failures included. */
 export function measurementsTable(result: ScalingResult): string {
@@ -22,6 +24,7 @@ export function measurementsTable(result: ScalingResult): string {
         m ? String(m.time.samples.length) : '—',
         mib(m?.peakBytes),
         mib(m?.peakStepBytes),
+        mib(m?.peakStepBufferBytes),
         mib(m?.wasmHeapBytes),
         m?.flops ? (m.flops / m.time.median / 1e6).toFixed(1) : '—',
       ]);
@@ -38,6 +41,7 @@ export function measurementsTable(result: ScalingResult): string {
       'runs',
       'peak MiB',
       'step peak MiB',
+      'step buffers MiB',
       'wasm heap MiB',
       'GFLOP/s',
     ],
@@ -69,7 +73,7 @@ export function slopesTable(result: ScalingResult): string {
 export function headlinesTable(result: ScalingResult): string {
   return formatTable(
     ['comparison', 'measured', 'target', 'verdict'],
-    result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met)]),
+    result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met, h.target)]),
   );
 }
 
@@ -131,7 +135,8 @@ export function scalingMarkdown(result: ScalingResult): string {
         ? [`_Causal decoding not measured: ${result.decodingError}_`, '']
         : []),
     '_Memory: "peak" is every live tensor during the step (weights and inputs included), "step peak" subtracts what ' +
-      'was alive before it; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
+      'was alive before it (both count tensor handles, as tf.memory() does: a reshape sharing a buffer counts again); ' +
+      '"step buffers" (wasm) counts the buffers the step allocated and still held at its peak, each once; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
       '"predicted" were extrapolated from the two largest lengths that ran and not attempted._',
   ].join('\n');
 }

@@ -17,9 +17,15 @@ import {
 } from './workloads.js';
 
 export interface ScalingRunOptions extends ScalingSettings {
-  /** Measure TSSA's two projections alone (the floor of TSSA's cost). Default: when 'tssa' is among the attentions. */
+  /**
+   * Measure two dim×dim projections alone (the floor of TSSA's cost; q/k/v variants have twice as many). Default:
+   * when a linear-complexity attention is among the attentions.
+   */
   projections?: boolean;
-  /** Measure the softmax core and the plain matMul reference. Default: when 'softmax' is among the attentions. */
+  /**
+   * Measure the softmax core and the plain matMul reference. Default: when an attention of the 'softmax' family is
+   * among the attentions.
+   */
   softmaxCore?: boolean;
   /** Stop repeating a length once its timed runs have used this much time (seconds), after 3 runs. */
   budgetSeconds?: number;
@@ -32,8 +38,11 @@ function workloadsFor(options: ScalingRunOptions, shape: WorkloadShape): (() => 
   const list: (() => Workload)[] = options.attentions.map(
     (name) => () => attentionWorkload(name, shape, maxLength),
   );
-  if (options.projections ?? options.attentions.includes('tssa')) list.push(() => projectionsWorkload(shape));
-  if (options.softmaxCore ?? options.attentions.includes('softmax')) {
+  const descriptors = options.attentions.map(getAttentionDescriptor);
+  if (options.projections ?? descriptors.some((d) => d.complexity === 'linear')) {
+    list.push(() => projectionsWorkload(shape));
+  }
+  if (options.softmaxCore ?? descriptors.some((d) => d.family === 'softmax')) {
     list.push(
       () => softmaxCoreWorkload(shape),
       () => matMulCoreWorkload(shape),

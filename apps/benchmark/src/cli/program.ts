@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { registerConvertCommand } from './convert-cli.js';
+import { registerExplainCommand } from './explain-cli.js';
+import { registerLraCommand, registerReportCommand } from './lra-cli.js';
+import { registerScalingCommand } from './scaling-cli.js';
+import { registerSmokeCommand } from './smoke-cli.js';
+
+/**
+ * The sub-commands, in help order. To add one, write `registerXCommand(program)` in src/cli/x-cli.ts (options with
+ * descriptions and defaults, an action) and list it here.
+ */
+export const COMMANDS: ((program: Command) => Command)[] = [
+  (p) => registerLraCommand(p, true),
+  (p) => registerLraCommand(p, false),
+  registerReportCommand,
+  registerScalingCommand,
+  registerExplainCommand,
+  registerConvertCommand,
+  registerSmokeCommand,
+];
+
+export function benchmarkVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export interface ProgramOptions {
+  /** Throw CommanderError instead of exiting the process (tests). */
+  exitOverride?: boolean;
+  /** Where commander writes help and errors (tests capture them). */
+  output?: { writeOut?: (s: string) => void; writeErr?: (s: string) => void };
+}
+
+/** `tost-bench`: every command with per-command `--help` (options, defaults, descriptions) and `--version`. */
+export function buildProgram(options: ProgramOptions = {}): Command {
+  const program = new Command('tost-bench')
+    .description('ToST.js benchmarks: LRA training/evaluation, scaling, white-box analysis')
+    .version(benchmarkVersion(), '-V, --version', 'print the version of tost-bench')
+    .showHelpAfterError('(add --help for the options)')
+    .allowExcessArguments(false);
+  if (options.exitOverride) program.exitOverride();
+  if (options.output) program.configureOutput(options.output);
+  for (const register of COMMANDS) register(program).allowExcessArguments(false);
+  return program;
+}
