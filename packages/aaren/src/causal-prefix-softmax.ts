@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul, finiteOrZero } from '@tost/attention';
+import { finiteOrZero } from '@tost/attention';
 import { AAREN_CHUNK_SIZE, NO_SCORE } from './constants.js';
 import { exclusiveRescaledScan, prefixMax } from './rescaled-scan.js';
 
@@ -87,6 +87,14 @@ function blocks(x: tf.Tensor): tf.Tensor3D {
   return tf.reshape(x, [g * c, m, n]);
 }
 
+/**
+ * op(a)·op(b) over the chunk-sized blocks as ONE batched matMul: with [64, 64] blocks per-op overhead dominates, and
+ * on wasm one batched op measured 2–4× faster than the loop of 2-D products (`batchMatMul`) that suits large matrices.
+ */
+function blockMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false): tf.Tensor3D {
+  return tf.matMul(a, b, transposeA, false);
+}
+
 function lastToken(x: tf.Tensor): tf.Tensor {
   const shape = x.shape;
   const begin = shape.map((_, i) => (i === 2 ? shape[2]! - 1 : 0));
@@ -106,7 +114,7 @@ function forward(
     const weights = blockWeights(scores, runningMax, real);
     // [numerator | denominator] of every token's in-chunk part: E·[V, 1].
     const local = tf.reshape(
-      batchMatMul(blocks(weights), blocks(tf.concat([values, tf.ones([groups, chunks, b, 1])], 3))),
+      blockMatMul(blocks(weights), blocks(tf.concat([values, tf.ones([groups, chunks, b, 1])], 3))),
       [groups, chunks, b, p + 1],
     );
     const summary = exclusiveRescaledScan(
@@ -141,7 +149,7 @@ function backward(
     const upstream = tf.concat([dy, tf.sum(tf.mul(dy, y), 3, true)], 3) as tf.Tensor4D;
     // In-chunk part: F[t, j] = exp(s_j − ℓ_t) for real j ≤ t; G_j = Σ_t F[t, j]·[dO_t, δ_t] = Fᵀ·upstream.
     const weights = blockWeights(scores, tf.where(seen, lse, tf.fill(lse.shape, -NO_SCORE)), real);
-    const local = tf.reshape(batchMatMul(blocks(weights), blocks(upstream), true, false), [
+    const local = tf.reshape(blockMatMul(blocks(weights), blocks(upstream), true), [
       groups,
       chunks,
       b,

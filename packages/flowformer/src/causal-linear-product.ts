@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul } from '@tost/attention';
 import { CAUSAL_CHUNK_SIZE } from './constants.js';
 
 /**
@@ -61,6 +60,15 @@ function toChunks(x: tf.Tensor4D, b: number): tf.Tensor4D {
   return tf.reshape(padded, [batch * heads, chunks, b, d]);
 }
 
+/**
+ * op(a)·op(b) over a batch of small blocks [count, m, n] as ONE batched matMul. Here the blocks are chunk-sized
+ * (64×64): per-op overhead dominates, and one batched op beats the loop of 2-D products (`batchMatMul` on wasm) that
+ * suits large matrices.
+ */
+function blockMatMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor3D {
+  return tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, transposeA, transposeB);
+}
+
 /** Lower triangle [b, b]: 1 where key j ≤ query i. */
 function lowerTriangle(b: number): tf.Tensor2D {
   return tf.linalg.bandPart(tf.ones([b, b]), -1, 0) as tf.Tensor2D;
@@ -95,9 +103,9 @@ const chunkedProduct = tf.customGrad(((
   const pv = v.shape[3];
   const value = tf.tidy(() => {
     const [q3, k3, v3] = [flatten(q), flatten(k), flatten(v)];
-    const scores = tf.mul(batchMatMul(q3, k3, false, true), lowerTriangle(b));
-    const state = chunkScan(batchMatMul(k3, v3, true, false), groups, false);
-    const y = tf.add(batchMatMul(scores, v3), batchMatMul(q3, state));
+    const scores = tf.mul(blockMatMul(q3, k3, false, true), lowerTriangle(b));
+    const state = chunkScan(blockMatMul(k3, v3, true, false), groups, false);
+    const y = tf.add(blockMatMul(scores, v3), blockMatMul(q3, state));
     return tf.reshape(y, [groups, chunks, b, pv]);
   });
   return {
@@ -107,19 +115,19 @@ const chunkedProduct = tf.customGrad(((
       const [q3, k3, v3] = (saved as tf.Tensor4D[]).map(flatten) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
       const dy3 = flatten(dy);
       const tri = lowerTriangle(b);
-      const dScores = tf.tidy(() => tf.mul(batchMatMul(dy3, v3, false, true), tri));
-      const dState = tf.tidy(() => chunkScan(batchMatMul(q3, dy3, true, false), groups, true));
+      const dScores = tf.tidy(() => tf.mul(blockMatMul(dy3, v3, false, true), tri));
+      const dState = tf.tidy(() => chunkScan(blockMatMul(q3, dy3, true, false), groups, true));
       const dq = tf.tidy(() => {
-        const state = chunkScan(batchMatMul(k3, v3, true, false), groups, false);
-        return tf.add(batchMatMul(dScores, k3), batchMatMul(dy3, state, false, true));
+        const state = chunkScan(blockMatMul(k3, v3, true, false), groups, false);
+        return tf.add(blockMatMul(dScores, k3), blockMatMul(dy3, state, false, true));
       });
       const dk = tf.tidy(() =>
-        tf.add(batchMatMul(dScores, q3, true, false), batchMatMul(v3, dState, false, true)),
+        tf.add(blockMatMul(dScores, q3, true, false), blockMatMul(v3, dState, false, true)),
       );
       tf.dispose(dScores);
       const dv = tf.tidy(() => {
-        const scores = tf.mul(batchMatMul(q3, k3, false, true), tri);
-        return tf.add(batchMatMul(scores, dy3, true, false), batchMatMul(k3, dState));
+        const scores = tf.mul(blockMatMul(q3, k3, false, true), tri);
+        return tf.add(blockMatMul(scores, dy3, true, false), blockMatMul(k3, dState));
       });
       const grads = [dq, dk, dv].map((g, i) => tf.reshape(g, saved[i]!.shape));
       tf.dispose([q3, k3, v3, dy3, tri, dState, dq, dk, dv]);
