@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul, keyAllowed, matMul2d, maskedSoftmax } from '@tost/attention';
+import { batchMatMul, keyAllowed, matMul2d } from '@tost/attention';
 import { agentPoolingMatrix } from './agent-pooling.js';
+
+/**
+ * softmax over the last axis restricted to the allowed entries (bool, broadcastable): disallowed entries are selected
+ * away and get weight exactly 0; a row with none allowed (a sample without real tokens) gives zeros. The fill is a
+ * finite −1e30 rather than −∞, so such a row's gradient is 0, not NaN (softmax of an all −∞ row is NaN, and so is its
+ * gradient, even behind a select).
+ */
+function restrictedSoftmax(scores: tf.Tensor4D, allowed: tf.Tensor4D): tf.Tensor4D {
+  const full = tf.broadcastTo(allowed, scores.shape);
+  const weights = tf.softmax(tf.where(full, scores, tf.fill(scores.shape, -1e30)));
+  return tf.where(full, weights, tf.zerosLike(weights)) as tf.Tensor4D;
+}
 
 export interface AgentAttentionResult {
   /** Output per head, [batch, heads, seq, p]. */
@@ -20,7 +32,7 @@ export interface AgentAttentionResult {
  *   agent aggregation  V_A = softmax_j(A·Kᵀ/√p)·V over real keys j        [n_a, p]
  *   agent broadcast    O_i = softmax_s(q_i·Aᵀ/√p)·V_A over live agents s  [seq, p]
  * Time and memory O(seq·n_a·p): the score matrices are [n_a, seq] and [seq, n_a], never [seq, seq]. The paper's
- * agent bias and depth-wise convolution are left out. Masking is exact (`maskedSoftmax`).
+ * agent bias and depth-wise convolution are left out. Masking is exact (`restrictedSoftmax`).
  */
 export function agentAttention(
   q: tf.Tensor4D,
@@ -50,11 +62,11 @@ export function agentAttention(
     const scaledAgents = tf.mul(agents, scale) as tf.Tensor4D;
     const aggregationScores = batchMatMul(scaledAgents, k, false, true); // [batch, heads, n_a, seq]
     const aggregation = mask
-      ? maskedSoftmax(aggregationScores, keyAllowed(mask))
+      ? restrictedSoftmax(aggregationScores, keyAllowed(mask))
       : tf.softmax(aggregationScores);
     const agentValues = batchMatMul(aggregation, v); // [batch, heads, n_a, p]
     const broadcastScores = batchMatMul(q, scaledAgents, false, true); // [batch, heads, seq, n_a]
-    const broadcast = maskedSoftmax(broadcastScores, live);
+    const broadcast = restrictedSoftmax(broadcastScores, live);
     return { y: batchMatMul(broadcast, agentValues), agents, live };
   });
 }

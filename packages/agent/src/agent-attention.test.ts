@@ -108,6 +108,26 @@ for (const backend of testBackends()) {
         }
       });
     });
+
+    it('keeps gradients finite when a sample has no real token at all', () => {
+      tf.tidy(() => {
+        const layer = new AgentAttention({ dim: 8, heads: 2, agents: 3 });
+        const x = tf.randomNormal([2, 6, 8], 0, 1, 'float32', 4);
+        const mask = tf.tensor2d([
+          [1, 1, 1, 1, 0, 0],
+          [0, 0, 0, 0, 0, 0],
+        ]);
+        layer.apply(x, { mask });
+        const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { grads } = tf.variableGrads(
+          () => tf.sum(layer.apply(x, { mask }) as tf.Tensor) as tf.Scalar,
+          vars,
+        );
+        for (const [name, g] of Object.entries(grads)) {
+          expect(Array.from(g.dataSync()).every(Number.isFinite), `gradient of ${name}`).toBe(true);
+        }
+      });
+    });
   });
 }
 
