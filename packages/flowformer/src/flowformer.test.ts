@@ -84,4 +84,33 @@ describe('Flow-Attention registration', () => {
       'output_bias',
     ]);
   });
+
+  it('keeps gradients finite with a leading padded token and a sample without real tokens', async () => {
+    for (const backend of testBackends()) {
+      await initBackend(backend);
+      tf.tidy(() => {
+        for (const layer of (() => [
+          new FlowAttention({ dim: 8, heads: 2 }),
+          new CausalFlowAttention({ dim: 8, heads: 2 }),
+        ])()) {
+          const x = tf.randomNormal([2, 6, 8], 0, 1, 'float32', 4);
+          const mask = tf.tensor2d([
+            [0, 1, 1, 0, 1, 1],
+            [0, 0, 0, 0, 0, 0],
+          ]);
+          layer.apply(x, { mask });
+          const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+          const { grads } = tf.variableGrads(
+            () => tf.sum(layer.apply(x, { mask }) as tf.Tensor) as tf.Scalar,
+            vars,
+          );
+          for (const [name, g] of Object.entries(grads)) {
+            expect(Array.from(g.dataSync()).every(Number.isFinite), `${backend}: gradient of ${name}`).toBe(
+              true,
+            );
+          }
+        }
+      });
+    }
+  });
 });
