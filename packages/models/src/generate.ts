@@ -19,6 +19,11 @@ export interface GenerateOptions {
    * `streaming`), else re-runs the prefix.
    */
   mode?: 'auto' | 'stream' | 'prefix';
+  /**
+   * Called after each new token with the new id of every prompt and its 0-based index among the new tokens; a
+   * returned promise is awaited (e.g. to let a page repaint). Default: none.
+   */
+  onToken?: (ids: number[], index: number) => void | Promise<void>;
 }
 
 /** A streaming state of any variant (opaque here: only its layer reads it). */
@@ -218,10 +223,16 @@ export async function generate(
   }
   const stream = mode === 'stream' || (mode === 'auto' && canStream);
   const random = seededRandom(options.seed ?? 0);
-  const pick = (rows: Float32Array | Int32Array | Uint8Array, vocab: number) =>
+  let produced = 0;
+  const pick = async (rows: Float32Array | Int32Array | Uint8Array, vocab: number) => {
     prompts.forEach((p, b) =>
       p.push(sampleToken(rows.subarray(b * vocab, (b + 1) * vocab), { temperature, topK, random })),
     );
+    await options.onToken?.(
+      prompts.map((p) => p[p.length - 1]!),
+      produced++,
+    );
+  };
 
   if (stream) {
     const decoder = new StreamingDecoder(model, prompts.length);
@@ -229,7 +240,7 @@ export async function generate(
       const promptLength = prompts[0]!.length;
       for (let t = 0; t < promptLength + maxNewTokens - 1; t++) {
         const logits = decoder.step(prompts.map((p) => p[t]!));
-        if (t >= promptLength - 1) pick(await logits.data(), logits.shape[1]);
+        if (t >= promptLength - 1) await pick(await logits.data(), logits.shape[1]);
         logits.dispose();
       }
     } finally {
@@ -248,7 +259,7 @@ export async function generate(
           vocab,
         ]);
       });
-      pick(await last.data(), last.shape[1]!);
+      await pick(await last.data(), last.shape[1]!);
       last.dispose();
     }
   }

@@ -77,9 +77,3 @@ export {
 } from './from-logits.js';
 export { seedMathRandom, withSeededRandom, seededRandom } from './seeded-random.js';
 export { checkTokenIds } from './token-ids.js';
-export {
-  validateWeightsAgainstManifest,
-  verifyWeightsChecksum,
-  weightsChecksum,
-  type WeightsCheckContext,
-} from './weights-manifest.js';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tost/models';
 import { readCheckpoint, readSafetensors } from '@tost/convert';
-import { modelDirectory } from '../model-io.js';
+import { fileSystem } from '@tost/backend/node';
 import { runCli } from './run-cli.test-helper.js';
 
 /** `tost-bench convert ARGS` in-process; rejects with the command's error. */
@@ -51,7 +51,7 @@ describe('tost-bench convert', () => {
     );
     expect(printed).toMatch(/parameters: 55,450/);
 
-    const model = await tfl.loadLayersModel(modelDirectory(dir));
+    const model = await tfl.loadLayersModel(fileSystem(dir));
     const io = readSafetensors(bytes(join(FIXTURES, 'tost-vision.io.safetensors')));
     const input = io.tensors.get('input_nchw')!;
     const y = tf.tidy(() => {

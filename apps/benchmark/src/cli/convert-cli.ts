@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ARCHITECTURES, exportStateDict, importStateDict, type Architecture } from '@tost/convert';
 import { readCheckpointFile, writeSafetensorsFile } from '@tost/convert/node';
-import { modelDirectory } from '../model-io.js';
+import { fileSystem } from '@tost/backend/node';
 import { addBackendOption, asPositiveInt, selectBackend } from './options.js';
 
 const MiB = 1024 * 1024;
@@ -88,7 +88,7 @@ async function runConvert(values: ConvertFlags): Promise<void> {
 
   if (values.to === 'safetensors') {
     console.log(`loading ${values.from}/model.json …`);
-    const model = await tfl.loadLayersModel(modelDirectory(values.from));
+    const model = await tfl.loadLayersModel(fileSystem(values.from));
     const { tensors, arch: found, metadata } = exportStateDict(model);
     writeSafetensorsFile(values.out, tensors, metadata);
     console.log(`${found}: wrote ${tensors.size} tensors to ${values.out} (${progress(start)})`);
@@ -116,7 +116,7 @@ async function runConvert(values: ConvertFlags): Promise<void> {
   console.log(`inferred ${result.summary}`);
   console.log(`parameters: ${result.parameterCount.toLocaleString('en-US')}`);
   const memory = tf.memory();
-  await result.model.save(modelDirectory(values.out));
+  await result.model.save(fileSystem(values.out));
   console.log(
     `wrote ${values.out}/model.json + weights.bin in ${progress(start)}; ` +
       `tf.memory ${(memory.numBytes / MiB).toFixed(1)} MiB in ${memory.numTensors} tensors`,

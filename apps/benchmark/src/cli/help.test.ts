@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './run-cli.test-helper.js';
+import { listAttentions } from '../variants.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const VERSION = (
@@ -69,6 +70,18 @@ describe('tost-bench help and version', () => {
     for (const name of Object.keys(EXPECTED))
       expect(stdout).toMatch(new RegExp(`\\n  ${name} \\[options\\] +\\S`));
     expect(stdout).toMatch(/-V, --version/);
+  });
+
+  it('the top-level help lists every registered attention with its kind and one-line description', async () => {
+    const { stdout } = await runCli(['--help']);
+    const flat = stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/Registered attentions \(--attention\):/);
+    const registered = listAttentions();
+    expect(registered.length).toBeGreaterThanOrEqual(5);
+    for (const d of registered) {
+      expect(flat, d.name).toContain(` ${d.name} `);
+      expect(flat, `${d.name} description`).toContain(d.description);
+    }
   });
 
   for (const [command, flags] of Object.entries(EXPECTED)) {

@@ -5,6 +5,7 @@ import { registerExplainCommand } from './explain-cli.js';
 import { registerLraCommand, registerReportCommand } from './lra-cli.js';
 import { registerScalingCommand } from './scaling-cli.js';
 import { registerSmokeCommand } from './smoke-cli.js';
+import { listAttentions } from '../variants.js';
 
 /**
  * The sub-commands, in help order. To add one, write `registerXCommand(program)` in src/cli/x-cli.ts (options with
@@ -42,5 +43,21 @@ export function buildProgram(options: ProgramOptions = {}): Command {
   if (options.exitOverride) program.exitOverride();
   if (options.output) program.configureOutput(options.output);
   for (const register of COMMANDS) register(program).allowExcessArguments(false);
+  program.addHelpText('after', () => `\n${registeredAttentionsHelp()}`);
   return program;
+}
+
+/** Every registered attention with its kind, complexity, paper and one-line description (from its descriptor). */
+export function registeredAttentionsHelp(): string {
+  const rows = listAttentions().map((d) => ({
+    name: d.name,
+    kind: `${d.causal ? 'causal' : 'non-causal'}, ${d.complexity === 'linear' ? 'O(N)' : 'O(N²)'}${d.streaming ? ', streaming' : ''}`,
+    text: `${d.description}${d.paper.arxiv ? ` [arXiv ${d.paper.arxiv}]` : ''}`,
+  }));
+  const nameWidth = Math.max(...rows.map((r) => r.name.length));
+  const kindWidth = Math.max(...rows.map((r) => r.kind.length));
+  return (
+    'Registered attentions (--attention):\n' +
+    rows.map((r) => `  ${r.name.padEnd(nameWidth)}  ${r.kind.padEnd(kindWidth)}  ${r.text}`).join('\n')
+  );
 }

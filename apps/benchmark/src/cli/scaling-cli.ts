@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { listAttentionNames } from '../variants.js';
 import { readExplainSections } from '../report-page/explain-sections.js';
 import { rerenderScalingOutputs, runScalingCommand } from '../commands/scaling.js';
 import type { ScalingMode } from '../scaling/workloads.js';
@@ -48,12 +49,12 @@ export function registerScalingCommand(program: Command): Command {
         'and writes JSON, markdown, SVG/PNG charts and a self-contained report.html to --out.',
     )
     .addOption(
-      listOption('--attention <names>', 'comma-separated registered attentions', asAttentionList, [
-        'tssa',
-        'causal-tssa',
-        'softmax',
-        'mssa',
-      ]),
+      listOption(
+        '--attention <names>',
+        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
+        asAttentionList,
+        listAttentionNames(),
+      ),
     )
     .addOption(
       listOption(

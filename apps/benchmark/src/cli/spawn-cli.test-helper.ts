@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { generateListOps, writeListOpsTsv } from '@tost/lra';
+import { generateListOps, writeListOpsTsv } from '@tost/lra/node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

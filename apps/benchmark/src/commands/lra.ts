@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
+import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra/node';
 import { buildDualEncoderClassifier, buildSequenceClassifier, seedMathRandom } from '@tost/models';
 import {
   lraSettings,
@@ -18,7 +18,7 @@ import { writeRunResult, readRunResults, type LraRunResult } from '../lra/result
 import { lraReport } from '../lra/report.js';
 import { ProgressPrinter } from '../lra/progress.js';
 import { versions } from '../versions.js';
-import { modelDirectory } from '../model-io.js';
+import { fileSystem } from '@tost/backend/node';
 import { lockRunDirectory } from '../lra/run-lock.js';
 
 export interface LraCommandOptions {
@@ -37,7 +37,7 @@ export interface LraCommandOptions {
   log?: (line: string) => void;
 }
 
-/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../model-io.ts). */
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see fileSystem in @tost/backend/node). */
 export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
@@ -225,7 +225,7 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
           log,
           progress: new ProgressPrinter(),
         });
-        await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
+        await model.save(fileSystem(join(runDir, MODEL_SUBDIR)));
         const result: LraRunResult = {
           format: 'tost-lra-run-1',
           ...outcome,

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
-import { modelDirectory } from '../model-io.js';
+import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra/node';
+import { fileSystem } from '@tost/backend/node';
 import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
 import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
 import '../variants.js';
@@ -53,7 +53,7 @@ async function loadSaved(modelDir: string): Promise<tfl.LayersModel> {
         `Pass --untrained to explain the same architecture with fresh weights`,
     );
   }
-  return tfl.loadLayersModel(modelDirectory(modelDir));
+  return tfl.loadLayersModel(fileSystem(modelDir));
 }
 
 /** `--run RUN_DIR`: an LRA run directory (result.json, and the trained model in model/). */

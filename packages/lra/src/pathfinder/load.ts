@@ -4,7 +4,7 @@ import { LraDataError } from '../errors.js';
 import { forEachLine } from '../lines.js';
 import { PackedSplit, PackedTokensBuilder, type LraSplit, type SplitShape } from '../split.js';
 import { PATHFINDER_DIFFICULTY_LENGTH, pathfinderFolder, type PathfinderDifficulty } from './config.js';
-import { decodeGrayPng } from './render.js';
+import { decodeGrayPng } from './png.js';
 
 export interface LoadPathfinderOptions {
   /** 32 (default), 64, 128 (Path-X) or 256. */

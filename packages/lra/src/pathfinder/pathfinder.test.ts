@@ -7,7 +7,7 @@ import { Prng } from '../prng.js';
 import { pathfinder32Config, pathXConfig } from './config.js';
 import { generatePathfinderSample, pointSegmentDistance, type PathfinderSample } from './generate.js';
 import { loadPathfinder } from './load.js';
-import { decodeGrayPng, encodeGrayPng } from './render.js';
+import { decodeGrayPng, encodeGrayPng } from './png.js';
 import { writePathfinderDataset } from './write.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lra-pathfinder-'));

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@tost/backend';
 import { buildSequenceClassifier } from '@tost/models';
-import { modelDirectory } from './model-io.js';
+import { fileSystem } from '@tost/backend/node';
 
 const tmp = mkdtempSync(join(tmpdir(), 'model-io-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('modelDirectory: model files that say what is wrong', () => {
+describe('fileSystem (@tost/backend/node): model files that say what is wrong', () => {
   let original: string;
   let bytes: Buffer;
   beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('modelDirectory: model files that say what is wrong', () => {
       seed: 1,
     });
     original = join(tmp, 'original');
-    await model.save(modelDirectory(original));
+    await model.save(fileSystem(original));
     model.dispose();
     bytes = readFileSync(join(original, 'weights.bin'));
   });
@@ -41,7 +41,7 @@ describe('modelDirectory: model files that say what is wrong', () => {
   it('round-trips, and records a SHA-256 of weights.bin', async () => {
     const json = JSON.parse(readFileSync(join(original, 'model.json'), 'utf8'));
     expect(json.weightsManifest[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    const model = await tfl.loadLayersModel(modelDirectory(original));
+    const model = await tfl.loadLayersModel(fileSystem(original));
     expect(model.countParams()).toBeGreaterThan(0);
     model.dispose();
   });
@@ -106,10 +106,18 @@ describe('modelDirectory: model files that say what is wrong', () => {
         delete json.modelTopology;
         writeFileSync(join(d, 'model.json'), JSON.stringify(json));
       },
-      /model\.json: no 'modelTopology'/,
+      /model\.json has no 'modelTopology'/,
     ],
-    ['missing weights.bin', (d) => rmSync(join(d, 'weights.bin')), /weights\.bin is missing/],
-    ['missing model.json', (d) => rmSync(join(d, 'model.json')), /model\.json is missing/],
+    [
+      'missing weights.bin',
+      (d) => rmSync(join(d, 'weights.bin')),
+      /weight file .*weights\.bin \(listed in model\.json\) is missing/,
+    ],
+    [
+      'missing model.json',
+      (d) => rmSync(join(d, 'model.json')),
+      /no saved model at .*model\.json \(file not found\)/,
+    ],
     [
       'model.json not JSON',
       (d) => writeFileSync(join(d, 'model.json'), '{"model'),
@@ -119,7 +127,7 @@ describe('modelDirectory: model files that say what is wrong', () => {
   for (const [what, change, message] of cases) {
     it(`${what}: a clear error naming the file`, async () => {
       const dir = variant(what.replace(/\W+/g, '-'), change);
-      await expect(tfl.loadLayersModel(modelDirectory(dir))).rejects.toThrow(message);
+      await expect(tfl.loadLayersModel(fileSystem(dir))).rejects.toThrow(message);
     });
   }
 
@@ -129,7 +137,7 @@ describe('modelDirectory: model files that say what is wrong', () => {
       delete json.weightsManifest[0].sha256;
       writeFileSync(join(d, 'model.json'), JSON.stringify(json));
     });
-    const model = await tfl.loadLayersModel(modelDirectory(dir));
+    const model = await tfl.loadLayersModel(fileSystem(dir));
     model.dispose();
   });
 });
