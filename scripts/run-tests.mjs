@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pnpm test`: runs every package's vitest suite through turbo (one package at a time: two cores), then prints the
+// `pnpm test`: runs every package's vitest suite through turbo (one package at a time: two cores; tests are never
+// cached — turbo.json — while builds they depend on are), then prints the
 // summed closing line "N passed, N failed" from their JSON reports.
 import { spawnSync } from 'node:child_process';
 import { rmSync, readdirSync, existsSync } from 'node:fs';
@@ -16,7 +17,7 @@ for (const group of ['tooling', 'packages', 'apps']) {
 const extra = process.argv.slice(2);
 const turbo = spawnSync(
   'pnpm',
-  ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', '--force', ...extra],
+  ['exec', 'turbo', 'run', 'test', '--concurrency=1', '--continue', ...extra],
   {
     cwd: root,
     stdio: 'inherit',

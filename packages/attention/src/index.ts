@@ -51,6 +51,13 @@ export {
   keyAllowed,
   causalAllowed,
   maskedSoftmax,
+  maskedSoftmaxForward,
   finiteOrZero,
 } from './mask.js';
 export { parameterCounts } from './parameter-counts.js';
+export {
+  linearAttention,
+  causalLinearAttention,
+  linearAttentionStep,
+  type CausalLinearAttentionOptions,
+} from './linear-attention.js';

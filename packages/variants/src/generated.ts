@@ -4,6 +4,11 @@ import '@tost/aaren';
 import '@tost/agent';
 import '@tost/causal-tssa';
 import '@tost/flowformer';
+import '@tost/lightning';
+import '@tost/linear-attention';
+import '@tost/local';
+import '@tost/performer';
+import '@tost/sigmoid';
 import '@tost/softmax';
 import '@tost/tssa';
 
@@ -13,6 +18,11 @@ export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly stri
   { package: '@tost/agent', names: ['agent'] },
   { package: '@tost/causal-tssa', names: ['causal-tssa'] },
   { package: '@tost/flowformer', names: ['flowformer', 'flowformer-causal'] },
+  { package: '@tost/lightning', names: ['lightning'] },
+  { package: '@tost/linear-attention', names: ['linear', 'linear-causal', 'norm-linear', 'norm-linear-causal'] },
+  { package: '@tost/local', names: ['local', 'local-causal'] },
+  { package: '@tost/performer', names: ['performer', 'performer-causal'] },
+  { package: '@tost/sigmoid', names: ['sigmoid', 'sigmoid-causal'] },
   { package: '@tost/softmax', names: ['softmax', 'softmax-causal', 'mssa'] },
   { package: '@tost/tssa', names: ['tssa'] },
 ];

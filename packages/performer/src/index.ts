@@ -1,0 +1,9 @@
+export {
+  PerformerAttention,
+  PERFORMER_CHUNK,
+  type PerformerOptions,
+  type PerformerState,
+} from './performer-attention.js';
+export { drawOrthogonalFeatures } from './orthogonal-features.js';
+export { favorLogits, favorFeatures, favorQueryFeatures, favorKeyFeatures } from './favor-features.js';
+export { PERFORMER_NAMES } from './register.js';

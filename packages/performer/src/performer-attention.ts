@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  ProjectedAttention,
+  causalLinearAttention,
+  isPositiveInteger,
+  linearAttention,
+  linearAttentionStep,
+  validateStepInput,
+  type AttentionOptions,
+  type ProjectedHeads,
+  type StreamingAttention,
+} from '@tost/attention';
+import { favorKeyFeatures, favorLogits, favorQueryFeatures } from './favor-features.js';
+import { drawOrthogonalFeatures } from './orthogonal-features.js';
+
+export interface PerformerOptions extends AttentionOptions {
+  /** Number of random features m (positive integer). Default 4·p, p = dim/heads. */
+  features?: number;
+  /** Seed of the orthogonal draw of Ω (integer ≥ 0). Default: a random one, recorded in `getConfig()`. */
+  seed?: number;
+  /** Token t attends only to tokens ≤ t (fixed by the registered name `performer-causal`). Default false. */
+  causal?: boolean;
+}
+
+/** Tokens per chunk of the causal core. */
+export const PERFORMER_CHUNK = 128;
+
+/**
+ * Streaming state: per sample and head S = Σ_s e^(ℓ_s − M)·[v_s, 1] [batch, heads, m, p + 1] (features times values,
+ * last column the normaliser) at the scale of the running maximum M [batch, heads] of the key logits.
+ */
+export interface PerformerState {
+  sum: tf.Tensor4D;
+  scale: tf.Tensor2D;
+}
+
+/**
+ * Performer attention with FAVOR+ (Choromanski et al., "Rethinking Attention with Performers", ICLR 2021, arXiv
+ * 2009.14794, §2.3–2.4): softmax attention's kernel exp(q·k/√p) approximated by positive orthogonal random features
+ * φ(u) = exp(ũ·Ω − ‖ũ‖²/2)/√m, ũ = u/p^¼, with Ω [p, m] shared by all heads. Per head
+ * `O_i = Σ_j (φ(q_i)·φ(k_j)) v_j / Σ_j (φ(q_i)·φ(k_j))` over real keys j (j ≤ i when causal), computed as
+ * φ(Q)·(φ(K)ᵀ·[V, 1]) — O(N·m·p), never an N×N matrix. Max-subtraction stabilisers (per query row; per sample and
+ * head over the real keys, a running maximum when causal) keep every exponential ≤ 1 and cancel in the ratio.
+ *
+ * Ω is the non-trainable weight `random_features` [p, m], drawn at build time from the seeded orthogonal generator
+ * (`drawOrthogonalFeatures`) and saved with the model, so a loaded model reproduces its outputs exactly;
+ * `redrawFeatures(seed?)` draws it again (e.g. periodically during training, as the paper suggests).
+ *
+ * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
+ * default true), `random_features` [p, m] (non-trainable).
+ */
+export class PerformerAttention extends ProjectedAttention implements StreamingAttention<PerformerState> {
+  static className = 'PerformerAttention';
+  static override optionNames: readonly string[] = ['features', 'seed', 'causal'];
+  readonly isCausal: boolean;
+  /** Number of random features m. */
+  readonly features: number;
+  private featureSeed: number;
+  private omega?: tfl.LayerVariable;
+
+  constructor(options: PerformerOptions) {
+    super(options, { useBias: true });
+    const { causal, features, seed } = options;
+    if (causal !== undefined && typeof causal !== 'boolean') {
+      throw new TypeError(`PerformerAttention: option 'causal' must be a boolean, got ${String(causal)}`);
+    }
+    if (features !== undefined && !isPositiveInteger(features)) {
+      throw new RangeError(
+        `PerformerAttention: option 'features' must be a positive integer (number of random features m), got ${String(features)}`,
+      );
+    }
+    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
+      throw new RangeError(`PerformerAttention: option 'seed' must be an integer ≥ 0, got ${String(seed)}`);
+    }
+    this.isCausal = causal ?? false;
+    this.features = features ?? 4 * this.headDim;
+    this.featureSeed = seed ?? randomSeed();
+  }
+
+  get causal(): boolean {
+    return this.isCausal;
+  }
+
+  get complexity(): 'linear' {
+    return 'linear';
+  }
+
+  /** The seed of the current Ω. */
+  get seed(): number {
+    return this.featureSeed;
+  }
+
+  protected override buildCoreWeights(): void {
+    this.omega = this.addWeight(
+      'random_features',
+      [this.headDim, this.features],
+      'float32',
+      tfl.initializers.zeros(),
+      undefined,
+      false,
+    );
+    this.writeFeatures(this.featureSeed);
+  }
+
+  /**
+   * Draws Ω again from `seed` (default: a new random seed) and stores it in `random_features`; `seed` and the
+   * config follow. Needs a built layer.
+   * @throws RangeError for a seed that is not an integer ≥ 0.
+   */
+  redrawFeatures(seed: number = randomSeed()): void {
+    this.assertBuilt('redrawFeatures');
+    if (!(Number.isInteger(seed) && seed >= 0)) {
+      throw new RangeError(
+        `${this.layerClass} '${this.name}': redrawFeatures argument 'seed' must be an integer ≥ 0, got ${String(seed)}`,
+      );
+    }
+    this.writeFeatures(seed);
+  }
+
+  private writeFeatures(seed: number): void {
+    const omega = drawOrthogonalFeatures(this.headDim, this.features, seed);
+    this.omega!.write(omega);
+    omega.dispose();
+    this.featureSeed = seed;
+  }
+
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
+    const omega = this.omega!.read() as tf.Tensor2D;
+    const q = favorQueryFeatures(heads.query!, omega);
+    const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.isCausal, mask });
+    const v = heads.value!;
+    const [batch, h, seq, p] = v.shape;
+    const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
+    const out = this.isCausal
+      ? causalLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
+      : linearAttention(q, k, withOnes);
+    return ratio(out, p);
+  }
+
+  /** The state before the first token, for `batch` independent sequences. */
+  initState(batch: number): PerformerState {
+    if (!isPositiveInteger(batch)) {
+      throw new RangeError(
+        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
+      );
+    }
+    return {
+      sum: tf.zeros([batch, this.heads, this.features, this.headDim + 1]),
+      scale: tf.fill([batch, this.heads], -1e30),
+    };
+  }
+
+  disposeState(state: PerformerState): void {
+    tf.dispose([state.sum, state.scale]);
+  }
+
+  /**
+   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the full causal forward's at
+   * that position) with the new state: M' = max(M, max_r ℓ_k), S ← e^(M − M')·S + e^(ℓ_k − M')ᵀ·[v, 1]. O(heads·m·p)
+   * per token at any position. Causal form only. The input state is not disposed; the returned tensors are kept out
+   * of any enclosing tidy.
+   */
+  step(state: PerformerState, xt: tf.Tensor): { output: tf.Tensor2D; state: PerformerState } {
+    this.assertBuilt('step');
+    const label = `${this.layerClass} '${this.name}'`;
+    if (!this.isCausal) throw new Error(`${label}: step needs the causal form ('performer-causal')`);
+    const batch = this.validateState(state, `${label} step`);
+    validateStepInput(xt, batch, this.dim, label);
+    const result = tf.tidy(() => {
+      const omega = this.omega!.read() as tf.Tensor2D;
+      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+      const split = (role: 'query' | 'key' | 'value') =>
+        tf.reshape(this.project(role, token), [batch, this.heads, 1, this.headDim]) as tf.Tensor4D;
+      const squeeze = (t: tf.Tensor) => tf.squeeze(t, [2]) as tf.Tensor3D;
+      const q = squeeze(favorQueryFeatures(split('query'), omega));
+      const logits = squeeze(favorLogits(split('key'), omega)); // [batch, heads, m]
+      const scale = tf.maximum(state.scale, tf.max(logits, -1)) as tf.Tensor2D;
+      const k = tf.div(
+        tf.exp(tf.sub(logits, tf.expandDims(scale, 2))),
+        Math.sqrt(this.features),
+      ) as tf.Tensor3D;
+      const v = tf.concat([squeeze(split('value')), tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D;
+      const lambda = tf.exp(tf.sub(state.scale, scale)) as tf.Tensor2D;
+      const r = linearAttentionStep(state.sum, q, k, v, lambda);
+      const o = ratio(tf.expandDims(r.output, 2) as tf.Tensor4D, this.headDim);
+      return {
+        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
+        sum: r.state,
+        scale,
+      };
+    });
+    return {
+      output: tf.keep(result.output),
+      state: { sum: tf.keep(result.sum), scale: tf.keep(result.scale) },
+    };
+  }
+
+  private validateState(state: PerformerState, label: string): number {
+    const { sum, scale } = (state ?? {}) as Partial<PerformerState>;
+    const [h, m, p] = [this.heads, this.features, this.headDim];
+    if (!(sum instanceof tf.Tensor) || sum.rank !== 4 || !(scale instanceof tf.Tensor)) {
+      throw new TypeError(
+        `${label}: argument 'state' must be a state from initState ({sum: [batch, ${h}, ${m}, ${p + 1}], scale: [batch, ${h}]}), got ${String(state)}`,
+      );
+    }
+    if (sum.isDisposed || scale.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
+    const batch = sum.shape[0];
+    if (sum.shape[1] !== h || sum.shape[2] !== m || sum.shape[3] !== p + 1) {
+      throw new RangeError(
+        `${label}: 'state.sum' must have shape [batch, ${h}, ${m}, ${p + 1}], got [${sum.shape.join(', ')}]`,
+      );
+    }
+    if (scale.rank !== 2 || scale.shape[0] !== batch || scale.shape[1] !== h) {
+      throw new RangeError(
+        `${label}: 'state.scale' must have shape [${batch}, ${h}], got [${scale.shape.join(', ')}]`,
+      );
+    }
+    return batch;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), causal: this.isCausal, features: this.features, seed: this.featureSeed };
+  }
+}
+
+/** Floor of the denominator: a row that saw no key (only possible at padded rows) gives 0/1e-30 = 0, not NaN. */
+const MIN_DENOMINATOR = 1e-30;
+
+/** [num, den] [batch, heads, seq, p + 1] → num / max(den, 1e-30). */
+function ratio(out: tf.Tensor4D, p: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, heads, seq] = out.shape;
+    const num = tf.slice(out, [0, 0, 0, 0], [batch, heads, seq, p]);
+    const den = tf.slice(out, [0, 0, 0, p], [batch, heads, seq, 1]);
+    return tf.div(num, tf.maximum(den, MIN_DENOMINATOR)) as tf.Tensor4D;
+  });
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+tf.serialization.registerClass(PerformerAttention);
