@@ -1,58 +1,17 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import { causalFlowAttention } from './causal-flow-attention-core.js';
 import { causalFlowAttentionReference } from './causal-flow-attention-reference.js';
-import { causalLinearProduct } from './causal-linear-product.js';
 
 const randn = (shape: [number, number, number, number], seed: number): tf.Tensor4D =>
   tf.randomNormal(shape, 0, 1, 'float32', seed);
-
-/** (Q·Kᵀ ⊙ L)·V with the full [seq, seq] lower triangle: the quadratic form of the causal product. */
-function naiveCausalProduct(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  const seq = q.shape[2];
-  return tf.matMul(
-    tf.mul(tf.matMul(q, k, false, true), tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0)) as tf.Tensor4D,
-    v,
-  );
-}
 
 for (const backend of testBackends()) {
   describe(`causal Flow-Attention forms on ${backend}`, () => {
     beforeAll(async () => {
       await initBackend(backend);
-    });
-
-    it('the chunked causal product equals the quadratic one for any chunk size (incl. a ragged last chunk)', () => {
-      tf.tidy(() => {
-        const [q, k, v] = [randn([2, 3, 11, 4], 1), randn([2, 3, 11, 4], 2), randn([2, 3, 11, 5], 3)];
-        const expected = naiveCausalProduct(q, k, v).dataSync();
-        for (const chunk of [1, 3, 4, 11, 64]) {
-          expectClose(causalLinearProduct(q, k, v, chunk).dataSync(), expected, {
-            rtol: 1e-4,
-            atol: 1e-5,
-            label: `chunk ${chunk}`,
-          });
-        }
-        expect(() => causalLinearProduct(q, k, v, 0)).toThrow(
-          /'chunkSize' must be a positive integer, got 0/,
-        );
-      });
-    });
-
-    it('the chunked product’s hand-written gradient equals autodiff of the quadratic form', () => {
-      tf.tidy(() => {
-        const inputs = [randn([1, 2, 9, 3], 4), randn([1, 2, 9, 3], 5), randn([1, 2, 9, 3], 6)];
-        const probe = randn([1, 2, 9, 3], 7);
-        const loss = (f: typeof naiveCausalProduct) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
-          tf.sum(tf.mul(f(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D), probe));
-        const expected = tf.grads(loss(naiveCausalProduct))(inputs);
-        const actual = tf.grads(loss((q, k, v) => causalLinearProduct(q, k, v, 4)))(inputs);
-        ['dq', 'dk', 'dv'].forEach((label, i) =>
-          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-4, atol: 1e-5, label }),
-        );
-      });
     });
 
     it('the causal core equals the quadratic reference, values and gradients, with padding', () => {

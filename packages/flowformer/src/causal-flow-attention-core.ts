@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero, headTokenMask } from '@tost/attention';
-import { causalLinearProduct } from './causal-linear-product.js';
+import { causalLinearAttention, headTokenMask } from '@tost/attention';
 import { CAUSAL_CHUNK_SIZE, COMPETITION_FLOOR } from './constants.js';
 import { shiftedDot } from './flow-attention-core.js';
 import { prefixSum } from './prefix-sum.js';
@@ -13,9 +12,9 @@ import { prefixSum } from './prefix-sum.js';
  *   I_i = r_i/((φq_i+ε)·(Σ_{j≤i} φk_j+ε)),  O_i = r_i/((φk_i+ε)·(Σ_{j≤i} φq_j+ε)),
  *   Î_i = (φq_i+ε)·(Σ_{j≤i} φk_j O_j+ε)/r_i,  Ô_i = clamp((φk_i+ε)·(Σ_{j≤i} φq_j I_j+ε)/r_i, −1, 1),
  *   a_i = sigmoid(Î_i),  c_i = r_i·exp(Ô_i)/Σ_{j≤i} exp(Ô_j),
- *   out_i = a_i · Σ_{j≤i} ((φq_i I_i/r_i)·φk_j) c_j v_j   (chunked: `causalLinearProduct`).
+ *   out_i = a_i · Σ_{j≤i} ((φq_i I_i/r_i)·φk_j) c_j v_j   (chunked: `causalLinearAttention` of @tost/attention).
  * Padded tokens have φq = φk = 0 and are left out of r and of the running softmax. Exact for any future value: the
- * prefix sums only carry values forward, and the chunk product sees non-finite entries zeroed.
+ * prefix sums only carry values forward, and the chunked product zeroes non-finite entries.
  */
 export function causalFlowAttention(
   q: tf.Tensor4D,
@@ -49,12 +48,12 @@ export function causalFlowAttention(
     const weights = real ? tf.mul(tf.exp(conservedSource), real) : tf.exp(conservedSource);
     const total = tf.maximum(prefixSum(weights), COMPETITION_FLOOR); // 0 only before the first real token
     const competition = tf.div(tf.mul(weights, count), total);
-    // (4) causal product, allocation.
-    const y = causalLinearProduct(
-      finiteOrZero(tf.mul(phiQ, tf.div(incoming, divisor))) as tf.Tensor4D,
-      finiteOrZero(phiK) as tf.Tensor4D,
-      finiteOrZero(tf.mul(v, competition)) as tf.Tensor4D,
-      chunkSize,
+    // (4) causal product (chunked, hand-written gradient; zeroes non-finite entries itself), allocation.
+    const y = causalLinearAttention(
+      tf.mul(phiQ, tf.div(incoming, divisor)) as tf.Tensor4D,
+      phiK as tf.Tensor4D,
+      tf.mul(v, competition) as tf.Tensor4D,
+      { chunkSize },
     );
     return tf.mul(y, allocation) as tf.Tensor4D;
   });

@@ -3,7 +3,6 @@ export { CausalFlowAttention } from './causal-flow-attention.js';
 export { flowAttention, shiftedDot } from './flow-attention-core.js';
 export { causalFlowAttention } from './causal-flow-attention-core.js';
 export { causalFlowAttentionReference } from './causal-flow-attention-reference.js';
-export { causalLinearProduct } from './causal-linear-product.js';
 export { causalFlowStep } from './causal-flow-step.js';
 export { createCausalFlowState, disposeCausalFlowState, type CausalFlowState } from './causal-flow-state.js';
 export { prefixSum } from './prefix-sum.js';
