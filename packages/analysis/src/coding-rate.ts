@@ -3,7 +3,7 @@ import { logDetIdentityPlusGramOf } from './log-det.js';
 import { realTokenRows, requirePositiveNumber, requireTensor, shapeOf } from './validation.js';
 
 /**
- * Coding rate of a set of tokens (MCR², Yu et al. 2020; CRATE, spec crate.md): for tokens Z [n, d] (one token per
+ * Coding rate of a set of tokens (MCR², Yu et al. 2020; CRATE, CRATE, arXiv 2306.01129): for tokens Z [n, d] (one token per
  * row), `R(Z) = ½·log det(I_d + d/(n·ε²)·ZᵀZ)`: the number of nats needed to code the tokens up to distortion ε.
  *
  * Z may carry leading batch axes: [n, d] → a number, [B, n, d] → one value per example, [B, H, n, d] → [B][H]
@@ -50,7 +50,7 @@ export interface SubspaceOptions {
 }
 
 /**
- * The MCR² compression term over subspaces U_1…U_K (CRATE's objective, spec crate.md):
+ * The MCR² compression term over subspaces U_1…U_K (CRATE's objective, CRATE, arXiv 2306.01129):
  * `R^c(Z | U) = Σ_k ½·log det(I_p + p/(n·ε²)·(Z·U_k)ᵀ(Z·U_k))` — the coding rate of the tokens projected on each
  * subspace, summed over subspaces. Z [n, d] → a number, [B, n, d] → one value per example. U [d, K·p] in the tfjs
  * kernel layout ([in, out]); the projection runs in tfjs (float32), the log dets in float64 (Cholesky, as

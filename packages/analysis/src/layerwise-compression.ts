@@ -7,7 +7,7 @@ import { requirePositiveNumber } from './validation.js';
 
 /** One compression measurement of a set of tokens under one layer's subspaces, averaged over the examples. */
 export interface CompressionMeasure {
-  /** R_var(Z, Π | U) (spec tssa.md) with the layer's Π; null for MSSA layers, which have no Π. */
+  /** R_var(Z, Π | U) (ToST, arXiv 2412.17810) with the layer's Π; null for MSSA layers, which have no Π. */
   variational: number | null;
   /** MCR² compression term R^c(Z | U) = Σ_k R(Z·U_k) at distortion `eps`. */
   codingRate: number;

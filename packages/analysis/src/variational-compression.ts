@@ -14,12 +14,12 @@ export interface VariationalCompressionOptions {
 }
 
 /**
- * The variational compression term of ToST (spec tssa.md, "Paper formulas"), with f(x) = log(1 + x):
+ * The variational compression term of ToST (ToST, arXiv 2412.17810, "Paper formulas"), with f(x) = log(1 + x):
  *
  *   R_var(Z, Π | U) = ½ Σ_k (n_k / n) Σ_j f( (1/n_k)·(U_kᵀ Z Diag(π_k) Zᵀ U_k)_jj ),   n_k = Σ_i π_k,i,
  *
  * the sum over j running over the p diagonal entries of head k. With tokens as rows (Z [n, d]) and w = Z·U (+ u),
- * the diagonal entry is Σ_i π_k,i·w_ik,j², so (1/n_k)·(…)_jj is exactly TSSA's statistic s_kj (spec step 5, without
+ * the diagonal entry is Σ_i π_k,i·w_ik,j², so (1/n_k)·(…)_jj is exactly TSSA's statistic s_kj (step 5, without
  * its 1e-8) and f'(s) = 1/(1 + s) is its gain. A head with no membership mass (n_k = 0) contributes 0, the limit of
  * its term.
  *

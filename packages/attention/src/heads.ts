@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * [batch, seq, heads·p] → [batch, heads, seq, p]. Head k owns channels k·p … k·p+p−1 (spec tssa.md step 1).
+ * [batch, seq, heads·p] → [batch, heads, seq, p]. Head k owns channels k·p … k·p+p−1 (ToST, arXiv 2412.17810 step 1).
  */
 export function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
   const [batch, seq, dim] = x.shape;

@@ -15,7 +15,7 @@ function prefixSum(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Plain, autodiff-differentiable causal TSSA core (spec tssa.md, "Causal TSSA", steps 1–4), written straight from the
+ * Plain, autodiff-differentiable causal TSSA core (ToST, arXiv 2412.17810, "Causal TSSA", steps 1–4), written straight from the
  * formulas for readability and as the reference of the custom-gradient `causalTSSACore` in tests. Quadratic in seq
  * (triangular prefix sums): use it only on short inputs.
  */

@@ -186,7 +186,7 @@ for (const backend of testBackends()) {
 }
 
 /**
- * The causal core in float64 plain JavaScript, straight from spec tssa.md, returning Σ probeY·y + Σ probePi·Π.
+ * The causal core in float64 plain JavaScript, straight from ToST, arXiv 2412.17810, returning Σ probeY·y + Σ probePi·Π.
  * Arrays are flat, row-major: w [B,H,N,p], tau [H], beta [H,N], mask [B,N].
  */
 function float64Loss(

@@ -37,7 +37,7 @@ function reverseRunningSum(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The causal TSSA core (spec tssa.md, "Causal TSSA", steps 1–4 up to the merge of heads) with a hand-written
+ * The causal TSSA core (ToST, arXiv 2412.17810, "Causal TSSA", steps 1–4 up to the merge of heads) with a hand-written
  * gradient.
  *
  * Why a custom gradient: autodiff would keep every intermediate of the forward pass (running sums, ratios, gains —

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Streaming-decoding state of one CausalTSSA layer after `position` tokens (spec tssa.md, "Streaming property"):
+ * Streaming-decoding state of one CausalTSSA layer after `position` tokens (ToST, arXiv 2412.17810, "Streaming property"):
  * per sample and head, the three running sums the causal statistics need. Its size does not depend on `position`.
  * The caller owns the tensors: dispose them with `disposeCausalTSSAState` when the state is no longer needed.
  */

@@ -13,7 +13,7 @@ export interface CausalTSSAStepResult {
 }
 
 /**
- * One token of the causal core as a recurrence (spec tssa.md, "Streaming property").
+ * One token of the causal core as a recurrence (ToST, arXiv 2412.17810, "Streaming property").
  *
  * Why this equals the full causal forward: every statistic the causal core uses at position t is a prefix sum over
  * i ≤ t — Σw² (step 1), ΣΠ·w² and ΣΠ (step 3) — and each token's Π depends only on its own w_t, β_t and the prefix

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * Softmax over axis 1 (the HEAD axis) of a tensor shaped [batch, heads, ...] (spec tssa.md, causal step 2: every token
+ * Softmax over axis 1 (the HEAD axis) of a tensor shaped [batch, heads, ...] (ToST, arXiv 2412.17810, causal step 2: every token
  * distributes a unit of membership over the heads). `tf.softmax` only works on the last axis, so the usual
  * max-shifted form is written out; it is numerically safe for any logits.
  */

@@ -40,7 +40,7 @@ export const CAUSAL_LM_LAYERS = {
 } as const;
 
 /**
- * GPT-2-style ToST language model (spec tssa.md, "Language ToST"): learned positions, pre-norm ToST blocks with a causal
+ * GPT-2-style ToST language model (ToST, arXiv 2412.17810, "Language ToST"): learned positions, pre-norm ToST blocks with a causal
  * attention, LayerNorm eps 1e-5, layer scale 1e-5, final LayerNorm, tied head logits = h·Eᵀ (the embedding layer is
  * applied a second time to the hidden states). Input token ids [B, L] with any L ≤ maxLength (no padding: a language
  * model sees contiguous text); output logits [B, L, vocabSize]. Returns a `ToSTModel` (its `dispose` frees the tied

@@ -19,7 +19,7 @@ export interface CrateBlockOptions {
 }
 
 /**
- * One CRATE layer (spec crate.md): `Z½ = Z + attn(LN1(Z))`, then `Z⁺ = ISTA(LN2(Z½))` — no residual around ISTA,
+ * One CRATE layer (CRATE, arXiv 2306.01129): `Z½ = Z + attn(LN1(Z))`, then `Z⁺ = ISTA(LN2(Z½))` — no residual around ISTA,
  * its output replaces the stream.
  */
 export function crateBlock(

@@ -15,7 +15,7 @@ export interface ISTAOptions {
 type Shape = (number | null)[];
 
 /**
- * CRATE's sparse-coding step (spec crate.md, "ISTA block"), on row vectors z:
+ * CRATE's sparse-coding step (CRATE, arXiv 2306.01129, "ISTA block"), on row vectors z:
  * `out = relu(z + η·(z·D − (z·Dᵀ)·D) − η·λ)` with ONE square dictionary D [dim, dim] (Kaiming-uniform), tied
  * encoder/decoder, no residual. The caller applies the LayerNorm first.
  */

@@ -5,7 +5,7 @@ import { requirePositiveInteger, requirePositiveNumber } from './validation.js';
 
 export interface LayerScaleOptions {
   dim: number;
-  /** Initial γ (spec tssa.md: 1.0 for ≤ 12 layers, 1e-5 deeper and in the language model); see `defaultLayerScale`. */
+  /** Initial γ (ToST, arXiv 2412.17810: 1.0 for ≤ 12 layers, 1e-5 deeper and in the language model); see `defaultLayerScale`. */
   init: number;
   name?: string;
 }

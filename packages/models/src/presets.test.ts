@@ -35,7 +35,7 @@ describe('presets and parameter counts', () => {
   it('the analytic counts of the large presets: CRATE-B/L within 1%; ToST-M is off (see README)', () => {
     expect(relative(countCrateVisionParameters(VISION_PRESETS['crate-b']), 22.8e6)).toBeLessThan(0.01);
     expect(relative(countCrateVisionParameters(VISION_PRESETS['crate-l']), 77.64e6)).toBeLessThan(0.01);
-    // dim 512 / depth 24 / heads 8 gives 71.5M, not 68.1M: the public code does not pin ToST-M down (spec tssa.md).
+    // dim 512 / depth 24 / heads 8 gives 71.5M, not 68.1M: the public code does not pin ToST-M down (ToST, arXiv 2412.17810).
     expect(countToSTVisionParameters(VISION_PRESETS['tost-m'])).toBe(71_481_064);
   });
 

@@ -91,7 +91,7 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
 }
 
 /**
- * The LRA encoder (spec lra.md, "Standard model settings"): token embedding, optional CLS, positions, dropout,
+ * The LRA encoder (LRA, arXiv 2011.04006, "Standard model settings"): token embedding, optional CLS, positions, dropout,
  * blocks (pre-norm), final LayerNorm, pooling → [B, dim]. The padding mask is derived from the ids (pad id 0).
  */
 export function textEncoder(

@@ -116,7 +116,7 @@ export function applyAttention(
 }
 
 /**
- * One ToST block (spec tssa.md, "Where TSSA sits in a ToST block"), pre-norm:
+ * One ToST block (ToST, arXiv 2412.17810, "Where TSSA sits in a ToST block"), pre-norm:
  * `x ← x + γ1 ⊙ attn(LN1(x))`, `x ← x + γ2 ⊙ MLP(LN2(x))`, MLP = Dense(r·C) → GELU → Dense(C).
  * Wired on SymbolicTensors (not a layer of layers) so that save/load and weight tracking come for free and each
  * sub-layer stays addressable by name (`<name>_ln1`, `_attn`, `_ln2`, `_mlp_fc1`, `_mlp_fc2`, `_attn_scale`, …).

@@ -62,7 +62,7 @@ export class ToSTModel extends tfl.LayersModel {
       if (plan.replaced.length > 0) {
         console.warn(
           `${this.name}: this model outputs logits, so ${plan.replaced.join(', ')} (tfjs's versions expect ` +
-            `probabilities). Build it with output: 'probabilities' to train on probabilities instead.`,
+            `probabilities). (Classifier builders take output: 'probabilities' to train on probabilities instead.)`,
         );
       }
       super.compile(plan.args);

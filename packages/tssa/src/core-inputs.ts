@@ -10,7 +10,7 @@ export interface TssaCoreOptions {
   mask?: tf.Tensor2D;
   /**
    * Multiplier of the gain g, shape [batch, heads, 1, p]: the attention-dropout keep mask already scaled by
-   * 1/(1 − rate) (spec step 6). Omit it at inference.
+   * 1/(1 − rate) (step 6). Omit it at inference.
    */
   gainScale?: tf.Tensor4D;
   /**
@@ -23,7 +23,7 @@ export interface TssaCoreOptions {
 
 /** Result of the attention core: per-head output y and the membership Π (0 at padded tokens). */
 export interface TssaCoreResult {
-  /** y [batch, heads, seq, p] (spec step 7). */
+  /** y [batch, heads, seq, p] (step 7). */
   output: tf.Tensor4D;
   /** Π [batch, heads, seq]: softmax over heads of the membership logits (step 4), 0 at padded tokens. */
   membership: tf.Tensor3D;
@@ -75,7 +75,9 @@ export function validateCoreInputs(
   ) {
     throw new RangeError(
       `${caller}: option 'gainScale' must have shape ` +
-        (tokensFirst ? `[batch, 1, heads, p] = [${batch}, 1, ${heads}, ${p}], ` : `[batch, heads, 1, p] = [${batch}, ${heads}, 1, ${p}], `) +
+        (tokensFirst
+          ? `[batch, 1, heads, p] = [${batch}, 1, ${heads}, ${p}], `
+          : `[batch, heads, 1, p] = [${batch}, ${heads}, 1, ${p}], `) +
         `got ${shape(gainScale)}`,
     );
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';
 
 /**
- * The TSSA attention core (spec tssa.md steps 2–7), written step by step in plain differentiable tfjs ops — the
+ * The TSSA attention core (ToST, arXiv 2412.17810 steps 2–7), written step by step in plain differentiable tfjs ops — the
  * READABLE version. It computes the same values as `tssaCore`, but tfjs autodiff keeps every intermediate for the
  * backward pass; `tssaCore` uses a hand-written gradient that keeps only small per-head statistics. Tests check the
  * two against each other (values and gradients).

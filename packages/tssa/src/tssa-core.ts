@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';
 
-/** Floor of the squared column norm: ν = max(sqrt(a), 1e-12) ⇔ ν² = max(a, 1e-24) (spec step 2). */
+/** Floor of the squared column norm: ν = max(sqrt(a), 1e-12) ⇔ ν² = max(a, 1e-24) (step 2). */
 const SQUARED_NORM_FLOOR = 1e-24;
-/** Added to the Π mass in the denominator of the statistic (spec step 5). */
+/** Added to the Π mass in the denominator of the statistic (step 5). */
 const MASS_EPSILON = 1e-8;
 
 /**
@@ -191,10 +191,7 @@ export function tssaCoreBackward(
     const dPi = tf.mul(dMaskedMembership, mask);
     // Step 4: softmax over heads. Π_eff equals Π at real tokens; at padded tokens dΠ = 0 for every head, so
     // dℓ = 0 there whichever of the two is used.
-    const dLogits = tf.mul(
-      membership,
-      tf.sub(dPi, tf.sum(tf.mul(membership, dPi), headAxis(layout), true)),
-    );
+    const dLogits = tf.mul(membership, tf.sub(dPi, tf.sum(tf.mul(membership, dPi), headAxis(layout), true)));
     // Step 3: ℓ = τ q (q saved by the forward pass).
     const dTemperature = tf.sum(
       tf.mul(dLogits, normalisedSquares),
@@ -203,7 +200,10 @@ export function tssaCoreBackward(
     ) as tf.Tensor4D;
     const scaledDLogits = tf.mul(dLogits, temperature) as tf.Tensor4D; // τ dℓ [B, H, N, 1]
     const dInverseSquaredNorm = tf.tidy(() =>
-      sumOverTokens(disposeAfter(tf.square(w), (squares) => tf.mul(squares, scaledDLogits)), layout),
+      sumOverTokens(
+        disposeAfter(tf.square(w), (squares) => tf.mul(squares, scaledDLogits)),
+        layout,
+      ),
     ); // dr
     // Step 2: r = 1 / max(a, 1e-24); the floor passes no gradient. da = −r·(r·dr): r·dr is O(1) because dr
     // carries w², whereas r² alone overflows float32 for tiny columns (and 1e48·0 would give NaN for zero ones).
@@ -234,7 +234,8 @@ export function tssaCoreBackward(
 /** softmax over the heads of logits [B, H, N, 1] (or [B, N, H, 1] tokens-first); tf.softmax works on the last axis. */
 function softmaxOverHeads(logits: tf.Tensor4D, layout: TssaLayout): tf.Tensor4D {
   const [batch, a, b] = logits.shape;
-  if (layout === 'tokens-first') return tf.reshape(tf.softmax(tf.reshape(logits, [batch, a, b])), [batch, a, b, 1]);
+  if (layout === 'tokens-first')
+    return tf.reshape(tf.softmax(tf.reshape(logits, [batch, a, b])), [batch, a, b, 1]);
   const headsLast = tf.transpose(tf.reshape(logits, [batch, a, b]), [0, 2, 1]);
   return tf.reshape(tf.transpose(tf.softmax(headsLast), [0, 2, 1]), [batch, a, b, 1]);
 }
@@ -356,7 +357,7 @@ const packedCoreWithCustomGradient = {
 };
 
 /**
- * The TSSA attention core (spec tssa.md steps 2–7) with a memory-lean custom gradient: the backward pass keeps only
+ * The TSSA attention core (ToST, arXiv 2412.17810 steps 2–7) with a memory-lean custom gradient: the backward pass keeps only
  * the inputs and per-head statistics (squared column norms, q, Π, s, Π mass), not every intermediate that autodiff of
  * `tssaCoreReference` would keep. Gradients flow to `w` and `temperature`.
  *
@@ -390,11 +391,16 @@ export function tssaCoreWithMembership(
     const [d0, d1, d2, p] = w.shape;
     const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options, layout);
     const packed = packedCoreWithCustomGradient[layout](w, temperature4, mask4, gainScale);
-    const membership = tf.reshape(tf.slice(packed, [0, 0, 0, p], [d0, d1, d2, 1]), [d0, d1, d2]) as tf.Tensor3D;
+    const membership = tf.reshape(tf.slice(packed, [0, 0, 0, p], [d0, d1, d2, 1]), [
+      d0,
+      d1,
+      d2,
+    ]) as tf.Tensor3D;
     return {
       output: tf.slice(packed, [0, 0, 0, 0], [d0, d1, d2, p]) as tf.Tensor4D,
       // Π is reported [batch, heads, seq] in both layouts (a small [N, H] transpose when tokens-first).
-      membership: layout === 'tokens-first' ? (tf.transpose(membership, [0, 2, 1]) as tf.Tensor3D) : membership,
+      membership:
+        layout === 'tokens-first' ? (tf.transpose(membership, [0, 2, 1]) as tf.Tensor3D) : membership,
     };
   });
 }

@@ -4,7 +4,7 @@ export type { LraSettings, PresetName } from '../runs/lra-result.js';
 import { LRA_TASK_ORDER, type LraSettings, type PresetName } from '../runs/lra-result.js';
 
 /**
- * `paper`: the LRA repository's configurations (spec lra.md, "Standard model settings"): layers, width, heads, MLP,
+ * `paper`: the LRA repository's configurations (LRA, arXiv 2011.04006, "Standard model settings"): layers, width, heads, MLP,
  * batch, learning rate, steps, warm-up, pooling and positions as published.
  */
 const PAPER: Record<LraTaskName, LraSettings> = {

@@ -1,6 +1,6 @@
 import type { LraTaskName } from '@tost/lra';
 
-/** Published LRA accuracies (%) from spec lra.md, "Results to compare against". null = FAIL or not reported. */
+/** Published LRA accuracies (%) from LRA, arXiv 2011.04006, "Results to compare against". null = FAIL or not reported. */
 export const PUBLISHED_LRA: {
   model: string;
   results: Partial<Record<LraTaskName, number | null>>;

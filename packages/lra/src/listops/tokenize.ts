@@ -1,6 +1,6 @@
 /**
- * The LRA ListOps tokenizer: replace `]` by `X`, delete `(` and `)`, split on whitespace (spec "Released on-disk
- * formats"). The 15 symbols get fixed ids:
+ * The LRA ListOps tokenizer: replace `]` by `X`, delete `(` and `)`, split on whitespace (the LRA repository's ListOps input pipeline, arXiv 2011.04006 on-disk
+ * formats). The 15 symbols get fixed ids:
  *
  * | id | symbol |
  * |----|--------|

@@ -1,5 +1,5 @@
 /**
- * Parameters of the Pathfinder generator (spec "Pathfinder generator (sketch)"). Lengths are in output pixels.
+ * Parameters of the Pathfinder generator (the published Pathfinder generator, Linsley et al. 2018, as used by LRA, arXiv 2011.04006). Lengths are in output pixels.
  */
 export interface PathfinderConfig {
   /** Canvas side (32 for Pathfinder-32, 128 for Path-X). */

@@ -173,7 +173,7 @@ function randomPoint(rng: Prng, cfg: PathfinderConfig): [number, number] {
 }
 
 /**
- * Generates one Pathfinder image (spec "Pathfinder generator"): two target snakes of `contourLength` paddles from
+ * Generates one Pathfinder image (the published Pathfinder generator, Linsley et al. 2018): two target snakes of `contourLength` paddles from
  * seeds `seedDistance` apart, `numDistractors` distractor snakes of `distractorLength` paddles, all
  * overlap-free; label ~ Bernoulli(0.5); a disc marker at the start of target snake 0 and one at the far end of
  * snake 0 (label 1) or snake 1 (label 0); anti-aliased at `antialiasScale`× and box-downsampled.
