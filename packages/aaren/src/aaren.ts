@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   ProjectedAttention,
-  isPositiveInteger,
+  validateInitStateBatch,
   validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
@@ -70,11 +70,7 @@ export class Aaren extends ProjectedAttention implements StreamingAttention<Aare
 
   /** The state before the first token for `batch` independent sequences. */
   initState(batch: number): AarenState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return createAarenState(batch, this.heads, this.headDim);
   }
 

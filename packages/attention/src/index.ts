@@ -35,6 +35,7 @@ export {
   isStreamingAttention,
   stateTensors,
   validateStepInput,
+  validateInitStateBatch,
   type StreamingAttention,
 } from './streaming.js';
 export { splitHeads, mergeHeads } from './heads.js';

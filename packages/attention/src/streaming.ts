@@ -58,3 +58,16 @@ export function validateStepInput(xt: unknown, batch: number, dim: number, label
   }
   return xt as tf.Tensor2D;
 }
+
+/**
+ * Checks the argument of `initState`: a positive integer number of sequences. Throws a RangeError naming the layer,
+ * the argument and the value given.
+ */
+export function validateInitStateBatch(batch: unknown, label: string): number {
+  if (typeof batch !== 'number' || !Number.isInteger(batch) || batch <= 0) {
+    throw new RangeError(
+      `${label}: initState argument 'batch' must be a positive integer, got ${String(batch)}`,
+    );
+  }
+  return batch;
+}

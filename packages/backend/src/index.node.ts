@@ -50,22 +50,4 @@ export function initBackend(
   return selectBackend(preference, node, options);
 }
 
-export { describeBackendSelection } from './select-backend.js';
-export type { BackendSelection, InitBackendOptions, SkippedBackend } from './select-backend.js';
-export {
-  BACKEND_CANDIDATES,
-  BACKEND_NAMES,
-  BROWSER_AUTO_ORDER,
-  NODE_AUTO_ORDER,
-  type BackendCandidate,
-  type BackendEnvironment,
-  type BackendName,
-  type BackendPreference,
-} from './backend-candidates.js';
-export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
-export {
-  validateWeightsAgainstManifest,
-  verifyWeightsChecksum,
-  weightsChecksum,
-  type WeightsCheckContext,
-} from './weights-manifest.js';
+export * from './shared-exports.js';

@@ -4,6 +4,7 @@ import {
   ProjectedAttention,
   headTokenMask,
   isPositiveInteger,
+  validateInitStateBatch,
   validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
@@ -93,7 +94,11 @@ export class CausalTSSA extends ProjectedAttention implements StreamingAttention
     );
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
+  protected attendProjected(
+    heads: ProjectedHeads,
+    mask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): tf.Tensor4D {
     return this.core(heads.qkv!, mask, training).y;
   }
 
@@ -143,11 +148,7 @@ export class CausalTSSA extends ProjectedAttention implements StreamingAttention
 
   /** The streaming state before the first token, for `batch` independent sequences. */
   initState(batch: number): CausalTSSAState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return createCausalTSSAState(batch, this.heads, this.headDim);
   }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  isPositiveInteger,
+  validateInitStateBatch,
   validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
@@ -45,11 +45,7 @@ export class CausalFlowAttention extends ProjectedAttention implements Streaming
 
   /** The state before the first token for `batch` independent sequences. */
   initState(batch: number): CausalFlowState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return createCausalFlowState(batch, this.heads, this.headDim);
   }
 

@@ -4,6 +4,7 @@ import {
   causalLinearAttention,
   headTokenMask,
   isPositiveInteger,
+  validateInitStateBatch,
   linearAttentionStep,
   validateStepInput,
   type AttentionOptions,
@@ -83,11 +84,7 @@ export class LightningAttention extends ProjectedAttention implements StreamingA
 
   /** The state before the first token, for `batch` independent sequences. */
   initState(batch: number): LightningState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return { sum: tf.zeros([batch, this.heads, this.headDim, this.headDim]) };
   }
 

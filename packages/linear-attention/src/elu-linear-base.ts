@@ -5,7 +5,7 @@ import {
   headTokenMask,
   linearAttention,
   linearAttentionStep,
-  isPositiveInteger,
+  validateInitStateBatch,
   validateStepInput,
   type AttentionOptions,
   type LayerBaseArgs,
@@ -111,11 +111,7 @@ export abstract class EluLinearBase
 
   /** The state before the first token, for `batch` independent sequences. */
   initState(batch: number): LinearAttentionState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return createLinearState(batch, this.heads, this.headDim, this.stateWidth);
   }
 

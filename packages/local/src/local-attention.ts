@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
   isPositiveInteger,
+  validateInitStateBatch,
   mergeHeads,
   splitHeads,
   validateStepInput,
@@ -94,9 +95,7 @@ export class LocalAttention extends ProjectedAttention implements StreamingAtten
   initState(batch: number): LocalAttentionState {
     const label = `${this.layerClass} '${this.name}'`;
     if (!this.isCausal) throw new Error(`${label}: initState needs the causal layer ('local-causal')`);
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(`${label}: initState argument 'batch' must be a positive integer, got ${String(batch)}`);
-    }
+    validateInitStateBatch(batch, label);
     return { batch, position: 0 };
   }
 

@@ -4,6 +4,7 @@ import {
   ProjectedAttention,
   causalLinearAttention,
   isPositiveInteger,
+  validateInitStateBatch,
   linearAttention,
   linearAttentionStep,
   validateStepInput,
@@ -140,11 +141,7 @@ export class PerformerAttention extends ProjectedAttention implements StreamingA
 
   /** The state before the first token, for `batch` independent sequences. */
   initState(batch: number): PerformerState {
-    if (!isPositiveInteger(batch)) {
-      throw new RangeError(
-        `${this.layerClass} '${this.name}': initState argument 'batch' must be a positive integer, got ${String(batch)}`,
-      );
-    }
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
     return {
       sum: tf.zeros([batch, this.heads, this.features, this.headDim + 1]),
       scale: tf.fill([batch, this.heads], -1e30),

@@ -1,0 +1,21 @@
+// What both entries of @tost/backend export besides their own `initBackend` (index.ts for browsers and bundlers,
+// index.node.ts for Node): one list, so the two entries cannot drift apart.
+export { describeBackendSelection } from './select-backend.js';
+export type { BackendSelection, InitBackendOptions, SkippedBackend } from './select-backend.js';
+export {
+  BACKEND_CANDIDATES,
+  BACKEND_NAMES,
+  BROWSER_AUTO_ORDER,
+  NODE_AUTO_ORDER,
+  type BackendCandidate,
+  type BackendEnvironment,
+  type BackendName,
+  type BackendPreference,
+} from './backend-candidates.js';
+export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
+export {
+  validateWeightsAgainstManifest,
+  verifyWeightsChecksum,
+  weightsChecksum,
+  type WeightsCheckContext,
+} from './weights-manifest.js';
