@@ -3,6 +3,7 @@ import { lraCli, reportCli } from './cli/lra-cli.js';
 import { explainCli } from './cli/explain-cli.js';
 import { scalingCli } from './cli/scaling-cli.js';
 import { smokeCli } from './cli/smoke-cli.js';
+import { compareCli } from './cli/compare-cli.js';
 
 interface Command {
   usage: string;
@@ -36,6 +37,14 @@ const COMMANDS: Record<string, Command> = {
     usage: `explain --run RUN_DIR | --checkpoint MODEL_DIR [--inputs N] [--out DIR] [--untrained | --compare]
                  [--data DIR] [--task T] [--eps 0.5]   Π maps per layer/head, per-layer compression chart, HTML section`,
     run: explainCli,
+  },
+  compare: {
+    usage: `compare [--attention a,b,...] [--lengths 1024,4096,16384,65536] [--dim 256 --heads 4 --batch 1]
+                 [--repeats 3 --warmup 1] [--time-limit S] [--memory-limit MiB] [--tasks listops,pathfinder|none]
+                 [--seeds 1,2,3] [--lra-steps N --lra-batch N --lra-length N] [--data-seed N] [--out DIR]
+                 every variant: train-step time/memory per length + quick LRA accuracy; one table, Pareto chart,
+                 report.html; run again with the same --out to resume`,
+    run: compareCli,
   },
   smoke: {
     usage: 'smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b]',

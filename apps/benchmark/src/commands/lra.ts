@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
@@ -14,11 +14,12 @@ import {
   type PresetName,
 } from '../lra/presets.js';
 import { trainLra, type LraRunSpec } from '../lra/train.js';
-import { writeRunResult, readRunResults, type LraRunResult } from '../lra/results.js';
+import { writeRunResult, readRunResults, type DataLoadOptions, type LraRunResult } from '../lra/results.js';
 import { lraReport } from '../lra/report.js';
 import { ProgressPrinter } from '../lra/progress.js';
 import { versions } from '../versions.js';
 import { modelDirectory } from '../model-io.js';
+import { withSeededRandom } from '../lra/seeded-init.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -29,7 +30,10 @@ export interface LraCommandOptions {
   dataDir: string;
   generate: boolean;
   outDir: string;
+  /** Seeds the initial weights and the batch order. */
   seed: number;
+  /** Seeds generated data (default: `seed`); fix it to compare seeds on the same data. */
+  dataSeed?: number;
   resume: boolean;
   backend: string;
   overrides: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength' | 'checkpointEvery'>>;
@@ -65,19 +69,42 @@ export function generatedDataDir(dataDir: string, task: LraTaskName, preset: Pre
 
 const COMPLETE_MARKER = '.complete';
 
+/** The generator options of a task and preset (stored in the `.complete` marker: data made otherwise is redone). */
+function generatorOptions(task: LraTaskName, preset: PresetName, seed: number, settings: LraSettings) {
+  const quick = preset === 'quick';
+  return {
+    quick,
+    seed,
+    ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
+    ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
+    ...(task === 'pathx' ? { resolution: 128 as const } : {}),
+  };
+}
+
+function readMarker(dir: string): { request?: unknown } | undefined {
+  const file = join(dir, COMPLETE_MARKER);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { request?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Loads the task's data: from `--data DIR` (the released files), or, with `--generate`, from data generated into
- * DIR/<task>-<preset> (generated once; a `.complete` marker is written last so a half-written set is regenerated).
+ * DIR/<task>-<preset> (a `.complete` marker holding the generator options is written last, so a half-written set, or
+ * one generated with other options — e.g. by an older version of the quick preset — is regenerated).
  * Quick ListOps is generated with trees no longer than the quick maxLength, so nothing is truncated.
  */
 export function prepareData(
   task: LraTaskName,
-  o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed'>,
+  o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed' | 'dataSeed'>,
   settings: LraSettings,
   log: (l: string) => void,
-): { splits: LraSplits; dir: string; loadOptions: { maxLength: number } } {
-  const loadOptions = { maxLength: settings.maxLength };
+): { splits: LraSplits; dir: string; loadOptions: DataLoadOptions } {
   if (!o.generate) {
+    const loadOptions = { maxLength: settings.maxLength };
     if (!existsSync(o.dataDir)) {
       throw new Error(
         `--data: no directory ${o.dataDir}; pass --data DIR with the released ${task} files, or --generate (listops, pathfinder)`,
@@ -87,24 +114,26 @@ export function prepareData(
   }
   checkGeneratable([task]);
   const dir = generatedDataDir(o.dataDir, task, o.preset);
-  if (!existsSync(join(dir, COMPLETE_MARKER))) {
+  const request = generatorOptions(task, o.preset, o.dataSeed ?? o.seed, settings);
+  const marker = readMarker(dir);
+  if (JSON.stringify(marker?.request) !== JSON.stringify(request)) {
     const what =
       o.preset === 'quick' ? 'quick: scaled down, NOT the published setting' : 'the published setting';
+    if (marker) log(`the data in ${dir} were generated with other settings: regenerating`);
+    rmSync(dir, { recursive: true, force: true });
     log(`generating ${task} data (${what}) into ${dir} ...`);
     const t0 = performance.now();
-    const quick = o.preset === 'quick';
-    const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', dir, {
-      quick,
-      seed: o.seed,
-      ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
-      ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
-      ...(task === 'pathx' ? { resolution: 128 as const } : {}),
-    });
-    writeFileSync(join(dir, COMPLETE_MARKER), `${JSON.stringify(info)}\n`);
+    const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', dir, request);
+    writeFileSync(join(dir, COMPLETE_MARKER), `${JSON.stringify({ ...info, request })}\n`);
     log(
       `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
+  const difficulty = request.pathfinder?.difficulty;
+  const loadOptions: DataLoadOptions = {
+    maxLength: settings.maxLength,
+    ...(difficulty ? { difficulty } : {}),
+  };
   return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions };
 }
 
@@ -159,7 +188,8 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
       tf.engine().startScope();
       try {
         const modelOptions = lraModelOptions(spec, splits.train);
-        const model = buildLraModel(modelOptions, splits.train.dual);
+        // Same seed, same initial weights (the data order is seeded by trainLra).
+        const model = withSeededRandom(o.seed, () => buildLraModel(modelOptions, splits.train.dual));
         log(`  model: ${model.countParams().toLocaleString('en-US')} parameters`);
         const outcome = await trainLra({
           model,

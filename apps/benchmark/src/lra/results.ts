@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { LraTaskName } from '@tost/lra';
+import type { LraTaskName, PathfinderDifficulty } from '@tost/lra';
 import type { LraRunOutcome } from './train.js';
 
 /** The file one LRA run writes: everything needed to read, plot or compare it later. */
@@ -23,6 +23,13 @@ export interface LraRunResult extends LraRunOutcome {
   model?: SavedLraModel;
 }
 
+/** What `loadLra` needs besides the directory (recorded in result.json so `explain` can reload the data). */
+export interface DataLoadOptions {
+  maxLength: number;
+  /** Pathfinder / Path-X: which contour setting (absent = the loader's default, hard). */
+  difficulty?: PathfinderDifficulty;
+}
+
 /** The saved model of a run: RUN_DIR/<dir> holds model.json + weights.bin (load with modelDirectory). */
 export interface SavedLraModel {
   /** Relative to the run directory. */
@@ -30,7 +37,7 @@ export interface SavedLraModel {
   task: LraTaskName;
   /** Absolute data directory: `loadLra(task, dataDir, loadOptions)` gives the same splits. */
   dataDir: string;
-  loadOptions: { maxLength: number };
+  loadOptions: DataLoadOptions;
   /** Input length (tokens per document), vocabulary (embedding rows incl. pad 0), classes, two documents. */
   maxLength: number;
   vocabSize: number;
