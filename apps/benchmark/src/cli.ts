@@ -4,6 +4,7 @@ import { explainCli } from './cli/explain-cli.js';
 import { scalingCli } from './cli/scaling-cli.js';
 import { smokeCli } from './cli/smoke-cli.js';
 import { compareCli } from './cli/compare-cli.js';
+import { convertCli } from './cli/convert-cli.js';
 
 interface Command {
   usage: string;
@@ -45,6 +46,12 @@ const COMMANDS: Record<string, Command> = {
                  every variant: train-step time/memory per length + quick LRA accuracy; one table, Pareto chart,
                  report.html; run again with the same --out to resume`,
     run: compareCli,
+  },
+  convert: {
+    usage: `convert --from FILE.(safetensors|pth|pt) --out DIR [--arch auto|tost-vision|tost-lm|gpt2|crate]
+                 [--image-size 224] [--heads N] [--class-norm all|cls]   PyTorch checkpoint → tfjs layers model
+          convert --to safetensors --from MODEL_DIR --out FILE.safetensors   and back, with the official key names`,
+    run: convertCli,
   },
   smoke: {
     usage: 'smoke [--lengths 256,1024] [--dim 64] [--heads 4] [--attention a,b]',

@@ -1,6 +1,9 @@
-// Importing a variant package registers its attention names with @tost/attention's registry.
-import '@tost/softmax';
-import '@tost/tssa';
-import '@tost/causal-tssa';
+// Importing the barrel registers every built-in attention variant with @tost/attention's registry.
+import '@tost/variants';
 
-export { createAttention, listAttentions } from '@tost/attention';
+export {
+  createAttention,
+  getAttentionDescriptor,
+  listAttentions,
+  listAttentionNames,
+} from '@tost/attention';

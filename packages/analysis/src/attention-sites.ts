@@ -3,14 +3,18 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { describe } from './validation.js';
 
-/** The attention layers the analysis understands, by their registered class name. */
+/**
+ * The attention layers the analysis understands: white-box attentions that declare which rate-reduction step they
+ * take (`static rateReduction` on the layer class: 'tssa' = token statistics with a membership Π, 'mssa' = CRATE's
+ * subspace attention with one shared projection), and @tost/models' class-attention pooling.
+ */
 export type AttentionKind = 'tssa' | 'mssa' | 'class-attention';
 
-const KIND_BY_CLASS: Record<string, AttentionKind> = {
-  TSSA: 'tssa',
-  MSSA: 'mssa',
-  ClassAttention: 'class-attention',
-};
+function kindOf(layer: tfl.layers.Layer): AttentionKind | undefined {
+  const declared = (layer.constructor as { rateReduction?: unknown }).rateReduction;
+  if (declared === 'tssa' || declared === 'mssa') return declared;
+  return layer.getClassName() === 'ClassAttention' ? 'class-attention' : undefined;
+}
 
 /** One attention layer of a functional model and the symbolic tensors it was first applied to. */
 export interface AttentionSite {
@@ -39,7 +43,7 @@ export function findAttentionSites(caller: string, model: tfl.LayersModel): Atte
   }
   const sites: AttentionSite[] = [];
   for (const layer of model.layers) {
-    const kind = KIND_BY_CLASS[layer.getClassName()];
+    const kind = kindOf(layer);
     if (!kind) continue;
     const node = (layer as unknown as { inboundNodes: NodeLike[] }).inboundNodes[0];
     if (!node) continue;

@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { validateAttentionOptions, type AttentionOptions } from './options.js';
-import { validateMask } from './mask.js';
+import {
+  rejectUnknownOptions,
+  validateAttentionOptions,
+  type AttentionOptions,
+  type LayerBaseArgs,
+} from './options.js';
+import { validateMask, validateMaskValues } from './mask.js';
+import type { AttentionComplexity } from './descriptor.js';
 
-export type AttentionComplexity = 'linear' | 'quadratic';
+export type { AttentionComplexity } from './descriptor.js';
 
 /** Keyword arguments of `call` / `apply`. */
 export interface AttentionCallKwargs {
@@ -22,6 +28,12 @@ type Shape = (number | null)[];
  * Subclasses create their weights in `build` and implement `attend` (already inside `tidy`, inputs validated).
  * The padding mask reaches `attend` from `kwargs.mask`, from a second input (`apply([x, mask])`, which is how a
  * functional model passes it) or from tfjs's own mask propagation (e.g. an Embedding with `maskZero`).
+ *
+ * Masks are exact: the mask must hold only 0 and 1 (or be bool), and padded tokens are replaced by 0 (a select, not
+ * a product, so NaN or ±Infinity there cannot reach any real token) before `attend` sees them. An empty batch or
+ * an empty sequence gives an empty output of the same shape without calling `attend`.
+ *
+ * Option names are checked: a subclass lists its own options in `static optionNames`; any other key is an error.
  */
 export abstract class AttentionLayer extends tfl.layers.Layer {
   readonly dim: number;
@@ -36,15 +48,20 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
   /** How time and memory grow with sequence length. */
   abstract get complexity(): AttentionComplexity;
 
-  protected constructor(options: AttentionOptions, defaults: { useBias: boolean }) {
-    const layerClass = (new.target as unknown as { className?: string }).className ?? new.target.name;
+  /** The subclass's own option names (beyond the common ones); anything else is rejected. */
+  static optionNames: readonly string[] = [];
+
+  protected constructor(options: AttentionOptions & LayerBaseArgs, defaults: { useBias: boolean }) {
+    const target = new.target as unknown as { className?: string; optionNames?: readonly string[] };
+    const layerClass = target.className ?? new.target.name;
     const validated = validateAttentionOptions(options, layerClass, defaults.useBias);
+    rejectUnknownOptions(options, target.optionNames ?? [], layerClass);
     super({
       name: options.name,
-      trainable: options.trainable as boolean | undefined,
-      inputShape: options.inputShape as Shape | undefined,
-      batchInputShape: options.batchInputShape as Shape | undefined,
-      batchSize: options.batchSize as number | undefined,
+      trainable: options.trainable,
+      inputShape: options.inputShape,
+      batchInputShape: options.batchInputShape,
+      batchSize: options.batchSize,
       dtype: options.dtype as tf.DataType | undefined,
     });
     this.dim = validated.dim;
@@ -90,6 +107,9 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const { x, mask } = this.unpackInputs(inputs, kwargs);
+      const [batch, seq] = x.shape;
+      // An empty batch or sequence: nothing to attend over (wasm kernels divide by these sizes).
+      if (batch === 0 || seq === 0) return tf.zeros([batch, seq, this.dim]) as tf.Tensor3D;
       return this.attend(x, mask, kwargs?.training === true);
     });
   }
@@ -128,7 +148,12 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
     if (maskTensor == null) return { x: x as tf.Tensor3D };
     const [batch, seq] = (x as tf.Tensor3D).shape;
     validateMask(maskTensor, batch, seq, label);
-    return { x: x as tf.Tensor3D, mask: tf.cast(maskTensor, 'float32') as tf.Tensor2D };
+    validateMaskValues(maskTensor, label);
+    const mask = tf.cast(maskTensor, 'float32') as tf.Tensor2D;
+    // Select, not multiply: NaN·0 is NaN, so a product would let a padded token's NaN or Infinity through.
+    const real = tf.broadcastTo(tf.expandDims(tf.cast(mask, 'bool'), 2), x.shape);
+    const clean = tf.where(real, x, tf.zerosLike(x)) as tf.Tensor3D;
+    return { x: clean, mask };
   }
 
   /** Applies dropout only in training and only when the rate is non-zero. */

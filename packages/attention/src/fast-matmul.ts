@@ -16,7 +16,11 @@ const plainMatMul2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradS
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      // Each transposed copy is disposed as soon as its product exists (tidy per gradient): otherwise the copy of A
+      // (as large as the activations) would live until the whole backward pass ends.
+      const da = tf.tidy(() => tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)));
+      const db = tf.tidy(() => tf.matMul(tf.transpose(sa), dy as tf.Tensor2D));
+      return [da, db];
     },
   };
 }) as unknown as CustomGradientFunction) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;

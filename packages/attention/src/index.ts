@@ -1,18 +1,56 @@
-export { AttentionLayer, type AttentionCallKwargs, type AttentionComplexity } from './attention-layer.js';
+export { AttentionLayer, type AttentionCallKwargs } from './attention-layer.js';
+export { ProjectedAttention, type ProjectionRole, type ProjectedHeads } from './projected-attention.js';
+export type {
+  AttentionComplexity,
+  AttentionContext,
+  AttentionDescriptor,
+  AttentionOptionSpec,
+  AttentionPaper,
+  ParameterCountOptions,
+  RegisteredAttention,
+} from './descriptor.js';
 export {
   validateAttentionOptions,
+  rejectUnknownOptions,
   isPositiveInteger,
+  COMMON_OPTION_NAMES,
   type AttentionOptions,
+  type LayerBaseArgs,
   type ValidatedAttentionOptions,
 } from './options.js';
 export {
   registerAttention,
   createAttention,
+  resolveAttentionOptions,
+  getAttentionDescriptor,
   listAttentions,
+  listAttentionNames,
   isAttentionRegistered,
+  noWeightDecayPattern,
   type AttentionFactory,
+  type AttentionOptionsByName,
+  type OptionsFor,
 } from './registry.js';
+export {
+  isStreamingAttention,
+  stateTensors,
+  validateStepInput,
+  type StreamingAttention,
+} from './streaming.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
 export { matMul2d, batchMatMul } from './fast-matmul.js';
-export { validateMask, tokenMask, headTokenMask, keyMaskBias, causalMaskBias, MASKED_SCORE } from './mask.js';
+export {
+  validateMask,
+  validateMaskValues,
+  tokenMask,
+  headTokenMask,
+  keyMaskBias,
+  causalMaskBias,
+  MASKED_SCORE,
+  keyAllowed,
+  causalAllowed,
+  maskedSoftmax,
+  finiteOrZero,
+} from './mask.js';
+export { parameterCounts } from './parameter-counts.js';

@@ -41,3 +41,59 @@ export function causalMaskBias(seq: number): tf.Tensor4D {
     return tf.reshape(tf.mul(tf.sub(lower, 1), -MASKED_SCORE), [1, 1, seq, seq]);
   });
 }
+
+/**
+ * Checks that a mask holds only 0 and 1 (a bool mask always does). Values such as 0.5, 2, −1 or NaN are an error
+ * naming `mask` and the first offending value: a soft mask would silently mean something else in every variant.
+ */
+export function validateMaskValues(mask: tf.Tensor, layerName: string): void {
+  if (mask.dtype === 'bool') return;
+  const values = mask.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== 0 && v !== 1) {
+      const [, seq] = mask.shape as [number, number];
+      throw new RangeError(
+        `${layerName}: argument 'mask' must hold only 0 (padding) and 1 (token), got ${String(v)} at ` +
+          `[${Math.floor(i / seq)}, ${i % seq}]`,
+      );
+    }
+  }
+}
+
+/** Keys a query may attend to because they are real tokens: bool [batch, 1, 1, seq] from a 0/1 mask [batch, seq]. */
+export function keyAllowed(mask: tf.Tensor2D): tf.Tensor4D {
+  const [batch, seq] = mask.shape;
+  return tf.tidy(() => tf.reshape(tf.cast(mask, 'bool'), [batch, 1, 1, seq]));
+}
+
+/** Keys a query may attend to because they are not in its future: bool [1, 1, seq, seq], true where key ≤ query. */
+export function causalAllowed(seq: number): tf.Tensor4D {
+  return tf.tidy(() =>
+    tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0), 'bool'), [1, 1, seq, seq]),
+  );
+}
+
+/**
+ * softmax over the last axis restricted to the allowed entries, exactly: disallowed scores are selected away (not
+ * offset by a finite constant), so they get weight exactly 0 whatever they hold — NaN, ±Infinity or a score larger
+ * than any constant — and a row with no allowed entry gives all zeros instead of NaN.
+ * `allowed` is bool, broadcastable to `scores`. Differentiable; the gradient at disallowed entries is 0.
+ */
+export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
+  return tf.tidy(() => {
+    const full = tf.broadcastTo(allowed, scores.shape);
+    const restricted = tf.where(full, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY));
+    const p = tf.softmax(restricted);
+    return tf.where(full, p, tf.zerosLike(p)) as T;
+  });
+}
+
+/**
+ * `t` with every non-finite entry (NaN, ±Infinity) replaced by 0. A masked product such as P·V multiplies weight 0 by
+ * the values of disallowed (e.g. future) tokens, and 0·NaN = NaN; zeroing those values first keeps masking exact.
+ * Entries a query may see are unaffected unless they are non-finite, and then its scores are non-finite already.
+ */
+export function finiteOrZero<T extends tf.Tensor>(t: T): T {
+  return tf.tidy(() => tf.where(tf.isFinite(t), t, tf.zerosLike(t)) as T);
+}

@@ -1,4 +1,7 @@
-/** Options every attention variant accepts. Variants may add their own (e.g. `causal`, `maxLength`). */
+/**
+ * Options every attention variant accepts. Variants add their own by extending this interface (e.g. `maxLength`);
+ * there is no catch-all, so a misspelt option (`dropuot`) is a type error, and at run time an error naming it.
+ */
 export interface AttentionOptions {
   /** Model width C: input and output have `dim` channels. */
   dim: number;
@@ -11,8 +14,58 @@ export interface AttentionOptions {
   /** Layer name (tfjs makes a unique one when omitted). */
   name?: string;
   trainable?: boolean;
-  /** Accepted so that `getConfig()` → `fromConfig()` round-trips the tfjs base-layer fields. */
-  [layerArg: string]: unknown;
+}
+
+/** tfjs base-layer fields a layer's `getConfig()` may carry; accepted so that `fromConfig` round-trips. */
+export interface LayerBaseArgs {
+  inputShape?: (number | null)[];
+  batchInputShape?: (number | null)[];
+  batchSize?: number;
+  dtype?: string;
+  inputDType?: string;
+}
+
+/** Option names every attention accepts (the common options and the tfjs base-layer fields). */
+export const COMMON_OPTION_NAMES: readonly string[] = [
+  'dim',
+  'heads',
+  'dropout',
+  'useBias',
+  'name',
+  'trainable',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'inputDType',
+  // tf.loadLayersModel passes the deserialisation context along with the config.
+  'customObjects',
+];
+
+/**
+ * Throws when `options` holds a key that is neither common nor one of `variantOptions`, naming the layer, the
+ * option and the accepted names (the usual cause is a typo: `dropuot`).
+ */
+export function rejectUnknownOptions(
+  options: object,
+  variantOptions: readonly string[],
+  layerClass: string,
+): void {
+  const accepted = new Set([...COMMON_OPTION_NAMES, ...variantOptions]);
+  for (const key of Object.keys(options)) {
+    if (!accepted.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      throw new RangeError(
+        `${layerClass}: unknown option '${key}' (given ${describe((options as Record<string, unknown>)[key])}); ` +
+          `accepted options: ${[...COMMON_OPTION_NAMES.slice(0, 6), ...variantOptions].join(', ')}`,
+      );
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
 }
 
 export interface ValidatedAttentionOptions {

@@ -11,3 +11,4 @@ export {
   type BackendName,
   type BackendPreference,
 } from './backend-candidates.js';
+export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';

@@ -1,3 +1,4 @@
+import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BACKEND_CANDIDATES,
@@ -81,12 +82,14 @@ export async function initBackend(
         `initBackend: backend '${wanted}' is not available: ${reason}. To install it: ${candidate.installHint}.`,
       );
     }
+    tuneBackend(candidate.tfBackendName);
     return { name: candidate.name, tfBackendName: candidate.tfBackendName, reasonsSkipped: [] };
   }
   const reasonsSkipped: SkippedBackend[] = [];
   for (const candidate of BACKEND_CANDIDATES) {
     const reason = await tryCandidate(candidate);
     if (reason === undefined) {
+      tuneBackend(candidate.tfBackendName);
       return { name: candidate.name, tfBackendName: candidate.tfBackendName, reasonsSkipped };
     }
     reasonsSkipped.push({ name: candidate.name, reason });
@@ -101,4 +104,9 @@ export async function initBackend(
 export function describeBackendSelection(selection: BackendSelection): string {
   if (selection.reasonsSkipped.length === 0) return selection.name;
   return `${selection.name} (skipped ${selection.reasonsSkipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`;
+}
+
+/** Backend-specific fixes applied once a backend is selected (wasm: a zero-copy Identity kernel). */
+function tuneBackend(tfBackendName: string): void {
+  if (tfBackendName === 'wasm') installWasmZeroCopyIdentity();
 }

@@ -1,12 +1,15 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, listAttentions } from '@tost/attention';
+import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, loadGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
 import { CausalTSSA } from './index.js';
 
-describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ ...o, maxLength: 64 }), { causal: true });
+describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ ...o, maxLength: 64 }), {
+  causal: true,
+  streaming: true,
+});
 
 for (const backend of testBackends()) {
   describe(`CausalTSSA golden cases on ${backend}`, () => {
@@ -50,7 +53,18 @@ describe('CausalTSSA specifics', () => {
   });
 
   it('is registered as causal-tssa, causal and linear', () => {
-    expect(listAttentions()).toContain('causal-tssa');
+    expect(listAttentionNames()).toContain('causal-tssa');
+    expect(getAttentionDescriptor('causal-tssa')).toMatchObject({
+      causal: true,
+      complexity: 'linear',
+      streaming: true,
+      family: 'token-statistics',
+      paper: { arxiv: '2412.17810' },
+    });
+    // The descriptor's parameter count matches the built layer.
+    const sized = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 5 });
+    sized.build([null, null, 8]);
+    expect(getAttentionDescriptor('causal-tssa').parameterCount({ dim: 8, heads: 2, maxLength: 5 })).toBe(sized.countParams());
     const layer = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 16 });
     expect(layer).toBeInstanceOf(CausalTSSA);
     expect(layer.causal).toBe(true);
@@ -93,7 +107,7 @@ describe('CausalTSSA specifics', () => {
         new RegExp(`CausalTSSA: option 'maxLength' must be a positive integer.*got ${String(bad)}`),
       );
     }
-    expect(() => createAttention('causal-tssa', { dim: 4, heads: 2 })).toThrow(/'maxLength'/);
+    expect(() => createAttention('causal-tssa', { dim: 4, heads: 2 } as never)).toThrow(/'maxLength' is required/);
   });
 
   it('rejects a sequence longer than maxLength, naming the layer, the length and maxLength', () => {

@@ -1,19 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  AttentionLayer,
-  denseTokens,
+  ProjectedAttention,
   headTokenMask,
   isPositiveInteger,
-  mergeHeads,
-  splitHeads,
+  validateStepInput,
   type AttentionOptions,
+  type ProjectedHeads,
+  type ProjectionRole,
+  type StreamingAttention,
 } from '@tost/attention';
 import { causalTSSACore } from './causal-tssa-core.js';
 import { causalTSSAStep } from './causal-tssa-step.js';
-import { createCausalTSSAState, validateCausalTSSAState, type CausalTSSAState } from './causal-tssa-state.js';
-
-type LayerVariable = tfl.LayerVariable;
+import {
+  createCausalTSSAState,
+  disposeCausalTSSAState,
+  validateCausalTSSAState,
+  type CausalTSSAState,
+} from './causal-tssa-state.js';
 
 export interface CausalTSSAOptions extends AttentionOptions {
   /** Longest sequence the layer accepts: the denominator bias β has one row per position. Required. */
@@ -28,7 +32,8 @@ export interface CausalTSSACallOptions {
 }
 
 /**
- * Causal Token Statistics Self-Attention (spec tssa.md, "Causal TSSA"; the language-model attention of ToST):
+ * Causal Token Statistics Self-Attention (the language-model attention of ToST, Wu et al., ICLR 2025, arXiv
+ * 2412.17810; the authors' `tost_lang/model_TSSA.py`):
  * one projection W = X·U (+u), per head and position t the causal normalised squares
  * q = w²/max(Σ_{i≤t} w², 1e-12) + β_t, membership Π = softmax over heads of τ·Σ_j q, the running Π-weighted second
  * moment s = Σ_{i≤t} Π w² / (Σ_{i≤t} Π + 1e-8), output y = −Π·w/(1+s), merged heads and an output projection.
@@ -39,15 +44,12 @@ export interface CausalTSSACallOptions {
  *
  * Padding: padded tokens add nothing to the running sums, their core output is zero and their Π is reported as 0.
  */
-export class CausalTSSA extends AttentionLayer {
+export class CausalTSSA extends ProjectedAttention implements StreamingAttention<CausalTSSAState> {
   static className = 'CausalTSSA';
+  static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
-  private qkvKernel?: LayerVariable;
-  private qkvBias?: LayerVariable;
-  private temperature?: LayerVariable;
-  private denominatorBias?: LayerVariable;
-  private outputKernel?: LayerVariable;
-  private outputBias?: LayerVariable;
+  private temperature?: tfl.LayerVariable;
+  private denominatorBias?: tfl.LayerVariable;
 
   constructor(options: CausalTSSAOptions) {
     super(options, { useBias: false });
@@ -69,13 +71,19 @@ export class CausalTSSA extends AttentionLayer {
     return 'linear';
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const d = this.dim;
-    const glorot = () => tfl.initializers.glorotUniform({});
-    this.qkvKernel = this.addWeight('qkv_kernel', [d, d], 'float32', glorot());
-    if (this.useBias) {
-      this.qkvBias = this.addWeight('qkv_bias', [d], 'float32', tfl.initializers.zeros());
-    }
+  protected override get projectionRoles(): readonly ProjectionRole[] {
+    return ['qkv'];
+  }
+
+  protected override get outputBiasAlways(): boolean {
+    return true;
+  }
+
+  protected override get coreWeightsBeforeOutput(): boolean {
+    return true;
+  }
+
+  protected override buildCoreWeights(): void {
     this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
     this.denominatorBias = this.addWeight(
       'denominator_bias',
@@ -83,13 +91,10 @@ export class CausalTSSA extends AttentionLayer {
       'float32',
       tfl.initializers.zeros(),
     );
-    this.outputKernel = this.addWeight('output_kernel', [d, d], 'float32', glorot());
-    this.outputBias = this.addWeight('output_bias', [d], 'float32', tfl.initializers.zeros());
-    super.build(inputShape);
   }
 
-  protected attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
-    return this.forward(x, mask, training).output;
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
+    return this.core(heads.qkv!, mask, training).y;
   }
 
   /**
@@ -100,30 +105,27 @@ export class CausalTSSA extends AttentionLayer {
     this.assertBuilt('callAndReturnMembership');
     return tf.tidy(() => {
       const inputs = this.unpackInputs(x, { mask: options.mask });
-      const { output, membership } = this.forward(inputs.x, inputs.mask, options.training === true);
-      return [output, membership];
+      const training = options.training === true;
+      const { y, membership } = this.core(this.projectHeads(inputs.x).qkv!, inputs.mask, training);
+      return [this.projectOutput(y, training), membership];
     });
   }
 
-  /** Spec tssa.md, "Causal TSSA", steps 1–4, then merge and output projection. Runs inside tidy. */
-  private forward(
-    x: tf.Tensor3D,
+  /** Steps 1–4 of causal TSSA on the projected heads W [B, H, N, p]. Runs inside tidy. */
+  private core(
+    projected: tf.Tensor4D,
     mask: tf.Tensor2D | undefined,
     training: boolean,
-  ): { output: tf.Tensor3D; membership: tf.Tensor3D } {
-    const [batch, seq] = x.shape;
+  ): { y: tf.Tensor4D; membership: tf.Tensor3D } {
+    const [batch, , seq] = projected.shape;
     if (seq > this.maxLength) {
       throw new RangeError(
         `${this.layerClass} '${this.name}': sequence length ${seq} exceeds maxLength = ${this.maxLength} ` +
           `(the denominator bias has one row per position)`,
       );
     }
-    let w = splitHeads(
-      denseTokens(x, this.qkvKernel!.read() as tf.Tensor2D, this.qkvBias?.read() as tf.Tensor1D | undefined),
-      this.heads,
-    );
     // Padded tokens must add nothing to the running sums: zero their projections.
-    if (mask) w = tf.mul(w, headTokenMask(mask));
+    const w = mask ? (tf.mul(projected, headTokenMask(mask)) as tf.Tensor4D) : projected;
     const denominatorBias = tf.slice(this.denominatorBias!.read(), [0, 0, 0], [this.heads, seq, 1]);
     const gainScale =
       training && this.dropoutRate > 0
@@ -136,15 +138,7 @@ export class CausalTSSA extends AttentionLayer {
       mask,
       gainScale,
     });
-    const projected = denseTokens(
-      mergeHeads(y),
-      this.outputKernel!.read() as tf.Tensor2D,
-      this.outputBias!.read() as tf.Tensor1D,
-    );
-    return {
-      output: this.maybeDropout(projected, training),
-      membership: tf.reshape(membership, [batch, this.heads, seq]),
-    };
+    return { y, membership: tf.reshape(membership, [batch, this.heads, seq]) as tf.Tensor3D };
   }
 
   /** The streaming state before the first token, for `batch` independent sequences. */
@@ -157,46 +151,37 @@ export class CausalTSSA extends AttentionLayer {
     return createCausalTSSAState(batch, this.heads, this.headDim);
   }
 
+  disposeState(state: CausalTSSAState): void {
+    disposeCausalTSSAState(state);
+  }
+
   /**
    * Autoregressive decoding: consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the
    * full causal forward's output at that position) with the advanced state. Inference only (no dropout, no mask).
    * Costs O(dim²) per token whatever the position: only the running sums are read (see causal-tssa-step.ts).
    *
    * Ownership: the state passed in is NOT disposed (the caller owns it); the returned output and state are new
-   * tensors, kept out of any enclosing tf.tidy — dispose them yourself (`disposeCausalTSSAState`).
+   * tensors, kept out of any enclosing tf.tidy — dispose them yourself (`disposeState`).
    */
   step(state: CausalTSSAState, xt: tf.Tensor): { output: tf.Tensor2D; state: CausalTSSAState } {
     this.assertBuilt('step');
     const label = `${this.layerClass} '${this.name}'`;
     const batch = validateCausalTSSAState(state, this.heads, this.headDim, `${label} step`);
-    if (!(xt instanceof tf.Tensor) || xt.rank !== 2 || xt.shape[0] !== batch || xt.shape[1] !== this.dim) {
-      const given = xt instanceof tf.Tensor ? `[${xt.shape.join(', ')}]` : String(xt);
-      throw new RangeError(
-        `${label} step: argument 'xt' must have shape [batch, dim] = [${batch}, ${this.dim}] (one token), got ${given}`,
-      );
-    }
-    if (xt.dtype !== 'float32') {
-      throw new TypeError(`${label} step: argument 'xt' must be float32, got ${xt.dtype}`);
-    }
+    validateStepInput(xt, batch, this.dim, label);
     if (state.position >= this.maxLength) {
       throw new RangeError(
         `${label} step: cannot step past maxLength = ${this.maxLength} (state.position = ${state.position})`,
       );
     }
     const result = tf.tidy(() => {
-      let projected: tf.Tensor2D = tf.matMul(xt as tf.Tensor2D, this.qkvKernel!.read() as tf.Tensor2D);
-      if (this.qkvBias) projected = tf.add(projected, this.qkvBias.read());
-      const w = tf.reshape(projected, [batch, this.heads, this.headDim]) as tf.Tensor3D;
+      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+      const w = tf.reshape(this.project('qkv', token), [batch, this.heads, this.headDim]) as tf.Tensor3D;
       const beta = tf.reshape(
         tf.slice(this.denominatorBias!.read(), [0, state.position, 0], [this.heads, 1, 1]),
         [this.heads, 1],
       ) as tf.Tensor2D;
       const { y, sums } = causalTSSAStep(state, w, this.temperature!.read() as tf.Tensor2D, beta);
-      const merged = tf.reshape(y, [batch, this.dim]);
-      const output = tf.add(
-        tf.matMul(merged, this.outputKernel!.read() as tf.Tensor2D),
-        this.outputBias!.read(),
-      ) as tf.Tensor2D;
+      const output = this.projectOutput(tf.reshape(y, [batch, this.dim]) as tf.Tensor2D, false);
       return { output, ...sums };
     });
     const { output, sumSquares, sumPiSquares, sumPi } = result;
@@ -209,15 +194,6 @@ export class CausalTSSA extends AttentionLayer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), maxLength: this.maxLength };
-  }
-
-  private assertBuilt(method: string): void {
-    if (!this.built || !this.qkvKernel) {
-      throw new Error(
-        `${this.layerClass} '${this.name}': ${method} needs built weights — apply the layer once or call ` +
-          `build([null, null, ${this.dim}]) first`,
-      );
-    }
   }
 }
 

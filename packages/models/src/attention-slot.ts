@@ -1,15 +1,30 @@
-import { AttentionLayer, createAttention, listAttentions, type AttentionFactory } from '@tost/attention';
+import {
+  AttentionLayer,
+  createAttention,
+  getAttentionDescriptor,
+  isAttentionRegistered,
+  listAttentions,
+  listAttentionNames,
+  type AttentionContext,
+  type AttentionOptions,
+} from '@tost/attention';
 import { describeValue } from './validation.js';
 
-/** An attention given by registered name ('tssa', 'softmax', 'mssa', 'causal-tssa', …) or by a factory. */
-export type AttentionSpec = string | AttentionFactory;
+/**
+ * A factory for a model slot: receives the common options and what the model knows (`context.maxLength`, the longest
+ * sequence the slot will see), returns the layer.
+ */
+export type AttentionSlotFactory = (options: AttentionOptions, context: AttentionContext) => AttentionLayer;
+
+/** An attention given by registered name (any of `listAttentions()`) or by a factory. */
+export type AttentionSpec = string | AttentionSlotFactory;
 
 export interface AttentionSlotOptions {
   dim: number;
   heads: number;
   dropout?: number;
   name?: string;
-  /** Only passed on when set (causal TSSA needs it for its per-position bias). */
+  /** The longest sequence the slot sees: passed as context, filling options a descriptor marks `fromContext`. */
   maxLength?: number;
   /** Only passed on when set. */
   useBias?: boolean;
@@ -29,20 +44,28 @@ export function createAttentionForSlot(
   options: AttentionSlotOptions,
   { owner, causal }: { owner: string; causal: boolean },
 ): AttentionLayer {
-  const attentionOptions: Record<string, unknown> = { dim: options.dim, heads: options.heads };
+  const attentionOptions: AttentionOptions = { dim: options.dim, heads: options.heads };
   if (options.dropout !== undefined) attentionOptions.dropout = options.dropout;
   if (options.name !== undefined) attentionOptions.name = options.name;
-  if (options.maxLength !== undefined) attentionOptions.maxLength = options.maxLength;
   if (options.useBias !== undefined) attentionOptions.useBias = options.useBias;
+  const context: AttentionContext = options.maxLength !== undefined ? { maxLength: options.maxLength } : {};
   let layer: unknown;
   if (typeof spec === 'string') {
-    layer = createAttention(spec, attentionOptions as { dim: number; heads: number });
+    if (!isAttentionRegistered(spec)) {
+      throw new Error(
+        `${owner}: option 'attention' is '${spec}', which is not registered; registered: ` +
+          `${listAttentionNames().join(', ') || '(none)'}`,
+      );
+    }
+    const descriptor = getAttentionDescriptor(spec);
+    if (descriptor.causal !== causal) throw new Error(`${owner}: attention '${spec}' ${kindMismatch(descriptor.causal)}`);
+    layer = createAttention(spec, attentionOptions, context);
   } else if (typeof spec === 'function') {
-    layer = spec(attentionOptions as { dim: number; heads: number });
+    layer = spec(attentionOptions, context);
   } else {
     throw new TypeError(
-      `${owner}: option 'attention' must be a registered name (${listAttentions().join(', ') || 'none registered'}) ` +
-        `or a factory (options) => AttentionLayer, got ${describeValue(spec)}`,
+      `${owner}: option 'attention' must be a registered name (${listAttentionNames().join(', ') || 'none registered'}) ` +
+        `or a factory (options, context) => AttentionLayer, got ${describeValue(spec)}`,
     );
   }
   if (!(layer instanceof AttentionLayer)) {
@@ -57,10 +80,20 @@ export function createAttentionForSlot(
     );
   }
   if (layer.causal !== causal) {
-    const what = layer.causal
-      ? "is causal (token t sees only tokens ≤ t), but this model needs a non-causal attention that sees the whole sequence (e.g. 'tssa', 'softmax', 'mssa')"
-      : "is not causal (it lets token t see later tokens), but a language model needs a causal attention (e.g. 'causal-tssa', 'softmax-causal')";
-    throw new Error(`${owner}: attention ${attentionLabel(spec)} ${what}`);
+    throw new Error(`${owner}: attention ${attentionLabel(spec)} ${kindMismatch(layer.causal)}`);
   }
   return layer;
+}
+
+/** Why an attention does not fit, with the registered attentions that would. */
+function kindMismatch(layerIsCausal: boolean): string {
+  const fitting = listAttentions()
+    .filter((d) => d.causal !== layerIsCausal)
+    .map((d) => `'${d.name}'`)
+    .join(', ');
+  return layerIsCausal
+    ? `is causal (token t sees only tokens ≤ t), but this model needs a non-causal attention that sees the whole ` +
+        `sequence (registered: ${fitting || 'none'})`
+    : `is not causal (it lets token t see later tokens), but a language model needs a causal attention ` +
+        `(registered: ${fitting || 'none'})`;
 }

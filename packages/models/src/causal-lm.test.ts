@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import '@tost/softmax';
-import '@tost/causal-tssa';
+import '@tost/variants';
 import { buildCausalLM, generate } from './index.js';
 import { expectSaveLoadIdentical, lossBeforeAndAfterTraining } from './test-helpers.js';
 
@@ -127,7 +127,7 @@ describe('generate', () => {
       /'maxNewTokens' must be a positive integer/,
     );
     await expect(generate(model, [1], { maxNewTokens: 1, mode: 'stream' })).rejects.toThrow(
-      /streaming state/,
+      /needs a streaming attention \(initState\/step/,
     );
     await expect(generate(model, [1], { maxNewTokens: 1, temperature: -1 })).rejects.toThrow(/'temperature'/);
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { denseTokens, keyMaskBias, mergeHeads, splitHeads, validateMask } from '@tost/attention';
+import { denseTokens, mergeHeads, splitHeads, validateMask } from '@tost/attention';
 import { scaledDotProductAttention } from '@tost/softmax';
 import { requireDivides, requirePositiveInteger, requireRate } from './validation.js';
 
@@ -75,7 +75,7 @@ export class ClassAttention extends tfl.layers.Layer {
       const values = splitHeads(denseTokens(x, k[2]!, b[2]), this.heads);
       const training = kwargs?.training === true && this.dropoutRate > 0;
       const context = scaledDotProductAttention(q as tf.Tensor4D, keys, values, {
-        keyBias: mask ? keyMaskBias(tf.cast(mask, 'float32') as tf.Tensor2D) : undefined,
+        keyMask: mask ? (tf.cast(mask, 'float32') as tf.Tensor2D) : undefined,
         dropout: training ? (a) => tf.dropout(a, this.dropoutRate) as tf.Tensor4D : undefined,
       });
       return denseTokens(mergeHeads(context), k[3]!, b[3]);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { isStreamingAttention, type StreamingAttention } from '@tost/attention';
 import { CAUSAL_LM_LAYERS } from './causal-lm.js';
 import type { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
 import { requirePositiveInteger } from './validation.js';
@@ -12,22 +13,15 @@ export interface GenerateOptions {
   topK?: number;
   /** Seed of the sampler (a seeded JS PRNG, so both decoding paths draw the same numbers). Default 0. */
   seed?: number;
-  /** 'auto' (default) streams when every attention has a streaming state (causal TSSA), else re-runs the prefix. */
+  /**
+   * 'auto' (default) streams when every attention implements `StreamingAttention` (a variant whose descriptor says
+   * `streaming`), else re-runs the prefix.
+   */
   mode?: 'auto' | 'stream' | 'prefix';
 }
 
-/** The interface of a streaming attention (CausalTSSA): state in, one token in, output and new state out. */
-interface StreamingAttention {
-  name: string;
-  initState(batch: number): StreamingState;
-  step(state: StreamingState, xt: tf.Tensor): { output: tf.Tensor2D; state: StreamingState };
-}
-interface StreamingState {
-  sumSquares: tf.Tensor;
-  sumPiSquares: tf.Tensor;
-  sumPi: tf.Tensor;
-  position: number;
-}
+/** A streaming state of any variant (opaque here: only its layer reads it). */
+type StreamingState = unknown;
 
 /** mulberry32: small, fast, seedable; good enough for sampling. */
 function seededRandom(seed: number): () => number {
@@ -70,10 +64,7 @@ function blockCount(model: tfl.LayersModel): number {
   return depth;
 }
 
-function isStreaming(layer: unknown): layer is StreamingAttention {
-  const l = layer as Partial<StreamingAttention>;
-  return typeof l.initState === 'function' && typeof l.step === 'function';
-}
+const isStreaming = isStreamingAttention;
 
 function maybeLayer(model: tfl.LayersModel, name: string): tfl.layers.Layer | undefined {
   return model.layers.find((l) => l.name === name);
@@ -154,7 +145,7 @@ class StreamingDecoder {
   }
 
   private disposeStates(): void {
-    for (const s of this.states) tf.dispose([s.sumSquares, s.sumPiSquares, s.sumPi]);
+    this.states.forEach((s, i) => this.blocks[i]!.attention.disposeState(s));
   }
 
   dispose(): void {
@@ -167,8 +158,9 @@ class StreamingDecoder {
  * Autoregressive generation from a `buildCausalLM` model. `promptIds` is one prompt (number[]) or a batch of prompts
  * of equal length (number[][]); returns the prompt(s) followed by `maxNewTokens` generated ids, in the same form.
  *
- * With causal TSSA the decoder streams: each new token costs O(C²) per layer whatever its position (the attention
- * keeps running sums). Otherwise (e.g. 'softmax-causal') every new token re-runs the model on the whole prefix.
+ * With streaming attentions (causal TSSA, causal linear attentions, …: `StreamingAttention`) the decoder streams:
+ * each new token costs the same whatever its position (the attention keeps a fixed-size state). Otherwise (e.g.
+ * 'softmax-causal') every new token re-runs the model on the whole prefix.
  */
 export async function generate(
   model: tfl.LayersModel,
@@ -214,7 +206,7 @@ export async function generate(
   const mode = options.mode ?? 'auto';
   if (mode === 'stream' && !canStream) {
     throw new Error(
-      `${owner}: mode 'stream' needs an attention with a streaming state (causal TSSA) in every block`,
+      `${owner}: mode 'stream' needs a streaming attention (initState/step, e.g. causal TSSA) in every block`,
     );
   }
   const stream = mode === 'stream' || (mode === 'auto' && canStream);

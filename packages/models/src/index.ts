@@ -62,6 +62,7 @@ export {
   countCrateVisionParameters,
   countToSTLanguageModelParameters,
   tssaParameters,
+  attentionParameters,
   causalTSSAParameters,
   stemChannels,
 } from './parameter-count.js';

@@ -1,4 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { getAttentionDescriptor } from '@tost/attention';
+import './register-variants.js';
 
 /** Trainable parameters of a model (batch-norm moving statistics excluded, as PyTorch's parameter counts). */
 export function countParameters(model: tfl.LayersModel): number {
@@ -11,14 +13,25 @@ export function countParameters(model: tfl.LayersModel): number {
 const layerNorm = (c: number) => 2 * c;
 const dense = (i: number, o: number, bias = true) => i * o + (bias ? o : 0);
 
-/** TSSA (spec tssa.md): projection U + u, temperature [H, 1], output projection V + v. */
+/**
+ * Parameters of one attention layer, from its registered descriptor (`parameterCount`), e.g.
+ * `attentionParameters('tssa', {dim: 384, heads: 8})`.
+ */
+export function attentionParameters(
+  attention: string,
+  options: { dim: number; heads: number; useBias?: boolean; maxLength?: number },
+): number {
+  return getAttentionDescriptor(attention).parameterCount(options);
+}
+
+/** TSSA: projection U + u, temperature [H, 1], output projection V + v (its descriptor's count). */
 export function tssaParameters(dim: number, heads: number): number {
-  return dense(dim, dim) + heads + dense(dim, dim);
+  return attentionParameters('tssa', { dim, heads });
 }
 
 /** Causal TSSA: projection (bias optional), temperature [H, 1], denominator bias [H, maxLength, 1], output projection. */
 export function causalTSSAParameters(dim: number, heads: number, maxLength: number, useBias = false): number {
-  return dense(dim, dim, useBias) + heads + heads * maxLength + dense(dim, dim);
+  return attentionParameters('causal-tssa', { dim, heads, maxLength, useBias });
 }
 
 /** ToST block with layer scale: 2 LN, attention, 2 γ, MLP C → rC → C. */

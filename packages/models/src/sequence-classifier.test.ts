@@ -126,7 +126,7 @@ describe('buildSequenceClassifier', () => {
       /'causal-tssa' is causal/,
     );
     expect(() => buildSequenceClassifier({ ...tiny, attention: 'nope' })).toThrow(
-      /no attention registered as 'nope'/,
+      /option 'attention' is 'nope', which is not registered; registered: .*tssa/,
     );
     expect(() => buildSequenceClassifier({ ...tiny, heads: 3 })).toThrow(
       /'heads' \(3\) must divide 'dim' \(16\)/,

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { causalMaskBias, keyMaskBias } from '@tost/attention';
+import { causalAllowed, causalMaskBias, keyAllowed, keyMaskBias } from '@tost/attention';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import { fusedSoftmaxAttention } from './fused-attention.js';
@@ -17,17 +17,22 @@ const input = (seed: number) => tf.randomNormal([B, H, N, P], 0, 1, 'float32', s
 /** A fixed upstream gradient (not all ones, so every output element is weighted differently). */
 const weighting = () => tf.randomUniform([B, H, N, P], -1, 1, 'float32', 9) as tf.Tensor4D;
 
-function biases(): Record<string, () => tf.Tensor4D | undefined> {
+/** Each case: the reference's additive bias (−1e9 on masked keys, fine for these small scores) and the fused path's
+ * bool mask of allowed keys. */
+function biases(): Record<string, () => [tf.Tensor4D | undefined, tf.Tensor4D | undefined]> {
   const mask = () =>
     tf.tensor2d([
       [1, 1, 1, 1, 1, 0, 0],
       [1, 1, 1, 1, 1, 1, 1],
     ]);
   return {
-    none: () => undefined,
-    'key padding': () => keyMaskBias(mask()),
-    causal: () => causalMaskBias(N),
-    'padding + causal': () => tf.add(keyMaskBias(mask()), causalMaskBias(N)) as tf.Tensor4D,
+    none: () => [undefined, undefined],
+    'key padding': () => [keyMaskBias(mask()), keyAllowed(mask())],
+    causal: () => [causalMaskBias(N), causalAllowed(N)],
+    'padding + causal': () => [
+      tf.add(keyMaskBias(mask()), causalMaskBias(N)) as tf.Tensor4D,
+      tf.logicalAnd(keyAllowed(mask()), causalAllowed(N)) as tf.Tensor4D,
+    ],
   };
 }
 
@@ -41,12 +46,13 @@ for (const backend of testBackends()) {
       it(`bias ${name}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
         tf.tidy(() => {
           const [q, k, v] = [input(1), input(2), input(3)];
-          const bias = makeBias();
+          const [bias, allowed] = makeBias();
           const dy = weighting();
-          const loss = (f: typeof plainAttention) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-            tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, bias), dy));
+          const loss =
+            (f: typeof plainAttention, m: tf.Tensor4D | undefined) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+              tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m), dy));
           expectClose(
-            fusedSoftmaxAttention(q, k, v, bias).dataSync(),
+            fusedSoftmaxAttention(q, k, v, allowed).dataSync(),
             plainAttention(q, k, v, bias).dataSync(),
             {
               rtol: 1e-4,
@@ -54,8 +60,8 @@ for (const backend of testBackends()) {
               label: 'output',
             },
           );
-          const fused = tf.grads(loss(fusedSoftmaxAttention))([q, k, v]);
-          const plain = tf.grads(loss(plainAttention))([q, k, v]);
+          const fused = tf.grads(loss(fusedSoftmaxAttention, allowed))([q, k, v]);
+          const plain = tf.grads(loss(plainAttention, bias))([q, k, v]);
           ['dq', 'dk', 'dv'].forEach((label, i) =>
             expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label }),
           );
@@ -63,12 +69,34 @@ for (const backend of testBackends()) {
       });
     }
 
+    it('masks exactly: NaN or huge scores at disallowed keys get weight 0; a row with no key gives 0', () => {
+      tf.tidy(() => {
+        const [q, k, v] = [input(1), input(2), input(3)];
+        const allowed = causalAllowed(N);
+        const clean = fusedSoftmaxAttention(q, k, v, allowed);
+        // Poison the last key: only the last query may see it (values: scaledDotProductAttention zeroes non-finite).
+        const last = tf.concat([tf.zeros([B, H, N - 1, P]), tf.ones([B, H, 1, P])], 2);
+        const isLast = tf.cast(last, 'bool');
+        for (const poison of [Number.NaN, 1e30]) {
+          const k2 = tf.where(isLast, tf.fill([B, H, N, P], poison), k) as tf.Tensor4D;
+          const y = fusedSoftmaxAttention(q, k2, v, allowed);
+          expectClose(
+            tf.slice(y, [0, 0, 0, 0], [B, H, N - 1, P]).dataSync(),
+            tf.slice(clean, [0, 0, 0, 0], [B, H, N - 1, P]).dataSync(),
+            { rtol: 1e-6, atol: 1e-6, label: `rows before the poisoned key (${poison})` },
+          );
+        }
+        const none = tf.zeros([1, 1, 1, N], 'bool') as tf.Tensor4D;
+        expect(Array.from(fusedSoftmaxAttention(q, k, v, none).dataSync()).every((x) => x === 0)).toBe(true);
+      });
+    });
+
     it('the same tensor as key and value (as MSSA uses it) gets the summed gradient', () => {
       tf.tidy(() => {
         const [q, w] = [input(4), input(5)];
         const f = (impl: typeof plainAttention) => (a: tf.Tensor, b: tf.Tensor) =>
           tf.sum(tf.square(impl(a as tf.Tensor4D, b as tf.Tensor4D, b as tf.Tensor4D)));
-        const fused = tf.grads(f(fusedSoftmaxAttention))([q, w]);
+        const fused = tf.grads(f((a, b, c) => fusedSoftmaxAttention(a, b, c)))([q, w]);
         const plain = tf.grads(f(plainAttention))([q, w]);
         expectClose(fused[1]!.dataSync(), plain[1]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: 'dw' });
       });

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maskedSoftmax } from '@tost/attention';
 
 /** The argument type of tf.customGrad (tfjs-core does not export it by name). */
 type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
 
-/** The [rows, N] additive bias of one (batch, head) slice from a bias broadcastable to [B, H, N, N]. */
-function biasSlice(bias: tf.Tensor4D, b: number, h: number): tf.Tensor2D {
-  const [bb, bh, rows, cols] = bias.shape;
-  const slice = tf.slice(bias, [bb === 1 ? 0 : b, bh === 1 ? 0 : h, 0, 0], [1, 1, rows, cols]);
+/** The [rows, N] allowed-keys mask of one (batch, head) slice from a bool mask broadcastable to [B, H, N, N]. */
+function allowedSlice(allowed: tf.Tensor4D, b: number, h: number): tf.Tensor2D {
+  const [bb, bh, rows, cols] = allowed.shape;
+  const slice = tf.slice(allowed, [bb === 1 ? 0 : b, bh === 1 ? 0 : h, 0, 0], [1, 1, rows, cols]);
   return tf.reshape(slice, [rows, cols]) as tf.Tensor2D;
 }
 
@@ -21,25 +22,27 @@ function unslice(parts: tf.Tensor2D[], shape: readonly number[]): tf.Tensor4D {
 }
 
 /**
- * softmax(q·kᵀ + bias)·v for q, k, v [B, H, N, p] as a loop of 2-D matMuls with a hand-written backward pass.
+ * softmax(q·kᵀ restricted to allowed keys)·v for q, k, v [B, H, N, p] as a loop of 2-D matMuls with a hand-written backward pass.
  *
  * Why: on wasm, transposed and batched matMuls are slow (see @tost/attention fast-matmul.ts), and autodiff of the
  * plain formula keeps and transposes several N×N tensors per head. Here only the small [N, p] operands are ever
  * transposed: the gradients that would need an N×N transpose are computed transposed instead
  * (dVᵀ = dOᵀ·P, dKᵀ = qᵀ·dS), and only P (one N×N per head) plus the output are kept for the backward pass.
- * Backward, per slice: dP = dO·vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·k. The bias (masks) gets no gradient.
+ * Backward, per slice: dP = dO·vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O)), dQ = dS·k.
  *
- * @param bias additive scores bias broadcastable to [B, H, N, N] with size-1 or full axes (e.g. [B, 1, 1, N] key
- * padding, [1, 1, N, N] causal); undefined for none.
+ * @param allowed bool mask broadcastable to [B, H, N, N] with size-1 or full axes (e.g. [B, 1, 1, N] real keys,
+ * [1, 1, N, N] causal): disallowed keys get weight exactly 0 (`maskedSoftmax`: selected, not offset, so NaN or huge
+ * values there cannot leak); undefined for none.
  */
 export function fusedSoftmaxAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
-  bias?: tf.Tensor4D,
+  allowed?: tf.Tensor4D,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const inputs = [q, k, v, bias ?? tf.zeros([1, 1, 1, 1])] as tf.Tensor4D[];
+    // customGrad takes float tensors only: the mask travels as 0/1 floats (or one 0 meaning "none").
+    const inputs = [q, k, v, allowed ? tf.cast(allowed, 'float32') : tf.zeros([1, 1, 1, 1])] as tf.Tensor4D[];
     return fusedWithCustomGradient(...inputs) as tf.Tensor4D;
   });
 }
@@ -48,11 +51,12 @@ const fusedWithCustomGradient = tf.customGrad(((
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
-  bias: tf.Tensor4D,
+  allowed: tf.Tensor4D,
   save: tf.GradSaveFunc,
 ) => {
   const [batch, heads] = q.shape;
-  const hasBias = bias.size > 1 || bias.shape[3] !== 1 || bias.shape[2] !== 1;
+  const hasMask = allowed.size > 1;
+  const allowedBool = hasMask ? tf.cast(allowed, 'bool') : undefined;
   const qs = slices(q);
   const ks = slices(k);
   const vs = slices(v);
@@ -60,20 +64,22 @@ const fusedWithCustomGradient = tf.customGrad(((
   const outputs: tf.Tensor2D[] = [];
   for (let i = 0; i < qs.length; i++) {
     const [p, o] = tf.tidy(() => {
-      let scores = tf.matMul(qs[i]!, tf.transpose(ks[i]!));
-      if (hasBias) scores = tf.add(scores, biasSlice(bias, Math.floor(i / heads), i % heads));
-      const p = tf.softmax(scores) as tf.Tensor2D;
+      const scores = tf.matMul(qs[i]!, tf.transpose(ks[i]!)) as tf.Tensor2D;
+      const p = allowedBool
+        ? maskedSoftmax(scores, allowedSlice(allowedBool, Math.floor(i / heads), i % heads))
+        : (tf.softmax(scores) as tf.Tensor2D);
       return [p, tf.matMul(p, vs[i]!)];
     });
     weights.push(p);
     outputs.push(o);
   }
+  allowedBool?.dispose();
   const output = unslice(outputs, [batch, heads, q.shape[2], v.shape[3]]);
-  save([q, k, v, bias, output, ...weights]);
+  save([q, k, v, allowed, output, ...weights]);
   return {
     value: output,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [sq, sk, sv, sbias, so, ...sp] = saved as tf.Tensor4D[];
+      const [sq, sk, sv, sallowed, so, ...sp] = saved as tf.Tensor4D[];
       const dq: tf.Tensor2D[] = [];
       const dk: tf.Tensor2D[] = [];
       const dv: tf.Tensor2D[] = [];
@@ -94,7 +100,7 @@ const fusedWithCustomGradient = tf.customGrad(((
         dk.push(grads[1]!);
         dv.push(grads[2]!);
       }
-      return [unslice(dq, sq!.shape), unslice(dk, sk!.shape), unslice(dv, sv!.shape), tf.zerosLike(sbias!)];
+      return [unslice(dq, sq!.shape), unslice(dk, sk!.shape), unslice(dv, sv!.shape), tf.zerosLike(sallowed!)];
     },
   };
 }) as unknown as CustomGradientFunction);

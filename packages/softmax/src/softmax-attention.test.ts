@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, listAttentions } from '@tost/attention';
+import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, loadGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
@@ -41,7 +41,21 @@ describe('SoftmaxAttention specifics', () => {
   });
 
   it('is registered as softmax and softmax-causal', () => {
-    expect(listAttentions()).toEqual(expect.arrayContaining(['softmax', 'softmax-causal']));
+    expect(listAttentionNames()).toEqual(expect.arrayContaining(['softmax', 'softmax-causal', 'mssa']));
+    expect(getAttentionDescriptor('softmax-causal')).toMatchObject({ causal: true, complexity: 'quadratic' });
+    expect(() => createAttention('softmax-causal', { dim: 8, heads: 2, causal: false } as never)).toThrow(
+      /'causal' is fixed to true by the name 'softmax-causal', got false/,
+    );
+    for (const [name, options] of [
+      ['softmax', { dim: 8, heads: 2 }],
+      ['softmax', { dim: 8, heads: 2, useBias: false }],
+      ['mssa', { dim: 8, heads: 2 }],
+      ['mssa', { dim: 8, heads: 1 }],
+    ] as const) {
+      const layer = createAttention(name, options);
+      layer.build([null, null, 8]);
+      expect(getAttentionDescriptor(name).parameterCount(options), `${name} ${JSON.stringify(options)}`).toBe(layer.countParams());
+    }
     expect(createAttention('softmax', { dim: 8, heads: 2 }).causal).toBe(false);
     expect(createAttention('softmax-causal', { dim: 8, heads: 2 }).causal).toBe(true);
   });

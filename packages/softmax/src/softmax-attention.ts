@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  AttentionLayer,
+  ProjectedAttention,
   batchMatMul,
-  causalMaskBias,
-  denseTokens,
-  keyMaskBias,
-  mergeHeads,
-  splitHeads,
+  causalAllowed,
+  finiteOrZero,
+  keyAllowed,
+  maskedSoftmax,
   type AttentionOptions,
+  type ProjectedHeads,
 } from '@tost/attention';
 import { fusedSoftmaxAttention } from './fused-attention.js';
 
@@ -17,25 +16,17 @@ export interface SoftmaxAttentionOptions extends AttentionOptions {
   causal?: boolean;
 }
 
-type LayerVariable = tfl.LayerVariable;
-
 /**
- * Standard multi-head attention (the baseline TSSA is measured against): separate query/key/value projections,
- * scores q·kᵀ/sqrt(p), softmax over keys, optional causal and padding masks, output projection.
+ * Standard multi-head attention (Vaswani et al., "Attention Is All You Need", arXiv 1706.03762, §3.2) — the baseline
+ * TSSA is measured against: separate query/key/value projections, scores q·kᵀ/sqrt(p), softmax over keys, optional
+ * causal and padding masks (exact: disallowed keys are selected away, see `maskedSoftmax`), output projection.
  * Weights: query kernel, query bias, key kernel, key bias, value kernel, value bias, output kernel, output bias
  * (biases only when `useBias`); kernels in the tfjs layout [in, out].
  */
-export class SoftmaxAttention extends AttentionLayer {
+export class SoftmaxAttention extends ProjectedAttention {
   static className = 'SoftmaxAttention';
+  static override optionNames: readonly string[] = ['causal'];
   readonly isCausal: boolean;
-  private queryKernel?: LayerVariable;
-  private queryBias?: LayerVariable;
-  private keyKernel?: LayerVariable;
-  private keyBias?: LayerVariable;
-  private valueKernel?: LayerVariable;
-  private valueBias?: LayerVariable;
-  private outputKernel?: LayerVariable;
-  private outputBias?: LayerVariable;
 
   constructor(options: SoftmaxAttentionOptions) {
     super(options, { useBias: true });
@@ -55,39 +46,16 @@ export class SoftmaxAttention extends AttentionLayer {
     return 'quadratic';
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const d = this.dim;
-    const kernel = () => tfl.initializers.glorotUniform({});
-    const zeros = () => tfl.initializers.zeros();
-    this.queryKernel = this.addWeight('query_kernel', [d, d], 'float32', kernel());
-    if (this.useBias) this.queryBias = this.addWeight('query_bias', [d], 'float32', zeros());
-    this.keyKernel = this.addWeight('key_kernel', [d, d], 'float32', kernel());
-    if (this.useBias) this.keyBias = this.addWeight('key_bias', [d], 'float32', zeros());
-    this.valueKernel = this.addWeight('value_kernel', [d, d], 'float32', kernel());
-    if (this.useBias) this.valueBias = this.addWeight('value_bias', [d], 'float32', zeros());
-    this.outputKernel = this.addWeight('output_kernel', [d, d], 'float32', kernel());
-    if (this.useBias) this.outputBias = this.addWeight('output_bias', [d], 'float32', zeros());
-    super.build(inputShape);
-  }
-
-  protected attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
-    const read2 = (v?: LayerVariable) => v!.read() as tf.Tensor2D;
-    const read1 = (v?: LayerVariable) => v?.read() as tf.Tensor1D | undefined;
+  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
     // Scale q, not the [N, N] scores: N·C multiplies instead of N².
-    const q = tf.mul(
-      splitHeads(denseTokens(x, read2(this.queryKernel), read1(this.queryBias)), this.heads),
-      1 / Math.sqrt(this.headDim),
-    );
-    const k = splitHeads(denseTokens(x, read2(this.keyKernel), read1(this.keyBias)), this.heads);
-    const v = splitHeads(denseTokens(x, read2(this.valueKernel), read1(this.valueBias)), this.heads);
-    const context = scaledDotProductAttention(q as tf.Tensor4D, k, v, {
-      keyBias: mask ? keyMaskBias(mask) : undefined,
+    const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
+    return scaledDotProductAttention(q, heads.key!, heads.value!, {
+      keyMask: mask,
       causal: this.isCausal,
       ...(training && this.dropoutRate > 0
         ? { dropout: (a: tf.Tensor4D) => this.maybeDropout(a, training) }
         : {}),
     });
-    return denseTokens(mergeHeads(context), read2(this.outputKernel), read1(this.outputBias));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -96,8 +64,9 @@ export class SoftmaxAttention extends AttentionLayer {
 }
 
 /**
- * softmax(q·kᵀ + bias)·v for q, k, v [batch, heads, seq, p] (q already scaled). matMuls only (the wasm backend has
- * no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (2-D matMuls, hand-written backward with no
+ * softmax(q·kᵀ)·v for q, k, v [batch, heads, seq, p] (q already scaled), over the real keys (`keyMask` [batch, seq],
+ * 1 = token) and, when `causal`, keys ≤ the query; masking is exact (`maskedSoftmax`). matMuls only (the wasm
+ * backend has no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (2-D matMuls, hand-written backward with no
  * N×N transposes); otherwise through `batchMatMul`, which keeps wasm on its fast 2-D matMul path — the baseline must
  * not be slowed down by backend quirks that TSSA happens to avoid. Pass `dropout` only when it is active.
  */
@@ -106,23 +75,23 @@ export function scaledDotProductAttention(
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   {
-    keyBias,
+    keyMask,
     causal = false,
     dropout,
-  }: { keyBias?: tf.Tensor4D; causal?: boolean; dropout?: (a: tf.Tensor4D) => tf.Tensor4D },
+  }: { keyMask?: tf.Tensor2D; causal?: boolean; dropout?: (a: tf.Tensor4D) => tf.Tensor4D },
 ): tf.Tensor4D {
   return tf.tidy(() => {
+    // Future tokens (causal) may hold anything: zero non-finite values so 0·NaN cannot reach earlier outputs.
+    if (causal) v = finiteOrZero(v);
+    const keys = keyMask ? keyAllowed(keyMask) : undefined;
+    const past = causal ? causalAllowed(q.shape[2]) : undefined;
+    const allowed = keys && past ? (tf.logicalAnd(keys, past) as tf.Tensor4D) : (keys ?? past);
     if (!dropout && tf.getBackend() === 'wasm') {
       // wasm: per-head 2-D matMuls with a backward that never transposes an N×N matrix (fused-attention.ts).
-      const causalBias = causal ? causalMaskBias(q.shape[2]) : undefined;
-      const bias =
-        keyBias && causalBias ? (tf.add(keyBias, causalBias) as tf.Tensor4D) : (keyBias ?? causalBias);
-      return fusedSoftmaxAttention(q, k, v, bias);
+      return fusedSoftmaxAttention(q, k, v, allowed);
     }
-    let scores = batchMatMul(q, k, false, true);
-    if (keyBias) scores = tf.add(scores, keyBias);
-    if (causal) scores = tf.add(scores, causalMaskBias(q.shape[2]));
-    let weights = tf.softmax(scores) as tf.Tensor4D;
+    const scores = batchMatMul(q, k, false, true);
+    let weights = (allowed ? maskedSoftmax(scores, allowed) : tf.softmax(scores)) as tf.Tensor4D;
     if (dropout) weights = dropout(weights);
     return batchMatMul(weights, v);
   });

@@ -13,6 +13,12 @@ export interface TssaCoreOptions {
    * 1/(1 − rate) (spec step 6). Omit it at inference.
    */
   gainScale?: tf.Tensor4D;
+  /**
+   * 'heads-first' (default): w is [batch, heads, seq, p] and gainScale [batch, heads, 1, p]. 'tokens-first': w is
+   * [batch, seq, heads, p] (the projection [batch, seq, dim] reshaped, no transpose), gainScale [batch, 1, heads, p],
+   * and the output comes back in that layout; the membership is [batch, heads, seq] either way.
+   */
+  layout?: 'heads-first' | 'tokens-first';
 }
 
 /** Result of the attention core: per-head output y and the membership Π (0 at padded tokens). */
@@ -31,8 +37,9 @@ export function validateCoreInputs(
   caller: string,
   w: tf.Tensor,
   temperature: tf.Tensor,
-  { mask, gainScale }: TssaCoreOptions,
+  options: TssaCoreOptions,
 ): void {
+  const { mask, gainScale } = options;
   const shape = (t: tf.Tensor) => `[${t.shape.join(', ')}]`;
   if (w.rank !== 4) {
     throw new RangeError(
@@ -40,7 +47,14 @@ export function validateCoreInputs(
     );
   }
   if (w.dtype !== 'float32') throw new TypeError(`${caller}: argument 'w' must be float32, got ${w.dtype}`);
-  const [batch, heads, seq, p] = w.shape as [number, number, number, number];
+  const tokensFirst = options.layout === 'tokens-first';
+  if (options.layout !== undefined && options.layout !== 'heads-first' && !tokensFirst) {
+    throw new RangeError(
+      `${caller}: option 'layout' must be 'heads-first' or 'tokens-first', got ${String(options.layout)}`,
+    );
+  }
+  const [batch, a, b, p] = w.shape as [number, number, number, number];
+  const [heads, seq] = tokensFirst ? [b, a] : [a, b];
   if (temperature.rank !== 2 || temperature.shape[0] !== heads || temperature.shape[1] !== 1) {
     throw new RangeError(
       `${caller}: argument 'temperature' must have shape [heads, 1] = [${heads}, 1], got ${shape(temperature)}`,
@@ -55,12 +69,13 @@ export function validateCoreInputs(
     gainScale &&
     (gainScale.rank !== 4 ||
       gainScale.shape[0] !== batch ||
-      gainScale.shape[1] !== heads ||
-      gainScale.shape[2] !== 1 ||
+      gainScale.shape[1] !== (tokensFirst ? 1 : heads) ||
+      gainScale.shape[2] !== (tokensFirst ? heads : 1) ||
       gainScale.shape[3] !== p)
   ) {
     throw new RangeError(
-      `${caller}: option 'gainScale' must have shape [batch, heads, 1, p] = [${batch}, ${heads}, 1, ${p}], ` +
+      `${caller}: option 'gainScale' must have shape ` +
+        (tokensFirst ? `[batch, 1, heads, p] = [${batch}, 1, ${heads}, ${p}], ` : `[batch, heads, 1, p] = [${batch}, ${heads}, 1, ${p}], `) +
         `got ${shape(gainScale)}`,
     );
   }

@@ -5,6 +5,7 @@ export {
   tssaCoreForward,
   tssaCoreBackward,
   type TssaCoreSaved,
+  type TssaLayout,
 } from './tssa-core.js';
 export { tssaCoreReference } from './tssa-core-reference.js';
 export { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';

@@ -1,7 +1,29 @@
-import { registerAttention } from '@tost/attention';
-import { TSSA } from './tssa.js';
+import { parameterCounts, registerAttention } from '@tost/attention';
+import { TSSA, type TSSAOptions } from './tssa.js';
 
 /** Name under which `createAttention` builds a TSSA layer. */
 export const TSSA_ATTENTION_NAME = 'tssa';
 
-registerAttention(TSSA_ATTENTION_NAME, (options) => new TSSA(options));
+declare module '@tost/attention' {
+  interface AttentionOptionsByName {
+    tssa: TSSAOptions;
+  }
+}
+
+registerAttention(TSSA_ATTENTION_NAME, {
+  factory: (options) => new TSSA(options),
+  description: 'Token Statistics Self-Attention (ToST): per-head second-moment statistics, O(N)',
+  causal: false,
+  complexity: 'linear',
+  family: 'token-statistics',
+  paper: {
+    title: 'Token Statistics Transformer: Linear-Time Attention via Variational Rate Reduction',
+    arxiv: '2412.17810',
+    citation: 'Wu et al., ICLR 2025',
+  },
+  // The per-head temperature is a scale, not a weight to shrink (the authors exclude it from decay).
+  noWeightDecay: ['temperature$'],
+  parameterCount: ({ dim, heads, useBias = true }) =>
+    parameterCounts.dense(dim, useBias) + heads + parameterCounts.dense(dim, true),
+  streaming: false,
+});

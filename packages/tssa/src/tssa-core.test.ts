@@ -104,6 +104,53 @@ for (const backend of testBackends()) {
     }
 
     for (const masked of [false, true]) {
+      it(`the tokens-first layout gives the same outputs, Π and gradients${masked ? ' (padding, dropout)' : ''}`, () => {
+        tf.tidy(() => {
+          const mask = masked ? padding(2, 10, [[0, 9], [5]]) : undefined;
+          const w = maskedHeads([2, 4, 10, 3], 31, mask);
+          const temperature = tf.add(randn([4, 1], 32, 0.5), 1) as tf.Tensor2D;
+          const gain = masked
+            ? (tf.mul(tf.cast(tf.greater(randn([2, 4, 1, 3], 33), -0.6), 'float32'), 1.5) as tf.Tensor4D)
+            : undefined;
+          const probeY = randn([2, 4, 10, 3], 34);
+          const probePi = randn([2, 4, 10], 35);
+          const toTokensFirst = (t: tf.Tensor) => tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
+          const loss = (tokensFirst: boolean) => (wIn: tf.Tensor, tIn: tf.Tensor) => {
+            const { output, membership } = tssaCoreWithMembership(
+              (tokensFirst ? toTokensFirst(wIn) : wIn) as tf.Tensor4D,
+              tIn as tf.Tensor2D,
+              tokensFirst
+                ? { mask, gainScale: gain && toTokensFirst(gain), layout: 'tokens-first' }
+                : { mask, gainScale: gain },
+            );
+            const y = tokensFirst ? toTokensFirst(output) : output;
+            return tf.add(tf.sum(tf.mul(y, probeY)), tf.sum(tf.mul(membership, probePi))) as tf.Scalar;
+          };
+          const headsFirst = tssaCoreWithMembership(w, temperature, { mask, gainScale: gain });
+          const tokensFirst = tssaCoreWithMembership(toTokensFirst(w), temperature, {
+            mask,
+            gainScale: gain && toTokensFirst(gain),
+            layout: 'tokens-first',
+          });
+          expectClose(toTokensFirst(tokensFirst.output).dataSync(), headsFirst.output.dataSync(), {
+            rtol: 1e-6,
+            atol: 1e-7,
+            label: 'y',
+          });
+          expectClose(tokensFirst.membership.dataSync(), headsFirst.membership.dataSync(), {
+            rtol: 1e-6,
+            atol: 1e-7,
+            label: 'Π',
+          });
+          const [a, b] = [tf.grads(loss(false))([w, temperature]), tf.grads(loss(true))([w, temperature])];
+          ['dw', 'dτ'].forEach((label, i) =>
+            expectClose(b[i]!.dataSync(), a[i]!.dataSync(), { rtol: 1e-5, atol: 1e-6, label }),
+          );
+        });
+      });
+    }
+
+    for (const masked of [false, true]) {
       it(`core gradients (w, τ) match autodiff of the reference${masked ? ', with padding and dropout' : ''}`, () => {
         tf.tidy(() => {
           const mask = masked ? padding(2, 10, [[0, 9], [5]]) : undefined;

@@ -43,14 +43,41 @@ export interface TssaCoreSaved {
  * no transpose of an [N, C]-sized tensor.
  */
 
-/** Σ over tokens of x [B, H, N, p] → [B, H, 1, p], as N × (average pool over the whole token axis). */
-function sumOverTokens(x: tf.Tensor4D): tf.Tensor4D {
-  const [batch, heads, seq, p] = x.shape;
+/**
+ * Where heads and tokens sit in the core's 4-D tensors. 'heads-first' = [B, H, N, p] (as `splitHeads` gives);
+ * 'tokens-first' = [B, N, H, p], which is the projection [B, N, C] reshaped for free — the TSSA layer uses it, so no
+ * [N, C]-sized transpose is ever made (each costs a copy forward and another backward on wasm).
+ */
+export type TssaLayout = 'heads-first' | 'tokens-first';
+
+/** Axis of the heads (1 or 2) in a core tensor of this layout. */
+const headAxis = (layout: TssaLayout): 1 | 2 => (layout === 'heads-first' ? 1 : 2);
+/** Axis of the tokens (1 or 2) in a core tensor of this layout. */
+const tokenAxis = (layout: TssaLayout): 1 | 2 => (layout === 'heads-first' ? 2 : 1);
+
+/**
+ * Σ over tokens of x → the token axis reduced to 1 ([B, H, 1, p] or [B, 1, H, p]), as N × (average pool over the
+ * whole token axis).
+ */
+function sumOverTokens(x: tf.Tensor4D, layout: TssaLayout): tf.Tensor4D {
+  const [batch, a, b, p] = x.shape;
   return tf.tidy(() => {
-    const tokensAsRows = tf.reshape(x, [batch * heads, seq, 1, p]) as tf.Tensor4D;
-    const pooled = tf.avgPool(tokensAsRows, [seq, 1], [seq, 1], 'valid');
-    return tf.reshape(tf.mul(pooled, seq), [batch, heads, 1, p]);
+    if (layout === 'heads-first') {
+      const tokensAsRows = tf.reshape(x, [batch * a, b, 1, p]) as tf.Tensor4D;
+      const pooled = tf.avgPool(tokensAsRows, [b, 1], [b, 1], 'valid');
+      return tf.reshape(tf.mul(pooled, b), [batch, a, 1, p]);
+    }
+    const tokensAsRows = tf.reshape(x, [batch, a, 1, b * p]) as tf.Tensor4D;
+    const pooled = tf.avgPool(tokensAsRows, [a, 1], [a, 1], 'valid');
+    return tf.reshape(tf.mul(pooled, a), [batch, 1, b, p]);
   });
+}
+
+/** f(t), then t is disposed: keeps at most one full-size temporary alive inside a chain of elementwise ops. */
+function disposeAfter<T extends tf.Tensor, R extends tf.Tensor>(t: T, f: (t: T) => R): R {
+  const result = f(t);
+  t.dispose();
+  return result;
 }
 
 /** Σ over channels of x [B, H, N, p] → [B, H, N, 1]. */
@@ -64,28 +91,31 @@ function sumOverChannels(x: tf.Tensor4D): tf.Tensor4D {
  *
  * @param w [B, H, N, p], zero at padded tokens. @param temperature τ [1, H, 1, 1]. @param mask μ [B, 1, N, 1].
  * @param gainScale [B, H, 1, p]. Returns y [B, H, N, p], Π_eff [B, H, N, 1] and the statistics to save.
+ * With `layout` 'tokens-first' the heads and tokens axes of every argument and result are swapped ([B, N, H, p],
+ * τ [1, 1, H, 1], μ [B, N, 1, 1], gainScale [B, 1, H, p], Π_eff [B, N, H, 1]).
  */
 export function tssaCoreForward(
   w: tf.Tensor4D,
   temperature: tf.Tensor4D,
   mask: tf.Tensor4D,
   gainScale: tf.Tensor4D,
+  layout: TssaLayout = 'heads-first',
 ): { output: tf.Tensor4D; membership: tf.Tensor4D; saved: TssaCoreSaved } {
   return tf.tidy(() => {
     // Large [B, H, N, p] temporaries are freed as soon as their reduction is done (nested tidies, explicit
     // dispose), which keeps the step's peak memory at a few copies of w.
     const squares = tf.square(w);
     // Step 2: a_j = Σ_i w_ij² and r_j = 1/ν_j² = 1/max(a_j, 1e-24) — no square root needed.
-    const columnSquares = sumOverTokens(squares);
+    const columnSquares = sumOverTokens(squares, layout);
     const inverseSquaredNorm = tf.div(1, tf.maximum(columnSquares, SQUARED_NORM_FLOOR)) as tf.Tensor4D;
     // Step 3: ℓ_i = τ q_i with q_i = Σ_j w_ij² r_j.
     const normalisedSquares = tf.tidy(() => sumOverChannels(tf.mul(squares, inverseSquaredNorm)));
     const logits = tf.mul(normalisedSquares, temperature) as tf.Tensor4D;
     // Step 4: Π = softmax over heads; padded tokens get Π_eff = 0.
-    const membership = tf.mul(softmaxOverHeads(logits), mask) as tf.Tensor4D;
+    const membership = tf.mul(softmaxOverHeads(logits, layout), mask) as tf.Tensor4D;
     // Step 5: m = Σ_i Π_eff_i + 1e-8, S_j = Σ_i Π_eff_i w_ij², s = S / m.
-    const mass = tf.add(sumOverTokens(membership), MASS_EPSILON) as tf.Tensor4D;
-    const secondMoment = tf.tidy(() => sumOverTokens(tf.mul(squares, membership)));
+    const mass = tf.add(sumOverTokens(membership, layout), MASS_EPSILON) as tf.Tensor4D;
+    const secondMoment = tf.tidy(() => sumOverTokens(tf.mul(squares, membership), layout));
     squares.dispose();
     const statistic = tf.div(secondMoment, mass) as tf.Tensor4D;
     // Step 6: g = 1 / (1 + s), times the dropout multiplier.
@@ -128,6 +158,7 @@ export function tssaCoreBackward(
   dOutput: tf.Tensor4D,
   dMembership: tf.Tensor4D | undefined,
   saved: TssaCoreSaved,
+  layout: TssaLayout = 'heads-first',
 ): { dw: tf.Tensor4D; dTemperature: tf.Tensor4D } {
   const { w, temperature, mask, gainScale, columnSquares, normalisedSquares, membership, statistic, mass } =
     saved;
@@ -139,27 +170,41 @@ export function tssaCoreBackward(
 
     // Step 7: y = −Π_eff w g̃.
     const dOutputTimesW = tf.mul(dOutput, w) as tf.Tensor4D;
-    const dScaledGain = tf.tidy(() => tf.neg(sumOverTokens(tf.mul(dOutputTimesW, membership)))); // [B, H, 1, p]
+    const dScaledGain = tf.tidy(() => tf.neg(sumOverTokens(tf.mul(dOutputTimesW, membership), layout))); // [B, H, 1, p]
     // Step 6: g̃ = g · gainScale, g = 1 / (1 + s).
     const dStatistic = tf.neg(tf.mul(tf.square(gain), tf.mul(dScaledGain, gainScale)));
     // Step 5: s = S / m.
     const dSecondMoment = tf.div(dStatistic, mass); // dS [B, H, 1, p]
     const dMass = tf.neg(tf.div(tf.sum(tf.mul(dStatistic, statistic), 3, true), mass)); // [B, H, 1, 1]
     // dΠ_eff_i = Σ_j (w_ij² dS_j − dy_ij w_ij g̃_j) + dm: one reduction over channels.
-    const dMembershipFromStatistic = tf.tidy(() =>
-      sumOverChannels(tf.sub(tf.mul(tf.square(w), dSecondMoment), tf.mul(dOutputTimesW, scaledGain))),
-    );
+    const dMembershipFromStatistic = tf.tidy(() => {
+      // One full-size temporary at a time besides the result (this is the backward pass's memory peak).
+      const weightedSquares = disposeAfter(tf.square(w), (squares) => tf.mul(squares, dSecondMoment));
+      const gainTerm = tf.mul(dOutputTimesW, scaledGain);
+      const difference = tf.sub(weightedSquares, gainTerm);
+      tf.dispose([weightedSquares, gainTerm]);
+      return sumOverChannels(difference as tf.Tensor4D);
+    });
     dOutputTimesW.dispose();
     let dMaskedMembership = tf.add(dMembershipFromStatistic, dMass); // [B, H, N, 1]
     if (dMembership) dMaskedMembership = tf.add(dMaskedMembership, dMembership);
     const dPi = tf.mul(dMaskedMembership, mask);
     // Step 4: softmax over heads. Π_eff equals Π at real tokens; at padded tokens dΠ = 0 for every head, so
     // dℓ = 0 there whichever of the two is used.
-    const dLogits = tf.mul(membership, tf.sub(dPi, tf.sum(tf.mul(membership, dPi), 1, true)));
+    const dLogits = tf.mul(
+      membership,
+      tf.sub(dPi, tf.sum(tf.mul(membership, dPi), headAxis(layout), true)),
+    );
     // Step 3: ℓ = τ q (q saved by the forward pass).
-    const dTemperature = tf.sum(tf.mul(dLogits, normalisedSquares), [0, 2, 3], true) as tf.Tensor4D;
+    const dTemperature = tf.sum(
+      tf.mul(dLogits, normalisedSquares),
+      [0, tokenAxis(layout), 3],
+      true,
+    ) as tf.Tensor4D;
     const scaledDLogits = tf.mul(dLogits, temperature) as tf.Tensor4D; // τ dℓ [B, H, N, 1]
-    const dInverseSquaredNorm = tf.tidy(() => sumOverTokens(tf.mul(tf.square(w), scaledDLogits))); // dr
+    const dInverseSquaredNorm = tf.tidy(() =>
+      sumOverTokens(disposeAfter(tf.square(w), (squares) => tf.mul(squares, scaledDLogits)), layout),
+    ); // dr
     // Step 2: r = 1 / max(a, 1e-24); the floor passes no gradient. da = −r·(r·dr): r·dr is O(1) because dr
     // carries w², whereas r² alone overflows float32 for tiny columns (and 1e48·0 would give NaN for zero ones).
     const activeInverse = tf.mul(
@@ -178,17 +223,20 @@ export function tssaCoreBackward(
         ),
         tf.mul(dColumnSquares, 2),
       );
-      return tf.sub(tf.mul(w, bracket), tf.mul(tf.mul(dOutput, scaledGain), membership));
+      const gainTerm = disposeAfter(tf.mul(dOutput, scaledGain), (t) => tf.mul(t, membership));
+      const statisticTerm = tf.mul(w, bracket);
+      return tf.sub(statisticTerm, gainTerm);
     }) as tf.Tensor4D;
     return { dw, dTemperature };
   });
 }
 
-/** softmax over axis 1 (heads) of [B, H, N, 1]; tf.softmax only works on the last axis. */
-function softmaxOverHeads(logits: tf.Tensor4D): tf.Tensor4D {
-  const [batch, heads, seq] = logits.shape;
-  const headsLast = tf.transpose(tf.reshape(logits, [batch, heads, seq]), [0, 2, 1]);
-  return tf.reshape(tf.transpose(tf.softmax(headsLast), [0, 2, 1]), [batch, heads, seq, 1]);
+/** softmax over the heads of logits [B, H, N, 1] (or [B, N, H, 1] tokens-first); tf.softmax works on the last axis. */
+function softmaxOverHeads(logits: tf.Tensor4D, layout: TssaLayout): tf.Tensor4D {
+  const [batch, a, b] = logits.shape;
+  if (layout === 'tokens-first') return tf.reshape(tf.softmax(tf.reshape(logits, [batch, a, b])), [batch, a, b, 1]);
+  const headsLast = tf.transpose(tf.reshape(logits, [batch, a, b]), [0, 2, 1]);
+  return tf.reshape(tf.transpose(tf.softmax(headsLast), [0, 2, 1]), [batch, a, b, 1]);
 }
 
 /** The core's inputs in the layout the forward/backward functions use (ones where an option is absent). */
@@ -196,7 +244,16 @@ function coreInputs(
   w: tf.Tensor4D,
   temperature: tf.Tensor2D,
   { mask, gainScale }: TssaCoreOptions,
+  layout: TssaLayout,
 ): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  if (layout === 'tokens-first') {
+    const [batch, seq, heads, p] = w.shape;
+    return [
+      tf.reshape(temperature, [1, 1, heads, 1]),
+      mask ? tf.reshape(tf.cast(mask, 'float32'), [batch, seq, 1, 1]) : tf.ones([batch, seq, 1, 1]),
+      gainScale ?? tf.ones([batch, 1, heads, p]),
+    ];
+  }
   const [batch, heads, seq, p] = w.shape;
   return [
     tf.reshape(temperature, [1, heads, 1, 1]),
@@ -239,59 +296,74 @@ function inputGradients(
   return [dw, tf.reshape(dTemperature, temperature.shape), tf.zerosLike(mask), tf.zerosLike(gainScale)];
 }
 
-const coreWithCustomGradient = tf.customGrad(((
-  w: tf.Tensor4D,
-  temperature: tf.Tensor4D,
-  mask: tf.Tensor4D,
-  gainScale: tf.Tensor4D,
-  save: tf.GradSaveFunc,
-) => {
-  const { output, saved } = tssaCoreForward(w, temperature, mask, gainScale);
-  save(toSavedList(saved));
-  return {
-    value: output,
-    gradFunc: (dy: tf.Tensor4D, savedList: tf.Tensor[]) => {
-      const s = fromSavedList(savedList);
-      const { dw, dTemperature } = tssaCoreBackward(dy, undefined, s);
-      return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
-    },
-  };
-}) as unknown as CustomGradientFunction);
+/** The core as one custom-gradient op, for one layout. */
+function makeCoreWithCustomGradient(layout: TssaLayout) {
+  return tf.customGrad(((
+    w: tf.Tensor4D,
+    temperature: tf.Tensor4D,
+    mask: tf.Tensor4D,
+    gainScale: tf.Tensor4D,
+    save: tf.GradSaveFunc,
+  ) => {
+    const { output, saved } = tssaCoreForward(w, temperature, mask, gainScale, layout);
+    save(toSavedList(saved));
+    return {
+      value: output,
+      gradFunc: (dy: tf.Tensor4D, savedList: tf.Tensor[]) => {
+        const s = fromSavedList(savedList);
+        const { dw, dTemperature } = tssaCoreBackward(dy, undefined, s, layout);
+        return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
+      },
+    };
+  }) as unknown as CustomGradientFunction);
+}
 
 /**
- * customGrad returns ONE tensor, so the membership variant packs Π_eff as an extra channel: [B, H, N, p + 1].
- * Its gradient then flows into dΠ_eff as well.
+ * customGrad returns ONE tensor, so the membership variant packs Π_eff as an extra channel: [B, H, N, p + 1]
+ * ([B, N, H, p + 1] tokens-first). Its gradient then flows into dΠ_eff as well.
  */
-const packedCoreWithCustomGradient = tf.customGrad(((
-  w: tf.Tensor4D,
-  temperature: tf.Tensor4D,
-  mask: tf.Tensor4D,
-  gainScale: tf.Tensor4D,
-  save: tf.GradSaveFunc,
-) => {
-  const { output, membership, saved } = tssaCoreForward(w, temperature, mask, gainScale);
-  save(toSavedList(saved));
-  return {
-    value: tf.concat([output, membership], 3),
-    gradFunc: (dPacked: tf.Tensor4D, savedList: tf.Tensor[]) => {
-      const s = fromSavedList(savedList);
-      const [batch, heads, seq, p] = s.w.shape;
-      const dOutput = tf.slice(dPacked, [0, 0, 0, 0], [batch, heads, seq, p]);
-      const dMembership = tf.slice(dPacked, [0, 0, 0, p], [batch, heads, seq, 1]);
-      const { dw, dTemperature } = tssaCoreBackward(dOutput, dMembership, s);
-      return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
-    },
-  };
-}) as unknown as CustomGradientFunction);
+function makePackedCoreWithCustomGradient(layout: TssaLayout) {
+  return tf.customGrad(((
+    w: tf.Tensor4D,
+    temperature: tf.Tensor4D,
+    mask: tf.Tensor4D,
+    gainScale: tf.Tensor4D,
+    save: tf.GradSaveFunc,
+  ) => {
+    const { output, membership, saved } = tssaCoreForward(w, temperature, mask, gainScale, layout);
+    save(toSavedList(saved));
+    return {
+      value: tf.concat([output, membership], 3),
+      gradFunc: (dPacked: tf.Tensor4D, savedList: tf.Tensor[]) => {
+        const s = fromSavedList(savedList);
+        const [d0, d1, d2, p] = s.w.shape;
+        const dOutput = tf.slice(dPacked, [0, 0, 0, 0], [d0, d1, d2, p]);
+        const dMembership = tf.slice(dPacked, [0, 0, 0, p], [d0, d1, d2, 1]);
+        const { dw, dTemperature } = tssaCoreBackward(dOutput, dMembership, s, layout);
+        return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
+      },
+    };
+  }) as unknown as CustomGradientFunction);
+}
+
+const coreWithCustomGradient = {
+  'heads-first': makeCoreWithCustomGradient('heads-first'),
+  'tokens-first': makeCoreWithCustomGradient('tokens-first'),
+};
+const packedCoreWithCustomGradient = {
+  'heads-first': makePackedCoreWithCustomGradient('heads-first'),
+  'tokens-first': makePackedCoreWithCustomGradient('tokens-first'),
+};
 
 /**
  * The TSSA attention core (spec tssa.md steps 2–7) with a memory-lean custom gradient: the backward pass keeps only
  * the inputs and per-head statistics (squared column norms, q, Π, s, Π mass), not every intermediate that autodiff of
  * `tssaCoreReference` would keep. Gradients flow to `w` and `temperature`.
  *
- * @param w projected heads [batch, heads, seq, p], already zero at padded tokens.
+ * @param w projected heads [batch, heads, seq, p] (or [batch, seq, heads, p] with `layout: 'tokens-first'`), already
+ *   zero at padded tokens.
  * @param temperature τ [heads, 1].
- * @returns y [batch, heads, seq, p]: 0 at padded tokens.
+ * @returns y in the layout of `w`: 0 at padded tokens.
  */
 export function tssaCore(
   w: tf.Tensor4D,
@@ -299,9 +371,10 @@ export function tssaCore(
   options: TssaCoreOptions = {},
 ): tf.Tensor4D {
   validateCoreInputs('tssaCore', w, temperature, options);
+  const layout = options.layout ?? 'heads-first';
   return tf.tidy(() => {
-    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options);
-    return coreWithCustomGradient(w, temperature4, mask4, gainScale) as tf.Tensor4D;
+    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options, layout);
+    return coreWithCustomGradient[layout](w, temperature4, mask4, gainScale) as tf.Tensor4D;
   });
 }
 
@@ -312,17 +385,16 @@ export function tssaCoreWithMembership(
   options: TssaCoreOptions = {},
 ): TssaCoreResult {
   validateCoreInputs('tssaCoreWithMembership', w, temperature, options);
+  const layout = options.layout ?? 'heads-first';
   return tf.tidy(() => {
-    const [batch, heads, seq, p] = w.shape;
-    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options);
-    const packed = packedCoreWithCustomGradient(w, temperature4, mask4, gainScale);
+    const [d0, d1, d2, p] = w.shape;
+    const [temperature4, mask4, gainScale] = coreInputs(w, temperature, options, layout);
+    const packed = packedCoreWithCustomGradient[layout](w, temperature4, mask4, gainScale);
+    const membership = tf.reshape(tf.slice(packed, [0, 0, 0, p], [d0, d1, d2, 1]), [d0, d1, d2]) as tf.Tensor3D;
     return {
-      output: tf.slice(packed, [0, 0, 0, 0], [batch, heads, seq, p]) as tf.Tensor4D,
-      membership: tf.reshape(tf.slice(packed, [0, 0, 0, p], [batch, heads, seq, 1]), [
-        batch,
-        heads,
-        seq,
-      ]) as tf.Tensor3D,
+      output: tf.slice(packed, [0, 0, 0, 0], [d0, d1, d2, p]) as tf.Tensor4D,
+      // Π is reported [batch, heads, seq] in both layouts (a small [N, H] transpose when tokens-first).
+      membership: layout === 'tokens-first' ? (tf.transpose(membership, [0, 2, 1]) as tf.Tensor3D) : membership,
     };
   });
 }

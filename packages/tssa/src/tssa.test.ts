@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, listAttentions } from '@tost/attention';
+import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import {
@@ -67,7 +67,22 @@ describe('TSSA specifics', () => {
 
   it("is registered as 'tssa', linear and non-causal", () => {
     expect(TSSA_ATTENTION_NAME).toBe('tssa');
-    expect(listAttentions()).toContain('tssa');
+    expect(listAttentionNames()).toContain('tssa');
+    expect(getAttentionDescriptor('tssa')).toMatchObject({
+      causal: false,
+      complexity: 'linear',
+      streaming: false,
+      family: 'token-statistics',
+      paper: { arxiv: '2412.17810' },
+    });
+    expect(() => createAttention('tssa', { dim: 8, heads: 2, causal: true } as never)).toThrow(
+      /unknown option 'causal'/,
+    );
+    for (const useBias of [true, false]) {
+      const layer = createAttention('tssa', { dim: 8, heads: 2, useBias });
+      layer.build([null, null, 8]);
+      expect(getAttentionDescriptor('tssa').parameterCount({ dim: 8, heads: 2, useBias })).toBe(layer.countParams());
+    }
     const layer = createAttention('tssa', { dim: 8, heads: 2 });
     expect(layer).toBeInstanceOf(TSSA);
     expect(layer.causal).toBe(false);
@@ -179,7 +194,7 @@ describe('TSSA specifics', () => {
     );
     const unbuilt = new TSSA({ dim: 8, heads: 2, name: 'fresh_tssa' });
     expect(() => unbuilt.callAndReturnMembership(x)).toThrow(
-      /TSSA 'fresh_tssa': callAndReturnMembership needs a built layer/,
+      /TSSA 'fresh_tssa': callAndReturnMembership needs built weights/,
     );
     // The mask may also be passed as a second input.
     tf.tidy(() => {

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  AttentionLayer,
-  denseTokens,
+  ProjectedAttention,
   headTokenMask,
-  mergeHeads,
-  splitHeads,
   type AttentionCallKwargs,
   type AttentionOptions,
+  type ProjectedHeads,
+  type ProjectionRole,
 } from '@tost/attention';
 import { tssaCore, tssaCoreWithMembership } from './tssa-core.js';
 import type { TssaCoreResult } from './core-inputs.js';
@@ -15,10 +14,8 @@ import type { TssaCoreResult } from './core-inputs.js';
 /** Options of `TSSA`: the shared attention options (`useBias` defaults to true, as in the ToST presets). */
 export type TSSAOptions = AttentionOptions;
 
-type LayerVariable = tfl.LayerVariable;
-
 /**
- * Token Statistics Self-Attention (spec tssa.md, Wu et al., ICLR 2025): ONE projection W = X·U + u, a soft membership
+ * Token Statistics Self-Attention (Wu et al., "Token Statistics Transformer", ICLR 2025, arXiv 2412.17810, §3): ONE projection W = X·U + u, a soft membership
  * Π of every token over the heads, and a per-head, per-channel gain from the Π-weighted second moment of the
  * projected tokens. Linear in the sequence length: no N×N matrix.
  *
@@ -31,13 +28,11 @@ type LayerVariable = tfl.LayerVariable;
  *
  * Dropout (training only): on the gain g (step 6) and after the output projection (step 8).
  */
-export class TSSA extends AttentionLayer {
+export class TSSA extends ProjectedAttention {
   static className = 'TSSA';
-  private qkvKernel?: LayerVariable;
-  private qkvBias?: LayerVariable;
-  private temperature?: LayerVariable;
-  private outputKernel?: LayerVariable;
-  private outputBias?: LayerVariable;
+  /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
+  static readonly rateReduction = 'tssa';
+  private temperature?: tfl.LayerVariable;
 
   constructor(options: TSSAOptions) {
     super(options, { useBias: true });
@@ -51,26 +46,48 @@ export class TSSA extends AttentionLayer {
     return 'linear';
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const d = this.dim;
-    const kernel = () => tfl.initializers.glorotUniform({});
-    this.qkvKernel = this.addWeight('qkv_kernel', [d, d], 'float32', kernel());
-    if (this.useBias) {
-      this.qkvBias = this.addWeight('qkv_bias', [d], 'float32', tfl.initializers.zeros());
-    }
-    this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
-    this.outputKernel = this.addWeight('output_kernel', [d, d], 'float32', kernel());
-    this.outputBias = this.addWeight('output_bias', [d], 'float32', tfl.initializers.zeros());
-    super.build(inputShape);
+  protected override get projectionRoles(): readonly ProjectionRole[] {
+    return ['qkv'];
   }
 
-  protected attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
-    const w = this.projectHeads(x, mask);
+  protected override get outputBiasAlways(): boolean {
+    return true;
+  }
+
+  protected override get coreWeightsBeforeOutput(): boolean {
+    return true;
+  }
+
+  protected override buildCoreWeights(): void {
+    this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
+  }
+
+  /** The generic path (heads split as [B, H, N, p]); `attend` takes the transpose-free one below. */
+  protected attendProjected(
+    heads: ProjectedHeads,
+    mask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): tf.Tensor4D {
+    const w = mask ? (tf.mul(heads.qkv!, headTokenMask(mask)) as tf.Tensor4D) : heads.qkv!;
+    const [batch, h, , p] = w.shape;
+    return tssaCore(w, this.temperature!.read() as tf.Tensor2D, {
+      mask,
+      gainScale: this.gainDropout([batch, h, 1, p], training),
+    });
+  }
+
+  /**
+   * Step 1 to 8 without any [N, C]-sized transpose: the projection [B, N, C] is viewed as [B, N, H, p] (head k owns
+   * channels k·p … k·p+p−1, as `splitHeads`) and the core runs in that 'tokens-first' layout.
+   */
+  protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
+    const w = this.projectTokensFirst(x, mask);
     const y = tssaCore(w, this.temperature!.read() as tf.Tensor2D, {
       mask,
-      gainScale: this.gainDropout(w, training),
+      gainScale: this.gainDropout([w.shape[0], 1, this.heads, this.headDim], training),
+      layout: 'tokens-first',
     });
-    return this.projectOut(y, training);
+    return this.projectOutput(tf.reshape(y, x.shape) as tf.Tensor3D, training);
   }
 
   /**
@@ -82,51 +99,35 @@ export class TSSA extends AttentionLayer {
     inputs: tf.Tensor | tf.Tensor[],
     kwargs: AttentionCallKwargs = {},
   ): [tf.Tensor3D, tf.Tensor3D] {
-    if (!this.built) {
-      throw new Error(
-        `${this.layerClass} '${this.name}': callAndReturnMembership needs a built layer; ` +
-          `call build([null, null, ${this.dim}]) or apply(x) first`,
-      );
-    }
+    this.assertBuilt('callAndReturnMembership');
     return tf.tidy(() => {
       const { x, mask } = this.unpackInputs(inputs, { ...kwargs });
       const training = kwargs.training === true;
-      const w = this.projectHeads(x, mask);
+      const w = this.projectTokensFirst(x, mask);
       const { output, membership }: TssaCoreResult = tssaCoreWithMembership(
         w,
         this.temperature!.read() as tf.Tensor2D,
-        { mask, gainScale: this.gainDropout(w, training) },
+        {
+          mask,
+          gainScale: this.gainDropout([w.shape[0], 1, this.heads, this.headDim], training),
+          layout: 'tokens-first',
+        },
       );
-      return [this.projectOut(output, training), membership];
+      return [this.projectOutput(tf.reshape(output, x.shape) as tf.Tensor3D, training), membership];
     });
   }
 
-  /** Step 1: W = X·U + u split into heads [B, H, N, p], zeroed at padded tokens. */
-  private projectHeads(x: tf.Tensor3D, mask: tf.Tensor2D | undefined): tf.Tensor4D {
-    const projected = denseTokens(
-      x,
-      this.qkvKernel!.read() as tf.Tensor2D,
-      this.qkvBias?.read() as tf.Tensor1D | undefined,
-    );
-    const w = splitHeads(projected, this.heads);
-    return mask ? (tf.mul(w, headTokenMask(mask)) as tf.Tensor4D) : w;
+  /** Step 1: W = X·U + u as [B, N, H, p] (a free reshape), zeroed at padded tokens (they hold only the bias). */
+  private projectTokensFirst(x: tf.Tensor3D, mask: tf.Tensor2D | undefined): tf.Tensor4D {
+    const [batch, seq] = x.shape;
+    const w = tf.reshape(this.project('qkv', x), [batch, seq, this.heads, this.headDim]) as tf.Tensor4D;
+    return mask ? (tf.mul(w, tf.reshape(mask, [batch, seq, 1, 1])) as tf.Tensor4D) : w;
   }
 
-  /** Step 6's attention dropout as a multiplier of the gain [B, H, 1, p], or undefined when inactive. */
-  private gainDropout(w: tf.Tensor4D, training: boolean): tf.Tensor4D | undefined {
+  /** Step 6's attention dropout as a multiplier of the gain (shape of one token's gain), or undefined when inactive. */
+  private gainDropout(shape: [number, number, number, number], training: boolean): tf.Tensor4D | undefined {
     if (!training || this.dropoutRate === 0) return undefined;
-    const [batch, heads, , p] = w.shape;
-    return this.maybeDropout(tf.ones([batch, heads, 1, p]) as tf.Tensor4D, training);
-  }
-
-  /** Step 8: merge heads (channel k·p + j), output projection, projection dropout. */
-  private projectOut(y: tf.Tensor4D, training: boolean): tf.Tensor3D {
-    const z = denseTokens(
-      mergeHeads(y),
-      this.outputKernel!.read() as tf.Tensor2D,
-      this.outputBias!.read() as tf.Tensor1D,
-    );
-    return this.maybeDropout(z, training);
+    return this.maybeDropout(tf.ones(shape) as tf.Tensor4D, training);
   }
 }
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expectClose, maxRelativeError } from './expect-close.js';
 import { expectNoLeakedTensors } from './expect-no-leaked-tensors.js';
-import { GOLDEN_FILE, loadGoldenCases, nestedShape } from './golden.js';
+import { GOLDEN_FILE, VARIANTS_GOLDEN_FILE, loadGoldenCases, loadVariantGoldenCases, nestedShape } from './golden.js';
 
 describe('expectClose', () => {
   it('accepts values within tolerance', () => {
@@ -47,6 +47,26 @@ describe('golden cases', () => {
       return;
     }
     expect(readFileSync(GOLDEN_FILE, 'utf8')).toBe(readFileSync(shared, 'utf8'));
+  });
+  it('the vendored variants copy equals ../shared/golden when that is present', () => {
+    const shared = join(process.cwd(), '..', '..', '..', 'shared', 'golden', 'variants-seed0.json');
+    if (!existsSync(shared)) {
+      expect(loadVariantGoldenCases('linear').length).toBeGreaterThan(0);
+      return;
+    }
+    expect(readFileSync(VARIANTS_GOLDEN_FILE, 'utf8')).toBe(readFileSync(shared, 'utf8'));
+  });
+  it('every variant kind is present, causal filter works, unknown kinds throw', () => {
+    for (const kind of ['linear', 'performer', 'norm_linear', 'lightning', 'flowformer', 'agent', 'sigmoid', 'local', 'aaren']) {
+      for (const c of loadVariantGoldenCases(kind)) {
+        expect(nestedShape(c.y)).toEqual(nestedShape(c.x));
+        expect(nestedShape(c.mask)).toEqual(nestedShape(c.x).slice(0, 2));
+      }
+    }
+    expect(loadVariantGoldenCases('linear', { causal: true }).every((c) => c.causal)).toBe(true);
+    expect(() => loadVariantGoldenCases('lightning', { causal: false })).toThrow(
+      /no variant golden cases of kind 'lightning' \(causal false\)/,
+    );
   });
   it('every kind is present with consistent shapes', () => {
     for (const kind of ['tssa', 'causal_tssa', 'softmax', 'mssa', 'ista'] as const) {

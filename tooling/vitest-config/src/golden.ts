@@ -42,3 +42,42 @@ export function nestedShape(value: NestedNumbers): number[] {
   }
   return shape;
 }
+
+/**
+ * One float64 reference case from `golden/variants-seed0.json` (the related-work variants): `kind`, `causal`,
+ * `heads`, `x` [B, N, C], `mask` [B, N], `weights` in the variant's `getWeights()` order, `y` [B, N, C] (compare rows
+ * where mask = 1); `local` adds `window`, `dilation`; `agent` adds `agents`.
+ */
+export interface VariantGoldenCase {
+  kind: string;
+  causal: boolean;
+  heads: number;
+  x: NestedNumbers;
+  mask: NestedNumbers;
+  weights: NestedNumbers[];
+  y: NestedNumbers;
+  window?: number;
+  dilation?: number;
+  agents?: number;
+}
+
+/** A vendored copy of `../shared/golden/variants-seed0.json`. */
+export const VARIANTS_GOLDEN_FILE = join(here, '..', 'golden', 'variants-seed0.json');
+
+let variantsCache: VariantGoldenCase[] | undefined;
+
+/**
+ * The variant golden cases of one kind ('linear', 'performer', 'norm_linear', 'lightning', 'flowformer', 'agent',
+ * 'sigmoid', 'local', 'aaren'), optionally only the causal or non-causal ones. Throws when none match.
+ */
+export function loadVariantGoldenCases(kind: string, filter: { causal?: boolean } = {}): VariantGoldenCase[] {
+  if (!existsSync(VARIANTS_GOLDEN_FILE)) throw new Error(`golden file not found: ${VARIANTS_GOLDEN_FILE}`);
+  variantsCache ??= JSON.parse(readFileSync(VARIANTS_GOLDEN_FILE, 'utf8')) as VariantGoldenCase[];
+  const selected = variantsCache.filter(
+    (c) => c.kind === kind && (filter.causal === undefined || c.causal === filter.causal),
+  );
+  if (selected.length === 0) {
+    throw new Error(`no variant golden cases of kind '${kind}'${filter.causal === undefined ? '' : ` (causal ${filter.causal})`}`);
+  }
+  return selected;
+}

@@ -1,5 +1,5 @@
 import { initBackend, describeBackendSelection } from '@tost/backend';
-import { listAttentions } from '../variants.js';
+import { listAttentionNames } from '../variants.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -36,7 +36,7 @@ export function commaList(value: string | undefined): string[] | undefined {
 
 /** Checks attention names against the registry, listing the registered ones on error. */
 export function checkAttentions(names: string[]): string[] {
-  const known = listAttentions();
+  const known = listAttentionNames();
   for (const n of names) {
     if (!known.includes(n)) throw new Error(`unknown attention '${n}'; registered: ${known.join(', ')}`);
   }

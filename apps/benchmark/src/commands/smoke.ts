@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, listAttentions } from '../variants.js';
+import { createAttention, listAttentionNames } from '../variants.js';
 import { formatTable } from '../format-table.js';
 
 export interface SmokeOptions {
@@ -34,12 +34,12 @@ export async function runSmoke(
   options: SmokeOptions,
   log: (line: string) => void = console.log,
 ): Promise<SmokeRow[]> {
-  const names = (options.attentions ?? listAttentions()).filter(
-    (n) => !n.endsWith('-causal') || options.attentions,
-  );
+  const names = options.attentions ?? listAttentionNames();
+  // Options a descriptor fills from the model context (e.g. causal TSSA's maxLength) get the longest length here.
+  const context = { maxLength: Math.max(...options.lengths) };
   const rows: SmokeRow[] = [];
   for (const name of names) {
-    const layer = createAttention(name, { dim: options.dim, heads: options.heads });
+    const layer = createAttention(name, { dim: options.dim, heads: options.heads }, context);
     layer.build([null, null, options.dim]);
     for (const length of options.lengths) {
       const x = tf.randomNormal([1, length, options.dim], 0, 1, 'float32', 1);

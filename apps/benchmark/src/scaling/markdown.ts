@@ -22,6 +22,7 @@ export function measurementsTable(result: ScalingResult): string {
         m ? String(m.time.samples.length) : '—',
         mib(m?.peakBytes),
         mib(m?.peakStepBytes),
+        mib(m?.peakStepBufferBytes),
         mib(m?.wasmHeapBytes),
         m?.flops ? (m.flops / m.time.median / 1e6).toFixed(1) : '—',
       ]);
@@ -38,6 +39,7 @@ export function measurementsTable(result: ScalingResult): string {
       'runs',
       'peak MiB',
       'step peak MiB',
+      'step buffers MiB',
       'wasm heap MiB',
       'GFLOP/s',
     ],
@@ -76,8 +78,9 @@ export function headlinesTable(result: ScalingResult): string {
 export function decodingTable(result: ScalingResult): string | undefined {
   if (!result.decoding?.length) return undefined;
   return formatTable(
-    ['position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
+    ['attention', 'position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
     result.decoding.map((d) => [
+      d.attention ?? 'causal-tssa',
       String(d.position),
       ms(d.streaming.median),
       `${ms(d.streaming.min)}–${ms(d.streaming.max)}`,
@@ -125,12 +128,13 @@ export function scalingMarkdown(result: ScalingResult): string {
     measurementsTable(result),
     '',
     ...(decoding
-      ? ['### Causal TSSA decoding latency (streaming step vs re-running the prefix)', '', decoding, '']
+      ? ['### Streaming decoding latency (streaming step vs re-running the prefix)', '', decoding, '']
       : result.decodingError
         ? [`_Causal decoding not measured: ${result.decodingError}_`, '']
         : []),
     '_Memory: "peak" is every live tensor during the step (weights and inputs included), "step peak" subtracts what ' +
-      'was alive before it; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
+      'was alive before it (both count tensor handles, as tf.memory() does: a reshape sharing a buffer counts again); ' +
+      '"step buffers" (wasm) counts the buffers the step allocated and still held at its peak, each once; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
       '"predicted" were extrapolated from the two largest lengths that ran and not attempted._',
   ].join('\n');
 }

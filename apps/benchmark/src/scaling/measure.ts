@@ -15,6 +15,11 @@ export interface StepMeasurement extends SweepMeasurement {
   peakStepBytes: number;
   /** Size of the wasm module's heap after the step (wasm backend only; it only grows). */
   wasmHeapBytes?: number;
+  /**
+   * wasm only: peak bytes of tensor buffers the step itself allocated and still held (each buffer once, however many
+   * tensors share it). `peakStepBytes` counts tensor handles: a reshape or a shared clone counts again there.
+   */
+  peakStepBufferBytes?: number;
   /** Floating-point operations of one step, where the workload knows them. */
   flops?: number;
 }
@@ -54,6 +59,51 @@ export async function peakTensorBytes(step: Step): Promise<{ baselineBytes: numb
   return { baselineBytes, peakBytes };
 }
 
+interface WasmAllocator {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+/**
+ * wasm only: runs the step once while counting the tensor buffers the backend allocates and frees (its `_malloc` /
+ * `_free`), and returns the peak of the bytes allocated during the step and not yet freed. Buffers that existed
+ * before the step (weights, inputs) are not counted. Undefined on other backends.
+ */
+export async function peakStepBufferBytes(step: Step): Promise<number | undefined> {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const wasm = (tf.backend() as unknown as { wasm?: WasmAllocator }).wasm;
+  if (!wasm || typeof wasm._malloc !== 'function') return undefined;
+  const { _malloc: malloc, _free: free } = wasm;
+  const sizes = new Map<number, number>();
+  let live = 0;
+  let peak = 0;
+  wasm._malloc = (bytes: number) => {
+    const pointer = malloc(bytes);
+    sizes.set(pointer, bytes);
+    live += bytes;
+    peak = Math.max(peak, live);
+    return pointer;
+  };
+  wasm._free = (pointer: number) => {
+    const bytes = sizes.get(pointer);
+    if (bytes !== undefined) {
+      live -= bytes;
+      sizes.delete(pointer);
+    }
+    free(pointer);
+  };
+  try {
+    const out = step();
+    const list = Array.isArray(out) ? out : [out];
+    await Promise.all(list.map((t) => t.data()));
+    tf.dispose(list);
+  } finally {
+    wasm._malloc = malloc;
+    wasm._free = free;
+  }
+  return peak;
+}
+
 /** The wasm backend's heap size in bytes, or undefined on other backends. */
 export function wasmHeapBytes(): number | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
@@ -88,6 +138,7 @@ export async function measureStep(
     if (options.budgetMs !== undefined && spent >= options.budgetMs && samples.length >= minRepeats) break;
   }
   const { baselineBytes, peakBytes } = await peakTensorBytes(step);
+  const bufferBytes = await peakStepBufferBytes(step);
   const time = summariseSamples(samples);
   return {
     time,
@@ -97,6 +148,7 @@ export async function measureStep(
     peakBytes,
     peakStepBytes: peakBytes - baselineBytes,
     wasmHeapBytes: wasmHeapBytes(),
+    ...(bufferBytes !== undefined ? { peakStepBufferBytes: bufferBytes } : {}),
     ...(flops !== undefined ? { flops } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { measureCausalDecoding } from './decoding.js';
+import { measureStreamingDecoding } from './decoding.js';
+import { getAttentionDescriptor } from '../variants.js';
 import { captureEnvironment, finishEnvironment } from './environment.js';
 import { computeHeadlines } from './headlines.js';
 import { fitLogLogSlope } from './log-log-fit.js';
@@ -16,9 +17,15 @@ import {
 } from './workloads.js';
 
 export interface ScalingRunOptions extends ScalingSettings {
-  /** Measure TSSA's two projections alone (the floor of TSSA's cost). Default: when 'tssa' is among the attentions. */
+  /**
+   * Measure two dim×dim projections alone (the floor of TSSA's cost; q/k/v variants have twice as many). Default:
+   * when a linear-complexity attention is among the attentions.
+   */
   projections?: boolean;
-  /** Measure the softmax core and the plain matMul reference. Default: when 'softmax' is among the attentions. */
+  /**
+   * Measure the softmax core and the plain matMul reference. Default: when an attention of the 'softmax' family is
+   * among the attentions.
+   */
   softmaxCore?: boolean;
   /** Stop repeating a length once its timed runs have used this much time (seconds), after 3 runs. */
   budgetSeconds?: number;
@@ -31,8 +38,11 @@ function workloadsFor(options: ScalingRunOptions, shape: WorkloadShape): (() => 
   const list: (() => Workload)[] = options.attentions.map(
     (name) => () => attentionWorkload(name, shape, maxLength),
   );
-  if (options.projections ?? options.attentions.includes('tssa')) list.push(() => projectionsWorkload(shape));
-  if (options.softmaxCore ?? options.attentions.includes('softmax')) {
+  const descriptors = options.attentions.map(getAttentionDescriptor);
+  if (options.projections ?? descriptors.some((d) => d.complexity === 'linear')) {
+    list.push(() => projectionsWorkload(shape));
+  }
+  if (options.softmaxCore ?? descriptors.some((d) => d.family === 'softmax')) {
     list.push(
       () => softmaxCoreWorkload(shape),
       () => matMulCoreWorkload(shape),
@@ -168,21 +178,29 @@ export async function runScalingBenchmark(options: ScalingRunOptions): Promise<S
     series,
     headlines: [],
   };
-  if (options.attentions.includes('causal-tssa') && options.decodePositions.length > 0) {
-    log('  causal-tssa decoding: streaming step vs re-running the prefix');
-    try {
-      result.decoding = await measureCausalDecoding({
-        dim: options.dim,
-        heads: options.heads,
-        batch: options.batch,
-        positions: options.decodePositions,
-        warmup: Math.max(options.warmup, 2),
-        repeats: Math.max(options.repeats, 5),
-        log,
-      });
-    } catch (err) {
-      result.decodingError = err instanceof Error ? err.message : String(err);
-      log(`    decoding failed: ${result.decodingError}`);
+  const streaming = options.attentions.filter((name) => getAttentionDescriptor(name).streaming);
+  if (streaming.length > 0 && options.decodePositions.length > 0) {
+    result.decoding = [];
+    for (const attention of streaming) {
+      log(`  ${attention} decoding: streaming step vs re-running the prefix`);
+      try {
+        result.decoding.push(
+          ...(await measureStreamingDecoding({
+            attention,
+            dim: options.dim,
+            heads: options.heads,
+            batch: options.batch,
+            positions: options.decodePositions,
+            warmup: Math.max(options.warmup, 2),
+            repeats: Math.max(options.repeats, 5),
+            log,
+          })),
+        );
+      } catch (err) {
+        const message = `${attention}: ${err instanceof Error ? err.message : String(err)}`;
+        result.decodingError = result.decodingError ? `${result.decodingError}; ${message}` : message;
+        log(`    decoding failed: ${message}`);
+      }
     }
   }
   environment = finishEnvironment(environment);

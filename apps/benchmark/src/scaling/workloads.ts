@@ -63,8 +63,8 @@ const randomTokens = (s: WorkloadShape, length: number, seed: number) =>
 
 /** A registered attention variant, built once and run on random tokens [batch, length, dim]. */
 export function attentionWorkload(name: string, shape: WorkloadShape, maxLength: number): Workload {
-  const options = { dim: shape.dim, heads: shape.heads, ...(name === 'causal-tssa' ? { maxLength } : {}) };
-  const layer: AttentionLayer = createAttention(name, options);
+  // The length the layer will see, for options a descriptor fills from the model context (e.g. causal TSSA's).
+  const layer: AttentionLayer = createAttention(name, { dim: shape.dim, heads: shape.heads }, { maxLength });
   layer.build([null, null, shape.dim]);
   const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
   return {

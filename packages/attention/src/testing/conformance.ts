@@ -5,6 +5,7 @@ import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
+import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
 
 export interface ConformanceOptions {
   /** The variant is causal: outputs at t must not depend on tokens after t. */
@@ -18,6 +19,8 @@ export interface ConformanceOptions {
   seq?: number;
   /** Tolerance for "unchanged" outputs (float32 noise). */
   atol?: number;
+  /** The layer implements `StreamingAttention` (initState/step/disposeState); checked against the full forward. */
+  streaming?: boolean;
 }
 
 type Factory = (options: AttentionOptions) => AttentionLayer;
@@ -161,6 +164,59 @@ export function describeAttentionConformance(
         });
       });
 
+      it('keeps masks exact: NaN or ±Infinity at a padded token never reaches a real token', () => {
+        const layer = make();
+        tf.tidy(() => {
+          const x = randn([2, seq, dim], 31);
+          // Sample 0: token 1 padded; sample 1: the last token padded.
+          const maskValues = [...Array(2 * seq)].map((_, i) => (i === 1 || i === 2 * seq - 1 ? 0 : 1));
+          const mask = tf.tensor2d(maskValues, [2, seq]);
+          const y = run(layer, x, { mask });
+          for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e30]) {
+            const padded = tf.reshape(tf.sub(1, mask), [2, seq, 1]);
+            const poisoned = tf.where(tf.cast(tf.broadcastTo(padded, [2, seq, dim]), 'bool'), tf.fill([2, seq, dim], poison), x);
+            const y2 = run(layer, poisoned, { mask }).dataSync();
+            const y1 = y.dataSync();
+            for (let i = 0; i < y1.length; i++) {
+              const token = Math.floor(i / dim);
+              if (maskValues[token] === 0) continue;
+              expect(Number.isFinite(y2[i]!), `output ${i} finite with ${poison} at padded tokens`).toBe(true);
+              expect(Math.abs(y2[i]! - y1[i]!), `output ${i} with ${poison} at padded tokens`).toBeLessThanOrEqual(
+                atol + 1e-4 * Math.abs(y1[i]!),
+              );
+            }
+          }
+        });
+      });
+
+      it('rejects mask values other than 0 and 1, naming the mask', () => {
+        const layer = make();
+        tf.tidy(() => {
+          const x = randn([1, seq, dim], 32);
+          for (const bad of [0.5, 2, -1, Number.NaN]) {
+            const mask = tf.tensor2d([[1, bad, ...Array(seq - 2).fill(1)]]);
+            expect(() => run(layer, x, { mask }), `mask value ${bad}`).toThrow(
+              new RegExp(`'mask' must hold only 0 \\(padding\\) and 1 \\(token\\), got ${bad}`),
+            );
+          }
+        });
+      });
+
+      it('maps an empty batch or an empty sequence to an empty output', () => {
+        const layer = make();
+        tf.tidy(() => {
+          expect(run(layer, tf.zeros([0, seq, dim])).shape).toEqual([0, seq, dim]);
+          expect(run(layer, tf.zeros([2, 0, dim])).shape).toEqual([2, 0, dim]);
+          expect(run(layer, tf.zeros([2, 0, dim]), { mask: tf.zeros([2, 0]) }).shape).toEqual([2, 0, dim]);
+        });
+      });
+
+      it('rejects unknown options (typos) with an error naming the option', () => {
+        expect(() => factory({ dim, heads, dropuot: 0.1 } as unknown as AttentionOptions)).toThrow(
+          /unknown option 'dropuot'/,
+        );
+      });
+
       if (options.causal) {
         it('is causal: changing tokens after t leaves outputs up to t unchanged', () => {
           const layer = make();
@@ -186,6 +242,50 @@ export function describeAttentionConformance(
             }
           });
         });
+
+        it('is causal for any value: NaN, Infinity or huge future tokens leave earlier outputs unchanged', () => {
+          const layer = make();
+          tf.tidy(() => {
+            const x = randn([1, seq, dim], 33);
+            const y = run(layer, x);
+            const t = Math.floor(seq / 2);
+            for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, 1e12, -1e12]) {
+              const x2 = tf.concat([tf.slice(x, [0, 0, 0], [1, t + 1, dim]), tf.fill([1, seq - t - 1, dim], poison)], 1);
+              const y2 = tf.slice(run(layer, x2), [0, 0, 0], [1, t + 1, dim]).dataSync();
+              expect(Array.from(y2).every(Number.isFinite), `outputs ≤ ${t} finite with ${poison} after`).toBe(true);
+              expectClose(y2, tf.slice(y, [0, 0, 0], [1, t + 1, dim]).dataSync(), {
+                atol,
+                rtol: 1e-4,
+                label: `outputs ≤ ${t} with ${poison} in later tokens`,
+              });
+            }
+          });
+        });
+
+        if (options.streaming) {
+          it('streams: step over t tokens equals the full causal forward, and checks its arguments', () => {
+            const layer = make() as unknown as AttentionLayer & StreamingAttention;
+            expect(isStreamingAttention(layer), 'implements initState/step/disposeState').toBe(true);
+            const x = randn([2, seq, dim], 34);
+            const full = run(layer, x);
+            let state = layer.initState(2);
+            const outputs: tf.Tensor[] = [];
+            for (let t = 0; t < seq; t++) {
+              const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, dim]), [2, dim]));
+              const result = layer.step(state, xt);
+              layer.disposeState(state);
+              state = result.state;
+              outputs.push(result.output);
+              xt.dispose();
+            }
+            const streamed = tf.stack(outputs, 1);
+            expectClose(streamed.dataSync(), full.dataSync(), { atol: 1e-4, rtol: 1e-4, label: 'step vs full' });
+            expect(() => layer.step(state, tf.zeros([3, dim]))).toThrow(/'xt' must have shape \[batch, dim\] = \[2/);
+            expect(() => layer.initState(0)).toThrow(/'batch' must be a positive integer, got 0/);
+            layer.disposeState(state);
+            tf.dispose([x, full, streamed, ...outputs]);
+          });
+        }
       } else {
         it('is not causal: a later token influences earlier outputs', () => {
           const layer = make();

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tost/models';
+import { readCheckpoint, readSafetensors } from '@tost/convert';
+import { modelDirectory } from '../model-io.js';
+import { convertCli } from './convert-cli.js';
+
+const FIXTURES = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'packages',
+  'convert',
+  'fixtures',
+);
+const work = mkdtempSync(join(tmpdir(), 'tost-convert-cli-'));
+const bytes = (path: string) => new Uint8Array(readFileSync(path));
+
+describe('tost-bench convert', () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('.pth → tfjs model directory that loads and matches PyTorch; → safetensors with the same weights', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const dir = join(work, 'tost-vision');
+    await convertCli([
+      '--from',
+      join(FIXTURES, 'tost-vision.pth'),
+      '--out',
+      dir,
+      '--image-size',
+      '32',
+      '--backend',
+      'wasm',
+    ]);
+    const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(printed).toMatch(
+      /inferred tost-vision: imageSize=32 channels=3 patchSize=8 dim=32 depth=2 heads=4/,
+    );
+    expect(printed).toMatch(/parameters: 55,450/);
+
+    const model = await tfl.loadLayersModel(modelDirectory(dir));
+    const io = readSafetensors(bytes(join(FIXTURES, 'tost-vision.io.safetensors')));
+    const input = io.tensors.get('input_nchw')!;
+    const y = tf.tidy(() => {
+      const x = tf.transpose(
+        tf.tensor4d(input.data as Float32Array, input.shape as [number, number, number, number]),
+        [0, 2, 3, 1],
+      );
+      return (model.predict(x) as tf.Tensor).dataSync();
+    });
+    const expected = io.tensors.get('output')!.data as Float32Array;
+    const scale = Math.max(...expected.map(Math.abs));
+    expect(Math.max(...y.map((v, i) => Math.abs(v - expected[i]!))) / scale).toBeLessThan(1e-4);
+    model.dispose();
+
+    const file = join(work, 'tost-vision.safetensors');
+    await convertCli(['--to', 'safetensors', '--from', dir, '--out', file, '--backend', 'wasm']);
+    const back = readCheckpoint(bytes(file));
+    const original = readCheckpoint(bytes(join(FIXTURES, 'tost-vision.safetensors')));
+    expect([...back.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+    for (const [k, t] of original.tensors)
+      expect(Array.from(back.tensors.get(k)!.data as Float32Array), k).toEqual(
+        Array.from(t.data as Float32Array),
+      );
+    log.mockRestore();
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['no --from', ['--out', 'x'], /--from FILE .* is required/],
+    ['no --out', ['--from', 'x'], /--out DIR .* is required/],
+    [
+      'an unknown --arch',
+      ['--from', 'x', '--out', 'y', '--arch', 'vit'],
+      /--arch must be auto or one of tost-vision, tost-lm, gpt2, crate, got 'vit'/,
+    ],
+    ['an unknown --to', ['--from', 'x', '--out', 'y', '--to', 'onnx'], /--to must be safetensors or tfjs/],
+    ['a bad --class-norm', ['--from', 'x', '--out', 'y', '--class-norm', 'some'], /--class-norm must be all/],
+  ];
+  it.each(bad)('rejects %s', async (_what, args, message) => {
+    await expect(convertCli(args)).rejects.toThrow(message);
+  });
+});

@@ -1,0 +1,124 @@
+import { TorchTensorRef, UnresolvedTensor, describePickleValue } from './pickle-globals.js';
+import { readSafetensors } from './safetensors.js';
+import type { TensorData } from './tensor-data.js';
+import { readTorchCheckpoint, type TorchCheckpoint } from './torch-checkpoint.js';
+
+/** A flat state dict: PyTorch key → tensor, after unwrapping (see `readCheckpoint`). */
+export interface StateDict {
+  tensors: Map<string, TensorData>;
+  /** 'safetensors' or 'torch' (a torch.save zip). */
+  format: 'safetensors' | 'torch';
+  /** Where the weights were found in a wrapped checkpoint ('' = the root), e.g. 'model' or 'state_dict'. */
+  path: string;
+  /** Prefixes removed from every key ('module.' from DDP, '_orig_mod.' from torch.compile). */
+  strippedPrefixes: string[];
+  /** Keys dropped because they are buffers, not weights (BatchNorm num_batches_tracked, causal-mask `attn.bias`). */
+  skipped: string[];
+  /** safetensors `__metadata__` (empty for torch files). */
+  metadata: Record<string, string>;
+}
+
+/** Keys under which training scripts store the weights beside optimiser state and counters. */
+const WRAPPER_KEYS = ['state_dict', 'model', 'model_state_dict', 'module', 'net', 'network', 'ema'];
+const PREFIXES = ['module.', '_orig_mod.'];
+
+function isTensorLike(v: unknown): boolean {
+  return v instanceof TorchTensorRef || v instanceof UnresolvedTensor;
+}
+
+/** Finds the dict of tensors inside a wrapped checkpoint. */
+function findWeights(root: unknown, path = ''): { dict: Map<unknown, unknown>; path: string } | undefined {
+  if (!(root instanceof Map)) return undefined;
+  const values = [...root.values()];
+  if (values.length > 0 && values.filter(isTensorLike).length >= values.length / 2)
+    return { dict: root, path };
+  for (const key of WRAPPER_KEYS) {
+    const found = findWeights(root.get(key), path ? `${path}.${key}` : key);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A buffer that is not a weight: BatchNorm's step counter or a registered causal mask (nanoGPT, HF GPT-2). */
+function isSkippedBuffer(key: string, shape: number[]): boolean {
+  if (key.endsWith('num_batches_tracked')) return true;
+  if (key.endsWith('.attn.masked_bias')) return true;
+  return key.endsWith('.attn.bias') && shape.length === 4 && shape[0] === 1 && shape[1] === 1;
+}
+
+function stripPrefixes(keys: string[]): { map: Map<string, string>; stripped: string[] } {
+  const stripped: string[] = [];
+  let current = keys.map((k) => [k, k] as [string, string]);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const prefix of PREFIXES) {
+      if (current.length > 0 && current.every(([, k]) => k.startsWith(prefix))) {
+        current = current.map(([o, k]) => [o, k.slice(prefix.length)]);
+        stripped.push(prefix);
+        changed = true;
+      }
+    }
+  }
+  return { map: new Map(current), stripped };
+}
+
+function normalise(
+  entries: [string, () => TensorData, number[]][],
+  base: Omit<StateDict, 'tensors' | 'strippedPrefixes' | 'skipped'>,
+): StateDict {
+  const { map, stripped } = stripPrefixes(entries.map(([k]) => k));
+  const tensors = new Map<string, TensorData>();
+  const skipped: string[] = [];
+  for (const [key, load, shape] of entries) {
+    const name = map.get(key)!;
+    if (isSkippedBuffer(name, shape)) skipped.push(name);
+    else tensors.set(name, load());
+  }
+  return { ...base, tensors, strippedPrefixes: stripped, skipped };
+}
+
+/** The state dict of a torch.save checkpoint (unwrapped; see `readCheckpoint`). */
+export function stateDictFromTorch(checkpoint: TorchCheckpoint): StateDict {
+  const found = findWeights(checkpoint.root);
+  if (!found) {
+    const keys = checkpoint.root instanceof Map ? [...checkpoint.root.keys()].map(String).join(', ') : '';
+    throw new Error(
+      `torch checkpoint: no dict of tensors found (looked at the root and under ${WRAPPER_KEYS.join(', ')}); ` +
+        (keys ? `the root has keys ${keys}` : `the root is ${describePickleValue(checkpoint.root)}`),
+    );
+  }
+  const entries: [string, () => TensorData, number[]][] = [];
+  for (const [k, v] of found.dict) {
+    const key = String(k);
+    if (!(v instanceof TorchTensorRef)) {
+      const why =
+        v instanceof UnresolvedTensor
+          ? `a tensor that cannot be rebuilt: ${v.reason}`
+          : `${describePickleValue(v)}, not a tensor`;
+      entries.push([
+        key,
+        () => {
+          throw new TypeError(`torch checkpoint: '${key}' is ${why}`);
+        },
+        [],
+      ]);
+      continue;
+    }
+    entries.push([key, () => checkpoint.tensor(v, key), v.shape]);
+  }
+  return normalise(entries, { format: 'torch', path: found.path, metadata: {} });
+}
+
+/**
+ * Reads a checkpoint from bytes, recognising the format by its first bytes: a zip (torch.save) or safetensors.
+ * Unwraps `{'model': …}` / `{'state_dict': …}` (optimiser state and counters beside them are ignored), strips
+ * `module.` and `_orig_mod.` prefixes, and skips buffers that are not weights.
+ */
+export function readCheckpoint(bytes: Uint8Array | ArrayBuffer): StateDict {
+  const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (buf.byteLength >= 2 && buf[0] === 0x50 && buf[1] === 0x4b)
+    return stateDictFromTorch(readTorchCheckpoint(buf));
+  const { tensors, metadata } = readSafetensors(buf);
+  const entries: [string, () => TensorData, number[]][] = [...tensors].map(([k, t]) => [k, () => t, t.shape]);
+  return normalise(entries, { format: 'safetensors', path: '', metadata });
+}
