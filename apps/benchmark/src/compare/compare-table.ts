@@ -25,7 +25,7 @@ export type AccuracyCell =
 export interface CompareRow {
   variant: string;
   family: string;
-  paper?: { title: string; arxiv?: string };
+  paper?: { title: string; arxiv?: string; citation?: string };
   causal: boolean;
   streaming: boolean;
   complexity: string;
@@ -150,7 +150,8 @@ export function formatAccuracy(cell: AccuracyCell): string {
 
 export function formatPaper(row: Pick<CompareRow, 'paper'>): string {
   if (!row.paper) return '—';
-  return row.paper.arxiv ? `${row.paper.title}, arXiv:${row.paper.arxiv}` : row.paper.title;
+  const who = row.paper.citation ?? row.paper.title;
+  return row.paper.arxiv ? `${who}, arXiv:${row.paper.arxiv}` : who;
 }
 
 /** Column headers of the table (the HTML page uses the same). */

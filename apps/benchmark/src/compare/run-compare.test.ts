@@ -84,7 +84,7 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
       expect(files).toContain(join(out, name));
       expect(existsSync(join(out, name))).toBe(true);
     }
-    expect(markdown).toMatch(/\| tssa +\| token statistics +\| Token Statistics Transformer/);
+    expect(markdown).toMatch(/\| tssa +\| token-statistics +\| Wu et al\., ICLR 2025, arXiv:2412\.17810/);
     expect(markdown).toMatch(/\| causal-tssa .*\| n\/a \(causal\) +\|$/m);
     const json = JSON.parse(readFileSync(join(out, COMPARE_JSON), 'utf8')) as CompareResultFile;
     expect(json.rows.map((r) => r.variant)).toEqual(['tssa', 'causal-tssa']);
