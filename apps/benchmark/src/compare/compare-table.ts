@@ -116,7 +116,8 @@ export function compareRows(
 }
 
 const tokens = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024}k` : String(n));
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2));
+/** 3 significant-ish digits: 1234, 56.7, 0.89 (times in ms, memory in MiB). */
+const threeDigits = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2));
 const ratio = (r: number | undefined) =>
   r === undefined ? '' : ` (${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×)`;
 const STATUS_TEXT: Record<string, string> = {
@@ -131,8 +132,8 @@ const STATUS_TEXT: Record<string, string> = {
 export function formatLength(cell: LengthCell, what: 'time' | 'memory'): string {
   if (cell.medianMs === undefined) return STATUS_TEXT[cell.status] ?? cell.status;
   return what === 'time'
-    ? `${ms(cell.medianMs)} ms${ratio(cell.timeRatio)}`
-    : `${cell.peakMiB!.toFixed(0)} MiB${ratio(cell.memoryRatio)}`;
+    ? `${threeDigits(cell.medianMs)} ms${ratio(cell.timeRatio)}`
+    : `${threeDigits(cell.peakMiB!)} MiB${ratio(cell.memoryRatio)}`;
 }
 
 export function formatAccuracy(cell: AccuracyCell): string {

@@ -89,7 +89,6 @@ export function paretoSpec(points: ParetoPoint[], length: number, backend: strin
             scale: { zero: false },
           },
           color,
-          shape: { field: 'taskName', type: 'nominal', title: 'quick LRA task' },
         },
       },
       {
