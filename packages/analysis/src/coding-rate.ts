@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { logDetIdentityPlus, smallerGram } from './log-det.js';
+import { logDetIdentityPlusGramOf } from './log-det.js';
 import { realTokenRows, requirePositiveNumber, requireTensor, shapeOf } from './validation.js';
 
 /**
@@ -7,8 +7,10 @@ import { realTokenRows, requirePositiveNumber, requireTensor, shapeOf } from './
  * row), `R(Z) = ½·log det(I_d + d/(n·ε²)·ZᵀZ)`: the number of nats needed to code the tokens up to distortion ε.
  *
  * Z may carry leading batch axes: [n, d] → a number, [B, n, d] → one value per example, [B, H, n, d] → [B][H]
- * (e.g. per head). Computed in float64 in JavaScript: the smaller of the Gram matrices ZᵀZ [d, d] and Z·Zᵀ [n, n]
- * (equal log det by Sylvester's identity), then a Cholesky factorisation of I + α·G (see `logDetIdentityPlus`).
+ * (e.g. per head). Computed in float64 in JavaScript on the smaller side (ZᵀZ [d, d] or Z·Zᵀ [n, n], equal log det
+ * by Sylvester's identity), factored by Givens rotations from the tokens themselves without forming the Gram matrix,
+ * so large token magnitudes (e.g. 1e8) stay exact; beyond ~1e14 a RangeError says to scale the tokens (see
+ * `logDetIdentityPlusGramOf`).
  * The tensor is only read; nothing is allocated on the tfjs side.
  */
 export function codingRate(z: tf.Tensor2D, eps: number): number;
@@ -27,8 +29,7 @@ export function codingRate(z: tf.Tensor, eps: number): number | number[] | numbe
   const rows = Array.from({ length: n }, (_, i) => i);
   const values: number[] = [];
   for (let s = 0; s < sets; s++) {
-    const { gram, size } = smallerGram(data, rows, d, s * n * d);
-    values.push(0.5 * logDetIdentityPlus(gram, size, d / (n * eps * eps)));
+    values.push(0.5 * logDetIdentityPlusGramOf(data, rows, d, d / (n * eps * eps), s * n * d));
   }
   if (z.rank === 2) return values[0]!;
   if (z.rank === 3) return values;
@@ -68,8 +69,16 @@ export function mcr2Compression(z: tf.Tensor, u: tf.Tensor2D, options: SubspaceO
     let total = 0;
     if (tokens.length > 0) {
       for (let k = 0; k < heads; k++) {
-        const { gram, size } = smallerGram(projected, tokens, p, b * seq * heads * p + k * p, heads * p);
-        total += 0.5 * logDetIdentityPlus(gram, size, p / (tokens.length * eps * eps));
+        total +=
+          0.5 *
+          logDetIdentityPlusGramOf(
+            projected,
+            tokens,
+            p,
+            p / (tokens.length * eps * eps),
+            b * seq * heads * p + k * p,
+            heads * p,
+          );
       }
     }
     values.push(total);

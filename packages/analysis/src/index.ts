@@ -1,5 +1,5 @@
 export { codingRate, mcr2Compression, type SubspaceOptions } from './coding-rate.js';
-export { logDetIdentityPlus } from './log-det.js';
+export { logDetIdentityPlus, logDetIdentityPlusGramOf } from './log-det.js';
 export { variationalCompression, type VariationalCompressionOptions } from './variational-compression.js';
 export {
   layerwiseCompression,

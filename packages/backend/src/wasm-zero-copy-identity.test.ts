@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 // The core's node bundle does not register gradients by itself.
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { initBackend } from './init-backend.js';
+import { initBackend } from './index.node.js';
 
 describe('wasm zero-copy Identity (installed by initBackend)', () => {
   beforeAll(async () => {

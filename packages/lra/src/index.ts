@@ -1,3 +1,5 @@
+// Browser-safe entry of @tost/lra: generators, tokenizers, packed splits and batching (no Node built-ins).
+// File loaders and writers, PNG and the data-set generator that writes files are in '@tost/lra/node'.
 export type { LraTaskName, LraSplit, SplitShape } from './split.js';
 export { PackedSplit, PackedTokens, PackedTokensBuilder } from './split.js';
 export {
@@ -31,8 +33,7 @@ export {
   type ListOpsExample,
   type ListOpsSplits,
 } from './listops/generate.js';
-export { writeListOpsTsv, readListOpsTsv, LISTOPS_TSV_HEADER } from './listops/tsv.js';
-export { loadListOps, loadListOpsFile, type LoadListOpsOptions } from './listops/load.js';
+export { listOpsStructureProblem } from './listops/structure.js';
 
 export {
   pathfinder32Config,
@@ -43,35 +44,4 @@ export {
   type PathfinderDifficulty,
 } from './pathfinder/config.js';
 export { generatePathfinderSample, type PathfinderSample, type Snake } from './pathfinder/generate.js';
-export {
-  renderPathfinder,
-  encodeGrayPng,
-  decodeGrayPng,
-  type Segment,
-  type Disc,
-} from './pathfinder/render.js';
-export {
-  writePathfinderDataset,
-  type WritePathfinderOptions,
-  type WritePathfinderResult,
-} from './pathfinder/write.js';
-export {
-  loadPathfinder,
-  readPathfinderMetadata,
-  type LoadPathfinderOptions,
-  type PathfinderEntry,
-} from './pathfinder/load.js';
-
-export { loadText, BYTE_VOCAB_SIZE, type LoadTextOptions } from './text.js';
-export { loadRetrieval, loadRetrievalFile, type LoadRetrievalOptions } from './retrieval.js';
-export { loadImage, lumaGray, CIFAR_RECORD_BYTES, type LoadImageOptions } from './cifar.js';
-
-export {
-  generateLraData,
-  LISTOPS_QUICK,
-  PATHFINDER_QUICK,
-  PATHFINDER_PUBLISHED,
-  type GenerateLraDataOptions,
-  type GenerateLraDataResult,
-} from './generate-data.js';
-export { loadLra, type LoadLraOptions, type LraSplits } from './load-lra.js';
+export { renderPathfinder, type Segment, type Disc } from './pathfinder/render.js';

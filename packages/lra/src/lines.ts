@@ -62,3 +62,33 @@ export function splitBytes(line: Buffer, separator: number): Buffer[] {
   parts.push(line.subarray(start));
   return parts;
 }
+
+/**
+ * Like `forEachLine`, for line-per-record data files: blank lines (empty or whitespace only) at the END of the file
+ * are ignored, as the published CSV/TSV readers ignore them; a blank line followed by more data is ambiguous (a
+ * lost record?) and is an error naming the file and the blank line.
+ *
+ * @throws LraDataError for a blank line inside the data.
+ */
+export function forEachDataLine(file: string, onLine: (bytes: Buffer, lineNumber: number) => void): void {
+  let firstBlank: number | undefined;
+  forEachLine(file, (bytes, line) => {
+    if (isBlank(bytes)) {
+      firstBlank ??= line;
+      return;
+    }
+    if (firstBlank !== undefined) {
+      throw new LraDataError(
+        file,
+        { line: firstBlank },
+        `blank line inside the data (line ${line} has data after it); only blank lines at the end of the file are ignored`,
+      );
+    }
+    onLine(bytes, line);
+  });
+}
+
+function isBlank(bytes: Buffer): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
+}

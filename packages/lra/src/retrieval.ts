@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { LraDataError } from './errors.js';
-import { forEachLine, splitBytes } from './lines.js';
+import { forEachDataLine, splitBytes } from './lines.js';
 import { PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
 import { BYTE_VOCAB_SIZE } from './text.js';
 
@@ -11,7 +11,8 @@ export interface LoadRetrievalOptions {
 
 /**
  * Parses one `new_aan_pairs.<part>.tsv`: no header, exactly 5 tab-separated columns `label id1 id2 text1 text2`,
- * label a float 0.0 / 1.0, no quote handling. Both texts become byte-level tokens (byte + 1, 0 = pad).
+ * label a float 0.0 / 1.0, no quote handling. Both texts become byte-level tokens (byte + 1, 0 = pad). Blank lines
+ * at the end are ignored; a blank line inside the data and a file without examples are errors naming the file.
  */
 export function loadRetrievalFile(
   file: string,
@@ -25,7 +26,7 @@ export function loadRetrievalFile(
   const first = new PackedTokensBuilder('u8', 1);
   const second = new PackedTokensBuilder('u8', 1);
   const labels: number[] = [];
-  forEachLine(file, (bytes, line) => {
+  forEachDataLine(file, (bytes, line) => {
     const columns = splitBytes(bytes, 0x09);
     if (columns.length !== 5) {
       throw new LraDataError(

@@ -6,6 +6,9 @@ import { LayerCache } from './layer-cache.js';
 import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
 import { TokenEmbedding } from './token-embedding.js';
 import { layerNorm } from './tost-block.js';
+import { withSeededRandom } from './seeded-random.js';
+import { validateBuildOptions } from './sequence-classifier.js';
+import { ToSTModel } from './tost-model.js';
 import { requirePositiveInteger } from './validation.js';
 
 export interface CausalLMOptions {
@@ -24,6 +27,8 @@ export interface CausalLMOptions {
   layerScaleInit?: number | false;
   /** LayerNorm epsilon (spec: 1e-5 in the language model). */
   layerNormEpsilon?: number;
+  /** Seeds every weight initialiser: the same seed builds the same weights, bit for bit (default unseeded). */
+  seed?: number;
   name?: string;
 }
 
@@ -38,9 +43,10 @@ export const CAUSAL_LM_LAYERS = {
  * GPT-2-style ToST language model (spec tssa.md, "Language ToST"): learned positions, pre-norm ToST blocks with a causal
  * attention, LayerNorm eps 1e-5, layer scale 1e-5, final LayerNorm, tied head logits = h·Eᵀ (the embedding layer is
  * applied a second time to the hidden states). Input token ids [B, L] with any L ≤ maxLength (no padding: a language
- * model sees contiguous text); output logits [B, L, vocabSize].
+ * model sees contiguous text); output logits [B, L, vocabSize]. Returns a `ToSTModel` (its `dispose` frees the tied
+ * embedding too; `compile` with 'sparseCategoricalCrossentropy' trains on the logits correctly).
  */
-export function buildCausalLM(options: CausalLMOptions): tfl.LayersModel {
+export function buildCausalLM(options: CausalLMOptions): ToSTModel {
   const owner = 'buildCausalLM';
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
@@ -52,6 +58,17 @@ export function buildCausalLM(options: CausalLMOptions): tfl.LayersModel {
   );
   const vocabSize = requirePositiveInteger(owner, 'vocabSize', options.vocabSize);
   const maxLength = requirePositiveInteger(owner, 'maxLength', options.maxLength);
+  const { seed } = validateBuildOptions(owner, { seed: options.seed });
+  return withSeededRandom(seed, () => buildLayers(options, stack, vocabSize, maxLength));
+}
+
+function buildLayers(
+  options: CausalLMOptions,
+  stack: ReturnType<typeof validateBlockStack>,
+  vocabSize: number,
+  maxLength: number,
+): ToSTModel {
+  const owner = 'buildCausalLM';
   const layers = new LayerCache();
   const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
   const embedding = new TokenEmbedding({ vocabSize, dim: stack.dim, name: CAUSAL_LM_LAYERS.embedding });
@@ -63,5 +80,5 @@ export function buildCausalLM(options: CausalLMOptions): tfl.LayersModel {
   x = blockStack(x, undefined, stack, { owner, causal: true, maxLength, layers });
   x = layerNorm(layers, CAUSAL_LM_LAYERS.finalNorm, stack.layerNormEpsilon).apply(x) as SymbolicTensor;
   const logits = embedding.apply(x) as SymbolicTensor;
-  return tfl.model({ inputs: ids, outputs: logits, name: options.name ?? 'causal_lm' });
+  return new ToSTModel({ inputs: ids, outputs: logits, name: options.name ?? 'causal_lm' });
 }

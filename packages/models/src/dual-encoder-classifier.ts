@@ -1,15 +1,19 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { LayerCache } from './layer-cache.js';
 import { PairCombination, type PairCombine } from './pair-combination.js';
+import { withSeededRandom } from './seeded-random.js';
 import {
   classifierHead,
   textEncoder,
+  validateBuildOptions,
   validateTextEncoder,
+  type BuildOptions,
   type TextEncoderOptions,
 } from './sequence-classifier.js';
+import { ToSTModel } from './tost-model.js';
 import { requireOneOf, requirePositiveInteger } from './validation.js';
 
-export interface DualEncoderClassifierOptions extends TextEncoderOptions {
+export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildOptions {
   numClasses: number;
   /** How the two document vectors meet the head (default 'concat', as the LRA table's "head on [u, v]"). */
   combine?: PairCombine;
@@ -19,11 +23,13 @@ export interface DualEncoderClassifierOptions extends TextEncoderOptions {
 
 /**
  * LRA Retrieval: ONE shared encoder (same layers, same weights) over two token inputs [B, maxLength] each,
- * head Dense → ReLU → Dense on [u, v] or [u, v, u⊙v, u−v]. Inputs: [ids1, ids2]; output logits [B, numClasses].
+ * head Dense → ReLU → Dense on [u, v] or [u, v, u⊙v, u−v]. Inputs: [ids1, ids2] of the same batch size (a RangeError
+ * otherwise); output logits [B, numClasses] (or probabilities with `output: 'probabilities'`). Returns a `ToSTModel`.
  */
-export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions): tfl.LayersModel {
+export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions): ToSTModel {
   const owner = 'buildDualEncoderClassifier';
   const encoder = validateTextEncoder(owner, options);
+  const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const combine = requireOneOf(
     owner,
@@ -37,16 +43,18 @@ export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions
     'headHidden',
     options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
   );
-  const layers = new LayerCache();
-  const first = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids_1' });
-  const second = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids_2' });
-  const u = textEncoder(first, encoder, { owner, layers });
-  const v = textEncoder(second, encoder, { owner, layers });
-  const pair = new PairCombination({ mode: combine, name: 'pair_combination' }).apply([u, v]);
-  const logits = classifierHead(pair as tfl.SymbolicTensor, headHidden, numClasses);
-  return tfl.model({
-    inputs: [first, second],
-    outputs: logits,
-    name: options.name ?? 'dual_encoder_classifier',
+  return withSeededRandom(seed, () => {
+    const layers = new LayerCache();
+    const first = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids_1' });
+    const second = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids_2' });
+    const u = textEncoder(first, encoder, { owner, layers });
+    const v = textEncoder(second, encoder, { owner, layers });
+    const pair = new PairCombination({ mode: combine, name: 'pair_combination' }).apply([u, v]);
+    const outputs = classifierHead(pair as tfl.SymbolicTensor, headHidden, numClasses, output);
+    return new ToSTModel({
+      inputs: [first, second],
+      outputs,
+      name: options.name ?? 'dual_encoder_classifier',
+    });
   });
 }

@@ -3,7 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { isStreamingAttention, type StreamingAttention } from '@tost/attention';
 import { CAUSAL_LM_LAYERS } from './causal-lm.js';
 import type { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
-import { requirePositiveInteger } from './validation.js';
+import { seededRandom } from './seeded-random.js';
+import { requireOneOf, requirePositiveInteger } from './validation.js';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -18,22 +19,15 @@ export interface GenerateOptions {
    * `streaming`), else re-runs the prefix.
    */
   mode?: 'auto' | 'stream' | 'prefix';
+  /**
+   * Called after each new token with the new id of every prompt and its 0-based index among the new tokens; a
+   * returned promise is awaited (e.g. to let a page repaint). Default: none.
+   */
+  onToken?: (ids: number[], index: number) => void | Promise<void>;
 }
 
 /** A streaming state of any variant (opaque here: only its layer reads it). */
 type StreamingState = unknown;
-
-/** mulberry32: small, fast, seedable; good enough for sampling. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks the next token from one row of logits (host-side, so both decoding paths share it exactly). */
 export function sampleToken(
@@ -168,6 +162,14 @@ export async function generate(
   options: GenerateOptions,
 ): Promise<number[] | number[][]> {
   const owner = 'generate';
+  if (!Array.isArray(promptIds)) {
+    throw new TypeError(
+      `${owner}: 'promptIds' must be an array of token ids (or of prompts), got ${String(promptIds)}`,
+    );
+  }
+  if (options == null || typeof options !== 'object') {
+    throw new TypeError(`${owner}: expected an options object with 'maxNewTokens', got ${String(options)}`);
+  }
   const single = !Array.isArray(promptIds[0]);
   const prompts = (single ? [promptIds as number[]] : (promptIds as number[][])).map((p) => [...p]);
   if (
@@ -179,6 +181,16 @@ export async function generate(
       `${owner}: 'promptIds' must be a non-empty prompt or a batch of prompts of equal, non-zero length`,
     );
   }
+  prompts.forEach((p, b) =>
+    p.forEach((id, t) => {
+      if (!Number.isInteger(id) || id < 0) {
+        throw new RangeError(
+          `${owner}: 'promptIds' must hold non-negative integer token ids, got ${String(id)} at ` +
+            (single ? `[${t}]` : `[${b}][${t}]`),
+        );
+      }
+    }),
+  );
   const maxNewTokens = requirePositiveInteger(owner, 'maxNewTokens', options?.maxNewTokens);
   const temperature = options.temperature ?? 1;
   if (typeof temperature !== 'number' || !(temperature >= 0)) {
@@ -203,7 +215,7 @@ export async function generate(
   const depth = blockCount(model);
   const canStream =
     depth > 0 && Array.from({ length: depth }, (_, i) => model.getLayer(`block${i}_attn`)).every(isStreaming);
-  const mode = options.mode ?? 'auto';
+  const mode = requireOneOf(owner, 'mode', options.mode, ['auto', 'stream', 'prefix'] as const, 'auto');
   if (mode === 'stream' && !canStream) {
     throw new Error(
       `${owner}: mode 'stream' needs a streaming attention (initState/step, e.g. causal TSSA) in every block`,
@@ -211,10 +223,16 @@ export async function generate(
   }
   const stream = mode === 'stream' || (mode === 'auto' && canStream);
   const random = seededRandom(options.seed ?? 0);
-  const pick = (rows: Float32Array | Int32Array | Uint8Array, vocab: number) =>
+  let produced = 0;
+  const pick = async (rows: Float32Array | Int32Array | Uint8Array, vocab: number) => {
     prompts.forEach((p, b) =>
       p.push(sampleToken(rows.subarray(b * vocab, (b + 1) * vocab), { temperature, topK, random })),
     );
+    await options.onToken?.(
+      prompts.map((p) => p[p.length - 1]!),
+      produced++,
+    );
+  };
 
   if (stream) {
     const decoder = new StreamingDecoder(model, prompts.length);
@@ -222,7 +240,7 @@ export async function generate(
       const promptLength = prompts[0]!.length;
       for (let t = 0; t < promptLength + maxNewTokens - 1; t++) {
         const logits = decoder.step(prompts.map((p) => p[t]!));
-        if (t >= promptLength - 1) pick(await logits.data(), logits.shape[1]);
+        if (t >= promptLength - 1) await pick(await logits.data(), logits.shape[1]);
         logits.dispose();
       }
     } finally {
@@ -241,7 +259,7 @@ export async function generate(
           vocab,
         ]);
       });
-      pick(await last.data(), last.shape[1]!);
+      await pick(await last.data(), last.shape[1]!);
       last.dispose();
     }
   }

@@ -40,6 +40,8 @@ export {
   buildSequenceClassifier,
   textEncoder,
   type SequenceClassifierOptions,
+  type BuildOptions,
+  type ClassifierOutput,
   type TextEncoderOptions,
   type PositionalKind,
   type SequencePooling,
@@ -68,3 +70,12 @@ export {
 } from './parameter-count.js';
 export { ResidualAdd } from './residual-add.js';
 export { MaskCopy } from './mask-copy.js';
+export { ToSTModel } from './tost-model.js';
+export {
+  sparseCategoricalCrossentropyFromLogits,
+  categoricalCrossentropyFromLogits,
+  planFromLogits,
+  type FromLogitsPlan,
+} from './from-logits.js';
+export { seedMathRandom, withSeededRandom, seededRandom } from './seeded-random.js';
+export { checkTokenIds } from './token-ids.js';

@@ -32,6 +32,11 @@ export class PairCombination extends tfl.layers.Layer {
         throw new RangeError(`PairCombination '${this.name}': expected two inputs [u, v]`);
       }
       const [u, v] = inputs as [tf.Tensor, tf.Tensor];
+      if (u.shape[0] !== v.shape[0]) {
+        throw new RangeError(
+          `PairCombination '${this.name}': both documents need the same batch size, got ${u.shape[0]} and ${v.shape[0]}`,
+        );
+      }
       if (this.mode === 'concat') return tf.concat([u, v], 1);
       return tf.concat([u, v, tf.mul(u, v), tf.sub(u, v)], 1);
     });

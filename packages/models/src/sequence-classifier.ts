@@ -16,7 +16,9 @@ import { SinusoidalPositionalEncoding } from './sinusoidal-positions.js';
 import { TokenEmbedding } from './token-embedding.js';
 import { TokenPooling } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
-import { requireBoolean, requireOneOf, requirePositiveInteger } from './validation.js';
+import { withSeededRandom } from './seeded-random.js';
+import { ToSTModel } from './tost-model.js';
+import { describeValue, requireBoolean, requireOneOf, requirePositiveInteger } from './validation.js';
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
@@ -43,7 +45,24 @@ export interface TextEncoderOptions extends BlockStackOptions {
   maskPadding?: boolean;
 }
 
-export interface SequenceClassifierOptions extends TextEncoderOptions {
+/** What a classifier outputs: unnormalised 'logits' (the default) or softmax 'probabilities'. */
+export type ClassifierOutput = 'logits' | 'probabilities';
+
+/** Options every builder shares: the output kind of classifiers and the initialisation seed. */
+export interface BuildOptions {
+  /**
+   * 'logits' (default) or 'probabilities' (a softmax layer named 'probabilities' is appended). Either way the usual
+   * `model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' })` trains correctly (see `ToSTModel`).
+   */
+  output?: ClassifierOutput;
+  /**
+   * Seeds every weight initialiser (a non-negative integer): the same seed builds the same weights, bit for bit.
+   * Default: unseeded (tfjs's `Math.random`-seeded initialisers).
+   */
+  seed?: number;
+}
+
+export interface SequenceClassifierOptions extends TextEncoderOptions, BuildOptions {
   numClasses: number;
   /** Hidden width of the head Dense → ReLU → Dense (LRA: the "mlp" size); default mlpRatio·dim. */
   headHidden?: number;
@@ -137,29 +156,66 @@ export function textEncoder(
   return pool.apply([x, mask]) as SymbolicTensor;
 }
 
-/** Dense(hidden) → ReLU → Dense(classes): the LRA classifier head. */
-export function classifierHead(x: SymbolicTensor, hidden: number, numClasses: number): SymbolicTensor {
+/** Dense(hidden) → ReLU → Dense(classes): the LRA classifier head (logits), then a softmax for 'probabilities'. */
+export function classifierHead(
+  x: SymbolicTensor,
+  hidden: number,
+  numClasses: number,
+  output: ClassifierOutput = 'logits',
+): SymbolicTensor {
   const h = tfl.layers
     .dense({ units: hidden, activation: 'relu', name: 'head_hidden' })
     .apply(x) as SymbolicTensor;
-  return tfl.layers.dense({ units: numClasses, name: 'head_logits' }).apply(h) as SymbolicTensor;
+  const logits = tfl.layers.dense({ units: numClasses, name: 'head_logits' }).apply(h) as SymbolicTensor;
+  return classifierOutput(logits, output);
+}
+
+/** Logits, or a softmax layer named 'probabilities' on top of them. */
+export function classifierOutput(logits: SymbolicTensor, output: ClassifierOutput): SymbolicTensor {
+  if (output === 'logits') return logits;
+  return tfl.layers.softmax({ name: 'probabilities' }).apply(logits) as SymbolicTensor;
+}
+
+/** Checks `output` and `seed` (see `BuildOptions`). */
+export function validateBuildOptions(
+  owner: string,
+  options: BuildOptions,
+): { output: ClassifierOutput; seed: number | undefined } {
+  const output = requireOneOf(
+    owner,
+    'output',
+    options.output,
+    ['logits', 'probabilities'] as const,
+    'logits',
+  );
+  const seed = options.seed;
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0)) {
+    throw new RangeError(
+      `${owner}: option 'seed' must be a non-negative integer, got ${describeValue(seed)}`,
+    );
+  }
+  return { output, seed };
 }
 
 /**
- * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses].
- * Any non-causal attention fits; a causal one is an error.
+ * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses] (or
+ * probabilities with `output: 'probabilities'`). Any non-causal attention fits; a causal one is an error.
+ * Ids must be integers in [0, vocabSize) (a RangeError naming `token_ids` otherwise). Returns a `ToSTModel`.
  */
-export function buildSequenceClassifier(options: SequenceClassifierOptions): tfl.LayersModel {
+export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {
   const owner = 'buildSequenceClassifier';
   const encoder = validateTextEncoder(owner, options);
+  const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const headHidden = requirePositiveInteger(
     owner,
     'headHidden',
     options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
   );
-  const ids = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids' });
-  const pooled = textEncoder(ids, encoder, { owner });
-  const logits = classifierHead(pooled, headHidden, numClasses);
-  return tfl.model({ inputs: ids, outputs: logits, name: options.name ?? 'sequence_classifier' });
+  return withSeededRandom(seed, () => {
+    const ids = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids' });
+    const pooled = textEncoder(ids, encoder, { owner });
+    const outputs = classifierHead(pooled, headHidden, numClasses, output);
+    return new ToSTModel({ inputs: ids, outputs, name: options.name ?? 'sequence_classifier' });
+  });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { checkTokenIds } from './token-ids.js';
 import { requirePositiveInteger, requirePositiveNumber } from './validation.js';
 
 export interface TokenEmbeddingOptions {
@@ -51,7 +52,8 @@ export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
  *
  * Two modes, chosen by the input rank, so that ONE layer (one weight) serves as both ends of a language model with
  * a tied head (the same layer applied twice in the functional graph; save/load keeps the sharing):
- * - ids [B, L] (int32 or float32) → embeddings [B, L, dim];
+ * - ids [B, L] (int32, or float32 holding integers) → embeddings [B, L, dim]; ids outside [0, vocabSize), fractional
+ *   or NaN ids throw a RangeError naming `token_ids` and the vocabulary size (see `checkTokenIds`);
  * - hidden states [B, L, dim] → logits h·Eᵀ [B, L, vocabSize].
  */
 export class TokenEmbedding extends tfl.layers.Layer {
@@ -111,6 +113,7 @@ export class TokenEmbedding extends tfl.layers.Layer {
             `[batch, length, ${this.dim}], got shape [${x.shape.join(', ')}]`,
         );
       }
+      checkTokenIds(x, this.vocabSize, `TokenEmbedding '${this.name}'`);
       return embeddingLookup(x, this.embeddings);
     });
   }

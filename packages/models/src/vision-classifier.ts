@@ -14,9 +14,17 @@ import { SinusoidalPositions2D } from './sinusoidal-positions.js';
 import { StridedConv3x3 } from './strided-conv.js';
 import { TokenPooling } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
+import { withSeededRandom } from './seeded-random.js';
+import {
+  classifierOutput,
+  validateBuildOptions,
+  type BuildOptions,
+  type ClassifierOutput,
+} from './sequence-classifier.js';
+import { ToSTModel } from './tost-model.js';
 import { describeValue, requirePositiveInteger } from './validation.js';
 
-export interface VisionClassifierOptions {
+export interface VisionClassifierOptions extends BuildOptions {
   imageSize: number;
   channels?: number;
   patchSize: number;
@@ -37,13 +45,14 @@ export interface VisionClassifierOptions {
 }
 
 /**
- * Image classifier, input [B, imageSize, imageSize, channels] (NHWC) → logits [B, numClasses].
+ * Image classifier, input [B, imageSize, imageSize, channels] (NHWC) → logits [B, numClasses] (or probabilities with
+ * `output: 'probabilities'`). Returns a `ToSTModel`.
  * - block 'tost' (ToST / XCiT skeleton): conv stem of log2(patchSize) 3×3 stride-2 convs (C/8 → C/4 → C/2 → C for
  *   patch 16) with batch-norm, GELU between; 2-D Fourier positions through a 1×1 conv; depth ToST blocks; CLS token;
  *   two class-attention blocks; LayerNorm; linear head on the CLS token.
  * - block 'crate': patches → LN → Linear → LN, CLS token, learned positions, CRATE layers, CLS → LN → linear head.
  */
-export function buildVisionClassifier(options: VisionClassifierOptions): tfl.LayersModel {
+export function buildVisionClassifier(options: VisionClassifierOptions): ToSTModel {
   const owner = 'buildVisionClassifier';
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
@@ -72,6 +81,19 @@ export function buildVisionClassifier(options: VisionClassifierOptions): tfl.Lay
       `${owner}: option 'imageSize' (${imageSize}) must be a multiple of 'patchSize' (${patchSize})`,
     );
   }
+  const { output, seed } = validateBuildOptions(owner, options);
+  return withSeededRandom(seed, () =>
+    buildLayers(owner, options, stack, { imageSize, channels, patchSize, numClasses, output }),
+  );
+}
+
+function buildLayers(
+  owner: string,
+  options: VisionClassifierOptions,
+  stack: ReturnType<typeof validateBlockStack>,
+  o: { imageSize: number; channels: number; patchSize: number; numClasses: number; output: ClassifierOutput },
+): ToSTModel {
+  const { imageSize, channels, patchSize, numClasses } = o;
   const grid = imageSize / patchSize;
   const layers = new LayerCache();
   const image = tfl.input({ shape: [imageSize, imageSize, channels], name: 'image' });
@@ -149,7 +171,11 @@ export function buildVisionClassifier(options: VisionClassifierOptions): tfl.Lay
     const normed = layerNorm(layers, 'head_ln', eps).apply(cls) as SymbolicTensor;
     logits = tfl.layers.dense({ units: numClasses, name: 'head' }).apply(normed) as SymbolicTensor;
   }
-  return tfl.model({ inputs: image, outputs: logits, name: options.name ?? 'vision_classifier' });
+  return new ToSTModel({
+    inputs: image,
+    outputs: classifierOutput(logits, o.output),
+    name: options.name ?? 'vision_classifier',
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

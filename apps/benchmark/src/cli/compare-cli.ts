@@ -1,23 +1,49 @@
-import { parseArgs } from 'node:util';
-import { runCompare, COMPARE_TASKS, type CompareTask } from '../compare/run-compare.js';
+import type { Command } from 'commander';
 import { registeredVariants } from '../compare/descriptors.js';
+import { COMPARE_TASKS, runCompare, type CompareTask } from '../compare/run-compare.js';
 import { writeCompareOutputs } from '../compare/write-compare.js';
 import {
-  checkAttentions,
+  addBackendOption,
+  asAttentionList,
+  asNonNegativeInt,
+  asPositiveInt,
+  asPositiveIntList,
+  asPositiveNumber,
   commaList,
-  nonNegativeInt,
-  positiveInt,
-  positiveNumber,
+  listOption,
   selectBackend,
 } from './options.js';
 
 export const DEFAULT_COMPARE_LENGTHS = [1024, 4096, 16384, 65536];
 export const DEFAULT_COMPARE_SEEDS = [1, 2, 3];
 
-function checkTasks(names: string[]): CompareTask[] {
+interface CompareFlags {
+  attention: string[];
+  lengths: number[];
+  dim: number;
+  heads: number;
+  batch: number;
+  repeats: number;
+  warmup: number;
+  timeLimit: number;
+  memoryLimit: number;
+  tasks: CompareTask[];
+  seeds: number[];
+  lraSteps?: number;
+  lraBatch?: number;
+  lraLength?: number;
+  dataSeed: number;
+  backend?: string;
+  out: string;
+}
+
+/** `--tasks listops,pathfinder` or `none`. */
+function asTasks(value: string): CompareTask[] {
+  if (value === 'none') return [];
+  const names = commaList(value) ?? [];
   for (const n of names) {
     if (!(COMPARE_TASKS as readonly string[]).includes(n))
-      throw new Error(`--tasks: unknown task '${n}'; expected ${COMPARE_TASKS.join(' and/or ')}`);
+      throw new Error(`--tasks: unknown task '${n}'; expected ${COMPARE_TASKS.join(' and/or ')}, or none`);
   }
   return names as CompareTask[];
 }
@@ -27,68 +53,110 @@ function checkTasks(names: string[]): CompareTask[] {
  * LRA tasks; one table (markdown, JSON, the HTML report page) and the Pareto chart. Resumable: run it again with the
  * same settings and --out to continue.
  */
-export async function compareCli(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      attention: { type: 'string' },
-      lengths: { type: 'string' },
-      dim: { type: 'string' },
-      heads: { type: 'string' },
-      batch: { type: 'string' },
-      repeats: { type: 'string' },
-      warmup: { type: 'string' },
-      'time-limit': { type: 'string' },
-      'memory-limit': { type: 'string' },
-      tasks: { type: 'string' },
-      seeds: { type: 'string' },
-      'lra-steps': { type: 'string' },
-      'lra-batch': { type: 'string' },
-      'lra-length': { type: 'string' },
-      'data-seed': { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-    },
-    strict: true,
-  });
-  const attentions = checkAttentions(commaList(values.attention) ?? registeredVariants());
-  const lengths =
-    commaList(values.lengths)?.map((v) => positiveInt(v, 'lengths')!) ?? DEFAULT_COMPARE_LENGTHS;
-  const seeds = commaList(values.seeds)?.map((v) => nonNegativeInt(v, 'seeds')!) ?? DEFAULT_COMPARE_SEEDS;
-  const tasks = values.tasks === 'none' ? [] : checkTasks(commaList(values.tasks) ?? [...COMPARE_TASKS]);
-  const dim = positiveInt(values.dim, 'dim') ?? 256;
-  const heads = positiveInt(values.heads, 'heads') ?? 4;
-  if (dim % heads !== 0) throw new Error(`--dim (${dim}) must be divisible by --heads (${heads})`);
-  const lraSteps = positiveInt(values['lra-steps'], 'lra-steps');
-  const lraBatch = positiveInt(values['lra-batch'], 'lra-batch');
-  const lraLength = positiveInt(values['lra-length'], 'lra-length');
-  const backend = await selectBackend(values.backend);
-  const run = await runCompare({
-    attentions,
-    tasks,
-    seeds,
-    outDir: values.out ?? 'bench-results/compare',
-    settings: {
-      lengths,
-      dim,
-      heads,
-      batch: positiveInt(values.batch, 'batch') ?? 1,
-      warmup: nonNegativeInt(values.warmup, 'warmup') ?? 1,
-      repeats: positiveInt(values.repeats, 'repeats') ?? 3,
-      timeLimitSeconds: positiveNumber(values['time-limit'], 'time-limit') ?? 60,
-      memoryLimitBytes: (positiveNumber(values['memory-limit'], 'memory-limit') ?? 3072) * 2 ** 20,
-      lraOverrides: {
-        ...(lraSteps ? { steps: lraSteps } : {}),
-        ...(lraBatch ? { batchSize: lraBatch } : {}),
-        ...(lraLength ? { maxLength: lraLength } : {}),
+export function registerCompareCommand(program: Command): Command {
+  const command = program
+    .command('compare')
+    .summary('every variant through one harness: train-step time/memory per length and quick LRA accuracy')
+    .description(
+      'For every registered attention (or --attention): the train step (forward + backward to every weight) at each ' +
+        'length with the scaling sweep, and the quick ListOps and Pathfinder runs with the same model, data, steps and ' +
+        'seeds. Writes compare.md, compare.json, the Pareto chart (compare-pareto.svg/.png) and report.html (sortable ' +
+        'table) to --out. Every finished cell is saved in --out/compare-state.json: run the same command again to ' +
+        'resume. Causal-only variants get no LRA cells (the classifiers need non-causal attention).',
+    )
+    .addOption(
+      listOption(
+        '--attention <names>',
+        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
+        asAttentionList,
+        registeredVariants(),
+      ),
+    )
+    .addOption(
+      listOption(
+        '--lengths <list>',
+        'train-step lengths',
+        asPositiveIntList('lengths'),
+        DEFAULT_COMPARE_LENGTHS,
+      ),
+    )
+    .option('--dim <n>', 'layer width of the train-step sweep', asPositiveInt('dim'), 256)
+    .option('--heads <n>', 'attention heads of the sweep (must divide --dim)', asPositiveInt('heads'), 4)
+    .option('--batch <n>', 'batch of the sweep', asPositiveInt('batch'), 1)
+    .option('--repeats <n>', 'timed repeats per length', asPositiveInt('repeats'), 3)
+    .option('--warmup <n>', 'untimed warm-up runs per length', asNonNegativeInt('warmup'), 1)
+    .option(
+      '--time-limit <s>',
+      "a single run longer than this (seconds) ends the variant's sweep",
+      asPositiveNumber('time-limit'),
+      60,
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'peak tensor memory predicted above this is not run (out of memory)',
+      asPositiveNumber('memory-limit'),
+      3072,
+    )
+    .addOption(
+      listOption('--tasks <list>', 'quick LRA tasks: listops,pathfinder, or none', asTasks, [
+        ...COMPARE_TASKS,
+      ]),
+    )
+    .addOption(
+      listOption(
+        '--seeds <list>',
+        'seeds of the LRA runs (weights and batch order)',
+        asPositiveIntList('seeds'),
+        DEFAULT_COMPARE_SEEDS,
+      ),
+    )
+    .option(
+      '--lra-steps <n>',
+      'override the quick preset steps (tests, smoke runs)',
+      asPositiveInt('lra-steps'),
+    )
+    .option('--lra-batch <n>', 'override the quick preset batch', asPositiveInt('lra-batch'))
+    .option('--lra-length <n>', 'override the quick ListOps length', asPositiveInt('lra-length'))
+    .option(
+      '--data-seed <n>',
+      'seed of the generated LRA data (the same for every variant and seed)',
+      asNonNegativeInt('data-seed'),
+      1,
+    )
+    .option('--out <dir>', 'output directory (and resume state)', 'bench-results/compare');
+  addBackendOption(command);
+  return command.action(async (values: CompareFlags) => {
+    if (values.dim % values.heads !== 0) {
+      throw new Error(`--dim (${values.dim}) must be divisible by --heads (${values.heads})`);
+    }
+    const backend = await selectBackend(values.backend);
+    const run = await runCompare({
+      attentions: values.attention,
+      tasks: values.tasks,
+      seeds: values.seeds,
+      outDir: values.out,
+      settings: {
+        lengths: values.lengths,
+        dim: values.dim,
+        heads: values.heads,
+        batch: values.batch,
+        warmup: values.warmup,
+        repeats: values.repeats,
+        timeLimitSeconds: values.timeLimit,
+        memoryLimitBytes: values.memoryLimit * 2 ** 20,
+        lraOverrides: {
+          ...(values.lraSteps ? { steps: values.lraSteps } : {}),
+          ...(values.lraBatch ? { batchSize: values.lraBatch } : {}),
+          ...(values.lraLength ? { maxLength: values.lraLength } : {}),
+        },
+        dataSeed: values.dataSeed,
+        backend,
       },
-      dataSeed: nonNegativeInt(values['data-seed'], 'data-seed') ?? 1,
-      backend,
-    },
+    });
+    const { files, markdown } = await writeCompareOutputs(run);
+    console.log('');
+    console.log(markdown);
+    console.log('');
+    console.log(`wrote ${files.join(', ')}`);
   });
-  const { files, markdown } = await writeCompareOutputs(run);
-  console.log('');
-  console.log(markdown);
-  console.log('');
-  console.log(`wrote ${files.join(', ')}`);
 }

@@ -7,8 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tost/models';
 import { readCheckpoint, readSafetensors } from '@tost/convert';
-import { modelDirectory } from '../model-io.js';
-import { convertCli } from './convert-cli.js';
+import { fileSystem } from '@tost/backend/node';
+import { runCli } from './run-cli.test-helper.js';
+
+/** `tost-bench convert ARGS` in-process; rejects with the command's error. */
+async function convertCli(args: string[]): Promise<void> {
+  const { error, stderr } = await runCli(['convert', ...args]);
+  if (error) throw new Error(`${error.message}\n${stderr}`);
+}
 
 const FIXTURES = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -45,7 +51,7 @@ describe('tost-bench convert', () => {
     );
     expect(printed).toMatch(/parameters: 55,450/);
 
-    const model = await tfl.loadLayersModel(modelDirectory(dir));
+    const model = await tfl.loadLayersModel(fileSystem(dir));
     const io = readSafetensors(bytes(join(FIXTURES, 'tost-vision.io.safetensors')));
     const input = io.tensors.get('input_nchw')!;
     const y = tf.tidy(() => {
@@ -78,10 +84,23 @@ describe('tost-bench convert', () => {
     [
       'an unknown --arch',
       ['--from', 'x', '--out', 'y', '--arch', 'vit'],
-      /--arch must be auto or one of tost-vision, tost-lm, gpt2, crate, got 'vit'/,
+      /option '--arch <name>' argument 'vit' is invalid. Allowed choices are auto, tost-vision, tost-lm, gpt2, crate/,
     ],
-    ['an unknown --to', ['--from', 'x', '--out', 'y', '--to', 'onnx'], /--to must be safetensors or tfjs/],
-    ['a bad --class-norm', ['--from', 'x', '--out', 'y', '--class-norm', 'some'], /--class-norm must be all/],
+    [
+      'an unknown --to',
+      ['--from', 'x', '--out', 'y', '--to', 'onnx'],
+      /argument 'onnx' is invalid. Allowed choices are tfjs, safetensors/,
+    ],
+    [
+      'a bad --class-norm',
+      ['--from', 'x', '--out', 'y', '--class-norm', 'some'],
+      /argument 'some' is invalid. Allowed choices are all, cls/,
+    ],
+    [
+      'a negative --image-size',
+      ['--from', 'x', '--out', 'y', '--image-size', '-3'],
+      /--image-size must be a positive integer, got '-3'/,
+    ],
   ];
   it.each(bad)('rejects %s', async (_what, args, message) => {
     await expect(convertCli(args)).rejects.toThrow(message);

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ARCHITECTURES, exportStateDict, importStateDict, type Architecture } from '@tost/convert';
 import { readCheckpointFile, writeSafetensorsFile } from '@tost/convert/node';
-import { modelDirectory } from '../model-io.js';
-import { positiveInt, selectBackend } from './options.js';
+import { fileSystem } from '@tost/backend/node';
+import { addBackendOption, asPositiveInt, selectBackend } from './options.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,43 +21,74 @@ function progress(start: number): string {
  * (model.json + weights.bin), or with `--to safetensors` a converted model directory → a .safetensors file with the
  * official key names of the authors' code.
  */
-export async function convertCli(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      from: { type: 'string' },
-      out: { type: 'string' },
-      to: { type: 'string' },
-      arch: { type: 'string' },
-      'image-size': { type: 'string' },
-      heads: { type: 'string' },
-      'class-norm': { type: 'string' },
-      backend: { type: 'string' },
-    },
-    strict: true,
-  });
+interface ConvertFlags {
+  from?: string;
+  out?: string;
+  to: 'tfjs' | 'safetensors';
+  arch: Architecture | 'auto';
+  imageSize?: number;
+  heads?: number;
+  classNorm?: 'all' | 'cls';
+  backend?: string;
+}
+
+/**
+ * `tost-bench convert`: a PyTorch checkpoint (.safetensors, or a torch.save .pth/.pt) → a tfjs layers model directory
+ * (model.json + weights.bin), or with `--to safetensors` a converted model directory → a .safetensors file with the
+ * official key names of the authors' code.
+ */
+export function registerConvertCommand(program: Command): Command {
+  const command = program
+    .command('convert')
+    .summary('PyTorch checkpoint → tfjs layers model directory, and back to safetensors')
+    .description(
+      'Converts a PyTorch checkpoint (.safetensors, or a torch.save .pth/.pt) of ToST vision, ToST-LM, GPT-2 or CRATE ' +
+        'into a tfjs layers model directory (model.json + weights.bin); with --to safetensors, a converted model ' +
+        "directory back into a .safetensors file with the official key names of the authors' code.",
+    )
+    .option('--from <path>', 'the checkpoint file, or with --to safetensors the model directory (required)')
+    .option(
+      '--out <path>',
+      'the model directory to write, or with --to safetensors the .safetensors file (required)',
+    )
+    .addOption(new Option('--to <format>', 'what to write').choices(['tfjs', 'safetensors']).default('tfjs'))
+    .addOption(
+      new Option('--arch <name>', 'architecture; auto recognises it from the key names')
+        .choices(['auto', ...ARCHITECTURES])
+        .default('auto'),
+    )
+    .option(
+      '--image-size <n>',
+      'ToST vision input side in pixels (default: 224)',
+      asPositiveInt('image-size'),
+    )
+    .option(
+      '--heads <n>',
+      'heads of a softmax GPT or of CRATE, not stored in their weights (default: the published presets)',
+      asPositiveInt('heads'),
+    )
+    .addOption(
+      new Option(
+        '--class-norm <which>',
+        'ToST vision class-attention tokens_norm: all (True) or cls (default: all)',
+      ).choices(['all', 'cls']),
+    );
+  addBackendOption(command);
+  return command.action(runConvert);
+}
+
+async function runConvert(values: ConvertFlags): Promise<void> {
   if (!values.from)
     throw new Error('convert: --from FILE (or, with --to safetensors, --from MODEL_DIR) is required');
   if (!values.out) throw new Error('convert: --out DIR (or, with --to safetensors, --out FILE) is required');
-  if (values.to !== undefined && values.to !== 'safetensors' && values.to !== 'tfjs') {
-    throw new Error(`convert: --to must be safetensors or tfjs (the default), got '${values.to}'`);
-  }
-  const arch = values.arch ?? 'auto';
-  if (arch !== 'auto' && !(ARCHITECTURES as readonly string[]).includes(arch)) {
-    throw new Error(`convert: --arch must be auto or one of ${ARCHITECTURES.join(', ')}, got '${arch}'`);
-  }
-  const tokensNorm = values['class-norm'] === undefined ? undefined : values['class-norm'] === 'all';
-  if (values['class-norm'] !== undefined && !['all', 'cls'].includes(values['class-norm'])) {
-    throw new Error(
-      `convert: --class-norm must be all (tokens_norm=True) or cls, got '${values['class-norm']}'`,
-    );
-  }
+  const arch = values.arch;
+  const tokensNorm = values.classNorm === undefined ? undefined : values.classNorm === 'all';
   await selectBackend(values.backend);
   const start = performance.now();
 
   if (values.to === 'safetensors') {
     console.log(`loading ${values.from}/model.json …`);
-    const model = await tfl.loadLayersModel(modelDirectory(values.from));
+    const model = await tfl.loadLayersModel(fileSystem(values.from));
     const { tensors, arch: found, metadata } = exportStateDict(model);
     writeSafetensorsFile(values.out, tensors, metadata);
     console.log(`${found}: wrote ${tensors.size} tensors to ${values.out} (${progress(start)})`);
@@ -77,15 +108,15 @@ export async function convertCli(args: string[]): Promise<void> {
   console.log('building the model and filling its weights …');
   const result = importStateDict(stateDict, {
     arch: arch as Architecture | 'auto',
-    imageSize: positiveInt(values['image-size'], 'image-size'),
-    heads: positiveInt(values.heads, 'heads'),
+    imageSize: values.imageSize,
+    heads: values.heads,
     tokensNorm,
   });
   stateDict.tensors.clear();
   console.log(`inferred ${result.summary}`);
   console.log(`parameters: ${result.parameterCount.toLocaleString('en-US')}`);
   const memory = tf.memory();
-  await result.model.save(modelDirectory(values.out));
+  await result.model.save(fileSystem(values.out));
   console.log(
     `wrote ${values.out}/model.json + weights.bin in ${progress(start)}; ` +
       `tf.memory ${(memory.numBytes / MiB).toFixed(1)} MiB in ${memory.numTensors} tensors`,

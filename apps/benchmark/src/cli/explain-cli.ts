@@ -1,42 +1,64 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { LraTaskName } from '@tost/lra';
 import { runExplain, type ModelVariant } from '../commands/explain.js';
 import { checkpointSource, runSource } from '../explain/sources.js';
 import { LRA_TASKS } from '../lra/presets.js';
-import { positiveInt, positiveNumber, selectBackend } from './options.js';
+import {
+  addBackendOption,
+  asNonNegativeInt,
+  asPositiveInt,
+  asPositiveNumber,
+  selectBackend,
+} from './options.js';
+
+interface ExplainFlags {
+  run?: string;
+  checkpoint?: string;
+  inputs: number;
+  out?: string;
+  untrained?: boolean;
+  compare?: boolean;
+  data?: string;
+  task?: LraTaskName;
+  eps: number;
+  seed: number;
+  backend?: string;
+}
 
 /** `tost-bench explain`: white-box analysis (membership maps, per-layer compression) of a trained or fresh model. */
-export async function explainCli(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      run: { type: 'string' },
-      checkpoint: { type: 'string' },
-      inputs: { type: 'string' },
-      out: { type: 'string' },
-      untrained: { type: 'boolean' },
-      compare: { type: 'boolean' },
-      data: { type: 'string' },
-      task: { type: 'string' },
-      eps: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-    },
-    strict: true,
-  });
+export function registerExplainCommand(program: Command): Command {
+  const command = program
+    .command('explain')
+    .summary('Π maps per layer/head, per-layer compression chart and an HTML section for a run or model')
+    .description(
+      'Writes TSSA membership heatmaps (Π per layer and head) and the per-layer compression chart of a trained model ' +
+        '(and, with --compare, of the same architecture with fresh weights), an HTML section and index.html.',
+    )
+    .option('--run <dir>', 'an LRA run directory (result.json and model/)')
+    .option('--checkpoint <dir>', 'a saved model directory (model.json + weights.bin)')
+    .option('--inputs <n>', 'number of examples', asPositiveInt('inputs'), 4)
+    .option('--out <dir>', 'output directory (default: RUN_DIR/explain, or explain-untrained)')
+    .option('--untrained', 'explain the architecture with fresh weights only')
+    .option('--compare', 'explain the trained and the untrained model side by side')
+    .option('--data <dir>', "data root (default: the run's recorded data folder, else ./data)")
+    .addOption(new Option('--task <name>', 'task of the --checkpoint examples').choices(LRA_TASKS))
+    .option('--eps <x>', 'ε of the coding rate', asPositiveNumber('eps'), 0.5)
+    .option('--seed <n>', 'seed of the examples and of the untrained weights', asNonNegativeInt('seed'), 1);
+  addBackendOption(command);
+  return command.action(runExplainCli);
+}
+
+async function runExplainCli(values: ExplainFlags): Promise<void> {
   if (!values.run === !values.checkpoint)
     throw new Error('explain: pass exactly one of --run RUN_DIR or --checkpoint MODEL_DIR');
   if (values.untrained && values.compare)
     throw new Error('explain: --untrained and --compare exclude each other');
-  if (values.task && !(LRA_TASKS as string[]).includes(values.task)) {
-    throw new Error(`explain: unknown --task '${values.task}'; expected one of ${LRA_TASKS.join(', ')}`);
-  }
   await selectBackend(values.backend);
   const log = (line: string) => console.log(line);
   const source = values.run
     ? runSource(values.run, values.data, log)
-    : checkpointSource(values.checkpoint!, values.data, values.task as LraTaskName | undefined, log);
+    : checkpointSource(values.checkpoint!, values.data, values.task, log);
   const variants: ModelVariant[] = values.compare
     ? ['trained', 'untrained']
     : values.untrained
@@ -44,14 +66,13 @@ export async function explainCli(args: string[]): Promise<void> {
       : ['trained'];
   const outDir =
     values.out ?? join(values.run ?? values.checkpoint!, values.untrained ? 'explain-untrained' : 'explain');
-  const eps = positiveNumber(values.eps, 'eps') ?? 0.5;
   const result = await runExplain({
     source,
     variants,
-    count: positiveInt(values.inputs, 'inputs') ?? 4,
+    count: values.inputs,
     outDir,
-    eps,
-    seed: positiveInt(values.seed, 'seed') ?? 1,
+    eps: values.eps,
+    seed: values.seed,
     log,
   });
   console.log('');

@@ -33,7 +33,8 @@ describe('tost-bench lra: killed mid-run, then --resume', () => {
       ...['--steps', '40', '--checkpoint-every', '5', '--backend', 'wasm'],
       ...['--data', join(root, 'data'), '--out', join(root, 'runs')],
     ];
-    const ckptDir = join(root, 'runs', 'listops-tssa-tost-quick-seed1', 'checkpoints');
+    const runDir = join(root, 'runs', 'listops-tssa-tost-quick-seed1-steps40'); // --steps 40 overrides the preset's 400
+    const ckptDir = join(runDir, 'checkpoints');
 
     const first = spawn(process.execPath, args, { stdio: 'ignore' });
     const firstExit = exited(first);
@@ -50,9 +51,11 @@ describe('tost-bench lra: killed mid-run, then --resume', () => {
 
     const second = spawn(process.execPath, [...args, '--resume'], { stdio: 'ignore' });
     expect(await exited(second)).toBe(0);
-    const result = JSON.parse(
-      readFileSync(join(root, 'runs', 'listops-tssa-tost-quick-seed1', 'result.json'), 'utf8'),
-    ) as { resumedFromStep?: number; curve: { step: number }[]; finalTest: { accuracy: number } };
+    const result = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as {
+      resumedFromStep?: number;
+      curve: { step: number }[];
+      finalTest: { accuracy: number };
+    };
     // It resumed from the newest checkpoint on disk, so at most 5 steps were lost.
     expect(result.resumedFromStep).toBe(lastSaved);
     expect(result.curve.map((p) => p.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));

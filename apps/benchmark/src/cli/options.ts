@@ -1,3 +1,4 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { initBackend, describeBackendSelection } from '@tost/backend';
 import { listAttentionNames } from '../variants.js';
 
@@ -5,7 +6,8 @@ import { listAttentionNames } from '../variants.js';
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} must be a positive integer, got '${value}'`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n <= 0)
+    throw new Error(`--${flag} must be a positive integer, got '${value}'`);
   return n;
 }
 
@@ -13,7 +15,7 @@ export function positiveInt(value: string | undefined, flag: string): number | u
 export function nonNegativeInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 0)
     throw new Error(`--${flag} must be a non-negative integer, got '${value}'`);
   return n;
 }
@@ -22,7 +24,8 @@ export function nonNegativeInt(value: string | undefined, flag: string): number 
 export function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new Error(`--${flag} must be a positive number, got '${value}'`);
   return n;
 }
 
@@ -34,13 +37,63 @@ export function commaList(value: string | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
+/** A commander argument parser from one of the checks above (its message becomes commander's "invalid" reason). */
+function parser<T>(check: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return check(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+/** `--flag <n>`: a positive integer (`--steps -5` reaches the check, which names the flag and the value). */
+export const asPositiveInt = (flag: string) => parser((v) => positiveInt(v, flag)!);
+export const asNonNegativeInt = (flag: string) => parser((v) => nonNegativeInt(v, flag)!);
+export const asPositiveNumber = (flag: string) => parser((v) => positiveNumber(v, flag)!);
+/** A comma-separated list of positive integers. */
+export const asPositiveIntList = (flag: string) =>
+  parser((v) => {
+    const list = commaList(v) ?? [];
+    if (list.length === 0)
+      throw new Error(`--${flag} must be a comma-separated list of positive integers, got '${v}'`);
+    return list.map((item) => positiveInt(item, flag)!);
+  });
+/** A comma-separated list of registered attention names. */
+export const asAttentionList = parser((v) => checkAttentions(commaList(v) ?? []));
+
 /** Checks attention names against the registry, listing the registered ones on error. */
 export function checkAttentions(names: string[]): string[] {
   const known = listAttentionNames();
+  if (names.length === 0)
+    throw new Error(`--attention needs at least one name; registered: ${known.join(', ')}`);
   for (const n of names) {
     if (!known.includes(n)) throw new Error(`unknown attention '${n}'; registered: ${known.join(', ')}`);
   }
   return names;
+}
+
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
+
+/** The `--backend` option every command takes. */
+export function addBackendOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--backend <name>',
+      'tfjs backend; default: TOST_BACKEND, else auto (the fastest that loads)',
+    ).choices(BACKENDS),
+  );
+}
+
+/** An option holding a list, whose default is shown in help as it would be typed (a,b,c). */
+export function listOption<T>(
+  flags: string,
+  description: string,
+  parse: (value: string) => T[],
+  defaultValue: T[],
+): Option {
+  return new Option(flags, description).argParser(parse).default(defaultValue, defaultValue.join(','));
 }
 
 /** Initialises the requested backend (flag, then TOST_BACKEND, then auto) and says which one runs. */

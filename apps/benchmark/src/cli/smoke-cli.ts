@@ -1,27 +1,47 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { runSmoke } from '../commands/smoke.js';
-import { checkAttentions, commaList, positiveInt, selectBackend } from './options.js';
+import {
+  addBackendOption,
+  asAttentionList,
+  asPositiveInt,
+  asPositiveIntList,
+  listOption,
+  selectBackend,
+} from './options.js';
+
+interface SmokeFlags {
+  lengths: number[];
+  dim: number;
+  heads: number;
+  attention?: string[];
+  backend?: string;
+}
 
 /** `tost-bench smoke`: builds every registered attention and runs a forward and a train step at a few lengths. */
-export async function smokeCli(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      lengths: { type: 'string' },
-      dim: { type: 'string' },
-      heads: { type: 'string' },
-      attention: { type: 'string' },
-      backend: { type: 'string' },
-    },
-    strict: true,
-  });
-  const lengths = commaList(values.lengths)?.map((v) => positiveInt(v, 'lengths')!) ?? [256, 1024];
-  const attentions = values.attention ? checkAttentions(commaList(values.attention)!) : undefined;
-  await selectBackend(values.backend);
-  await runSmoke({
-    lengths,
-    dim: positiveInt(values.dim, 'dim') ?? 64,
-    heads: positiveInt(values.heads, 'heads') ?? 4,
-    attentions,
+export function registerSmokeCommand(program: Command): Command {
+  const command = program
+    .command('smoke')
+    .summary('a forward and a train step of every registered attention at a few lengths')
+    .description('Builds every registered attention (or --attention) and times a forward and a train step.')
+    .addOption(
+      listOption(
+        '--lengths <list>',
+        'comma-separated sequence lengths',
+        asPositiveIntList('lengths'),
+        [256, 1024],
+      ),
+    )
+    .option('--dim <n>', 'model width', asPositiveInt('dim'), 64)
+    .option('--heads <n>', 'attention heads', asPositiveInt('heads'), 4)
+    .option('--attention <names>', 'comma-separated registered attentions (default: all)', asAttentionList);
+  addBackendOption(command);
+  return command.action(async (values: SmokeFlags) => {
+    await selectBackend(values.backend);
+    await runSmoke({
+      lengths: values.lengths,
+      dim: values.dim,
+      heads: values.heads,
+      attentions: values.attention,
+    });
   });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra';
-import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { generateLraData, loadLra, type LraSplit, type LraSplits, type LraTaskName } from '@tost/lra/node';
+import { buildDualEncoderClassifier, buildSequenceClassifier, seedMathRandom } from '@tost/models';
 import {
   lraSettings,
   LRA_TASKS,
@@ -18,8 +18,8 @@ import { writeRunResult, readRunResults, type DataLoadOptions, type LraRunResult
 import { lraReport } from '../lra/report.js';
 import { ProgressPrinter } from '../lra/progress.js';
 import { versions } from '../versions.js';
-import { modelDirectory } from '../model-io.js';
-import { withSeededRandom } from '../lra/seeded-init.js';
+import { fileSystem } from '@tost/backend/node';
+import { lockRunDirectory } from '../lra/run-lock.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -30,7 +30,7 @@ export interface LraCommandOptions {
   dataDir: string;
   generate: boolean;
   outDir: string;
-  /** Seeds the initial weights and the batch order. */
+  /** Seeds the initial weights, dropout and the batch order. */
   seed: number;
   /** Seeds generated data (default: `seed`); fix it to compare seeds on the same data. */
   dataSeed?: number;
@@ -40,15 +40,24 @@ export interface LraCommandOptions {
   log?: (line: string) => void;
 }
 
-/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see ../model-io.ts). */
+/** The trained model is saved in RUN_DIR/model (model.json + weights.bin, see fileSystem in @tost/backend/node). */
 export const MODEL_SUBDIR = 'model';
 
 const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder', 'pathx'];
 
+/**
+ * The run directory's name: task, attention, block, preset and seed, plus every setting that overrides the preset's
+ * (steps, batch, length), so runs that differ in them never share (and overwrite) a directory.
+ */
 export function runDirName(
   spec: Pick<LraRunSpec, 'task' | 'attention' | 'block' | 'preset' | 'seed'>,
+  overrides: LraCommandOptions['overrides'] = {},
 ): string {
-  return `${spec.task}-${spec.attention}-${spec.block}-${spec.preset}-seed${spec.seed}`;
+  const parts = [`${spec.task}-${spec.attention}-${spec.block}-${spec.preset}-seed${spec.seed}`];
+  if (overrides.steps !== undefined) parts.push(`steps${overrides.steps}`);
+  if (overrides.batchSize !== undefined) parts.push(`batch${overrides.batchSize}`);
+  if (overrides.maxLength !== undefined) parts.push(`length${overrides.maxLength}`);
+  return parts.join('-');
 }
 
 /** Throws unless every task has a generator (ListOps, Pathfinder, Path-X); the others need their released files. */
@@ -81,11 +90,10 @@ function generatorOptions(task: LraTaskName, preset: PresetName, seed: number, s
   };
 }
 
-function readMarker(dir: string): { request?: unknown } | undefined {
-  const file = join(dir, COMPLETE_MARKER);
-  if (!existsSync(file)) return undefined;
+/** The generator options recorded in a complete data folder's marker (undefined for markers of older versions). */
+function recordedRequest(dir: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { request?: unknown };
+    return (JSON.parse(readFileSync(join(dir, COMPLETE_MARKER), 'utf8')) as { request?: unknown }).request;
   } catch {
     return undefined;
   }
@@ -93,8 +101,11 @@ function readMarker(dir: string): { request?: unknown } | undefined {
 
 /**
  * Loads the task's data: from `--data DIR` (the released files), or, with `--generate`, from data generated into
- * DIR/<task>-<preset> (a `.complete` marker holding the generator options is written last, so a half-written set, or
- * one generated with other options — e.g. by an older version of the quick preset — is regenerated).
+ * DIR/<task>-<preset>. Generation writes into a fresh temporary folder beside it, marks it complete, and renames it
+ * into place atomically: a reader never sees a half-written set. When two runs generate at once, the first rename
+ * wins and the other uses the winner's (identical, same seed) data. A folder without the `.complete` marker (left
+ * by an older version) is an error rather than silently partial data. The marker holds the generator options: data
+ * generated with other ones (another data seed, an older quick preset) is regenerated.
  * Quick ListOps is generated with trees no longer than the quick maxLength, so nothing is truncated.
  */
 export function prepareData(
@@ -102,7 +113,7 @@ export function prepareData(
   o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed' | 'dataSeed'>,
   settings: LraSettings,
   log: (l: string) => void,
-): { splits: LraSplits; dir: string; loadOptions: DataLoadOptions } {
+): { splits: LraSplits; dir: string; loadOptions: DataLoadOptions; generated: boolean } {
   if (!o.generate) {
     const loadOptions = { maxLength: settings.maxLength };
     if (!existsSync(o.dataDir)) {
@@ -110,31 +121,56 @@ export function prepareData(
         `--data: no directory ${o.dataDir}; pass --data DIR with the released ${task} files, or --generate (listops, pathfinder)`,
       );
     }
-    return { splits: loadLra(task, o.dataDir, loadOptions), dir: resolve(o.dataDir), loadOptions };
+    return {
+      splits: loadLra(task, o.dataDir, loadOptions),
+      dir: resolve(o.dataDir),
+      loadOptions,
+      generated: false,
+    };
   }
   checkGeneratable([task]);
   const dir = generatedDataDir(o.dataDir, task, o.preset);
+  if (existsSync(dir) && !existsSync(join(dir, COMPLETE_MARKER))) {
+    throw new Error(
+      `${dir} exists but is incomplete (no ${COMPLETE_MARKER} marker: an interrupted generation by an older ` +
+        'version?). Delete it and run again to regenerate.',
+    );
+  }
   const request = generatorOptions(task, o.preset, o.dataSeed ?? o.seed, settings);
-  const marker = readMarker(dir);
-  if (JSON.stringify(marker?.request) !== JSON.stringify(request)) {
+  if (existsSync(dir) && JSON.stringify(recordedRequest(dir)) !== JSON.stringify(request)) {
+    log(`the data in ${dir} were generated with other settings: regenerating`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!existsSync(dir)) {
     const what =
       o.preset === 'quick' ? 'quick: scaled down, NOT the published setting' : 'the published setting';
-    if (marker) log(`the data in ${dir} were generated with other settings: regenerating`);
-    rmSync(dir, { recursive: true, force: true });
     log(`generating ${task} data (${what}) into ${dir} ...`);
     const t0 = performance.now();
-    const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', dir, request);
-    writeFileSync(join(dir, COMPLETE_MARKER), `${JSON.stringify({ ...info, request })}\n`);
-    log(
-      `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
+    mkdirSync(dirname(resolve(dir)), { recursive: true });
+    const staging = mkdtempSync(`${resolve(dir)}.tmp-`);
+    try {
+      const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', staging, request);
+      writeFileSync(join(staging, COMPLETE_MARKER), `${JSON.stringify({ ...info, request })}\n`);
+      try {
+        renameSync(staging, dir);
+        log(
+          `  ${info.counts.train} / ${info.counts.val} / ${info.counts.test} examples in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(join(dir, COMPLETE_MARKER))) throw err;
+        log(`  another run generated ${dir} first: using its data (same task, preset and seed)`);
+      }
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
   const difficulty = request.pathfinder?.difficulty;
   const loadOptions: DataLoadOptions = {
     maxLength: settings.maxLength,
     ...(difficulty ? { difficulty } : {}),
   };
-  return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions };
+  return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions, generated: true };
 }
 
 /** Everything `buildSequenceClassifier` / `buildDualEncoderClassifier` gets: recorded so a run can be rebuilt. */
@@ -163,6 +199,8 @@ export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
     // Pixel tasks have fixed length and grey value 0 is black, not padding: no padding mask there.
     maskPadding: !PIXEL_TASKS.includes(spec.task),
     ...(split.dual ? { combine: 'concat' as const } : {}),
+    // Same seed, same initial weights (and, with seedMathRandom around training, the same dropout masks).
+    seed: spec.seed,
   };
 }
 
@@ -175,21 +213,36 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
   const log = o.log ?? ((line: string) => console.log(line));
   const results: LraRunResult[] = [];
   for (const task of o.tasks) {
-    const settings = { ...lraSettings(task, o.preset), ...o.overrides };
-    log(`\n[${task}] ${describePreset(task, o.preset, settings)}`);
+    const presetSettings = lraSettings(task, o.preset);
+    const settings = { ...presetSettings, ...o.overrides };
+    // Overrides that change the run (not checkpointEvery), and only where they differ from the preset's value.
+    const changed = Object.fromEntries(
+      (['steps', 'batchSize', 'maxLength'] as const)
+        .filter((k) => o.overrides[k] !== undefined && o.overrides[k] !== presetSettings[k])
+        .map((k) => [k, o.overrides[k]]),
+    ) as LraCommandOptions['overrides'];
+    log(
+      `\n[${task}] ${describePreset(task, o.preset, settings, {
+        data: o.generate ? 'generated' : 'released',
+        overridden: changed,
+        presetSettings,
+      })}`,
+    );
     const { splits, dir: dataDir, loadOptions } = prepareData(task, o, settings, log);
     log(
       `[${task}] data: train ${splits.train.size}, val ${splits.val.size}, test ${splits.test.size} examples of ${splits.train.maxLength} tokens, ${splits.train.numClasses} classes`,
     );
     for (const attention of o.attentions) {
       const spec: LraRunSpec = { task, attention, preset: o.preset, block: o.block, seed: o.seed, settings };
-      const runDir = resolve(o.outDir, runDirName(spec));
+      const runDir = resolve(o.outDir, runDirName(spec, changed));
       log(`\n[${task} / ${attention}] run directory ${runDir}`);
+      const unlock = lockRunDirectory(runDir);
+      // Every unseeded tfjs random op of this run (initialisers, dropout) draws from a stream seeded by --seed.
+      const unseed = seedMathRandom(o.seed, '--seed');
       tf.engine().startScope();
       try {
         const modelOptions = lraModelOptions(spec, splits.train);
-        // Same seed, same initial weights (the data order is seeded by trainLra).
-        const model = withSeededRandom(o.seed, () => buildLraModel(modelOptions, splits.train.dual));
+        const model = buildLraModel(modelOptions, splits.train.dual);
         log(`  model: ${model.countParams().toLocaleString('en-US')} parameters`);
         const outcome = await trainLra({
           model,
@@ -200,7 +253,7 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
           log,
           progress: new ProgressPrinter(),
         });
-        await model.save(modelDirectory(join(runDir, MODEL_SUBDIR)));
+        await model.save(fileSystem(join(runDir, MODEL_SUBDIR)));
         const result: LraRunResult = {
           format: 'tost-lra-run-1',
           ...outcome,
@@ -229,6 +282,8 @@ export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[
         model.dispose();
       } finally {
         tf.engine().endScope();
+        unseed();
+        unlock();
       }
     }
   }

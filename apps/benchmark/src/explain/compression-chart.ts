@@ -45,11 +45,24 @@ function panel(data: ChartRow[], title: string, yTitle: string, depth: number) {
       },
       y: { field: 'value', type: 'quantitative' as const, title: yTitle, scale: { zero: false } },
       color: { field: 'model', type: 'nominal' as const, title: 'model' },
+      // Solid = entering, dashed = leaving. The legend draws each style as a 30 px black line: vega-lite's default
+      // strokeDash legend symbol has no stroke colour and is 10 px long, so it showed no line style at all.
       strokeDash: {
         field: 'where',
         type: 'nominal' as const,
         title: 'tokens',
-        legend: { symbolType: 'stroke' },
+        scale: {
+          range: [
+            [1, 0],
+            [6, 4],
+          ],
+        },
+        legend: {
+          symbolType: 'stroke',
+          symbolStrokeWidth: 2,
+          symbolSize: 900,
+          encode: { symbols: { update: { stroke: { value: 'black' } } } },
+        },
       },
     },
   };

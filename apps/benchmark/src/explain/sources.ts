@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra';
-import { modelDirectory } from '../model-io.js';
+import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra/node';
+import { fileSystem } from '@tost/backend/node';
 import { RESULT_FILE, type LraRunResult } from '../lra/results.js';
 import { buildLraModel, lraModelOptions, type LraModelOptions } from '../commands/lra.js';
 import '../variants.js';
@@ -53,7 +53,7 @@ async function loadSaved(modelDir: string): Promise<tfl.LayersModel> {
         `Pass --untrained to explain the same architecture with fresh weights`,
     );
   }
-  return tfl.loadLayersModel(modelDirectory(modelDir));
+  return tfl.loadLayersModel(fileSystem(modelDir));
 }
 
 /** `--run RUN_DIR`: an LRA run directory (result.json, and the trained model in model/). */
@@ -80,13 +80,25 @@ export function runSource(
     seed: spec.seed,
     maxLength: spec.settings.maxLength,
   };
-  // The run records the exact data directory it trained on: use it unless --data says otherwise.
+  // The run records the exact data directory it trained on: use it unless --data says otherwise. When it is gone,
+  // other data stands in for it, and both the log and the page say so.
   const recorded = run.model?.dataDir;
-  const data = () =>
-    (splits ??=
-      dataRoot === undefined && recorded !== undefined && existsSync(recorded)
-        ? loadLra(spec.task, recorded, run.model!.loadOptions ?? {})
-        : loadTaskData(wanted, dataRoot ?? 'data', log));
+  let note: string | undefined;
+  const data = () => {
+    if (splits) return splits;
+    if (dataRoot === undefined && recorded !== undefined && existsSync(recorded)) {
+      return (splits = loadLra(spec.task, recorded, run.model!.loadOptions ?? {}));
+    }
+    const loaded = loadTaskData(wanted, dataRoot ?? 'data', log);
+    if (dataRoot === undefined && recorded !== undefined) {
+      note =
+        `the run's data folder ${recorded} is gone: these examples come from ${loaded.dir}` +
+        (loaded.generated ? ' (freshly generated)' : '') +
+        ', NOT the data the model was trained and tested on';
+      log(`explain: ${note}`);
+    }
+    return (splits = loaded.splits);
+  };
   return {
     name: runDir.replace(/\/+$/, '').split('/').pop() ?? runDir,
     run,
@@ -95,7 +107,10 @@ export function runSource(
       existsSync(join(modelDir, MODEL_JSON))
         ? freshFromTopology(modelDir)
         : Promise.resolve(buildFromSpec(run, data().test)),
-    inputs: (count) => splitInputs(data().test, count, spec.task),
+    inputs: (count) => {
+      const test = data().test;
+      return splitInputs(test, count, spec.task, note);
+    },
   };
 }
 
@@ -125,8 +140,13 @@ export function checkpointSource(
     inputs: (count, seed) => {
       if (task) {
         const maxLength = inputLength(readTopology(modelDir));
-        const splits = loadTaskData({ task, preset: 'quick', seed: 1, maxLength }, dataRoot ?? 'data', log);
-        return splitInputs(splits.test, count, task);
+        const loaded = loadTaskData({ task, preset: 'quick', seed: 1, maxLength }, dataRoot ?? 'data', log);
+        return splitInputs(
+          loaded.splits.test,
+          count,
+          task,
+          loaded.generated ? `freshly generated ${task} data in ${loaded.dir}` : undefined,
+        );
       }
       return randomInputs(modelDir, count, seed);
     },
@@ -146,12 +166,15 @@ interface DataWanted {
   maxLength?: number;
 }
 
-/** The task's data under `dataRoot` as the lra command lays it out; ListOps/Pathfinder are generated if absent. */
+/**
+ * The task's data under `dataRoot` as the lra command lays it out; ListOps/Pathfinder are generated if absent (and
+ * the log says so). Returns where the data came from.
+ */
 function loadTaskData(
   spec: DataWanted,
   dataRoot: string,
   log: (line: string) => void,
-): ReturnType<typeof loadLra> {
+): { splits: ReturnType<typeof loadLra>; dir: string; generated: boolean } {
   const quickDir = join(dataRoot, `${spec.task}-quick`);
   const fullDir = join(dataRoot, spec.task);
   const candidates = spec.preset === 'quick' ? [quickDir, fullDir] : [fullDir, quickDir];
@@ -164,15 +187,25 @@ function loadTaskData(
     }
     dir = quickDir;
     log(
-      `no ${spec.task} data under ${dataRoot}: generating a small (quick) set into ${dir} for the examples ...`,
+      `explain: no ${spec.task} data under ${dataRoot}: generating a small (quick) set into ${dir} for the examples ` +
+        '(substitute data, not a released or recorded set) ...',
     );
     generateLraData(spec.task as 'listops' | 'pathfinder', dir, { quick: true, seed: spec.seed });
+    return {
+      splits: loadLra(spec.task, dir, spec.maxLength ? { maxLength: spec.maxLength } : {}),
+      dir,
+      generated: true,
+    };
   }
-  return loadLra(spec.task, dir, spec.maxLength ? { maxLength: spec.maxLength } : {});
+  return {
+    splits: loadLra(spec.task, dir, spec.maxLength ? { maxLength: spec.maxLength } : {}),
+    dir,
+    generated: false,
+  };
 }
 
 /** The first `count` test examples as model inputs; Pathfinder's pixels also as grid and overlay images. */
-function splitInputs(split: LraSplit, count: number, task: LraTaskName): ExplainInputs {
+function splitInputs(split: LraSplit, count: number, task: LraTaskName, note?: string): ExplainInputs {
   const n = Math.min(count, split.size);
   if (n === 0) throw new Error(`the ${task} test split is empty`);
   const L = split.maxLength;
@@ -188,7 +221,7 @@ function splitInputs(split: LraSplit, count: number, task: LraTaskName): Explain
         ),
       ]
     : tf.tensor2d(first, [n, L], 'int32');
-  const description = `the first ${n} test examples of ${task} (${L} tokens each)`;
+  const description = `the first ${n} test examples of ${task} (${L} tokens each)${note ? `; ${note}` : ''}`;
   if (task === 'pathfinder' || task === 'pathx') {
     const side = Math.round(Math.sqrt(L));
     const pixels = Array.from({ length: n }, (_, i) =>

@@ -1,9 +1,5 @@
-import {
-  LISTOPS_PUBLISHED,
-  PATHFINDER_PUBLISHED,
-  type LraTaskName,
-  type PathfinderDifficulty,
-} from '@tost/lra';
+import { LISTOPS_PUBLISHED, type LraTaskName, type PathfinderDifficulty } from '@tost/lra';
+import { PATHFINDER_PUBLISHED } from '@tost/lra/node';
 import type { SequencePooling } from '@tost/models';
 
 /** Model and schedule settings of one LRA run. */
@@ -362,20 +358,59 @@ function quickDataDifference(task: LraTaskName, s: LraSettings): string {
   return 'data: the released files';
 }
 
-/** The banner of a run: which profile, its shape, and everything that differs from the published setting. */
-export function describePreset(task: LraTaskName, preset: PresetName, s: LraSettings): string {
+/** What the banner needs besides the preset: where the data comes from and which settings were overridden. */
+export interface PresetContext {
+  data: 'generated' | 'released';
+  /** Settings given on the command line that differ from the preset's. */
+  overridden?: Partial<Pick<LraSettings, 'steps' | 'batchSize' | 'maxLength'>>;
+  /** The preset's own settings (to say what was overridden). */
+  presetSettings?: LraSettings;
+}
+
+const OVERRIDE_NAMES = { steps: 'steps', batchSize: 'batch', maxLength: 'length' } as const;
+
+/**
+ * The one-line banner of an LRA run: preset, shape, data source, overrides, and every setting that differs from the
+ * published one (for the quick preset, the generated data too).
+ */
+export function describePreset(
+  task: LraTaskName,
+  preset: PresetName,
+  s: LraSettings,
+  context: PresetContext = { data: preset === 'quick' ? 'generated' : 'released' },
+): string {
   const shape = `depth ${s.depth}, dim ${s.dim}, heads ${s.heads}, mlp ${Math.round(s.mlpRatio * s.dim)}, length ${s.maxLength}, batch ${s.batchSize}, ${s.steps} steps, lr ${s.learningRate} (${s.schedule}), pooling ${s.pooling}`;
+  const overridden = Object.entries(context.overridden ?? {}).filter(([, v]) => v !== undefined) as [
+    keyof typeof OVERRIDE_NAMES,
+    number,
+  ][];
+  const changes = overridden
+    .map(
+      ([k, v]) =>
+        `${OVERRIDE_NAMES[k]} ${v}${context.presetSettings ? ` instead of ${context.presetSettings[k]}` : ''}`,
+    )
+    .join(', ');
+  const data =
+    context.data === 'generated'
+      ? preset === 'quick'
+        ? `generated data, ${task === 'listops' ? 'short trees' : 'few images'}`
+        : 'generated data'
+      : 'the released data files';
   const differences = differencesFromPublished(task, s);
   if (preset === 'paper') {
-    const what = differences.length
-      ? `differs from the published setting in: ${differences.join(', ')}`
-      : 'as published';
-    return `PAPER preset (${shape}); ${what}.`;
+    const published = differences.length
+      ? `the published LRA settings except ${differences.join(', ')}`
+      : 'the published LRA settings';
+    if (overridden.length === 0) return `PAPER preset: ${published} (${shape}; ${data}).`;
+    return (
+      `PAPER preset with overrides (${changes}): NOT the published LRA settings; differs in ${differences.join(', ')} ` +
+      `(${shape}; ${data}). Accuracies are not directly comparable with the published LRA numbers.`
+    );
   }
-  differences.push(quickDataDifference(task, s));
+  if (context.data === 'generated') differences.push(quickDataDifference(task, s));
   return (
-    `QUICK preset: a scaled-down profile for two CPU cores (${shape}). ` +
-    `Differs from the published setting in: ${differences.join(', ')}. ` +
+    `QUICK preset${overridden.length > 0 ? ` with overrides (${changes})` : ''}: a scaled-down profile for two CPU ` +
+    `cores (${shape}; ${data}). Differs from the published setting in: ${differences.join(', ')}. ` +
     'Accuracies are NOT comparable with the published LRA numbers.'
   );
 }

@@ -30,7 +30,7 @@ export interface DataLoadOptions {
   difficulty?: PathfinderDifficulty;
 }
 
-/** The saved model of a run: RUN_DIR/<dir> holds model.json + weights.bin (load with modelDirectory). */
+/** The saved model of a run: RUN_DIR/<dir> holds model.json + weights.bin (load with fileSystem from @tost/backend/node). */
 export interface SavedLraModel {
   /** Relative to the run directory. */
   dir: string;

@@ -1,15 +1,35 @@
 import { describe, it, expect } from 'vitest';
 import { computeHeadlines } from './headlines.js';
 import { syntheticScalingResult } from './synthetic-result.js';
+import { headlinesTable } from './markdown.js';
 
 describe('computeHeadlines (synthetic power laws)', () => {
   const headlines = computeHeadlines(syntheticScalingResult());
   const find = (text: string) => headlines.find((h) => h.label.includes(text))!;
 
-  it('fits TSSA slopes over 1,024–16,384 from the lengths that ran', () => {
-    expect(find('time slope')).toMatchObject({ target: '≤ 1.1', met: true });
-    expect(find('time slope').measured).toMatch(/^1\.000 \(fit 1024–4096, 3 points\)/);
-    expect(find('peak-memory slope').met).toBe(true);
+  it('a slope fitted on part of 1,024–16,384 (here 1,024–4,096) is shown but has no verdict', () => {
+    expect(find('time slope')).toMatchObject({ target: '≤ 1.1', met: null });
+    expect(find('time slope').measured).toMatch(
+      /^1\.000 \(fit 1024–4096, 3 points\): does not cover 1,024–16,384, not measured/,
+    );
+    expect(find('peak-memory slope').met).toBe(null);
+  });
+
+  it('a fit covering 1,024–16,384 gets a verdict', () => {
+    const full = computeHeadlines(syntheticScalingResult([512, 1024, 2048, 4096, 8192, 16384]));
+    const time = full.find((h) => h.label.includes('time slope'))!;
+    expect(time).toMatchObject({ met: true });
+    expect(time.measured).toBe('1.000 (fit 1024–16384, 5 points)');
+  });
+
+  it('two points outside the range give no slope; two inside but short of 16,384 give no verdict', () => {
+    const outside = computeHeadlines(syntheticScalingResult([256, 512]));
+    expect(outside.find((h) => h.label.includes('time slope'))).toMatchObject({
+      measured: 'fewer than two lengths ran in 1,024–16,384 (not measured)',
+      met: null,
+    });
+    const short = computeHeadlines(syntheticScalingResult([1024, 2048]));
+    expect(short.find((h) => h.label.includes('time slope'))!.met).toBe(null);
   });
 
   it('softmax predicted out of memory at 4,096 counts as "softmax cannot run"', () => {
@@ -28,5 +48,22 @@ describe('computeHeadlines (synthetic power laws)', () => {
 
   it('a comparison at an unmeasured length has no verdict', () => {
     expect(find('time at 8,192')).toMatchObject({ met: null });
+  });
+});
+
+describe('the Targets table', () => {
+  it('says "not measured" for a target without a verdict, "met" only for a covering fit, — for reported rows', () => {
+    const partial = syntheticScalingResult();
+    partial.headlines = computeHeadlines(partial);
+    const table = headlinesTable(partial);
+    expect(table).toMatch(
+      /\| TSSA train step time slope, 1,024–16,384 tokens +\| .*does not cover.* \| ≤ 1\.1 +\| not measured \|/,
+    );
+    expect(table).toMatch(/\| longest length tssa .*\| reported +\| — +\|/);
+    const full = syntheticScalingResult([1024, 2048, 4096, 8192, 16384]);
+    full.headlines = computeHeadlines(full);
+    expect(headlinesTable(full)).toMatch(
+      /\| TSSA train step time slope, 1,024–16,384 tokens +\| 1\.000 .*\| ≤ 1\.1 +\| met +\|/,
+    );
   });
 });

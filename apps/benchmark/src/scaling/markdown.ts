@@ -3,7 +3,9 @@ import type { ScalingResult } from './scaling-result.js';
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 2 ** 20).toFixed(1));
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const verdict = (met: boolean | null) => (met === null ? '—' : met ? 'met' : 'MISSED');
+/** 'met', 'MISSED', or — without a verdict — 'not measured' (a reported-only row shows —). */
+const verdict = (met: boolean | null, target: string) =>
+  met === null ? (target === 'reported' ? '—' : 'not measured') : met ? 'met' : 'MISSED';
 
 /** The measurements table: one row per series × length, failures included. */
 export function measurementsTable(result: ScalingResult): string {
@@ -71,14 +73,21 @@ export function slopesTable(result: ScalingResult): string {
 export function headlinesTable(result: ScalingResult): string {
   return formatTable(
     ['comparison', 'measured', 'target', 'verdict'],
-    result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met)]),
+    result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met, h.target)]),
   );
 }
 
 export function decodingTable(result: ScalingResult): string | undefined {
   if (!result.decoding?.length) return undefined;
   return formatTable(
-    ['attention', 'position', 'streaming ms/token (median)', 'streaming min–max', 're-run prefix ms (median)', 'speed-up'],
+    [
+      'attention',
+      'position',
+      'streaming ms/token (median)',
+      'streaming min–max',
+      're-run prefix ms (median)',
+      'speed-up',
+    ],
     result.decoding.map((d) => [
       d.attention ?? 'causal-tssa',
       String(d.position),

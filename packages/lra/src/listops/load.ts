@@ -1,7 +1,13 @@
 import * as path from 'node:path';
 import { LraDataError } from '../errors.js';
 import { PackedSplit, PackedTokensBuilder, type SplitShape } from '../split.js';
-import { encodeListOps, LISTOPS_VOCAB_SIZE, type EncodeListOpsOptions } from './tokenize.js';
+import {
+  encodeListOpsSymbols,
+  LISTOPS_VOCAB_SIZE,
+  tokenizeListOps,
+  type EncodeListOpsOptions,
+} from './tokenize.js';
+import { listOpsStructureProblem } from './structure.js';
 import { readListOpsTsv } from './tsv.js';
 import type { ListOpsSplits } from './generate.js';
 
@@ -10,7 +16,10 @@ export interface LoadListOpsOptions extends EncodeListOpsOptions {
   maxLength?: number;
 }
 
-/** Parses one released ListOps TSV into a split. */
+/**
+ * Parses one released ListOps TSV into a split. Every source must be one well-formed expression (balanced brackets,
+ * operators with arguments: see `listOpsStructureProblem`); errors name the file and line.
+ */
 export function loadListOpsFile(
   file: string,
   split: 'train' | 'val' | 'test',
@@ -23,9 +32,13 @@ export function loadListOpsFile(
   const tokens = new PackedTokensBuilder('u8');
   const labels: number[] = [];
   readListOpsTsv(file, (source, label, line) => {
+    const symbols = tokenizeListOps(source);
+    const problem = listOpsStructureProblem(symbols);
+    if (problem !== undefined)
+      throw new LraDataError(file, { line }, `malformed ListOps expression: ${problem}`);
     let ids: Uint8Array;
     try {
-      ids = encodeListOps(source, opts);
+      ids = encodeListOpsSymbols(symbols, opts);
     } catch (e) {
       throw new LraDataError(file, { line }, (e as Error).message);
     }

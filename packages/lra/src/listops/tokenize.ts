@@ -60,7 +60,14 @@ export interface EncodeListOpsOptions {
 
 /** Symbol ids (unpadded, untruncated) of one source string. */
 export function encodeListOps(source: string, opts: EncodeListOpsOptions = {}): Uint8Array {
-  const symbols = tokenizeListOps(source);
+  return encodeListOpsSymbols(tokenizeListOps(source), opts);
+}
+
+/** Symbol ids of already tokenized symbols (see `tokenizeListOps`). */
+export function encodeListOpsSymbols(
+  symbols: readonly string[],
+  opts: EncodeListOpsOptions = {},
+): Uint8Array {
   const ids = new Uint8Array(symbols.length);
   for (let i = 0; i < symbols.length; i++) {
     const id = SYMBOL_TO_ID.get(symbols[i]!);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { LraDataError } from '../errors.js';
-import { forEachLine } from '../lines.js';
+import { forEachDataLine } from '../lines.js';
 import { serializeListOps, type ListOpsExample } from './generate.js';
 
 /** Header row of the released `basic_{train,val,test}.tsv` files. */
@@ -31,15 +31,17 @@ export function writeListOpsTsv(file: string, examples: readonly ListOpsExample[
 
 /**
  * Reads a released ListOps TSV, calling `onRow(source, label, lineNumber)` per data row. Rejects (naming the file
- * and 1-based line) a missing file, a wrong header, a row without exactly two tab-separated columns, an empty
- * source, and a label that is not an integer 0–9.
+ * and 1-based line) a missing file, a wrong header, a file with no data rows, a row without exactly two
+ * tab-separated columns, an empty source, a label that is not an integer 0–9, and a blank line followed by more
+ * data. Blank lines at the end of the file are ignored.
  */
 export function readListOpsTsv(
   file: string,
   onRow: (source: string, label: number, line: number) => void,
 ): void {
   let sawHeader = false;
-  forEachLine(file, (bytes, line) => {
+  let rows = 0;
+  forEachDataLine(file, (bytes, line) => {
     const text = bytes.toString('utf8');
     if (line === 1) {
       if (text !== LISTOPS_TSV_HEADER) {
@@ -69,8 +71,11 @@ export function readListOpsTsv(
         `Target must be an integer label 0–9, got ${JSON.stringify(target)}`,
       );
     }
+    rows++;
     onRow(source, Number(target.trim()), line);
   });
   if (!sawHeader)
     throw new LraDataError(file, { line: 1 }, 'empty file: expected the header "Source<TAB>Target"');
+  if (rows === 0)
+    throw new LraDataError(file, undefined, 'no examples: the file has a header but no data rows');
 }

@@ -4,7 +4,7 @@ import { LraDataError } from '../errors.js';
 import { forEachLine } from '../lines.js';
 import { PackedSplit, PackedTokensBuilder, type LraSplit, type SplitShape } from '../split.js';
 import { PATHFINDER_DIFFICULTY_LENGTH, pathfinderFolder, type PathfinderDifficulty } from './config.js';
-import { decodeGrayPng } from './render.js';
+import { decodeGrayPng } from './png.js';
 
 export interface LoadPathfinderOptions {
   /** 32 (default), 64, 128 (Path-X) or 256. */
@@ -183,6 +183,14 @@ export function loadPathfinder(
   };
   const nTrain = Math.floor(entries.length * 0.8);
   const nVal = Math.floor(entries.length * 0.1);
+  if (nVal === 0 || entries.length - nTrain - nVal === 0) {
+    throw new LraDataError(
+      path.join(dir, 'metadata'),
+      undefined,
+      `only ${entries.length} image(s) listed: the 80/10/10 split would leave ${nVal === 0 ? 'val' : 'test'} empty ` +
+        '(at least 10 are needed)',
+    );
+  }
   const make = (part: PathfinderEntry[], split: 'train' | 'val' | 'test'): LraSplit => {
     if (lazy) {
       for (const e of part) {

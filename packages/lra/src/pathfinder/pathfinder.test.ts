@@ -7,7 +7,7 @@ import { Prng } from '../prng.js';
 import { pathfinder32Config, pathXConfig } from './config.js';
 import { generatePathfinderSample, pointSegmentDistance, type PathfinderSample } from './generate.js';
 import { loadPathfinder } from './load.js';
-import { decodeGrayPng, encodeGrayPng } from './render.js';
+import { decodeGrayPng, encodeGrayPng } from './png.js';
 import { writePathfinderDataset } from './write.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lra-pathfinder-'));
@@ -195,40 +195,63 @@ describe('Pathfinder files (released layout)', () => {
   const png = encodeGrayPng(new Uint8Array(1024).fill(7), 32, 32);
 
   it('skips only the known-empty pathfinder32/curv_baseline/imgs/0/sample_172.png', () => {
+    // ten real images (the 80/10/10 split needs ten) and the known-empty one, listed last
+    const real = Array.from({ length: 10 }, (_, i) => 162 + i);
     const root2 = fixture(
       'baseline',
-      ['imgs/0 sample_171.png 171 1 1 6 2 2 0.5 1 1', 'imgs/0 sample_172.png 172 0 1 6 2 2 0.5 1 1'],
-      { 'imgs/0/sample_171.png': png },
+      [
+        ...real.map((n) => `imgs/0 sample_${n}.png ${n} 1 1 6 2 2 0.5 1 1`),
+        'imgs/0 sample_172.png 172 0 1 6 2 2 0.5 1 1',
+      ],
+      Object.fromEntries(real.map((n) => [`imgs/0/sample_${n}.png`, png])),
       'curv_baseline',
     );
     const splits = loadPathfinder(root2, { difficulty: 'easy' });
-    expect(splits.train.size + splits.val.size + splits.test.size).toBe(1);
+    expect([splits.train.size, splits.val.size, splits.test.size]).toEqual([8, 1, 1]);
     expect(splits.test.label(0)).toBe(1);
     expect(splits.test.tokens(0)[5]).toBe(7);
   });
 
   it('names the file (and metadata line) of malformed input', () => {
+    // nine good images first, so that every split is non-empty; the case under test is line 10 or 11
+    const good = Array.from(
+      { length: 9 },
+      (_, i) => `imgs/0 sample_${i + 10}.png ${i + 10} 1 1 14 4 2 0.5 1 1`,
+    );
+    const goodImages = Object.fromEntries(good.map((_, i) => [`imgs/0/sample_${i + 10}.png`, png]));
     const ok = 'imgs/0 sample_0.png 0 1 1 14 4 2 0.5 1 1';
-    const images = { 'imgs/0/sample_0.png': png };
+    const images = { 'imgs/0/sample_0.png': png, ...goodImages };
     expect(() => loadPathfinder(fixture('bad-label', [ok, 'imgs/0 sample_0.png 0 2 1'], images))).toThrow(
       /0\.npy:2: label \(field 4\) must be 0 or 1, got "2"/,
     );
     expect(() => loadPathfinder(fixture('short', ['imgs/0 sample_0.png 0'], images))).toThrow(
       /0\.npy:1: expected at least 4/,
     );
-    expect(() => loadPathfinder(fixture('missing', [ok, 'imgs/0 sample_1.png 1 0'], images))).toThrow(
-      /sample_1\.png \(listed at .*0\.npy:2\).*missing or unreadable image/,
-    );
     expect(() =>
-      loadPathfinder(fixture('missing-lazy', [ok, 'imgs/0 sample_1.png 1 0'], images), { lazy: true }),
-    ).toThrow(/sample_1\.png: missing image \(listed at .*0\.npy:2\)/);
+      loadPathfinder(fixture('missing', [...good, ok, 'imgs/0 sample_1.png 1 0'], images)),
+    ).toThrow(/sample_1\.png \(listed at .*0\.npy:11\).*missing or unreadable image/);
     expect(() =>
-      loadPathfinder(fixture('truncated', [ok], { 'imgs/0/sample_0.png': png.subarray(0, png.length - 20) })),
-    ).toThrow(/sample_0\.png \(listed at .*0\.npy:1\).*truncated or corrupt PNG/);
+      loadPathfinder(fixture('missing-lazy', [...good, ok, 'imgs/0 sample_1.png 1 0'], images), {
+        lazy: true,
+      }),
+    ).toThrow(/sample_1\.png: missing image \(listed at .*0\.npy:11\)/);
+    expect(() =>
+      loadPathfinder(
+        fixture('truncated', [...good, ok], {
+          ...goodImages,
+          'imgs/0/sample_0.png': png.subarray(0, png.length - 20),
+        }),
+      ),
+    ).toThrow(/sample_0\.png \(listed at .*0\.npy:10\).*truncated or corrupt PNG/);
     const small = new PNG({ width: 16, height: 16 });
     expect(() =>
-      loadPathfinder(fixture('size', [ok], { 'imgs/0/sample_0.png': PNG.sync.write(small) })),
+      loadPathfinder(
+        fixture('size', [...good, ok], { ...goodImages, 'imgs/0/sample_0.png': PNG.sync.write(small) }),
+      ),
     ).toThrow(/expected a 32×32 image, got 16×16/);
+    expect(() => loadPathfinder(fixture('too-few', [ok], images))).toThrow(
+      /metadata: only 1 image\(s\) listed: the 80\/10\/10 split would leave val empty/,
+    );
     expect(() => loadPathfinder(path.join(tmp, 'nothing'))).toThrow(
       /metadata: cannot read the Pathfinder metadata folder/,
     );

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Prng } from '../prng.js';
 import { pathfinder32Config, pathfinderFolder, pathXConfig, type PathfinderConfig } from './config.js';
 import { generatePathfinderSample } from './generate.js';
-import { encodeGrayPng } from './render.js';
+import { encodeGrayPng } from './png.js';
 
 export interface WritePathfinderOptions {
   /** 32 (Pathfinder-32, default) or 128 (Path-X); other sizes need `config`. */

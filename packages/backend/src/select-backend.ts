@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BACKEND_NAMES,
+  findCandidate,
+  type BackendCandidate,
+  type BackendName,
+  type BackendPreference,
+} from './backend-candidates.js';
+import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
+
+export interface SkippedBackend {
+  name: BackendName;
+  reason: string;
+}
+
+export interface BackendSelection {
+  /** The backend in use. */
+  name: BackendName;
+  /** tfjs-core's name for it (`tensorflow`, `webgpu`, `webgl`, `wasm`, `cpu`). */
+  tfBackendName: string;
+  /** Faster backends that were tried first and why each could not be used (empty for an explicit choice). */
+  reasonsSkipped: SkippedBackend[];
+  /**
+   * wasm only: whether the SIMD build is in use, whether the multithreaded build is (a browser page that is
+   * cross-origin isolated; never in Node), and how many threads it runs (tfjs' default depends on the core count).
+   */
+  wasm?: { simd: boolean; multithreaded: boolean; threads: number };
+}
+
+/** Options of `initBackend` (all optional). */
+export interface InitBackendOptions {
+  /**
+   * Where the wasm backend finds its `.wasm` binaries: a URL prefix ending in `/`, or a map from file name
+   * (`tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm`, `tfjs-backend-wasm-threaded-simd.wasm`) to URL.
+   * Needed in a bundled page, where the binaries are not next to the bundle (passed to tfjs' `setWasmPaths`).
+   * Default: next to the backend's own script (right for Node and unbundled pages).
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** wasm only: thread count when the page is cross-origin isolated (default: tfjs' choice, the core count). */
+  wasmThreads?: number;
+}
+
+/** Imports the package that registers one backend (and applies the options it understands). */
+export type BackendLoader = (options: InitBackendOptions) => Promise<void>;
+
+/** What one entry point (Node or browser) can load, and in which order `auto` tries it. */
+export interface BackendEnvironmentSpec {
+  /** 'Node.js' or 'a browser': used in messages. */
+  label: string;
+  autoOrder: readonly BackendName[];
+  loaders: Partial<Record<BackendName, BackendLoader>>;
+  /** Why a backend has no loader here (e.g. "runs only in a browser"). */
+  unavailable: (candidate: BackendCandidate) => string;
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+}
+
+async function wasmDetails(): Promise<BackendSelection['wasm']> {
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as {
+    getThreadsCount?: () => number;
+  };
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const multithread = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  // tfjs loads the threaded build only together with SIMD (tfjs-backend-wasm's init()).
+  const multithreaded = simd && multithread;
+  const threads = multithreaded && wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+  return { simd, multithreaded, threads };
+}
+
+async function tryCandidate(
+  candidate: BackendCandidate,
+  env: BackendEnvironmentSpec,
+  options: InitBackendOptions,
+): Promise<string | undefined> {
+  const load = env.loaders[candidate.name];
+  if (load === undefined) return env.unavailable(candidate);
+  try {
+    await load(options);
+  } catch (err) {
+    return `could not import ${candidate.packageName}: ${firstLine(err)}`;
+  }
+  if (tf.findBackendFactory(candidate.tfBackendName) == null) {
+    return (
+      `${candidate.packageName} loaded but did not register the '${candidate.tfBackendName}' backend with this ` +
+      `copy of @tensorflow/tfjs-core (${tf.version_core}); install the same version of both`
+    );
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend(candidate.tfBackendName);
+  } catch (err) {
+    return `'${candidate.tfBackendName}' failed to initialise: ${firstLine(err)}`;
+  }
+  if (!ok) {
+    return `'${candidate.tfBackendName}' failed to initialise in ${env.label} (tf.setBackend returned false)`;
+  }
+  await tf.ready();
+  return undefined;
+}
+
+function parsePreference(preference: unknown): BackendPreference {
+  const p = typeof preference === 'string' ? preference.trim().toLowerCase() : '';
+  if (p === 'auto' || (BACKEND_NAMES as readonly string[]).includes(p)) return p as BackendPreference;
+  throw new Error(
+    `initBackend: unknown backend preference '${String(preference)}' (from the argument or TOST_BACKEND); ` +
+      `expected one of: auto, ${BACKEND_NAMES.join(', ')}`,
+  );
+}
+
+async function selected(
+  candidate: BackendCandidate,
+  reasonsSkipped: SkippedBackend[],
+): Promise<BackendSelection> {
+  const selection: BackendSelection = {
+    name: candidate.name,
+    tfBackendName: candidate.tfBackendName,
+    reasonsSkipped,
+  };
+  if (candidate.name === 'wasm') {
+    // Backend-specific fix applied once wasm is selected: a zero-copy Identity kernel.
+    installWasmZeroCopyIdentity();
+    selection.wasm = await wasmDetails();
+  }
+  return selection;
+}
+
+/**
+ * The selection algorithm shared by the Node and browser entry points: an explicit preference loads that backend
+ * or throws (saying why and how to install it); `auto` tries `env.autoOrder` and records why each was skipped.
+ */
+export async function selectBackend(
+  preference: unknown,
+  env: BackendEnvironmentSpec,
+  options: InitBackendOptions = {},
+): Promise<BackendSelection> {
+  const wanted = parsePreference(preference);
+  if (wanted !== 'auto') {
+    const candidate = findCandidate(wanted)!;
+    const reason = await tryCandidate(candidate, env, options);
+    if (reason !== undefined) {
+      throw new Error(
+        `initBackend: backend '${wanted}' is not available: ${reason}. To install it: ${candidate.installHint}.`,
+      );
+    }
+    return selected(candidate, []);
+  }
+  const reasonsSkipped: SkippedBackend[] = [];
+  for (const name of env.autoOrder) {
+    const candidate = findCandidate(name)!;
+    const reason = await tryCandidate(candidate, env, options);
+    if (reason === undefined) return selected(candidate, reasonsSkipped);
+    reasonsSkipped.push({ name: candidate.name, reason });
+  }
+  throw new Error(
+    `initBackend: no TensorFlow.js backend could be loaded in ${env.label}:\n` +
+      reasonsSkipped.map((s) => `  - ${s.name}: ${s.reason}`).join('\n'),
+  );
+}
+
+/** A one-line human summary, e.g. `wasm (SIMD, 1 thread; skipped node-gpu: …; node: …)`. */
+export function describeBackendSelection(selection: BackendSelection): string {
+  const notes: string[] = [];
+  if (selection.wasm) {
+    const { simd, multithreaded, threads } = selection.wasm;
+    const build = multithreaded ? 'SIMD, multithreaded build' : simd ? 'SIMD' : 'no SIMD';
+    notes.push(`${build}, ${threads} thread${threads === 1 ? '' : 's'}`);
+  }
+  if (selection.reasonsSkipped.length > 0) {
+    notes.push(`skipped ${selection.reasonsSkipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  }
+  return notes.length === 0 ? selection.name : `${selection.name} (${notes.join('; ')})`;
+}

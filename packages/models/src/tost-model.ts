@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { isFromLogitsLoss, planFromLogits } from './from-logits.js';
+import { TokenEmbedding } from './token-embedding.js';
+import { checkTokenIds } from './token-ids.js';
+
+type Shape = (number | null)[];
+
+/**
+ * The `tf.LayersModel` every builder of this package returns (registered as 'ToSTModel', so `model.save` /
+ * `tf.loadLayersModel` keep it). It behaves like a plain LayersModel, plus:
+ * - `predict`, `predictOnBatch` and `apply`: token ids fed as a float tensor must hold integers in [0, vocabSize) (tfjs would truncate
+ *   2.5 to 2 before any layer sees it); inputs of a multi-input model must share their batch size (a RangeError naming the inputs, where
+ *   tfjs would silently drop rows); an empty batch or an empty sequence (any axis of length 0) gives empty outputs of
+ *   the right shape (e.g. [0, numClasses]) without running the layers; the same holds for `apply` on tensors.
+ * - `compile`: when the model outputs logits (its last layer is not a softmax), the cross-entropies
+ *   'sparseCategoricalCrossentropy' / 'categoricalCrossentropy' are compiled as
+ *   their from-logits forms, with a console warning that says so; a from-logits loss on a softmax output warns too.
+ * - `dispose`: also frees layers applied more than once inside the model (the tied token embedding of the causal LM,
+ *   the shared encoder of the dual encoder), which tfjs counts once per application and would otherwise keep alive.
+ */
+export class ToSTModel extends tfl.LayersModel {
+  static override className = 'ToSTModel';
+
+  /** True when the (first) output is unnormalised logits, false when the output layer is a softmax. */
+  get outputsLogits(): boolean {
+    const layer = this.outputLayers[0] as
+      (tfl.layers.Layer & { getConfig(): tf.serialization.ConfigDict }) | undefined;
+    if (!layer) return false;
+    const className = layer.getClassName();
+    if (className === 'Softmax') return false;
+    if (className === 'Activation' && layer.getConfig().activation === 'softmax') return false;
+    if (className === 'Dense' && layer.getConfig().activation === 'softmax') return false;
+    return true;
+  }
+
+  override predict(x: tf.Tensor | tf.Tensor[], args?: tf.ModelPredictConfig): tf.Tensor | tf.Tensor[] {
+    const inputs = Array.isArray(x) ? x : [x];
+    this.checkInputs(inputs, 'predict');
+    if (inputs.some((t) => t.shape.includes(0))) return this.emptyOutputs(inputs);
+    return super.predict(x, args);
+  }
+
+  override predictOnBatch(x: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const inputs = Array.isArray(x) ? x : [x];
+    this.checkInputs(inputs, 'predictOnBatch');
+    if (inputs.some((t) => t.shape.includes(0))) return this.emptyOutputs(inputs);
+    return super.predictOnBatch(x);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    this.checkInputs(list, 'apply');
+    if (list.some((t) => t.shape.includes(0))) return this.emptyOutputs(list);
+    return super.call(inputs, kwargs);
+  }
+
+  override compile(args: tfl.ModelCompileArgs): void {
+    if (args != null && this.outputsLogits) {
+      const plan = planFromLogits(args, this.outputNames);
+      if (plan.replaced.length > 0) {
+        console.warn(
+          `${this.name}: this model outputs logits, so ${plan.replaced.join(', ')} (tfjs's versions expect ` +
+            `probabilities). Build it with output: 'probabilities' to train on probabilities instead.`,
+        );
+      }
+      super.compile(plan.args);
+      this.lossFunctions = this.lossFunctions.map((fn, i) => plan.lossFunctions[i] ?? fn);
+      return;
+    }
+    if (args != null && !this.outputsLogits) {
+      const losses = Array.isArray(args.loss)
+        ? args.loss
+        : typeof args.loss === 'object'
+          ? Object.values(args.loss)
+          : [args.loss];
+      if (losses.some(isFromLogitsLoss)) {
+        console.warn(
+          `${this.name}: this model outputs probabilities (softmax), but the loss expects logits: the softmax would be ` +
+            `applied twice. Use 'sparseCategoricalCrossentropy', or build the model with output: 'logits'.`,
+        );
+      }
+    }
+    super.compile(args);
+  }
+
+  override dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {
+    let extra = 0;
+    if (this._refCount === 1) {
+      for (const layer of this.layers) {
+        const uses = layer.inboundNodes.filter((_, i) =>
+          this.containerNodes.has(ToSTModel.nodeKey(layer, i)),
+        ).length;
+        for (let k = 1; k < uses; k++) extra += layer.dispose().numDisposedVariables;
+      }
+    }
+    const result = super.dispose();
+    return { ...result, numDisposedVariables: result.numDisposedVariables + extra };
+  }
+
+  /** Same rank and fixed axes as the model's inputs, and one batch size across inputs. */
+  private checkInputs(inputs: tf.Tensor[], method: string): void {
+    const names = this.inputNames;
+    if (inputs.length !== names.length) {
+      throw new RangeError(
+        `${this.name}.${method}: expected ${names.length} input tensor(s) (${names.join(', ')}), got ${inputs.length}`,
+      );
+    }
+    inputs.forEach((t, i) => {
+      const expected = this.inputs[i]!.shape as Shape;
+      const ok =
+        t.rank === expected.length &&
+        expected.every((d, axis) => axis === 0 || d == null || d === t.shape[axis]);
+      if (!ok) {
+        throw new RangeError(
+          `${this.name}.${method}: input '${names[i]}' must have shape [${expected.map((d) => d ?? 'any').join(', ')}], ` +
+            `got [${t.shape.join(', ')}]`,
+        );
+      }
+    });
+    // tfjs casts a float tensor fed to an int32 input (token ids) with truncation: check the values first.
+    inputs.forEach((t, i) => {
+      if (this.inputs[i]!.dtype === 'int32' && t.dtype !== 'int32') {
+        checkTokenIds(t, this.vocabSize(), `${this.name}.${method}`, names[i]);
+      }
+    });
+    const batches = inputs.map((t) => t.shape[0]);
+    if (batches.some((b) => b !== batches[0])) {
+      throw new RangeError(
+        `${this.name}.${method}: all inputs must have the same batch size, got ` +
+          names.map((n, i) => `'${n}' ${batches[i]}`).join(', '),
+      );
+    }
+  }
+
+  /** The vocabulary size of the model's token embedding (∞ when it has none). */
+  private vocabSize(): number {
+    const embedding = this.layers.find((l) => l instanceof TokenEmbedding) as TokenEmbedding | undefined;
+    return embedding?.vocabSize ?? Infinity;
+  }
+
+  private emptyOutputs(inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const shapes = this.computeOutputShape(
+      inputs.length === 1 ? inputs[0]!.shape : inputs.map((t) => t.shape),
+    );
+    const list = (Array.isArray(shapes[0]) ? shapes : [shapes]) as Shape[];
+    const outputs = list.map((s) => tf.zeros(s.map((d) => d ?? 0)));
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  }
+}
+
+tf.serialization.registerClass(ToSTModel);
