@@ -51,6 +51,7 @@ export {
   keyAllowed,
   causalAllowed,
   maskedSoftmax,
+  maskedSoftmaxForward,
   finiteOrZero,
 } from './mask.js';
 export { parameterCounts } from './parameter-counts.js';

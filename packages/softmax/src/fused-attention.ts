@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmax } from '@tost/attention';
+import { maskedSoftmaxForward } from '@tost/attention';
 
 /** The argument type of tf.customGrad (tfjs-core does not export it by name). */
 type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
@@ -66,7 +66,7 @@ const fusedWithCustomGradient = tf.customGrad(((
     const [p, o] = tf.tidy(() => {
       const scores = tf.matMul(qs[i]!, tf.transpose(ks[i]!)) as tf.Tensor2D;
       const p = allowedBool
-        ? maskedSoftmax(scores, allowedSlice(allowedBool, Math.floor(i / heads), i % heads))
+        ? maskedSoftmaxForward(scores, allowedSlice(allowedBool, Math.floor(i / heads), i % heads))
         : (tf.softmax(scores) as tf.Tensor2D);
       return [p, tf.matMul(p, vs[i]!)];
     });

@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { SigmoidCoreOptions } from './sigmoid-core.js';
+
+/**
+ * The sigmoid attention core in plain differentiable ops (batched matMuls, one [B, H, N, N] weight tensor): the
+ * readable version of `sigmoidAttention`, used by the tests to check its forward pass and its hand-written gradient.
+ * Same arguments and result.
+ */
+export function sigmoidAttentionReference(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  { bias, keyMask, causal = false }: SigmoidCoreOptions,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, , seq] = q.shape;
+    const scores = tf.add(tf.matMul(q, k, false, true), tf.reshape(bias, [batch, 1, 1, 1]));
+    let allowed: tf.Tensor = tf.ones(scores.shape, 'bool');
+    if (keyMask) allowed = tf.logicalAnd(allowed, tf.reshape(tf.cast(keyMask, 'bool'), [batch, 1, 1, seq]));
+    if (causal) {
+      const past = tf.cast(tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0), 'bool');
+      allowed = tf.logicalAnd(allowed, tf.reshape(past, [1, 1, seq, seq]));
+    }
+    const a = tf.where(allowed, tf.sigmoid(scores), tf.zerosLike(scores));
+    return tf.matMul(a, v) as tf.Tensor4D;
+  });
+}
