@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateListOps, LISTOPS_PUBLISHED, type GenerateListOpsOptions } from './listops/generate.js';
 import { writeListOpsTsv } from './listops/tsv.js';
+import { PATHFINDER_DIFFICULTY_LENGTH, type PathfinderDifficulty } from './pathfinder/config.js';
 import { writePathfinderDataset } from './pathfinder/write.js';
 
 /** ListOps settings of a `quick` run: NOT the published setting (shorter sequences, fewer examples). */
@@ -23,8 +24,11 @@ export interface GenerateLraDataOptions {
   resolution?: 32 | 128;
   /** ListOps only: override counts / lengths (wins over `quick`). */
   listops?: GenerateListOpsOptions;
-  /** Pathfinder only: override the number of batches / images per batch (wins over `quick`). */
-  pathfinder?: { batches?: number; imagesPerBatch?: number };
+  /**
+   * Pathfinder only: override the number of batches / images per batch (wins over `quick`), and the difficulty
+   * (contour length easy 6 / medium 9 / hard 14; default 'hard', the one LRA publishes).
+   */
+  pathfinder?: { batches?: number; imagesPerBatch?: number; difficulty?: PathfinderDifficulty };
 }
 
 export interface GenerateLraDataResult {
@@ -38,12 +42,14 @@ export interface GenerateLraDataResult {
   maxSequenceLength: number;
   /** True only when every setting equals the published LRA one. */
   published: boolean;
+  /** Pathfinder only: the difficulty written (load it with the same `difficulty`). */
+  difficulty?: PathfinderDifficulty;
 }
 
 /**
  * Writes generated data in the released layout, ready for `loadLra`: ListOps as `dir/basic_{train,val,test}.tsv`;
- * Pathfinder as `dir/pathfinder<res>/curv_contour_length_14/{imgs,metadata}/...` (load with resolution 32 or 128,
- * difficulty 'hard').
+ * Pathfinder as `dir/pathfinder<res>/<difficulty folder>/{imgs,metadata}/...` (load with resolution 32 or 128 and the
+ * same difficulty; default 'hard' = `curv_contour_length_14`).
  */
 export function generateLraData(
   task: 'listops' | 'pathfinder',
@@ -84,7 +90,14 @@ export function generateLraData(
     const batches = opts.pathfinder?.batches ?? base.batches;
     const imagesPerBatch = opts.pathfinder?.imagesPerBatch ?? base.imagesPerBatch;
     const resolution = opts.resolution ?? 32;
-    const written = writePathfinderDataset(dir, { resolution, batches, imagesPerBatch, seed });
+    const difficulty = opts.pathfinder?.difficulty ?? 'hard';
+    const contourLength = PATHFINDER_DIFFICULTY_LENGTH[difficulty];
+    if (contourLength === undefined) {
+      throw new Error(
+        `generateLraData: pathfinder.difficulty must be easy, medium or hard, got ${String(difficulty)}`,
+      );
+    }
+    const written = writePathfinderDataset(dir, { resolution, contourLength, batches, imagesPerBatch, seed });
     const nTrain = Math.floor(written.images * 0.8);
     const nVal = Math.floor(written.images * 0.1);
     return {
@@ -93,7 +106,10 @@ export function generateLraData(
       counts: { train: nTrain, val: nVal, test: written.images - nTrain - nVal },
       maxSequenceLength: resolution * resolution,
       published:
-        batches === PATHFINDER_PUBLISHED.batches && imagesPerBatch === PATHFINDER_PUBLISHED.imagesPerBatch,
+        batches === PATHFINDER_PUBLISHED.batches &&
+        imagesPerBatch === PATHFINDER_PUBLISHED.imagesPerBatch &&
+        difficulty === 'hard',
+      difficulty,
     };
   }
   throw new Error(`generateLraData: task must be 'listops' or 'pathfinder', got ${String(task)}`);

@@ -231,4 +231,33 @@ describe('generateLraData + loadLra', () => {
     expect(x.test.tokens(0).length).toBe(16384);
     expect(() => loadLra('nope' as 'text', dir)).toThrow(/task must be one of/);
   });
+
+  it("writes easy-contour Pathfinder data (curv_baseline) that loads with difficulty 'easy' only", () => {
+    const dir = path.join(tmp, 'gen-pf-easy');
+    const info = generateLraData('pathfinder', dir, {
+      quick: true,
+      seed: 3,
+      pathfinder: { batches: 1, imagesPerBatch: 10, difficulty: 'easy' },
+    });
+    expect(info).toMatchObject({
+      difficulty: 'easy',
+      published: false,
+      counts: { train: 8, val: 1, test: 1 },
+    });
+    expect(fs.existsSync(path.join(dir, 'pathfinder32', 'curv_baseline', 'metadata'))).toBe(true);
+    // The metadata's contour-length column (6th) says 6 paddles, the easy setting.
+    const meta = fs.readFileSync(
+      path.join(dir, 'pathfinder32', 'curv_baseline', 'metadata', '0.npy'),
+      'utf8',
+    );
+    expect(meta.trim().split('\n')[0]!.split(' ')[5]).toBe('6');
+    expect(loadLra('pathfinder', dir, { difficulty: 'easy' }).train.size).toBe(8);
+    expect(() => loadLra('pathfinder', dir)).toThrow(/curv_contour_length_14/);
+    expect(() =>
+      generateLraData('pathfinder', dir, {
+        quick: true,
+        pathfinder: { batches: 1, imagesPerBatch: 1, difficulty: 'trivial' as 'easy' },
+      }),
+    ).toThrow(/pathfinder.difficulty must be easy, medium or hard, got trivial/);
+  });
 });

@@ -1,8 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { ClassAttention } from './class-attention.js';
+import { LayerCache } from './layer-cache.js';
 import { TokenRange } from './token-range.js';
-import { mlp, residualBranch } from './tost-block.js';
+import { layerNorm, mlp, residualBranch } from './tost-block.js';
 
 export interface ClassAttentionBlockOptions {
   dim: number;
@@ -13,6 +14,10 @@ export interface ClassAttentionBlockOptions {
   attentionDropout?: number;
   layerNormEpsilon?: number;
   name: string;
+  /** Return only the updated CLS token [B, 1, C] instead of [CLS, tokens…] (when nothing reads the tokens after). */
+  clsOnly?: boolean;
+  /** Layers by name: wiring the block twice with one cache shares its weights (the dual encoder). Default: fresh. */
+  layers?: LayerCache;
 }
 
 /**
@@ -25,21 +30,27 @@ export function classAttentionBlock(
   mask: SymbolicTensor | undefined,
   options: ClassAttentionBlockOptions,
 ): SymbolicTensor {
-  const { dim, heads, name, mlpRatio = 4, layerScaleInit, dropout = 0 } = options;
+  const { dim, heads, name, mlpRatio = 4, layerScaleInit, dropout = 0, layers = new LayerCache() } = options;
   const epsilon = options.layerNormEpsilon ?? 1e-6;
-  const h = tfl.layers.layerNormalization({ epsilon, name: `${name}_ln1` }).apply(x) as SymbolicTensor;
-  const attention = new ClassAttention({
-    dim,
-    heads,
-    dropout: options.attentionDropout,
-    name: `${name}_attn`,
-  });
+  const h = layerNorm(layers, `${name}_ln1`, epsilon).apply(x) as SymbolicTensor;
+  const attention = layers.get(
+    `${name}_attn`,
+    () => new ClassAttention({ dim, heads, dropout: options.attentionDropout, name: `${name}_attn` }),
+  );
   const update = attention.apply(mask ? [h, mask] : h) as SymbolicTensor;
-  const cls = new TokenRange({ start: 0, size: 1, name: `${name}_cls` }).apply(x) as SymbolicTensor;
-  const cls1 = residualBranch(cls, update, { name: `${name}_attn`, dim, dropout, layerScaleInit });
-  const h2 = tfl.layers.layerNormalization({ epsilon, name: `${name}_ln2` }).apply(cls1) as SymbolicTensor;
-  const m = mlp(h2, { name: `${name}_mlp`, dim, hidden: Math.round(mlpRatio * dim), dropout });
-  const cls2 = residualBranch(cls1, m, { name: `${name}_mlp`, dim, dropout, layerScaleInit });
-  const rest = new TokenRange({ start: 1, name: `${name}_tokens` }).apply(x) as SymbolicTensor;
-  return tfl.layers.concatenate({ axis: 1, name: `${name}_concat` }).apply([cls2, rest]) as SymbolicTensor;
+  const cls = layers
+    .get(`${name}_cls`, () => new TokenRange({ start: 0, size: 1, name: `${name}_cls` }))
+    .apply(x) as SymbolicTensor;
+  const branch = { dim, dropout, layerScaleInit, layers };
+  const cls1 = residualBranch(cls, update, { ...branch, name: `${name}_attn` });
+  const h2 = layerNorm(layers, `${name}_ln2`, epsilon).apply(cls1) as SymbolicTensor;
+  const m = mlp(h2, { name: `${name}_mlp`, dim, hidden: Math.round(mlpRatio * dim), dropout, layers });
+  const cls2 = residualBranch(cls1, m, { ...branch, name: `${name}_mlp` });
+  if (options.clsOnly) return cls2;
+  const rest = layers
+    .get(`${name}_tokens`, () => new TokenRange({ start: 1, name: `${name}_tokens` }))
+    .apply(x) as SymbolicTensor;
+  return layers
+    .get(`${name}_concat`, () => tfl.layers.concatenate({ axis: 1, name: `${name}_concat` }))
+    .apply([cls2, rest]) as SymbolicTensor;
 }

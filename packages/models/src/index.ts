@@ -34,6 +34,7 @@ export { createAttentionForSlot, type AttentionSpec, type AttentionSlotOptions }
 export { toSTBlock, mlp, residualBranch, type ToSTBlockOptions } from './tost-block.js';
 export { crateBlock, type CrateBlockOptions } from './crate-block.js';
 export { classAttentionBlock, type ClassAttentionBlockOptions } from './class-attention-block.js';
+export { classAttentionPooling, type ClassAttentionPoolingOptions } from './class-attention-pooling.js';
 export { blockStack, validateBlockStack, type BlockKind, type BlockStackOptions } from './encoder.js';
 export {
   buildSequenceClassifier,
@@ -43,6 +44,7 @@ export {
   type ClassifierOutput,
   type TextEncoderOptions,
   type PositionalKind,
+  type SequencePooling,
 } from './sequence-classifier.js';
 export { buildDualEncoderClassifier, type DualEncoderClassifierOptions } from './dual-encoder-classifier.js';
 export { buildCausalLM, CAUSAL_LM_LAYERS, type CausalLMOptions } from './causal-lm.js';

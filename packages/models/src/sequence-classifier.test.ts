@@ -6,69 +6,13 @@ import { SoftmaxAttention } from '@tost/softmax';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from './index.js';
-import { expectSaveLoadIdentical, lossBeforeAndAfterTraining } from './test-helpers.js';
-
-/**
- * Toy task, clearly learnable by any pooling and any attention pattern: class 0 sequences use tokens 2–5, class 1
- * sequences tokens 6–9 (varied lengths, 0 = padding). Even uniform attention carries the class to the CLS token.
- */
-const TOY_ROWS = [
-  [2, 3, 4, 0, 0, 0, 0, 0],
-  [6, 7, 8, 9, 0, 0, 0, 0],
-  [5, 2, 3, 4, 5, 0, 0, 0],
-  [9, 8, 7, 6, 9, 8, 0, 0],
-  [3, 5, 0, 0, 0, 0, 0, 0],
-  [7, 6, 0, 0, 0, 0, 0, 0],
-  [4, 4, 2, 5, 3, 2, 3, 5],
-  [8, 9, 6, 7, 6, 9, 8, 7],
-];
-const TOY_CLASSES = [0, 1, 0, 1, 0, 1, 0, 1];
-
-function toyBatch(): { ids: tf.Tensor2D; labels: tf.Tensor2D } {
-  return {
-    ids: tf.tensor2d(TOY_ROWS, undefined, 'int32'),
-    labels: tf.oneHot(tf.tensor1d(TOY_CLASSES, 'int32'), 2) as tf.Tensor2D,
-  };
-}
-
-/**
- * Pairs for the dual encoder: label 1 when BOTH sequences come from the upper half of the vocabulary. The head needs
- * u and v (each negative pair differs from a positive one in one side only) yet stays linearly separable, so a few
- * steps suffice.
- */
-const TOY_PAIRS = [
-  [1, 3, 1],
-  [3, 5, 1],
-  [5, 7, 1],
-  [7, 1, 1],
-  [0, 2, 0],
-  [2, 5, 0],
-  [3, 4, 0],
-  [6, 0, 0],
-] as const;
-
-function toyPairs(): { first: tf.Tensor2D; second: tf.Tensor2D; labels: tf.Tensor2D } {
-  for (const [i, j, label] of TOY_PAIRS) expect(TOY_CLASSES[i]! * TOY_CLASSES[j]!).toBe(label);
-  return {
-    first: tf.tensor2d(
-      TOY_PAIRS.map(([i]) => TOY_ROWS[i]!),
-      undefined,
-      'int32',
-    ),
-    second: tf.tensor2d(
-      TOY_PAIRS.map(([, j]) => TOY_ROWS[j]!),
-      undefined,
-      'int32',
-    ),
-    labels: tf.oneHot(
-      tf.tensor1d(
-        TOY_PAIRS.map(([, , label]) => label),
-        'int32',
-      ),
-      2,
-    ) as tf.Tensor2D,
-  };
-}
+import {
+  expectSaveLoadIdentical,
+  lossBeforeAndAfterTraining,
+  TOY_ROWS,
+  toyBatch,
+  toyPairs,
+} from './test-helpers.js';
 
 const tiny = { vocabSize: 10, maxLength: 8, numClasses: 2, dim: 16, depth: 1, heads: 2, mlpRatio: 2 };
 const crossEntropy = (labels: tf.Tensor) => (logits: tf.Tensor) =>
@@ -120,7 +64,12 @@ describe('buildSequenceClassifier', () => {
   }
 
   it('maskPadding: false treats id 0 as a real value (pixels): its embedding then moves the logits', () => {
-    const model = buildSequenceClassifier({ ...tiny, attention: 'tssa', pooling: 'mean', maskPadding: false });
+    const model = buildSequenceClassifier({
+      ...tiny,
+      attention: 'tssa',
+      pooling: 'mean',
+      maskPadding: false,
+    });
     const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
     const before = model.predict(ids) as tf.Tensor;
     const embedding = model.getLayer('token_embedding');
@@ -143,26 +92,28 @@ describe('buildSequenceClassifier', () => {
     expect(std).toBeLessThan(1.1);
   });
 
-  it('a forward pass and a training step leak no tensors', async () => {
-    const model = buildSequenceClassifier({ ...tiny, attention: 'tssa' });
-    const { ids, labels } = toyBatch();
-    const optimizer = tf.train.adam(1e-3);
-    const step = () =>
-      optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            model.apply(ids, { training: true }) as tf.Tensor,
-          ) as tf.Scalar,
-      );
-    step(); // creates the optimizer's slots
-    await expectNoLeakedTensors(() => {
-      step();
-      tf.dispose(model.predict(ids) as tf.Tensor);
+  for (const pooling of ['cls', 'class-attention'] as const) {
+    it(`${pooling} pooling: a forward pass and a training step leak no tensors`, async () => {
+      const model = buildSequenceClassifier({ ...tiny, attention: 'tssa', pooling });
+      const { ids, labels } = toyBatch();
+      const optimizer = tf.train.adam(1e-3);
+      const step = () =>
+        optimizer.minimize(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              labels,
+              model.apply(ids, { training: true }) as tf.Tensor,
+            ) as tf.Scalar,
+        );
+      step(); // creates the optimizer's slots
+      await expectNoLeakedTensors(() => {
+        step();
+        tf.dispose(model.predict(ids) as tf.Tensor);
+      });
+      optimizer.dispose();
+      tf.dispose([ids, labels]);
     });
-    optimizer.dispose();
-    tf.dispose([ids, labels]);
-  });
+  }
 
   it('rejects a causal attention, unknown names and bad options with clear messages', () => {
     expect(() => buildSequenceClassifier({ ...tiny, attention: 'softmax-causal' })).toThrow(
@@ -181,7 +132,7 @@ describe('buildSequenceClassifier', () => {
       /'heads' \(3\) must divide 'dim' \(16\)/,
     );
     expect(() => buildSequenceClassifier({ ...tiny, pooling: 'max' as 'cls' })).toThrow(
-      /'pooling' must be one of 'cls', 'mean', got "max"/,
+      /'pooling' must be one of 'cls', 'mean', 'class-attention', got "max"/,
     );
     expect(() => buildSequenceClassifier({ ...tiny, block: 'vit' as 'tost' })).toThrow(
       /'block' must be one of 'tost', 'crate', got "vit"/,

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { classAttentionPooling } from './class-attention-pooling.js';
 import { ClsToken } from './cls-token.js';
 import {
   blockStack,
@@ -13,7 +14,7 @@ import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
 import { PaddingMask } from './padding-mask.js';
 import { SinusoidalPositionalEncoding } from './sinusoidal-positions.js';
 import { TokenEmbedding } from './token-embedding.js';
-import { TokenPooling, type PoolingMode } from './token-pooling.js';
+import { TokenPooling } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
 import { withSeededRandom } from './seeded-random.js';
 import { ToSTModel } from './tost-model.js';
@@ -21,13 +22,20 @@ import { describeValue, requireBoolean, requireOneOf, requirePositiveInteger } f
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
+/** How the encoder turns its tokens into one vector (see `TextEncoderOptions.pooling`). */
+export type SequencePooling = 'cls' | 'mean' | 'class-attention';
+
 /** Options of the token encoder shared by the sequence classifier and the dual encoder. */
 export interface TextEncoderOptions extends BlockStackOptions {
   vocabSize: number;
   /** Input length L (token ids [B, L], 0 = padding). */
   maxLength: number;
-  /** 'cls' (a zero-initialised token prepended, as LRA) or 'mean' over real tokens. Default 'cls'. */
-  pooling?: PoolingMode;
+  /**
+   * 'cls': a zero-initialised token prepended before the blocks, as LRA; 'mean': the mean of the real tokens;
+   * 'class-attention': after the blocks, a learned query token attends with softmax over every real token in one
+   * class-attention block (the ToST/XCiT head, O(N), see `classAttentionPooling`). Default 'cls'.
+   */
+  pooling?: SequencePooling;
   /** Default 'learned'. */
   positional?: PositionalKind;
   /**
@@ -64,7 +72,7 @@ export interface SequenceClassifierOptions extends TextEncoderOptions, BuildOpti
 export interface ValidatedTextEncoder extends ValidatedBlockStack {
   vocabSize: number;
   maxLength: number;
-  pooling: PoolingMode;
+  pooling: SequencePooling;
   positional: PositionalKind;
   maskPadding: boolean;
 }
@@ -78,7 +86,7 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
     ...validateBlockStack(owner, options, { layerScaleInit: false, layerNormEpsilon: 1e-6 }),
     vocabSize: requirePositiveInteger(owner, 'vocabSize', options.vocabSize),
     maxLength: requirePositiveInteger(owner, 'maxLength', options.maxLength),
-    pooling: requireOneOf(owner, 'pooling', options.pooling, ['cls', 'mean'] as const, 'cls'),
+    pooling: requireOneOf(owner, 'pooling', options.pooling, ['cls', 'mean', 'class-attention'] as const, 'cls'),
     positional: requireOneOf(
       owner,
       'positional',
@@ -92,7 +100,8 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
 
 /**
  * The LRA encoder (LRA, arXiv 2011.04006, "Standard model settings"): token embedding, optional CLS, positions, dropout,
- * blocks (pre-norm), final LayerNorm, pooling → [B, dim]. The padding mask is derived from the ids (pad id 0).
+ * blocks (pre-norm), final LayerNorm, pooling → [B, dim]; with 'class-attention' pooling the class-attention block
+ * comes before the final LayerNorm (as XCiT's head, arXiv 2106.09681). The padding mask is derived from the ids (pad id 0).
  */
 export function textEncoder(
   ids: SymbolicTensor,
@@ -133,7 +142,16 @@ export function textEncoder(
   // maxLength reaches the attention too, so that a causal TSSA (which requires it) is built and then rejected clearly.
   const tokens = encoder.maxLength + (withCls ? 1 : 0);
   x = blockStack(x, mask, encoder, { owner, causal: false, maxLength: tokens, layers });
-  x = layerNorm(layers, 'encoder_ln', encoder.layerNormEpsilon).apply(x) as SymbolicTensor;
+  const finalNorm = layerNorm(layers, 'encoder_ln', encoder.layerNormEpsilon);
+  if (pooling === 'class-attention') {
+    const pooled = classAttentionPooling(x, ids, {
+      ...encoder,
+      padId: encoder.maskPadding ? 0 : null,
+      layers,
+    });
+    return finalNorm.apply(pooled) as SymbolicTensor;
+  }
+  x = finalNorm.apply(x) as SymbolicTensor;
   const pool = layers.get('pooling', () => new TokenPooling({ mode: pooling, name: 'pooling' }));
   return pool.apply([x, mask]) as SymbolicTensor;
 }

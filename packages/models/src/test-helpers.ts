@@ -75,3 +75,65 @@ export async function expectSaveLoadIdentical(
   tf.dispose([before, after]);
   loaded.dispose();
 }
+
+/**
+ * Toy task, clearly learnable by any pooling and any attention pattern: class 0 sequences use tokens 2–5, class 1
+ * sequences tokens 6–9 (varied lengths, 0 = padding). Even uniform attention carries the class to the CLS token.
+ */
+export const TOY_ROWS = [
+  [2, 3, 4, 0, 0, 0, 0, 0],
+  [6, 7, 8, 9, 0, 0, 0, 0],
+  [5, 2, 3, 4, 5, 0, 0, 0],
+  [9, 8, 7, 6, 9, 8, 0, 0],
+  [3, 5, 0, 0, 0, 0, 0, 0],
+  [7, 6, 0, 0, 0, 0, 0, 0],
+  [4, 4, 2, 5, 3, 2, 3, 5],
+  [8, 9, 6, 7, 6, 9, 8, 7],
+];
+export const TOY_CLASSES = [0, 1, 0, 1, 0, 1, 0, 1];
+
+export function toyBatch(): { ids: tf.Tensor2D; labels: tf.Tensor2D } {
+  return {
+    ids: tf.tensor2d(TOY_ROWS, undefined, 'int32'),
+    labels: tf.oneHot(tf.tensor1d(TOY_CLASSES, 'int32'), 2) as tf.Tensor2D,
+  };
+}
+
+/**
+ * Pairs for the dual encoder: label 1 when BOTH sequences come from the upper half of the vocabulary. The head needs
+ * u and v (each negative pair differs from a positive one in one side only) yet stays linearly separable, so a few
+ * steps suffice.
+ */
+const TOY_PAIRS = [
+  [1, 3, 1],
+  [3, 5, 1],
+  [5, 7, 1],
+  [7, 1, 1],
+  [0, 2, 0],
+  [2, 5, 0],
+  [3, 4, 0],
+  [6, 0, 0],
+] as const;
+
+export function toyPairs(): { first: tf.Tensor2D; second: tf.Tensor2D; labels: tf.Tensor2D } {
+  for (const [i, j, label] of TOY_PAIRS) expect(TOY_CLASSES[i]! * TOY_CLASSES[j]!).toBe(label);
+  return {
+    first: tf.tensor2d(
+      TOY_PAIRS.map(([i]) => TOY_ROWS[i]!),
+      undefined,
+      'int32',
+    ),
+    second: tf.tensor2d(
+      TOY_PAIRS.map(([, j]) => TOY_ROWS[j]!),
+      undefined,
+      'int32',
+    ),
+    labels: tf.oneHot(
+      tf.tensor1d(
+        TOY_PAIRS.map(([, , label]) => label),
+        'int32',
+      ),
+      2,
+    ) as tf.Tensor2D,
+  };
+}

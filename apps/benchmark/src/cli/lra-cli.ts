@@ -114,7 +114,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
       'tost-bench quick: trains and tests ' +
         `${attentions.join(' and ')} on generated ${tasks.join(' and ')} data with the ${preset.toUpperCase()} preset` +
         (preset === 'quick'
-          ? ', a scaled-down profile (small models, short ListOps trees, 2,000 Pathfinder images, a few hundred ' +
+          ? ', a scaled-down profile (small models, short ListOps trees, 2,000 easy-contour Pathfinder images, a few hundred ' +
             'steps) sized for two CPU cores: it checks that training works and compares the attentions with each ' +
             'other and with the majority class, NOT with the published LRA numbers. The full settings: ' +
             'tost-bench lra --preset paper.'

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerCompareCommand } from './compare-cli.js';
 import { registerConvertCommand } from './convert-cli.js';
 import { registerExplainCommand } from './explain-cli.js';
 import { registerLraCommand, registerReportCommand } from './lra-cli.js';
@@ -16,6 +17,7 @@ export const COMMANDS: ((program: Command) => Command)[] = [
   (p) => registerLraCommand(p, false),
   registerReportCommand,
   registerScalingCommand,
+  registerCompareCommand,
   registerExplainCommand,
   registerConvertCommand,
   registerSmokeCommand,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplits, type LraTaskName } from '@tost/lra/node';
 import { seedMathRandom } from '@tost/models';
@@ -15,7 +15,7 @@ import {
   type PresetName,
 } from './presets.js';
 import { trainLra, type LraRunSpec } from './train.js';
-import { writeRunResult, readRunResults, type LraRunResult } from '../runs/lra-result.js';
+import { writeRunResult, readRunResults, type DataLoadOptions, type LraRunResult } from '../runs/lra-result.js';
 import { lraReport } from '../render/lra-table.js';
 import { versions } from '../versions.js';
 import { fileSystem } from '@tost/backend/node';
@@ -30,7 +30,10 @@ export interface LraCommandOptions {
   dataDir: string;
   generate: boolean;
   outDir: string;
+  /** Seeds the initial weights, dropout and the batch order. */
   seed: number;
+  /** Seeds generated data (default: `seed`); fix it to compare seeds on the same data. */
+  dataSeed?: number;
   resume: boolean;
   backend: string;
   /** Data-parallel replicas (worker threads); default: one per core, capped by the batch size. */
@@ -77,22 +80,44 @@ export function generatedDataDir(dataDir: string, task: LraTaskName, preset: Pre
 
 const COMPLETE_MARKER = '.complete';
 
+/** The generator options of a task and preset (stored in the `.complete` marker: data made otherwise is redone). */
+function generatorOptions(task: LraTaskName, preset: PresetName, seed: number, settings: LraSettings) {
+  const quick = preset === 'quick';
+  return {
+    quick,
+    seed,
+    ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
+    ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
+    ...(task === 'pathx' ? { resolution: 128 as const } : {}),
+  };
+}
+
+/** The generator options recorded in a complete data folder's marker (undefined for markers of older versions). */
+function recordedRequest(dir: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(join(dir, COMPLETE_MARKER), 'utf8')) as { request?: unknown }).request;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Loads the task's data: from `--data DIR` (the released files), or, with `--generate`, from data generated into
  * DIR/<task>-<preset>. Generation writes into a fresh temporary folder beside it, marks it complete, and renames it
  * into place atomically: a reader never sees a half-written set. When two runs generate at once, the first rename
  * wins and the other uses the winner's (identical, same seed) data. A folder without the `.complete` marker (left
- * by an older version) is an error rather than silently partial data.
+ * by an older version) is an error rather than silently partial data. The marker holds the generator options: data
+ * generated with other ones (another data seed, an older quick preset) is regenerated.
  * Quick ListOps is generated with trees no longer than the quick maxLength, so nothing is truncated.
  */
 export function prepareData(
   task: LraTaskName,
-  o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed'>,
+  o: Pick<LraCommandOptions, 'dataDir' | 'generate' | 'preset' | 'seed' | 'dataSeed'>,
   settings: LraSettings,
   log: (l: string) => void,
-): { splits: LraSplits; dir: string; loadOptions: { maxLength: number }; generated: boolean } {
-  const loadOptions = { maxLength: settings.maxLength };
+): { splits: LraSplits; dir: string; loadOptions: DataLoadOptions; generated: boolean } {
   if (!o.generate) {
+    const loadOptions = { maxLength: settings.maxLength };
     if (!existsSync(o.dataDir)) {
       throw new Error(
         `--data: no directory ${o.dataDir}; pass --data DIR with the released ${task} files, or --generate (listops, pathfinder)`,
@@ -113,23 +138,21 @@ export function prepareData(
         'version?). Delete it and run again to regenerate.',
     );
   }
+  const request = generatorOptions(task, o.preset, o.dataSeed ?? o.seed, settings);
+  if (existsSync(dir) && JSON.stringify(recordedRequest(dir)) !== JSON.stringify(request)) {
+    log(`the data in ${dir} were generated with other settings: regenerating`);
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (!existsSync(dir)) {
     const what =
       o.preset === 'quick' ? 'quick: scaled down, NOT the published setting' : 'the published setting';
     log(`generating ${task} data (${what}) into ${dir} ...`);
     const t0 = performance.now();
-    const quick = o.preset === 'quick';
     mkdirSync(dirname(resolve(dir)), { recursive: true });
     const staging = mkdtempSync(`${resolve(dir)}.tmp-`);
     try {
-      const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', staging, {
-        quick,
-        seed: o.seed,
-        ...(quick && task === 'listops' ? { listops: QUICK_LISTOPS_DATA(settings.maxLength) } : {}),
-        ...(quick && task !== 'listops' ? { pathfinder: QUICK_PATHFINDER_DATA } : {}),
-        ...(task === 'pathx' ? { resolution: 128 as const } : {}),
-      });
-      writeFileSync(join(staging, COMPLETE_MARKER), `${JSON.stringify(info)}\n`);
+      const info = generateLraData(task === 'listops' ? 'listops' : 'pathfinder', staging, request);
+      writeFileSync(join(staging, COMPLETE_MARKER), `${JSON.stringify({ ...info, request })}\n`);
       try {
         renameSync(staging, dir);
         log(
@@ -144,6 +167,11 @@ export function prepareData(
       rmSync(staging, { recursive: true, force: true });
     }
   }
+  const difficulty = request.pathfinder?.difficulty;
+  const loadOptions: DataLoadOptions = {
+    maxLength: settings.maxLength,
+    ...(difficulty ? { difficulty } : {}),
+  };
   return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions, generated: true };
 }
 

@@ -7,7 +7,10 @@ describe('describePreset: the run banner says what the run really is', () => {
 
   it('paper, released files, nothing overridden: the published settings', () => {
     const text = describePreset('listops', 'paper', paper, { data: 'released', presetSettings: paper });
-    expect(text).toMatch(/^PAPER preset: the published LRA settings \(.*; the released data files\)\.$/);
+    // One deliberate difference from the published setting: class-attention pooling for every attention.
+    expect(text).toMatch(
+      /^PAPER preset: the published LRA settings except pooling class-attention \(published cls\) \(.*; the released data files\)\.$/,
+    );
     expect(text).not.toMatch(/generated/);
   });
 

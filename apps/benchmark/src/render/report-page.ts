@@ -16,7 +16,7 @@ export interface ReportSection {
 /**
  * A section another part of the app adds to the page (e.g. the "explain" section): a heading and trusted HTML
  * that is inserted as given (escape any data yourself, e.g. with `escapeHtml` / `markdownToHtml`). Keep it
- * self-contained: no scripts or external resources.
+ * self-contained: inline scripts and styles only, nothing fetched (the page must open offline).
  */
 export interface ExtraSection {
   title: string;

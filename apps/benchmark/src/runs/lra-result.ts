@@ -8,7 +8,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { LraTaskName } from '@tost/lra';
+import type { LraTaskName, PathfinderDifficulty } from '@tost/lra';
+import type { SequencePooling } from '@tost/models';
 import type { EvalPoint, TrainPoint } from '@tost/training';
 
 /** Model and schedule settings of one LRA run. */
@@ -27,7 +28,8 @@ export interface LraSettings {
   clipNorm: number;
   dropout: number;
   attentionDropout: number;
-  pooling: 'cls' | 'mean';
+  /** How the encoder's tokens become one vector (see buildSequenceClassifier's `pooling`). */
+  pooling: SequencePooling;
   positional: 'learned' | 'sinusoidal';
   /** Tokens per example (per document for retrieval). */
   maxLength: number;
@@ -84,6 +86,13 @@ export interface LraRunResult extends LraRunOutcome {
   model?: SavedLraModel;
 }
 
+/** What `loadLra` needs besides the directory (recorded in result.json so `explain` can reload the data). */
+export interface DataLoadOptions {
+  maxLength: number;
+  /** Pathfinder / Path-X: which contour setting (absent = the loader's default, hard). */
+  difficulty?: PathfinderDifficulty;
+}
+
 /** The saved model of a run: RUN_DIR/<dir> holds model.json + weights.bin (load with fileSystem from @tost/backend/node). */
 export interface SavedLraModel {
   /** Relative to the run directory. */
@@ -91,7 +100,7 @@ export interface SavedLraModel {
   task: LraTaskName;
   /** Absolute data directory: `loadLra(task, dataDir, loadOptions)` gives the same splits. */
   dataDir: string;
-  loadOptions: { maxLength: number };
+  loadOptions: DataLoadOptions;
   /** Input length (tokens per document), vocabulary (embedding rows incl. pad 0), classes, two documents. */
   maxLength: number;
   vocabSize: number;

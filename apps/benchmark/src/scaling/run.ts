@@ -4,7 +4,7 @@ import { getAttentionDescriptor } from '../variants.js';
 import { captureEnvironment, finishEnvironment } from './environment.js';
 import { computeHeadlines } from './headlines.js';
 import { fitLogLogSlope } from './log-log-fit.js';
-import { measureStep } from './measure.js';
+import { measureStep, type StepMeasurement } from './measure.js';
 import { okLengths, type ScalingResult, type ScalingSettings, type SeriesResult } from './scaling-result.js';
 import { sweepLengths } from './sweep.js';
 import {
@@ -67,11 +67,22 @@ export function fitSeries(series: SeriesResult): SeriesResult {
   };
 }
 
+/**
+ * Lets a caller resume a series: `cached` answers a length measured before (it is not run again), `measured` hears
+ * of every new measurement, and `starting` is called before each length runs (progress lines).
+ */
+export interface SeriesHooks {
+  cached?: (length: number) => StepMeasurement | undefined;
+  starting?: (length: number) => void;
+  measured?: (length: number, measurement: StepMeasurement, seconds: number) => void;
+}
+
 /** One measured series: every length through `sweepLengths` (OOM / time limit end the series). */
-async function runSeries(
+export async function runSeries(
   makeWorkload: () => Workload,
   options: ScalingRunOptions,
   log: (line: string) => void,
+  hooks: SeriesHooks = {},
 ): Promise<SeriesResult> {
   const workload = makeWorkload();
   log(`  ${workload.name}: ${workload.description}`);
@@ -79,6 +90,10 @@ async function runSeries(
     const lengths = await sweepLengths(
       options.lengths,
       async (length) => {
+        const cached = hooks.cached?.(length);
+        if (cached) return cached;
+        hooks.starting?.(length);
+        const started = performance.now();
         const prepared = workload.prepare(length);
         try {
           const m = await measureStep(
@@ -95,6 +110,7 @@ async function runSeries(
             `    ${length}: ${m.time.median.toFixed(2)} ms (min ${m.time.min.toFixed(2)}, max ` +
               `${m.time.max.toFixed(2)}, ${m.time.samples.length} runs), peak ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB`,
           );
+          hooks.measured?.(length, m, (performance.now() - started) / 1000);
           return m;
         } finally {
           prepared.dispose();

@@ -13,7 +13,7 @@ const RESULT_FILE = /^scaling-(train|forward)\.json$/;
 export const resultFileName = (mode: string) => `scaling-${mode}.json`;
 
 /** Writes atomically (temp file + rename) so a reader never sees half a file. */
-function writeAtomically(file: string, data: string | Uint8Array): void {
+export function writeAtomically(file: string, data: string | Uint8Array): void {
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);
 }

@@ -1,0 +1,169 @@
+import type { Command } from 'commander';
+import { registeredVariants } from '../compare/descriptors.js';
+import { COMPARE_TASKS, runCompare, type CompareTask } from '../compare/run-compare.js';
+import { writeCompareOutputs } from '../compare/write-compare.js';
+import {
+  addBackendOption,
+  asAttentionList,
+  asNonNegativeInt,
+  asPositiveInt,
+  asPositiveIntList,
+  asPositiveNumber,
+  commaList,
+  listOption,
+  selectBackend,
+} from './options.js';
+
+export const DEFAULT_COMPARE_LENGTHS = [1024, 4096, 16384, 65536];
+export const DEFAULT_COMPARE_SEEDS = [1, 2, 3];
+
+interface CompareFlags {
+  attention: string[];
+  lengths: number[];
+  dim: number;
+  heads: number;
+  batch: number;
+  repeats: number;
+  warmup: number;
+  timeLimit: number;
+  memoryLimit: number;
+  tasks: CompareTask[];
+  seeds: number[];
+  lraSteps?: number;
+  lraBatch?: number;
+  lraLength?: number;
+  dataSeed: number;
+  workers?: number;
+  backend?: string;
+  out: string;
+}
+
+/** `--tasks listops,pathfinder` or `none`. */
+function asTasks(value: string): CompareTask[] {
+  if (value === 'none') return [];
+  const names = commaList(value) ?? [];
+  for (const n of names) {
+    if (!(COMPARE_TASKS as readonly string[]).includes(n))
+      throw new Error(`--tasks: unknown task '${n}'; expected ${COMPARE_TASKS.join(' and/or ')}, or none`);
+  }
+  return names as CompareTask[];
+}
+
+/**
+ * `tost-bench compare`: every registered variant (or --attention a,b,…) through the train-step sweep and the quick
+ * LRA tasks; one table (markdown, JSON, the HTML report page) and the Pareto chart. Resumable: run it again with the
+ * same settings and --out to continue.
+ */
+export function registerCompareCommand(program: Command): Command {
+  const command = program
+    .command('compare')
+    .summary('every variant through one harness: train-step time/memory per length and quick LRA accuracy')
+    .description(
+      'For every registered attention (or --attention): the train step (forward + backward to every weight) at each ' +
+        'length with the scaling sweep, and the quick ListOps and Pathfinder runs with the same model, data, steps and ' +
+        'seeds. Writes compare.md, compare.json, the Pareto chart (compare-pareto.svg/.png) and report.html (sortable ' +
+        'table) to --out. Every finished cell is saved in --out/compare-state.json: run the same command again to ' +
+        'resume. Causal-only variants get no LRA cells (the classifiers need non-causal attention).',
+    )
+    .addOption(
+      listOption(
+        '--attention <names>',
+        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
+        asAttentionList,
+        registeredVariants(),
+      ),
+    )
+    .addOption(
+      listOption(
+        '--lengths <list>',
+        'train-step lengths',
+        asPositiveIntList('lengths'),
+        DEFAULT_COMPARE_LENGTHS,
+      ),
+    )
+    .option('--dim <n>', 'layer width of the train-step sweep', asPositiveInt('dim'), 256)
+    .option('--heads <n>', 'attention heads of the sweep (must divide --dim)', asPositiveInt('heads'), 4)
+    .option('--batch <n>', 'batch of the sweep', asPositiveInt('batch'), 1)
+    .option('--repeats <n>', 'timed repeats per length', asPositiveInt('repeats'), 3)
+    .option('--warmup <n>', 'untimed warm-up runs per length', asNonNegativeInt('warmup'), 1)
+    .option(
+      '--time-limit <s>',
+      "a single run longer than this (seconds) ends the variant's sweep",
+      asPositiveNumber('time-limit'),
+      60,
+    )
+    .option(
+      '--memory-limit <MiB>',
+      'peak tensor memory predicted above this is not run (out of memory)',
+      asPositiveNumber('memory-limit'),
+      3072,
+    )
+    .addOption(
+      listOption('--tasks <list>', 'quick LRA tasks: listops,pathfinder, or none', asTasks, [
+        ...COMPARE_TASKS,
+      ]),
+    )
+    .addOption(
+      listOption(
+        '--seeds <list>',
+        'seeds of the LRA runs (weights and batch order)',
+        asPositiveIntList('seeds'),
+        DEFAULT_COMPARE_SEEDS,
+      ),
+    )
+    .option(
+      '--lra-steps <n>',
+      'override the quick preset steps (tests, smoke runs)',
+      asPositiveInt('lra-steps'),
+    )
+    .option('--lra-batch <n>', 'override the quick preset batch', asPositiveInt('lra-batch'))
+    .option('--lra-length <n>', 'override the quick ListOps length', asPositiveInt('lra-length'))
+    .option(
+      '--data-seed <n>',
+      'seed of the generated LRA data (the same for every variant and seed)',
+      asNonNegativeInt('data-seed'),
+      1,
+    )
+    .option(
+      '--workers <n>',
+      'data-parallel replicas of each LRA run on worker threads (default: one per core, at most the batch size)',
+      asPositiveInt('workers'),
+    )
+    .option('--out <dir>', 'output directory (and resume state)', 'bench-results/compare');
+  addBackendOption(command);
+  return command.action(async (values: CompareFlags) => {
+    if (values.dim % values.heads !== 0) {
+      throw new Error(`--dim (${values.dim}) must be divisible by --heads (${values.heads})`);
+    }
+    const backend = await selectBackend(values.backend);
+    const run = await runCompare({
+      attentions: values.attention,
+      tasks: values.tasks,
+      seeds: values.seeds,
+      outDir: values.out,
+      settings: {
+        lengths: values.lengths,
+        dim: values.dim,
+        heads: values.heads,
+        batch: values.batch,
+        warmup: values.warmup,
+        repeats: values.repeats,
+        timeLimitSeconds: values.timeLimit,
+        memoryLimitBytes: values.memoryLimit * 2 ** 20,
+        lraOverrides: {
+          ...(values.lraSteps ? { steps: values.lraSteps } : {}),
+          ...(values.lraBatch ? { batchSize: values.lraBatch } : {}),
+          ...(values.lraLength ? { maxLength: values.lraLength } : {}),
+        },
+        dataSeed: values.dataSeed,
+        ...(values.workers !== undefined ? { workers: values.workers } : {}),
+        backend,
+      },
+    });
+    const { files, markdown } = await writeCompareOutputs(run);
+    console.log('');
+    console.log(markdown);
+    console.log('');
+    console.log(`wrote ${files.join(', ')}`);
+  });
+}
