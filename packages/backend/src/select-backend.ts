@@ -7,6 +7,9 @@ import {
   type BackendPreference,
 } from './backend-candidates.js';
 import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
+import { installWasmFastTile } from './wasm-fast-tile.js';
+import { installWasmFastUnpack } from './wasm-fast-unpack.js';
+import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 
 export interface SkippedBackend {
   name: BackendName;
@@ -126,8 +129,12 @@ async function selected(
     reasonsSkipped,
   };
   if (candidate.name === 'wasm') {
-    // Backend-specific fix applied once wasm is selected: a zero-copy Identity kernel.
+    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile and Unpack, and matMuls
+    // that never multiply a transposed operand.
     installWasmZeroCopyIdentity();
+    installWasmFastTile();
+    installWasmFastUnpack();
+    installWasmUntransposedMatMul();
     selection.wasm = await wasmDetails();
   }
   return selection;

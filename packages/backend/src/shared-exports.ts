@@ -13,6 +13,9 @@ export {
   type BackendPreference,
 } from './backend-candidates.js';
 export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
+export { installWasmFastTile, tileInto } from './wasm-fast-tile.js';
+export { installWasmFastUnpack } from './wasm-fast-unpack.js';
+export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export {
   validateWeightsAgainstManifest,
   verifyWeightsChecksum,

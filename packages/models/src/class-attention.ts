@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { denseTokens, mergeHeads, splitHeads, validateMask } from '@tost/attention';
-import { scaledDotProductAttention } from '@tost/softmax';
+import { denseTokens, maskedSoftmax, validateMask } from '@tost/attention';
 import { requireDivides, requirePositiveInteger, requireRate } from './validation.js';
 
 export interface ClassAttentionOptions {
@@ -70,15 +69,20 @@ export class ClassAttention extends tfl.layers.Layer {
       const b = this.biases.map((v) => v.read() as tf.Tensor1D);
       const cls = tf.slice(x, [0, 0, 0], [batch, 1, this.dim]) as tf.Tensor3D;
       const headDim = this.dim / this.heads;
-      const q = tf.mul(splitHeads(denseTokens(cls, k[0]!, b[0]), this.heads), 1 / Math.sqrt(headDim));
-      const keys = splitHeads(denseTokens(x, k[1]!, b[1]), this.heads);
-      const values = splitHeads(denseTokens(x, k[2]!, b[2]), this.heads);
-      const training = kwargs?.training === true && this.dropoutRate > 0;
-      const context = scaledDotProductAttention(q as tf.Tensor4D, keys, values, {
-        keyMask: mask ? (tf.cast(mask, 'float32') as tf.Tensor2D) : undefined,
-        dropout: training ? (a) => tf.dropout(a, this.dropoutRate) as tf.Tensor4D : undefined,
-      });
-      return denseTokens(mergeHeads(context), k[3]!, b[3]);
+      // Tokens-first heads ([B, N, H, p], a free reshape of [B, N, C]: channel h·p + j is head h's j-th).
+      const q = tf.reshape(tf.mul(denseTokens(cls, k[0]!, b[0]), 1 / Math.sqrt(headDim)), [batch, 1, this.heads, headDim]);
+      const keys = tf.reshape(denseTokens(x, k[1]!, b[1]), [batch, tokens, this.heads, headDim]);
+      const values = tf.reshape(denseTokens(x, k[2]!, b[2]), [batch, tokens, this.heads, headDim]);
+      // One query per head: scores and the weighted sum are elementwise products and sums, O(N·C) — no batched
+      // matMul of a single row (which the wasm backend runs as one slice of the whole tensor per batch and head).
+      const scores = tf.transpose(tf.sum(tf.mul(keys, q), -1), [0, 2, 1]) as tf.Tensor3D; // [B, H, N]
+      let weights = mask
+        ? maskedSoftmax(scores, tf.reshape(tf.cast(mask, 'bool'), [batch, 1, tokens]))
+        : tf.softmax(scores);
+      if (kwargs?.training === true && this.dropoutRate > 0) weights = tf.dropout(weights, this.dropoutRate) as tf.Tensor3D;
+      const perToken = tf.reshape(tf.transpose(weights, [0, 2, 1]), [batch, tokens, this.heads, 1]);
+      const context = tf.reshape(tf.sum(tf.mul(perToken, values), 1), [batch, 1, this.dim]) as tf.Tensor3D;
+      return denseTokens(context, k[3]!, b[3]);
     });
   }
 

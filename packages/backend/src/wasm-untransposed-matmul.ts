@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+interface DisposingBackend {
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+let installed = false;
+
+/**
+ * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that never multiply a transposed
+ * operand: `transposeA` / `transposeB` become an explicit `Transpose` of the last two axes, then the original kernel
+ * runs untransposed. Same values (one product order, the original kernel's).
+ *
+ * Why: tfjs-backend-wasm 4.22's XNNPACK path only packs untransposed operands; a transposed one takes a generic loop
+ * 5–30× slower than the copy plus the fast product (measured: dW of a [16384, 64] × [64, 32] dense layer 28 ms →
+ * a few ms). tfjs-core's gradients of matMul and of tfjs-layers' Dense use the transposed forms, so every backward pass
+ * through a dense layer hit the slow path. Idempotent; called by `initBackend` once the wasm backend is selected.
+ * Returns whether it is (now) installed.
+ */
+export function installWasmUntransposedMatMul(): boolean {
+  if (installed) return true;
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (!transpose || KERNELS.some((k) => !tf.getKernel(k, 'wasm'))) return false;
+  for (const kernelName of KERNELS) {
+    const original = tf.getKernel(kernelName, 'wasm')!;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      setupFunc: original.setupFunc,
+      kernelFunc: (args: KernelArgs) => {
+        const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
+        if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+        const temporaries: tf.TensorInfo[] = [];
+        const untransposed = (x: tf.TensorInfo): tf.TensorInfo => {
+          const rank = x.shape.length;
+          const perm = [...Array(rank).keys()];
+          [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+          const t = transpose.kernelFunc({ inputs: { x }, attrs: { perm }, backend: args.backend }) as tf.TensorInfo;
+          temporaries.push(t);
+          return t;
+        };
+        try {
+          const inputs = { ...args.inputs };
+          if (attrs.transposeA) inputs.a = untransposed(inputs.a as tf.TensorInfo);
+          if (attrs.transposeB) inputs.b = untransposed(inputs.b as tf.TensorInfo);
+          return original.kernelFunc({
+            ...args,
+            inputs,
+            attrs: { ...args.attrs, transposeA: false, transposeB: false },
+          });
+        } finally {
+          for (const t of temporaries) (args.backend as unknown as DisposingBackend).disposeData(t.dataId, true);
+        }
+      },
+    });
+  }
+  installed = true;
+  return true;
+}
