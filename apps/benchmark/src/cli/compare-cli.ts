@@ -34,6 +34,7 @@ interface CompareFlags {
   lraLength?: number;
   dataSeed: number;
   workers?: number;
+  reportOnly?: boolean;
   backend?: string;
   out: string;
 }
@@ -129,7 +130,11 @@ export function registerCompareCommand(program: Command): Command {
       'data-parallel replicas of each LRA run on worker threads (default: one per core, at most the batch size)',
       asPositiveInt('workers'),
     )
-    .option('--out <dir>', 'output directory (and resume state)', 'bench-results/compare');
+    .option('--out <dir>', 'output directory (and resume state)', 'bench-results/compare')
+    .option(
+      '--report-only',
+      'run nothing: write the table, chart and page from the cells already finished in --out (the rest as missing)',
+    );
   addBackendOption(command);
   return command.action(async (values: CompareFlags) => {
     if (values.dim % values.heads !== 0) {
@@ -141,6 +146,7 @@ export function registerCompareCommand(program: Command): Command {
       tasks: values.tasks,
       seeds: values.seeds,
       outDir: values.out,
+      ...(values.reportOnly ? { reportOnly: true } : {}),
       settings: {
         lengths: values.lengths,
         dim: values.dim,

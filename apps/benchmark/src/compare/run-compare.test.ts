@@ -56,6 +56,16 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
     expect(Object.keys(saved.measured.tssa ?? {}).sort()).toEqual(['16', '32']);
     expect(saved.lra.tssa?.listops?.['1']).toBeUndefined();
 
+    // --report-only runs nothing: the finished cells are reported, the rest stay missing.
+    const reportLines: string[] = [];
+    const report = await runCompare({ ...options([1], (l) => reportLines.push(l)), reportOnly: true });
+    expect(reportLines.some((l) => l.startsWith('[compare '))).toBe(false);
+    expect(reportLines.at(-1)).toBe('compare --report-only: reporting 2 finished cells; 4 are missing');
+    expect(report.state.lra.tssa?.listops?.['1']).toBeUndefined();
+    await expect(
+      runCompare({ ...options([1], () => {}), outDir: join(out, 'nothing-here'), reportOnly: true }),
+    ).rejects.toThrow(/--report-only: no .*nothing-here.*compare-state\.json; run compare with this --out first/);
+
     const resumed: string[] = [];
     const run = await runCompare(options([1, 2], (line) => resumed.push(line)));
     expect(resumed[0]).toMatch(/resuming .*compare-state\.json: 2 already done/);

@@ -25,6 +25,8 @@ export interface CompareOptions {
   seeds: number[];
   settings: CompareCellSettings;
   outDir: string;
+  /** Run nothing: report the cells already finished in `outDir` (the others as missing). */
+  reportOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -112,6 +114,13 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
       `${options.seeds.length} seeds) = ${plan.length} cells` +
       (resumed ? `; resuming ${join(outDir, 'compare-state.json')}: ${finishedBefore} already done` : ''),
   );
+  if (options.reportOnly) {
+    if (!resumed) {
+      throw new Error(`compare --report-only: no ${join(outDir, 'compare-state.json')}; run compare with this --out first`);
+    }
+    log(`compare --report-only: reporting ${finishedBefore} finished cells; ${plan.length - finishedBefore} are missing`);
+    return { state, descriptors, options };
+  }
   const progress = (cell: PlannedCell) => {
     const index = plan.indexOf(cell);
     const remaining = plan.slice(index).filter((c) => !isCellDone(state, c));
