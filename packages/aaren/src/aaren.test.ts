@@ -53,6 +53,14 @@ describe('Aaren registration', () => {
     }
   });
 
+  it('excludes the learned query, and only it, from weight decay', () => {
+    const layer = createAttention('aaren', { dim: 6, heads: 3 });
+    layer.build([null, null, 6]);
+    const patterns = (getAttentionDescriptor('aaren').noWeightDecay ?? []).map((p) => new RegExp(p));
+    const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
+    expect(excluded.map((w) => w.originalName.split('/').pop())).toEqual(['query']);
+  });
+
   it('has no query projection: key, value, output, then the learned query [heads, p]', () => {
     const layer = new Aaren({ dim: 6, heads: 3 });
     layer.build([null, null, 6]);

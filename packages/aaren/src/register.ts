@@ -25,4 +25,6 @@ registerAttention(AAREN_ATTENTION_NAME, {
   // key and value projections + output projection, and the learned query [heads, p] = dim values.
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 2, useBias) + dim,
   streaming: true,
+  // The learned query is a token, not a map: like a class token it is not weight-decayed.
+  noWeightDecay: ['(^|/)query$'],
 });

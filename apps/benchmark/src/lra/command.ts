@@ -18,6 +18,7 @@ import { trainLra, type LraRunSpec } from './train.js';
 import { writeRunResult, readRunResults, type DataLoadOptions, type LraRunResult } from '../runs/lra-result.js';
 import { lraReport } from '../render/lra-table.js';
 import { versions } from '../versions.js';
+import { getAttentionDescriptor, listAttentions } from '../variants.js';
 import { fileSystem } from '@tost/backend/node';
 import { lockRunDirectory } from './run-lock.js';
 
@@ -178,6 +179,18 @@ export function prepareData(
 /** `tost-bench lra`: trains and evaluates each attention on each task, writes one result.json per run. */
 export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
+  // Before any data is generated or read: every attention must be registered and non-causal (a classifier reads
+  // every token; a causal attention hides the future from each one).
+  const causal = o.attentions.filter((name) => getAttentionDescriptor(name).causal);
+  if (causal.length > 0) {
+    const fitting = listAttentions()
+      .filter((d) => !d.causal)
+      .map((d) => d.name);
+    throw new Error(
+      `--attention: ${causal.join(', ')} ${causal.length > 1 ? 'are' : 'is'} causal; the LRA classifiers need ` +
+        `non-causal attention (one of ${fitting.join(', ')})`,
+    );
+  }
   const results: LraRunResult[] = [];
   for (const task of o.tasks) {
     const presetSettings = lraSettings(task, o.preset);
