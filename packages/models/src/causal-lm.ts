@@ -9,7 +9,7 @@ import { layerNorm } from './tost-block.js';
 import { withSeededRandom } from './seeded-random.js';
 import { validateBuildOptions } from './sequence-classifier.js';
 import { ToSTModel } from './tost-model.js';
-import { requirePositiveInteger } from './validation.js';
+import { requirePositiveInteger, rejectUnknownOptions } from './validation.js';
 
 export interface CausalLMOptions {
   vocabSize: number;
@@ -39,6 +39,23 @@ export const CAUSAL_LM_LAYERS = {
   finalNorm: 'final_ln',
 } as const;
 
+/** Every option of `buildCausalLM` (the type keeps it complete: a new option must be listed here). */
+const OPTION_NAMES: Record<keyof CausalLMOptions, true> = {
+  dim: true,
+  depth: true,
+  heads: true,
+  mlpRatio: true,
+  attention: true,
+  dropout: true,
+  attentionDropout: true,
+  layerScaleInit: true,
+  name: true,
+  seed: true,
+  vocabSize: true,
+  maxLength: true,
+  layerNormEpsilon: true,
+};
+
 /**
  * GPT-2-style ToST language model (ToST, arXiv 2412.17810, "Language ToST"): learned positions, pre-norm ToST blocks with a causal
  * attention, LayerNorm eps 1e-5, layer scale 1e-5, final LayerNorm, tied head logits = h·Eᵀ (the embedding layer is
@@ -51,6 +68,7 @@ export function buildCausalLM(options: CausalLMOptions): ToSTModel {
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
   }
+  rejectUnknownOptions(owner, options, OPTION_NAMES);
   const stack = validateBlockStack(
     owner,
     { ...options, block: 'tost', attention: options.attention ?? 'causal-tssa' },

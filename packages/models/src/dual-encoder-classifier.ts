@@ -11,7 +11,7 @@ import {
   type TextEncoderOptions,
 } from './sequence-classifier.js';
 import { ToSTModel } from './tost-model.js';
-import { requireOneOf, requirePositiveInteger } from './validation.js';
+import { requireOneOf, requirePositiveInteger, rejectUnknownOptions } from './validation.js';
 
 export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildOptions {
   numClasses: number;
@@ -21,6 +21,34 @@ export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildO
   name?: string;
 }
 
+/** Every option of `buildDualEncoderClassifier` (the type keeps it complete: a new option must be listed here). */
+const OPTION_NAMES: Record<keyof DualEncoderClassifierOptions, true> = {
+  dim: true,
+  depth: true,
+  heads: true,
+  mlpRatio: true,
+  attention: true,
+  dropout: true,
+  attentionDropout: true,
+  layerScaleInit: true,
+  name: true,
+  seed: true,
+  block: true,
+  dropPath: true,
+  layerNormEpsilon: true,
+  eta: true,
+  lambda: true,
+  vocabSize: true,
+  maxLength: true,
+  pooling: true,
+  positional: true,
+  maskPadding: true,
+  output: true,
+  numClasses: true,
+  headHidden: true,
+  combine: true,
+};
+
 /**
  * LRA Retrieval: ONE shared encoder (same layers, same weights) over two token inputs [B, maxLength] each,
  * head Dense → ReLU → Dense on [u, v] or [u, v, u⊙v, u−v]. Inputs: [ids1, ids2] of the same batch size (a RangeError
@@ -29,6 +57,7 @@ export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildO
 export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions): ToSTModel {
   const owner = 'buildDualEncoderClassifier';
   const encoder = validateTextEncoder(owner, options);
+  rejectUnknownOptions(owner, options, OPTION_NAMES);
   const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const combine = requireOneOf(

@@ -18,7 +18,7 @@ import { TokenPooling } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
 import { withSeededRandom } from './seeded-random.js';
 import { ToSTModel } from './tost-model.js';
-import { describeValue, requireBoolean, requireOneOf, requirePositiveInteger } from './validation.js';
+import { describeValue, requireBoolean, requireOneOf, requirePositiveInteger, rejectUnknownOptions } from './validation.js';
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
@@ -197,6 +197,33 @@ export function validateBuildOptions(
   return { output, seed };
 }
 
+/** Every option of `buildSequenceClassifier` (the type keeps it complete: a new option must be listed here). */
+const OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
+  dim: true,
+  depth: true,
+  heads: true,
+  mlpRatio: true,
+  attention: true,
+  dropout: true,
+  attentionDropout: true,
+  layerScaleInit: true,
+  name: true,
+  seed: true,
+  block: true,
+  dropPath: true,
+  layerNormEpsilon: true,
+  eta: true,
+  lambda: true,
+  vocabSize: true,
+  maxLength: true,
+  pooling: true,
+  positional: true,
+  maskPadding: true,
+  output: true,
+  numClasses: true,
+  headHidden: true,
+};
+
 /**
  * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses] (or
  * probabilities with `output: 'probabilities'`). Any non-causal attention fits; a causal one is an error.
@@ -205,6 +232,7 @@ export function validateBuildOptions(
 export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {
   const owner = 'buildSequenceClassifier';
   const encoder = validateTextEncoder(owner, options);
+  rejectUnknownOptions(owner, options, OPTION_NAMES);
   const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const headHidden = requirePositiveInteger(

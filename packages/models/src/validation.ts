@@ -81,3 +81,17 @@ export function requireBoolean(owner: string, option: string, value: unknown, fa
   }
   return value;
 }
+
+/**
+ * Throws a TypeError naming every key of `options` that `known` lacks: in JavaScript a misspelt option (`dropot`)
+ * would otherwise be ignored silently and the default used. `known` is a record over the options type's keys so the
+ * compiler keeps it complete.
+ */
+export function rejectUnknownOptions(owner: string, options: object, known: Record<string, true>): void {
+  const unknown = Object.keys(options).filter((key) => !Object.prototype.hasOwnProperty.call(known, key));
+  if (unknown.length === 0) return;
+  throw new TypeError(
+    `${owner}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; ` +
+      `expected any of ${Object.keys(known).join(', ')}`,
+  );
+}

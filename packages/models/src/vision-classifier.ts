@@ -22,7 +22,7 @@ import {
   type ClassifierOutput,
 } from './sequence-classifier.js';
 import { ToSTModel } from './tost-model.js';
-import { describeValue, requirePositiveInteger } from './validation.js';
+import { describeValue, requirePositiveInteger, rejectUnknownOptions } from './validation.js';
 
 export interface VisionClassifierOptions extends BuildOptions {
   imageSize: number;
@@ -44,6 +44,28 @@ export interface VisionClassifierOptions extends BuildOptions {
   name?: string;
 }
 
+/** Every option of `buildVisionClassifier` (the type keeps it complete: a new option must be listed here). */
+const OPTION_NAMES: Record<keyof VisionClassifierOptions, true> = {
+  dim: true,
+  depth: true,
+  heads: true,
+  mlpRatio: true,
+  attention: true,
+  dropout: true,
+  attentionDropout: true,
+  layerScaleInit: true,
+  name: true,
+  seed: true,
+  imageSize: true,
+  channels: true,
+  patchSize: true,
+  numClasses: true,
+  preset: true,
+  block: true,
+  dropPath: true,
+  output: true,
+};
+
 /**
  * Image classifier, input [B, imageSize, imageSize, channels] (NHWC) → logits [B, numClasses] (or probabilities with
  * `output: 'probabilities'`). Returns a `ToSTModel`.
@@ -57,6 +79,7 @@ export function buildVisionClassifier(options: VisionClassifierOptions): ToSTMod
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
   }
+  rejectUnknownOptions(owner, options, OPTION_NAMES);
   let preset: (typeof VISION_PRESETS)[VisionPresetName] | undefined;
   if (options.preset !== undefined) {
     preset = VISION_PRESETS[options.preset];
