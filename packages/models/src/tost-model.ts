@@ -56,7 +56,12 @@ export class ToSTModel extends tfl.LayersModel {
     return super.call(inputs, kwargs);
   }
 
+  /** True when the compiled loss of the (single) output is a sparse categorical cross-entropy (integer labels). */
+  private sparseLabels = false;
+
   override compile(args: tfl.ModelCompileArgs): void {
+    const first = Array.isArray(args?.loss) ? args.loss[0] : args?.loss;
+    this.sparseLabels = first === 'sparseCategoricalCrossentropy';
     if (args != null && this.outputsLogits) {
       const plan = planFromLogits(args, this.outputNames);
       if (plan.replaced.length > 0) {
@@ -83,6 +88,46 @@ export class ToSTModel extends tfl.LayersModel {
       }
     }
     super.compile(args);
+  }
+
+  /**
+   * As tfjs's `fit`, plus: with a sparse categorical cross-entropy, integer labels one axis short of the output
+   * (a language model's [batch, seq] next tokens for logits [batch, seq, vocab], a classifier's [batch] classes)
+   * get their trailing class axis
+   * added, as Keras does — tfjs itself rejects them with a shape error.
+   */
+  override async fit(
+    x: tf.Tensor | tf.Tensor[] | { [inputName: string]: tf.Tensor },
+    y: tf.Tensor | tf.Tensor[] | { [inputName: string]: tf.Tensor },
+    args?: tfl.ModelFitArgs,
+  ): Promise<tfl.History> {
+    const labels = this.withClassAxis(y);
+    try {
+      return await super.fit(x, labels, args);
+    } finally {
+      if (labels !== y) (labels as tf.Tensor).dispose();
+    }
+  }
+
+  /** As tfjs's `evaluate`, with `fit`'s handling of sparse labels one axis short of the output. */
+  override evaluate(
+    x: tf.Tensor | tf.Tensor[],
+    y: tf.Tensor | tf.Tensor[],
+    args?: tfl.ModelEvaluateArgs,
+  ): tf.Scalar | tf.Scalar[] {
+    const labels = this.withClassAxis(y);
+    try {
+      return super.evaluate(x, labels, args);
+    } finally {
+      if (labels !== y) (labels as tf.Tensor).dispose();
+    }
+  }
+
+  /** `y` with a trailing axis of 1 when the loss is sparse and `y` is one axis short of the single output; else `y`. */
+  private withClassAxis<T>(y: T): T | tf.Tensor {
+    if (!this.sparseLabels || !(y instanceof tf.Tensor) || this.outputs.length !== 1) return y;
+    const outputRank = this.outputs[0]!.shape.length;
+    return y.rank === outputRank - 1 ? tf.expandDims(y, -1) : y;
   }
 
   override dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {

@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@tost/backend';
+import '@tost/variants';
+import { buildCausalLM } from './causal-lm.js';
+import { buildSequenceClassifier } from './sequence-classifier.js';
+
+/** Trains a fresh seeded model one epoch on (x, y) and returns its loss history and evaluation. */
+async function trainOnce(build: () => tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+  const model = build();
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' });
+  const before = tf.memory().numTensors;
+  const history = await model.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0 });
+  const evaluated = model.evaluate(x, y) as tf.Scalar;
+  const result = { loss: history.history.loss as number[], evaluated: evaluated.dataSync()[0]! };
+  evaluated.dispose();
+  model.dispose();
+  return { ...result, leaked: tf.memory().numTensors - before };
+}
+
+describe('fit / evaluate with sparse labels one axis short of the output (as Keras accepts)', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('a language model trains on [batch, seq] next tokens exactly as on [batch, seq, 1]', async () => {
+    const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
+    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1]], [4, 4], 'int32');
+    const y = tf.tensor2d([[2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1], [5, 6, 1, 2]], [4, 4], 'int32');
+    const y3 = tf.expandDims(y, -1);
+    const short = await trainOnce(lm, x, y);
+    const full = await trainOnce(lm, x, y3);
+    expect(short.loss).toHaveLength(2);
+    expect(short.loss.every(Number.isFinite)).toBe(true);
+    expect(short.loss).toEqual(full.loss);
+    expect(short.evaluated).toBe(full.evaluated);
+    // The expanded labels are freed after fit and evaluate (the model's own tensors are freed by dispose).
+    expect(short.leaked).toBe(full.leaked);
+    tf.dispose([x, y, y3]);
+  });
+
+  it('a classifier trains on [batch] classes exactly as on [batch, 1]', async () => {
+    const classifier = () =>
+      buildSequenceClassifier({ vocabSize: 7, maxLength: 4, numClasses: 3, dim: 8, depth: 1, heads: 2, seed: 5 });
+    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1]], [4, 4], 'int32');
+    const y = tf.tensor1d([0, 2, 1, 2], 'int32');
+    const y2 = tf.expandDims(y, -1);
+    const short = await trainOnce(classifier, x, y);
+    const full = await trainOnce(classifier, x, y2);
+    expect(short.loss).toEqual(full.loss);
+    expect(short.evaluated).toBe(full.evaluated);
+    tf.dispose([x, y, y2]);
+  });
+});
