@@ -157,8 +157,12 @@ const PAPER: Record<LraTaskName, LraSettings> = Object.fromEntries(
  * nothing is truncated), 4,000 / 300 / 300 examples (QUICK_LISTOPS_DATA). Pathfinder quick data: 2,000 generated
  * 32×32 images of the easy contour setting (QUICK_PATHFINDER_DATA; the full 1,024-pixel sequence is kept, which is
  * what makes Pathfinder slow). Measured on the development machine (wasm, seed 1): quick ListOps TSSA 35.3 %, softmax
- * 36.0 % (majority 17 %); quick Pathfinder stays at chance for both — it did not learn in 120 steps of 8, nor in 150
- * (TSSA) of 16 — so it gets only 60 small steps: the budget goes to the task that carries signal.
+ * 36.0 % (majority 17 %); quick Pathfinder stays at chance for both. Probes that did not learn either (test accuracy
+ * 48–52 %, training loss stuck at ln 2): 120 steps of 8 and 150 (TSSA) of 16 at 32×32; 500 steps of 16 at 32×32
+ * (TSSA); the same images max-pooled to 16×16 (256 tokens), depth 2, 2,000 steps of 16 (both memorise the 1,600
+ * training images: loss 0.52, test at chance); 16,000 generated 16×16 images, depth 2, 3,000 steps of 16 (TSSA) and
+ * 500 (softmax): loss 0.693 throughout. Pathfinder needs far longer training than a quick profile can give, so it gets
+ * only 60 small steps: the budget goes to the task that carries signal.
  * Train-step cost (CPU seconds) ×1.5 (TSSA) / ×1.6 (softmax) on ListOps against the former 2-head CLS profile, so
  * `tost-bench quick` (ListOps + Pathfinder, tssa + softmax) takes about 11 minutes on two cores.
  */
