@@ -5,9 +5,9 @@ const require = createRequire(import.meta.url);
 
 /** Versions recorded in every result file. */
 export function versions(): Record<string, string> {
-  const read = (name: string) => {
+  const read = (manifest: string) => {
     try {
-      return (require(`${name}/package.json`) as { version: string }).version;
+      return (require(manifest) as { version: string }).version;
     } catch {
       return 'unknown';
     }
@@ -15,7 +15,8 @@ export function versions(): Record<string, string> {
   return {
     node: process.version,
     tfjsCore: tf.version_core,
-    tfjsLayers: read('@tensorflow/tfjs-layers'),
+    tfjsLayers: read('@tensorflow/tfjs-layers/package.json'),
+    // This app's own manifest, one folder above src/ and dist/.
     '@tost/benchmark': read('../package.json'),
   };
 }
