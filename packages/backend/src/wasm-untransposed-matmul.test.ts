@@ -65,6 +65,24 @@ describe('wasm matMuls without transposed operands (installed by initBackend)', 
     }
   });
 
+  it('empty operands give empty products of the right shape, with transposes too, and no buffer left behind', () => {
+    for (const [as, bs, ta, tb, out] of [
+      [[0, 3, 4], [0, 5, 4], false, true, [0, 3, 5]],
+      [[2, 4, 3], [2, 4, 0], true, false, [2, 3, 0]],
+      [[3, 0], [5, 0], false, true, [3, 5]],
+    ] as [number[], number[], boolean, boolean, number[]][]) {
+      const a = tf.zeros(as);
+      const b = tf.zeros(bs);
+      const buffers = tf.engine().backend.numDataIds();
+      const y = tf.matMul(a, b, ta, tb);
+      expect(y.shape).toEqual(out);
+      expect(Array.from(y.dataSync()).every((v) => v === 0)).toBe(true);
+      y.dispose();
+      expect(tf.engine().backend.numDataIds()).toBe(buffers);
+      tf.dispose([a, b]);
+    }
+  });
+
   it('fused matMul (bias + relu) with transposes equals the definition', () => {
     const av = values(4 * 6, 3);
     const bv = values(5 * 4, 4);

@@ -12,7 +12,7 @@ let installed = false;
 /**
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that never multiply a transposed
  * operand: `transposeA` / `transposeB` become an explicit `Transpose` of the last two axes, then the original kernel
- * runs untransposed. Same values (one product order, the original kernel's).
+ * runs untransposed, with the original kernel's values and product order. Empty operands go to the original kernel.
  *
  * Why: tfjs-backend-wasm 4.22's XNNPACK path only packs untransposed operands; a transposed one takes a generic loop
  * 5–30× slower than the copy plus the fast product (measured: dW of a [16384, 64] × [64, 32] dense layer 28 ms →
@@ -34,6 +34,9 @@ export function installWasmUntransposedMatMul(): boolean {
       kernelFunc: (args: KernelArgs) => {
         const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
         if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+        // Empty operands: nothing to multiply (and the wasm Transpose divides by a zero size).
+        const operands = [args.inputs.a, args.inputs.b] as tf.TensorInfo[];
+        if (operands.some((t) => t.shape.includes(0))) return original.kernelFunc(args);
         const temporaries: tf.TensorInfo[] = [];
         const untransposed = (x: tf.TensorInfo): tf.TensorInfo => {
           const rank = x.shape.length;

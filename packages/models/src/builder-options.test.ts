@@ -41,6 +41,29 @@ describe('builders reject unknown (misspelt) options, naming them', () => {
     });
   }
 
+  it('a misspelt required option is reported as unknown (not as the missing one)', () => {
+    const { vocabSize: _v, ...rest } = text;
+    expect(() => buildSequenceClassifier({ ...rest, vocabsize: 10 } as never)).toThrow(
+      /^buildSequenceClassifier: unknown option 'vocabsize'/,
+    );
+    expect(() => buildDualEncoderClassifier({ ...rest, vocabsize: 10 } as never)).toThrow(
+      /^buildDualEncoderClassifier: unknown option 'vocabsize'/,
+    );
+  });
+
+  it("buildCausalLM takes a published size as 'preset' (explicit options win); a bad name is named", () => {
+    const model = buildCausalLM({ preset: 'tost-lm-base', vocabSize: 11, dim: 24, depth: 1 });
+    const shapes = Object.fromEntries(model.weights.map((w) => [w.originalName, w.shape]));
+    // maxLength 1024 and heads 12 come from the preset; vocabSize, dim and depth were given.
+    expect(shapes['positions/positions']).toEqual([1024, 24]);
+    expect(shapes['token_embedding/embeddings']).toEqual([11, 24]);
+    expect(model.layers.filter((l) => (l as unknown as { heads?: number }).heads === 12).length).toBe(1);
+    model.dispose();
+    expect(() => buildCausalLM({ preset: 'tost-lm-huge' as never, vocabSize: 11 })).toThrow(
+      /^buildCausalLM: option 'preset' must be one of tost-lm-base, tost-lm-medium, tost-lm-large, got "tost-lm-huge"/,
+    );
+  });
+
   it('every documented option is accepted (a complete set builds)', () => {
     const model = buildSequenceClassifier({
       ...text,

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { AttentionSpec } from './attention-slot.js';
-import { blockStack, maybeDropout, validateBlockStack } from './encoder.js';
+import { blockStack, maybeDropout, validateBlockStack, type BlockStackOptions } from './encoder.js';
 import { LayerCache } from './layer-cache.js';
 import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
 import { TokenEmbedding } from './token-embedding.js';
@@ -9,15 +9,23 @@ import { layerNorm } from './tost-block.js';
 import { withSeededRandom } from './seeded-random.js';
 import { validateBuildOptions } from './sequence-classifier.js';
 import { ToSTModel } from './tost-model.js';
-import { requirePositiveInteger, rejectUnknownOptions } from './validation.js';
+import { LANGUAGE_PRESETS, type LanguagePresetName } from './presets.js';
+import { describeValue, requirePositiveInteger, rejectUnknownOptions } from './validation.js';
 
 export interface CausalLMOptions {
-  vocabSize: number;
-  /** Context length: learned positions and causal TSSA's per-position bias have this many rows. */
-  maxLength: number;
-  dim: number;
-  depth: number;
-  heads: number;
+  /**
+   * A published size ('tost-lm-base' | 'tost-lm-medium' | 'tost-lm-large', see LANGUAGE_PRESETS): its vocabSize,
+   * maxLength, dim, depth and heads are the defaults of those options (options given explicitly win).
+   */
+  preset?: LanguagePresetName;
+  /** Required unless `preset` gives it. */
+  vocabSize?: number;
+  /** Context length: learned positions and causal TSSA's per-position bias have this many rows. Required unless `preset` gives it. */
+  maxLength?: number;
+  /** Required unless `preset` gives it (also depth, heads). */
+  dim?: number;
+  depth?: number;
+  heads?: number;
   mlpRatio?: number;
   /** A causal attention: 'causal-tssa' (default), 'softmax-causal' or a factory. */
   attention?: AttentionSpec;
@@ -54,6 +62,7 @@ const OPTION_NAMES: Record<keyof CausalLMOptions, true> = {
   vocabSize: true,
   maxLength: true,
   layerNormEpsilon: true,
+  preset: true,
 };
 
 /**
@@ -69,9 +78,23 @@ export function buildCausalLM(options: CausalLMOptions): ToSTModel {
     throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
   }
   rejectUnknownOptions(owner, options, OPTION_NAMES);
+  if (options.preset !== undefined) {
+    const preset = Object.prototype.hasOwnProperty.call(LANGUAGE_PRESETS, options.preset)
+      ? LANGUAGE_PRESETS[options.preset]
+      : undefined;
+    if (!preset) {
+      throw new RangeError(
+        `${owner}: option 'preset' must be one of ${Object.keys(LANGUAGE_PRESETS).join(', ')}, got ${describeValue(options.preset)}`,
+      );
+    }
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const { vocabSize, maxLength, dim, depth, heads } = preset;
+    options = { vocabSize, maxLength, dim, depth, heads, ...given };
+  }
   const stack = validateBlockStack(
     owner,
-    { ...options, block: 'tost', attention: options.attention ?? 'causal-tssa' },
+    // dim, depth and heads may still be missing here: validateBlockStack names them.
+    { ...options, block: 'tost', attention: options.attention ?? 'causal-tssa' } as BlockStackOptions,
     { layerScaleInit: 1e-5, layerNormEpsilon: 1e-5 },
   );
   const vocabSize = requirePositiveInteger(owner, 'vocabSize', options.vocabSize);

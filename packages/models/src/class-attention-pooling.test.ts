@@ -160,3 +160,23 @@ describe("pooling: 'class-attention' (the ToST head as the sequence classifier's
     tf.dispose([first, second, labels]);
   });
 });
+
+describe('ClassAttention mask values', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('a mask value other than 0 or 1 is an error naming the mask and the position', async () => {
+    const { ClassAttention } = await import('./class-attention.js');
+    const layer = new ClassAttention({ dim: 4, heads: 2, name: 'pool' });
+    const x = tf.ones([1, 3, 4]);
+    const half = tf.tensor2d([[1, 0.5, 0]]);
+    expect(() => layer.apply([x, half])).toThrow(
+      /ClassAttention 'pool': argument 'mask' must hold only 0 \(padding\) and 1 \(token\), got 0\.5 at \[0, 1\]/,
+    );
+    const ok = layer.apply([x, tf.tensor2d([[1, 1, 0]])]) as tf.Tensor;
+    expect(ok.shape).toEqual([1, 1, 4]);
+    tf.dispose([x, half, ok]);
+    layer.dispose();
+  });
+});

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { denseTokens, maskedSoftmax, validateMask } from '@tost/attention';
+import { denseTokens, maskedSoftmax, validateMask, validateMaskValues } from '@tost/attention';
 import { requireDivides, requirePositiveInteger, requireRate } from './validation.js';
 
 export interface ClassAttentionOptions {
@@ -64,7 +64,10 @@ export class ClassAttention extends tfl.layers.Layer {
       }
       const [batch, tokens] = x.shape;
       const mask = list[1];
-      if (mask) validateMask(mask, batch, tokens, `ClassAttention '${this.name}'`);
+      if (mask) {
+        validateMask(mask, batch, tokens, `ClassAttention '${this.name}'`);
+        validateMaskValues(mask, `ClassAttention '${this.name}'`);
+      }
       const k = this.kernels.map((v) => v.read() as tf.Tensor2D);
       const b = this.biases.map((v) => v.read() as tf.Tensor1D);
       const cls = tf.slice(x, [0, 0, 0], [batch, 1, this.dim]) as tf.Tensor3D;

@@ -56,8 +56,8 @@ const OPTION_NAMES: Record<keyof DualEncoderClassifierOptions, true> = {
  */
 export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions): ToSTModel {
   const owner = 'buildDualEncoderClassifier';
-  const encoder = validateTextEncoder(owner, options);
   rejectUnknownOptions(owner, options, OPTION_NAMES);
+  const encoder = validateTextEncoder(owner, options);
   const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const combine = requireOneOf(

@@ -231,8 +231,8 @@ const OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
  */
 export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {
   const owner = 'buildSequenceClassifier';
-  const encoder = validateTextEncoder(owner, options);
   rejectUnknownOptions(owner, options, OPTION_NAMES);
+  const encoder = validateTextEncoder(owner, options);
   const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
   const headHidden = requirePositiveInteger(

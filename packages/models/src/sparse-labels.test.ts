@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '@tost/backend';
 import '@tost/variants';
 import { buildCausalLM } from './causal-lm.js';
 import { buildSequenceClassifier } from './sequence-classifier.js';
 
 /** Trains a fresh seeded model one epoch on (x, y) and returns its loss history and evaluation. */
-async function trainOnce(build: () => tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+async function trainOnce(build: () => tfl.LayersModel, x: tf.Tensor, y: tf.Tensor) {
   const model = build();
   model.compile({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' });
   const before = tf.memory().numTensors;
@@ -37,6 +38,29 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
     // The expanded labels are freed after fit and evaluate (the model's own tensors are freed by dispose).
     expect(short.leaked).toBe(full.leaked);
     tf.dispose([x, y, y3]);
+  });
+
+  it('validationData labels, a one-element label array and a loss given per output name are handled too', async () => {
+    const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
+    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5]], [2, 4], 'int32');
+    const y = tf.tensor2d([[2, 3, 4, 5], [3, 4, 5, 6]], [2, 4], 'int32');
+    const y3 = tf.expandDims(y, -1);
+    // Tensors left after fitting and disposing (the optimiser's own state stays): the same with ready-made labels.
+    const leftAfter = async (labels: tf.Tensor) => {
+      const before = tf.memory().numTensors;
+      const model = lm();
+      const name = model.outputNames[0]!;
+      model.compile({ optimizer: tf.train.sgd(0.1), loss: { [name]: 'sparseCategoricalCrossentropy' } });
+      const history = await model.fit(x, [labels], { epochs: 1, verbose: 0, validationData: [x, labels] });
+      expect(Number.isFinite(history.history.val_loss?.[0] as number)).toBe(true);
+      const named = await model.fit(x, { [name]: labels }, { epochs: 1, verbose: 0 });
+      expect(Number.isFinite(named.history.loss[0] as number)).toBe(true);
+      model.dispose();
+      return tf.memory().numTensors - before;
+    };
+    expect(await leftAfter(y)).toBe(await leftAfter(y3));
+    y3.dispose();
+    tf.dispose([x, y]);
   });
 
   it('a classifier trains on [batch] classes exactly as on [batch, 1]', async () => {

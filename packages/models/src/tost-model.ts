@@ -60,8 +60,10 @@ export class ToSTModel extends tfl.LayersModel {
   private sparseLabels = false;
 
   override compile(args: tfl.ModelCompileArgs): void {
-    const first = Array.isArray(args?.loss) ? args.loss[0] : args?.loss;
-    this.sparseLabels = first === 'sparseCategoricalCrossentropy';
+    const loss = args?.loss;
+    const losses =
+      Array.isArray(loss) ? loss : loss != null && typeof loss === 'object' ? Object.values(loss) : [loss];
+    this.sparseLabels = losses.length === 1 && losses[0] === 'sparseCategoricalCrossentropy';
     if (args != null && this.outputsLogits) {
       const plan = planFromLogits(args, this.outputNames);
       if (plan.replaced.length > 0) {
@@ -93,19 +95,29 @@ export class ToSTModel extends tfl.LayersModel {
   /**
    * As tfjs's `fit`, plus: with a sparse categorical cross-entropy, integer labels one axis short of the output
    * (a language model's [batch, seq] next tokens for logits [batch, seq, vocab], a classifier's [batch] classes)
-   * get their trailing class axis
-   * added, as Keras does — tfjs itself rejects them with a shape error.
+   * get their trailing class axis, as Keras does — tfjs itself rejects them with a shape error. This holds for `y`
+   * given as a tensor, a one-element array or a one-entry object, and for the labels of `validationData`.
    */
   override async fit(
     x: tf.Tensor | tf.Tensor[] | { [inputName: string]: tf.Tensor },
     y: tf.Tensor | tf.Tensor[] | { [inputName: string]: tf.Tensor },
     args?: tfl.ModelFitArgs,
   ): Promise<tfl.History> {
-    const labels = this.withClassAxis(y);
+    const made: tf.Tensor[] = [];
     try {
-      return await super.fit(x, labels, args);
+      const labels = this.withClassAxis(y, made);
+      let fitArgs = args;
+      const validation = args?.validationData;
+      if (Array.isArray(validation) && validation.length >= 2) {
+        const [vx, vy, ...rest] = validation as unknown as [unknown, tf.Tensor | tf.Tensor[], ...unknown[]];
+        const validationLabels = this.withClassAxis(vy, made);
+        if (validationLabels !== vy) {
+          fitArgs = { ...args, validationData: [vx, validationLabels, ...rest] as tfl.ModelFitArgs['validationData'] };
+        }
+      }
+      return await super.fit(x, labels, fitArgs);
     } finally {
-      if (labels !== y) (labels as tf.Tensor).dispose();
+      tf.dispose(made);
     }
   }
 
@@ -115,19 +127,34 @@ export class ToSTModel extends tfl.LayersModel {
     y: tf.Tensor | tf.Tensor[],
     args?: tfl.ModelEvaluateArgs,
   ): tf.Scalar | tf.Scalar[] {
-    const labels = this.withClassAxis(y);
+    const made: tf.Tensor[] = [];
     try {
-      return super.evaluate(x, labels, args);
+      return super.evaluate(x, this.withClassAxis(y, made), args);
     } finally {
-      if (labels !== y) (labels as tf.Tensor).dispose();
+      tf.dispose(made);
     }
   }
 
-  /** `y` with a trailing axis of 1 when the loss is sparse and `y` is one axis short of the single output; else `y`. */
-  private withClassAxis<T>(y: T): T | tf.Tensor {
-    if (!this.sparseLabels || !(y instanceof tf.Tensor) || this.outputs.length !== 1) return y;
+  /**
+   * `y` (a tensor, a one-element array or a one-entry object) with a trailing axis of 1 added to its tensor when the
+   * loss is sparse and the tensor is one axis short of the single output; else `y` itself. New tensors go to `made`.
+   */
+  private withClassAxis<T>(y: T, made: tf.Tensor[]): T {
+    if (!this.sparseLabels || this.outputs.length !== 1) return y;
     const outputRank = this.outputs[0]!.shape.length;
-    return y.rank === outputRank - 1 ? tf.expandDims(y, -1) : y;
+    const fix = (t: unknown): unknown => {
+      if (!(t instanceof tf.Tensor) || t.rank !== outputRank - 1) return t;
+      const expanded = tf.expandDims(t, -1);
+      made.push(expanded);
+      return expanded;
+    };
+    if (y instanceof tf.Tensor) return fix(y) as T;
+    if (Array.isArray(y)) return (y.length === 1 ? [fix(y[0])] : y) as T;
+    if (y != null && typeof y === 'object') {
+      const entries = Object.entries(y as Record<string, unknown>);
+      return (entries.length === 1 ? { [entries[0]![0]]: fix(entries[0]![1]) } : y) as T;
+    }
+    return y;
   }
 
   override dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {

@@ -87,7 +87,9 @@ export function requireBoolean(owner: string, option: string, value: unknown, fa
  * would otherwise be ignored silently and the default used. `known` is a record over the options type's keys so the
  * compiler keeps it complete.
  */
-export function rejectUnknownOptions(owner: string, options: object, known: Record<string, true>): void {
+export function rejectUnknownOptions(owner: string, options: unknown, known: Record<string, true>): void {
+  // A missing or non-object options argument is left to the builder's own check, which names it.
+  if (options == null || typeof options !== 'object') return;
   const unknown = Object.keys(options).filter((key) => !Object.prototype.hasOwnProperty.call(known, key));
   if (unknown.length === 0) return;
   throw new TypeError(

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { LraTaskName } from '@tost/lra';
-import { runLraCommand, printReport, checkGeneratable, LRA_TASKS } from '../lra/command.js';
+import { runLraCommand, printReport, checkClassifierAttentions, checkGeneratable, LRA_TASKS } from '../lra/command.js';
 import {
   addBackendOption,
   asAttentionList,
@@ -106,6 +106,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
     throw new Error('lra: --task is required (listops, text, retrieval, image, pathfinder, pathx)');
   const tasks = checkTasks(values.task ?? 'listops,pathfinder');
   const attentions = values.attention;
+  checkClassifierAttentions(attentions);
   const generate = quick || values.generate === true;
   if (generate) checkGeneratable(tasks);
   const { preset } = values;

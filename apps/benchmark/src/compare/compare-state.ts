@@ -81,20 +81,12 @@ export function openState(
   environment: ScalingEnvironment,
 ): { state: CompareState; resumed: boolean } {
   const file = join(outDir, STATE_FILE);
-  if (!existsSync(file)) {
+  const state = readState(outDir);
+  if (!state) {
     return {
       state: { format: 'tost-compare-state-1', settings, environment, measured: {}, scaling: {}, lra: {} },
       resumed: false,
     };
-  }
-  let state: CompareState;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8')) as CompareState;
-  } catch (err) {
-    throw new Error(`compare: cannot read ${file} (${(err as Error).message}); delete it to start over`);
-  }
-  if (state.format !== 'tost-compare-state-1') {
-    throw new Error(`compare: ${file} has unknown format '${String(state.format)}'; delete it to start over`);
   }
   const differences = settingsDifferences(state.settings, settings);
   if (differences.length > 0) {
@@ -104,6 +96,22 @@ export function openState(
     );
   }
   return { state, resumed: true };
+}
+
+/** The state saved in `outDir`, or undefined when there is none; an unreadable or unknown file is an error. */
+export function readState(outDir: string): CompareState | undefined {
+  const file = join(outDir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  let state: CompareState;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8')) as CompareState;
+  } catch (err) {
+    throw new Error(`compare: cannot read ${file} (${(err as Error).message}); delete it to start over`);
+  }
+  if (state.format !== 'tost-compare-state-1') {
+    throw new Error(`compare: ${file} has unknown format '${String(state.format)}'; delete it to start over`);
+  }
+  return state;
 }
 
 /** Writes the state atomically (temp file + rename): an interrupted write never loses the finished cells. */

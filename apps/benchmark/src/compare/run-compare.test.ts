@@ -62,6 +62,13 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
     expect(reportLines.some((l) => l.startsWith('[compare '))).toBe(false);
     expect(reportLines.at(-1)).toBe('compare --report-only: reporting 2 finished cells; 4 are missing');
     expect(report.state.lra.tssa?.listops?.['1']).toBeUndefined();
+    // It reports with the settings the cells were measured with, whatever is passed now.
+    const otherSettings = await runCompare({
+      ...options([1], () => {}),
+      settings: { ...settings, dim: 16, lengths: [64] },
+      reportOnly: true,
+    });
+    expect(otherSettings.options.settings).toMatchObject({ dim: 8, lengths: [16, 32] });
     await expect(
       runCompare({ ...options([1], () => {}), outDir: join(out, 'nothing-here'), reportOnly: true }),
     ).rejects.toThrow(/--report-only: no .*nothing-here.*compare-state\.json; run compare with this --out first/);

@@ -7,6 +7,8 @@ import { runSeries, type ScalingRunOptions } from '../scaling/run.js';
 import { attentionWorkload } from '../scaling/workloads.js';
 import { estimateRemainingSeconds, formatCompareProgress, type PlannedCell } from './compare-progress.js';
 import {
+  readState,
+  STATE_FILE,
   openState,
   saveState,
   type CompareCellSettings,
@@ -103,6 +105,7 @@ export function isCellDone(state: CompareState, cell: PlannedCell): boolean {
  */
 export async function runCompare(options: CompareOptions): Promise<CompareRun> {
   const log = options.log ?? ((line: string) => console.log(line));
+  if (options.reportOnly) return reportFinishedCells(options, log);
   const { settings, outDir } = options;
   const { state, resumed } = openState(outDir, settings, captureEnvironment());
   const descriptors = options.attentions.map((name) => describeVariant(name));
@@ -114,13 +117,6 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
       `${options.seeds.length} seeds) = ${plan.length} cells` +
       (resumed ? `; resuming ${join(outDir, 'compare-state.json')}: ${finishedBefore} already done` : ''),
   );
-  if (options.reportOnly) {
-    if (!resumed) {
-      throw new Error(`compare --report-only: no ${join(outDir, 'compare-state.json')}; run compare with this --out first`);
-    }
-    log(`compare --report-only: reporting ${finishedBefore} finished cells; ${plan.length - finishedBefore} are missing`);
-    return { state, descriptors, options };
-  }
   const progress = (cell: PlannedCell) => {
     const index = plan.indexOf(cell);
     const remaining = plan.slice(index).filter((c) => !isCellDone(state, c));
@@ -205,6 +201,24 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
     }
   }
   return { state, descriptors, options };
+}
+
+/**
+ * `--report-only`: the saved state as it is, reported with the settings it was measured with (whatever settings were
+ * passed now), every cell not finished as missing. Runs nothing.
+ */
+function reportFinishedCells(options: CompareOptions, log: (line: string) => void): CompareRun {
+  const state = readState(options.outDir);
+  if (!state) {
+    throw new Error(
+      `compare --report-only: no ${join(options.outDir, STATE_FILE)}; run compare with this --out first`,
+    );
+  }
+  const reported: CompareOptions = { ...options, settings: state.settings };
+  const plan = planCells(reported.attentions, reported);
+  const finished = plan.filter((c) => isCellDone(state, c)).length;
+  log(`compare --report-only: reporting ${finished} finished cells; ${plan.length - finished} are missing`);
+  return { state, descriptors: reported.attentions.map((name) => describeVariant(name)), options: reported };
 }
 
 /** The overrides a task takes: Pathfinder's length is its image (1,024 pixels), so `maxLength` is for ListOps only. */

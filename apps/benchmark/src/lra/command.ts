@@ -176,21 +176,26 @@ export function prepareData(
   return { splits: loadLra(task, dir, loadOptions), dir: resolve(dir), loadOptions, generated: true };
 }
 
+/**
+ * Every attention must be registered and non-causal (a classifier reads every token; a causal attention hides the
+ * future from each one): checked before any data is generated or read. Throws naming the offenders and what fits.
+ */
+export function checkClassifierAttentions(attentions: readonly string[]): void {
+  const causal = attentions.filter((name) => getAttentionDescriptor(name).causal);
+  if (causal.length === 0) return;
+  const fitting = listAttentions()
+    .filter((d) => !d.causal)
+    .map((d) => d.name);
+  throw new Error(
+    `--attention: ${causal.join(', ')} ${causal.length > 1 ? 'are' : 'is'} causal; the LRA classifiers need ` +
+      `non-causal attention (one of ${fitting.join(', ')})`,
+  );
+}
+
 /** `tost-bench lra`: trains and evaluates each attention on each task, writes one result.json per run. */
 export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
-  // Before any data is generated or read: every attention must be registered and non-causal (a classifier reads
-  // every token; a causal attention hides the future from each one).
-  const causal = o.attentions.filter((name) => getAttentionDescriptor(name).causal);
-  if (causal.length > 0) {
-    const fitting = listAttentions()
-      .filter((d) => !d.causal)
-      .map((d) => d.name);
-    throw new Error(
-      `--attention: ${causal.join(', ')} ${causal.length > 1 ? 'are' : 'is'} causal; the LRA classifiers need ` +
-        `non-causal attention (one of ${fitting.join(', ')})`,
-    );
-  }
+  checkClassifierAttentions(o.attentions);
   const results: LraRunResult[] = [];
   for (const task of o.tasks) {
     const presetSettings = lraSettings(task, o.preset);
