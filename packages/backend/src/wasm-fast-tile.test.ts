@@ -32,13 +32,34 @@ const CASES: [number[], number[]][] = [
   [[3], [1]],
   [[3], [4]],
   [[1], [5]],
-  [[2, 3], [2, 1]],
-  [[2, 3], [1, 3]],
-  [[2, 1, 3], [2, 4, 2]],
-  [[16, 8, 1], [1, 1, 32]],
-  [[1, 1, 32], [4, 8, 1]],
-  [[2, 3, 1, 2], [3, 1, 2, 2]],
-  [[2, 0, 3], [2, 2, 2]],
+  [
+    [2, 3],
+    [2, 1],
+  ],
+  [
+    [2, 3],
+    [1, 3],
+  ],
+  [
+    [2, 1, 3],
+    [2, 4, 2],
+  ],
+  [
+    [16, 8, 1],
+    [1, 1, 32],
+  ],
+  [
+    [1, 1, 32],
+    [4, 8, 1],
+  ],
+  [
+    [2, 3, 1, 2],
+    [3, 1, 2, 2],
+  ],
+  [
+    [2, 0, 3],
+    [2, 2, 2],
+  ],
 ];
 
 describe('wasm fast Tile (installed by initBackend)', () => {
@@ -70,7 +91,16 @@ describe('wasm fast Tile (installed by initBackend)', () => {
         expect(Array.from(y.dataSync()), `${dtype} [${shape}] × [${reps}]`).toEqual(expected);
         y.dispose();
       }
-      const b = tf.tidy(() => tf.tile(tf.tensor(values.map((v) => v > 2), shape, 'bool'), reps));
+      const b = tf.tidy(() =>
+        tf.tile(
+          tf.tensor(
+            values.map((v) => v > 2),
+            shape,
+            'bool',
+          ),
+          reps,
+        ),
+      );
       expect(Array.from(b.dataSync())).toEqual(expected.map((v) => (v > 2 ? 1 : 0)));
       b.dispose();
     }

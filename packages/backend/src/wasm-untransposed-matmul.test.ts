@@ -11,7 +11,12 @@ function values(n: number, seed: number): number[] {
 
 /** a·b by its definition in float64 (rank 2 or 3 with equal batch), with optional transposes. */
 function matMulByDefinition(
-  a: number[], aShape: number[], b: number[], bShape: number[], ta: boolean, tb: boolean,
+  a: number[],
+  aShape: number[],
+  b: number[],
+  bShape: number[],
+  ta: boolean,
+  tb: boolean,
 ): number[] {
   const batch = aShape.length === 3 ? aShape[0]! : 1;
   const [ar, ac] = aShape.slice(-2) as [number, number];
@@ -19,8 +24,10 @@ function matMulByDefinition(
   const m = ta ? ac : ar;
   const k = ta ? ar : ac;
   const n = tb ? br : bc;
-  const at = (i: number, j: number, t: number) => (ta ? a[t * ar * ac + j * ac + i]! : a[t * ar * ac + i * ac + j]!);
-  const bt = (i: number, j: number, t: number) => (tb ? b[t * br * bc + j * bc + i]! : b[t * br * bc + i * bc + j]!);
+  const at = (i: number, j: number, t: number) =>
+    ta ? a[t * ar * ac + j * ac + i]! : a[t * ar * ac + i * ac + j]!;
+  const bt = (i: number, j: number, t: number) =>
+    tb ? b[t * br * bc + j * bc + i]! : b[t * br * bc + i * bc + j]!;
   const out: number[] = [];
   for (let t = 0; t < batch; t++)
     for (let i = 0; i < m; i++)
@@ -50,8 +57,14 @@ describe('wasm matMuls without transposed operands (installed by initBackend)', 
   it('matMul with every transpose combination equals the definition, and leaves no buffer behind', () => {
     expect(tf.getBackend()).toBe('wasm');
     for (const { a: as, b: bs, ta, tb } of CASES) {
-      const av = values(as.reduce((x, y) => x * y, 1), 1);
-      const bv = values(bs.reduce((x, y) => x * y, 1), 2);
+      const av = values(
+        as.reduce((x, y) => x * y, 1),
+        1,
+      );
+      const bv = values(
+        bs.reduce((x, y) => x * y, 1),
+        2,
+      );
       const a = tf.tensor(av, as);
       const b = tf.tensor(bv, bs);
       const buffers = tf.engine().backend.numDataIds();

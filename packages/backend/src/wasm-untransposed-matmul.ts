@@ -42,7 +42,11 @@ export function installWasmUntransposedMatMul(): boolean {
           const rank = x.shape.length;
           const perm = [...Array(rank).keys()];
           [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
-          const t = transpose.kernelFunc({ inputs: { x }, attrs: { perm }, backend: args.backend }) as tf.TensorInfo;
+          const t = transpose.kernelFunc({
+            inputs: { x },
+            attrs: { perm },
+            backend: args.backend,
+          }) as tf.TensorInfo;
           temporaries.push(t);
           return t;
         };
@@ -56,7 +60,8 @@ export function installWasmUntransposedMatMul(): boolean {
             attrs: { ...args.attrs, transposeA: false, transposeB: false },
           });
         } finally {
-          for (const t of temporaries) (args.backend as unknown as DisposingBackend).disposeData(t.dataId, true);
+          for (const t of temporaries)
+            (args.backend as unknown as DisposingBackend).disposeData(t.dataId, true);
         }
       },
     });

@@ -20,17 +20,28 @@ describe('builders reject unknown (misspelt) options, naming them', () => {
     ],
     [
       'buildDualEncoderClassifier',
-      () => buildDualEncoderClassifier({ ...text, combin: 'concat', pooling: 'mean', polling: 'cls' } as never),
+      () =>
+        buildDualEncoderClassifier({ ...text, combin: 'concat', pooling: 'mean', polling: 'cls' } as never),
       /^buildDualEncoderClassifier: unknown options 'combin', 'polling'; expected any of .*\bcombine\b/,
     ],
     [
       'buildVisionClassifier',
-      () => buildVisionClassifier({ imageSize: 32, patchSize: 8, numClasses: 10, dim: 16, depth: 1, heads: 2, pathSize: 8 } as never),
+      () =>
+        buildVisionClassifier({
+          imageSize: 32,
+          patchSize: 8,
+          numClasses: 10,
+          dim: 16,
+          depth: 1,
+          heads: 2,
+          pathSize: 8,
+        } as never),
       /^buildVisionClassifier: unknown option 'pathSize'; expected any of .*\bpatchSize\b/,
     ],
     [
       'buildCausalLM',
-      () => buildCausalLM({ vocabSize: 10, maxLength: 8, dim: 8, depth: 1, heads: 2, maxLenght: 16 } as never),
+      () =>
+        buildCausalLM({ vocabSize: 10, maxLength: 8, dim: 8, depth: 1, heads: 2, maxLenght: 16 } as never),
       /^buildCausalLM: unknown option 'maxLenght'; expected any of .*\bmaxLength\b/,
     ],
   ];

@@ -73,7 +73,12 @@ export class ClassAttention extends tfl.layers.Layer {
       const cls = tf.slice(x, [0, 0, 0], [batch, 1, this.dim]) as tf.Tensor3D;
       const headDim = this.dim / this.heads;
       // Tokens-first heads ([B, N, H, p], a free reshape of [B, N, C]: channel h·p + j is head h's j-th).
-      const q = tf.reshape(tf.mul(denseTokens(cls, k[0]!, b[0]), 1 / Math.sqrt(headDim)), [batch, 1, this.heads, headDim]);
+      const q = tf.reshape(tf.mul(denseTokens(cls, k[0]!, b[0]), 1 / Math.sqrt(headDim)), [
+        batch,
+        1,
+        this.heads,
+        headDim,
+      ]);
       const keys = tf.reshape(denseTokens(x, k[1]!, b[1]), [batch, tokens, this.heads, headDim]);
       const values = tf.reshape(denseTokens(x, k[2]!, b[2]), [batch, tokens, this.heads, headDim]);
       // One query per head: scores and the weighted sum are elementwise products and sums, O(N·C) — no batched
@@ -82,7 +87,8 @@ export class ClassAttention extends tfl.layers.Layer {
       let weights = mask
         ? maskedSoftmax(scores, tf.reshape(tf.cast(mask, 'bool'), [batch, 1, tokens]))
         : tf.softmax(scores);
-      if (kwargs?.training === true && this.dropoutRate > 0) weights = tf.dropout(weights, this.dropoutRate) as tf.Tensor3D;
+      if (kwargs?.training === true && this.dropoutRate > 0)
+        weights = tf.dropout(weights, this.dropoutRate) as tf.Tensor3D;
       const perToken = tf.reshape(tf.transpose(weights, [0, 2, 1]), [batch, tokens, this.heads, 1]);
       const context = tf.reshape(tf.sum(tf.mul(perToken, values), 1), [batch, 1, this.dim]) as tf.Tensor3D;
       return denseTokens(context, k[3]!, b[3]);

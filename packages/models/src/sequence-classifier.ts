@@ -18,7 +18,13 @@ import { TokenPooling } from './token-pooling.js';
 import { layerNorm } from './tost-block.js';
 import { withSeededRandom } from './seeded-random.js';
 import { ToSTModel } from './tost-model.js';
-import { describeValue, requireBoolean, requireOneOf, requirePositiveInteger, rejectUnknownOptions } from './validation.js';
+import {
+  describeValue,
+  requireBoolean,
+  requireOneOf,
+  requirePositiveInteger,
+  rejectUnknownOptions,
+} from './validation.js';
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
@@ -86,7 +92,13 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
     ...validateBlockStack(owner, options, { layerScaleInit: false, layerNormEpsilon: 1e-6 }),
     vocabSize: requirePositiveInteger(owner, 'vocabSize', options.vocabSize),
     maxLength: requirePositiveInteger(owner, 'maxLength', options.maxLength),
-    pooling: requireOneOf(owner, 'pooling', options.pooling, ['cls', 'mean', 'class-attention'] as const, 'cls'),
+    pooling: requireOneOf(
+      owner,
+      'pooling',
+      options.pooling,
+      ['cls', 'mean', 'class-attention'] as const,
+      'cls',
+    ),
     positional: requireOneOf(
       owner,
       'positional',

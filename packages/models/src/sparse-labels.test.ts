@@ -26,8 +26,26 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
 
   it('a language model trains on [batch, seq] next tokens exactly as on [batch, seq, 1]', async () => {
     const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
-    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1]], [4, 4], 'int32');
-    const y = tf.tensor2d([[2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1], [5, 6, 1, 2]], [4, 4], 'int32');
+    const x = tf.tensor2d(
+      [
+        [1, 2, 3, 4],
+        [2, 3, 4, 5],
+        [3, 4, 5, 6],
+        [4, 5, 6, 1],
+      ],
+      [4, 4],
+      'int32',
+    );
+    const y = tf.tensor2d(
+      [
+        [2, 3, 4, 5],
+        [3, 4, 5, 6],
+        [4, 5, 6, 1],
+        [5, 6, 1, 2],
+      ],
+      [4, 4],
+      'int32',
+    );
     const y3 = tf.expandDims(y, -1);
     const short = await trainOnce(lm, x, y);
     const full = await trainOnce(lm, x, y3);
@@ -42,8 +60,22 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
 
   it('validationData labels, a one-element label array and a loss given per output name are handled too', async () => {
     const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
-    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5]], [2, 4], 'int32');
-    const y = tf.tensor2d([[2, 3, 4, 5], [3, 4, 5, 6]], [2, 4], 'int32');
+    const x = tf.tensor2d(
+      [
+        [1, 2, 3, 4],
+        [2, 3, 4, 5],
+      ],
+      [2, 4],
+      'int32',
+    );
+    const y = tf.tensor2d(
+      [
+        [2, 3, 4, 5],
+        [3, 4, 5, 6],
+      ],
+      [2, 4],
+      'int32',
+    );
     const y3 = tf.expandDims(y, -1);
     // Tensors left after fitting and disposing (the optimiser's own state stays): the same with ready-made labels.
     const leftAfter = async (labels: tf.Tensor) => {
@@ -65,8 +97,25 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
 
   it('a classifier trains on [batch] classes exactly as on [batch, 1]', async () => {
     const classifier = () =>
-      buildSequenceClassifier({ vocabSize: 7, maxLength: 4, numClasses: 3, dim: 8, depth: 1, heads: 2, seed: 5 });
-    const x = tf.tensor2d([[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6], [4, 5, 6, 1]], [4, 4], 'int32');
+      buildSequenceClassifier({
+        vocabSize: 7,
+        maxLength: 4,
+        numClasses: 3,
+        dim: 8,
+        depth: 1,
+        heads: 2,
+        seed: 5,
+      });
+    const x = tf.tensor2d(
+      [
+        [1, 2, 3, 4],
+        [2, 3, 4, 5],
+        [3, 4, 5, 6],
+        [4, 5, 6, 1],
+      ],
+      [4, 4],
+      'int32',
+    );
     const y = tf.tensor1d([0, 2, 1, 2], 'int32');
     const y2 = tf.expandDims(y, -1);
     const short = await trainOnce(classifier, x, y);

@@ -61,8 +61,11 @@ export class ToSTModel extends tfl.LayersModel {
 
   override compile(args: tfl.ModelCompileArgs): void {
     const loss = args?.loss;
-    const losses =
-      Array.isArray(loss) ? loss : loss != null && typeof loss === 'object' ? Object.values(loss) : [loss];
+    const losses = Array.isArray(loss)
+      ? loss
+      : loss != null && typeof loss === 'object'
+        ? Object.values(loss)
+        : [loss];
     this.sparseLabels = losses.length === 1 && losses[0] === 'sparseCategoricalCrossentropy';
     if (args != null && this.outputsLogits) {
       const plan = planFromLogits(args, this.outputNames);
@@ -112,7 +115,10 @@ export class ToSTModel extends tfl.LayersModel {
         const [vx, vy, ...rest] = validation as unknown as [unknown, tf.Tensor | tf.Tensor[], ...unknown[]];
         const validationLabels = this.withClassAxis(vy, made);
         if (validationLabels !== vy) {
-          fitArgs = { ...args, validationData: [vx, validationLabels, ...rest] as tfl.ModelFitArgs['validationData'] };
+          fitArgs = {
+            ...args,
+            validationData: [vx, validationLabels, ...rest] as tfl.ModelFitArgs['validationData'],
+          };
         }
       }
       return await super.fit(x, labels, fitArgs);

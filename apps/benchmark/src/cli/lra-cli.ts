@@ -1,6 +1,12 @@
 import { Option, type Command } from 'commander';
 import type { LraTaskName } from '@tost/lra';
-import { runLraCommand, printReport, checkClassifierAttentions, checkGeneratable, LRA_TASKS } from '../lra/command.js';
+import {
+  runLraCommand,
+  printReport,
+  checkClassifierAttentions,
+  checkGeneratable,
+  LRA_TASKS,
+} from '../lra/command.js';
 import {
   addBackendOption,
   asAttentionList,

@@ -71,7 +71,9 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
     expect(otherSettings.options.settings).toMatchObject({ dim: 8, lengths: [16, 32] });
     await expect(
       runCompare({ ...options([1], () => {}), outDir: join(out, 'nothing-here'), reportOnly: true }),
-    ).rejects.toThrow(/--report-only: no .*nothing-here.*compare-state\.json; run compare with this --out first/);
+    ).rejects.toThrow(
+      /--report-only: no .*nothing-here.*compare-state\.json; run compare with this --out first/,
+    );
 
     const resumed: string[] = [];
     const run = await runCompare(options([1, 2], (line) => resumed.push(line)));

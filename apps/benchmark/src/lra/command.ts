@@ -15,7 +15,12 @@ import {
   type PresetName,
 } from './presets.js';
 import { trainLra, type LraRunSpec } from './train.js';
-import { writeRunResult, readRunResults, type DataLoadOptions, type LraRunResult } from '../runs/lra-result.js';
+import {
+  writeRunResult,
+  readRunResults,
+  type DataLoadOptions,
+  type LraRunResult,
+} from '../runs/lra-result.js';
 import { lraReport } from '../render/lra-table.js';
 import { versions } from '../versions.js';
 import { getAttentionDescriptor, listAttentions } from '../variants.js';
