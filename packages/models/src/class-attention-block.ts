@@ -21,9 +21,13 @@ export interface ClassAttentionBlockOptions {
 }
 
 /**
- * XCiT/ToST class-attention block on x = [CLS, tokens…] [B, 1 + N, C]: only the CLS token is updated,
- * `cls ← cls + γ1 ⊙ CA(LN1(x))`, `cls ← cls + γ2 ⊙ MLP(LN2(cls))`; the other tokens pass through unchanged
- * (XCiT also rewrites them, but nothing downstream reads them: the head takes the CLS token). Same weights as XCiT.
+ * Class-attention block (CaiT, arXiv 2103.17239 §3.2; XCiT, arXiv 2106.09681 §3) on x = [CLS, tokens…] [B, 1 + N, C]:
+ * only the CLS token is updated, in pre-norm residual form, `cls ← cls + γ1 ⊙ CA(LN1(x))`, then
+ * `cls ← cls + γ2 ⊙ MLP(LN2(cls))`; the other tokens pass through unchanged (nothing downstream reads them: the head
+ * takes the CLS token). The weights are XCiT's, but the function is not the released `ClassAttentionBlock.forward`:
+ * that one adds the MLP branch to LN2(x) rather than to x (and with `tokens_norm=True` also normalises every token),
+ * so a checkpoint of the authors' ToST needs their form — `@tost/convert` builds it. Trained from scratch, as here,
+ * both are class-attention heads of the same cost.
  */
 export function classAttentionBlock(
   x: SymbolicTensor,

@@ -163,8 +163,8 @@ const PAPER: Record<LraTaskName, LraSettings> = Object.fromEntries(
  * training images: loss 0.52, test at chance); 16,000 generated 16×16 images, depth 2, 3,000 steps of 16 (TSSA) and
  * 500 (softmax): loss 0.693 throughout. Pathfinder needs far longer training than a quick profile can give, so it gets
  * only 60 small steps: the budget goes to the task that carries signal.
- * Train-step cost (CPU seconds) ×1.5 (TSSA) / ×1.6 (softmax) on ListOps against the former 2-head CLS profile, so
- * `tost-bench quick` (ListOps + Pathfinder, tssa + softmax) takes about 11 minutes on two cores.
+ * `tost-bench quick` (ListOps + Pathfinder, tssa + softmax) took 3 minutes on two cores (2026-11-29, wasm: ListOps
+ * TSSA 18 s, softmax 107 s; Pathfinder 6 s and 28 s).
  */
 const QUICK: Record<LraTaskName, Partial<LraSettings>> = {
   listops: {
