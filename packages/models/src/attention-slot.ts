@@ -37,12 +37,14 @@ export function attentionLabel(spec: AttentionSpec): string {
 
 /**
  * Creates the attention for one block and checks that it fits the model: an AttentionLayer of the right width and
- * of the right kind (a classifier or vision model needs a non-causal attention; a language model a causal one).
+ * of the right kind (`causal`: a language model needs a causal attention, a vision model or a CLS-pooled classifier
+ * a non-causal one; 'either' for a classifier that pools every token, where a causal encoder is a uni-directional
+ * model). `hint` is appended to a mismatch error.
  */
 export function createAttentionForSlot(
   spec: AttentionSpec,
   options: AttentionSlotOptions,
-  { owner, causal }: { owner: string; causal: boolean },
+  { owner, causal, hint }: { owner: string; causal: boolean | 'either'; hint?: string },
 ): AttentionLayer {
   const attentionOptions: AttentionOptions = { dim: options.dim, heads: options.heads };
   if (options.dropout !== undefined) attentionOptions.dropout = options.dropout;
@@ -58,7 +60,9 @@ export function createAttentionForSlot(
       );
     }
     const descriptor = getAttentionDescriptor(spec);
-    if (descriptor.causal !== causal) throw new Error(`${owner}: attention '${spec}' ${kindMismatch(descriptor.causal)}`);
+    if (causal !== 'either' && descriptor.causal !== causal) {
+      throw new Error(`${owner}: attention '${spec}' ${kindMismatch(descriptor.causal)}${hint ?? ''}`);
+    }
     layer = createAttention(spec, attentionOptions, context);
   } else if (typeof spec === 'function') {
     layer = spec(attentionOptions, context);
@@ -79,8 +83,8 @@ export function createAttentionForSlot(
       `${owner}: attention ${attentionLabel(spec)} has dim ${layer.dim}, but the model width is ${options.dim}`,
     );
   }
-  if (layer.causal !== causal) {
-    throw new Error(`${owner}: attention ${attentionLabel(spec)} ${kindMismatch(layer.causal)}`);
+  if (causal !== 'either' && layer.causal !== causal) {
+    throw new Error(`${owner}: attention ${attentionLabel(spec)} ${kindMismatch(layer.causal)}${hint ?? ''}`);
   }
   return layer;
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import '@tost/variants';
 import { buildCausalLM } from './causal-lm.js';
@@ -96,5 +97,43 @@ describe('builders reject unknown (misspelt) options, naming them', () => {
     });
     expect(model.outputs[0]!.shape).toEqual([null, 2]);
     model.dispose();
+  });
+});
+
+describe('causal encoders in the sequence classifier', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+  const base = { vocabSize: 10, maxLength: 6, numClasses: 3, dim: 8, depth: 1, heads: 2, seed: 1 };
+
+  it("fit under pooling 'class-attention' and 'mean' (which read every token), for every causal variant", async () => {
+    const { listAttentions } = await import('@tost/attention');
+    const causal = listAttentions().filter((d) => d.causal);
+    expect(causal.length).toBeGreaterThan(0);
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3, 4, 0, 0],
+        [5, 6, 7, 8, 9, 1],
+      ],
+      [2, 6],
+      'int32',
+    );
+    for (const d of causal) {
+      for (const pooling of ['class-attention', 'mean'] as const) {
+        const model = buildSequenceClassifier({ ...base, attention: d.name, pooling });
+        const logits = model.predict(ids) as tf.Tensor;
+        expect(logits.shape, `${d.name} / ${pooling}`).toEqual([2, 3]);
+        expect(Array.from(logits.dataSync()).every(Number.isFinite), `${d.name} / ${pooling}`).toBe(true);
+        logits.dispose();
+        model.dispose();
+      }
+    }
+    ids.dispose();
+  });
+
+  it("is an error under pooling 'cls' (the CLS token at position 0 would see nothing), with the poolings that fit", () => {
+    expect(() => buildSequenceClassifier({ ...base, attention: 'causal-tssa', pooling: 'cls' })).toThrow(
+      /attention 'causal-tssa' is causal .*; with pooling 'class-attention' or 'mean' \(which read every token\) a causal encoder fits/,
+    );
   });
 });

@@ -100,7 +100,8 @@ export function blockStack(
     causal,
     maxLength,
     layers = new LayerCache(),
-  }: { owner: string; causal: boolean; maxLength?: number; layers?: LayerCache },
+    hint,
+  }: { owner: string; causal: boolean | 'either'; maxLength?: number; layers?: LayerCache; hint?: string },
 ): SymbolicTensor {
   let h = x;
   for (let i = 0; i < stack.depth; i++) {
@@ -115,7 +116,7 @@ export function blockStack(
           name: `${name}_attn`,
           maxLength,
         },
-        { owner, causal },
+        { owner, causal, ...(hint !== undefined ? { hint } : {}) },
       ),
     );
     const common = {

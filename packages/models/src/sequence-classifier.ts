@@ -151,9 +151,17 @@ export function textEncoder(
       : layers.get('positions', () => new SinusoidalPositionalEncoding({ name: 'positions' }));
   x = positions.apply(x) as SymbolicTensor;
   x = maybeDropout(x, encoder.dropout, 'embedding_dropout', layers);
-  // maxLength reaches the attention too, so that a causal TSSA (which requires it) is built and then rejected clearly.
+  // A causal encoder fits when the pooling reads every token ('class-attention', 'mean': a uni-directional model, as
+  // recurrent models are evaluated on LRA); under a CLS token at position 0 it would see nothing, so 'cls' needs a
+  // non-causal one. maxLength reaches the attention (causal TSSA sizes its per-position bias by it).
   const tokens = encoder.maxLength + (withCls ? 1 : 0);
-  x = blockStack(x, mask, encoder, { owner, causal: false, maxLength: tokens, layers });
+  x = blockStack(x, mask, encoder, {
+    owner,
+    causal: withCls ? false : 'either',
+    maxLength: tokens,
+    layers,
+    hint: "; with pooling 'class-attention' or 'mean' (which read every token) a causal encoder fits",
+  });
   const finalNorm = layerNorm(layers, 'encoder_ln', encoder.layerNormEpsilon);
   if (pooling === 'class-attention') {
     const pooled = classAttentionPooling(x, ids, {
@@ -238,7 +246,8 @@ const OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
 
 /**
  * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses] (or
- * probabilities with `output: 'probabilities'`). Any non-causal attention fits; a causal one is an error.
+ * probabilities with `output: 'probabilities'`). Any non-causal attention fits; a causal one fits with pooling
+ * 'class-attention' or 'mean' (a uni-directional encoder) and is an error with 'cls'.
  * Ids must be integers in [0, vocabSize) (a RangeError naming `token_ids` otherwise). Returns a `ToSTModel`.
  */
 export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {

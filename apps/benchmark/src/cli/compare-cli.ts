@@ -64,7 +64,7 @@ export function registerCompareCommand(program: Command): Command {
         'length with the scaling sweep, and the quick ListOps and Pathfinder runs with the same model, data, steps and ' +
         'seeds. Writes compare.md, compare.json, the Pareto chart (compare-pareto.svg/.png) and report.html (sortable ' +
         'table) to --out. Every finished cell is saved in --out/compare-state.json: run the same command again to ' +
-        'resume. Causal-only variants get no LRA cells (the classifiers need non-causal attention).',
+        'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling.',
     )
     .addOption(
       listOption(

@@ -7,6 +7,7 @@ import {
   checkGeneratable,
   LRA_TASKS,
 } from '../lra/command.js';
+import { lraSettings } from '../lra/presets.js';
 import {
   addBackendOption,
   asAttentionList,
@@ -112,10 +113,13 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
     throw new Error('lra: --task is required (listops, text, retrieval, image, pathfinder, pathx)');
   const tasks = checkTasks(values.task ?? 'listops,pathfinder');
   const attentions = values.attention;
-  checkClassifierAttentions(attentions);
   const generate = quick || values.generate === true;
   if (generate) checkGeneratable(tasks);
   const { preset } = values;
+  checkClassifierAttentions(
+    attentions,
+    tasks.map((task) => ({ task, pooling: lraSettings(task, preset).pooling })),
+  );
   if (quick) {
     console.log(
       'tost-bench quick: trains and tests ' +

@@ -42,7 +42,7 @@ export const BASELINE = 'softmax';
 
 /**
  * Mean ± spread over seeds, in percent. The spread is the sample standard deviation (n − 1), 0 for a single seed.
- * Errors win over results (a failed seed makes the cell an error); a causal variant's cells are 'n/a'.
+ * Errors win over results (a failed seed makes the cell an error); 'n/a' cells (older states) stay 'n/a'.
  */
 export function accuracyCell(cells: (LraCell | undefined)[]): AccuracyCell {
   const present = cells.filter((c): c is LraCell => c !== undefined);
@@ -205,7 +205,7 @@ export function compareMarkdown(state: CompareState, rows: CompareRow[], tasks: 
       `Time limit ${s.timeLimitSeconds} s per run, memory limit ${(s.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB. ` +
       `Accuracy: quick LRA preset (\`tost-bench quick\`), the same model, data, steps and seeds for every variant; ` +
       `test accuracy in %, mean ± sample standard deviation over ${seeds} seed${seeds === 1 ? '' : 's'}. ` +
-      `Causal-only variants have no LRA cells: the classifiers need non-causal attention.`,
+      `A causal variant is trained as a uni-directional encoder under the same class-attention pooling (which reads every token).`,
     '',
     `Backend **${s.backend}**; ${e.cpuModel} (${e.cpuCount} cores); load average ${e.loadAverageStart.toFixed(2)} → ` +
       `${e.loadAverageEnd.toFixed(2)}; ${e.startedAt} → ${e.finishedAt}.`,

@@ -93,7 +93,9 @@ export function isCellDone(state: CompareState, cell: PlannedCell): boolean {
       state.measured[cell.variant]?.[String(cell.length)] !== undefined
     );
   }
-  return state.lra[cell.variant]?.[cell.task as CompareTask]?.[String(cell.seed)] !== undefined;
+  const lra = state.lra[cell.variant]?.[cell.task as CompareTask]?.[String(cell.seed)];
+  // 'n/a' cells were written by versions that skipped causal variants: they run now.
+  return lra !== undefined && lra.status !== 'n/a';
 }
 
 /**
@@ -101,7 +103,7 @@ export function isCellDone(state: CompareState, cell: PlannedCell): boolean {
  * the scaling command's sweep — then the quick LRA ListOps and Pathfinder runs with the lra command, the same preset,
  * data and seeds for every variant. Every finished cell is saved at once to OUT/compare-state.json, so an interrupted
  * run started again with the same settings picks up where it stopped (an LRA run cut mid-way resumes from its last
- * checkpoint). Causal-only variants get no LRA cell: the classifiers need non-causal attention.
+ * checkpoint). A causal variant is a uni-directional encoder under the same class-attention pooling.
  */
 export async function runCompare(options: CompareOptions): Promise<CompareRun> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -188,13 +190,9 @@ export async function runCompare(options: CompareOptions): Promise<CompareRun> {
     for (const task of options.tasks) {
       for (const seed of options.seeds) {
         const bySeed = ((state.lra[variant] ??= {})[task] ??= {});
-        if (bySeed[String(seed)]) continue;
-        if (descriptor.causal) {
-          bySeed[String(seed)] = { status: 'n/a', reason: 'causal' };
-          save();
-          continue;
-        }
-        progress(plan.find((c) => c.variant === variant && c.task === task && c.seed === seed)!);
+        const cell = plan.find((c) => c.variant === variant && c.task === task && c.seed === seed)!;
+        if (isCellDone(state, cell)) continue;
+        progress(cell);
         bySeed[String(seed)] = await lraCell(variant, task, seed, options, log);
         save();
       }

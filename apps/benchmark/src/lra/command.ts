@@ -182,25 +182,34 @@ export function prepareData(
 }
 
 /**
- * Every attention must be registered and non-causal (a classifier reads every token; a causal attention hides the
- * future from each one): checked before any data is generated or read. Throws naming the offenders and what fits.
+ * Before any data is generated or read: every attention must be registered, and a causal one needs a pooling that
+ * reads every token ('class-attention' or 'mean' — a uni-directional encoder, as recurrent models are evaluated on
+ * LRA); under a CLS token at position 0 it would see nothing. Throws naming the offenders and what fits.
  */
-export function checkClassifierAttentions(attentions: readonly string[]): void {
+export function checkClassifierAttentions(
+  attentions: readonly string[],
+  runs: readonly { task: LraTaskName; pooling: LraSettings['pooling'] }[],
+): void {
   const causal = attentions.filter((name) => getAttentionDescriptor(name).causal);
-  if (causal.length === 0) return;
+  const clsPooled = runs.filter((r) => r.pooling === 'cls').map((r) => r.task);
+  if (causal.length === 0 || clsPooled.length === 0) return;
   const fitting = listAttentions()
     .filter((d) => !d.causal)
     .map((d) => d.name);
   throw new Error(
-    `--attention: ${causal.join(', ')} ${causal.length > 1 ? 'are' : 'is'} causal; the LRA classifiers need ` +
-      `non-causal attention (one of ${fitting.join(', ')})`,
+    `--attention: ${causal.join(', ')} ${causal.length > 1 ? 'are' : 'is'} causal, and ${clsPooled.join(', ')} ` +
+      `pool${clsPooled.length > 1 ? '' : 's'} with a CLS token, which a causal encoder never lets see the sequence; ` +
+      `use a non-causal attention (one of ${fitting.join(', ')})`,
   );
 }
 
 /** `tost-bench lra`: trains and evaluates each attention on each task, writes one result.json per run. */
 export async function runLraCommand(o: LraCommandOptions): Promise<LraRunResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
-  checkClassifierAttentions(o.attentions);
+  checkClassifierAttentions(
+    o.attentions,
+    o.tasks.map((task) => ({ task, pooling: lraSettings(task, o.preset).pooling })),
+  );
   const results: LraRunResult[] = [];
   for (const task of o.tasks) {
     const presetSettings = lraSettings(task, o.preset);
