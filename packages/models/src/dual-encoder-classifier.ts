@@ -4,6 +4,7 @@ import { PairCombination, type PairCombine } from './pair-combination.js';
 import { withSeededRandom } from './seeded-random.js';
 import {
   classifierHead,
+  SEQUENCE_CLASSIFIER_OPTION_NAMES,
   textEncoder,
   validateBuildOptions,
   validateTextEncoder,
@@ -21,31 +22,9 @@ export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildO
   name?: string;
 }
 
-/** Every option of `buildDualEncoderClassifier` (the type keeps it complete: a new option must be listed here). */
+/** Every option of `buildDualEncoderClassifier`: the sequence classifier's and `combine` (kept complete by the type). */
 const OPTION_NAMES: Record<keyof DualEncoderClassifierOptions, true> = {
-  dim: true,
-  depth: true,
-  heads: true,
-  mlpRatio: true,
-  attention: true,
-  dropout: true,
-  attentionDropout: true,
-  layerScaleInit: true,
-  name: true,
-  seed: true,
-  block: true,
-  dropPath: true,
-  layerNormEpsilon: true,
-  eta: true,
-  lambda: true,
-  vocabSize: true,
-  maxLength: true,
-  pooling: true,
-  positional: true,
-  maskPadding: true,
-  output: true,
-  numClasses: true,
-  headHidden: true,
+  ...SEQUENCE_CLASSIFIER_OPTION_NAMES,
   combine: true,
 };
 

@@ -217,8 +217,11 @@ export function validateBuildOptions(
   return { output, seed };
 }
 
-/** Every option of `buildSequenceClassifier` (the type keeps it complete: a new option must be listed here). */
-const OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
+/**
+ * Every option of `buildSequenceClassifier` (the type keeps it complete: a new option must be listed here); the dual
+ * encoder adds its `combine`.
+ */
+export const SEQUENCE_CLASSIFIER_OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
   dim: true,
   depth: true,
   heads: true,
@@ -252,7 +255,7 @@ const OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
  */
 export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {
   const owner = 'buildSequenceClassifier';
-  rejectUnknownOptions(owner, options, OPTION_NAMES);
+  rejectUnknownOptions(owner, options, SEQUENCE_CLASSIFIER_OPTION_NAMES);
   const encoder = validateTextEncoder(owner, options);
   const { output, seed } = validateBuildOptions(owner, options);
   const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
