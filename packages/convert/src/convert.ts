@@ -1,7 +1,13 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tost/models';
 import { buildCrate, crateBindings, inferCrate, type CrateConfig } from './architectures/crate.js';
-import { buildGpt, gptBindings, inferGpt, type GptConfig } from './architectures/gpt.js';
+import {
+  buildGpt,
+  gptBindings,
+  inferGpt,
+  type GptConfig,
+  type InferProvenance,
+} from './architectures/gpt.js';
 import {
   buildToSTVision,
   inferToSTVision,
@@ -11,6 +17,7 @@ import {
 import type { Binding } from './bindings.js';
 import { fillModel, readModel } from './fill-model.js';
 import { architectureFromLayers } from './model-config.js';
+import { recordedInMetadata } from './recorded-config.js';
 import type { StateDict } from './state-dict.js';
 import type { TensorData } from './tensor-data.js';
 
@@ -41,6 +48,11 @@ export interface ImportResult {
   parameterCount: number;
   /** One line describing the inferred architecture. */
   summary: string;
+  /**
+   * Where the values the weights cannot fix came from, one line each (e.g. "heads=4 from model_args.n_head"), then
+   * notes on recorded values that were not used.
+   */
+  sources: string[];
 }
 
 /** Key recognised in `userDefinedMetadata` of a converted model (arch and config, for the way back). */
@@ -61,7 +73,11 @@ export function detectArchitecture(keys: Iterable<string>): Architecture {
   );
 }
 
-function architectureOf(sd: Map<string, TensorData>, options: ImportOptions): ArchitectureConfig {
+function architectureOf(
+  sd: Map<string, TensorData>,
+  options: ImportOptions,
+  provenance: InferProvenance,
+): ArchitectureConfig {
   const detected = detectArchitecture(sd.keys());
   const arch = options.arch === undefined || options.arch === 'auto' ? detected : options.arch;
   if (!ARCHITECTURES.includes(arch)) {
@@ -81,10 +97,16 @@ function architectureOf(sd: Map<string, TensorData>, options: ImportOptions): Ar
   switch (arch) {
     case 'tost-vision':
       return { arch, config: inferToSTVision(sd, options) };
-    case 'crate':
-      return { arch, config: inferCrate(sd, options) };
+    case 'crate': {
+      const recorded = provenance.recorded?.heads;
+      const config = inferCrate(sd, { ...options, heads: options.heads ?? recorded?.value });
+      provenance.sources?.push(
+        `heads=${config.heads} from ${options.heads !== undefined ? "option 'heads'" : (recorded?.source ?? 'the CRATE preset of the width (not stored in the file)')}`,
+      );
+      return { arch, config };
+    }
     default: {
-      const config = inferGpt(sd, options);
+      const config = inferGpt(sd, options, provenance);
       return { arch: config.attention === 'causal-tssa' ? 'tost-lm' : 'gpt2', config };
     }
   }
@@ -116,8 +138,8 @@ function describe(a: ArchitectureConfig): string {
 }
 
 /**
- * What a safetensors file written by `exportStateDict` records beyond the weights (heads, image size, tokens_norm):
- * defaults for the options. Anything unreadable is ignored.
+ * What a safetensors file written by `exportStateDict` records beyond the weights that is not a hyperparameter of
+ * `RecordedHyperparameters` (image size, tokens_norm): defaults for the options. Anything unreadable is ignored.
  */
 function recordedOptions(metadata: Record<string, string>): ImportOptions {
   let config: Record<string, unknown> = {};
@@ -128,7 +150,6 @@ function recordedOptions(metadata: Record<string, string>): ImportOptions {
   }
   const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
   return stripUndefined({
-    heads: int(config.heads),
     imageSize: int(config.imageSize),
     tokensNorm: typeof config.tokensNorm === 'boolean' ? config.tokensNorm : undefined,
   });
@@ -151,10 +172,21 @@ export function importStateDict(
   options: ImportOptions = {},
 ): ImportResult {
   const tensors = stateDict instanceof Map ? stateDict : stateDict.tensors;
-  const a = architectureOf(tensors, {
-    ...recordedOptions(stateDict instanceof Map ? {} : stateDict.metadata),
-    ...stripUndefined(options),
-  });
+  const metadata = stateDict instanceof Map ? {} : stateDict.metadata;
+  const recorded =
+    stateDict instanceof Map ? recordedInMetadata({}) : (stateDict.recorded ?? recordedInMetadata(metadata));
+  if (options.heads !== undefined && recorded.heads && options.heads !== recorded.heads.value) {
+    throw new RangeError(
+      `option 'heads' (--heads) is ${options.heads}, but the checkpoint's ${recorded.heads.source} is ` +
+        `${recorded.heads.value}; leave the option out or correct the file`,
+    );
+  }
+  const sources: string[] = [];
+  const a = architectureOf(
+    tensors,
+    { ...recordedOptions(metadata), ...stripUndefined(options) },
+    { recorded, sources },
+  );
   const { model, bindings } = buildAndBind(a);
   try {
     fillModel(model, bindings, tensors, a.arch);
@@ -167,7 +199,14 @@ export function importStateDict(
   const size = (shape: readonly (number | null)[]) => shape.reduce((p: number, d) => p * (d ?? 1), 1);
   const zeros = bindings.filter((b) => b.key === undefined).reduce((n, b) => n + size(b.shape), 0);
   const parameterCount = model.trainableWeights.reduce((n, w) => n + size(w.shape), 0) - zeros;
-  return { model, arch: a.arch, config: a.config, parameterCount, summary: describe(a) };
+  return {
+    model,
+    arch: a.arch,
+    config: a.config,
+    parameterCount,
+    summary: describe(a),
+    sources: [...sources, ...recorded.notes],
+  };
 }
 
 /** LayerNorm epsilons the authors' code fixes (1e-5 in nanoGPT's LayerNorm and nn.LayerNorm's default). */

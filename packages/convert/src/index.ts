@@ -11,6 +11,14 @@ export { readSafetensors, writeSafetensors, type SafetensorsContent } from './sa
 export { readTorchCheckpoint, type TorchCheckpoint } from './torch-checkpoint.js';
 export { PicklePlaceholder, TorchStorage, TorchTensorRef } from './pickle-globals.js';
 export { readCheckpoint, stateDictFromTorch, type StateDict } from './state-dict.js';
+export {
+  recordHyperparameters,
+  recordedInTorchRoot,
+  mergeRecorded,
+  type RecordedHyperparameters,
+  type RecordedValue,
+} from './recorded-config.js';
+export { ZipArchive, type ZipEntry } from './zip-archive.js';
 export type { Binding, WeightTarget } from './bindings.js';
 export { StateDictMismatchError } from './fill-model.js';
 export {
@@ -30,5 +38,5 @@ export {
   type ToSTVisionConfig,
   type ToSTVisionOptions,
 } from './architectures/tost-vision.js';
-export { inferGpt, buildGpt, type GptConfig } from './architectures/gpt.js';
+export { inferGpt, buildGpt, type GptConfig, type InferProvenance } from './architectures/gpt.js';
 export { inferCrate, buildCrate, type CrateConfig } from './architectures/crate.js';

@@ -57,6 +57,7 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
   }
   const data = buf.subarray(8 + headerLength);
   const tensors = new Map<string, TensorData>();
+  const spans: [number, number, string][] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -77,9 +78,17 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
         `safetensors: tensor '${name}' has dtype ${entry.dtype}; supported: ${Object.keys(DTYPE_BYTES).join(', ')}`,
       );
     }
+    if (!entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new RangeError(
+        `safetensors: tensor '${name}' has shape ${JSON.stringify(entry.shape).slice(0, 80)}; dimensions must be non-negative integers`,
+      );
+    }
     const [begin, end] = entry.data_offsets;
     const count = elementCount(entry.shape);
-    if (!(Number.isInteger(begin) && Number.isInteger(end) && 0 <= begin && begin <= end)) {
+    if (
+      entry.data_offsets.length !== 2 ||
+      !(Number.isSafeInteger(begin) && Number.isSafeInteger(end) && 0 <= begin && begin <= end)
+    ) {
       throw new RangeError(`safetensors: tensor '${name}' has invalid data_offsets [${begin}, ${end}]`);
     }
     if (end - begin !== count * DTYPE_BYTES[entry.dtype]) {
@@ -93,13 +102,51 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
         `safetensors: tensor '${name}' ends at byte ${end} of the data, which has only ${data.byteLength} bytes (truncated file)`,
       );
     }
+    spans.push([begin, end, name]);
+  }
+  checkTiling(spans, data.byteLength);
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const entry = raw as HeaderEntry;
+    const [begin, end] = entry.data_offsets;
+    const count = elementCount(entry.shape);
+    const dtype = entry.dtype as SourceDType;
     tensors.set(name, {
-      dtype: entry.dtype,
       shape: [...entry.shape],
-      data: decodeElements(data.subarray(begin, end), entry.dtype, count, `safetensors: tensor '${name}'`),
+      dtype,
+      data: decodeElements(data.subarray(begin, end), dtype, count, `safetensors: tensor '${name}'`),
     });
   }
   return { tensors, metadata };
+}
+
+/**
+ * The tensors' byte ranges must tile the data exactly, as the format's reference reader requires: no two tensors
+ * share bytes, and no bytes lie between or after them.
+ */
+function checkTiling(spans: [number, number, string][], dataBytes: number): void {
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let at = 0;
+  let previous = '';
+  for (const [begin, end, name] of spans) {
+    if (begin < at) {
+      throw new RangeError(
+        `safetensors: tensor '${name}' (data_offsets [${begin}, ${end}]) overlaps tensor '${previous}', which ends at ${at}`,
+      );
+    }
+    if (begin > at) {
+      throw new RangeError(
+        `safetensors: bytes [${at}, ${begin}) of the data belong to no tensor (data_offsets with a gap before '${name}')`,
+      );
+    }
+    at = end;
+    previous = name;
+  }
+  if (at !== dataBytes) {
+    throw new RangeError(
+      `safetensors: the tensors end at byte ${at} of the data, but the file has ${dataBytes - at} more bytes after them`,
+    );
+  }
 }
 
 function encodeElements(t: TensorData, name: string): Uint8Array {

@@ -1,4 +1,5 @@
 import { TorchTensorRef, UnresolvedTensor, describePickleValue } from './pickle-globals.js';
+import { recordedInMetadata, recordedInTorchRoot, type RecordedHyperparameters } from './recorded-config.js';
 import { readSafetensors } from './safetensors.js';
 import type { TensorData } from './tensor-data.js';
 import { readTorchCheckpoint, type TorchCheckpoint } from './torch-checkpoint.js';
@@ -16,6 +17,11 @@ export interface StateDict {
   skipped: string[];
   /** safetensors `__metadata__` (empty for torch files). */
   metadata: Record<string, string>;
+  /**
+   * Heads, block size and bias as the file records them beside the weights (nanoGPT `model_args` / `config`, the
+   * metadata of an exported file, a config.json beside a .safetensors read by `readCheckpointFile`), with sources.
+   */
+  recorded: RecordedHyperparameters;
 }
 
 /** Keys under which training scripts store the weights beside optimiser state and counters. */
@@ -106,7 +112,12 @@ export function stateDictFromTorch(checkpoint: TorchCheckpoint): StateDict {
     }
     entries.push([key, () => checkpoint.tensor(v, key), v.shape]);
   }
-  return normalise(entries, { format: 'torch', path: found.path, metadata: {} });
+  return normalise(entries, {
+    format: 'torch',
+    path: found.path,
+    metadata: {},
+    recorded: recordedInTorchRoot(checkpoint.root),
+  });
 }
 
 /**
@@ -118,7 +129,36 @@ export function readCheckpoint(bytes: Uint8Array | ArrayBuffer): StateDict {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (buf.byteLength >= 2 && buf[0] === 0x50 && buf[1] === 0x4b)
     return stateDictFromTorch(readTorchCheckpoint(buf));
+  const notCheckpoint = unrecognisedFormat(buf);
+  if (notCheckpoint) throw new RangeError(notCheckpoint);
   const { tensors, metadata } = readSafetensors(buf);
   const entries: [string, () => TensorData, number[]][] = [...tensors].map(([k, t]) => [k, () => t, t.shape]);
-  return normalise(entries, { format: 'safetensors', path: '', metadata });
+  return normalise(entries, {
+    format: 'safetensors',
+    path: '',
+    metadata,
+    recorded: recordedInMetadata(metadata),
+  });
+}
+
+/**
+ * Why bytes that are neither a zip nor safetensors-shaped are not a checkpoint (an empty file, a text file, the
+ * legacy pre-1.6 torch.save format), or undefined to let the safetensors reader say what is wrong.
+ */
+function unrecognisedFormat(buf: Uint8Array): string | undefined {
+  if (buf.byteLength === 0) return 'empty file (0 bytes): not a checkpoint';
+  // Legacy torch.save: a pickled magic number 0x1950a86a20f9469cfc6c (PROTO 2, LONG1 of 10 bytes) comes first.
+  if (buf[0] === 0x80 && buf[2] === 0x8a && buf[3] === 0x0a && buf[4] === 0x6c && buf[5] === 0xfc) {
+    return (
+      'legacy torch.save format (PyTorch < 1.6); only the zip format is read: resave it with ' +
+      'torch.save(torch.load(f), g) in a recent PyTorch'
+    );
+  }
+  const head = buf.subarray(0, 64);
+  const text = head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b !== 0x7f));
+  if (text) {
+    const start = new TextDecoder().decode(head.subarray(0, 24)).replace(/\s+/g, ' ');
+    return `a text file (it starts with ${JSON.stringify(start)}), not a checkpoint: expected a torch.save zip (.pth) or a .safetensors file`;
+  }
+  return undefined;
 }

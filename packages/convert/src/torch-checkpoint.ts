@@ -1,4 +1,3 @@
-import { unzipSync } from 'fflate';
 import pickleparser from 'pickleparser';
 import {
   PicklePlaceholder,
@@ -15,6 +14,7 @@ import {
   type SourceDType,
   type TensorData,
 } from './tensor-data.js';
+import { ZipArchive } from './zip-archive.js';
 
 /** torch storage classes → dtype of their elements. */
 const STORAGE_DTYPES: Record<string, SourceDType> = {
@@ -48,12 +48,28 @@ function rebuildTensor(storage: unknown, offset: unknown, size: unknown, stride:
     // Not a storage from this file: keep it inert, and say what it was when someone needs the tensor.
     return new UnresolvedTensor(`its storage is ${describePickleValue(storage)}`);
   }
-  return new TorchTensorRef(
-    storage,
-    Number(offset),
-    (size as number[]).map(Number),
-    (stride as number[]).map(Number),
-  );
+  const shape = Array.isArray(size) ? size.map(Number) : [];
+  const strides = Array.isArray(stride) ? stride.map(Number) : [];
+  const start = Number(offset);
+  const natural = (v: number) => Number.isSafeInteger(v) && v >= 0;
+  if (
+    !Array.isArray(size) ||
+    !Array.isArray(stride) ||
+    shape.length !== strides.length ||
+    !natural(start) ||
+    !shape.every(natural) ||
+    !strides.every(natural) ||
+    !Number.isSafeInteger(elementCount(shape))
+  ) {
+    return new UnresolvedTensor(
+      `its view is invalid (offset ${String(offset)}, shape ${describeTuple(size)}, strides ${describeTuple(stride)})`,
+    );
+  }
+  return new TorchTensorRef(storage, start, shape, strides);
+}
+
+function describeTuple(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(String).join(', ')}]`.slice(0, 80) : describePickleValue(v);
 }
 
 /** `_rebuild_parameter(data, requires_grad, hooks)`: a parameter is its data. */
@@ -123,7 +139,11 @@ function readStorageTuple(pid: unknown): TorchStorage {
       : typeof type === 'function' && 'global' in (type as { prototype: object }).prototype
         ? String((type as { prototype: { global: string } }).prototype.global)
         : String(type);
-  return new TorchStorage(typeName, String(key), String(location), Number(numel));
+  const elements = Number(numel);
+  if (!Number.isSafeInteger(elements) || elements < 0) {
+    throw new RangeError(`torch checkpoint: storage ${String(key)} declares ${String(numel)} elements`);
+  }
+  return new TorchStorage(typeName, String(key), String(location), elements);
 }
 
 /**
@@ -141,28 +161,11 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
         'resave a legacy file with torch.save(torch.load(f), g) in a recent PyTorch',
     );
   }
-  // Entries are decompressed one at a time, when needed: a training checkpoint's optimiser state (often twice the
-  // weights) is never unpacked.
-  const names: string[] = [];
-  const seen = new Set<string>();
-  const unzipOne = (name: string): Uint8Array | undefined => {
-    try {
-      return unzipSync(buf, {
-        filter: (file) => {
-          if (!seen.has(file.name)) {
-            seen.add(file.name);
-            names.push(file.name);
-          }
-          return file.name === name;
-        },
-      })[name];
-    } catch (err) {
-      throw new RangeError(
-        `torch checkpoint: the zip archive is truncated or corrupt (${(err as Error).message})`,
-      );
-    }
-  };
-  unzipOne(''); // lists the entries
+  // Entries are read one at a time, when needed, each checked against its CRC-32: a training checkpoint's optimiser
+  // state (often twice the weights) is never unpacked.
+  const archive = new ZipArchive(buf, 'torch checkpoint');
+  const names = archive.names;
+  const unzipOne = (name: string): Uint8Array | undefined => archive.read(name);
   const pklName = names.find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (!pklName) {
     throw new RangeError(
@@ -175,9 +178,10 @@ export function readTorchCheckpoint(bytes: Uint8Array | ArrayBuffer): TorchCheck
     persistentResolver: { resolve: (pid: unknown) => readStorageTuple(pid) },
     unpicklingTypeOfDictionary: 'Map',
   });
+  const pickle = unzipOne(pklName)!;
   let root: unknown;
   try {
-    root = parser.parse(unzipOne(pklName)!);
+    root = parser.parse(pickle);
   } catch (err) {
     const message = (err as Error).message;
     if (message.startsWith('torch checkpoint')) throw err;
@@ -242,15 +246,17 @@ function gatherStrided(storage: TensorData['data'], ref: TorchTensorRef, key: st
   const { shape, stride, offset } = ref;
   const count = elementCount(shape);
   const Ctor = storage.constructor as new (n: number) => TensorData['data'];
-  const out = new Ctor(count);
-  if (count === 0) return out;
+  if (count === 0) return new Ctor(0);
+  // Bounds first, allocation after: a shape that lies must not allocate what it claims.
   let last = offset;
   for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
-  if (offset < 0 || last >= storage.length) {
+  if (offset < 0 || last >= storage.length || count > Math.max(storage.length, 1 << 24)) {
     throw new RangeError(
-      `torch checkpoint: '${key}' reaches element ${last} of a storage of ${storage.length}`,
+      `torch checkpoint: '${key}' (shape [${shape.join(', ')}], strides [${stride.join(', ')}], offset ${offset}) ` +
+        `reaches element ${last} of a storage of ${storage.length}`,
     );
   }
+  const out = new Ctor(count);
   if (isContiguous(ref)) return storage.slice(offset, offset + count);
   const index = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < count; i++) {

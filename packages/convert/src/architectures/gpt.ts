@@ -17,6 +17,7 @@ import {
   type Binding,
   type WeightTarget,
 } from '../bindings.js';
+import type { RecordedHyperparameters, RecordedValue } from '../recorded-config.js';
 import type { TensorData } from '../tensor-data.js';
 import { countIndexed, headsFor, requireShape } from './infer.js';
 
@@ -52,8 +53,27 @@ export interface GptConfig {
 /** GPT-2 sizes: width → heads (the head count is not stored in a softmax checkpoint). */
 const GPT2_HEADS: Record<number, number> = { 768: 12, 1024: 16, 1280: 20, 1600: 25 };
 
-export function inferGpt(tensors: Map<string, TensorData>, options: { heads?: number } = {}): GptConfig {
+/** Where each inferred value came from (filled by `inferGpt`), and what the checkpoint file records. */
+export interface InferProvenance {
+  recorded?: RecordedHyperparameters;
+  /** Lines "heads=4 from model_args.n_head", in order. */
+  sources?: string[];
+}
+
+/**
+ * The GPT configuration of a state dict in nanoGPT naming. Sizes come from the shapes; the heads of a softmax GPT
+ * (not visible in its weights) from option 'heads', else the checkpoint's record (nanoGPT `model_args.n_head`, a
+ * config.json beside a .safetensors), else the GPT-2 preset of the width. A recorded heads count, block size or
+ * bias that contradicts the weights, or an option 'heads' that contradicts the record, is an error naming both.
+ */
+export function inferGpt(
+  tensors: Map<string, TensorData>,
+  options: { heads?: number } = {},
+  provenance: InferProvenance = {},
+): GptConfig {
   const arch = 'gpt (nanoGPT naming)';
+  const recorded = provenance.recorded;
+  const sources = provenance.sources ?? [];
   const [vocabSize, dim] = requireShape(tensors, 'transformer.wte.weight', arch) as [number, number];
   const [blockSize] = requireShape(tensors, 'transformer.wpe.weight', arch) as [number];
   const depth = countIndexed(tensors, 'transformer.h.');
@@ -63,12 +83,54 @@ export function inferGpt(tensors: Map<string, TensorData>, options: { heads?: nu
   const conv1d = cAttn[0] === dim && cAttn[1] === 3 * dim;
   const hidden = requireShape(tensors, 'transformer.h.0.mlp.c_fc.weight', arch)[conv1d ? 1 : 0]!;
   const attention = temp ? 'causal-tssa' : 'softmax-causal';
-  const heads = temp ? temp.shape[0]! : headsFor(dim, options.heads, GPT2_HEADS, 'gpt');
-  if (temp && options.heads !== undefined && options.heads !== heads) {
+  const agrees = (r: RecordedValue<unknown> | undefined) => (r ? `; ${r.source} agrees` : '');
+  let heads: number;
+  if (temp) {
+    heads = temp.shape[0]!;
+    if (options.heads !== undefined && options.heads !== heads) {
+      throw new RangeError(
+        `gpt: option 'heads' is ${options.heads} but attn.temp has ${heads} rows (one per head)`,
+      );
+    }
+    if (recorded?.heads && recorded.heads.value !== heads) {
+      throw new RangeError(
+        `gpt: the checkpoint's ${recorded.heads.source} is ${recorded.heads.value} but attn.temp has ${heads} rows (one per head)`,
+      );
+    }
+    sources.push(`heads=${heads} from the weights (rows of attn.temp)${agrees(recorded?.heads)}`);
+  } else if (options.heads !== undefined) {
+    heads = headsFor(dim, options.heads, GPT2_HEADS, 'gpt');
+    sources.push(`heads=${heads} from option 'heads'${agrees(recorded?.heads)}`);
+  } else if (recorded?.heads) {
+    heads = recorded.heads.value;
+    if (dim % heads !== 0) {
+      throw new RangeError(
+        `gpt: the checkpoint's ${recorded.heads.source} is ${heads}, which does not divide the width ${dim}`,
+      );
+    }
+    sources.push(`heads=${heads} from ${recorded.heads.source}`);
+  } else {
+    heads = headsFor(dim, undefined, GPT2_HEADS, 'gpt');
+    sources.push(`heads=${heads} from the GPT-2 preset of width ${dim} (not stored in the file)`);
+  }
+  if (recorded?.blockSize && recorded.blockSize.value !== blockSize) {
     throw new RangeError(
-      `gpt: option 'heads' is ${options.heads} but attn.temp has ${heads} rows (one per head)`,
+      `gpt: the checkpoint's ${recorded.blockSize.source} is ${recorded.blockSize.value} but transformer.wpe.weight has ${blockSize} rows (one per position)`,
     );
   }
+  sources.push(
+    `blockSize=${blockSize} from the weights (rows of transformer.wpe.weight)${agrees(recorded?.blockSize)}`,
+  );
+  const bias = tensors.has('transformer.h.0.ln_1.bias');
+  if (recorded?.bias && recorded.bias.value !== bias) {
+    throw new RangeError(
+      `gpt: the checkpoint's ${recorded.bias.source} is ${recorded.bias.value ? 'True' : 'False'} but the weights ` +
+        `${bias ? 'have' : 'have no'} LayerNorm biases (transformer.h.0.ln_1.bias)`,
+    );
+  }
+  sources.push(
+    `bias=${bias} from the weights (transformer.h.0.ln_1.bias ${bias ? 'present' : 'absent'})${agrees(recorded?.bias)}`,
+  );
   return {
     vocabSize,
     blockSize,
@@ -76,7 +138,7 @@ export function inferGpt(tensors: Map<string, TensorData>, options: { heads?: nu
     depth,
     heads,
     attention,
-    bias: tensors.has('transformer.h.0.ln_1.bias'),
+    bias,
     layerScale: tensors.has('transformer.h.0.gamma1'),
     hidden,
     conv1d,
