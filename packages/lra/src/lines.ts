@@ -1,11 +1,35 @@
 import * as fs from 'node:fs';
 import { LraDataError } from './errors.js';
 
+/** The UTF-8 encoding of U+FEFF, which Windows editors and spreadsheets put at the start of a text file. */
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * `bytes` without a leading UTF-8 byte-order mark. A UTF-16 byte-order mark (FF FE or FE FF) is an error naming
+ * `file`: the loaders read UTF-8 (or ASCII) text only.
+ */
+export function stripByteOrderMark(bytes: Buffer, file: string): Buffer {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return bytes.subarray(3);
+  if (
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  ) {
+    throw new LraDataError(
+      file,
+      undefined,
+      'the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8',
+    );
+  }
+  return bytes;
+}
+
 /**
  * Calls `onLine(bytes, lineNumber)` for every line of a file, reading it in chunks with synchronous I/O so files
  * larger than the engine's maximum string (or Buffer) size still load. `bytes` excludes the newline and a trailing
  * '\r'; it is only valid during the callback. Lines are numbered from 1. A final empty line (file ending in a
- * newline) is not reported.
+ * newline) is not reported. A UTF-8 byte-order mark at the start of the file is not part of line 1; a UTF-16 one is
+ * an error naming the file.
  */
 export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: number) => void): void {
   let fd: number;
@@ -20,6 +44,7 @@ export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: nu
     let lineNumber = 0;
     const emit = (line: Buffer): void => {
       lineNumber++;
+      if (lineNumber === 1) line = stripByteOrderMark(line, file);
       const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
       onLine(line.subarray(0, end), lineNumber);
     };

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LraDataError } from './errors.js';
+import { stripByteOrderMark } from './lines.js';
 import { PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
 
 /** Byte-level vocabulary: byte b → token b + 1, 0 = padding. */
@@ -45,6 +46,7 @@ function loadImdbSplit(
       } catch (e) {
         throw new LraDataError(file, undefined, `cannot read review (${(e as Error).message})`);
       }
+      bytes = stripByteOrderMark(bytes, file);
       if (bytes.length === 0) throw new LraDataError(file, undefined, 'empty review');
       tokens.pushBytes(bytes.subarray(0, shape.maxLength));
       labels.push(label);
@@ -55,7 +57,8 @@ function loadImdbSplit(
 
 /**
  * Loads byte-level IMDB (LRA "Text") from the released layout `dir/{train,test}/{pos,neg}/*.txt`: tokens are
- * byte + 1 (0 = pad), labels pos = 1, neg = 0. LRA has no validation split: `val` is the test split (same object).
+ * byte + 1 (0 = pad), labels pos = 1, neg = 0. A leading UTF-8 byte-order mark of a review is not text and is
+ * dropped; a UTF-16 review is an error naming it. LRA has no validation split: `val` is the test split (same object).
  */
 export function loadText(
   dir: string,
