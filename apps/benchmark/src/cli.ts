@@ -1,9 +1,5 @@
 #!/usr/bin/env node
+import { handleErrorsAtTopLevel } from './cli/cli-errors.js';
 import { buildProgram } from './cli/program.js';
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: unknown) => {
-    console.error(`tost-bench: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  });
+handleErrorsAtTopLevel(buildProgram().parseAsync(process.argv));

@@ -37,10 +37,11 @@ export function readSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
     );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
+  const declared = view.getBigUint64(0, true);
+  const headerLength = Number(declared);
   if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > buf.byteLength) {
     throw new RangeError(
-      `safetensors: header length ${headerLength} does not fit in the ${buf.byteLength}-byte file (truncated, or not a safetensors file)`,
+      `safetensors: header length ${declared} does not fit in the ${buf.byteLength}-byte file (truncated, or not a safetensors file)`,
     );
   }
   let header: Record<string, unknown>;

@@ -32,15 +32,24 @@ function isTensorLike(v: unknown): boolean {
   return v instanceof TorchTensorRef || v instanceof UnresolvedTensor;
 }
 
-/** Finds the dict of tensors inside a wrapped checkpoint. */
-function findWeights(root: unknown, path = ''): { dict: Map<unknown, unknown>; path: string } | undefined {
-  if (!(root instanceof Map)) return undefined;
-  const values = [...root.values()];
-  if (values.length > 0 && values.filter(isTensorLike).length >= values.length / 2)
-    return { dict: root, path };
-  for (const key of WRAPPER_KEYS) {
-    const found = findWeights(root.get(key), path ? `${path}.${key}` : key);
-    if (found) return found;
+/** How deep wrapper dicts are searched ({'model': {'module': …}}); deeper nesting is not a checkpoint layout. */
+const MAX_WRAPPING = 8;
+
+/** Finds the dict of tensors inside a wrapped checkpoint (breadth-first, at most MAX_WRAPPING levels). */
+function findWeights(root: unknown): { dict: Map<unknown, unknown>; path: string } | undefined {
+  let level: { value: unknown; path: string }[] = [{ value: root, path: '' }];
+  for (let depth = 0; depth <= MAX_WRAPPING && level.length > 0; depth++) {
+    const next: typeof level = [];
+    for (const { value, path } of level) {
+      if (!(value instanceof Map)) continue;
+      const values = [...value.values()];
+      if (values.length > 0 && values.filter(isTensorLike).length >= values.length / 2)
+        return { dict: value, path };
+      for (const key of WRAPPER_KEYS) {
+        if (value.has(key)) next.push({ value: value.get(key), path: path ? `${path}.${key}` : key });
+      }
+    }
+    level = next;
   }
   return undefined;
 }
@@ -147,6 +156,9 @@ export function readCheckpoint(bytes: Uint8Array | ArrayBuffer): StateDict {
  */
 function unrecognisedFormat(buf: Uint8Array): string | undefined {
   if (buf.byteLength === 0) return 'empty file (0 bytes): not a checkpoint';
+  if (buf.byteLength >= 4 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) {
+    return `a zip archive whose first byte is damaged (0x${buf[0]!.toString(16)}, expected 0x50 'P'): the file is corrupt`;
+  }
   // Legacy torch.save: a pickled magic number 0x1950a86a20f9469cfc6c (PROTO 2, LONG1 of 10 bytes) comes first.
   if (buf[0] === 0x80 && buf[2] === 0x8a && buf[3] === 0x0a && buf[4] === 0x6c && buf[5] === 0xfc) {
     return (

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import { LraDataError } from './errors.js';
 
+/** Longest line read (the longest LRA records, AAN document pairs, are far shorter). */
+const MAX_LINE_BYTES = 64 << 20;
+
 /** The UTF-8 encoding of U+FEFF, which Windows editors and spreadsheets put at the start of a text file. */
 export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -40,7 +43,9 @@ export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: nu
   }
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);
-    let carry: Buffer = Buffer.alloc(0);
+    // The start of a line that spans chunks: its pieces, joined once the newline comes (no quadratic copying).
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
     let lineNumber = 0;
     const emit = (line: Buffer): void => {
       lineNumber++;
@@ -48,18 +53,30 @@ export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: nu
       const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
       onLine(line.subarray(0, end), lineNumber);
     };
+    const keep = (piece: Buffer): void => {
+      carryBytes += piece.length;
+      if (carryBytes > MAX_LINE_BYTES) {
+        throw new LraDataError(
+          file,
+          { line: lineNumber + 1 },
+          `line longer than ${MAX_LINE_BYTES / (1 << 20)} MiB without a newline: not a line-per-record text file?`,
+        );
+      }
+      carry.push(Buffer.from(piece)); // copy: `chunk` is reused
+    };
     for (;;) {
       const n = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
       let view = chunk.subarray(0, n);
       let nl = view.indexOf(0x0a);
       if (nl < 0) {
-        carry = Buffer.concat([carry, view]);
+        keep(view);
         continue;
       }
       if (carry.length > 0) {
-        emit(Buffer.concat([carry, view.subarray(0, nl)]));
-        carry = Buffer.alloc(0);
+        emit(Buffer.concat([...carry, view.subarray(0, nl)]));
+        carry = [];
+        carryBytes = 0;
         view = view.subarray(nl + 1);
         nl = view.indexOf(0x0a);
       }
@@ -68,9 +85,9 @@ export function forEachLine(file: string, onLine: (bytes: Buffer, lineNumber: nu
         view = view.subarray(nl + 1);
         nl = view.indexOf(0x0a);
       }
-      carry = Buffer.from(view); // copy: `chunk` is reused
+      if (view.length > 0) keep(view);
     }
-    if (carry.length > 0) emit(carry);
+    if (carry.length > 0) emit(Buffer.concat(carry));
   } finally {
     fs.closeSync(fd);
   }

@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ARCHITECTURES, exportStateDict, importStateDict, type Architecture } from '@tost/convert';
 import { readCheckpointFile, writeSafetensorsFile } from '@tost/convert/node';
 import { fileSystem } from '@tost/backend/node';
+import { namingFile, namingFileAsync } from './cli-errors.js';
 import { addBackendOption, asPositiveInt, selectBackend } from './options.js';
 
 const MiB = 1024 * 1024;
@@ -64,7 +65,7 @@ export function registerConvertCommand(program: Command): Command {
     )
     .option(
       '--heads <n>',
-      'heads of a softmax GPT or of CRATE, not stored in their weights (default: the published presets)',
+      "heads of a softmax GPT or of CRATE, not stored in their weights (default: the checkpoint's own record — nanoGPT model_args, a config.json beside a .safetensors — else the published presets); an error if the file says otherwise",
       asPositiveInt('heads'),
     )
     .addOption(
@@ -88,7 +89,8 @@ async function runConvert(values: ConvertFlags): Promise<void> {
 
   if (values.to === 'safetensors') {
     console.log(`loading ${values.from}/model.json …`);
-    const model = await tfl.loadLayersModel(fileSystem(values.from));
+    const from = values.from;
+    const model = await namingFileAsync(from, () => tfl.loadLayersModel(fileSystem(from)));
     const { tensors, arch: found, metadata } = exportStateDict(model);
     writeSafetensorsFile(values.out, tensors, metadata);
     console.log(`${found}: wrote ${tensors.size} tensors to ${values.out} (${progress(start)})`);
@@ -96,9 +98,10 @@ async function runConvert(values: ConvertFlags): Promise<void> {
     return;
   }
 
-  const size = statSync(values.from).size / MiB;
-  console.log(`reading ${values.from} (${size.toFixed(1)} MiB) …`);
-  const stateDict = readCheckpointFile(values.from);
+  const from = values.from;
+  const size = namingFile(from, () => statSync(from).size) / MiB;
+  console.log(`reading ${from} (${size.toFixed(1)} MiB) …`);
+  const stateDict = readCheckpointFile(from);
   const where = stateDict.path ? ` under '${stateDict.path}'` : '';
   console.log(
     `read ${stateDict.tensors.size} tensors (${stateDict.format}${where}` +
@@ -106,14 +109,18 @@ async function runConvert(values: ConvertFlags): Promise<void> {
       `${stateDict.skipped.length ? `, ${stateDict.skipped.length} buffers skipped` : ''}) in ${progress(start)}`,
   );
   console.log('building the model and filling its weights …');
-  const result = importStateDict(stateDict, {
-    arch: arch as Architecture | 'auto',
-    imageSize: values.imageSize,
-    heads: values.heads,
-    tokensNorm,
-  });
+  // A checkpoint that does not fit (other keys, a heads count contradicting --heads, …) is named in the error.
+  const result = namingFile(from, () =>
+    importStateDict(stateDict, {
+      arch: arch as Architecture | 'auto',
+      imageSize: values.imageSize,
+      heads: values.heads,
+      tokensNorm,
+    }),
+  );
   stateDict.tensors.clear();
   console.log(`inferred ${result.summary}`);
+  for (const line of result.sources) console.log(`  ${line}`);
   console.log(`parameters: ${result.parameterCount.toLocaleString('en-US')}`);
   const memory = tf.memory();
   await result.model.save(fileSystem(values.out));

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateLraData, loadLra, type LraSplit, type LraTaskName } from '@tost/lra/node';
 import { fileSystem } from '@tost/backend/node';
+import { namingFileAsync, readJsonFile } from '../cli/cli-errors.js';
 import { RESULT_FILE, type LraRunResult } from '../runs/lra-result.js';
 import { buildLraModel, lraModelOptions, type LraModelOptions } from '../runs/lra-model.js';
 import '../variants.js';
@@ -35,7 +36,7 @@ const GENERATABLE: LraTaskName[] = ['listops', 'pathfinder'];
 
 /** A saved model's topology, for rebuilding it with fresh weights. */
 function readTopology(modelDir: string): object {
-  const json = JSON.parse(readFileSync(join(modelDir, MODEL_JSON), 'utf8')) as { modelTopology: object };
+  const json = readJsonFile(join(modelDir, MODEL_JSON)) as { modelTopology: object };
   return json.modelTopology;
 }
 
@@ -53,7 +54,7 @@ async function loadSaved(modelDir: string): Promise<tfl.LayersModel> {
         `Pass --untrained to explain the same architecture with fresh weights`,
     );
   }
-  return tfl.loadLayersModel(fileSystem(modelDir));
+  return namingFileAsync(modelDir, () => tfl.loadLayersModel(fileSystem(modelDir)));
 }
 
 /** `--run RUN_DIR`: an LRA run directory (result.json, and the trained model in model/). */
@@ -65,10 +66,10 @@ export function runSource(
   const file = join(runDir, RESULT_FILE);
   if (!existsSync(file))
     throw new Error(`--run ${runDir}: no ${RESULT_FILE} there (is it an LRA run directory?)`);
-  const run = JSON.parse(readFileSync(file, 'utf8')) as LraRunResult;
-  if (run.format !== 'tost-lra-run-1' || !run.spec?.task) {
+  const run = readJsonFile(file) as LraRunResult;
+  if (run === null || typeof run !== 'object' || run.format !== 'tost-lra-run-1' || !run.spec?.task) {
     throw new Error(
-      `--run ${runDir}: ${RESULT_FILE} is not an LRA run result (format '${String(run.format)}')`,
+      `--run ${runDir}: ${RESULT_FILE} is not an LRA run result (format '${String((run as Partial<LraRunResult> | null)?.format)}')`,
     );
   }
   const spec = run.spec;
