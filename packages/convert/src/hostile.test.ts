@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { fixtureBytes } from './test-helpers.js';
  */
 const out = process.env.HOSTILE_OUT;
 const dir = out ?? mkdtempSync(join(tmpdir(), 'tost-hostile-'));
+mkdirSync(dir, { recursive: true });
 afterAll(() => {
   if (!out) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,4 +1,9 @@
-import { TorchTensorRef, UnresolvedTensor, describePickleValue } from './pickle-globals.js';
+import {
+  PicklePlaceholder,
+  TorchTensorRef,
+  UnresolvedTensor,
+  describePickleValue,
+} from './pickle-globals.js';
 import { recordedInMetadata, recordedInTorchRoot, type RecordedHyperparameters } from './recorded-config.js';
 import { readSafetensors } from './safetensors.js';
 import type { TensorData } from './tensor-data.js';
@@ -96,7 +101,16 @@ function normalise(
 export function stateDictFromTorch(checkpoint: TorchCheckpoint): StateDict {
   const found = findWeights(checkpoint.root);
   if (!found) {
-    const keys = checkpoint.root instanceof Map ? [...checkpoint.root.keys()].map(String).join(', ') : '';
+    // Name what stands where tensors were expected, e.g. an object of a global that is never called.
+    const keys =
+      checkpoint.root instanceof Map
+        ? [...checkpoint.root]
+            .slice(0, 12)
+            .map(([k, v]) =>
+              v instanceof PicklePlaceholder ? `${String(k)} (${describePickleValue(v)})` : String(k),
+            )
+            .join(', ')
+        : '';
     throw new Error(
       `torch checkpoint: no dict of tensors found (looked at the root and under ${WRAPPER_KEYS.join(', ')}); ` +
         (keys ? `the root has keys ${keys}` : `the root is ${describePickleValue(checkpoint.root)}`),
