@@ -38,6 +38,20 @@ export {
   validateInitStateBatch,
   type StreamingAttention,
 } from './streaming.js';
+export {
+  createStreamingState,
+  disposeStreamingState,
+  validateStreamingState,
+  describeStateSpec,
+  type StateDim,
+  type StateEntrySpec,
+  type StateSpec,
+  type StateSize,
+  type StateSizes,
+  type StateTensors,
+  type StreamingState,
+} from './streaming-state.js';
+export { StreamingProjectedAttention } from './streaming-attention.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
 export { matMul2d, batchMatMul } from './fast-matmul.js';
