@@ -123,6 +123,7 @@ export function validateStreamingState(
   }
   const bound = new Map<string, number>();
   for (const [name, entry] of entries) {
+    const boundBefore = new Map(bound);
     const t = values[name];
     const given = t instanceof tf.Tensor ? describeShape(t.shape) : String(t);
     const expected: (number | undefined)[] = entry.shape.map((d, axis) => {
@@ -141,10 +142,11 @@ export function validateStreamingState(
       t.rank !== entry.shape.length ||
       t.shape.some((d: number, axis: number) => d !== expected[axis])
     ) {
-      const numbers = expected.map((d, axis) => {
-        const named = entry.shape[axis]!;
-        const size = sizes[named];
-        return d ?? (typeof size === 'object' ? `≤ ${size.max}` : named);
+      // A varying size shows what an earlier entry fixed, else its bound.
+      const numbers = entry.shape.map((named, axis) => {
+        const size = typeof named === 'number' ? named : sizes[named];
+        if (typeof size === 'object') return boundBefore.get(named as string) ?? `≤ ${size.max}`;
+        return expected[axis] ?? named;
       });
       throw new RangeError(
         `${label}: 'state.${name}' must have shape ${describeShape(entry.shape)} = ${describeShape(numbers)}, got ` +
