@@ -52,6 +52,12 @@ export {
   type StreamingState,
 } from './streaming-state.js';
 export { StreamingProjectedAttention } from './streaming-attention.js';
+export {
+  isRateReductionAttention,
+  type RateReductionAttention,
+  type RateReductionIntermediates,
+  type RateReductionKind,
+} from './rate-reduction.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
 export { matMul2d, batchMatMul } from './fast-matmul.js';
