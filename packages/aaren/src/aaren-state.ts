@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { StateSpec, StateTensors, StreamingState } from '@tost/attention';
 import { NO_SCORE } from './constants.js';
 
 /**
@@ -6,52 +7,16 @@ import { NO_SCORE } from './constants.js';
  * running max m of the scores, the denominator u = Σ exp(s − m) and the numerator w = Σ exp(s − m)·v — O(p) per head,
  * whatever the position. The caller owns the tensors.
  */
-export interface AarenState {
+export const AAREN_STATE = {
   /** Running max of the scores, [batch, heads, 1] (NO_SCORE before the first token). */
-  runningMax: tf.Tensor3D;
+  runningMax: { shape: ['batch', 'heads', 1], initial: NO_SCORE },
   /** Σ exp(s − m), [batch, heads, 1]. */
-  denominator: tf.Tensor3D;
+  denominator: { shape: ['batch', 'heads', 1] },
   /** Σ exp(s − m)·v, [batch, heads, p]. */
-  numerator: tf.Tensor3D;
-}
+  numerator: { shape: ['batch', 'heads', 'headDim'] },
+} as const satisfies StateSpec;
 
-export function createAarenState(batch: number, heads: number, headDim: number): AarenState {
-  return {
-    runningMax: tf.fill([batch, heads, 1], NO_SCORE),
-    denominator: tf.zeros([batch, heads, 1]),
-    numerator: tf.zeros([batch, heads, headDim]),
-  };
-}
-
-export function disposeAarenState(state: AarenState): void {
-  tf.dispose([state.runningMax, state.denominator, state.numerator]);
-}
-
-/** Checks a state against the layer (shapes, not disposed); returns its batch size. */
-export function validateAarenState(state: AarenState, heads: number, headDim: number, label: string): number {
-  if (state == null || typeof state !== 'object' || !(state.runningMax instanceof tf.Tensor)) {
-    throw new TypeError(
-      `${label}: argument 'state' must be an AarenState (from initState), got ${String(state)}`,
-    );
-  }
-  const batch = state.runningMax.shape[0];
-  for (const [name, width] of [
-    ['runningMax', 1],
-    ['denominator', 1],
-    ['numerator', headDim],
-  ] as const) {
-    const t = state[name];
-    const expected = [batch, heads, width];
-    if (!(t instanceof tf.Tensor) || t.rank !== 3 || t.shape.some((d, i) => d !== expected[i])) {
-      const given = t instanceof tf.Tensor ? `[${t.shape.join(', ')}]` : String(t);
-      throw new RangeError(
-        `${label}: 'state.${name}' must have shape [${expected.join(', ')}], got ${given}`,
-      );
-    }
-    if (t.isDisposed) throw new Error(`${label}: 'state.${name}' has been disposed`);
-  }
-  return batch;
-}
+export type AarenState = StreamingState<typeof AAREN_STATE>;
 
 /**
  * One token: with score s and value v per head, m′ = max(m, s), u′ = u·e^{m−m′} + e^{s−m′}, w′ = w·e^{m−m′} +
@@ -60,10 +25,10 @@ export function validateAarenState(state: AarenState, heads: number, headDim: nu
  * @param score [batch, heads, 1]; @param value [batch, heads, p]
  */
 export function aarenStep(
-  state: AarenState,
+  state: StateTensors<typeof AAREN_STATE>,
   score: tf.Tensor3D,
   value: tf.Tensor3D,
-): { y: tf.Tensor3D; state: AarenState } {
+): { y: tf.Tensor3D; state: StateTensors<typeof AAREN_STATE> } {
   return tf.tidy(() => {
     const runningMax = tf.maximum(state.runningMax, score) as tf.Tensor3D;
     const decay = tf.exp(tf.sub(state.runningMax, runningMax));

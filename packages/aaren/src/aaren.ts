@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  ProjectedAttention,
-  validateInitStateBatch,
-  validateStepInput,
+  StreamingProjectedAttention,
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
-  type StreamingAttention,
+  type StateTensors,
 } from '@tost/attention';
-import {
-  aarenStep,
-  createAarenState,
-  disposeAarenState,
-  validateAarenState,
-  type AarenState,
-} from './aaren-state.js';
+import { AAREN_STATE, aarenStep, type AarenState } from './aaren-state.js';
 import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 
 /**
@@ -28,7 +20,7 @@ import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
  * (biases when `useBias`, default true; kernels [dim, dim] in the tfjs layout [in, out]), then `query` [heads, p]
  * (glorot-uniform).
  */
-export class Aaren extends ProjectedAttention implements StreamingAttention<AarenState> {
+export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
   static className = 'Aaren';
   private query?: tfl.LayerVariable;
 
@@ -68,37 +60,18 @@ export class Aaren extends ProjectedAttention implements StreamingAttention<Aare
     return causalPrefixSoftmax(scores, heads.value!, mask);
   }
 
-  /** The state before the first token for `batch` independent sequences. */
-  initState(batch: number): AarenState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return createAarenState(batch, this.heads, this.headDim);
+  protected get stateSpec(): typeof AAREN_STATE {
+    return AAREN_STATE;
   }
 
-  disposeState(state: AarenState): void {
-    disposeAarenState(state);
-  }
-
-  /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (the full causal forward's output at that
-   * position) and the advanced state. Inference only (no dropout). O(dim²) per token at any position. The state
-   * passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
-   */
-  step(state: AarenState, xt: tf.Tensor): { output: tf.Tensor2D; state: AarenState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = validateAarenState(state, this.heads, this.headDim, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const split = (role: 'key' | 'value'): tf.Tensor3D =>
-        tf.reshape(this.project(role, token), [batch, this.heads, this.headDim]);
-      const score = tf.sum(tf.mul(split('key'), this.scaledQuery(3)), 2, true) as tf.Tensor3D;
-      const { y, state: next } = aarenStep(state, score, split('value'));
-      return { output: this.projectOutput(tf.reshape(y, [batch, this.dim]) as tf.Tensor2D, false), ...next };
-    });
-    const { output, ...next } = result;
-    for (const t of [output, ...Object.values(next)]) tf.keep(t);
-    return { output, state: next };
+  /** One token (inference: no dropout); O(dim²) at any position. */
+  protected advance(
+    state: AarenState,
+    xt: tf.Tensor2D,
+  ): { output: tf.Tensor2D; state: StateTensors<typeof AAREN_STATE> } {
+    const score = tf.sum(tf.mul(this.tokenHeads('key', xt), this.scaledQuery(3)), 2, true) as tf.Tensor3D;
+    const { y, state: next } = aarenStep(state, score, this.tokenHeads('value', xt));
+    return { output: this.tokenOutput(y), state: next };
   }
 }
 

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { isRateReductionAttention, type RateReductionKind } from '@tost/attention';
 import { describe } from './validation.js';
 
 /**
- * The attention layers the analysis understands: white-box attentions that declare which rate-reduction step they
- * take (`static rateReduction` on the layer class: 'tssa' = token statistics with a membership Π, 'mssa' = CRATE's
- * subspace attention with one shared projection), and @tost/models' class-attention pooling.
+ * The attention layers the analysis understands: white-box attentions that implement `RateReductionAttention`
+ * (@tost/attention: 'tssa' = token statistics with a membership Π, 'mssa' = CRATE's subspace attention with one
+ * shared projection), and @tost/models' class-attention pooling.
  */
-export type AttentionKind = 'tssa' | 'mssa' | 'class-attention';
+export type AttentionKind = RateReductionKind | 'class-attention';
 
 function kindOf(layer: tfl.layers.Layer): AttentionKind | undefined {
-  const declared = (layer.constructor as { rateReduction?: unknown }).rateReduction;
-  if (declared === 'tssa' || declared === 'mssa') return declared;
+  if (isRateReductionAttention(layer)) return layer.rateReductionKind;
   return layer.getClassName() === 'ClassAttention' ? 'class-attention' : undefined;
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { isRateReductionAttention } from '@tost/attention';
 import { describeAttentionLayers, findAttentionSites, layerWeight, siteInputs } from './attention-sites.js';
 import { mcr2Compression } from './coding-rate.js';
 import { variationalCompression } from './variational-compression.js';
@@ -43,7 +44,7 @@ export interface LayerwiseCompressionOptions {
  * Runs `model` on `inputs` and returns, for every TSSA or MSSA layer in graph order, the compression term of the
  * tokens entering it and leaving it, each computed with that layer's OWN projection: U = its `qkv_kernel` (plus
  * TSSA's `qkv_bias`, since TSSA's W = Z·U + u) split into heads, and for TSSA its own membership Π (from
- * `callAndReturnMembership` on the entering tokens). Padded tokens are excluded. Inference mode (no dropout).
+ * `callAndReturnIntermediates` on the entering tokens). Padded tokens are excluded. Inference mode (no dropout).
  * Throws when the model has no TSSA or MSSA layer. No tensors are left behind.
  */
 export function layerwiseCompression(
@@ -64,15 +65,15 @@ export function layerwiseCompression(
   try {
     return sites.map((site, index) => {
       const { tokens, mask } = concrete[index]!;
-      const layer = site.layer as tfl.layers.Layer & { heads: number; headDim: number };
+      const layer = site.layer;
+      if (!isRateReductionAttention(layer)) throw new Error(`${caller}: layer '${layer.name}' is not a TSSA or MSSA`);
       const kernel = layerWeight(layer, 'qkv_kernel') as tf.Tensor2D | undefined;
       if (!kernel) throw new Error(`${caller}: layer '${layer.name}' has no qkv_kernel weight`);
       const bias = layerWeight(layer, 'qkv_bias') as tf.Tensor1D | undefined;
       const attentionInput = mask ? [tokens, mask] : tokens;
-      const [update, membership] =
-        site.kind === 'tssa'
-          ? (layer as unknown as TssaLike).callAndReturnMembership(attentionInput)
-          : [layer.apply(attentionInput) as tf.Tensor3D, undefined];
+      const intermediates = layer.callAndReturnIntermediates(attentionInput);
+      const update = intermediates.output;
+      const membership = 'membership' in intermediates ? intermediates.membership : undefined;
       const leavingTokens = tf.add(tokens, update) as tf.Tensor3D;
       try {
         const measure = (z: tf.Tensor3D): CompressionMeasure => {
@@ -88,8 +89,8 @@ export function layerwiseCompression(
         };
         return {
           index,
-          layer: layer.name,
-          kind: site.kind as 'tssa' | 'mssa',
+          layer: site.layer.name,
+          kind: layer.rateReductionKind,
           heads: layer.heads,
           headDim: layer.headDim,
           tokens: realTokenCounts(mask, tokens),
@@ -103,10 +104,6 @@ export function layerwiseCompression(
   } finally {
     for (const c of concrete) tf.dispose([c.tokens, ...(c.mask ? [c.mask] : [])]);
   }
-}
-
-interface TssaLike {
-  callAndReturnMembership(inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor3D, tf.Tensor3D];
 }
 
 function mean(values: number[]): number {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { isRateReductionAttention } from '@tost/attention';
 import {
   describeAttentionLayers,
   findAttentionSites,
@@ -61,7 +62,7 @@ export interface MembershipMapsResult {
 
 /**
  * Runs `model` on `inputs` and returns the membership Π of every TSSA layer [batch, heads, seq] (via the layer's
- * `callAndReturnMembership` on the tokens it receives in the model), reshaped to the patch grid for vision models,
+ * `callAndReturnIntermediates` on the tokens it receives in the model), reshaped to the patch grid for vision models,
  * and, for models with class-attention blocks, each one's CLS attention map. Plain arrays: no tensors are left
  * behind. Throws when the model has no TSSA layer.
  */
@@ -118,10 +119,9 @@ export function membershipMaps(
 }
 
 function tssaMembership(site: AttentionSite, tokens: tf.Tensor3D, mask?: tf.Tensor2D): ArrayMap {
-  const layer = site.layer as unknown as {
-    callAndReturnMembership(inputs: tf.Tensor | tf.Tensor[]): [tf.Tensor3D, tf.Tensor3D];
-  };
-  const [output, membership] = layer.callAndReturnMembership(mask ? [tokens, mask] : tokens);
+  const layer = site.layer;
+  if (!isRateReductionAttention(layer, 'tssa')) throw new Error(`layer '${layer.name}' is not a TSSA`);
+  const { output, membership } = layer.callAndReturnIntermediates(mask ? [tokens, mask] : tokens);
   const map = { shape: membership.shape.slice(), data: membership.dataSync() as Float32Array };
   tf.dispose([output, membership]);
   return map;

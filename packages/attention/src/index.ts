@@ -38,6 +38,26 @@ export {
   validateInitStateBatch,
   type StreamingAttention,
 } from './streaming.js';
+export {
+  createStreamingState,
+  disposeStreamingState,
+  validateStreamingState,
+  describeStateSpec,
+  type StateDim,
+  type StateEntrySpec,
+  type StateSpec,
+  type StateSize,
+  type StateSizes,
+  type StateTensors,
+  type StreamingState,
+} from './streaming-state.js';
+export { StreamingProjectedAttention } from './streaming-attention.js';
+export {
+  isRateReductionAttention,
+  type RateReductionAttention,
+  type RateReductionIntermediates,
+  type RateReductionKind,
+} from './rate-reduction.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
 export { matMul2d, batchMatMul } from './fast-matmul.js';

@@ -1,24 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   headTokenMask,
   isPositiveInteger,
-  validateInitStateBatch,
-  validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
-  type StreamingAttention,
+  type StateTensors,
 } from '@tost/attention';
 import { causalTSSACore } from './causal-tssa-core.js';
 import { causalTSSAStep } from './causal-tssa-step.js';
-import {
-  createCausalTSSAState,
-  disposeCausalTSSAState,
-  validateCausalTSSAState,
-  type CausalTSSAState,
-} from './causal-tssa-state.js';
+import { CAUSAL_TSSA_STATE, type CausalTSSAState } from './causal-tssa-state.js';
 
 export interface CausalTSSAOptions extends AttentionOptions {
   /** Longest sequence the layer accepts: the denominator bias β has one row per position. Required. */
@@ -45,7 +38,7 @@ export interface CausalTSSACallOptions {
  *
  * Padding: padded tokens add nothing to the running sums, their core output is zero and their Π is reported as 0.
  */
-export class CausalTSSA extends ProjectedAttention implements StreamingAttention<CausalTSSAState> {
+export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_STATE> {
   static className = 'CausalTSSA';
   static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
@@ -146,51 +139,32 @@ export class CausalTSSA extends ProjectedAttention implements StreamingAttention
     return { y, membership: tf.reshape(membership, [batch, this.heads, seq]) as tf.Tensor3D };
   }
 
-  /** The streaming state before the first token, for `batch` independent sequences. */
-  initState(batch: number): CausalTSSAState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return createCausalTSSAState(batch, this.heads, this.headDim);
-  }
-
-  disposeState(state: CausalTSSAState): void {
-    disposeCausalTSSAState(state);
+  protected get stateSpec(): typeof CAUSAL_TSSA_STATE {
+    return CAUSAL_TSSA_STATE;
   }
 
   /**
-   * Autoregressive decoding: consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the
-   * full causal forward's output at that position) with the advanced state. Inference only (no dropout, no mask).
-   * Costs O(dim²) per token whatever the position: only the running sums are read (see causal-tssa-step.ts).
-   *
-   * Ownership: the state passed in is NOT disposed (the caller owns it); the returned output and state are new
-   * tensors, kept out of any enclosing tf.tidy — dispose them yourself (`disposeState`).
+   * One token of autoregressive decoding (inference: no dropout, no mask). Costs O(dim²) per token whatever the
+   * position: only the running sums are read (see causal-tssa-step.ts).
+   * @throws RangeError past maxLength (β has one row per position).
    */
-  step(state: CausalTSSAState, xt: tf.Tensor): { output: tf.Tensor2D; state: CausalTSSAState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = validateCausalTSSAState(state, this.heads, this.headDim, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
+  protected advance(
+    state: CausalTSSAState,
+    xt: tf.Tensor2D,
+  ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_TSSA_STATE> } {
     if (state.position >= this.maxLength) {
       throw new RangeError(
-        `${label} step: cannot step past maxLength = ${this.maxLength} (state.position = ${state.position})`,
+        `${this.layerClass} '${this.name}' step: cannot step past maxLength = ${this.maxLength} ` +
+          `(state.position = ${state.position})`,
       );
     }
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const w = tf.reshape(this.project('qkv', token), [batch, this.heads, this.headDim]) as tf.Tensor3D;
-      const beta = tf.reshape(
-        tf.slice(this.denominatorBias!.read(), [0, state.position, 0], [this.heads, 1, 1]),
-        [this.heads, 1],
-      ) as tf.Tensor2D;
-      const { y, sums } = causalTSSAStep(state, w, this.temperature!.read() as tf.Tensor2D, beta);
-      const output = this.projectOutput(tf.reshape(y, [batch, this.dim]) as tf.Tensor2D, false);
-      return { output, ...sums };
-    });
-    const { output, sumSquares, sumPiSquares, sumPi } = result;
-    tf.keep(output);
-    tf.keep(sumSquares);
-    tf.keep(sumPiSquares);
-    tf.keep(sumPi);
-    return { output, state: { sumSquares, sumPiSquares, sumPi, position: state.position + 1 } };
+    const w = this.tokenHeads('qkv', xt);
+    const beta = tf.reshape(
+      tf.slice(this.denominatorBias!.read(), [0, state.position, 0], [this.heads, 1, 1]),
+      [this.heads, 1],
+    ) as tf.Tensor2D;
+    const { y, sums } = causalTSSAStep(state, w, this.temperature!.read() as tf.Tensor2D, beta);
+    return { output: this.tokenOutput(y), state: sums };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

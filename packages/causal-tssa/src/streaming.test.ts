@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
-import { CausalTSSA, disposeCausalTSSAState, type CausalTSSAState } from './index.js';
+import { CausalTSSA, type CausalTSSAState } from './index.js';
 
 const dim = 12;
 const heads = 3;
@@ -30,7 +30,7 @@ function streamPrefix(
   for (let i = 0; i < t; i++) {
     const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, i, 0], [batch, 1, dim]), [batch, dim]));
     const next = layer.step(state, xt);
-    disposeCausalTSSAState(state);
+    layer.disposeState(state);
     xt.dispose();
     outputs.push(next.output);
     state = next.state;
@@ -58,7 +58,7 @@ for (const backend of testBackends()) {
           expect(maxRelativeError(outputs.dataSync(), full.dataSync()), `t = ${t}`).toBeLessThan(1e-4);
           expect(state.position).toBe(t);
           tf.dispose([outputs, prefix, full]);
-          disposeCausalTSSAState(state);
+          layer.disposeState(state);
         }
         x.dispose();
       });
@@ -83,7 +83,7 @@ for (const backend of testBackends()) {
         expect(maxRelativeError(state.sumPi.dataSync(), expectedPi.dataSync())).toBeLessThan(1e-5);
       });
       tf.dispose([x, outputs]);
-      disposeCausalTSSAState(state);
+      layer.disposeState(state);
     });
 
     it('initState gives zero sums of the documented shapes at position 0', () => {
@@ -96,7 +96,7 @@ for (const backend of testBackends()) {
       expect(
         Math.max(...state.sumSquares.dataSync(), ...state.sumPiSquares.dataSync(), ...state.sumPi.dataSync()),
       ).toBe(0);
-      disposeCausalTSSAState(state);
+      layer.disposeState(state);
       expect(() => layer.initState(0)).toThrow(/'stream'.*'batch' must be a positive integer, got 0/);
     });
 
@@ -107,7 +107,7 @@ for (const backend of testBackends()) {
       // Warm-up (kernels are created once), then dispose everything it returned.
       const warm = layer.step(state, xt);
       warm.output.dispose();
-      disposeCausalTSSAState(warm.state);
+      layer.disposeState(warm.state);
       await expectNoLeakedTensors(() => {
         const before = tf.memory().numTensors;
         const { output, state: next } = layer.step(state, xt);
@@ -115,7 +115,7 @@ for (const backend of testBackends()) {
         expect(state.sumSquares.isDisposed).toBe(false);
         expect(output.shape).toEqual([2, dim]);
         output.dispose();
-        disposeCausalTSSAState(next);
+        layer.disposeState(next);
       }, 'step');
       // The returned tensors survive an enclosing tidy (the caller owns them).
       let kept: ReturnType<CausalTSSA['step']> | undefined;
@@ -126,8 +126,8 @@ for (const backend of testBackends()) {
       expect(kept.output.isDisposed).toBe(false);
       expect(kept.state.sumPi.isDisposed).toBe(false);
       kept.output.dispose();
-      disposeCausalTSSAState(kept.state);
-      disposeCausalTSSAState(state);
+      layer.disposeState(kept.state);
+      layer.disposeState(state);
       xt.dispose();
     });
 
@@ -154,14 +154,14 @@ for (const backend of testBackends()) {
       expect(() => layer.step(fresh, wrongRank)).toThrow(/'xt' must have shape.*got \[1, 1, 12\]/);
       const badState = { ...fresh, sumPi: tf.zeros([1, heads + 1, 1]) as tf.Tensor3D };
       expect(() => layer.step(badState, xt)).toThrow(
-        /'state.sumPi' must have shape \[1, 3, 1\], got \[1, 4, 1\]/,
+        /'state.sumPi' must have shape \[batch, heads, 1\] = \[1, 3, 1\], got \[1, 4, 1\]/,
       );
       expect(() => layer.step({ ...fresh, position: -1 }, xt)).toThrow(
         /'state.position' must be a non-negative integer/,
       );
       tf.dispose([x, outputs, xt, wrongWidth, wrongBatch, wrongRank, badState.sumPi]);
-      disposeCausalTSSAState(state);
-      disposeCausalTSSAState(fresh);
+      layer.disposeState(state);
+      layer.disposeState(fresh);
     });
   });
 }

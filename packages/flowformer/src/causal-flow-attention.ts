@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ProjectedAttention,
-  validateInitStateBatch,
-  validateStepInput,
+  StreamingProjectedAttention,
   type AttentionOptions,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StateTensors,
 } from '@tost/attention';
 import { causalFlowAttention } from './causal-flow-attention-core.js';
-import {
-  createCausalFlowState,
-  disposeCausalFlowState,
-  validateCausalFlowState,
-  type CausalFlowState,
-} from './causal-flow-state.js';
+import { CAUSAL_FLOW_STATE, type CausalFlowState } from './causal-flow-state.js';
 import { causalFlowStep } from './causal-flow-step.js';
 
 /**
@@ -24,7 +17,7 @@ import { causalFlowStep } from './causal-flow-step.js';
  *
  * Weights as `FlowAttention`: query, key, value and output kernels [dim, dim] with biases (`useBias`, default true).
  */
-export class CausalFlowAttention extends ProjectedAttention implements StreamingAttention<CausalFlowState> {
+export class CausalFlowAttention extends StreamingProjectedAttention<typeof CAUSAL_FLOW_STATE> {
   static className = 'CausalFlowAttention';
 
   constructor(options: AttentionOptions) {
@@ -43,37 +36,18 @@ export class CausalFlowAttention extends ProjectedAttention implements Streaming
     return causalFlowAttention(heads.query!, heads.key!, heads.value!, mask);
   }
 
-  /** The state before the first token for `batch` independent sequences. */
-  initState(batch: number): CausalFlowState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return createCausalFlowState(batch, this.heads, this.headDim);
+  protected get stateSpec(): typeof CAUSAL_FLOW_STATE {
+    return CAUSAL_FLOW_STATE;
   }
 
-  disposeState(state: CausalFlowState): void {
-    disposeCausalFlowState(state);
-  }
-
-  /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (the full causal forward's output at that
-   * position) and the advanced state. Inference only (no dropout). O(dim² + heads·p²) per token at any position.
-   * The state passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
-   */
-  step(state: CausalFlowState, xt: tf.Tensor): { output: tf.Tensor2D; state: CausalFlowState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = validateCausalFlowState(state, this.heads, this.headDim, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const split = (role: 'query' | 'key' | 'value'): tf.Tensor3D =>
-        tf.reshape(this.project(role, token), [batch, this.heads, this.headDim]);
-      const { y, state: next } = causalFlowStep(state, split('query'), split('key'), split('value'));
-      const output = this.projectOutput(tf.reshape(y, [batch, this.dim]) as tf.Tensor2D, false);
-      return { output, ...next };
-    });
-    const { output, position, ...tensors } = result;
-    for (const t of [output, ...Object.values(tensors)]) tf.keep(t);
-    return { output, state: { ...tensors, position } };
+  /** One token (inference: no dropout); O(dim² + heads·p²) at any position. */
+  protected advance(
+    state: CausalFlowState,
+    xt: tf.Tensor2D,
+  ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_FLOW_STATE> } {
+    const q = this.tokenHeads('query', xt);
+    const { y, state: next } = causalFlowStep(state, q, this.tokenHeads('key', xt), this.tokenHeads('value', xt));
+    return { output: this.tokenOutput(y), state: next };
   }
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { shiftedDot } from './flow-attention-core.js';
-import type { CausalFlowState } from './causal-flow-state.js';
+import type { StateTensors } from '@tost/attention';
+import type { CAUSAL_FLOW_STATE, CausalFlowState } from './causal-flow-state.js';
 
 /**
  * One token of causal Flow-Attention as a recurrence. Why it equals the full causal forward: every quantity at
@@ -17,7 +18,7 @@ export function causalFlowStep(
   q: tf.Tensor3D,
   k: tf.Tensor3D,
   v: tf.Tensor3D,
-): { y: tf.Tensor3D; state: CausalFlowState } {
+): { y: tf.Tensor3D; state: StateTensors<typeof CAUSAL_FLOW_STATE> } {
   return tf.tidy(() => {
     const r = state.position + 1;
     const phiQ = tf.sigmoid(q);
@@ -40,7 +41,7 @@ export function causalFlowStep(
     const y = tf.mul(tf.sum(tf.mul(tf.expandDims(query, 3), keyValue), 2), tf.sigmoid(sink)) as tf.Tensor3D;
     return {
       y,
-      state: { sumKeys, sumQueries, sumKeyOutgoing, sumQueryIncoming, sumCompetition, keyValue, position: r },
+      state: { sumKeys, sumQueries, sumKeyOutgoing, sumQueryIncoming, sumCompetition, keyValue },
     };
   });
 }

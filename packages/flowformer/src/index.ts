@@ -4,7 +4,7 @@ export { flowAttention, shiftedDot } from './flow-attention-core.js';
 export { causalFlowAttention } from './causal-flow-attention-core.js';
 export { causalFlowAttentionReference } from './causal-flow-attention-reference.js';
 export { causalFlowStep } from './causal-flow-step.js';
-export { createCausalFlowState, disposeCausalFlowState, type CausalFlowState } from './causal-flow-state.js';
+export type { CausalFlowState } from './causal-flow-state.js';
 export { prefixSum } from './prefix-sum.js';
 export { FLOW_EPSILON, CAUSAL_CHUNK_SIZE } from './constants.js';
 export { FLOWFORMER_ATTENTION_NAMES } from './register.js';

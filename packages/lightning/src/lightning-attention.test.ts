@@ -180,9 +180,9 @@ for (const backend of testBackends()) {
       expect(() => layer.step(state, tf.zeros([1, 8]))).toThrow(
         /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/,
       );
-      const wrong = { sum: tf.zeros([3, 4, 2, 2]) as tf.Tensor4D };
+      const wrong = { sum: tf.zeros([3, 4, 2, 2]) as tf.Tensor4D, position: 0 };
       expect(() => layer.step(wrong, tf.zeros([3, 8]))).toThrow(
-        /'state.sum' must have shape \[batch, 2, 4, 4\], got \[3, 4, 2, 2\]/,
+        /'state.sum' must have shape \[batch, heads, headDim, headDim\] = \[3, 2, 4, 4\], got \[3, 4, 2, 2\]/,
       );
       expect(() => layer.step({} as LightningState, tf.zeros([3, 8]))).toThrow(
         /argument 'state' must be a state from initState/,

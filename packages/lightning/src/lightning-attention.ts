@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   causalLinearAttention,
   headTokenMask,
   isPositiveInteger,
-  validateInitStateBatch,
   linearAttentionStep,
-  validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StateSpec,
+  type StreamingState,
 } from '@tost/attention';
 import { lightningDecay } from './lightning-decay.js';
 
@@ -27,9 +26,10 @@ export const LIGHTNING_EPSILON = 1e-6;
  * Streaming state: per sample and head the decayed sum S = Σ_s γ^(t−s) k̂_sᵀ·v_s [batch, heads, p, p] (k̂ = k/√p).
  * Its size does not depend on the position.
  */
-export interface LightningState {
-  sum: tf.Tensor4D;
-}
+const LIGHTNING_STATE = {
+  sum: { shape: ['batch', 'heads', 'headDim', 'headDim'] },
+} as const satisfies StateSpec;
+export type LightningState = StreamingState<typeof LIGHTNING_STATE>;
 
 /**
  * Causal decayed linear attention evaluated block-wise, as Lightning Attention-2 (Qin et al., "Lightning
@@ -44,7 +44,7 @@ export interface LightningState {
  * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
  * default true).
  */
-export class LightningAttention extends ProjectedAttention implements StreamingAttention<LightningState> {
+export class LightningAttention extends StreamingProjectedAttention<typeof LIGHTNING_STATE> {
   static className = 'LightningAttention';
   static override optionNames: readonly string[] = ['blockSize'];
   readonly blockSize: number;
@@ -82,56 +82,24 @@ export class LightningAttention extends ProjectedAttention implements StreamingA
     return rmsOverChannels(o);
   }
 
-  /** The state before the first token, for `batch` independent sequences. */
-  initState(batch: number): LightningState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return { sum: tf.zeros([batch, this.heads, this.headDim, this.headDim]) };
+  protected get stateSpec(): typeof LIGHTNING_STATE {
+    return LIGHTNING_STATE;
   }
 
-  disposeState(state: LightningState): void {
-    tf.dispose(state.sum);
-  }
-
-  /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the full causal forward's at
-   * that position) with the new state; O(heads·p²) per token at any position. The input state is not disposed; the
-   * returned tensors are kept out of any enclosing tidy.
-   */
-  step(state: LightningState, xt: tf.Tensor): { output: tf.Tensor2D; state: LightningState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = this.validateState(state, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const split = (role: 'query' | 'key' | 'value') =>
-        tf.reshape(this.project(role, token), [batch, this.heads, this.headDim]) as tf.Tensor3D;
-      const k = tf.mul(split('key'), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
-      const r = linearAttentionStep(state.sum, split('query'), k, split('value'), this.decay);
-      const o = rmsOverChannels(r.output);
-      return {
-        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
-        sum: r.state,
-      };
-    });
-    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
-  }
-
-  private validateState(state: LightningState, label: string): number {
-    const sum = (state as Partial<LightningState> | null)?.sum;
-    const [h, p] = [this.heads, this.headDim];
-    if (!(sum instanceof tf.Tensor) || sum.rank !== 4) {
-      throw new TypeError(
-        `${label}: argument 'state' must be a state from initState ({sum: [batch, ${h}, ${p}, ${p}]}), got ${String(state)}`,
-      );
-    }
-    if (sum.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
-    if (sum.shape[1] !== h || sum.shape[2] !== p || sum.shape[3] !== p) {
-      throw new RangeError(
-        `${label}: 'state.sum' must have shape [batch, ${h}, ${p}, ${p}], got [${sum.shape.join(', ')}]`,
-      );
-    }
-    return sum.shape[0];
+  /** One token: S ← γ·S + k̂ᵀv, o = q·S, RMS over the channels; O(heads·p²) at any position. */
+  protected advance(
+    state: LightningState,
+    xt: tf.Tensor2D,
+  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+    const k = tf.mul(this.tokenHeads('key', xt), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
+    const r = linearAttentionStep(
+      state.sum,
+      this.tokenHeads('query', xt),
+      k,
+      this.tokenHeads('value', xt),
+      this.decay,
+    );
+    return { output: this.tokenOutput(rmsOverChannels(r.output)), state: { sum: r.state } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

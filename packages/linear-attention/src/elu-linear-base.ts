@@ -1,19 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   causalLinearAttention,
   headTokenMask,
   linearAttention,
   linearAttentionStep,
-  validateInitStateBatch,
-  validateStepInput,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StateSizes,
 } from '@tost/attention';
 import { eluFeatureMap } from './elu-feature-map.js';
-import { createLinearState, validateLinearState, type LinearAttentionState } from './linear-state.js';
+import { LINEAR_STATE, type LinearAttentionState } from './linear-state.js';
 
 export interface EluLinearOptions extends AttentionOptions {
   /** Token t attends only to tokens ≤ t (fixed by the registered name: `…-causal`). Default false. */
@@ -27,10 +25,7 @@ export const CAUSAL_CHUNK = 128;
  * What `linear` and `norm-linear` share: q/k/v projections with bias, the feature map φ = elu + 1 on queries and keys
  * (padded keys zeroed), the `causal` option, and the streaming state S = Σ φ(k)ᵀ·v' of the causal forms.
  */
-export abstract class EluLinearBase
-  extends ProjectedAttention
-  implements StreamingAttention<LinearAttentionState>
-{
+export abstract class EluLinearBase extends StreamingProjectedAttention<typeof LINEAR_STATE> {
   static override optionNames: readonly string[] = ['causal'];
   readonly isCausal: boolean;
 
@@ -56,14 +51,24 @@ export abstract class EluLinearBase
   /** Whether a column of ones is appended to v, so that the core also returns the normaliser Σ φ(q)·φ(k). */
   protected abstract get appendsOnes(): boolean;
 
+  protected get stateSpec(): typeof LINEAR_STATE {
+    return LINEAR_STATE;
+  }
+
   /** Columns of the state per head: p, plus one for the normaliser when `appendsOnes`. */
-  protected get stateWidth(): number {
-    return this.headDim + (this.appendsOnes ? 1 : 0);
+  protected override stateSizes(): StateSizes {
+    return { width: this.headDim + (this.appendsOnes ? 1 : 0) };
+  }
+
+  protected override get streamingUnavailable(): string | undefined {
+    return this.isCausal
+      ? undefined
+      : "needs the causal form (register name '…-causal' or option causal: true)";
   }
 
   /**
-   * From the core's output [batch, heads, seq, stateWidth] to what goes into the output projection: [batch, heads,
-   * seq, p] or merged [batch, seq, dim]. Used by the full forward and (with seq = 1) by `step`.
+   * From the core's output [batch, heads, seq, width] (width: see `stateSizes`) to what goes into the output
+   * projection: [batch, heads, seq, p] or merged [batch, seq, dim]. Used by the full forward and (seq = 1) by `step`.
    */
   protected abstract finish(out: tf.Tensor4D): tf.Tensor4D | tf.Tensor3D;
 
@@ -89,54 +94,21 @@ export abstract class EluLinearBase
     return { q, k: mask ? (tf.mul(k, headTokenMask(mask)) as tf.Tensor4D) : k, v: heads.value! };
   }
 
-  /** One token's φ(q), φ(k) [batch, heads, p] and v [batch, heads, p], checked against the state. */
-  protected stepFeatures(
-    state: LinearAttentionState,
-    xt: tf.Tensor,
-  ): { q: tf.Tensor3D; k: tf.Tensor3D; v: tf.Tensor3D } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    if (!this.isCausal) {
-      throw new Error(
-        `${label}: step needs the causal form (register name '…-causal' or option causal: true)`,
-      );
-    }
-    const batch = validateLinearState(state, this.heads, this.headDim, this.stateWidth, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-    const split = (role: 'query' | 'key' | 'value') =>
-      tf.reshape(this.project(role, token), [batch, this.heads, this.headDim]) as tf.Tensor3D;
-    return { q: eluFeatureMap(split('query')), k: eluFeatureMap(split('key')), v: split('value') };
-  }
-
-  /** The state before the first token, for `batch` independent sequences. */
-  initState(batch: number): LinearAttentionState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return createLinearState(batch, this.heads, this.headDim, this.stateWidth);
-  }
-
-  disposeState(state: LinearAttentionState): void {
-    tf.dispose(state.sum);
-  }
-
   /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim], equal to the causal forward's at that
-   * position, with the new state. O(heads·p²) per token at any position. Causal form only. The input state is not
-   * disposed; the returned tensors are kept out of any enclosing tidy.
+   * One token of the causal form (§3.4): S ← S + φ(k)ᵀ·v', o = φ(q)·S, then `finish`. O(heads·p²) at any position.
    */
-  step(state: LinearAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LinearAttentionState } {
-    const result = tf.tidy(() => {
-      const { q, k, v } = this.stepFeatures(state, xt);
-      const [batch, heads] = v.shape;
-      const values = this.appendsOnes ? (tf.concat([v, tf.ones([batch, heads, 1])], 2) as tf.Tensor3D) : v;
-      const r = linearAttentionStep(state.sum, q, k, values);
-      const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
-      return {
-        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
-        sum: r.state,
-      };
-    });
-    return { output: tf.keep(result.output), state: { sum: tf.keep(result.sum) } };
+  protected advance(
+    state: LinearAttentionState,
+    xt: tf.Tensor2D,
+    batch: number,
+  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+    const q = eluFeatureMap(this.tokenHeads('query', xt));
+    const k = eluFeatureMap(this.tokenHeads('key', xt));
+    const v = this.tokenHeads('value', xt);
+    const values = this.appendsOnes ? (tf.concat([v, tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D) : v;
+    const r = linearAttentionStep(state.sum, q, k, values);
+    const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
+    return { output: this.tokenOutput(o), state: { sum: r.state } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -6,5 +6,5 @@ export {
 } from './norm-linear-attention.js';
 export { eluFeatureMap } from './elu-feature-map.js';
 export { CAUSAL_CHUNK, type EluLinearOptions } from './elu-linear-base.js';
-export { createLinearState, type LinearAttentionState } from './linear-state.js';
+export type { LinearAttentionState } from './linear-state.js';
 export { LINEAR_ATTENTION_NAMES } from './register.js';

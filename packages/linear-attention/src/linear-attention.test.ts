@@ -185,9 +185,9 @@ for (const backend of testBackends()) {
         expect(() => layer.step(state, tf.zeros([2, 8]))).toThrow(
           /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[2, 8\]/,
         );
-        const wrong = { sum: tf.zeros([3, 4, 4, 4]) as tf.Tensor4D };
+        const wrong = { sum: tf.zeros([3, 4, 4, 4]) as tf.Tensor4D, position: 0 };
         expect(() => layer.step(wrong, tf.zeros([3, 8]))).toThrow(
-          /'state.sum' must have shape \[batch, 2, 4, \d\], got \[3, 4, 4, 4\]/,
+          /'state.sum' must have shape \[batch, heads, headDim, width\] = \[3, 2, 4, \d\], got \[3, 4, 4, 4\]/,
         );
         expect(() => layer.step({} as LinearAttentionState, tf.zeros([3, 8]))).toThrow(
           /argument 'state' must be a state from initState/,

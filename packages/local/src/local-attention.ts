@@ -1,18 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   isPositiveInteger,
-  validateInitStateBatch,
-  mergeHeads,
-  splitHeads,
-  validateStepInput,
-  type StreamingAttention,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
+  type StateSizes,
+  type StateTensors,
 } from '@tost/attention';
 import { localAttention } from './local-attention-core.js';
-import { disposeLocalAttentionState, localAttentionStep, type LocalAttentionState } from './local-stream.js';
+import { LOCAL_STATE, localAttentionStep, type LocalAttentionState } from './local-stream.js';
 
 /** Default keys on each side of a query (in units of `dilation` tokens). */
 export const DEFAULT_WINDOW = 64;
@@ -42,7 +39,7 @@ export interface LocalAttentionOptions extends AttentionOptions {
  * @throws RangeError when `window` or `dilation` is not a positive integer, TypeError for a non-boolean `causal`
  *   (and the common option errors).
  */
-export class LocalAttention extends ProjectedAttention implements StreamingAttention<LocalAttentionState> {
+export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STATE> {
   static className = 'LocalAttention';
   static override optionNames: readonly string[] = ['causal', 'window', 'dilation'];
   readonly isCausal: boolean;
@@ -91,53 +88,31 @@ export class LocalAttention extends ProjectedAttention implements StreamingAtten
     });
   }
 
-  /** The streaming state before the first token, for `batch` independent sequences (causal layer only). */
-  initState(batch: number): LocalAttentionState {
-    const label = `${this.layerClass} '${this.name}'`;
-    if (!this.isCausal) throw new Error(`${label}: initState needs the causal layer ('local-causal')`);
-    validateInitStateBatch(batch, label);
-    return { batch, position: 0 };
+  protected get stateSpec(): typeof LOCAL_STATE {
+    return LOCAL_STATE;
   }
 
-  disposeState(state: LocalAttentionState): void {
-    disposeLocalAttentionState(state);
+  /** The cached tokens: none before the first token, then up to w·d. */
+  protected override stateSizes(): StateSizes {
+    return { cached: { initial: 0, max: this.window * this.dilation } };
   }
 
-  /**
-   * Autoregressive decoding: consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the
-   * full causal forward's output at that position) with the advanced state. Inference only (no dropout, no mask).
-   * Costs O(w·dim + dim²) per token whatever the position.
-   *
-   * Ownership: the state passed in is NOT disposed (the caller owns it); the returned output and state are new
-   * tensors, kept out of any enclosing tf.tidy — dispose them with `disposeState`.
-   */
-  step(state: LocalAttentionState, xt: tf.Tensor): { output: tf.Tensor2D; state: LocalAttentionState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    if (!this.isCausal) throw new Error(`${label}: step needs the causal layer ('local-causal')`);
-    if (state == null || !isPositiveInteger(state.batch)) {
-      throw new TypeError(`${label} step: argument 'state' must come from initState, got ${String(state)}`);
-    }
-    const batch = state.batch;
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const head = (role: 'query' | 'key' | 'value') => splitHeads(this.project(role, token), this.heads);
-      const q = tf.mul(head('query'), 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
-      const { out, keys, values } = localAttentionStep(state, q, head('key'), head('value'), {
-        window: this.window,
-        dilation: this.dilation,
-      });
-      const output = this.projectOutput(tf.reshape(mergeHeads(out), [batch, this.dim]) as tf.Tensor2D, false);
-      return { output, keys, values };
+  protected override get streamingUnavailable(): string | undefined {
+    return this.isCausal ? undefined : "needs the causal layer ('local-causal')";
+  }
+
+  /** One token (inference: no dropout); O(w·dim + dim²) at any position. */
+  protected advance(
+    state: LocalAttentionState,
+    xt: tf.Tensor2D,
+  ): { output: tf.Tensor2D; state: StateTensors<typeof LOCAL_STATE> } {
+    const head = (role: 'query' | 'key' | 'value') => tf.expandDims(this.tokenHeads(role, xt), 2) as tf.Tensor4D;
+    const q = tf.mul(head('query'), 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
+    const { out, keys, values } = localAttentionStep(state, q, head('key'), head('value'), {
+      window: this.window,
+      dilation: this.dilation,
     });
-    tf.keep(result.output);
-    tf.keep(result.keys);
-    tf.keep(result.values);
-    return {
-      output: result.output,
-      state: { batch, position: state.position + 1, keys: result.keys, values: result.values },
-    };
+    return { output: this.tokenOutput(out), state: { keys, values } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

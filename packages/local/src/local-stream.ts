@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { StateSpec, StateTensors, StreamingState } from '@tost/attention';
 
 /**
  * Streaming state of causal local attention: the keys and values of the last w·d tokens (all of them until there are
- * that many), [batch, heads, cached, p] — the only ones a later query can still reach. O(w·d·p) per head.
+ * that many: `cached` grows from 0 to w·d), [batch, heads, cached, p] — the only ones a later query can still reach.
+ * O(w·d·p) per head.
  */
-export interface LocalAttentionState {
-  batch: number;
-  /** Tokens consumed so far. */
-  position: number;
-  /** Undefined before the first token. */
-  keys?: tf.Tensor4D;
-  values?: tf.Tensor4D;
-}
+export const LOCAL_STATE = {
+  keys: { shape: ['batch', 'heads', 'cached', 'headDim'] },
+  values: { shape: ['batch', 'heads', 'cached', 'headDim'] },
+} as const satisfies StateSpec;
+
+export type LocalAttentionState = StreamingState<typeof LOCAL_STATE>;
 
 /**
  * One decoding step on projected heads: the new token's q, k, v [batch, heads, 1, p] (q already scaled) against the
@@ -20,14 +20,14 @@ export interface LocalAttentionState {
  * [batch, heads, 1, p] and the keys and values to keep for the next step (the last `span` = w·d tokens).
  */
 export function localAttentionStep(
-  state: LocalAttentionState,
+  state: StateTensors<typeof LOCAL_STATE>,
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   { window, dilation }: { window: number; dilation: number },
 ): { out: tf.Tensor4D; keys: tf.Tensor4D; values: tf.Tensor4D } {
-  const keys = state.keys ? (tf.concat([state.keys, k], 2) as tf.Tensor4D) : k;
-  const values = state.values ? (tf.concat([state.values, v], 2) as tf.Tensor4D) : v;
+  const keys = tf.concat([state.keys, k], 2) as tf.Tensor4D;
+  const values = tf.concat([state.values, v], 2) as tf.Tensor4D;
   const [batch, heads, cached, p] = keys.shape;
   const reachable: number[] = [];
   for (let j = 0; j <= window && cached - 1 - j * dilation >= 0; j++) reachable.push(cached - 1 - j * dilation);
@@ -42,9 +42,4 @@ export function localAttentionStep(
     keys: tf.slice(keys, [0, 0, cached - span, 0], [batch, heads, span, p]),
     values: tf.slice(values, [0, 0, cached - span, 0], [batch, heads, span, p]),
   };
-}
-
-/** Disposes the tensors of a state. */
-export function disposeLocalAttentionState(state: LocalAttentionState): void {
-  tf.dispose([state.keys, state.values].filter((t): t is tf.Tensor4D => t !== undefined));
 }

@@ -63,6 +63,12 @@ describe('builders reject unknown (misspelt) options, naming them', () => {
     );
   });
 
+  it("an unknown 'output' is named with the choices", () => {
+    expect(() => buildSequenceClassifier({ ...text, output: 'bogus' as 'logits' })).toThrow(
+      /option 'output' must be one of 'logits', 'probabilities'/,
+    );
+  });
+
   it("buildCausalLM takes a published size as 'preset' (explicit options win); a bad name is named", () => {
     const model = buildCausalLM({ preset: 'tost-lm-base', vocabSize: 11, dim: 24, depth: 1 });
     const shapes = Object.fromEntries(model.weights.map((w) => [w.originalName, w.shape]));

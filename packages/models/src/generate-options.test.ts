@@ -50,6 +50,14 @@ describe('generate: bad options and prompts are clear errors', () => {
     );
   });
 
+  it('rejects a ragged or empty batch of prompts', async () => {
+    for (const prompts of [[[1, 2], [3]], [[], []], []]) {
+      await expect(generate(model, prompts, { maxNewTokens: 1 })).rejects.toThrow(
+        /'promptIds' must be a non-empty prompt or a batch of prompts of equal, non-zero length/,
+      );
+    }
+  });
+
   it('valid modes still work and agree', async () => {
     const a = await generate(model, [1, 2], { maxNewTokens: 3, temperature: 0, mode: 'stream' });
     const b = await generate(model, [1, 2], { maxNewTokens: 3, temperature: 0, mode: 'prefix' });

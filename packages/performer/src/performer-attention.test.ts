@@ -329,7 +329,7 @@ for (const backend of testBackends()) {
       const other = build('performer-causal', 8, 2, { features: 6 });
       const otherState = other.initState(2);
       expect(() => layer.step(otherState, tf.zeros([2, 8]))).toThrow(
-        /'state.sum' must have shape \[batch, 2, 16, 5\], got \[2, 2, 6, 5\]/,
+        /'state.sum' must have shape \[batch, heads, features, headDim \+ 1\] = \[2, 2, 16, 5\], got \[2, 2, 6, 5\]/,
       );
       expect(() => layer.step({} as PerformerState, tf.zeros([2, 8]))).toThrow(
         /argument 'state' must be a state from initState/,

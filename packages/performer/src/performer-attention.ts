@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   causalLinearAttention,
   isPositiveInteger,
-  validateInitStateBatch,
   linearAttention,
   linearAttentionStep,
-  validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StateSizes,
+  type StateSpec,
+  type StreamingState,
 } from '@tost/attention';
 import { favorKeyFeatures, favorLogits, favorQueryFeatures } from './favor-features.js';
 import { drawOrthogonalFeatures } from './orthogonal-features.js';
@@ -31,10 +31,11 @@ export const PERFORMER_CHUNK = 128;
  * Streaming state: per sample and head S = Σ_s e^(ℓ_s − M)·[v_s, 1] [batch, heads, m, p + 1] (features times values,
  * last column the normaliser) at the scale of the running maximum M [batch, heads] of the key logits.
  */
-export interface PerformerState {
-  sum: tf.Tensor4D;
-  scale: tf.Tensor2D;
-}
+const PERFORMER_STATE = {
+  sum: { shape: ['batch', 'heads', 'features', 'headDim + 1'] },
+  scale: { shape: ['batch', 'heads'], initial: -1e30 },
+} as const satisfies StateSpec;
+export type PerformerState = StreamingState<typeof PERFORMER_STATE>;
 
 /**
  * Performer attention with FAVOR+ (Choromanski et al., "Rethinking Attention with Performers", ICLR 2021, arXiv
@@ -51,7 +52,7 @@ export interface PerformerState {
  * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
  * default true), `random_features` [p, m] (non-trainable).
  */
-export class PerformerAttention extends ProjectedAttention implements StreamingAttention<PerformerState> {
+export class PerformerAttention extends StreamingProjectedAttention<typeof PERFORMER_STATE> {
   static className = 'PerformerAttention';
   static override optionNames: readonly string[] = ['features', 'seed', 'causal'];
   readonly isCausal: boolean;
@@ -139,81 +140,43 @@ export class PerformerAttention extends ProjectedAttention implements StreamingA
     return ratio(out, p);
   }
 
-  /** The state before the first token, for `batch` independent sequences. */
-  initState(batch: number): PerformerState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return {
-      sum: tf.zeros([batch, this.heads, this.features, this.headDim + 1]),
-      scale: tf.fill([batch, this.heads], -1e30),
-    };
+  protected get stateSpec(): typeof PERFORMER_STATE {
+    return PERFORMER_STATE;
   }
 
-  disposeState(state: PerformerState): void {
-    tf.dispose([state.sum, state.scale]);
+  protected override stateSizes(): StateSizes {
+    return { features: this.features, 'headDim + 1': this.headDim + 1 };
+  }
+
+  protected override get streamingUnavailable(): string | undefined {
+    return this.isCausal ? undefined : "needs the causal form ('performer-causal')";
   }
 
   /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (equal to the full causal forward's at
-   * that position) with the new state: M' = max(M, max_r ℓ_k), S ← e^(M − M')·S + e^(ℓ_k − M')ᵀ·[v, 1]. O(heads·m·p)
-   * per token at any position. Causal form only. The input state is not disposed; the returned tensors are kept out
-   * of any enclosing tidy.
+   * One token: M' = max(M, max_r ℓ_k), S ← e^(M − M')·S + e^(ℓ_k − M')ᵀ·[v, 1], o = φ(q)·S as a ratio.
+   * O(heads·m·p) per token at any position.
    */
-  step(state: PerformerState, xt: tf.Tensor): { output: tf.Tensor2D; state: PerformerState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    if (!this.isCausal) throw new Error(`${label}: step needs the causal form ('performer-causal')`);
-    const batch = this.validateState(state, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const omega = this.omega!.read() as tf.Tensor2D;
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const split = (role: 'query' | 'key' | 'value') =>
-        tf.reshape(this.project(role, token), [batch, this.heads, 1, this.headDim]) as tf.Tensor4D;
-      const squeeze = (t: tf.Tensor) => tf.squeeze(t, [2]) as tf.Tensor3D;
-      const q = squeeze(favorQueryFeatures(split('query'), omega));
-      const logits = squeeze(favorLogits(split('key'), omega)); // [batch, heads, m]
-      const scale = tf.maximum(state.scale, tf.max(logits, -1)) as tf.Tensor2D;
-      const k = tf.div(
-        tf.exp(tf.sub(logits, tf.expandDims(scale, 2))),
-        Math.sqrt(this.features),
-      ) as tf.Tensor3D;
-      const v = tf.concat([squeeze(split('value')), tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D;
-      const lambda = tf.exp(tf.sub(state.scale, scale)) as tf.Tensor2D;
-      const r = linearAttentionStep(state.sum, q, k, v, lambda);
-      const o = ratio(tf.expandDims(r.output, 2) as tf.Tensor4D, this.headDim);
-      return {
-        output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
-        sum: r.state,
-        scale,
-      };
-    });
-    return {
-      output: tf.keep(result.output),
-      state: { sum: tf.keep(result.sum), scale: tf.keep(result.scale) },
-    };
-  }
-
-  private validateState(state: PerformerState, label: string): number {
-    const { sum, scale } = (state ?? {}) as Partial<PerformerState>;
-    const [h, m, p] = [this.heads, this.features, this.headDim];
-    if (!(sum instanceof tf.Tensor) || sum.rank !== 4 || !(scale instanceof tf.Tensor)) {
-      throw new TypeError(
-        `${label}: argument 'state' must be a state from initState ({sum: [batch, ${h}, ${m}, ${p + 1}], scale: [batch, ${h}]}), got ${String(state)}`,
-      );
-    }
-    if (sum.isDisposed || scale.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
-    const batch = sum.shape[0];
-    if (sum.shape[1] !== h || sum.shape[2] !== m || sum.shape[3] !== p + 1) {
-      throw new RangeError(
-        `${label}: 'state.sum' must have shape [batch, ${h}, ${m}, ${p + 1}], got [${sum.shape.join(', ')}]`,
-      );
-    }
-    if (scale.rank !== 2 || scale.shape[0] !== batch || scale.shape[1] !== h) {
-      throw new RangeError(
-        `${label}: 'state.scale' must have shape [${batch}, ${h}], got [${scale.shape.join(', ')}]`,
-      );
-    }
-    return batch;
+  protected advance(
+    state: PerformerState,
+    xt: tf.Tensor2D,
+    batch: number,
+  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D; scale: tf.Tensor2D } } {
+    const omega = this.omega!.read() as tf.Tensor2D;
+    const split = (role: 'query' | 'key' | 'value') =>
+      tf.reshape(this.tokenHeads(role, xt), [batch, this.heads, 1, this.headDim]) as tf.Tensor4D;
+    const squeeze = (t: tf.Tensor) => tf.squeeze(t, [2]) as tf.Tensor3D;
+    const q = squeeze(favorQueryFeatures(split('query'), omega));
+    const logits = squeeze(favorLogits(split('key'), omega)); // [batch, heads, m]
+    const scale = tf.maximum(state.scale, tf.max(logits, -1)) as tf.Tensor2D;
+    const k = tf.div(
+      tf.exp(tf.sub(logits, tf.expandDims(scale, 2))),
+      Math.sqrt(this.features),
+    ) as tf.Tensor3D;
+    const v = tf.concat([squeeze(split('value')), tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D;
+    const lambda = tf.exp(tf.sub(state.scale, scale)) as tf.Tensor2D;
+    const r = linearAttentionStep(state.sum, q, k, v, lambda);
+    const o = ratio(tf.expandDims(r.output, 2) as tf.Tensor4D, this.headDim);
+    return { output: this.tokenOutput(o), state: { sum: r.state, scale } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
+  type AttentionCallKwargs,
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
+  type RateReductionAttention,
+  type RateReductionIntermediates,
 } from '@tost/attention';
 import { scaledDotProductAttention } from './softmax-attention.js';
 
@@ -14,10 +17,10 @@ import { scaledDotProductAttention } from './softmax-attention.js';
  * Weights: qkv kernel [dim, dim], output kernel [dim, dim], output bias [dim]. As in the reference code the output
  * projection is omitted when heads = 1 (then p = dim), leaving only the qkv kernel.
  */
-export class MSSA extends ProjectedAttention {
+export class MSSA extends ProjectedAttention implements RateReductionAttention<'mssa'> {
   static className = 'MSSA';
   /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
-  static readonly rateReduction = 'mssa';
+  readonly rateReductionKind = 'mssa';
 
   constructor(options: AttentionOptions) {
     if (options?.useBias === true) {
@@ -51,6 +54,14 @@ export class MSSA extends ProjectedAttention {
 
   protected override get outputBiasAlways(): boolean {
     return true;
+  }
+
+  /** The forward pass as `apply` (eager), as the analysis contract's intermediates: only the output. */
+  callAndReturnIntermediates(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: AttentionCallKwargs = {},
+  ): RateReductionIntermediates['mssa'] {
+    return { output: this.apply(inputs, kwargs) as tf.Tensor3D };
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {

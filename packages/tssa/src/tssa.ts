@@ -7,6 +7,8 @@ import {
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
+  type RateReductionAttention,
+  type RateReductionIntermediates,
 } from '@tost/attention';
 import { tssaCore, tssaCoreWithMembership } from './tssa-core.js';
 import type { TssaCoreResult } from './core-inputs.js';
@@ -28,10 +30,10 @@ export type TSSAOptions = AttentionOptions;
  *
  * Dropout (training only): on the gain g (step 6) and after the output projection (step 8).
  */
-export class TSSA extends ProjectedAttention {
+export class TSSA extends ProjectedAttention implements RateReductionAttention<'tssa'> {
   static className = 'TSSA';
   /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
-  static readonly rateReduction = 'tssa';
+  readonly rateReductionKind = 'tssa';
   private temperature?: tfl.LayerVariable;
 
   constructor(options: TSSAOptions) {
@@ -95,11 +97,28 @@ export class TSSA extends ProjectedAttention {
    * padded ones). Same inputs, validation and dropout as `apply`; both outputs are differentiable. The layer must be
    * built (by `build` or a first `apply`).
    */
+  callAndReturnIntermediates(
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: AttentionCallKwargs = {},
+  ): RateReductionIntermediates['tssa'] {
+    return this.withMembership('callAndReturnIntermediates', inputs, kwargs);
+  }
+
+  /** `callAndReturnIntermediates` as a pair [output, membership]. */
   callAndReturnMembership(
     inputs: tf.Tensor | tf.Tensor[],
     kwargs: AttentionCallKwargs = {},
   ): [tf.Tensor3D, tf.Tensor3D] {
-    this.assertBuilt('callAndReturnMembership');
+    const { output, membership } = this.withMembership('callAndReturnMembership', inputs, kwargs);
+    return [output, membership];
+  }
+
+  private withMembership(
+    method: string,
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: AttentionCallKwargs,
+  ): RateReductionIntermediates['tssa'] {
+    this.assertBuilt(method);
     return tf.tidy(() => {
       const { x, mask } = this.unpackInputs(inputs, { ...kwargs });
       const training = kwargs.training === true;
@@ -113,7 +132,7 @@ export class TSSA extends ProjectedAttention {
           layout: 'tokens-first',
         },
       );
-      return [this.projectOutput(tf.reshape(output, x.shape) as tf.Tensor3D, training), membership];
+      return { output: this.projectOutput(tf.reshape(output, x.shape) as tf.Tensor3D, training), membership };
     });
   }
 

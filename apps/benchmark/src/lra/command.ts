@@ -21,7 +21,7 @@ import {
   type DataLoadOptions,
   type LraRunResult,
 } from '../runs/lra-result.js';
-import { lraReport } from '../render/lra-table.js';
+import { lraReport } from './lra-report.js';
 import { versions } from '../versions.js';
 import { getAttentionDescriptor, listAttentions } from '../variants.js';
 import { fileSystem } from '@tost/backend/node';

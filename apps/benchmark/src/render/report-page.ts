@@ -1,16 +1,9 @@
-import type { ScalingResult } from '../scaling/scaling-result.js';
-import { scalingMarkdown } from './scaling-markdown.js';
-import { escapeHtml, markdownToHtml } from './markdown-to-html.js';
+import { escapeHtml } from './markdown-to-html.js';
 
 export interface ReportChart {
   title: string;
   /** The chart's SVG document (inlined into the page). */
   svg: string;
-}
-
-export interface ReportSection {
-  result: ScalingResult;
-  charts: ReportChart[];
 }
 
 /**
@@ -25,13 +18,12 @@ export interface ExtraSection {
 
 export interface ReportPageInput {
   title?: string;
-  scaling: ReportSection[];
-  /** The LRA results as markdown (`lraReport(...)`), when an LRA runs directory was given. */
-  lraMarkdown?: string;
-  /** Why the LRA section is missing (e.g. the directory could not be read), shown instead of it. */
-  lraNote?: string;
+  /** What wrote the page, shown after the date (default `tost-bench`). */
+  generator?: string;
   generatedAt?: string;
-  /** Extension point: extra sections appended after the scaling and LRA sections, in order. */
+  /** The body: trusted HTML blocks, in order. */
+  body: string[];
+  /** Extension point: extra sections appended after the body, in order. */
   extraSections?: ExtraSection[];
 }
 
@@ -59,25 +51,17 @@ export function inlineSvg(svg: string): string {
     .trim();
 }
 
+/** A chart as a figure: the SVG inlined, its title as the caption. */
+export function chartFigure(chart: ReportChart): string {
+  return `<figure>${inlineSvg(chart.svg)}<figcaption>${escapeHtml(chart.title)}</figcaption></figure>`;
+}
+
 /**
- * The self-contained HTML report: per scaling run its targets, slopes and measurement tables with the charts inlined
- * as SVG, then the LRA results table. No scripts, stylesheets, fonts or images are fetched: it opens offline.
+ * The self-contained HTML report page: the body blocks, then the extra sections, each in a <section> under its <h2>.
+ * No scripts, stylesheets, fonts or images are fetched by the page itself: it opens offline.
  */
 export function renderReportPage(input: ReportPageInput): string {
   const title = input.title ?? 'ToST.js benchmark report';
-  const sections = input.scaling.map(({ result, charts }) =>
-    [
-      markdownToHtml(scalingMarkdown(result)),
-      ...charts.map(
-        (c) => `<figure>${inlineSvg(c.svg)}<figcaption>${escapeHtml(c.title)}</figcaption></figure>`,
-      ),
-    ].join('\n'),
-  );
-  const lra = input.lraMarkdown
-    ? `<h2>Long Range Arena</h2>\n${markdownToHtml(input.lraMarkdown, { headingShift: 1 })}`
-    : input.lraNote
-      ? `<h2>Long Range Arena</h2>\n<p>${escapeHtml(input.lraNote)}</p>`
-      : '';
   const extras = (input.extraSections ?? [])
     .map((section) => `<section>\n<h2>${escapeHtml(section.title)}</h2>\n${section.html}\n</section>`)
     .join('\n');
@@ -91,9 +75,8 @@ export function renderReportPage(input: ReportPageInput): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">Generated ${escapeHtml(input.generatedAt ?? new Date().toISOString())} by <code>tost-bench scaling</code>.</p>
-${input.scaling.length ? sections.join('\n') : '<p>No scaling results.</p>'}
-${lra}
+<p class="meta">Generated ${escapeHtml(input.generatedAt ?? new Date().toISOString())} by <code>${escapeHtml(input.generator ?? 'tost-bench')}</code>.</p>
+${input.body.join('\n')}
 ${extras}
 </body>
 </html>

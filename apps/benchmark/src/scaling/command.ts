@@ -1,4 +1,4 @@
-import { scalingMarkdown } from '../render/scaling-markdown.js';
+import { scalingMarkdown } from './scaling-report.js';
 import { runScalingBenchmark, type ScalingRunOptions } from './run.js';
 import type { ScalingResult } from './scaling-result.js';
 import { computeHeadlines } from './headlines.js';

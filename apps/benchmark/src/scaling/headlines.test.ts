@@ -1,7 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { computeHeadlines } from './headlines.js';
 import { syntheticScalingResult } from './synthetic-result.js';
-import { headlinesTable } from '../render/scaling-markdown.js';
+import { formatTable } from '../render/format-table.js';
+import { headlinesTable as headlinesData } from './scaling-report.js';
+import type { ScalingResult } from './scaling-result.js';
+
+const headlinesTable = (r: ScalingResult) => {
+  const { header, rows } = headlinesData(r);
+  return formatTable(header, rows);
+};
 
 describe('computeHeadlines (synthetic power laws)', () => {
   const headlines = computeHeadlines(syntheticScalingResult());

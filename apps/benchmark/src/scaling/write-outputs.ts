@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lraReport } from '../render/lra-table.js';
+import { lraReportHtml } from '../lra/lra-report.js';
+import type { ExtraSection } from '../render/report-page.js';
 import { readRunResults } from '../runs/lra-result.js';
-import { renderReportPage, type ExtraSection } from '../render/report-page.js';
-import { renderCharts } from '../render/charts.js';
-import { scalingMarkdown } from '../render/scaling-markdown.js';
+import { renderCharts } from './charts.js';
+import { scalingReportPage } from './report-page.js';
+import { scalingMarkdown } from './scaling-report.js';
 import type { ScalingResult } from './scaling-result.js';
 
 export const REPORT_PAGE_FILE = 'report.html';
@@ -33,8 +34,8 @@ export function readScalingResults(dir: string): ScalingResult[] {
     });
 }
 
-/** The LRA results as markdown, or a note saying why there are none. */
-export function lraSection(lraDir: string | undefined): { lraMarkdown?: string; lraNote?: string } {
+/** The LRA results as HTML for the report page, or a note saying why there are none. */
+export function lraSection(lraDir: string | undefined): { lraHtml?: string; lraNote?: string } {
   if (lraDir === undefined) return {};
   if (!existsSync(lraDir)) {
     return { lraNote: `No LRA runs at ${lraDir} yet (tost-bench lra … writes ${lraDir}/<run>/result.json).` };
@@ -42,7 +43,7 @@ export function lraSection(lraDir: string | undefined): { lraMarkdown?: string; 
   try {
     const runs = readRunResults(lraDir);
     if (runs.length === 0) return { lraNote: `No LRA run results (result.json) under ${lraDir}.` };
-    return { lraMarkdown: lraReport(runs) };
+    return { lraHtml: lraReportHtml(runs, { headingShift: 1 }) };
   } catch (err) {
     return { lraNote: `The LRA results at ${lraDir} could not be read: ${(err as Error).message}` };
   }
@@ -85,7 +86,7 @@ export async function writeScalingOutputs(
   for (const r of all) sections.push({ result: r, charts: await renderCharts(r) });
   put(
     REPORT_PAGE_FILE,
-    renderReportPage({
+    scalingReportPage({
       scaling: sections,
       ...lraSection(options.lraDir),
       ...(options.extraSections ? { extraSections: options.extraSections } : {}),

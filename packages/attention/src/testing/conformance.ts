@@ -285,6 +285,24 @@ export function describeAttentionConformance(
             layer.disposeState(state);
             tf.dispose([x, full, streamed, ...outputs]);
           });
+
+          it('step rejects a state from another batch size or head count, naming it', () => {
+            const layer = make() as unknown as AttentionLayer & StreamingAttention;
+            const state = layer.initState(3);
+            const xt = tf.zeros([2, dim]);
+            expect(() => layer.step(state, xt)).toThrow(
+              /'xt' must have shape \[batch, dim\] = \[3, .*state.*got \[2,/,
+            );
+            const otherHeads = heads === 1 ? 2 : 1;
+            const other = make({ heads: otherHeads }) as unknown as AttentionLayer & StreamingAttention;
+            const otherState = other.initState(2);
+            expect(() => layer.step(otherState, xt)).toThrow(
+              /'state\.\w+' must have shape \[.*heads.*\] = \[.*\], got \[/,
+            );
+            layer.disposeState(state);
+            other.disposeState(otherState);
+            xt.dispose();
+          });
         }
       } else {
         it('is not causal: a later token influences earlier outputs', () => {

@@ -1,14 +1,21 @@
-import { formatTable } from './format-table.js';
-import { PUBLISHED_LRA } from './published-lra.js';
+import {
+  blocksToHtml,
+  blocksToMarkdown,
+  heading,
+  paragraph,
+  table,
+  type ReportBlock,
+} from '../render/report-blocks.js';
 import { LRA_TASK_ORDER, type LraRunResult } from '../runs/lra-result.js';
+import { PUBLISHED_LRA } from './published-lra.js';
 
 const pct = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(2));
 
 /**
- * Markdown report: our runs (one row per attention × preset, the newest run per task) beside the published numbers.
- * Quick-preset rows are marked: they are scaled down and not comparable with the paper rows.
+ * The LRA report as blocks: our runs (one row per attention × preset, the newest run per task) beside the published
+ * numbers, then every run. Quick-preset rows are marked: they are scaled down and not comparable with the paper rows.
  */
-export function lraReport(results: LraRunResult[]): string {
+export function lraBlocks(results: LraRunResult[]): ReportBlock[] {
   const tasks = LRA_TASK_ORDER;
   const groups = new Map<string, Map<string, LraRunResult>>();
   for (const r of [...results].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt))) {
@@ -50,17 +57,17 @@ export function lraReport(results: LraRunResult[]): string {
   ]);
   const quick = results.some((r) => r.quick);
   return [
-    '## LRA test accuracy (%)',
-    '',
-    formatTable(header, [...ours, majorityRow, ...published]),
-    '',
-    quick
-      ? '_Rows marked `quick` come from the scaled-down quick preset (short sequences, small models, a few hundred steps on CPU): they check that training works and compare variants with each other, NOT with the published rows._'
-      : '',
-    '',
-    '## Runs',
-    '',
-    formatTable(
+    heading(2, 'LRA test accuracy (%)'),
+    table(header, [...ours, majorityRow, ...published]),
+    ...(quick
+      ? [
+          paragraph(
+            '_Rows marked `quick` come from the scaled-down quick preset (short sequences, small models, a few hundred steps on CPU): they check that training works and compare variants with each other, NOT with the published rows._',
+          ),
+        ]
+      : []),
+    heading(2, 'Runs'),
+    table(
       [
         'task',
         'attention',
@@ -76,5 +83,15 @@ export function lraReport(results: LraRunResult[]): string {
       ],
       detail,
     ),
-  ].join('\n');
+  ];
+}
+
+/** The LRA report as markdown (terminal, lra.md). */
+export function lraReport(results: LraRunResult[]): string {
+  return blocksToMarkdown(lraBlocks(results));
+}
+
+/** The LRA report as HTML for a page section (headings `headingShift` levels deeper), tables from the rows. */
+export function lraReportHtml(results: LraRunResult[], { headingShift = 0 } = {}): string {
+  return blocksToHtml(lraBlocks(results), { headingShift });
 }

@@ -1,5 +1,13 @@
-import { formatTable } from './format-table.js';
-import type { ScalingResult } from '../scaling/scaling-result.js';
+import type { Table } from '../render/format-table.js';
+import {
+  blocksToHtml,
+  blocksToMarkdown,
+  heading,
+  paragraph,
+  table,
+  type ReportBlock,
+} from '../render/report-blocks.js';
+import type { ScalingResult } from './scaling-result.js';
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 2 ** 20).toFixed(1));
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
@@ -8,7 +16,7 @@ const verdict = (met: boolean | null, target: string) =>
   met === null ? (target === 'reported' ? '—' : 'not measured') : met ? 'met' : 'MISSED';
 
 /** The measurements table: one row per series × length, failures included. */
-export function measurementsTable(result: ScalingResult): string {
+export function measurementsTable(result: ScalingResult): Table {
   const rows: string[][] = [];
   for (const s of result.series) {
     for (const o of s.lengths) {
@@ -30,8 +38,8 @@ export function measurementsTable(result: ScalingResult): string {
       ]);
     }
   }
-  return formatTable(
-    [
+  return {
+    header: [
       'series',
       'tokens',
       'status',
@@ -46,18 +54,18 @@ export function measurementsTable(result: ScalingResult): string {
       'GFLOP/s',
     ],
     rows,
-  );
+  };
 }
 
-export function slopesTable(result: ScalingResult): string {
+export function slopesTable(result: ScalingResult): Table {
   const fmt = (
     f: { slope: number; r2: number; fromLength: number; toLength: number; points: number } | undefined,
   ) =>
     f
       ? [f.slope.toFixed(3), `${f.fromLength}–${f.toLength} (${f.points})`, f.r2.toFixed(4)]
       : ['—', '—', '—'];
-  return formatTable(
-    [
+  return {
+    header: [
       'series',
       'time slope',
       'time fit range (points)',
@@ -66,21 +74,21 @@ export function slopesTable(result: ScalingResult): string {
       'memory fit range (points)',
       'memory r²',
     ],
-    result.series.map((s) => [s.name, ...fmt(s.timeSlope), ...fmt(s.memorySlope)]),
-  );
+    rows: result.series.map((s) => [s.name, ...fmt(s.timeSlope), ...fmt(s.memorySlope)]),
+  };
 }
 
-export function headlinesTable(result: ScalingResult): string {
-  return formatTable(
-    ['comparison', 'measured', 'target', 'verdict'],
-    result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met, h.target)]),
-  );
+export function headlinesTable(result: ScalingResult): Table {
+  return {
+    header: ['comparison', 'measured', 'target', 'verdict'],
+    rows: result.headlines.map((h) => [h.label, h.measured, h.target, verdict(h.met, h.target)]),
+  };
 }
 
-export function decodingTable(result: ScalingResult): string | undefined {
+export function decodingTable(result: ScalingResult): Table | undefined {
   if (!result.decoding?.length) return undefined;
-  return formatTable(
-    [
+  return {
+    header: [
       'attention',
       'position',
       'streaming ms/token (median)',
@@ -88,7 +96,7 @@ export function decodingTable(result: ScalingResult): string | undefined {
       're-run prefix ms (median)',
       'speed-up',
     ],
-    result.decoding.map((d) => [
+    rows: result.decoding.map((d) => [
       d.attention ?? 'causal-tssa',
       String(d.position),
       ms(d.streaming.median),
@@ -96,7 +104,7 @@ export function decodingTable(result: ScalingResult): string | undefined {
       ms(d.prefix.median),
       `${d.speedup.toFixed(0)}×`,
     ]),
-  );
+  };
 }
 
 export function environmentLine(result: ScalingResult): string {
@@ -116,34 +124,42 @@ export function environmentLine(result: ScalingResult): string {
   );
 }
 
+/** The report of one run as blocks: environment, targets, slopes, measurements, decoding latency, notes. */
+export function scalingBlocks(result: ScalingResult): ReportBlock[] {
+  const decoding = decodingTable(result);
+  const tableBlock = (t: Table) => table(t.header, t.rows);
+  return [
+    heading(2, `Scaling (${result.settings.mode})`),
+    paragraph(environmentLine(result)),
+    heading(3, 'Targets'),
+    tableBlock(headlinesTable(result)),
+    heading(3, 'Log-log slopes (least squares of log median time / log step peak memory on log length)'),
+    tableBlock(slopesTable(result)),
+    heading(3, 'Measurements'),
+    tableBlock(measurementsTable(result)),
+    ...(decoding
+      ? [
+          heading(3, 'Streaming decoding latency (streaming step vs re-running the prefix)'),
+          tableBlock(decoding),
+        ]
+      : result.decodingError
+        ? [paragraph(`_Causal decoding not measured: ${result.decodingError}_`)]
+        : []),
+    paragraph(
+      '_Memory: "peak" is every live tensor during the step (weights and inputs included), "step peak" subtracts what ' +
+        'was alive before it (both count tensor handles, as tf.memory() does: a reshape sharing a buffer counts again); ' +
+        '"step buffers" (wasm) counts the buffers the step allocated and still held at its peak, each once; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
+        '"predicted" were extrapolated from the two largest lengths that ran and not attempted._',
+    ),
+  ];
+}
+
 /** The whole markdown report of one run. */
 export function scalingMarkdown(result: ScalingResult): string {
-  const decoding = decodingTable(result);
-  return [
-    `## Scaling (${result.settings.mode})`,
-    '',
-    environmentLine(result),
-    '',
-    '### Targets',
-    '',
-    headlinesTable(result),
-    '',
-    '### Log-log slopes (least squares of log median time / log step peak memory on log length)',
-    '',
-    slopesTable(result),
-    '',
-    '### Measurements',
-    '',
-    measurementsTable(result),
-    '',
-    ...(decoding
-      ? ['### Streaming decoding latency (streaming step vs re-running the prefix)', '', decoding, '']
-      : result.decodingError
-        ? [`_Causal decoding not measured: ${result.decodingError}_`, '']
-        : []),
-    '_Memory: "peak" is every live tensor during the step (weights and inputs included), "step peak" subtracts what ' +
-      'was alive before it (both count tensor handles, as tf.memory() does: a reshape sharing a buffer counts again); ' +
-      '"step buffers" (wasm) counts the buffers the step allocated and still held at its peak, each once; the wasm heap only grows, so it is a high-water mark of the whole process. Statuses marked ' +
-      '"predicted" were extrapolated from the two largest lengths that ran and not attempted._',
-  ].join('\n');
+  return blocksToMarkdown(scalingBlocks(result));
+}
+
+/** The same report as HTML, its tables built from the rows. */
+export function scalingHtml(result: ScalingResult): string {
+  return blocksToHtml(scalingBlocks(result));
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { chartFontFiles, chartRows, chartSpecs, renderCharts } from './charts.js';
-import { syntheticScalingResult } from '../scaling/synthetic-result.js';
+import { chartFontFiles } from '../render/charts.js';
+import { chartRows, chartSpecs, renderCharts } from './charts.js';
+import { syntheticScalingResult } from './synthetic-result.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { lraReport } from './lra-table.js';
+import { lraReport, lraReportHtml } from './lra-report.js';
 import type { LraRunResult } from '../runs/lra-result.js';
-import { lraSettings } from '../lra/presets.js';
+import { lraSettings } from './presets.js';
 
 function fakeRun(task: 'listops' | 'pathfinder', attention: string, acc: number): LraRunResult {
   const point = { step: 10, split: 'test' as const, loss: 1, accuracy: acc, examples: 100 };
@@ -70,6 +70,16 @@ describe('lraReport', () => {
     ]);
     expect(row('majority class')[1]).toBe('20.00');
     expect(md).toContain('NOT with the published rows');
+  });
+
+  it('renders the same report as HTML tables built from the rows, headings shifted for a page section', () => {
+    const html = lraReportHtml([fakeRun('listops', 'tssa', 0.3)], { headingShift: 1 });
+    expect(html).toContain('<h3>LRA test accuracy (%)</h3>');
+    expect(html).toContain('<h3>Runs</h3>');
+    expect(html).toContain('<tr><td><strong>ours: tssa (tost, quick)</strong></td><td>30.00</td><td>—</td>');
+    expect(html).toContain('<td>ToST (TSSA) (published)</td><td>37.25</td>');
+    expect(html).toContain('<p><em>Rows marked <code>quick</code> come from');
+    expect(html).not.toContain('|');
   });
 });
 
