@@ -1,38 +1,15 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadVariantGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { Aaren } from './index.js';
 
-describeAttentionConformance('aaren', (o) => new Aaren(o), { causal: true, streaming: true });
-
-for (const backend of testBackends()) {
-  describe(`Aaren golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadVariantGoldenCases('aaren', { causal: true }).forEach((c, index) => {
-      it(`case ${index} (heads ${c.heads}) matches the float64 reference on real tokens`, () => {
-        tf.tidy(() => {
-          const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-          const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
-          const dim = x.shape[2];
-          const layer = new Aaren({ dim, heads: c.heads });
-          layer.build([null, null, dim]);
-          layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
-          const real = tf.expandDims(mask, 2);
-          const y = tf.mul(layer.apply(x, { mask }) as tf.Tensor, real);
-          const expected = tf.mul(tf.tensor(c.y as number[][][]), real);
-          expect(maxRelativeError(y.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
-          expectClose(y.dataSync(), expected.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'y' });
-        });
-      });
-    });
-  });
-}
+describeAttentionConformance('aaren', (o) => new Aaren(o), {
+  causal: true,
+  streaming: true,
+  golden: golden.aaren,
+});
 
 describe('Aaren registration', () => {
   beforeAll(async () => {
@@ -73,31 +50,5 @@ describe('Aaren registration', () => {
       ['output_bias', [6]],
       ['query', [3, 2]],
     ]);
-  });
-
-  it('keeps gradients finite with a leading padded token and a sample without real tokens', async () => {
-    for (const backend of testBackends()) {
-      await initBackend(backend);
-      tf.tidy(() => {
-        for (const layer of (() => [new Aaren({ dim: 8, heads: 2 })])()) {
-          const x = tf.randomNormal([2, 6, 8], 0, 1, 'float32', 4);
-          const mask = tf.tensor2d([
-            [0, 1, 1, 0, 1, 1],
-            [0, 0, 0, 0, 0, 0],
-          ]);
-          layer.apply(x, { mask });
-          const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-          const { grads } = tf.variableGrads(
-            () => tf.sum(layer.apply(x, { mask }) as tf.Tensor) as tf.Scalar,
-            vars,
-          );
-          for (const [name, g] of Object.entries(grads)) {
-            expect(Array.from(g.dataSync()).every(Number.isFinite), `${backend}: gradient of ${name}`).toBe(
-              true,
-            );
-          }
-        }
-      });
-    }
   });
 });

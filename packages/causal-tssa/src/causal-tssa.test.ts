@@ -3,49 +3,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { expectClose } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { CausalTSSA } from './index.js';
 
-describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ ...o, maxLength: 64 }), {
+describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ maxLength: 64, ...o }), {
   causal: true,
   streaming: true,
+  golden: golden['causal-tssa'],
 });
-
-for (const backend of testBackends()) {
-  describe(`CausalTSSA golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadGoldenCases('causal_tssa').forEach((c, index) => {
-      it(`case ${index} (heads ${c.heads}) matches the float64 reference in y and Π`, () => {
-        const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-        const dim = x.shape[2];
-        const maxLength =
-          (c.denomBias as number[][][]).length > 0 ? (c.denomBias as number[][][])[0]!.length : 0;
-        const layer = new CausalTSSA({ dim, heads: c.heads!, maxLength, useBias: true });
-        layer.build([null, null, dim]);
-        const weights = [c.qkvKernel, c.qkvBias, c.temp, c.denomBias, c.outKernel, c.outBias].map((w) =>
-          tf.tensor(w as number[]),
-        );
-        layer.setWeights(weights);
-        const [y, pi] = layer.callAndReturnMembership(x);
-        expect(maxRelativeError(y.dataSync(), c.y as number[][][])).toBeLessThan(1e-4);
-        expect(maxRelativeError(pi.dataSync(), c.pi as number[][][])).toBeLessThan(1e-4);
-        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'y' });
-        expectClose(pi.dataSync(), c.pi as number[][][], { rtol: 1e-4, atol: 1e-6, label: 'pi' });
-        // apply() gives the same output as callAndReturnMembership.
-        const applied = layer.apply(x) as tf.Tensor;
-        expectClose(applied.dataSync(), y.dataSync(), {
-          rtol: 0,
-          atol: 0,
-          label: 'apply vs membership call',
-        });
-        tf.dispose([x, y, pi, applied, ...weights]);
-      });
-    });
-  });
-}
 
 describe('CausalTSSA specifics', () => {
   beforeAll(async () => {
@@ -64,7 +30,9 @@ describe('CausalTSSA specifics', () => {
     // The descriptor's parameter count matches the built layer.
     const sized = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 5 });
     sized.build([null, null, 8]);
-    expect(getAttentionDescriptor('causal-tssa').parameterCount({ dim: 8, heads: 2, maxLength: 5 })).toBe(sized.countParams());
+    expect(getAttentionDescriptor('causal-tssa').parameterCount({ dim: 8, heads: 2, maxLength: 5 })).toBe(
+      sized.countParams(),
+    );
     const layer = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 16 });
     expect(layer).toBeInstanceOf(CausalTSSA);
     expect(layer.causal).toBe(true);
@@ -107,7 +75,9 @@ describe('CausalTSSA specifics', () => {
         new RegExp(`CausalTSSA: option 'maxLength' must be a positive integer.*got ${String(bad)}`),
       );
     }
-    expect(() => createAttention('causal-tssa', { dim: 4, heads: 2 } as never)).toThrow(/'maxLength' is required/);
+    expect(() => createAttention('causal-tssa', { dim: 4, heads: 2 } as never)).toThrow(
+      /'maxLength' is required/,
+    );
   });
 
   it('rejects a sequence longer than maxLength, naming the layer, the length and maxLength', () => {

@@ -3,32 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createAttention } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadGoldenCases, testBackends } from '@tost/vitest-config';
+import { expectClose } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { MSSA } from './index.js';
 
-describeAttentionConformance('mssa', (o) => new MSSA(o), { causal: false });
-
-for (const backend of testBackends()) {
-  describe(`MSSA golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadGoldenCases('mssa').forEach((c, index) => {
-      it(`case ${index} (heads ${c.heads}) matches the float64 reference`, () => {
-        const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-        const dim = x.shape[2];
-        const layer = new MSSA({ dim, heads: c.heads! });
-        layer.build([null, null, dim]);
-        const weights = [c.qkvKernel, c.outKernel, c.outBias].map((w) => tf.tensor(w as number[]));
-        layer.setWeights(weights);
-        const y = layer.apply(x) as tf.Tensor;
-        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'y' });
-        tf.dispose([x, y, ...weights]);
-      });
-    });
-  });
-}
+describeAttentionConformance('mssa', (o) => new MSSA(o), { causal: false, golden: golden.mssa });
 
 describe('MSSA specifics', () => {
   beforeAll(async () => {

@@ -6,6 +6,9 @@ import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-c
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
 import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
+import type { GoldenLoader, GoldenSpec } from './golden.js';
+import { goldenCaseTests } from './golden-tests.js';
+import { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
 
 export interface ConformanceOptions {
   /** The variant is causal: outputs at t must not depend on tokens after t. */
@@ -21,6 +24,21 @@ export interface ConformanceOptions {
   atol?: number;
   /** The layer implements `StreamingAttention` (initState/step/disposeState); checked against the full forward. */
   streaming?: boolean;
+  /**
+   * The variant's float64 golden cases (declared in the package's `src/golden.ts`): one test per case, outputs at
+   * real tokens within a relative error of 1e-4 (see `GoldenSpec`). The layers come from the factory with the
+   * case's options (`dim`, `heads`, `spec.options(case)`).
+   */
+  golden?: GoldenSpec;
+  /** Reads a golden file (default: the vendored copies in `@tost/vitest-config/golden`). */
+  goldenLoader?: GoldenLoader;
+  /**
+   * An independent reference forward pass (e.g. the quadratic form of a linear attention): values and gradients of
+   * the layer on a padded batch of 300 tokens must equal it (see `ReferenceCheck`).
+   */
+  reference?: ReferenceForward | ReferenceCheck;
+  /** Checks that gradients stay finite with leading, inner, trailing padding and a padding-only sample (default true). */
+  paddedGradients?: boolean;
 }
 
 type Factory = (options: AttentionOptions) => AttentionLayer;
@@ -68,6 +86,9 @@ export function describeAttentionConformance(
       beforeAll(async () => {
         await initBackend(backend);
       });
+
+      if (options.golden) goldenCaseTests(factory, options.golden, options.goldenLoader);
+      if (options.reference) referenceTests(factory, options.reference);
 
       it('declares its kind: causal flag and complexity', () => {
         const layer = make();
@@ -332,6 +353,25 @@ export function describeAttentionConformance(
           expect(Math.max(...Array.from(dx.dataSync(), Math.abs))).toBeGreaterThan(0);
         });
       });
+
+      if (options.paddedGradients ?? true) {
+        it('keeps gradients finite with padded tokens first, inside or last, and with a sample of padding only', () => {
+          const layer = make();
+          tf.tidy(() => {
+            const x = randn([2, seq, dim], 14);
+            const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+            for (const padded of [(i: number) => i === 0 || i === 3, (i: number) => i >= seq - 2]) {
+              const maskValues = [...Array(seq)].map((_, i) => (padded(i) ? 0 : 1)).concat(Array(seq).fill(0));
+              const mask = tf.tensor2d(maskValues, [2, seq]);
+              const { grads } = tf.variableGrads(() => tf.sum(run(layer, x, { mask })) as tf.Scalar, vars);
+              for (const [name, g] of Object.entries(grads)) {
+                const finite = Array.from(g.dataSync()).every(Number.isFinite);
+                expect(finite, `gradient of ${name}, mask ${maskValues.join('')}`).toBe(true);
+              }
+            }
+          });
+        });
+      }
 
       it('applies dropout only in training', () => {
         const layer = make({ dropout: 0.5 });
