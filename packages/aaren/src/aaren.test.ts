@@ -9,6 +9,7 @@ describeAttentionConformance('aaren', (o) => new Aaren(o), {
   causal: true,
   streaming: true,
   golden: golden.aaren,
+  registered: 'aaren',
 });
 
 describe('Aaren registration', () => {
@@ -16,18 +17,12 @@ describe('Aaren registration', () => {
     await initBackend('cpu');
   });
 
-  it('registers aaren (causal, streaming) with its paper, and counts parameters', () => {
-    const d = getAttentionDescriptor('aaren');
-    expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear', family: 'recurrent' });
-    expect(d.paper.arxiv).toBe('2405.13956');
-    for (const options of [
-      { dim: 8, heads: 2 },
-      { dim: 12, heads: 3, useBias: false },
-    ]) {
-      const layer = createAttention('aaren', options);
-      layer.build([null, null, options.dim]);
-      expect(d.parameterCount(options), JSON.stringify(options)).toBe(layer.countParams());
-    }
+  it('registers aaren (linear, recurrent) with its paper', () => {
+    expect(getAttentionDescriptor('aaren')).toMatchObject({
+      complexity: 'linear',
+      family: 'recurrent',
+      paper: { arxiv: '2405.13956' },
+    });
   });
 
   it('excludes the learned query, and only it, from weight decay', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
+import { describeAttentionConformance, setRandomWeights } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
@@ -11,6 +11,7 @@ describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ maxLength: 6
   causal: true,
   streaming: true,
   golden: golden['causal-tssa'],
+  registered: { name: 'causal-tssa', options: { maxLength: 5 } },
 });
 
 describe('CausalTSSA specifics', () => {
@@ -18,25 +19,12 @@ describe('CausalTSSA specifics', () => {
     await initBackend('cpu');
   });
 
-  it('is registered as causal-tssa, causal and linear', () => {
-    expect(listAttentionNames()).toContain('causal-tssa');
+  it('is registered as causal-tssa (linear, token statistics, ICLR 2025)', () => {
     expect(getAttentionDescriptor('causal-tssa')).toMatchObject({
-      causal: true,
       complexity: 'linear',
-      streaming: true,
       family: 'token-statistics',
       paper: { arxiv: '2412.17810' },
     });
-    // The descriptor's parameter count matches the built layer.
-    const sized = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 5 });
-    sized.build([null, null, 8]);
-    expect(getAttentionDescriptor('causal-tssa').parameterCount({ dim: 8, heads: 2, maxLength: 5 })).toBe(
-      sized.countParams(),
-    );
-    const layer = createAttention('causal-tssa', { dim: 8, heads: 2, maxLength: 16 });
-    expect(layer).toBeInstanceOf(CausalTSSA);
-    expect(layer.causal).toBe(true);
-    expect(layer.complexity).toBe('linear');
   });
 
   it('lists its weights in the documented order, shapes and initial values', () => {
@@ -104,14 +92,12 @@ describe('CausalTSSA specifics', () => {
     const dim = 12;
     const heads = 3;
     const seq = 7;
-    const make = () => {
-      const layer = new CausalTSSA({ dim, heads, maxLength: 10, useBias: true });
-      layer.build([null, null, dim]);
-      const weights = layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.7, 'float32', 100 + i));
-      layer.setWeights(weights);
-      tf.dispose(weights);
-      return layer;
-    };
+    const make = () =>
+      setRandomWeights(new CausalTSSA({ dim, heads, maxLength: 10, useBias: true }), {
+        dim,
+        seed: 100,
+        std: 0.7,
+      });
 
     it('has shape [batch, heads, seq] and sums to 1 over heads at every token', () => {
       const layer = make();

@@ -8,11 +8,13 @@ import { CausalFlowAttention, FlowAttention } from './index.js';
 describeAttentionConformance('flowformer', (o) => new FlowAttention(o), {
   causal: false,
   golden: golden.flowformer,
+  registered: 'flowformer',
 });
 describeAttentionConformance('flowformer-causal', (o) => new CausalFlowAttention(o), {
   causal: true,
   streaming: true,
   golden: golden['flowformer-causal'],
+  registered: 'flowformer-causal',
 });
 
 describe('Flow-Attention registration', () => {
@@ -20,23 +22,13 @@ describe('Flow-Attention registration', () => {
     await initBackend('cpu');
   });
 
-  it('registers flowformer and flowformer-causal with their paper, and counts parameters', () => {
-    for (const [name, causal, streaming] of [
-      ['flowformer', false, false],
-      ['flowformer-causal', true, true],
-    ] as const) {
-      const d = getAttentionDescriptor(name);
-      expect(d).toMatchObject({ causal, streaming, complexity: 'linear', family: 'flow' });
-      expect(d.paper.arxiv).toBe('2202.06258');
-      for (const options of [
-        { dim: 8, heads: 2 },
-        { dim: 12, heads: 3, useBias: false },
-      ]) {
-        const layer = createAttention(name, options);
-        layer.build([null, null, options.dim]);
-        expect(layer.causal).toBe(causal);
-        expect(d.parameterCount(options), `${name} ${JSON.stringify(options)}`).toBe(layer.countParams());
-      }
+  it('registers flowformer and flowformer-causal (linear, flow) with their paper; causal only by name', () => {
+    for (const name of ['flowformer', 'flowformer-causal']) {
+      expect(getAttentionDescriptor(name)).toMatchObject({
+        complexity: 'linear',
+        family: 'flow',
+        paper: { arxiv: '2202.06258' },
+      });
     }
     expect(() => createAttention('flowformer', { dim: 8, heads: 2, causal: true } as never)).toThrow(
       /unknown option 'causal'/,

@@ -1,7 +1,7 @@
 import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, describeOnBackends } from '@tost/attention/testing';
+import { describeAttentionConformance, describeOnBackends, setRandomWeights } from '@tost/attention/testing';
 import { expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import {
@@ -78,6 +78,7 @@ for (const name of PERFORMER_NAMES) {
     streaming: isCausal(name),
     paddedGradients: false,
     golden: golden[name],
+    registered: name,
     reference: {
       forward: (x, w, mask, { heads }) => naiveForward(name, x, w, heads, mask),
       seed: 80,
@@ -87,23 +88,19 @@ for (const name of PERFORMER_NAMES) {
   });
 }
 
-function build(
+/** Random projections; Ω stays the seeded orthogonal draw. */
+const build = (
   name: Name,
   dim: number,
   heads: number,
   options: { features?: number; seed?: number } = {},
   std = 0.4,
-): PerformerAttention {
-  const layer = createAttention(name, { dim, heads, ...options }) as PerformerAttention;
-  layer.build([null, null, dim]);
-  // Random projections; Ω stays the seeded orthogonal draw.
-  const values = layer.trainableWeights.map((w, i) =>
-    tf.randomNormal(w.shape as number[], 0, std, 'float32', 80 + i),
-  );
-  layer.setWeights([...values, ...layer.nonTrainableWeights.map((w) => w.read())]);
-  tf.dispose(values);
-  return layer;
-}
+) =>
+  setRandomWeights(createAttention(name, { dim, heads, ...options }) as PerformerAttention, {
+    dim,
+    seed: 80,
+    std,
+  });
 
 const dispose = (layer: PerformerAttention) => layer.weights.forEach((w) => w.dispose());
 
@@ -213,17 +210,11 @@ describeOnBackends('performer attention', () => {
   it('descriptors and bad options: features, seed, causal slot, unknown options', () => {
     for (const name of PERFORMER_NAMES) {
       const d = getAttentionDescriptor(name);
-      expect(d.causal).toBe(isCausal(name));
-      expect(d.streaming).toBe(isCausal(name));
       expect(d.family).toBe('kernel');
+      // The random features Ω [p, m] are saved but not trained: countParams = parameterCount + p·m.
       const layer = createAttention(name, { dim: 12, heads: 3, features: 5 });
       layer.build([null, null, 12]);
-      const trainable = layer.trainableWeights.reduce(
-        (s, w) => s + w.shape.reduce<number>((a, c) => a * (c ?? 1), 1),
-        0,
-      );
-      expect(d.parameterCount({ dim: 12, heads: 3 })).toBe(trainable);
-      expect(layer.countParams()).toBe(trainable + 4 * 5);
+      expect(layer.countParams()).toBe(d.parameterCount({ dim: 12, heads: 3 }) + 4 * 5);
       layer.weights.forEach((w) => w.dispose());
       for (const bad of [0, -3, 2.5]) {
         expect(() => createAttention(name, { dim: 8, heads: 2, features: bad }), `features ${bad}`).toThrow(

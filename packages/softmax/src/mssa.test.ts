@@ -1,13 +1,17 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention } from '@tost/attention';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { MSSA } from './index.js';
 
-describeAttentionConformance('mssa', (o) => new MSSA(o), { causal: false, golden: golden.mssa });
+describeAttentionConformance('mssa', (o) => new MSSA(o), {
+  causal: false,
+  golden: golden.mssa,
+  registered: 'mssa',
+});
 
 describe('MSSA specifics', () => {
   beforeAll(async () => {
@@ -25,10 +29,11 @@ describe('MSSA specifics', () => {
     ]);
   });
 
-  it('has no output projection with a single head (as the reference code)', () => {
+  it('has no output projection with a single head (as the reference code), and counts its parameters so', () => {
     const layer = new MSSA({ dim: 4, heads: 1 });
     layer.build([null, null, 4]);
     expect(layer.weights.map((w) => w.shape)).toEqual([[4, 4]]);
+    expect(getAttentionDescriptor('mssa').parameterCount({ dim: 4, heads: 1 })).toBe(16);
   });
 
   it('uses symmetric scores: with identity projection, attention is softmax(X·Xᵀ/sqrt(p))·X', () => {

@@ -5,6 +5,7 @@ import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
+import { createAttention, getAttentionDescriptor, listAttentionNames } from '../registry.js';
 import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
 import type { GoldenLoader, GoldenSpec } from './golden.js';
 import { goldenCaseTests } from './golden-tests.js';
@@ -37,6 +38,11 @@ export interface ConformanceOptions {
    * the layer on a padded batch of 300 tokens must equal it (see `ReferenceCheck`).
    */
   reference?: ReferenceForward | ReferenceCheck;
+  /**
+   * The registry name the layer is registered under, with the options it requires (e.g. `maxLength`): its descriptor
+   * must agree with the layer (causal, streaming, complexity, class) and count its trainable parameters.
+   */
+  registered?: string | { name: string; options?: Record<string, unknown> };
   /** Checks that gradients stay finite with leading, inner, trailing padding and a padding-only sample (default true). */
   paddedGradients?: boolean;
 }
@@ -89,6 +95,7 @@ export function describeAttentionConformance(
 
       if (options.golden) goldenCaseTests(factory, options.golden, options.goldenLoader);
       if (options.reference) referenceTests(factory, options.reference);
+      if (options.registered) registryTests(factory, options, dim, heads);
 
       it('declares its kind: causal flag and complexity', () => {
         const layer = make();
@@ -492,4 +499,31 @@ export function describeAttentionConformance(
       });
     });
   }
+}
+
+/** Its registry descriptor agrees with the layer, at the kit's width and at dim 12, heads 3, with and without biases. */
+function registryTests(factory: Factory, options: ConformanceOptions, dim: number, heads: number): void {
+  const registered = typeof options.registered === 'string' ? { name: options.registered } : options.registered!;
+  it(`agrees with its registry descriptor '${registered.name}': flags, class and parameter count`, () => {
+    expect(listAttentionNames()).toContain(registered.name);
+    const descriptor = getAttentionDescriptor(registered.name);
+    expect(descriptor).toMatchObject({ causal: options.causal, streaming: options.streaming ?? false });
+    expect(descriptor.family, 'family').not.toBe('');
+    expect(descriptor.paper.title, 'paper title').not.toBe('');
+    for (const [width, count] of [
+      [dim, heads],
+      [12, 3],
+    ] as const) {
+      for (const useBias of [undefined, false]) {
+        const layerOptions = { dim: width, heads: count, ...registered.options, ...(useBias === false && { useBias }) };
+        const layer = createAttention(registered.name, layerOptions as AttentionOptions);
+        expect(layer.constructor, 'class of createAttention vs the factory').toBe(factory(layerOptions).constructor);
+        expect([layer.causal, layer.complexity]).toEqual([descriptor.causal, descriptor.complexity]);
+        layer.build([null, null, width]);
+        const trainable = layer.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, c) => a * c!, 1), 0);
+        expect(descriptor.parameterCount(layerOptions), JSON.stringify(layerOptions)).toBe(trainable);
+        layer.weights.forEach((w) => w.dispose());
+      }
+    }
+  });
 }

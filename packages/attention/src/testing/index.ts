@@ -12,3 +12,4 @@ export {
 export { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
 export { describeOnBackends } from './on-backends.js';
 export * from './golden.js';
+export { setRandomWeights } from './random-weights.js';

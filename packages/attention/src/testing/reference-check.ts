@@ -3,6 +3,7 @@ import { it, expect } from 'vitest';
 import { expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
+import { setRandomWeights } from './random-weights.js';
 
 /**
  * An independent (usually quadratic, written from the definition) forward pass of a variant: x [batch, seq, dim],
@@ -50,12 +51,7 @@ export function referenceTests(
   const tolerance = check.tolerance ?? 1e-4;
   it(`equals its reference on ${seq} tokens with padding (several chunks): values and gradients`, async () => {
     const layer = factory({ dim, heads, ...(check.options ?? {}) } as AttentionOptions);
-    layer.build([null, null, dim]);
-    const random = layer.trainableWeights.map((w, i) =>
-      tf.randomNormal(w.shape as number[], 0, weightStd, 'float32', seed + i),
-    );
-    layer.setWeights([...random, ...layer.nonTrainableWeights.map((w) => w.read())]);
-    tf.dispose(random);
+    setRandomWeights(layer, { dim, seed, std: weightStd });
     await expectNoLeakedTensors(() => {
       tf.tidy(() => {
         const x = tf.randomNormal([2, seq, dim], 0, 1, 'float32', seed + 10) as tf.Tensor3D;
