@@ -1,36 +1,25 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
-import { initBackend } from '@tost/backend';
 import {
-  expectNoLeakedTensors,
-  loadVariantGoldenCases,
-  maxRelativeError,
-  testBackends,
-  type NestedNumbers,
-} from '@tost/vitest-config';
+  describeAttentionConformance,
+  describeGoldenCases,
+  describeOnBackends,
+  setRandomWeights,
+} from '@tost/attention/testing';
+import { golden } from './golden.js';
 import { LightningAttention, lightningDecay, type LightningState } from './index.js';
-
-describeAttentionConformance('lightning', (o) => createAttention('lightning', o), {
-  causal: true,
-  streaming: true,
-});
-// Blocks of 2 tokens: the kit's 6-token inputs cross block boundaries (carried state, decay across blocks).
-describeAttentionConformance(
-  'lightning (blockSize 2)',
-  (o) => createAttention('lightning', { ...o, blockSize: 2 }),
-  {
-    causal: true,
-    streaming: true,
-  },
-);
 
 /**
  * The definition written out quadratically (independent reference, differentiated by autodiff): projections,
  * k ← k/√p, the N×N matrix γ^(t−s)·(q_t·k_s) for real s ≤ t, times v, RMS over each head's p channels, merge, output.
  */
-function naiveForward(x: tf.Tensor3D, w: tf.Tensor[], heads: number, mask?: tf.Tensor2D): tf.Tensor3D {
+function naiveForward(
+  x: tf.Tensor3D,
+  w: tf.Tensor[],
+  mask: tf.Tensor2D,
+  { heads }: { heads: number },
+): tf.Tensor3D {
   const [b, n, c] = x.shape;
   const p = c / heads;
   const dense = (kernel: tf.Tensor, bias: tf.Tensor) =>
@@ -45,62 +34,53 @@ function naiveForward(x: tf.Tensor3D, w: tf.Tensor[], heads: number, mask?: tf.T
     lightningDecay(heads).map((g) => tf.where(lower, tf.pow(g, tf.maximum(gap, 0)), tf.zeros([n, n]))),
   );
   let weights: tf.Tensor = tf.reshape(decay, [1, heads, n, n]);
-  if (mask) weights = tf.mul(weights, tf.reshape(mask, [b, 1, 1, n]));
+  weights = tf.mul(weights, tf.reshape(mask, [b, 1, 1, n]));
   let o = tf.matMul(tf.mul(tf.matMul(q, k, false, true), weights), v);
   o = tf.div(o, tf.sqrt(tf.add(tf.mean(tf.square(o), -1, true), 1e-6)));
   const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, c]);
   return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
 }
 
-function realRows(y: tf.Tensor, mask: NestedNumbers): number[] {
-  const values = y.dataSync();
-  const dim = y.shape[2]!;
-  return (mask as number[][])
-    .flat()
-    .flatMap((m, t) => (m === 1 ? Array.from(values.subarray(t * dim, (t + 1) * dim)) : []));
-}
+// Default blocks of 64: the reference check's 300 tokens span 5 blocks.
+describeAttentionConformance('lightning', (o) => createAttention('lightning', o), {
+  causal: true,
+  streaming: true,
+  golden: golden.lightning,
+  registered: 'lightning',
+  reference: { forward: naiveForward, seed: 60, padded: 41 },
+});
+// Blocks of 2 tokens: the kit's 6-token inputs cross block boundaries (carried state, decay across blocks).
+describeAttentionConformance(
+  'lightning (blockSize 2)',
+  (o) => createAttention('lightning', { ...o, blockSize: 2 }),
+  {
+    causal: true,
+    streaming: true,
+    golden: golden.lightning,
+  },
+);
+describeGoldenCases(
+  'lightning (blockSize 5)',
+  (o) => createAttention('lightning', { ...o, blockSize: 5 }),
+  golden.lightning,
+);
 
-function build(dim: number, heads: number, blockSize?: number, weights?: tf.Tensor[]): LightningAttention {
-  const layer = createAttention('lightning', {
-    dim,
-    heads,
-    ...(blockSize ? { blockSize } : {}),
-  }) as LightningAttention;
-  layer.build([null, null, dim]);
-  const values =
-    weights ?? layer.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.4, 'float32', 60 + i));
-  layer.setWeights(values);
-  if (!weights) tf.dispose(values);
-  return layer;
-}
+const build = (dim: number, heads: number) =>
+  setRandomWeights(createAttention('lightning', { dim, heads }) as LightningAttention, { dim, seed: 60 });
 
-for (const backend of testBackends()) {
-  describe(`lightning attention on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    for (const blockSize of [undefined, 2, 5]) {
-      it(`matches the float64 golden cases at real tokens (blockSize ${blockSize ?? 'default 64'}, relative error < 1e-4)`, () => {
-        const cases = loadVariantGoldenCases('lightning', { causal: true });
-        expect(cases.length).toBeGreaterThanOrEqual(3);
-        for (const [i, gc] of cases.entries()) {
-          tf.tidy(() => {
-            const x = tf.tensor(gc.x as number[][][]) as tf.Tensor3D;
-            const layer = build(
-              x.shape[2],
-              gc.heads,
-              blockSize,
-              gc.weights.map((w) => tf.tensor(w as number[])),
-            );
-            const y = layer.apply(x, { mask: tf.tensor(gc.mask as number[][]) }) as tf.Tensor;
-            const expected = realRows(tf.tensor(gc.y as number[][][]), gc.mask);
-            expect(maxRelativeError(realRows(y, gc.mask), expected), `case ${i}`).toBeLessThan(1e-4);
-            layer.weights.forEach((w) => w.dispose());
-          });
-        }
-      });
+describeOnBackends('lightning attention', () => {
+  it('descriptor: blockSize option (default 64); bad options name the option', () => {
+    expect(getAttentionDescriptor('lightning').options?.blockSize?.default).toBe(64);
+    for (const bad of [0, -4, 2.5, Number.NaN]) {
+      expect(
+        () => createAttention('lightning', { dim: 8, heads: 2, blockSize: bad }),
+        `blockSize ${bad}`,
+      ).toThrow(new RegExp(`option 'blockSize' must be an integer > 0 .*got ${bad}`));
+      expect(() => new LightningAttention({ dim: 8, heads: 2, blockSize: bad })).toThrow(
+        new RegExp(`option 'blockSize' must be a positive integer .*got ${bad}`),
+      );
     }
+<<<<<<< HEAD
 
     it('equals the quadratic definition on 300 tokens with padding (5 blocks), values and gradients', async () => {
       const [b, n, dim, heads] = [2, 300, 8, 2];
@@ -189,6 +169,37 @@ for (const backend of testBackends()) {
       );
       tf.dispose([state.sum, wrong.sum]);
       layer.weights.forEach((w) => w.dispose());
+=======
+    expect(() => createAttention('lightning', { dim: 8, heads: 2, blockSize: '8' } as never)).toThrow(
+      /'blockSize'.*got "8"/,
+    );
+    expect(() => createAttention('lightning', { dim: 8, heads: 2, causal: false } as never)).toThrow(
+      /unknown option 'causal'/,
+    );
+    expect(() => createAttention('lightning', { dim: 8, heads: 2, blocksize: 8 } as never)).toThrow(
+      /unknown option 'blocksize'/,
+    );
+    expect(new LightningAttention({ dim: 8, heads: 2, blockSize: 16 }).getConfig()).toMatchObject({
+      blockSize: 16,
+>>>>>>> kit
     });
+    expect(lightningDecay(3)).toEqual([1 - 1 / 32, 1 - 1 / 64, 1 - 1 / 128]);
   });
-}
+
+  it('step rejects a state from another batch size or another layer', () => {
+    const layer = build(8, 2);
+    const state = layer.initState(3);
+    expect(() => layer.step(state, tf.zeros([1, 8]))).toThrow(
+      /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/,
+    );
+    const wrong = { sum: tf.zeros([3, 4, 2, 2]) as tf.Tensor4D };
+    expect(() => layer.step(wrong, tf.zeros([3, 8]))).toThrow(
+      /'state.sum' must have shape \[batch, 2, 4, 4\], got \[3, 4, 2, 2\]/,
+    );
+    expect(() => layer.step({} as LightningState, tf.zeros([3, 8]))).toThrow(
+      /argument 'state' must be a state from initState/,
+    );
+    tf.dispose([state.sum, wrong.sum]);
+    layer.weights.forEach((w) => w.dispose());
+  });
+});

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createAttention,
@@ -7,27 +7,13 @@ import {
   type AttentionLayer,
   type StreamingAttention,
 } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
-import { initBackend } from '@tost/backend';
-import {
-  expectNoLeakedTensors,
-  loadVariantGoldenCases,
-  maxRelativeError,
-  testBackends,
-  type NestedNumbers,
-} from '@tost/vitest-config';
+import { describeAttentionConformance, describeOnBackends, setRandomWeights } from '@tost/attention/testing';
+import { golden } from './golden.js';
 import { LINEAR_ATTENTION_NAMES, type LinearAttentionState } from './index.js';
 
 type Name = (typeof LINEAR_ATTENTION_NAMES)[number];
 const goldenKind = (name: Name) => (name.startsWith('norm') ? 'norm_linear' : 'linear');
 const isCausal = (name: Name) => name.endsWith('-causal');
-
-for (const name of LINEAR_ATTENTION_NAMES) {
-  describeAttentionConformance(name, (o) => createAttention(name, o), {
-    causal: isCausal(name),
-    streaming: isCausal(name),
-  });
-}
 
 /**
  * The definition written out quadratically (an independent reference, differentiated by autodiff): projections,
@@ -39,7 +25,7 @@ function naiveForward(
   x: tf.Tensor3D,
   w: tf.Tensor[],
   heads: number,
-  mask?: tf.Tensor2D,
+  mask: tf.Tensor2D,
 ): tf.Tensor3D {
   const [b, n, c] = x.shape;
   const p = c / heads;
@@ -52,7 +38,7 @@ function naiveForward(
   const v = split(dense(w[4]!, w[5]!));
   let allowed: tf.Tensor = tf.ones([1, 1, n, n]);
   if (isCausal(name)) allowed = tf.reshape(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), [1, 1, n, n]);
-  if (mask) allowed = tf.mul(allowed, tf.reshape(mask, [b, 1, 1, n]));
+  allowed = tf.mul(allowed, tf.reshape(mask, [b, 1, 1, n]));
   const scores = tf.mul(tf.matMul(q, k, false, true), allowed);
   let o = tf.matMul(scores, v);
   if (goldenKind(name) === 'linear') o = tf.div(o, tf.add(tf.sum(scores, -1, true), 1e-6));
@@ -63,6 +49,7 @@ function naiveForward(
   return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
 }
 
+<<<<<<< HEAD
 /** Values at real tokens only (outputs at padded tokens are unspecified). */
 function realRows(y: tf.Tensor, mask: NestedNumbers): number[] {
   const values = y.dataSync();
@@ -200,5 +187,57 @@ for (const backend of testBackends()) {
         [layer, nonCausal].forEach((l) => l.weights.forEach((w) => w.dispose()));
       });
     }
+=======
+for (const name of LINEAR_ATTENTION_NAMES) {
+  describeAttentionConformance(name, (o) => createAttention(name, o), {
+    causal: isCausal(name),
+    streaming: isCausal(name),
+    golden: golden[name],
+    registered: name,
+    reference: (x, w, mask, { heads }) => naiveForward(name, x, w, heads, mask),
+>>>>>>> kit
   });
 }
+
+const build = (name: Name, dim: number, heads: number) =>
+  setRandomWeights(createAttention(name, { dim, heads }), { dim, seed: 40 });
+
+describeOnBackends('linear and norm-linear attention', () => {
+  it('descriptors: linear, the name fixes causal, no variant options', () => {
+    for (const name of LINEAR_ATTENTION_NAMES) {
+      expect(getAttentionDescriptor(name).complexity).toBe('linear');
+      expect(() => createAttention(name, { dim: 8, heads: 2, causal: !isCausal(name) } as never)).toThrow(
+        new RegExp(
+          `option 'causal' is fixed to ${isCausal(name)} by the name '${name}', got ${!isCausal(name)}`,
+        ),
+      );
+      expect(() => createAttention(name, { dim: 8, heads: 2, features: 4 } as never)).toThrow(
+        /unknown option 'features' \(given 4\)/,
+      );
+    }
+  });
+
+  for (const name of ['linear-causal', 'norm-linear-causal'] as const) {
+    it(`${name}: step rejects a state from another batch size or layer, and a non-causal layer cannot step`, () => {
+      const layer = build(name, 8, 2) as AttentionLayer & StreamingAttention<LinearAttentionState>;
+      expect(isStreamingAttention(layer)).toBe(true);
+      const state = layer.initState(3);
+      expect(() => layer.step(state, tf.zeros([2, 8]))).toThrow(
+        /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[2, 8\]/,
+      );
+      const wrong = { sum: tf.zeros([3, 4, 4, 4]) as tf.Tensor4D };
+      expect(() => layer.step(wrong, tf.zeros([3, 8]))).toThrow(
+        /'state.sum' must have shape \[batch, 2, 4, \d\], got \[3, 4, 4, 4\]/,
+      );
+      expect(() => layer.step({} as LinearAttentionState, tf.zeros([3, 8]))).toThrow(
+        /argument 'state' must be a state from initState/,
+      );
+      expect(() => layer.initState(1.5)).toThrow(/'batch' must be a positive integer, got 1.5/);
+      const nonCausal = build(name.replace('-causal', '') as Name, 8, 2) as AttentionLayer &
+        StreamingAttention<LinearAttentionState>;
+      expect(() => nonCausal.step(state, tf.zeros([3, 8]))).toThrow(/step needs the causal form/);
+      tf.dispose([state.sum, wrong.sum]);
+      [layer, nonCausal].forEach((l) => l.weights.forEach((w) => w.dispose()));
+    });
+  }
+});

@@ -9,7 +9,8 @@ import { localAttentionReference } from './local-reference.js';
 import { planBlocks } from './sliding-window.js';
 
 const [B, H, P] = [2, 2, 4];
-const input = (n: number, seed: number) => tf.randomNormal([B, H, n, P], 0, 1, 'float32', seed) as tf.Tensor4D;
+const input = (n: number, seed: number) =>
+  tf.randomNormal([B, H, n, P], 0, 1, 'float32', seed) as tf.Tensor4D;
 /** Sample 0: a padded token in the middle and the last three (plus the first when `padFirst`); sample 1: all real. */
 function keyMask(n: number, padFirst = false): tf.Tensor2D {
   const first = [...Array(n)].map((_, i) => ((padFirst && i === 0) || i === 5 || i >= n - 3 ? 0 : 1));
@@ -64,14 +65,36 @@ for (const backend of testBackends()) {
         const options = { window: 5, dilation: 2, causal: true, keyMask: keyMask(40) };
         const dy = tf.randomUniform([B, H, 40, P], -1, 1, 'float32', 9);
         const scaled = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(localAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { ...options, scale: 0.37 }), dy));
+          tf.sum(
+            tf.mul(
+              localAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, {
+                ...options,
+                scale: 0.37,
+              }),
+              dy,
+            ),
+          );
         const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(localAttentionReference(tf.mul(a, 0.37) as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, options), dy));
+          tf.sum(
+            tf.mul(
+              localAttentionReference(
+                tf.mul(a, 0.37) as tf.Tensor4D,
+                b as tf.Tensor4D,
+                c as tf.Tensor4D,
+                options,
+              ),
+              dy,
+            ),
+          );
         const [got, want] = [tf.grads(scaled)([q, k, v]), tf.grads(reference)([q, k, v])];
         ['dq', 'dk', 'dv'].forEach((label, i) =>
           expectClose(got[i]!.dataSync(), want[i]!.dataSync(), { rtol: 1e-4, atol: 1e-5, label }),
         );
-        expectClose(scaled(q, k, v).dataSync(), reference(q, k, v).dataSync(), { rtol: 1e-5, atol: 1e-5, label: 'loss' });
+        expectClose(scaled(q, k, v).dataSync(), reference(q, k, v).dataSync(), {
+          rtol: 1e-5,
+          atol: 1e-5,
+          label: 'loss',
+        });
       });
     });
 
@@ -84,13 +107,20 @@ for (const backend of testBackends()) {
           tf.where(tf.broadcastTo(future, t.shape), tf.fill(t.shape, value), t) as tf.Tensor4D;
         const options = { window: 6, dilation: 2, causal: true };
         const early = (t: tf.Tensor) => tf.slice(t, [0, 0, 0, 0], [B, H, 30, P]).dataSync();
-        const loss = (f: (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D) => tf.Tensor4D) =>
+        const loss =
+          (f: (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D) => tf.Tensor4D) =>
           (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-            tf.sum(tf.slice(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), [0, 0, 0, 0], [B, H, 30, P]));
+            tf.sum(
+              tf.slice(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), [0, 0, 0, 0], [B, H, 30, P]),
+            );
         const clean = localAttention(q, k, v, options);
         const cleanGrads = tf.grads(loss((a, b, c) => localAttention(a, b, c, options)))([q, k, v]);
         const [kBad, vBad] = [poison(k, Number.NaN), poison(v, Number.POSITIVE_INFINITY)];
-        expectClose(early(localAttention(q, kBad, vBad, options)), early(clean), { rtol: 0, atol: 0, label: 'outputs' });
+        expectClose(early(localAttention(q, kBad, vBad, options)), early(clean), {
+          rtol: 0,
+          atol: 0,
+          label: 'outputs',
+        });
         const grads = tf.grads(loss((a, b, c) => localAttention(a, b, c, options)))([q, kBad, vBad]);
         ['dq', 'dk', 'dv'].forEach((label, i) =>
           expectClose(early(grads[i]!), early(cleanGrads[i]!), { rtol: 1e-6, atol: 1e-7, label }),
@@ -125,7 +155,12 @@ for (const backend of testBackends()) {
         tf.dispose(localAttention(q, k, v, { window: 4, dilation: 2, keyMask: mask, causal: true }));
         tf.dispose(
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-            tf.sum(localAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { window: 4, dilation: 1 })),
+            tf.sum(
+              localAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, {
+                window: 4,
+                dilation: 1,
+              }),
+            ),
           )([q, k, v]),
         );
       });

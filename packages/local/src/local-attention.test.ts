@@ -3,13 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadVariantGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { expectClose } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { LocalAttention } from './index.js';
 
-describeAttentionConformance('local', (o) => new LocalAttention(o), { causal: false });
+describeAttentionConformance('local', (o) => new LocalAttention(o), {
+  causal: false,
+  golden: golden.local,
+  registered: 'local',
+});
 describeAttentionConformance('local-causal', (o) => new LocalAttention({ ...o, causal: true }), {
   causal: true,
   streaming: true,
+  golden: golden['local-causal'],
+  registered: 'local-causal',
 });
 // Several blocks of queries and dilation 2: 33 tokens → residue classes of 17, blocks of 16; the last token still
 // reaches the first (32 = w·d), which the kit's "mixes information" check needs.
@@ -24,64 +31,27 @@ describeAttentionConformance(
   { causal: true, seq: 33, streaming: true },
 );
 
-/** Rows of [B, N, C] where mask = 1, flattened (outputs at padded tokens are unspecified). */
-function realRows(y: number[][][], mask: number[][]): number[][] {
-  return y.flatMap((rows, b) => rows.filter((_, t) => mask[b]![t] === 1));
-}
-
-for (const backend of testBackends()) {
-  describe(`LocalAttention golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    for (const causal of [false, true]) {
-      loadVariantGoldenCases('local', { causal }).forEach((c, index) => {
-        const x = c.x as number[][][];
-        const mask = c.mask as number[][];
-        it(`${causal ? 'causal ' : ''}case ${index} (x ${x.length}×${x[0]!.length}×${x[0]![0]!.length}, heads ${c.heads}, window ${c.window}, dilation ${c.dilation}) matches the float64 reference on real tokens`, () => {
-          tf.tidy(() => {
-            const dim = x[0]![0]!.length;
-            const layer = new LocalAttention({ dim, heads: c.heads, causal, window: c.window, dilation: c.dilation });
-            layer.build([null, null, dim]);
-            layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
-            const y = (layer.apply(tf.tensor(x), { mask: tf.tensor(mask) }) as tf.Tensor).arraySync() as number[][][];
-            const expected = realRows(c.y as number[][][], mask);
-            expect(maxRelativeError(realRows(y, mask), expected)).toBeLessThan(1e-4);
-            expectClose(realRows(y, mask), expected, { rtol: 1e-4, atol: 1e-5, label: 'y' });
-          });
-        });
-      });
-    }
-  });
-}
-
 describe('LocalAttention specifics', () => {
   beforeAll(async () => {
     await initBackend('cpu');
   });
 
-  it('is registered as local and local-causal with its paper and defaults, and counts its parameters', () => {
+  it('is registered as local and local-causal with its paper and defaults; window and dilation reach the layer', () => {
     for (const [name, causal] of [
       ['local', false],
       ['local-causal', true],
     ] as const) {
-      const descriptor = getAttentionDescriptor(name);
-      expect(descriptor).toMatchObject({
-        causal,
+      expect(getAttentionDescriptor(name)).toMatchObject({
         complexity: 'linear',
         family: 'local',
-        streaming: causal,
         paper: { arxiv: '2004.05150' },
         options: { window: { default: 64 }, dilation: { default: 1 } },
       });
-      for (const useBias of [true, false]) {
-        const layer = createAttention(name, { dim: 8, heads: 2, useBias, window: 3 });
-        layer.build([null, null, 8]);
-        expect(layer).toBeInstanceOf(LocalAttention);
-        expect(layer).toMatchObject({ causal, window: 3, dilation: 1 });
-        expect(descriptor.parameterCount({ dim: 8, heads: 2, useBias })).toBe(layer.countParams());
-      }
+      expect(createAttention(name, { dim: 8, heads: 2, window: 3 })).toMatchObject({
+        causal,
+        window: 3,
+        dilation: 1,
+      });
     }
   });
 
@@ -97,7 +67,11 @@ describe('LocalAttention specifics', () => {
       huge.build([null, null, 8]);
       huge.setWeights(wide.getWeights());
       const y = wide.apply(x) as tf.Tensor;
-      expectClose((huge.apply(x) as tf.Tensor).dataSync(), y.dataSync(), { rtol: 1e-5, atol: 1e-6, label: 'w 11 vs 1000' });
+      expectClose((huge.apply(x) as tf.Tensor).dataSync(), y.dataSync(), {
+        rtol: 1e-5,
+        atol: 1e-6,
+        label: 'w 11 vs 1000',
+      });
       const gap = tf.max(tf.abs(tf.sub(y, narrow.apply(x) as tf.Tensor))).dataSync()[0]!;
       expect(gap).toBeGreaterThan(1e-4);
     });
@@ -109,11 +83,17 @@ describe('LocalAttention specifics', () => {
         expect(() => new LocalAttention({ dim: 4, heads: 1, [key]: bad })).toThrow(
           new RegExp(`option '${key}' must be a positive integer`),
         );
-        expect(() => createAttention('local', { dim: 4, heads: 1, [key]: bad })).toThrow(new RegExp(`option '${key}'`));
+        expect(() => createAttention('local', { dim: 4, heads: 1, [key]: bad })).toThrow(
+          new RegExp(`option '${key}'`),
+        );
       }
     }
-    expect(() => new LocalAttention({ dim: 4, heads: 1, causal: 1 as never })).toThrow(/'causal' must be a boolean/);
-    expect(() => createAttention('local-causal', { dim: 4, heads: 1, causal: false as never })).toThrow(/'causal' is fixed/);
+    expect(() => new LocalAttention({ dim: 4, heads: 1, causal: 1 as never })).toThrow(
+      /'causal' must be a boolean/,
+    );
+    expect(() => createAttention('local-causal', { dim: 4, heads: 1, causal: false as never })).toThrow(
+      /'causal' is fixed/,
+    );
   });
 
   it('streams with a small window and dilation: step equals the full causal forward past the cached span', () => {
@@ -131,7 +111,11 @@ describe('LocalAttention specifics', () => {
       }
       // The state never holds more than w·d = 6 tokens.
       expect(state.keys!.shape).toEqual([2, 2, 6, 4]);
-      expectClose(tf.stack(outputs, 1).dataSync(), full.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'step vs full' });
+      expectClose(tf.stack(outputs, 1).dataSync(), full.dataSync(), {
+        rtol: 1e-4,
+        atol: 1e-5,
+        label: 'step vs full',
+      });
       layer.disposeState(state);
     });
   });

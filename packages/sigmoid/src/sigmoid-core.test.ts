@@ -64,7 +64,9 @@ for (const backend of testBackends()) {
         tf.dispose(sigmoidAttention(q, k, v, { bias, keyMask: mask, causal: true }));
         tf.dispose(
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-            tf.sum(tf.mul(sigmoidAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { bias }), dy)),
+            tf.sum(
+              tf.mul(sigmoidAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, { bias }), dy),
+            ),
           )([q, k, v]),
         );
       });

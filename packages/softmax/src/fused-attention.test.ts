@@ -49,7 +49,8 @@ for (const backend of testBackends()) {
           const [bias, allowed] = makeBias();
           const dy = weighting();
           const loss =
-            (f: typeof plainAttention, m: tf.Tensor4D | undefined) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            (f: typeof plainAttention, m: tf.Tensor4D | undefined) =>
+            (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
               tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m), dy));
           expectClose(
             fusedSoftmaxAttention(q, k, v, allowed).dataSync(),

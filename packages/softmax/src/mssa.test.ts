@@ -1,34 +1,17 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention } from '@tost/attention';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadGoldenCases, testBackends } from '@tost/vitest-config';
+import { expectClose } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { MSSA } from './index.js';
 
-describeAttentionConformance('mssa', (o) => new MSSA(o), { causal: false });
-
-for (const backend of testBackends()) {
-  describe(`MSSA golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadGoldenCases('mssa').forEach((c, index) => {
-      it(`case ${index} (heads ${c.heads}) matches the float64 reference`, () => {
-        const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-        const dim = x.shape[2];
-        const layer = new MSSA({ dim, heads: c.heads! });
-        layer.build([null, null, dim]);
-        const weights = [c.qkvKernel, c.outKernel, c.outBias].map((w) => tf.tensor(w as number[]));
-        layer.setWeights(weights);
-        const y = layer.apply(x) as tf.Tensor;
-        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'y' });
-        tf.dispose([x, y, ...weights]);
-      });
-    });
-  });
-}
+describeAttentionConformance('mssa', (o) => new MSSA(o), {
+  causal: false,
+  golden: golden.mssa,
+  registered: 'mssa',
+});
 
 describe('MSSA specifics', () => {
   beforeAll(async () => {
@@ -46,10 +29,11 @@ describe('MSSA specifics', () => {
     ]);
   });
 
-  it('has no output projection with a single head (as the reference code)', () => {
+  it('has no output projection with a single head (as the reference code), and counts its parameters so', () => {
     const layer = new MSSA({ dim: 4, heads: 1 });
     layer.build([null, null, 4]);
     expect(layer.weights.map((w) => w.shape)).toEqual([[4, 4]]);
+    expect(getAttentionDescriptor('mssa').parameterCount({ dim: 4, heads: 1 })).toBe(16);
   });
 
   it('uses symmetric scores: with identity projection, attention is softmax(X·Xᵀ/sqrt(p))·X', () => {

@@ -1,63 +1,34 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor, listAttentionNames } from '@tost/attention';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import { expectClose, loadGoldenCases, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { expectClose } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { SoftmaxAttention } from './index.js';
 
-describeAttentionConformance('softmax', (o) => new SoftmaxAttention(o), { causal: false });
+describeAttentionConformance('softmax', (o) => new SoftmaxAttention(o), {
+  causal: false,
+  golden: golden.softmax,
+  registered: 'softmax',
+});
 describeAttentionConformance('softmax-causal', (o) => new SoftmaxAttention({ ...o, causal: true }), {
   causal: true,
+  golden: golden['softmax-causal'],
+  registered: 'softmax-causal',
 });
-
-for (const backend of testBackends()) {
-  describe(`SoftmaxAttention golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadGoldenCases('softmax').forEach((c, index) => {
-      it(`case ${index} (heads ${c.heads}, causal ${c.causal}) matches the float64 reference`, () => {
-        const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-        const dim = x.shape[2];
-        const layer = new SoftmaxAttention({ dim, heads: c.heads!, causal: c.causal as boolean });
-        layer.build([null, null, dim]);
-        const weights = (c.weights as number[][]).map((w) => tf.tensor(w));
-        layer.setWeights(weights);
-        const y = layer.apply(x) as tf.Tensor;
-        const err = maxRelativeError(y.dataSync(), c.y as number[][][]);
-        expect(err).toBeLessThan(1e-5);
-        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'y' });
-        tf.dispose([x, y, ...weights]);
-      });
-    });
-  });
-}
 
 describe('SoftmaxAttention specifics', () => {
   beforeAll(async () => {
     await initBackend('cpu');
   });
 
-  it('is registered as softmax and softmax-causal', () => {
-    expect(listAttentionNames()).toEqual(expect.arrayContaining(['softmax', 'softmax-causal', 'mssa']));
+  it('is registered as softmax and softmax-causal (quadratic); the name fixes causal', () => {
     expect(getAttentionDescriptor('softmax-causal')).toMatchObject({ causal: true, complexity: 'quadratic' });
+    expect(getAttentionDescriptor('softmax')).toMatchObject({ causal: false, complexity: 'quadratic' });
     expect(() => createAttention('softmax-causal', { dim: 8, heads: 2, causal: false } as never)).toThrow(
       /'causal' is fixed to true by the name 'softmax-causal', got false/,
     );
-    for (const [name, options] of [
-      ['softmax', { dim: 8, heads: 2 }],
-      ['softmax', { dim: 8, heads: 2, useBias: false }],
-      ['mssa', { dim: 8, heads: 2 }],
-      ['mssa', { dim: 8, heads: 1 }],
-    ] as const) {
-      const layer = createAttention(name, options);
-      layer.build([null, null, 8]);
-      expect(getAttentionDescriptor(name).parameterCount(options), `${name} ${JSON.stringify(options)}`).toBe(layer.countParams());
-    }
-    expect(createAttention('softmax', { dim: 8, heads: 2 }).causal).toBe(false);
-    expect(createAttention('softmax-causal', { dim: 8, heads: 2 }).causal).toBe(true);
   });
 
   it('lists weights in the documented order with tfjs [in, out] kernels', () => {

@@ -5,7 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expectClose, maxRelativeError } from './expect-close.js';
 import { expectNoLeakedTensors } from './expect-no-leaked-tensors.js';
-import { GOLDEN_FILE, VARIANTS_GOLDEN_FILE, loadGoldenCases, loadVariantGoldenCases, nestedShape } from './golden.js';
+import {
+  GOLDEN_DIR,
+  loadGoldenCases,
+  loadGoldenFile,
+  loadVariantGoldenCases,
+  nestedShape,
+} from './golden.js';
 
 describe('expectClose', () => {
   it('accepts values within tolerance', () => {
@@ -39,25 +45,30 @@ describe('expectNoLeakedTensors', () => {
 });
 
 describe('golden cases', () => {
-  it('the vendored copy equals ../shared/golden when that is present', () => {
-    const shared = join(process.cwd(), '..', '..', '..', 'shared', 'golden', 'attention-seed0.json');
-    if (!existsSync(shared)) {
-      // A clone without shared/ beside it: the vendored copy is all there is; still check it parses.
-      expect(loadGoldenCases().length).toBeGreaterThan(0);
-      return;
-    }
-    expect(readFileSync(GOLDEN_FILE, 'utf8')).toBe(readFileSync(shared, 'utf8'));
-  });
-  it('the vendored variants copy equals ../shared/golden when that is present', () => {
-    const shared = join(process.cwd(), '..', '..', '..', 'shared', 'golden', 'variants-seed0.json');
-    if (!existsSync(shared)) {
-      expect(loadVariantGoldenCases('linear').length).toBeGreaterThan(0);
-      return;
-    }
-    expect(readFileSync(VARIANTS_GOLDEN_FILE, 'utf8')).toBe(readFileSync(shared, 'utf8'));
-  });
+  for (const name of ['attention-seed0', 'variants-seed0', 'variants-2-seed0']) {
+    it(`the vendored ${name}.json equals ../shared/golden when that is present`, () => {
+      const shared = join(process.cwd(), '..', '..', '..', 'shared', 'golden', `${name}.json`);
+      const vendored = join(GOLDEN_DIR, `${name}.json`);
+      if (!existsSync(shared)) {
+        // A clone without shared/ beside it: the vendored copy is all there is; still check it parses.
+        expect(loadGoldenFile(name).length).toBeGreaterThan(0);
+        return;
+      }
+      expect(readFileSync(vendored, 'utf8')).toBe(readFileSync(shared, 'utf8'));
+    });
+  }
   it('every variant kind is present, causal filter works, unknown kinds throw', () => {
-    for (const kind of ['linear', 'performer', 'norm_linear', 'lightning', 'flowformer', 'agent', 'sigmoid', 'local', 'aaren']) {
+    for (const kind of [
+      'linear',
+      'performer',
+      'norm_linear',
+      'lightning',
+      'flowformer',
+      'agent',
+      'sigmoid',
+      'local',
+      'aaren',
+    ]) {
       for (const c of loadVariantGoldenCases(kind)) {
         expect(nestedShape(c.y)).toEqual(nestedShape(c.x));
         expect(nestedShape(c.mask)).toEqual(nestedShape(c.x).slice(0, 2));

@@ -14,16 +14,32 @@ export interface GoldenCase {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** A vendored copy of `../shared/golden/attention-seed0.json`, so a clone of the repository alone can run the tests. */
-export const GOLDEN_FILE = join(here, '..', 'golden', 'attention-seed0.json');
+/** The folder of the vendored copies of `../shared/golden/*.json`, so a clone of the repository alone can run the tests. */
+export const GOLDEN_DIR = join(here, '..', 'golden');
+/** A vendored copy of `../shared/golden/attention-seed0.json`. */
+export const GOLDEN_FILE = join(GOLDEN_DIR, 'attention-seed0.json');
 
-let cache: GoldenCase[] | undefined;
+const fileCache = new Map<string, unknown[]>();
+
+/**
+ * Every case of one vendored golden file, by name without `.json` ('attention-seed0', 'variants-seed0',
+ * 'variants-2-seed0'), parsed once per process. Throws naming the path when the file is missing.
+ */
+export function loadGoldenFile(name: string): unknown[] {
+  const path = join(GOLDEN_DIR, `${name}.json`);
+  let cases = fileCache.get(path);
+  if (!cases) {
+    if (!existsSync(path)) throw new Error(`golden file not found: ${path}`);
+    cases = JSON.parse(readFileSync(path, 'utf8')) as unknown[];
+    fileCache.set(path, cases);
+  }
+  return cases;
+}
 
 export function loadGoldenCases(kind?: GoldenCase['kind'], file = GOLDEN_FILE): GoldenCase[] {
   if (!existsSync(file)) throw new Error(`golden file not found: ${file}`);
   if (file !== GOLDEN_FILE) return filterKind(JSON.parse(readFileSync(file, 'utf8')) as GoldenCase[], kind);
-  cache ??= JSON.parse(readFileSync(file, 'utf8')) as GoldenCase[];
-  return filterKind(cache, kind);
+  return filterKind(loadGoldenFile('attention-seed0') as GoldenCase[], kind);
 }
 
 function filterKind(cases: GoldenCase[], kind?: GoldenCase['kind']): GoldenCase[] {
@@ -62,22 +78,20 @@ export interface VariantGoldenCase {
 }
 
 /** A vendored copy of `../shared/golden/variants-seed0.json`. */
-export const VARIANTS_GOLDEN_FILE = join(here, '..', 'golden', 'variants-seed0.json');
-
-let variantsCache: VariantGoldenCase[] | undefined;
+export const VARIANTS_GOLDEN_FILE = join(GOLDEN_DIR, 'variants-seed0.json');
 
 /**
  * The variant golden cases of one kind ('linear', 'performer', 'norm_linear', 'lightning', 'flowformer', 'agent',
  * 'sigmoid', 'local', 'aaren'), optionally only the causal or non-causal ones. Throws when none match.
  */
 export function loadVariantGoldenCases(kind: string, filter: { causal?: boolean } = {}): VariantGoldenCase[] {
-  if (!existsSync(VARIANTS_GOLDEN_FILE)) throw new Error(`golden file not found: ${VARIANTS_GOLDEN_FILE}`);
-  variantsCache ??= JSON.parse(readFileSync(VARIANTS_GOLDEN_FILE, 'utf8')) as VariantGoldenCase[];
-  const selected = variantsCache.filter(
+  const selected = (loadGoldenFile('variants-seed0') as VariantGoldenCase[]).filter(
     (c) => c.kind === kind && (filter.causal === undefined || c.causal === filter.causal),
   );
   if (selected.length === 0) {
-    throw new Error(`no variant golden cases of kind '${kind}'${filter.causal === undefined ? '' : ` (causal ${filter.causal})`}`);
+    throw new Error(
+      `no variant golden cases of kind '${kind}'${filter.causal === undefined ? '' : ` (causal ${filter.causal})`}`,
+    );
   }
   return selected;
 }

@@ -2,8 +2,10 @@ export { expectClose, maxRelativeError, type CloseOptions, type NestedNumbers } 
 export { expectNoLeakedTensors } from './expect-no-leaked-tensors.js';
 export {
   loadGoldenCases,
+  loadGoldenFile,
   loadVariantGoldenCases,
   nestedShape,
+  GOLDEN_DIR,
   GOLDEN_FILE,
   VARIANTS_GOLDEN_FILE,
   type GoldenCase,

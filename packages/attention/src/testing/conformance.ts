@@ -5,7 +5,11 @@ import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
+import { createAttention, getAttentionDescriptor, listAttentionNames } from '../registry.js';
 import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
+import type { GoldenLoader, GoldenSpec } from './golden.js';
+import { goldenCaseTests } from './golden-tests.js';
+import { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
 
 export interface ConformanceOptions {
   /** The variant is causal: outputs at t must not depend on tokens after t. */
@@ -21,6 +25,26 @@ export interface ConformanceOptions {
   atol?: number;
   /** The layer implements `StreamingAttention` (initState/step/disposeState); checked against the full forward. */
   streaming?: boolean;
+  /**
+   * The variant's float64 golden cases (declared in the package's `src/golden.ts`): one test per case, outputs at
+   * real tokens within a relative error of 1e-4 (see `GoldenSpec`). The layers come from the factory with the
+   * case's options (`dim`, `heads`, `spec.options(case)`).
+   */
+  golden?: GoldenSpec;
+  /** Reads a golden file (default: the vendored copies in `@tost/vitest-config/golden`). */
+  goldenLoader?: GoldenLoader;
+  /**
+   * An independent reference forward pass (e.g. the quadratic form of a linear attention): values and gradients of
+   * the layer on a padded batch of 300 tokens must equal it (see `ReferenceCheck`).
+   */
+  reference?: ReferenceForward | ReferenceCheck;
+  /**
+   * The registry name the layer is registered under, with the options it requires (e.g. `maxLength`): its descriptor
+   * must agree with the layer (causal, streaming, complexity, class) and count its trainable parameters.
+   */
+  registered?: string | { name: string; options?: Record<string, unknown> };
+  /** Checks that gradients stay finite with leading, inner, trailing padding and a padding-only sample (default true). */
+  paddedGradients?: boolean;
 }
 
 type Factory = (options: AttentionOptions) => AttentionLayer;
@@ -68,6 +92,10 @@ export function describeAttentionConformance(
       beforeAll(async () => {
         await initBackend(backend);
       });
+
+      if (options.golden) goldenCaseTests(factory, options.golden, options.goldenLoader);
+      if (options.reference) referenceTests(factory, options.reference);
+      if (options.registered) registryTests(factory, options, dim, heads);
 
       it('declares its kind: causal flag and complexity', () => {
         const layer = make();
@@ -351,6 +379,25 @@ export function describeAttentionConformance(
         });
       });
 
+      if (options.paddedGradients ?? true) {
+        it('keeps gradients finite with padded tokens first, inside or last, and with a sample of padding only', () => {
+          const layer = make();
+          tf.tidy(() => {
+            const x = randn([2, seq, dim], 14);
+            const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+            for (const padded of [(i: number) => i === 0 || i === 3, (i: number) => i >= seq - 2]) {
+              const maskValues = [...Array(seq)].map((_, i) => (padded(i) ? 0 : 1)).concat(Array(seq).fill(0));
+              const mask = tf.tensor2d(maskValues, [2, seq]);
+              const { grads } = tf.variableGrads(() => tf.sum(run(layer, x, { mask })) as tf.Scalar, vars);
+              for (const [name, g] of Object.entries(grads)) {
+                const finite = Array.from(g.dataSync()).every(Number.isFinite);
+                expect(finite, `gradient of ${name}, mask ${maskValues.join('')}`).toBe(true);
+              }
+            }
+          });
+        });
+      }
+
       it('applies dropout only in training', () => {
         const layer = make({ dropout: 0.5 });
         tf.tidy(() => {
@@ -470,4 +517,31 @@ export function describeAttentionConformance(
       });
     });
   }
+}
+
+/** Its registry descriptor agrees with the layer, at the kit's width and at dim 12, heads 3, with and without biases. */
+function registryTests(factory: Factory, options: ConformanceOptions, dim: number, heads: number): void {
+  const registered = typeof options.registered === 'string' ? { name: options.registered } : options.registered!;
+  it(`agrees with its registry descriptor '${registered.name}': flags, class and parameter count`, () => {
+    expect(listAttentionNames()).toContain(registered.name);
+    const descriptor = getAttentionDescriptor(registered.name);
+    expect(descriptor).toMatchObject({ causal: options.causal, streaming: options.streaming ?? false });
+    expect(descriptor.family, 'family').not.toBe('');
+    expect(descriptor.paper.title, 'paper title').not.toBe('');
+    for (const [width, count] of [
+      [dim, heads],
+      [12, 3],
+    ] as const) {
+      for (const useBias of [undefined, false]) {
+        const layerOptions = { dim: width, heads: count, ...registered.options, ...(useBias === false && { useBias }) };
+        const layer = createAttention(registered.name, layerOptions as AttentionOptions);
+        expect(layer.constructor, 'class of createAttention vs the factory').toBe(factory(layerOptions).constructor);
+        expect([layer.causal, layer.complexity]).toEqual([descriptor.causal, descriptor.complexity]);
+        layer.build([null, null, width]);
+        const trainable = layer.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, c) => a * c!, 1), 0);
+        expect(descriptor.parameterCount(layerOptions), JSON.stringify(layerOptions)).toBe(trainable);
+        layer.weights.forEach((w) => w.dispose());
+      }
+    }
+  });
 }
