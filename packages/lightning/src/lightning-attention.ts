@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  causalLinearAttention,
   headTokenMask,
   isPositiveInteger,
   validateInitStateBatch,
-  linearAttentionStep,
   validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
   type StreamingAttention,
 } from '@tost/attention';
+import { chunkLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { lightningDecay } from './lightning-decay.js';
 
 export interface LightningAttentionOptions extends AttentionOptions {
@@ -75,7 +74,7 @@ export class LightningAttention extends ProjectedAttention implements StreamingA
     let k = tf.mul(heads.key!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     // Padded tokens hold only the projection biases (finite): a product zeroes them exactly.
     if (mask) k = tf.mul(k, headTokenMask(mask)) as tf.Tensor4D;
-    const o = causalLinearAttention(heads.query!, k, heads.value!, {
+    const o = chunkLinearAttention(heads.query!, k, heads.value!, {
       chunkSize: this.blockSize,
       decay: this.decay,
     });
@@ -107,7 +106,7 @@ export class LightningAttention extends ProjectedAttention implements StreamingA
       const split = (role: 'query' | 'key' | 'value') =>
         tf.reshape(this.project(role, token), [batch, this.heads, this.headDim]) as tf.Tensor3D;
       const k = tf.mul(split('key'), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
-      const r = linearAttentionStep(state.sum, split('query'), k, split('value'), this.decay);
+      const r = recurrentLinearAttentionStep(state.sum, split('query'), k, split('value'), this.decay);
       const o = rmsOverChannels(r.output);
       return {
         output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),

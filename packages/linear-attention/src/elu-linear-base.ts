@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  causalLinearAttention,
   headTokenMask,
-  linearAttention,
-  linearAttentionStep,
   validateInitStateBatch,
   validateStepInput,
   type AttentionOptions,
@@ -12,6 +9,7 @@ import {
   type ProjectedHeads,
   type StreamingAttention,
 } from '@tost/attention';
+import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { eluFeatureMap } from './elu-feature-map.js';
 import { createLinearState, validateLinearState, type LinearAttentionState } from './linear-state.js';
 
@@ -20,7 +18,7 @@ export interface EluLinearOptions extends AttentionOptions {
   causal?: boolean;
 }
 
-/** Tokens per chunk of the causal core (see `causalLinearAttention`): cost O(N·128·p + N·p²). */
+/** Tokens per chunk of the causal core (see `chunkLinearAttention`): cost O(N·128·p + N·p²). */
 export const CAUSAL_CHUNK = 128;
 
 /**
@@ -73,8 +71,8 @@ export abstract class EluLinearBase
       ? (tf.concat([v, tf.onesLike(tf.slice(v, 0, [-1, -1, -1, 1]))], 3) as tf.Tensor4D)
       : v;
     const out = this.isCausal
-      ? causalLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
-      : linearAttention(q, k, values);
+      ? chunkLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
+      : nonCausalLinearAttention(q, k, values);
     return this.finish(out);
   }
 
@@ -129,7 +127,7 @@ export abstract class EluLinearBase
       const { q, k, v } = this.stepFeatures(state, xt);
       const [batch, heads] = v.shape;
       const values = this.appendsOnes ? (tf.concat([v, tf.ones([batch, heads, 1])], 2) as tf.Tensor3D) : v;
-      const r = linearAttentionStep(state.sum, q, k, values);
+      const r = recurrentLinearAttentionStep(state.sum, q, k, values);
       const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
       return {
         output: this.projectOutput(tf.reshape(o, [batch, this.dim]) as tf.Tensor2D, false),
