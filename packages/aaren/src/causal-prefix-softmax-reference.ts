@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { causalAllowed, finiteOrZero, keyAllowed } from '@tost/attention';
+import { causalAllowed, keyAllowed } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { NO_SCORE } from './constants.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { AAREN_CHUNK_SIZE, NO_SCORE } from './constants.js';
 import { exclusiveRescaledScan, prefixMax } from './rescaled-scan.js';
 
@@ -89,7 +89,7 @@ function blocks(x: tf.Tensor): tf.Tensor3D {
 
 /**
  * op(a)·op(b) over the chunk-sized blocks as ONE batched matMul: with [64, 64] blocks per-op overhead dominates, and
- * on wasm one batched op measured 2–4× faster than the loop of 2-D products (`batchMatMul`) that suits large matrices.
+ * on wasm `@tost/backend` runs it as a loop of single products from views of the operands (its BatchMatMul kernel).
  */
 function blockMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false): tf.Tensor3D {
   return tf.matMul(a, b, transposeA, false);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul, keyAllowed, matMul2d } from '@tost/attention';
+import { keyAllowed } from '@tost/attention';
 import { agentPoolingMatrix } from './agent-pooling.js';
 
 /**
@@ -53,20 +53,20 @@ export function agentAttention(
       seq,
       batch * heads * p,
     ]) as tf.Tensor2D;
-    const sums = tf.reshape(matMul2d(pooling, tokensFirst), [agentCount, batch, heads, p]);
-    const counts = matMul2d(pooling, tf.transpose(real) as tf.Tensor2D); // [n_a, batch]
+    const sums = tf.reshape(tf.matMul(pooling, tokensFirst), [agentCount, batch, heads, p]);
+    const counts = tf.matMul(pooling, tf.transpose(real) as tf.Tensor2D); // [n_a, batch]
     const countsByBatch = tf.reshape(tf.transpose(counts), [batch, 1, agentCount, 1]);
     const agents = tf.div(tf.transpose(sums, [1, 2, 0, 3]), tf.maximum(countsByBatch, 1)) as tf.Tensor4D;
     const live = tf.reshape(tf.greater(countsByBatch, 0), [batch, 1, 1, agentCount]) as tf.Tensor4D;
     // Aggregation over real keys, then broadcast over live agents.
     const scaledAgents = tf.mul(agents, scale) as tf.Tensor4D;
-    const aggregationScores = batchMatMul(scaledAgents, k, false, true); // [batch, heads, n_a, seq]
+    const aggregationScores = tf.matMul(scaledAgents, k, false, true) as tf.Tensor4D; // [batch, heads, n_a, seq]
     const aggregation = mask
       ? restrictedSoftmax(aggregationScores, keyAllowed(mask))
       : tf.softmax(aggregationScores);
-    const agentValues = batchMatMul(aggregation, v); // [batch, heads, n_a, p]
-    const broadcastScores = batchMatMul(q, scaledAgents, false, true); // [batch, heads, seq, n_a]
+    const agentValues = tf.matMul(aggregation, v); // [batch, heads, n_a, p]
+    const broadcastScores = tf.matMul(q, scaledAgents, false, true) as tf.Tensor4D; // [batch, heads, seq, n_a]
     const broadcast = restrictedSoftmax(broadcastScores, live);
-    return { y: batchMatMul(broadcast, agentValues), agents, live };
+    return { y: tf.matMul(broadcast, agentValues) as tf.Tensor4D, agents, live };
   });
 }

@@ -53,7 +53,7 @@ function affine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | undefin
 /**
  * Token-wise affine map `x·W + b` for x [batch, seq, in] and W [in, out] (tfjs layout).
  * Flattens tokens into one 2-D matMul (the fastest path on every backend), with a lean backward (`affine`): only the
- * input and the kernel are kept for it, no transposed matMul (slow on wasm, see fast-matmul.ts) and no axis-0 Sum
+ * input and the kernel are kept for it, no transposed matMul (slow on wasm, see @tost/backend's wasm matMul kernels) and no axis-0 Sum
  * for the bias gradient.
  */
 export function denseTokens(x: tf.Tensor3D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor3D {

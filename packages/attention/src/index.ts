@@ -60,7 +60,6 @@ export {
 } from './rate-reduction.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
-export { matMul2d, batchMatMul } from './fast-matmul.js';
 export {
   validateMask,
   validateMaskValues,
@@ -71,14 +70,5 @@ export {
   MASKED_SCORE,
   keyAllowed,
   causalAllowed,
-  maskedSoftmax,
-  maskedSoftmaxForward,
-  finiteOrZero,
 } from './mask.js';
 export { parameterCounts } from './parameter-counts.js';
-export {
-  linearAttention,
-  causalLinearAttention,
-  linearAttentionStep,
-  type CausalLinearAttentionOptions,
-} from './linear-attention.js';

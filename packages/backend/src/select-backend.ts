@@ -10,6 +10,8 @@ import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import { installWasmFastTile } from './wasm-fast-tile.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
+import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
+import { installFastTileGradient } from './tile-gradient.js';
 
 export interface SkippedBackend {
   name: BackendName;
@@ -128,12 +130,16 @@ async function selected(
     tfBackendName: candidate.tfBackendName,
     reasonsSkipped,
   };
+  // tfjs-core's Tile gradient costs one slice per tile (LayerNormalization tiles γ and β): replaced for every backend.
+  installFastTileGradient();
   if (candidate.name === 'wasm') {
-    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile and Unpack, and matMuls
-    // that never multiply a transposed operand.
+    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile and Unpack, batched
+    // matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
+    // transposes whole operands once, then calls the loop).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
     installWasmFastUnpack();
+    installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();
     selection.wasm = await wasmDetails();
   }

@@ -16,6 +16,8 @@ export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 export { installWasmFastTile, tileInto } from './wasm-fast-tile.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
+export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
+export { installFastTileGradient, tileGradient } from './tile-gradient.js';
 export {
   validateWeightsAgainstManifest,
   verifyWeightsChecksum,

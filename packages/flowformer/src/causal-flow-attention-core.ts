@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { causalLinearAttention, headTokenMask } from '@tost/attention';
+import { headTokenMask } from '@tost/attention';
+import { chunkLinearAttention } from '@tost/ops';
 import { CAUSAL_CHUNK_SIZE, COMPETITION_FLOOR } from './constants.js';
 import { shiftedDot } from './flow-attention-core.js';
 import { prefixSum } from './prefix-sum.js';
@@ -12,7 +13,7 @@ import { prefixSum } from './prefix-sum.js';
  *   I_i = r_i/((φq_i+ε)·(Σ_{j≤i} φk_j+ε)),  O_i = r_i/((φk_i+ε)·(Σ_{j≤i} φq_j+ε)),
  *   Î_i = (φq_i+ε)·(Σ_{j≤i} φk_j O_j+ε)/r_i,  Ô_i = clamp((φk_i+ε)·(Σ_{j≤i} φq_j I_j+ε)/r_i, −1, 1),
  *   a_i = sigmoid(Î_i),  c_i = r_i·exp(Ô_i)/Σ_{j≤i} exp(Ô_j),
- *   out_i = a_i · Σ_{j≤i} ((φq_i I_i/r_i)·φk_j) c_j v_j   (chunked: `causalLinearAttention` of @tost/attention).
+ *   out_i = a_i · Σ_{j≤i} ((φq_i I_i/r_i)·φk_j) c_j v_j   (chunked: `chunkLinearAttention` of @tost/ops).
  * Padded tokens have φq = φk = 0 and are left out of r and of the running softmax. Exact for any future value: the
  * prefix sums only carry values forward, and the chunked product zeroes non-finite entries.
  */
@@ -49,7 +50,7 @@ export function causalFlowAttention(
     const total = tf.maximum(prefixSum(weights), COMPETITION_FLOOR); // 0 only before the first real token
     const competition = tf.div(tf.mul(weights, count), total);
     // (4) causal product (chunked, hand-written gradient; zeroes non-finite entries itself), allocation.
-    const y = causalLinearAttention(
+    const y = chunkLinearAttention(
       tf.mul(phiQ, tf.div(incoming, divisor)) as tf.Tensor4D,
       phiK as tf.Tensor4D,
       tf.mul(v, competition) as tf.Tensor4D,

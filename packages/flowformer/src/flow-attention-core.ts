@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul, headTokenMask } from '@tost/attention';
+import { headTokenMask } from '@tost/attention';
 import { COMPETITION_FLOOR, FLOW_EPSILON } from './constants.js';
 
 const TOKENS = 2;
@@ -69,7 +69,7 @@ export function flowAttention(
     const total = tf.maximum(tf.sum(weights, TOKENS, true), COMPETITION_FLOOR); // 0 only without real tokens
     const competition = tf.div(tf.mul(weights, count), total);
     // (4) out = a · (φq·I)·(φkᵀ (c·v)).
-    const kv = batchMatMul(phiK, tf.mul(v, competition) as tf.Tensor4D, true, false);
-    return tf.mul(batchMatMul(tf.mul(phiQ, incoming) as tf.Tensor4D, kv), allocation) as tf.Tensor4D;
+    const kv = tf.matMul(phiK, tf.mul(v, competition) as tf.Tensor4D, true, false);
+    return tf.mul(tf.matMul(tf.mul(phiQ, incoming) as tf.Tensor4D, kv), allocation) as tf.Tensor4D;
   });
 }

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   StreamingProjectedAttention,
-  causalLinearAttention,
   headTokenMask,
   isPositiveInteger,
-  linearAttentionStep,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSpec,
   type StreamingState,
 } from '@tost/attention';
+import { chunkLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { lightningDecay } from './lightning-decay.js';
 
 export interface LightningAttentionOptions extends AttentionOptions {
@@ -75,7 +74,7 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
     let k = tf.mul(heads.key!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     // Padded tokens hold only the projection biases (finite): a product zeroes them exactly.
     if (mask) k = tf.mul(k, headTokenMask(mask)) as tf.Tensor4D;
-    const o = causalLinearAttention(heads.query!, k, heads.value!, {
+    const o = chunkLinearAttention(heads.query!, k, heads.value!, {
       chunkSize: this.blockSize,
       decay: this.decay,
     });
@@ -92,7 +91,7 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
     xt: tf.Tensor2D,
   ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
     const k = tf.mul(this.tokenHeads('key', xt), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
-    const r = linearAttentionStep(
+    const r = recurrentLinearAttentionStep(
       state.sum,
       this.tokenHeads('query', xt),
       k,

@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   StreamingProjectedAttention,
-  causalLinearAttention,
   headTokenMask,
-  linearAttention,
-  linearAttentionStep,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
   type StateSizes,
 } from '@tost/attention';
+import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { eluFeatureMap } from './elu-feature-map.js';
 import { LINEAR_STATE, type LinearAttentionState } from './linear-state.js';
 
@@ -18,7 +16,7 @@ export interface EluLinearOptions extends AttentionOptions {
   causal?: boolean;
 }
 
-/** Tokens per chunk of the causal core (see `causalLinearAttention`): cost O(N·128·p + N·p²). */
+/** Tokens per chunk of the causal core (see `chunkLinearAttention`): cost O(N·128·p + N·p²). */
 export const CAUSAL_CHUNK = 128;
 
 /**
@@ -78,8 +76,8 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
       ? (tf.concat([v, tf.onesLike(tf.slice(v, 0, [-1, -1, -1, 1]))], 3) as tf.Tensor4D)
       : v;
     const out = this.isCausal
-      ? causalLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
-      : linearAttention(q, k, values);
+      ? chunkLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
+      : nonCausalLinearAttention(q, k, values);
     return this.finish(out);
   }
 
@@ -106,7 +104,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
     const k = eluFeatureMap(this.tokenHeads('key', xt));
     const v = this.tokenHeads('value', xt);
     const values = this.appendsOnes ? (tf.concat([v, tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D) : v;
-    const r = linearAttentionStep(state.sum, q, k, values);
+    const r = recurrentLinearAttentionStep(state.sum, q, k, values);
     const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
     return { output: this.tokenOutput(o), state: { sum: r.state } };
   }

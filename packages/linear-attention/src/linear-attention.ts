@@ -10,7 +10,7 @@ export const LINEAR_EPSILON = 1e-6;
  * Kernelized linear attention (Katharopoulos et al., "Transformers are RNNs: Fast Autoregressive Transformers with
  * Linear Attention", ICML 2020, arXiv 2006.16236, §3.2): with φ = elu + 1, per head
  * `O_i = Σ_j (φ(q_i)·φ(k_j)) v_j / (Σ_j φ(q_i)·φ(k_j) + 1e-6)` over real keys j (j ≤ i when causal), computed as
- * φ(Q)·(φ(K)ᵀ·[V, 1]) — never an N×N matrix; the causal form is chunked (`causalLinearAttention`) with a carried
+ * φ(Q)·(φ(K)ᵀ·[V, 1]) — never an N×N matrix; the causal form is chunked (`chunkLinearAttention` of @tost/ops) with a carried
  * state, and streams one token at a time (§3.4): state S = Σ φ(k)ᵀ·[v, 1] [batch, heads, p, p + 1].
  *
  * Weights, in order: query/key/value kernels [dim, dim] and biases [dim], output kernel and bias (biases only with

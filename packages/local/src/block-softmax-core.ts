@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { blockMatMul, transposeBlocks } from './block-matmul.js';
+
+/** [count, m, n] → [count, n, m]. */
+function transposeBlocks(t: tf.Tensor3D): tf.Tensor3D {
+  return tf.transpose(t, [0, 2, 1]);
+}
 
 /** Key blocks o … o + blocks − 1 of t [G, T, size, c] as [G·blocks, size, c]: what query block t meets at offset o. */
 function atOffset(t: tf.Tensor4D, o: number, blocks: number): tf.Tensor3D {
   const [groups, , size, c] = t.shape;
-  return tf.tidy(() => tf.reshape(tf.slice(t, [0, o, 0, 0], [groups, blocks, size, c]), [groups * blocks, size, c]));
+  return tf.tidy(() =>
+    tf.reshape(tf.slice(t, [0, o, 0, 0], [groups, blocks, size, c]), [groups * blocks, size, c]),
+  );
 }
 
 /** The adjoint of `atOffset`: d [G·blocks, size, c] put back at key blocks o … of a [G, T, size, c] tensor (0 elsewhere). */
@@ -99,7 +105,7 @@ export function blockAttentionForward(
   const scores: tf.Tensor3D[] = [];
   const allowed: tf.Tensor3D[] = [];
   for (let o = 0; o < offsets; o++) {
-    scores.push(tf.tidy(() => blockMatMul(q3, transposeBlocks(atOffset(k, o, blocks)))));
+    scores.push(tf.tidy(() => tf.matMul(q3, transposeBlocks(atOffset(k, o, blocks)))));
     allowed.push(
       tf.tidy(() => {
         const realKeys = tf.reshape(atOffset(real, o, blocks), [rows, 1, size]);
@@ -111,7 +117,7 @@ export function blockAttentionForward(
   }
   q3.dispose();
   const weights = partsSoftmax(scores, allowed);
-  const out = sumOver(offsets, (o) => blockMatMul(weights[o]!, atOffset(v, o, blocks)));
+  const out = sumOver(offsets, (o) => tf.matMul(weights[o]!, atOffset(v, o, blocks)) as tf.Tensor3D);
   return { out, weights };
 }
 
@@ -133,17 +139,17 @@ export function blockAttentionBackward(
   const rowDot = tf.sum(tf.mul(dO, out), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
   const ds = weights.map((weight, o) =>
     tf.tidy(() => {
-      const dp = blockMatMul(dO, transposeBlocks(atOffset(v, o, blocks)));
+      const dp = tf.matMul(dO, transposeBlocks(atOffset(v, o, blocks)));
       return tf.mul(weight, tf.sub(dp, rowDot)) as tf.Tensor3D;
     }),
   );
   rowDot.dispose();
-  const dq = sumOver(offsets, (o) => blockMatMul(ds[o]!, atOffset(k, o, blocks)));
+  const dq = sumOver(offsets, (o) => tf.matMul(ds[o]!, atOffset(k, o, blocks)));
   const qT = tf.tidy(() => transposeBlocks(tf.reshape(q, [groups * blocks, size, p])));
-  const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(qT, ds[o]!)), o, k.shape));
+  const dk = sumOver(offsets, (o) => fromOffset(transposeBlocks(tf.matMul(qT, ds[o]!)), o, k.shape));
   tf.dispose([qT, ...ds]);
   const dOT = transposeBlocks(dO);
-  const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(blockMatMul(dOT, weights[o]!)), o, v.shape));
+  const dv = sumOver(offsets, (o) => fromOffset(transposeBlocks(tf.matMul(dOT, weights[o]!)), o, v.shape));
   dOT.dispose();
   const dq4 = tf.reshape(dq, q.shape) as tf.Tensor4D;
   dq.dispose();

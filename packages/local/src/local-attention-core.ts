@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { blockAttentionBackward, blockAttentionForward } from './block-softmax-core.js';
 import { fromResidueGroups, maskToResidueGroups, toResidueGroups } from './residue-groups.js';
 import {
@@ -120,7 +120,9 @@ class BlockLayout {
 
   /** Queries (times `scale`) in blocks. */
   queries(t: tf.Tensor4D, scale = 1): tf.Tensor4D {
-    return tf.tidy(() => queryBlocks(toResidueGroups(scale === 1 ? t : tf.mul(t, scale), this.dilation), this.plan));
+    return tf.tidy(() =>
+      queryBlocks(toResidueGroups(scale === 1 ? t : tf.mul(t, scale), this.dilation), this.plan),
+    );
   }
 
   /** Keys or values in key blocks; with `zeroNonFinite`, NaN and ±Infinity become 0 first. */
@@ -141,7 +143,11 @@ class BlockLayout {
   /** Inverse of `keys` for gradients; with `original`, the gradient is 0 where it held a non-finite value. */
   fromKeys(t: tf.Tensor4D, original?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const back = fromResidueGroups(fromKeyBlocks(t, this.plan, this.causal, this.length), this.shape, this.dilation);
+      const back = fromResidueGroups(
+        fromKeyBlocks(t, this.plan, this.causal, this.length),
+        this.shape,
+        this.dilation,
+      );
       return original ? (tf.where(tf.isFinite(original), back, tf.zerosLike(back)) as tf.Tensor4D) : back;
     });
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmax } from '@tost/attention';
+import { maskedSoftmax } from '@tost/ops';
 import type { LocalCoreOptions } from './local-attention-core.js';
 
 /**

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { denseTokens, maskedSoftmax, validateMask, validateMaskValues } from '@tost/attention';
+import { denseTokens, validateMask, validateMaskValues } from '@tost/attention';
+import { maskedSoftmax } from '@tost/ops';
 import { requireDivides, requirePositiveInteger, requireRate } from './validation.js';
 
 export interface ClassAttentionOptions {

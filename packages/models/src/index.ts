@@ -1,10 +1,4 @@
 import './register-variants.js';
-import { installFastTileGradient } from './fast-tile-gradient.js';
-
-// tfjs-layers' LayerNormalization tiles γ/β, and tfjs-core's Tile gradient costs one kernel per tile: replace it
-// once for every model built from this package (same values; see fast-tile-gradient.ts).
-installFastTileGradient();
-export { installFastTileGradient, tileGradient } from './fast-tile-gradient.js';
 export { TokenEmbedding, embeddingLookup, type TokenEmbeddingOptions } from './token-embedding.js';
 export { ClsToken, type ClsTokenOptions } from './cls-token.js';
 export { PaddingMask, type PaddingMaskOptions } from './padding-mask.js';

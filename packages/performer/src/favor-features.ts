@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul2d } from '@tost/attention';
 import { detached } from './stop-gradient.js';
 
 /** Stand-in for −∞ in running maxima (finite, so differences such as M_t − M_s never produce NaN). */
@@ -15,7 +14,7 @@ export function favorLogits(u: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
   const m = omega.shape[1];
   return tf.tidy(() => {
     const scaled = tf.mul(u, p ** -0.25);
-    const projected = matMul2d(tf.reshape(scaled, [batch * heads * seq, p]) as tf.Tensor2D, omega);
+    const projected = tf.matMul(tf.reshape(scaled, [batch * heads * seq, p]) as tf.Tensor2D, omega);
     const halfNorm = tf.mul(tf.sum(tf.square(scaled), -1, true), 0.5);
     return tf.sub(tf.reshape(projected, [batch, heads, seq, m]), halfNorm) as tf.Tensor4D;
   });
@@ -48,12 +47,12 @@ export function favorFeatures(u: tf.Tensor4D, omega: tf.Tensor2D, stabiliser: tf
           ]) as tf.Tensor2D;
           const scaled = tf.reshape(tf.mul(us, p ** -0.25), [batch * heads * seq, p]) as tf.Tensor2D;
           const dScaled = tf.sub(
-            matMul2d(dLogits, os, false, true),
+            tf.matMul(dLogits, os, false, true),
             tf.mul(tf.sum(dLogits, -1, true), scaled),
           );
           return [
             tf.reshape(tf.mul(dScaled, p ** -0.25), us.shape),
-            matMul2d(scaled, dLogits, true, false),
+            tf.matMul(scaled, dLogits, true, false),
             tf.zerosLike(ss),
           ];
         }),

@@ -2,16 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
-  causalLinearAttention,
   isPositiveInteger,
-  linearAttention,
-  linearAttentionStep,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSizes,
   type StateSpec,
   type StreamingState,
 } from '@tost/attention';
+import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { favorKeyFeatures, favorLogits, favorQueryFeatures } from './favor-features.js';
 import { drawOrthogonalFeatures } from './orthogonal-features.js';
 
@@ -135,8 +133,8 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     const [batch, h, seq, p] = v.shape;
     const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
     const out = this.isCausal
-      ? causalLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
-      : linearAttention(q, k, withOnes);
+      ? chunkLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
+      : nonCausalLinearAttention(q, k, withOnes);
     return ratio(out, p);
   }
 
@@ -174,7 +172,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     ) as tf.Tensor3D;
     const v = tf.concat([squeeze(split('value')), tf.ones([batch, this.heads, 1])], 2) as tf.Tensor3D;
     const lambda = tf.exp(tf.sub(state.scale, scale)) as tf.Tensor2D;
-    const r = linearAttentionStep(state.sum, q, k, v, lambda);
+    const r = recurrentLinearAttentionStep(state.sum, q, k, v, lambda);
     const o = ratio(tf.expandDims(r.output, 2) as tf.Tensor4D, this.headDim);
     return { output: this.tokenOutput(o), state: { sum: r.state, scale } };
   }

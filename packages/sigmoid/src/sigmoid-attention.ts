@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  finiteOrZero,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
 } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { sigmoidAttention } from './sigmoid-core.js';
 
 export interface SigmoidAttentionOptions extends AttentionOptions {
@@ -40,7 +40,9 @@ export class SigmoidAttention extends ProjectedAttention {
   constructor(options: SigmoidAttentionOptions & LayerBaseArgs) {
     super(options, { useBias: true });
     if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-      throw new TypeError(`SigmoidAttention: option 'causal' must be a boolean, got ${String(options.causal)}`);
+      throw new TypeError(
+        `SigmoidAttention: option 'causal' must be a boolean, got ${String(options.causal)}`,
+      );
     }
     if (options.bias != null && (typeof options.bias !== 'number' || !Number.isFinite(options.bias))) {
       throw new RangeError(

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmaxForward } from '@tost/attention';
+import { maskedSoftmaxForward } from '@tost/ops';
 
 /** The argument type of tf.customGrad (tfjs-core does not export it by name). */
 type CustomGradientFunction = Parameters<typeof tf.customGrad<tf.Tensor4D>>[0];
@@ -24,7 +24,7 @@ function unslice(parts: tf.Tensor2D[], shape: readonly number[]): tf.Tensor4D {
 /**
  * softmax(q·kᵀ restricted to allowed keys)·v for q, k, v [B, H, N, p] as a loop of 2-D matMuls with a hand-written backward pass.
  *
- * Why: on wasm, transposed and batched matMuls are slow (see @tost/attention fast-matmul.ts), and autodiff of the
+ * Why: on wasm, transposed and batched matMuls are slow (see @tost/backend's wasm matMul kernels), and autodiff of the
  * plain formula keeps and transposes several N×N tensors per head. Here only the small [N, p] operands are ever
  * transposed: the gradients that would need an N×N transpose are computed transposed instead
  * (dVᵀ = dOᵀ·P, dKᵀ = qᵀ·dS), and only P (one N×N per head) plus the output are kept for the backward pass.
@@ -100,7 +100,12 @@ const fusedWithCustomGradient = tf.customGrad(((
         dk.push(grads[1]!);
         dv.push(grads[2]!);
       }
-      return [unslice(dq, sq!.shape), unslice(dk, sk!.shape), unslice(dv, sv!.shape), tf.zerosLike(sallowed!)];
+      return [
+        unslice(dq, sq!.shape),
+        unslice(dk, sk!.shape),
+        unslice(dv, sv!.shape),
+        tf.zerosLike(sallowed!),
+      ];
     },
   };
 }) as unknown as CustomGradientFunction);

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  batchMatMul,
   causalAllowed,
-  finiteOrZero,
   keyAllowed,
-  maskedSoftmax,
   type AttentionOptions,
   type ProjectedHeads,
 } from '@tost/attention';
+import { finiteOrZero, maskedSoftmax } from '@tost/ops';
 import { fusedSoftmaxAttention } from './fused-attention.js';
 
 export interface SoftmaxAttentionOptions extends AttentionOptions {
@@ -46,7 +44,11 @@ export class SoftmaxAttention extends ProjectedAttention {
     return 'quadratic';
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
+  protected attendProjected(
+    heads: ProjectedHeads,
+    mask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): tf.Tensor4D {
     // Scale q, not the [N, N] scores: N·C multiplies instead of N².
     const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     return scaledDotProductAttention(q, heads.key!, heads.value!, {
@@ -67,7 +69,7 @@ export class SoftmaxAttention extends ProjectedAttention {
  * softmax(q·kᵀ)·v for q, k, v [batch, heads, seq, p] (q already scaled), over the real keys (`keyMask` [batch, seq],
  * 1 = token) and, when `causal`, keys ≤ the query; masking is exact (`maskedSoftmax`). matMuls only (the wasm
  * backend has no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (2-D matMuls, hand-written backward with no
- * N×N transposes); otherwise through `batchMatMul`, which keeps wasm on its fast 2-D matMul path — the baseline must
+ * N×N transposes); otherwise through `tf.matMul`, which @tost/backend keeps on wasm's fast 2-D matMul path — the baseline must
  * not be slowed down by backend quirks that TSSA happens to avoid. Pass `dropout` only when it is active.
  */
 export function scaledDotProductAttention(
@@ -90,10 +92,10 @@ export function scaledDotProductAttention(
       // wasm: per-head 2-D matMuls with a backward that never transposes an N×N matrix (fused-attention.ts).
       return fusedSoftmaxAttention(q, k, v, allowed);
     }
-    const scores = batchMatMul(q, k, false, true);
+    const scores = tf.matMul(q, k, false, true);
     let weights = (allowed ? maskedSoftmax(scores, allowed) : tf.softmax(scores)) as tf.Tensor4D;
     if (dropout) weights = dropout(weights);
-    return batchMatMul(weights, v);
+    return tf.matMul(weights, v);
   });
 }
 

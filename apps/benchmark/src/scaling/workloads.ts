@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { denseTokens, matMul2d, type AttentionLayer } from '@tost/attention';
+import { denseTokens, type AttentionLayer } from '@tost/attention';
 import { scaledDotProductAttention } from '@tost/softmax';
 import { createAttention } from '../variants.js';
 import type { Step } from './measure.js';
@@ -159,7 +159,7 @@ export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
 /**
  * The backend's plain matMul throughput at the softmax core's shapes and FLOPs: for every (batch, head) slice,
  * (a·bᵀ)·c with bᵀ given pre-transposed and the slices pre-split, so only untransposed 2-D matMuls run (the fastest
- * path on wasm: no transpose flags, no batch > 1; see @tost/attention fast-matmul.ts). Nothing in between: no
+ * path on wasm: no transpose flags, no batch > 1; see @tost/backend's wasm matMul kernels). Nothing in between: no
  * scaling, no softmax, no unstack/stack. The train step differentiates it like the core (explicit transposes).
  */
 export function matMulCoreWorkload(shape: WorkloadShape): Workload {
@@ -182,7 +182,7 @@ export function matMulCoreWorkload(shape: WorkloadShape): Workload {
         const outs: tf.Tensor2D[] = [];
         for (let i = 0; i < slices; i++) {
           const [a, bT, c] = xs.slice(3 * i, 3 * i + 3) as tf.Tensor2D[];
-          outs.push(matMul2d(matMul2d(a!, bT!), c!));
+          outs.push(tf.matMul(tf.matMul(a!, bT!), c!));
         }
         return outs.length === 1 ? outs[0]! : tf.stack(outs);
       };

@@ -27,24 +27,22 @@ export function tileGradient(dy: tf.Tensor, xShape: readonly number[], reps: rea
 
 let installed = false;
 
-/** Replaces tfjs-core's Tile gradient with `tileGradient` (same values, O(rank) kernels). Idempotent. */
+/**
+ * Replaces tfjs-core's gradient of the `Tile` kernel by `tileGradient` (same values, O(rank) kernels instead of one
+ * slice + add per tile), for every backend: tfjs' gradient registry is global, so this affects every model trained in
+ * the page or process. Idempotent; called by `initBackend` (tfjs logs an "Overriding the gradient" line only when its
+ * DEBUG flag is on). Registers nothing at import time.
+ */
 export function installFastTileGradient(): void {
   if (installed) return;
   installed = true;
-  // registerGradient warns when it overrides an existing entry; the override is the point here.
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    tf.registerGradient({
-      kernelName: tf.Tile,
-      inputsToSave: ['x'],
-      gradFunc: (dy, saved, attrs) => {
-        const [x] = saved as [tf.Tensor];
-        const { reps } = attrs as unknown as { reps: number[] };
-        return { x: () => tileGradient(dy as tf.Tensor, x.shape, reps) };
-      },
-    });
-  } finally {
-    console.warn = warn;
-  }
+  tf.registerGradient({
+    kernelName: tf.Tile,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const { reps } = attrs as unknown as { reps: number[] };
+      return { x: () => tileGradient(dy as tf.Tensor, x.shape, reps) };
+    },
+  });
 }

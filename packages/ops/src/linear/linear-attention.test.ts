@@ -4,7 +4,10 @@ import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
 // tfjs-layers registers tfjs-core's gradients (the core's node bundle does not).
 import '@tensorflow/tfjs-layers';
-import { causalLinearAttention, linearAttention, linearAttentionStep } from './linear-attention.js';
+import { chunkLinearAttention } from './chunk.js';
+import { nonCausalLinearAttention } from './non-causal.js';
+import { recurrentLinearAttentionStep } from './recurrent.js';
+import { naiveLinearAttention } from './naive.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
@@ -56,32 +59,32 @@ for (const backend of testBackends()) {
       await initBackend(backend);
     });
 
-    it('linearAttention equals q·(kᵀv) computed quadratically, values and gradients', async () => {
+    it('nonCausalLinearAttention equals q·(kᵀv) computed quadratically, values and gradients', async () => {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [q, k] = [randn([2, 3, 7, 4], 1), randn([2, 3, 7, 4], 2)] as tf.Tensor4D[];
           const v = randn([2, 3, 7, 5], 3) as tf.Tensor4D;
           const probe = randn([2, 3, 7, 5], 4);
-          expectClose(linearAttention(q!, k!, v).dataSync(), naive(q!, k!, v).dataSync(), {
+          expectClose(nonCausalLinearAttention(q!, k!, v).dataSync(), naive(q!, k!, v).dataSync(), {
             rtol: 1e-4,
             atol: 1e-4,
           });
-          const f = (fn: typeof linearAttention) =>
+          const f = (fn: typeof nonCausalLinearAttention) =>
             tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
               tf.sum(tf.mul(fn(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), probe)),
             )([q!, k!, v]);
-          const ours = f(linearAttention);
+          const ours = f(nonCausalLinearAttention);
           const theirs = f((a, b, c) => naive(a, b, c));
           ours.forEach((g, i) =>
             expect(maxRelativeError(g.dataSync(), theirs[i]!.dataSync()), `grad ${i}`).toBeLessThan(1e-5),
           );
         });
-      }, 'linearAttention');
+      }, 'nonCausalLinearAttention');
     });
 
     for (const mode of ['none', 'decay', 'logDecay'] as const) {
       for (const chunkSize of [1, 3, 4, 64]) {
-        it(`causalLinearAttention (${mode}, chunk ${chunkSize}) equals the masked quadratic form, values and gradients`, async () => {
+        it(`chunkLinearAttention (${mode}, chunk ${chunkSize}) equals the masked quadratic form, values and gradients`, async () => {
           await expectNoLeakedTensors(() => {
             tf.tidy(() => {
               const [b, h, n, f, d] = [2, 2, 10, 3, 4];
@@ -96,7 +99,7 @@ for (const backend of testBackends()) {
                 ...(logDecay ? { logDecay } : {}),
               };
               const weights = causalWeights(n, h, mode, logDecay);
-              const ours = causalLinearAttention(q, k, v, options);
+              const ours = chunkLinearAttention(q, k, v, options);
               expect(maxRelativeError(ours.dataSync(), naive(q, k, v, weights).dataSync())).toBeLessThan(
                 1e-5,
               );
@@ -104,7 +107,7 @@ for (const backend of testBackends()) {
                 tf.grads((a: tf.Tensor, b2: tf.Tensor, c: tf.Tensor) =>
                   tf.sum(tf.mul(fn(a as tf.Tensor4D, b2 as tf.Tensor4D, c as tf.Tensor4D), probe)),
                 )([q, k, v]);
-              const g1 = grads((a, b2, c) => causalLinearAttention(a, b2, c, options));
+              const g1 = grads((a, b2, c) => chunkLinearAttention(a, b2, c, options));
               const g2 = grads((a, b2, c) => naive(a, b2, c, weights));
               g1.forEach((g, i) =>
                 expect(
@@ -118,7 +121,7 @@ for (const backend of testBackends()) {
       }
     }
 
-    it('causalLinearAttention is exact for any later value: NaN, ±Infinity or 1e12 after t leave outputs ≤ t unchanged', () => {
+    it('chunkLinearAttention is exact for any later value: NaN, ±Infinity or 1e12 after t leave outputs ≤ t unchanged', () => {
       tf.tidy(() => {
         const [b, h, n, f] = [1, 2, 9, 3];
         const q = randn([b, h, n, f], 21) as tf.Tensor4D;
@@ -133,7 +136,7 @@ for (const backend of testBackends()) {
           { chunkSize: 2, logDecay },
         ]) {
           const y = tf
-            .slice(causalLinearAttention(q, k, v, options), [0, 0, 0, 0], [b, h, t + 1, f])
+            .slice(chunkLinearAttention(q, k, v, options), [0, 0, 0, 0], [b, h, t + 1, f])
             .dataSync();
           for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e12]) {
             const bad = (x: tf.Tensor4D) =>
@@ -147,7 +150,7 @@ for (const backend of testBackends()) {
                   ) as tf.Tensor3D,
                 }
               : {};
-            const y2 = causalLinearAttention(bad(q), bad(k), bad(v), { ...options, ...badDecay });
+            const y2 = chunkLinearAttention(bad(q), bad(k), bad(v), { ...options, ...badDecay });
             const head = tf.slice(y2, [0, 0, 0, 0], [b, h, t + 1, f]).dataSync();
             expect(Array.from(head).every(Number.isFinite), `finite with ${poison}`).toBe(true);
             expectClose(head, y, { atol: 1e-6, rtol: 1e-6, label: `outputs ≤ ${t} with ${poison} later` });
@@ -156,7 +159,7 @@ for (const backend of testBackends()) {
       });
     });
 
-    it('linearAttentionStep over tokens 0…t equals causalLinearAttention (no decay, per-head decay, per-token decay)', async () => {
+    it('recurrentLinearAttentionStep over tokens 0…t equals chunkLinearAttention (no decay, per-head decay, per-token decay)', async () => {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [2, 3, 7, 4, 5];
@@ -167,7 +170,7 @@ for (const backend of testBackends()) {
           const token = (t: tf.Tensor4D, i: number) =>
             tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (const mode of ['none', 'decay', 'logDecay'] as const) {
-            const full = causalLinearAttention(q, k, v, {
+            const full = chunkLinearAttention(q, k, v, {
               chunkSize: 3,
               ...(mode === 'decay' ? { decay: decayOf(h) } : mode === 'logDecay' ? { logDecay } : {}),
             });
@@ -188,31 +191,144 @@ for (const backend of testBackends()) {
                         [b, h],
                       ) as tf.Tensor2D)
                     : undefined;
-              const r = linearAttentionStep(state, token(q, i), token(k, i), token(v, i), lambda);
+              const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), lambda);
               state = r.state;
               outs.push(r.output);
             }
             expect(maxRelativeError(tf.stack(outs, 2).dataSync(), full.dataSync()), mode).toBeLessThan(1e-5);
           }
         });
-      }, 'linearAttentionStep');
+      }, 'recurrentLinearAttentionStep');
+    });
+
+    for (const mode of ['none', 'decay', 'logDecay'] as const) {
+      it(`chunkLinearAttention (${mode}) in two calls with the carried state equals one call, values and gradients`, async () => {
+        await expectNoLeakedTensors(() => {
+          tf.tidy(() => {
+            // Split at 7 of 17 tokens with chunks of 4: both calls end in a padded chunk.
+            const [b, h, n, f, d, split] = [2, 2, 17, 3, 4, 7];
+            const q = tf.mul(randn([b, h, n, f], 41), 0.5) as tf.Tensor4D;
+            const k = tf.mul(randn([b, h, n, f], 42), 0.5) as tf.Tensor4D;
+            const v = randn([b, h, n, d], 43) as tf.Tensor4D;
+            const probe = randn([b, h, n, d], 44);
+            const stateProbe = randn([b, h, f, d], 45);
+            // Per-token log gates; each call's log-decay is their cumulative sum restarted at the call.
+            const gates = tf.neg(tf.relu(randn([b, h, n], 46))) as tf.Tensor3D;
+            const part = (t: tf.Tensor, from: number, size: number) => {
+              const begin = t.shape.map((_, i) => (i === 2 ? from : 0));
+              const shape = t.shape.map((s, i) => (i === 2 ? size : s));
+              return tf.slice(t, begin, shape);
+            };
+            const optionsFor = (from: number, size: number) => ({
+              chunkSize: 4,
+              ...(mode === 'decay' ? { decay: decayOf(h) } : {}),
+              ...(mode === 'logDecay'
+                ? { logDecay: tf.cumsum(part(gates, from, size), 2) as tf.Tensor3D }
+                : {}),
+            });
+            const loss = (out: tf.Tensor, state: tf.Tensor) =>
+              tf.add(tf.sum(tf.mul(out, probe)), tf.sum(tf.mul(state, stateProbe)));
+            const once = (a: tf.Tensor, b2: tf.Tensor, c: tf.Tensor) => {
+              const r = chunkLinearAttention(a as tf.Tensor4D, b2 as tf.Tensor4D, c as tf.Tensor4D, {
+                ...optionsFor(0, n),
+                returnState: true,
+              });
+              return loss(r.output, r.finalState);
+            };
+            const twice = (a: tf.Tensor, b2: tf.Tensor, c: tf.Tensor) => {
+              const pieces = (from: number, size: number) =>
+                [a, b2, c].map((t) => part(t, from, size) as tf.Tensor4D) as [
+                  tf.Tensor4D,
+                  tf.Tensor4D,
+                  tf.Tensor4D,
+                ];
+              const r1 = chunkLinearAttention(...pieces(0, split), {
+                ...optionsFor(0, split),
+                returnState: true,
+              });
+              const r2 = chunkLinearAttention(...pieces(split, n - split), {
+                ...optionsFor(split, n - split),
+                initialState: r1.finalState,
+                returnState: true,
+              });
+              return loss(tf.concat([r1.output, r2.output], 2), r2.finalState);
+            };
+            expect(
+              maxRelativeError(tf.stack([twice(q, k, v)]).dataSync(), tf.stack([once(q, k, v)]).dataSync()),
+            ).toBeLessThan(1e-5);
+            // Outputs and final state against the quadratic form (final state = the naive state of all tokens).
+            const whole = chunkLinearAttention(q, k, v, { ...optionsFor(0, n), returnState: true });
+            const reference = naiveLinearAttention(q, k, v, optionsFor(0, n));
+            expect(maxRelativeError(whole.output.dataSync(), reference.dataSync()), 'output').toBeLessThan(
+              1e-5,
+            );
+            const g1 = tf.grads(twice)([q, k, v]);
+            const g2 = tf.grads(once)([q, k, v]);
+            g1.forEach((g, i) =>
+              expect(
+                maxRelativeError(g.dataSync(), g2[i]!.dataSync()),
+                `gradient of input ${i}`,
+              ).toBeLessThan(1e-5),
+            );
+          });
+        }, `carried state ${mode}`);
+      });
+    }
+
+    it('the final state equals the recurrence after the last token, and an initial state adds q̂·S₀ (naive form)', async () => {
+      await expectNoLeakedTensors(() => {
+        tf.tidy(() => {
+          const [b, h, n, f, d] = [1, 2, 6, 3, 2];
+          const q = randn([b, h, n, f], 51) as tf.Tensor4D;
+          const k = randn([b, h, n, f], 52) as tf.Tensor4D;
+          const v = randn([b, h, n, d], 53) as tf.Tensor4D;
+          const s0 = randn([b, h, f, d], 54) as tf.Tensor4D;
+          const decay = decayOf(h);
+          let state = s0;
+          const outs: tf.Tensor[] = [];
+          const token = (t: tf.Tensor4D, i: number) =>
+            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
+          for (let i = 0; i < n; i++) {
+            const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), decay);
+            state = r.state;
+            outs.push(r.output);
+          }
+          const r = chunkLinearAttention(q, k, v, {
+            chunkSize: 4,
+            decay,
+            initialState: s0,
+            returnState: true,
+          });
+          expect(maxRelativeError(r.output.dataSync(), tf.stack(outs, 2).dataSync()), 'output').toBeLessThan(
+            1e-5,
+          );
+          expect(maxRelativeError(r.finalState.dataSync(), state.dataSync()), 'state').toBeLessThan(1e-5);
+          const naive = naiveLinearAttention(q, k, v, { decay, initialState: s0 });
+          expect(maxRelativeError(naive.dataSync(), tf.stack(outs, 2).dataSync()), 'naive').toBeLessThan(
+            1e-5,
+          );
+        });
+      }, 'final state');
     });
 
     it('rejects bad arguments with errors naming them', () => {
       tf.tidy(() => {
         const q = tf.zeros([1, 2, 5, 3]) as tf.Tensor4D;
         const v = tf.zeros([1, 2, 5, 4]) as tf.Tensor4D;
-        expect(() => causalLinearAttention(q, q, v, { chunkSize: 0 })).toThrow(
+        expect(() => chunkLinearAttention(q, q, v, { chunkSize: 0 })).toThrow(
           /'chunkSize' must be a positive integer, got 0/,
         );
-        expect(() => causalLinearAttention(q, q, v, { decay: [0.5] })).toThrow(
+        expect(() => chunkLinearAttention(q, q, v, { decay: [0.5] })).toThrow(
           /'decay' must hold one γ in \(0, 1\] per head \(2\)/,
         );
+        expect(() => chunkLinearAttention(q, q, v, { logDecay: tf.zeros([1, 2, 4]) as tf.Tensor3D })).toThrow(
+          /'logDecay' must have shape \[1, 2, 5\], got \[1,2,4\]/,
+        );
         expect(() =>
-          causalLinearAttention(q, q, v, { logDecay: tf.zeros([1, 2, 4]) as tf.Tensor3D }),
-        ).toThrow(/'logDecay' must have shape \[1, 2, 5\], got \[1,2,4\]/);
-        expect(() => linearAttention(q, tf.zeros([1, 2, 6, 3]) as tf.Tensor4D, v)).toThrow(
-          /linearAttention: 'k'/,
+          chunkLinearAttention(q, q, v, { initialState: tf.zeros([1, 2, 3, 3]) as tf.Tensor4D }),
+        ).toThrow(/'initialState' must have shape \[batch, heads, f, d\] = \[1, 2, 3, 4\], got \[1,2,3,3\]/);
+        expect(() => nonCausalLinearAttention(q, tf.zeros([1, 2, 6, 3]) as tf.Tensor4D, v)).toThrow(
+          /nonCausalLinearAttention: 'k'/,
         );
       });
     });

@@ -2,9 +2,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; tfjs-layers (always loaded by the trainer) registers them all.
 import '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
+import { initBackend } from './index.node.js';
 import { expectClose, expectNoLeakedTensors } from '@tost/vitest-config';
-import { installFastTileGradient, tileGradient } from './fast-tile-gradient.js';
+import { installFastTileGradient, tileGradient } from './tile-gradient.js';
 
 /** dL/dx of tile by brute force: every output element adds its dy to the x element it copies. */
 function referenceTileGradient(dy: number[], xShape: number[], reps: number[]): number[] {
@@ -62,8 +62,13 @@ describe('fast Tile gradient', () => {
     tf.dispose([dy, g]);
   });
 
-  it('once installed, autodiff through tf.tile uses it (same values, no leaks)', async () => {
-    installFastTileGradient();
+  it('initBackend installs it: autodiff through tf.tile uses it (same values, no leaks)', async () => {
+    // tfjs-layers registered tfjs-core's own Tile gradient (one Slice per tile) at import; initBackend replaced it.
+    const info = await tf.profile(() =>
+      tf.grad((v: tf.Tensor) => tf.sum(tf.tile(v, [4, 5, 1])))(tf.ones([1, 1, 3])),
+    );
+    expect(info.kernelNames).toContain('Tile');
+    expect(info.kernelNames).not.toContain('Slice');
     installFastTileGradient(); // idempotent
     const x = tf.tensor3d([[[1, 2, 3]]]);
     const w = tf.tensor3d(

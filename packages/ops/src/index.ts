@@ -1,0 +1,11 @@
+// @tost/ops: attention operators shared by ToST.js variants, named by form like flash-linear-attention
+// (`naive` = quadratic reference, `chunk` = chunked causal, `recurrent` = one token at a time). Depends only on
+// @tensorflow/tfjs-core: no layer, registry or variant here.
+export { finiteOrZero } from './finite.js';
+export { maskedSoftmax, maskedSoftmaxForward } from './softmax/masked-softmax.js';
+export { nonCausalLinearAttention } from './linear/non-causal.js';
+export { chunkLinearAttention, type ChunkLinearAttentionOptions } from './linear/chunk.js';
+export { recurrentLinearAttentionStep } from './linear/recurrent.js';
+export { naiveLinearAttention, type NaiveLinearAttentionOptions } from './linear/naive.js';
+export { splitLeading } from './linear/split-leading.js';
+export { concatMany } from './linear/concat-many.js';

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * softmax over the last axis restricted to the allowed entries, exactly: disallowed scores are selected away (not
+ * offset by a finite constant), so they get weight exactly 0 whatever they hold — NaN, ±Infinity or a score larger
+ * than any constant — and a row with no allowed entry gives all zeros instead of NaN.
+ * `allowed` is bool, broadcastable to `scores`. Differentiable with finite gradients everywhere (0 at disallowed
+ * entries and in rows without any allowed entry): no intermediate is ever NaN or infinite, since tfjs's `where`
+ * gradient multiplies by the condition and 0·NaN would be NaN.
+ */
+export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
+  return tf.tidy(() => {
+    const full = tf.broadcastTo(allowed, scores.shape);
+    // The row maximum over allowed entries only (the lowest float32 stands in at disallowed ones for the max alone;
+    // they are selected away below, never offset). A row without allowed entries gets that lowest value as shift.
+    const shift = tf.max(tf.where(full, scores, tf.fill(scores.shape, -3.4028234663852886e38)), -1, true);
+    const safeScores = tf.where(full, scores, tf.broadcastTo(shift, scores.shape));
+    const weights = tf.where(full, tf.exp(tf.sub(safeScores, shift)), tf.zerosLike(scores));
+    // ≥ 1 wherever a row has an allowed entry (its maximum contributes exp(0)); 0 otherwise, kept finite by max(·, 1).
+    const total = tf.sum(weights, -1, true);
+    return tf.div(weights, tf.maximum(total, 1)) as T;
+  });
+}
+
+/**
+ * The forward-only form of `maskedSoftmax` (same values, fewer passes over the N×N scores): for code that computes
+ * its own backward from the returned weights, such as a fused softmax path. Rows without any allowed entry give 0.
+ * Not for autodiff: its intermediate is NaN in such rows.
+ */
+export function maskedSoftmaxForward<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
+  return tf.tidy(() => {
+    const full = tf.broadcastTo(allowed, scores.shape);
+    const p = tf.softmax(tf.where(full, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY)));
+    return tf.where(full, p, tf.zerosLike(p)) as T;
+  });
+}
