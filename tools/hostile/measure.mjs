@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.argv[2];
 if (!dir || !existsSync(join(dir, 'cases.json'))) {
-  console.error('usage: node tools/hostile/measure.mjs DIR   (DIR written by the hostile tests with HOSTILE_OUT=DIR)');
+  console.error(
+    'usage: node tools/hostile/measure.mjs DIR   (DIR written by the hostile tests with HOSTILE_OUT=DIR)',
+  );
   process.exit(2);
 }
 const convertNode = join(root, 'packages', 'convert', 'dist', 'node.js');
@@ -28,7 +30,8 @@ const CALLS = {
   pickle: (p) => CALLS.pth(p),
   safetensors: (p) => CALLS.pth(p),
   listops: (p) => `(await import(${JSON.stringify(lraNode)})).loadListOpsFile(${JSON.stringify(p)}, 'train')`,
-  retrieval: (p) => `(await import(${JSON.stringify(lraNode)})).loadRetrievalFile(${JSON.stringify(p)}, 'train')`,
+  retrieval: (p) =>
+    `(await import(${JSON.stringify(lraNode)})).loadRetrievalFile(${JSON.stringify(p)}, 'train')`,
   text: (p) => `(await import(${JSON.stringify(lraNode)})).loadText(${JSON.stringify(p)})`,
   pathfinder: (p) => `(await import(${JSON.stringify(lraNode)})).loadPathfinder(${JSON.stringify(p)})`,
 };
@@ -53,10 +56,16 @@ function measure(reader, path) {
 const rows = [];
 const baselines = {
   pth: measure('pth', join(root, 'packages', 'convert', 'fixtures', 'nanogpt-train.pth')),
-  safetensors: measure('safetensors', join(root, 'packages', 'convert', 'fixtures', 'nanogpt-hf', 'model.safetensors')),
+  safetensors: measure(
+    'safetensors',
+    join(root, 'packages', 'convert', 'fixtures', 'nanogpt-hf', 'model.safetensors'),
+  ),
 };
 const sets = [
-  [dir, JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')).map((c) => ({ ...c, path: join(dir, c.file) }))],
+  [
+    dir,
+    JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')).map((c) => ({ ...c, path: join(dir, c.file) })),
+  ],
 ];
 if (existsSync(join(dir, 'lra', 'cases.json'))) {
   sets.push([join(dir, 'lra'), JSON.parse(readFileSync(join(dir, 'lra', 'cases.json'), 'utf8'))]);
@@ -65,7 +74,13 @@ for (const [, cases] of sets) {
   for (const c of cases) {
     const m = measure(c.reader, c.path);
     const relative = m.error ? m.error.split(dir).join('…') : '(no error!)';
-    rows.push({ reader: c.reader, name: c.name, ...m, error: relative, ok: m.error !== null && new RegExp(c.expected).test(m.error) });
+    rows.push({
+      reader: c.reader,
+      name: c.name,
+      ...m,
+      error: relative,
+      ok: m.error !== null && new RegExp(c.expected).test(m.error),
+    });
   }
 }
 const fmt = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -77,7 +92,9 @@ console.log('| reader | case | error (one line; temp folder shown as …) | time
 console.log('| --- | --- | --- | ---: | ---: |');
 for (const r of rows) {
   const error = r.error.replace(/\|/g, '\\|').slice(0, 220);
-  console.log(`| ${r.reader} | ${r.name} | ${r.ok ? '' : '**unexpected:** '}${error} | ${fmt(r.ms, 1)} | ${fmt(r.peakMiB, 0)} |`);
+  console.log(
+    `| ${r.reader} | ${r.name} | ${r.ok ? '' : '**unexpected:** '}${error} | ${fmt(r.ms, 1)} | ${fmt(r.peakMiB, 0)} |`,
+  );
 }
 const bad = rows.filter((r) => !r.ok);
 console.error(`${rows.length} cases, ${bad.length} unexpected`);

@@ -31,6 +31,7 @@ const MAX_DEFLATE_RATIO = 1032;
  */
 export class ZipArchive {
   readonly entries = new Map<string, ZipEntry>();
+  private readonly checkedStored = new Map<string, Uint8Array>();
   private readonly view: DataView;
 
   constructor(
@@ -151,6 +152,8 @@ export class ZipArchive {
   read(name: string): Uint8Array | undefined {
     const e = this.entries.get(name);
     if (!e) return undefined;
+    const checked = this.checkedStored.get(name);
+    if (checked) return checked;
     const n = this.bytes.byteLength;
     const label = `entry '${name}'`;
     if (e.localHeaderOffset + 30 > n || this.u32(e.localHeaderOffset) !== LOCAL) {
@@ -202,6 +205,9 @@ export class ZipArchive {
         `${label}: bad CRC-32 (the archive records ${hex(e.crc32)}, the bytes give ${hex(crc)}): the file is corrupt`,
       );
     }
+    // A stored entry is a view into the archive: remember it, so that tensors sharing a storage (tied weights) do
+    // not pay the CRC twice. Inflated entries are not kept (their memory is the caller's to hold or drop).
+    if (e.method === 0) this.checkedStored.set(name, data);
     return data;
   }
 }
