@@ -127,7 +127,8 @@ export abstract class StreamingProjectedAttention<S extends StateSpec>
     return this.projectOutput(tf.reshape(y, [y.shape[0]!, this.dim]) as tf.Tensor2D, false);
   }
 
-  private get streamingLabel(): string {
+  /** "<class> '<name>'": the prefix of every streaming error message (add the method, e.g. `step`). */
+  protected get streamingLabel(): string {
     return `${this.layerClass} '${this.name}'`;
   }
 

@@ -8,6 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * Ownership: `step` does not dispose the state passed in; the returned output and state are new tensors kept out of
  * any enclosing `tf.tidy` — dispose them with `disposeState` (or `tf.dispose`) when no longer needed.
+ *
+ * To implement it, extend `StreamingProjectedAttention` (streaming-attention.ts): declare the state's tensors and
+ * write the step maths; initState, disposeState, state validation and the step prologue come with it.
  */
 export interface StreamingAttention<State = unknown> {
   /** The state before the first token for `batch` independent sequences (positive integer). */

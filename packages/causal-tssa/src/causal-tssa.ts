@@ -154,7 +154,7 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
   ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_TSSA_STATE> } {
     if (state.position >= this.maxLength) {
       throw new RangeError(
-        `${this.layerClass} '${this.name}' step: cannot step past maxLength = ${this.maxLength} ` +
+        `${this.streamingLabel} step: cannot step past maxLength = ${this.maxLength} ` +
           `(state.position = ${state.position})`,
       );
     }
