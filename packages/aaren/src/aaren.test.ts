@@ -1,16 +1,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { golden } from './golden.js';
 import { Aaren } from './index.js';
 
-describeAttentionConformance('aaren', (o) => new Aaren(o), {
-  causal: true,
-  streaming: true,
-  golden: golden.aaren,
-  registered: 'aaren',
-});
+describeRegisteredConformance('aaren', { causal: true, streaming: true, golden });
 
 describe('Aaren registration', () => {
   beforeAll(async () => {

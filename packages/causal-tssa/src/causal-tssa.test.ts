@@ -1,17 +1,17 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, setRandomWeights } from '@tost/attention/testing';
+import { describeRegisteredConformance, setRandomWeights } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { CausalTSSA } from './index.js';
 
-describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ maxLength: 64, ...o }), {
+describeRegisteredConformance('causal-tssa', {
   causal: true,
   streaming: true,
-  golden: golden['causal-tssa'],
-  registered: { name: 'causal-tssa', options: { maxLength: 5 } },
+  golden,
+  options: { maxLength: 64 },
 });
 
 describe('CausalTSSA specifics', () => {

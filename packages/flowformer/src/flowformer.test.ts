@@ -1,21 +1,12 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { golden } from './golden.js';
-import { CausalFlowAttention, FlowAttention } from './index.js';
+import { CausalFlowAttention } from './index.js';
 
-describeAttentionConformance('flowformer', (o) => new FlowAttention(o), {
-  causal: false,
-  golden: golden.flowformer,
-  registered: 'flowformer',
-});
-describeAttentionConformance('flowformer-causal', (o) => new CausalFlowAttention(o), {
-  causal: true,
-  streaming: true,
-  golden: golden['flowformer-causal'],
-  registered: 'flowformer-causal',
-});
+describeRegisteredConformance('flowformer', { causal: false, golden });
+describeRegisteredConformance('flowformer-causal', { causal: true, streaming: true, golden });
 
 describe('Flow-Attention registration', () => {
   beforeAll(async () => {

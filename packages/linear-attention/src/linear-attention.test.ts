@@ -7,7 +7,7 @@ import {
   type AttentionLayer,
   type StreamingAttention,
 } from '@tost/attention';
-import { describeAttentionConformance, describeOnBackends, setRandomWeights } from '@tost/attention/testing';
+import { describeRegisteredConformance, describeOnBackends, setRandomWeights } from '@tost/attention/testing';
 import { golden } from './golden.js';
 import { LINEAR_ATTENTION_NAMES, type LinearAttentionState } from './index.js';
 
@@ -50,11 +50,10 @@ function naiveForward(
 }
 
 for (const name of LINEAR_ATTENTION_NAMES) {
-  describeAttentionConformance(name, (o) => createAttention(name, o), {
+  describeRegisteredConformance(name, {
     causal: isCausal(name),
     streaming: isCausal(name),
-    golden: golden[name],
-    registered: name,
+    golden,
     reference: (x, w, mask, { heads }) => naiveForward(name, x, w, heads, mask),
   });
 }

@@ -1,7 +1,12 @@
 import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, describeOnBackends, setRandomWeights } from '@tost/attention/testing';
+import {
+  describeRegisteredConformance,
+  describeAttentionConformance,
+  describeOnBackends,
+  setRandomWeights,
+} from '@tost/attention/testing';
 import { expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import {
@@ -73,12 +78,11 @@ function naiveForward(
 // paddedGradients off: a padding-only sample (and, causal, a leading padded token) gives NaN gradients (0/0 in the
 // normaliser); a known bug, to be fixed in the variant, not hidden here.
 for (const name of PERFORMER_NAMES) {
-  describeAttentionConformance(name, (o) => createAttention(name, o), {
+  describeRegisteredConformance(name, {
     causal: isCausal(name),
     streaming: isCausal(name),
     paddedGradients: false,
-    golden: golden[name],
-    registered: name,
+    golden,
     reference: {
       forward: (x, w, mask, { heads }) => naiveForward(name, x, w, heads, mask),
       seed: 80,

@@ -1,17 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { MSSA } from './index.js';
 
-describeAttentionConformance('mssa', (o) => new MSSA(o), {
-  causal: false,
-  golden: golden.mssa,
-  registered: 'mssa',
-});
+describeRegisteredConformance('mssa', { causal: false, golden });
 
 describe('MSSA specifics', () => {
   beforeAll(async () => {

@@ -1,17 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { TSSA, TSSA_ATTENTION_NAME } from './index.js';
 
-describeAttentionConformance('tssa', (o) => new TSSA(o), {
-  causal: false,
-  golden: golden.tssa,
-  registered: 'tssa',
-});
+describeRegisteredConformance('tssa', { causal: false, golden });
 
 describe('TSSA specifics', () => {
   beforeAll(async () => {
