@@ -17,3 +17,4 @@ export {
   describeRegisteredConformance,
   type RegisteredConformanceOptions,
 } from './registered-conformance.js';
+export { weightList, weightNames } from './weight-list.js';
