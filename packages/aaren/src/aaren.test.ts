@@ -1,16 +1,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { golden } from './golden.js';
 import { Aaren } from './index.js';
 
-describeAttentionConformance('aaren', (o) => new Aaren(o), {
-  causal: true,
-  streaming: true,
-  golden: golden.aaren,
-  registered: 'aaren',
-});
+describeRegisteredConformance('aaren', { causal: true, streaming: true, golden });
 
 describe('Aaren registration', () => {
   beforeAll(async () => {
@@ -34,9 +29,7 @@ describe('Aaren registration', () => {
   });
 
   it('has no query projection: key, value, output, then the learned query [heads, p]', () => {
-    const layer = new Aaren({ dim: 6, heads: 3 });
-    layer.build([null, null, 6]);
-    expect(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
+    expect(weightList(new Aaren({ dim: 6, heads: 3 }), 6)).toEqual([
       ['key_kernel', [6, 6]],
       ['key_bias', [6]],
       ['value_kernel', [6, 6]],

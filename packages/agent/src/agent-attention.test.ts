@@ -1,17 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, describeOnBackends, realRows } from '@tost/attention/testing';
+import { describeRegisteredConformance, describeOnBackends, realRows } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { AgentAttention, agentAttention, agentSegment } from './index.js';
 
-describeAttentionConformance('agent', (o) => new AgentAttention({ agents: 3, ...o }), {
-  causal: false,
-  golden: golden.agent,
-  registered: 'agent',
-});
+describeRegisteredConformance('agent', { causal: false, golden, options: { agents: 3 } });
 
 /** Float64 agent attention of one head straight from the definition (q, k, v: [seq][p]; real: [seq] of 0/1). */
 function agentHeadReference(

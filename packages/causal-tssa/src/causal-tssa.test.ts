@@ -1,17 +1,22 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, setRandomWeights } from '@tost/attention/testing';
+import {
+  describeRegisteredConformance,
+  setRandomWeights,
+  weightList,
+  weightNames,
+} from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { CausalTSSA } from './index.js';
 
-describeAttentionConformance('causal-tssa', (o) => new CausalTSSA({ maxLength: 64, ...o }), {
+describeRegisteredConformance('causal-tssa', {
   causal: true,
   streaming: true,
-  golden: golden['causal-tssa'],
-  registered: { name: 'causal-tssa', options: { maxLength: 5 } },
+  golden,
+  options: { maxLength: 64 },
 });
 
 describe('CausalTSSA specifics', () => {
@@ -29,8 +34,7 @@ describe('CausalTSSA specifics', () => {
 
   it('lists its weights in the documented order, shapes and initial values', () => {
     const withBias = new CausalTSSA({ dim: 6, heads: 3, maxLength: 5, useBias: true });
-    withBias.build([null, null, 6]);
-    expect(withBias.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
+    expect(weightList(withBias, 6)).toEqual([
       ['qkv_kernel', [6, 6]],
       ['qkv_bias', [6]],
       ['temperature', [3, 1]],
@@ -45,8 +49,7 @@ describe('CausalTSSA specifics', () => {
 
     const noBias = new CausalTSSA({ dim: 6, heads: 3, maxLength: 5 });
     expect(noBias.useBias).toBe(false);
-    noBias.build([null, null, 6]);
-    expect(noBias.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+    expect(weightNames(noBias, 6)).toEqual([
       'qkv_kernel',
       'temperature',
       'denominator_bias',

@@ -1,21 +1,12 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, weightNames } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { golden } from './golden.js';
-import { CausalFlowAttention, FlowAttention } from './index.js';
+import { CausalFlowAttention } from './index.js';
 
-describeAttentionConformance('flowformer', (o) => new FlowAttention(o), {
-  causal: false,
-  golden: golden.flowformer,
-  registered: 'flowformer',
-});
-describeAttentionConformance('flowformer-causal', (o) => new CausalFlowAttention(o), {
-  causal: true,
-  streaming: true,
-  golden: golden['flowformer-causal'],
-  registered: 'flowformer-causal',
-});
+describeRegisteredConformance('flowformer', { causal: false, golden });
+describeRegisteredConformance('flowformer-causal', { causal: true, streaming: true, golden });
 
 describe('Flow-Attention registration', () => {
   beforeAll(async () => {
@@ -36,17 +27,10 @@ describe('Flow-Attention registration', () => {
   });
 
   it('lists the weights in the documented order', () => {
-    const layer = new CausalFlowAttention({ dim: 6, heads: 3 });
-    layer.build([null, null, 6]);
-    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual([
-      'query_kernel',
-      'query_bias',
-      'key_kernel',
-      'key_bias',
-      'value_kernel',
-      'value_bias',
-      'output_kernel',
-      'output_bias',
+    const projections = ['query', 'key', 'value', 'output'].flatMap((role) => [
+      `${role}_kernel`,
+      `${role}_bias`,
     ]);
+    expect(weightNames(new CausalFlowAttention({ dim: 6, heads: 3 }), 6)).toEqual(projections);
   });
 });

@@ -2,6 +2,7 @@ import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import {
+  describeRegisteredConformance,
   describeAttentionConformance,
   describeGoldenCases,
   describeOnBackends,
@@ -42,11 +43,10 @@ function naiveForward(
 }
 
 // Default blocks of 64: the reference check's 300 tokens span 5 blocks.
-describeAttentionConformance('lightning', (o) => createAttention('lightning', o), {
+describeRegisteredConformance('lightning', {
   causal: true,
   streaming: true,
-  golden: golden.lightning,
-  registered: 'lightning',
+  golden,
   reference: { forward: naiveForward, seed: 60, padded: 41 },
 });
 // Blocks of 2 tokens: the kit's 6-token inputs cross block boundaries (carried state, decay across blocks).

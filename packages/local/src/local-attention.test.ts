@@ -1,23 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { LocalAttention } from './index.js';
 
-describeAttentionConformance('local', (o) => new LocalAttention(o), {
-  causal: false,
-  golden: golden.local,
-  registered: 'local',
-});
-describeAttentionConformance('local-causal', (o) => new LocalAttention({ ...o, causal: true }), {
-  causal: true,
-  streaming: true,
-  golden: golden['local-causal'],
-  registered: 'local-causal',
-});
+describeRegisteredConformance('local', { causal: false, golden });
+describeRegisteredConformance('local-causal', { causal: true, streaming: true, golden });
 // Several blocks of queries and dilation 2: 33 tokens → residue classes of 17, blocks of 16; the last token still
 // reaches the first (32 = w·d), which the kit's "mixes information" check needs.
 describeAttentionConformance(

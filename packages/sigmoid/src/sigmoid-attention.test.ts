@@ -1,22 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { SigmoidAttention } from './index.js';
 
-describeAttentionConformance('sigmoid', (o) => new SigmoidAttention(o), {
-  causal: false,
-  golden: golden.sigmoid,
-  registered: 'sigmoid',
-});
-describeAttentionConformance('sigmoid-causal', (o) => new SigmoidAttention({ ...o, causal: true }), {
-  causal: true,
-  golden: golden['sigmoid-causal'],
-  registered: 'sigmoid-causal',
-});
+describeRegisteredConformance('sigmoid', { causal: false, golden });
+describeRegisteredConformance('sigmoid-causal', { causal: true, golden });
 describeAttentionConformance(
   'sigmoid with a constant bias',
   (o) => new SigmoidAttention({ ...o, bias: -2 }),

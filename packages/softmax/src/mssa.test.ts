@@ -1,17 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { MSSA } from './index.js';
 
-describeAttentionConformance('mssa', (o) => new MSSA(o), {
-  causal: false,
-  golden: golden.mssa,
-  registered: 'mssa',
-});
+describeRegisteredConformance('mssa', { causal: false, golden });
 
 describe('MSSA specifics', () => {
   beforeAll(async () => {
@@ -21,8 +17,7 @@ describe('MSSA specifics', () => {
   it('is registered as mssa, with weights qkv kernel, output kernel, output bias', () => {
     const layer = createAttention('mssa', { dim: 8, heads: 2 });
     expect(layer).toBeInstanceOf(MSSA);
-    layer.build([null, null, 8]);
-    expect(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
+    expect(weightList(layer, 8)).toEqual([
       ['qkv_kernel', [8, 8]],
       ['output_kernel', [8, 8]],
       ['output_bias', [8]],

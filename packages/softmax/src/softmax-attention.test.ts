@@ -1,22 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, weightNames } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { SoftmaxAttention } from './index.js';
 
-describeAttentionConformance('softmax', (o) => new SoftmaxAttention(o), {
-  causal: false,
-  golden: golden.softmax,
-  registered: 'softmax',
-});
-describeAttentionConformance('softmax-causal', (o) => new SoftmaxAttention({ ...o, causal: true }), {
-  causal: true,
-  golden: golden['softmax-causal'],
-  registered: 'softmax-causal',
-});
+describeRegisteredConformance('softmax', { causal: false, golden });
+describeRegisteredConformance('softmax-causal', { causal: true, golden });
 
 describe('SoftmaxAttention specifics', () => {
   beforeAll(async () => {
@@ -32,9 +24,7 @@ describe('SoftmaxAttention specifics', () => {
   });
 
   it('lists weights in the documented order with tfjs [in, out] kernels', () => {
-    const layer = new SoftmaxAttention({ dim: 6, heads: 3 });
-    layer.build([null, null, 6]);
-    expect(layer.weights.map((w) => w.originalName.split('/').pop())).toEqual([
+    expect(weightNames(new SoftmaxAttention({ dim: 6, heads: 3 }), 6)).toEqual([
       'query_kernel',
       'query_bias',
       'key_kernel',

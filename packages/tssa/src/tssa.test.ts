@@ -1,17 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance, weightList, weightNames } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { TSSA, TSSA_ATTENTION_NAME } from './index.js';
 
-describeAttentionConformance('tssa', (o) => new TSSA(o), {
-  causal: false,
-  golden: golden.tssa,
-  registered: 'tssa',
-});
+describeRegisteredConformance('tssa', { causal: false, golden });
 
 describe('TSSA specifics', () => {
   beforeAll(async () => {
@@ -45,8 +41,7 @@ describe('TSSA specifics', () => {
 
   it('lists weights in the documented order, names and shapes, with the documented initial values', () => {
     const layer = new TSSA({ dim: 6, heads: 3 });
-    layer.build([null, null, 6]);
-    expect(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
+    expect(weightList(layer, 6)).toEqual([
       ['qkv_kernel', [6, 6]],
       ['qkv_bias', [6]],
       ['temperature', [3, 1]],
@@ -66,13 +61,7 @@ describe('TSSA specifics', () => {
     }
 
     const noBias = new TSSA({ dim: 6, heads: 3, useBias: false });
-    noBias.build([null, null, 6]);
-    expect(noBias.weights.map((w) => w.originalName.split('/').pop())).toEqual([
-      'qkv_kernel',
-      'temperature',
-      'output_kernel',
-      'output_bias',
-    ]);
+    expect(weightNames(noBias, 6)).toEqual(['qkv_kernel', 'temperature', 'output_kernel', 'output_bias']);
   });
 
   it('Π sums to 1 over heads at real tokens and is 0 at padded tokens', () => {

@@ -13,3 +13,8 @@ export { referenceTests, type ReferenceCheck, type ReferenceForward } from './re
 export { describeOnBackends } from './on-backends.js';
 export * from './golden.js';
 export { setRandomWeights } from './random-weights.js';
+export {
+  describeRegisteredConformance,
+  type RegisteredConformanceOptions,
+} from './registered-conformance.js';
+export { weightList, weightNames } from './weight-list.js';
