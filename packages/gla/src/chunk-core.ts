@@ -55,42 +55,51 @@ interface Leaves {
   q: tf.Tensor2D[];
   k: tf.Tensor2D[];
   kHat: tf.Tensor2D[];
-  /** λ as a column [p, 1] (scales the state's rows = key channels). */
-  lambda: tf.Tensor2D[];
   v: tf.Tensor2D[];
+  /** Transposed copies [p, c] (made in one pass over all chunks, so no chunk step transposes anything). */
+  qT: tf.Tensor2D[];
+  kT: tf.Tensor2D[];
+  kHatT: tf.Tensor2D[];
+  vT: tf.Tensor2D[];
+  /** λ as a column [p, 1] (scales the rows of S = key channels) and as a row [1, p] (the columns of Sᵀ). */
+  lambdaColumn: tf.Tensor2D[];
+  lambdaRow: tf.Tensor2D[];
   initial: tf.Tensor2D[];
+  /** Lower-triangular (j ≤ i) bool mask [c, c] and zeros [c, c] for the selects. */
   tril: tf.Tensor2D;
+  zeros: tf.Tensor2D;
 }
 
 function leaves(inputs: tf.Tensor[]): Leaves {
   const [q, k, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
-  const lambdaColumns = tf.reshape(lambda!, [chunks, p, 1]) as tf.Tensor3D;
+  const split = (t: tf.Tensor) => tf.unstack(t) as tf.Tensor2D[];
+  const transposed = (t: tf.Tensor3D) => split(tf.transpose(t, [0, 2, 1]));
   return {
     m,
     n: chunks / m,
     c,
     p,
-    q: tf.unstack(q!) as tf.Tensor2D[],
-    k: tf.unstack(k!) as tf.Tensor2D[],
-    kHat: tf.unstack(kHat!) as tf.Tensor2D[],
-    lambda: tf.unstack(lambdaColumns) as tf.Tensor2D[],
-    v: tf.unstack(v!) as tf.Tensor2D[],
-    initial: tf.unstack(initial!) as tf.Tensor2D[],
+    q: split(q!),
+    k: split(k!),
+    kHat: split(kHat!),
+    v: split(v!),
+    qT: transposed(q!),
+    kT: transposed(k!),
+    kHatT: transposed(kHat!),
+    vT: transposed(v!),
+    lambdaColumn: split(tf.reshape(lambda!, [chunks, p, 1])),
+    lambdaRow: split(lambda!),
+    initial: split(initial!),
     tril: tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool') as tf.Tensor2D,
+    zeros: tf.zeros([c, c]),
   };
 }
 
-/** tril(a·bᵀ) as a select, so that a non-finite product above the diagonal cannot leak as 0·NaN. */
-function lowerProduct(a: tf.Tensor2D, b: tf.Tensor2D, tril: tf.Tensor2D): tf.Tensor2D {
-  const full = tf.matMul(a, b, false, true);
-  return tf.where(tril, full, tf.zerosLike(full)) as tf.Tensor2D;
-}
-
-/** The state after chunk i: diag(λ)·S + k̂ᵀ·v. */
-function advance(L: Leaves, i: number, state: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.mul(state, L.lambda[i]!), tf.matMul(L.kHat[i]!, L.v[i]!, true, false)) as tf.Tensor2D;
+/** tril(a·b) as a select, so that a non-finite product above the diagonal cannot leak as 0·NaN. */
+function lowerProduct(L: Leaves, a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.where(L.tril, tf.matMul(a, b), L.zeros) as tf.Tensor2D;
 }
 
 /** Runs `step` in its own tidy and disposes `previous` (the carried tensor it replaces) afterwards. */
@@ -108,9 +117,11 @@ function forward(L: Leaves): tf.Tensor1D {
     for (let j = 0; j < L.n; j++) {
       const i = s * L.n + j;
       const r = sweep(state, () => {
-        const intra = tf.matMul(lowerProduct(L.q[i]!, L.k[i]!, L.tril), L.v[i]!);
-        const o = tf.add(intra, tf.matMul(L.q[i]!, state));
-        return { o, next: advance(L, i, state) };
+        const intra = tf.matMul(lowerProduct(L, L.q[i]!, L.kT[i]!), L.v[i]!);
+        return {
+          o: tf.add(intra, tf.matMul(L.q[i]!, state)),
+          next: tf.add(tf.mul(state, L.lambdaColumn[i]!), tf.matMul(L.kHatT[i]!, L.v[i]!)),
+        };
       });
       outputs.push(tf.reshape(r.o, [-1]));
       r.o.dispose();
@@ -122,65 +133,74 @@ function forward(L: Leaves): tf.Tensor1D {
   return tf.concat([...outputs, ...finals]) as tf.Tensor1D;
 }
 
+/**
+ * The reverse sweep carries the transposed state Sᵀ and the transposed state gradient Pᵀ, and produces dk̃ᵀ and dvᵀ
+ * (transposed back in one pass at the end), so that every product in it is an untransposed 2-D matMul.
+ */
 function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
   const { m, n, c, p } = L;
   const { output: dOut, state: dFinal } = unpackChunkCore(dy, m * n * c, m, p);
-  const dO = tf.unstack(tf.reshape(dOut, [m * n, c, p])) as tf.Tensor2D[];
-  const dFinals = tf.unstack(dFinal) as tf.Tensor2D[];
+  const dOChunks = tf.reshape(dOut, [m * n, c, p]);
+  const dO = tf.unstack(dOChunks) as tf.Tensor2D[];
+  const dOT = tf.unstack(tf.transpose(dOChunks, [0, 2, 1])) as tf.Tensor2D[];
+  const dFinalsT = tf.unstack(tf.transpose(dFinal, [0, 2, 1])) as tf.Tensor2D[];
   // Checkpoint the entering state every `every` chunks: every chunk when c ≥ p (n·p² ≤ N·p values per sequence).
   const every = Math.max(1, Math.ceil(p / c));
   const dq: tf.Tensor[] = new Array(m * n);
-  const dk: tf.Tensor[] = new Array(m * n);
+  const dkT: tf.Tensor[] = new Array(m * n);
   const dkHat: tf.Tensor[] = new Array(m * n);
   const dLambda: tf.Tensor[] = new Array(m * n);
-  const dv: tf.Tensor[] = new Array(m * n);
-  const dInitial: tf.Tensor[] = [];
+  const dvT: tf.Tensor[] = new Array(m * n);
+  const dInitialT: tf.Tensor[] = [];
+  /** Sᵀ after chunk i: Sᵀ·diag(λ) + vᵀ·k̂. */
+  const advanceT = (i: number, stateT: tf.Tensor2D) =>
+    tf.add(tf.mul(stateT, L.lambdaRow[i]!), tf.matMul(L.vT[i]!, L.kHat[i]!)) as tf.Tensor2D;
   for (let s = 0; s < m; s++) {
     const checkpoints: tf.Tensor2D[] = [];
-    let state: tf.Tensor2D = tf.clone(L.initial[s]!);
+    let stateT: tf.Tensor2D = tf.transpose(L.initial[s]!);
     for (let j = 0; j < n; j++) {
-      if (j % every === 0) checkpoints.push(tf.clone(state));
-      if (j < n - 1) state = sweep(state, () => advance(L, s * n + j, state));
+      if (j % every === 0) checkpoints.push(tf.clone(stateT));
+      if (j < n - 1) stateT = sweep(stateT, () => advanceT(s * n + j, stateT));
     }
-    state.dispose();
-    let grad: tf.Tensor2D = tf.clone(dFinals[s]!);
+    stateT.dispose();
+    let gradT: tf.Tensor2D = tf.clone(dFinalsT[s]!);
     for (let segment = checkpoints.length - 1; segment >= 0; segment--) {
       const start = segment * every;
       const end = Math.min(n, start + every);
       // The entering states of this segment's chunks, recomputed from its checkpoint.
-      const states: tf.Tensor2D[] = [checkpoints[segment]!];
+      const statesT: tf.Tensor2D[] = [checkpoints[segment]!];
       for (let j = start + 1; j < end; j++) {
-        states.push(tf.tidy(() => advance(L, s * n + j - 1, states[states.length - 1]!)));
+        statesT.push(tf.tidy(() => advanceT(s * n + j - 1, statesT[statesT.length - 1]!)));
       }
       for (let j = end - 1; j >= start; j--) {
         const i = s * n + j;
-        const S = states[j - start]!;
-        const P = grad;
-        const r = sweep(P, () => {
-          const dOi = dO[i]!;
-          const scores = lowerProduct(L.q[i]!, L.k[i]!, L.tril);
-          const dScores = lowerProduct(dOi, L.v[i]!, L.tril);
+        const ST = statesT[j - start]!;
+        const PT = gradT;
+        const r = sweep(PT, () => {
+          const scores = lowerProduct(L, L.q[i]!, L.kT[i]!); // A = tril(q̃·k̃ᵀ)
+          const dScores = lowerProduct(L, dO[i]!, L.vT[i]!); // dA = tril(dO·vᵀ)
           return {
-            dq: tf.add(tf.matMul(dScores, L.k[i]!), tf.matMul(dOi, S, false, true)),
-            dk: tf.matMul(dScores, L.q[i]!, true, false),
-            dkHat: tf.matMul(L.v[i]!, P, false, true),
-            dLambda: tf.reshape(tf.sum(tf.mul(S, P), 1), [1, p]),
-            dv: tf.add(tf.matMul(scores, dOi, true, false), tf.matMul(L.kHat[i]!, P)),
-            next: tf.add(tf.mul(P, L.lambda[i]!), tf.matMul(L.q[i]!, dOi, true, false)),
+            dq: tf.add(tf.matMul(dScores, L.k[i]!), tf.matMul(dO[i]!, ST)),
+            dkT: tf.matMul(L.qT[i]!, dScores),
+            dkHat: tf.matMul(L.v[i]!, PT),
+            dLambda: tf.sum(tf.mul(ST, PT), 0, true),
+            dvT: tf.add(tf.matMul(dOT[i]!, scores), tf.matMul(PT, L.kHatT[i]!)),
+            next: tf.add(tf.mul(PT, L.lambdaRow[i]!), tf.matMul(dOT[i]!, L.q[i]!)),
           };
         });
         dq[i] = r.dq;
-        dk[i] = r.dk;
+        dkT[i] = r.dkT;
         dkHat[i] = r.dkHat;
         dLambda[i] = r.dLambda;
-        dv[i] = r.dv;
-        grad = r.next as tf.Tensor2D;
+        dvT[i] = r.dvT;
+        gradT = r.next as tf.Tensor2D;
       }
-      tf.dispose(states);
+      tf.dispose(statesT);
     }
-    dInitial.push(grad);
+    dInitialT.push(gradT);
   }
-  return [tf.stack(dq), tf.stack(dk), tf.stack(dkHat), tf.stack(dLambda), tf.stack(dv), tf.stack(dInitial)];
+  const back = (parts: tf.Tensor[]) => tf.transpose(tf.stack(parts), [0, 2, 1]);
+  return [tf.stack(dq), back(dkT), tf.stack(dkHat), tf.stack(dLambda), back(dvT), back(dInitialT)];
 }
 
 const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
