@@ -70,7 +70,7 @@ interface Leaves {
   zeros: tf.Tensor2D;
 }
 
-function leaves(inputs: tf.Tensor[]): Leaves {
+function leaves(inputs: readonly tf.Tensor[]): Leaves {
   const [q, k, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
@@ -107,6 +107,16 @@ function sweep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, st
   const result = tf.tidy(step);
   previous?.dispose();
   return result;
+}
+
+/** `chunkCore`'s value for its inputs (qTilde, kTilde, kHat, lambda, v, initial); no gradient is recorded. */
+export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
+  return forward(leaves(inputs));
+}
+
+/** `chunkCore`'s gradients w.r.t. its six inputs, for the flat output gradient `dy`. */
+export function chunkCoreBackward(inputs: readonly tf.Tensor[], dy: tf.Tensor1D): tf.Tensor[] {
+  return backward(leaves(inputs), dy);
 }
 
 function forward(L: Leaves): tf.Tensor1D {

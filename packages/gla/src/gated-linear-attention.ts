@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { finiteOrZero, isPositiveInteger } from '@tost/attention';
-import { chunkCore, unpackChunkCore } from './chunk-core.js';
+import { chunkCoreBackward, chunkCoreForward, unpackChunkCore } from './chunk-core.js';
 import { GLA_CHUNK_SIZE, MAX_CHUNK_LOG_DECAY, MIN_LOG_GATE } from './constants.js';
-import { cumsumAlong } from './cumsum.js';
 
 export interface GatedLinearAttentionOptions {
   /** Tokens per chunk c (default 64); smaller chunks are used when the gates close fast (see below). */
@@ -76,26 +75,29 @@ export function gatedLinearAttention(
   }
   return tf.tidy(() => {
     const m = batch * heads;
-    const initial = initialState ? tf.reshape(initialState, [m, p, p]) : tf.zeros([m, p, p]);
+    const initial = (initialState ? tf.reshape(initialState, [m, p, p]) : tf.zeros([m, p, p])) as tf.Tensor3D;
     if (seq === 0) {
       return { output: tf.zeros([batch, heads, 0, p]), state: tf.reshape(initial, [batch, heads, p, p]) };
     }
-    const g = tf.maximum(finiteOrZero(logGate), MIN_LOG_GATE) as tf.Tensor4D;
-    const c = safeChunkSize(g, Math.min(chunkSize, seq));
+    // One custom-gradient op over the gate factors and the chunk sweeps: only q, k, v, g and the initial state are
+    // kept for the backward pass, which recomputes the factors (elementwise) and applies their chain rule itself.
+    let c = 0;
+    const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args.pop() as tf.GradSaveFunc;
+      const inputs = args as tf.Tensor[];
+      save(inputs);
+      const value = tf.tidy(() => {
+        const floored = floorLogGate(inputs[3] as tf.Tensor4D);
+        c = safeChunkSize(floored, Math.min(chunkSize, seq));
+        return chunkCoreForward(gateFactors(inputs, c).coreInputs);
+      });
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gateFactorGradients(saved, c, dy as tf.Tensor1D)),
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor1D;
+    const packed = op(q, k, v, logGate, initial);
     const n = Math.ceil(seq / c);
-    // Zero padding to n·c tokens: k = 0 and g = 0 leave the state unchanged; those outputs are cut off again.
-    const chunked = (t: tf.Tensor4D) => {
-      const padded = n * c > seq ? tf.pad(t, [[0, 0], [0, 0], [0, n * c - seq], [0, 0]]) : t;
-      return tf.reshape(padded, [m * n, c, p]) as tf.Tensor3D;
-    };
-    const G = cumsumAlong(chunked(g), 1);
-    const total = tf.slice(G, [0, c - 1, 0], [m * n, 1, p]);
-    const decay = tf.exp(G);
-    const lambda = tf.exp(total) as tf.Tensor3D;
-    const qTilde = finiteOrZero(tf.mul(chunked(q), decay)) as tf.Tensor3D;
-    const kTilde = finiteOrZero(tf.div(chunked(k), decay)) as tf.Tensor3D;
-    const kHat = tf.mul(kTilde, lambda) as tf.Tensor3D;
-    const packed = chunkCore(qTilde, kTilde, kHat, lambda, finiteOrZero(chunked(v)), initial as tf.Tensor3D);
     const { output, state } = unpackChunkCore(packed, m * n * c, m, p);
     const full = tf.reshape(output, [batch, heads, n * c, p]);
     return {
@@ -103,6 +105,94 @@ export function gatedLinearAttention(
       state: tf.reshape(state, [batch, heads, p, p]) as tf.Tensor4D,
     };
   });
+}
+
+/** max(g, −40) with non-finite entries (e.g. in future tokens) set to 0. */
+function floorLogGate<T extends tf.Tensor>(g: T): T {
+  return tf.tidy(() => tf.maximum(finiteOrZero(g), MIN_LOG_GATE) as T);
+}
+
+/** [batch, heads, N, p] → [batch·heads·n, c, p], zero-padded to n·c tokens (k = 0, g = 0: the state is unchanged). */
+function toChunks(t: tf.Tensor, c: number): tf.Tensor3D {
+  const [batch, heads, seq, p] = t.shape as [number, number, number, number];
+  const n = Math.ceil(seq / c);
+  const padded = n * c > seq ? tf.pad(t, [[0, 0], [0, 0], [0, n * c - seq], [0, 0]]) : t;
+  return tf.reshape(padded, [batch * heads * n, c, p]) as tf.Tensor3D;
+}
+
+/** The inverse of `toChunks` for a gradient: [batch·heads·n, c, p] → [batch, heads, N, p]. */
+function fromChunks(t: tf.Tensor, like: tf.Tensor): tf.Tensor4D {
+  const [batch, heads, seq, p] = like.shape as [number, number, number, number];
+  const full = tf.reshape(t, [batch, heads, -1, p]) as tf.Tensor4D;
+  return full.shape[2] > seq ? (tf.slice(full, [0, 0, 0, 0], [batch, heads, seq, p]) as tf.Tensor4D) : full;
+}
+
+interface GateFactors {
+  q: tf.Tensor3D;
+  k: tf.Tensor3D;
+  v: tf.Tensor3D;
+  /** The raw log gate, chunked (for the gradient's mask). */
+  g: tf.Tensor3D;
+  /** e^{G}, G the cumulative (floored) log gate inside each chunk. */
+  decay: tf.Tensor3D;
+  /** e^{Λ}, Λ = G at the chunk's last token, [chunks, 1, p]. */
+  lambda: tf.Tensor3D;
+  qTilde: tf.Tensor3D;
+  kTilde: tf.Tensor3D;
+  /** qTilde, kTilde, kHat, lambda, v (finite), initial: `chunkCore`'s inputs. */
+  coreInputs: tf.Tensor[];
+}
+
+/** q̃ = q ⊙ e^{G}, k̃ = k ⊙ e^{−G}, k̂ = k̃ ⊙ e^{Λ}, λ = e^{Λ} per chunk of c tokens (non-finite entries zeroed). */
+function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
+  const [q0, k0, v0, g0, initial] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor3D];
+  const [q, k, v, g] = [q0, k0, v0, g0].map((t) => toChunks(t, c)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const G = tf.cumsum(floorLogGate(g), 1);
+  const decay = tf.exp(G) as tf.Tensor3D;
+  const [chunks, , p] = G.shape;
+  const lambda = tf.exp(tf.slice(G, [0, c - 1, 0], [chunks, 1, p])) as tf.Tensor3D;
+  const qTilde = finiteOrZero(tf.mul(q, decay)) as tf.Tensor3D;
+  const kTilde = finiteOrZero(tf.div(k, decay)) as tf.Tensor3D;
+  const kHat = tf.mul(kTilde, lambda);
+  return {
+    q,
+    k,
+    v,
+    g,
+    decay,
+    lambda,
+    qTilde,
+    kTilde,
+    coreInputs: [qTilde, kTilde, kHat, lambda, finiteOrZero(v), initial],
+  };
+}
+
+/**
+ * Gradients w.r.t. q, k, v, g and the initial state: `chunkCore`'s backward for the factors, then their chain rule
+ * (k̂ = k̃ ⊙ λ; q̃ = q ⊙ e^{G} → dq = dq̃ ⊙ e^{G}, dG += dq̃ ⊙ q̃; k̃ = k ⊙ e^{−G} → dk = dk̃ ⊙ e^{−G}, dG −= dk̃ ⊙ k̃;
+ * λ = e^{Λ} → dTotal = dλ ⊙ λ onto the chunk's last G; G = cumsum(g) → dg = reverse cumsum(dG)). Entries zeroed for
+ * being non-finite, and log gates below the floor, get gradient 0.
+ */
+function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tensor1D): tf.Tensor[] {
+  const f = gateFactors(saved, c);
+  const [dqTilde, dkTilde, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
+  const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
+  const dqT = keep(tf.isFinite(tf.mul(f.q, f.decay)), dqTilde!);
+  const dkT = keep(tf.isFinite(tf.div(f.k, f.decay)), tf.add(dkTilde!, tf.mul(dkHat!, f.lambda)));
+  const dTotal = tf.mul(tf.add(dLambda!, tf.sum(tf.mul(dkHat!, f.kTilde), 1, true)), f.lambda);
+  const dG = tf.add(
+    tf.sub(tf.mul(dqT, f.qTilde), tf.mul(dkT, f.kTilde)),
+    tf.pad(dTotal, [[0, 0], [c - 1, 0], [0, 0]]),
+  );
+  const dg = keep(tf.logicalAnd(tf.isFinite(f.g), tf.greater(f.g, MIN_LOG_GATE)), tf.cumsum(dG, 1, false, true));
+  const [q, k, v, g] = saved;
+  return [
+    fromChunks(tf.mul(dqT, f.decay), q!),
+    fromChunks(tf.div(dkT, f.decay), k!),
+    fromChunks(keep(tf.isFinite(f.v), dv!), v!),
+    fromChunks(dg, g!),
+    dInitial!,
+  ];
 }
 
 /**

@@ -1,0 +1,15 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@tost/backend';
+import { GatedLinearAttention, gatedLinearAttention } from './dist/index.js';
+await initBackend('cpu');
+const N = 512;
+const perToken = (b) => (b / N / 4).toFixed(0) + ' floats/token';
+const layer = new GatedLinearAttention({ dim: 256, heads: 4 });
+layer.build([null, null, 256]);
+const x = tf.randomNormal([1, N, 256]);
+const vars = layer.trainableWeights.map((w) => w.read());
+let base = tf.memory().numBytes;
+tf.variableGrads(() => { const y = layer.apply(x); console.log('layer fwd on tape', perToken(tf.memory().numBytes - base)); return tf.sum(y); }, vars);
+const q = tf.randomNormal([1, 4, N, 64]), g = tf.mul(tf.randomUniform([1, 4, N, 64]), -0.05);
+base = tf.memory().numBytes;
+tf.grads((a, b) => { const r = gatedLinearAttention(a, a, a, b); console.log('core+prep fwd on tape', perToken(tf.memory().numBytes - base)); return tf.sum(r.output); })([q, g]);
