@@ -75,7 +75,8 @@ function leaves(inputs: readonly tf.Tensor[]): Leaves {
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
   const split = (t: tf.Tensor) => tf.unstack(t) as tf.Tensor2D[];
-  const transposed = (t: tf.Tensor3D) => split(tf.transpose(t, [0, 2, 1]));
+  // The transposed whole is freed as soon as it is split.
+  const transposed = (t: tf.Tensor3D) => tf.tidy(() => split(tf.transpose(t, [0, 2, 1])));
   return {
     m,
     n: chunks / m,
@@ -111,12 +112,12 @@ function sweep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, st
 
 /** `chunkCore`'s value for its inputs (qTilde, kTilde, kHat, lambda, v, initial); no gradient is recorded. */
 export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
-  return forward(leaves(inputs));
+  return tf.tidy(() => forward(leaves(inputs)));
 }
 
 /** `chunkCore`'s gradients w.r.t. its six inputs, for the flat output gradient `dy`. */
 export function chunkCoreBackward(inputs: readonly tf.Tensor[], dy: tf.Tensor1D): tf.Tensor[] {
-  return backward(leaves(inputs), dy);
+  return tf.tidy(() => backward(leaves(inputs), dy));
 }
 
 function forward(L: Leaves): tf.Tensor1D {

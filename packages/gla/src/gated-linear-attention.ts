@@ -145,26 +145,34 @@ interface GateFactors {
 
 /** q̃ = q ⊙ e^{G}, k̃ = k ⊙ e^{−G}, k̂ = k̃ ⊙ e^{Λ}, λ = e^{Λ} per chunk of c tokens (non-finite entries zeroed). */
 function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
-  const [q0, k0, v0, g0, initial] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor3D];
-  const [q, k, v, g] = [q0, k0, v0, g0].map((t) => toChunks(t, c)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-  const G = tf.cumsum(floorLogGate(g), 1);
-  const decay = tf.exp(G) as tf.Tensor3D;
-  const [chunks, , p] = G.shape;
-  const lambda = tf.exp(tf.slice(G, [0, c - 1, 0], [chunks, 1, p])) as tf.Tensor3D;
-  const qTilde = finiteOrZero(tf.mul(q, decay)) as tf.Tensor3D;
-  const kTilde = finiteOrZero(tf.div(k, decay)) as tf.Tensor3D;
-  const kHat = tf.mul(kTilde, lambda);
-  return {
-    q,
-    k,
-    v,
-    g,
-    decay,
-    lambda,
-    qTilde,
-    kTilde,
-    coreInputs: [qTilde, kTilde, kHat, lambda, finiteOrZero(v), initial],
-  };
+  // One tidy: the temporaries (the cumulative gate, finiteness masks) are freed before the sweeps run.
+  return tf.tidy(() => {
+    const [q0, k0, v0, g0, initial] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor3D];
+    const [q, k, v, g] = [q0, k0, v0, g0].map((t) => toChunks(t, c)) as [
+      tf.Tensor3D,
+      tf.Tensor3D,
+      tf.Tensor3D,
+      tf.Tensor3D,
+    ];
+    const G = tf.cumsum(floorLogGate(g), 1);
+    const [chunks, , p] = G.shape;
+    const decay = tf.exp(G) as tf.Tensor3D;
+    const lambda = tf.exp(tf.slice(G, [0, c - 1, 0], [chunks, 1, p])) as tf.Tensor3D;
+    const qTilde = finiteOrZero(tf.mul(q, decay)) as tf.Tensor3D;
+    const kTilde = finiteOrZero(tf.div(k, decay)) as tf.Tensor3D;
+    const kHat = tf.mul(kTilde, lambda);
+    return {
+      q,
+      k,
+      v,
+      g,
+      decay,
+      lambda,
+      qTilde,
+      kTilde,
+      coreInputs: [qTilde, kTilde, kHat, lambda, finiteOrZero(v), initial],
+    };
+  });
 }
 
 /**
@@ -176,6 +184,7 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
 function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tensor1D): tf.Tensor[] {
   const f = gateFactors(saved, c);
   const [dqTilde, dkTilde, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
+  tf.dispose([f.coreInputs[2]!, f.coreInputs[4]!]); // k̂ and the finite v: not needed any more
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
   const dqT = keep(tf.isFinite(tf.mul(f.q, f.decay)), dqTilde!);
   const dkT = keep(tf.isFinite(tf.div(f.k, f.decay)), tf.add(dkTilde!, tf.mul(dkHat!, f.lambda)));
