@@ -10,7 +10,7 @@ import {
   testBackends,
   type VariantGoldenCase,
 } from '@tost/vitest-config';
-import { XCA } from './index.js';
+import { XCA, channelAttention } from './index.js';
 
 describeAttentionConformance('xca', (o) => new XCA(o), { causal: false });
 
@@ -53,6 +53,34 @@ for (const backend of testBackends()) {
   describe(`XCA on ${backend}`, () => {
     beforeAll(async () => {
       await initBackend(backend);
+    });
+
+    it('channelAttention: hand-written gradients equal autodiff of the plain formula (also with an all-zero channel)', () => {
+      tf.tidy(() => {
+        const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+        // Channel 0 of q is zero in every token (its norm is floored).
+        const channelMask = tf.tensor4d([0, 1, 1, 1], [1, 1, 1, 4]);
+        const q = tf.mul(randn([2, 3, 7, 4], 1), channelMask) as tf.Tensor4D;
+        const k = randn([2, 3, 7, 4], 2) as tf.Tensor4D;
+        const v = randn([2, 3, 7, 4], 3) as tf.Tensor4D;
+        const tau = tf.tensor1d([0.5, 1, 2]);
+        const probe = randn([2, 3, 7, 4], 4);
+        const plain = (qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, ti: tf.Tensor) => {
+          const unit = (t: tf.Tensor) => tf.div(t, tf.sqrt(tf.maximum(tf.sum(tf.square(t), 2, true), 1e-24)));
+          const a = tf.softmax(tf.mul(tf.matMul(unit(qi), unit(ki), true, false), tf.reshape(ti, [1, 3, 1, 1])));
+          return tf.matMul(vi, a, false, true);
+        };
+        const fused = (qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, ti: tf.Tensor) =>
+          channelAttention(qi as tf.Tensor4D, ki as tf.Tensor4D, vi as tf.Tensor4D, ti as tf.Tensor1D);
+        expectClose(fused(q, k, v, tau).dataSync(), plain(q, k, v, tau).dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'O' });
+        const loss = (f: typeof plain) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+          tf.sum(tf.mul(f(a, b, c, d), probe)) as tf.Scalar;
+        const expected = tf.grads(loss(plain))([q, k, v, tau]);
+        const actual = tf.grads(loss(fused))([q, k, v, tau]);
+        ['q', 'k', 'v', 'temperature'].forEach((name, i) =>
+          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` }),
+        );
+      });
     });
 
     it('mixes channels, not tokens: a p×p map per head, so permuting the tokens permutes the outputs', () => {

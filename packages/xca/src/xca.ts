@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  ProjectedAttention,
-  batchMatMul,
-  headTokenMask,
-  type AttentionOptions,
-  type ProjectedHeads,
-} from '@tost/attention';
-
-/** Floor of a channel's norm over the tokens (`F.normalize`'s ε): an all-zero channel stays 0 instead of NaN. */
-export const XCA_NORM_EPSILON = 1e-12;
+import { ProjectedAttention, headTokenMask, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { channelAttention } from './channel-attention.js';
 
 /**
  * Cross-covariance attention, XCA (El-Nouby et al., "XCiT: Cross-Covariance Image Transformers", NeurIPS 2021,
@@ -21,8 +13,8 @@ export const XCA_NORM_EPSILON = 1e-12;
  *   o_{n,i} = Σ_j A_{ij} v_{n,j}
  *
  * then heads merged and the output projection. Non-causal; time O(N·p²) per head, memory O(N·p) (the p×p map is all
- * that mixes tokens). τ_h is a learnable temperature per head (`temperature` [heads], initialised to 1; not
- * weight-decayed).
+ * that mixes tokens; `channelAttention`'s hand-written gradient keeps only q, k, v). τ_h is a learnable temperature
+ * per head (`temperature` [heads], initialised to 1; not weight-decayed).
  *
  * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
  * default true), then `temperature` [heads].
@@ -54,20 +46,8 @@ export class XCA extends ProjectedAttention {
       const real = headTokenMask(mask);
       [q, k, v] = [q, k, v].map((t) => tf.mul(t, real) as tf.Tensor4D) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     }
-    const cross = batchMatMul(normalizeOverTokens(q), normalizeOverTokens(k), true, false); // [B, H, p, p]
-    const tau = tf.reshape(this.temperature!.read(), [1, this.heads, 1, 1]);
-    const attention = tf.softmax(tf.mul(cross, tau)) as tf.Tensor4D;
-    return batchMatMul(v, attention, false, true);
+    return channelAttention(q, k, v, this.temperature!.read() as tf.Tensor1D);
   }
-}
-
-/** Each channel of t [batch, heads, N, p] divided by its L2 norm over the N tokens, floored at 1e-12. */
-function normalizeOverTokens(t: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    // sqrt(max(Σ t², ε²)) = max(‖t‖, ε), with a finite gradient at an all-zero channel.
-    const squares = tf.sum(tf.square(t), 2, true);
-    return tf.div(t, tf.sqrt(tf.maximum(squares, XCA_NORM_EPSILON ** 2))) as tf.Tensor4D;
-  });
 }
 
 tf.serialization.registerClass(XCA);
