@@ -28,22 +28,50 @@ export function fusedSelectiveAttention(
 interface Masks {
   /** Keys a query may attend to: real and not in its future, [N, N]. */
   allowed: tf.Tensor2D;
-  /** Where the selection S may be non-zero: real i, real j, 1 ≤ j < i, [N, N]. */
+  /** Where the selection S may be non-zero: real i, real j, 1 ≤ j < i, as 0/1 floats [N, N]. */
   selectable: tf.Tensor2D;
 }
 
-function masksOf(maskRow: tf.Tensor1D, n: number): Masks {
-  const real = tf.cast(maskRow, 'bool');
-  const keys = tf.reshape(real, [1, n]);
-  const queries = tf.reshape(real, [n, 1]);
-  const ones = tf.ones([n, n]);
-  const lower = tf.cast(tf.linalg.bandPart(ones, -1, 0), 'bool');
-  const strictlyLower = tf.logicalAnd(lower, tf.logicalNot(tf.cast(tf.eye(n), 'bool')));
-  const notFirst = tf.reshape(tf.greater(tf.range(0, n), 0), [1, n]);
+/** The sample-independent patterns as 0/1 floats [N, N]: j ≤ i, and 1 ≤ j < i. */
+interface Patterns {
+  lower: tf.Tensor2D;
+  selectable: tf.Tensor2D;
+  onesColumn: tf.Tensor2D;
+  onesRow: tf.Tensor2D;
+}
+
+function patternsOf(n: number): Patterns {
+  const lower = new Float32Array(n * n);
+  const selectable = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) lower[i * n + j] = 1;
+    for (let j = 1; j < i; j++) selectable[i * n + j] = 1;
+  }
   return {
-    allowed: tf.logicalAnd(lower, keys) as tf.Tensor2D,
-    selectable: tf.logicalAnd(tf.logicalAnd(strictlyLower, notFirst), tf.logicalAnd(keys, queries)) as tf.Tensor2D,
+    lower: tf.tensor2d(lower, [n, n]),
+    selectable: tf.tensor2d(selectable, [n, n]),
+    onesColumn: tf.ones([n, 1]),
+    onesRow: tf.ones([1, n]),
   };
+}
+
+/**
+ * One sample's masks from its token mask [N]. Same-shape products only (outer products by matMul): on wasm,
+ * broadcasting binary ops and logicalAnd over [N, N] run a generic loop many times slower.
+ */
+function masksOf(patterns: Patterns, maskRow: tf.Tensor1D, n: number): Masks {
+  const real = tf.reshape(maskRow, [1, n]) as tf.Tensor2D;
+  const keys = tf.matMul(patterns.onesColumn, real);
+  const queries = tf.matMul(tf.reshape(real, [n, 1]), patterns.onesRow);
+  return {
+    allowed: tf.cast(tf.mul(patterns.lower, keys), 'bool') as tf.Tensor2D,
+    selectable: tf.mul(tf.mul(patterns.selectable, keys), queries) as tf.Tensor2D,
+  };
+}
+
+/** t − r·1ᵀ for t [N, N] and a column r [N, 1], as a same-shape subtraction. */
+function minusColumn(patterns: Patterns, t: tf.Tensor2D, column: tf.Tensor2D): tf.Tensor2D {
+  return tf.sub(t, tf.matMul(column, patterns.onesRow)) as tf.Tensor2D;
 }
 
 /** [B, H, N, p] → per sample, the H slices [N, p]. */
@@ -67,13 +95,15 @@ const selectiveOp = tf.customGrad(((
   const [batch, , n] = q.shape;
   const [qs, ks, vs] = [q, k, v].map(slices) as [tf.Tensor2D[][], tf.Tensor2D[][], tf.Tensor2D[][]];
   const maskRows = tf.unstack(mask) as tf.Tensor1D[];
+  const patterns = patternsOf(n);
   const weights: tf.Tensor2D[] = [];
   const outputs: tf.Tensor2D[] = [];
   for (let b = 0; b < batch; b++) {
     const perHead = tf.tidy(() => {
-      const { allowed, selectable } = masksOf(maskRows[b]!, n);
+      const { allowed, selectable } = masksOf(patterns, maskRows[b]!, n);
       const scores = qs[b]!.map((qh, h) => tf.matMul(qh, ks[b]![h]!, false, true));
-      const selection = tf.where(selectable, tf.relu(scores[0]!), tf.zerosLike(scores[0]!));
+      // A select, not a product: a future key's score may be ±Infinity, and Infinity·0 would be NaN.
+      const selection = tf.where(tf.cast(selectable, 'bool'), tf.relu(scores[0]!), tf.zerosLike(scores[0]!));
       const faded = tf.cumsum(selection, 0, true);
       return scores.map((s, h) => {
         const p = maskedSoftmaxForward(tf.sub(s, faded), allowed) as tf.Tensor2D;
@@ -85,7 +115,7 @@ const selectiveOp = tf.customGrad(((
       outputs.push(o as tf.Tensor2D);
     }
   }
-  tf.dispose(maskRows);
+  tf.dispose([...maskRows, ...Object.values(patterns)]);
   const output = unslice(outputs, [...q.shape.slice(0, 3), v.shape[3]]);
   tf.dispose(outputs);
   save([q, k, v, mask, output, ...weights]);
@@ -96,6 +126,7 @@ const selectiveOp = tf.customGrad(((
       const heads = sq!.shape[1];
       const [qb, kb, vb, ob, dob] = [sq!, sk!, sv!, so!, dy].map(slices);
       const rows = tf.unstack(smask!) as tf.Tensor1D[];
+      const patterns = patternsOf(n);
       const dq: tf.Tensor2D[] = [];
       const dk: tf.Tensor2D[] = [];
       const dv: tf.Tensor2D[] = [];
@@ -106,9 +137,9 @@ const selectiveOp = tf.customGrad(((
           for (let h = 0; h < heads; h++) {
             const p = sp[b * heads + h] as unknown as tf.Tensor2D;
             const dO = dob![b]![h]!;
-            const dP = tf.matMul(dO, vb![b]![h]!, false, true);
-            const rowDot = tf.sum(tf.mul(dO, ob![b]![h]!), 1, true);
-            const dScores = tf.mul(p, tf.sub(dP, rowDot)) as tf.Tensor2D;
+            const dP = tf.matMul(dO, vb![b]![h]!, false, true) as tf.Tensor2D;
+            const rowDot = tf.sum(tf.mul(dO, ob![b]![h]!), 1, true) as tf.Tensor2D;
+            const dScores = tf.mul(p, minusColumn(patterns, dP, rowDot)) as tf.Tensor2D;
             dFaded = dFaded ? tf.sub(dFaded, dScores) : tf.neg(dScores);
             out.push([
               tf.matMul(dScores, kb![b]![h]!),
@@ -117,10 +148,11 @@ const selectiveOp = tf.customGrad(((
             ]);
           }
           // Through F = exclusive cumsum of S over rows, S = relu(L_0) on the selectable entries, L_0 = q_0·k_0ᵀ.
-          const { selectable } = masksOf(rows[b]!, n);
+          const { selectable } = masksOf(patterns, rows[b]!, n);
           const dSelection = tf.cumsum(dFaded!, 0, true, true);
           const scores0 = tf.matMul(qb![b]![0]!, kb![b]![0]!, false, true);
-          const active = tf.logicalAnd(selectable, tf.greater(scores0, 0));
+          // relu′ on the selectable entries (a select: dSelection may hold anything where S is 0 by definition).
+          const active = tf.cast(tf.mul(tf.step(scores0), selectable), 'bool');
           const dScores0 = tf.where(active, dSelection, tf.zerosLike(dSelection)) as tf.Tensor2D;
           out[0]![0] = tf.add(out[0]![0]!, tf.matMul(dScores0, kb![b]![0]!)) as tf.Tensor2D;
           out[0]![1] = tf.add(out[0]![1]!, tf.transpose(tf.matMul(qb![b]![0]!, dScores0, true, false))) as tf.Tensor2D;
@@ -132,7 +164,7 @@ const selectiveOp = tf.customGrad(((
           dv.push(dvh!);
         }
       }
-      tf.dispose(rows);
+      tf.dispose([...rows, ...Object.values(patterns)]);
       return [unslice(dq, sq!.shape), unslice(dk, sk!.shape), unslice(dv, sv!.shape), tf.zerosLike(smask!)];
     },
   };
