@@ -4,13 +4,16 @@ import '@tost/aaren';
 import '@tost/agent';
 import '@tost/causal-tssa';
 import '@tost/flowformer';
+import '@tost/gla';
 import '@tost/lightning';
 import '@tost/linear-attention';
 import '@tost/local';
 import '@tost/performer';
+import '@tost/selective';
 import '@tost/sigmoid';
 import '@tost/softmax';
 import '@tost/tssa';
+import '@tost/xca';
 
 /** The built-in variant packages and the attention names each registers. */
 export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly string[] }[] = [
@@ -18,11 +21,14 @@ export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly stri
   { package: '@tost/agent', names: ['agent'] },
   { package: '@tost/causal-tssa', names: ['causal-tssa'] },
   { package: '@tost/flowformer', names: ['flowformer', 'flowformer-causal'] },
+  { package: '@tost/gla', names: ['gla'] },
   { package: '@tost/lightning', names: ['lightning'] },
   { package: '@tost/linear-attention', names: ['linear', 'linear-causal', 'norm-linear', 'norm-linear-causal'] },
   { package: '@tost/local', names: ['local', 'local-causal'] },
   { package: '@tost/performer', names: ['performer', 'performer-causal'] },
+  { package: '@tost/selective', names: ['selective'] },
   { package: '@tost/sigmoid', names: ['sigmoid', 'sigmoid-causal'] },
   { package: '@tost/softmax', names: ['softmax', 'softmax-causal', 'mssa'] },
   { package: '@tost/tssa', names: ['tssa'] },
+  { package: '@tost/xca', names: ['xca'] },
 ];

@@ -1,0 +1,185 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { createAttention, getAttentionDescriptor, type AttentionLayer } from '@tost/attention';
+import { describeAttentionConformance } from '@tost/attention/testing';
+import { initBackend } from '@tost/backend';
+import {
+  expectClose,
+  maxRelativeError,
+  testBackends,
+  type VariantGoldenCase,
+} from '@tost/vitest-config';
+import { GatedLinearAttention } from './index.js';
+
+describeAttentionConformance('gla', (o) => new GatedLinearAttention(o), { causal: true, streaming: true });
+// Chunks of 2 tokens: the conformance inputs (6 and 13 tokens) then cross several chunk boundaries.
+describeAttentionConformance('gla (chunkSize 2)', (o) => new GatedLinearAttention({ ...o, chunkSize: 2 }), {
+  causal: true,
+  streaming: true,
+});
+
+/**
+ * The float64 reference cases of `kind` (variants-2-seed0.json, vendored under test-fixtures/, computed token by
+ * token by an independent PyTorch implementation): outputs at real tokens within relative error 1e-4.
+ */
+function describeGoldenCases(kind: string, factory: (dim: number, heads: number) => AttentionLayer): void {
+  const file = new URL(`../test-fixtures/variants-2-seed0.${kind}.json`, import.meta.url);
+  const cases = (JSON.parse(readFileSync(file, 'utf8')) as VariantGoldenCase[]).filter((c) => c.kind === kind);
+  for (const backend of testBackends()) {
+    describe(`${kind} golden cases on ${backend}`, () => {
+      beforeAll(async () => {
+        await initBackend(backend);
+      });
+      it('has cases', () => expect(cases.length).toBeGreaterThan(0));
+      cases.forEach((c, index) => {
+        it(`case ${index} (heads ${c.heads}) matches the float64 reference on real tokens`, () => {
+          tf.tidy(() => {
+            const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
+            const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
+            const layer = factory(x.shape[2], c.heads);
+            layer.build([null, null, x.shape[2]]);
+            layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
+            const real = tf.expandDims(mask, 2);
+            const y = tf.mul(layer.apply(x, { mask }) as tf.Tensor, real);
+            const expected = tf.mul(tf.tensor(c.y as number[][][]), real);
+            expect(maxRelativeError(y.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
+            expectClose(y.dataSync(), expected.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'y' });
+          });
+        });
+      });
+    });
+  }
+}
+
+describeGoldenCases('gla', (dim, heads) => new GatedLinearAttention({ dim, heads }));
+describeGoldenCases('gla', (dim, heads) => new GatedLinearAttention({ dim, heads, chunkSize: 2 }));
+
+function randomLayer(options: { dim: number; heads: number; chunkSize?: number }): GatedLinearAttention {
+  const layer = new GatedLinearAttention(options);
+  layer.build([null, null, options.dim]);
+  const values = layer.getWeights().map((w, i) => tf.tidy(() => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', i), 0.5)));
+  layer.setWeights(values);
+  tf.dispose(values);
+  return layer;
+}
+
+for (const backend of testBackends()) {
+  describe(`GatedLinearAttention on ${backend}`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    it('a padded token inside a sequence changes nothing: outputs equal those of the sequence without it', () => {
+      const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 3 });
+      tf.tidy(() => {
+        const x = tf.randomNormal([1, 10, 8], 0, 1, 'float32', 3);
+        const mask = tf.tensor2d([[1, 1, 1, 0, 1, 1, 0, 0, 1, 1]]);
+        const keep = [0, 1, 2, 4, 5, 8, 9];
+        const y = tf.gather(layer.apply(x, { mask }) as tf.Tensor, keep, 1);
+        const alone = layer.apply(tf.gather(x, keep, 1)) as tf.Tensor;
+        expectClose(y.dataSync(), alone.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'outputs at real tokens' });
+      });
+    });
+
+    it('prefill (chunk-wise from a state) equals step over every token, and continues a state', () => {
+      const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 4 });
+      const x = tf.randomNormal([2, 11, 8], 0, 1, 'float32', 4);
+      let state = layer.initState(2);
+      const stepped: tf.Tensor[] = [];
+      for (let t = 0; t < 11; t++) {
+        const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
+        const r = layer.step(state, xt);
+        layer.disposeState(state);
+        state = r.state;
+        stepped.push(r.output);
+        xt.dispose();
+      }
+      const start = layer.initState(2);
+      const first = layer.prefill(start, tf.slice(x, [0, 0, 0], [2, 5, 8]));
+      const second = layer.prefill(first.state, tf.slice(x, [0, 5, 0], [2, 6, 8]));
+      const prefilled = tf.concat([first.output, second.output], 1);
+      expectClose(prefilled.dataSync(), tf.stack(stepped, 1).dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'outputs' });
+      expectClose(second.state.memory.dataSync(), state.memory.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'state' });
+      tf.dispose([x, prefilled, first.output, second.output, ...stepped]);
+      [state, start, first.state, second.state].forEach((s) => layer.disposeState(s));
+    });
+
+    it('rejects a state from another batch size or head count, naming it', () => {
+      const layer = randomLayer({ dim: 8, heads: 2 });
+      const other = randomLayer({ dim: 8, heads: 4 });
+      const state = layer.initState(2);
+      const foreign = other.initState(2);
+      const xt = tf.zeros([3, 8]);
+      expect(() => layer.step(state, xt)).toThrow(/'xt' must have shape \[batch, dim\] = \[2, 8\].*got \[3, 8\]/);
+      expect(() => layer.step(foreign, tf.zeros([2, 8]))).toThrow(
+        /'state.memory' must have shape \[batch, heads, p, p\] = \[batch, 2, 4, 4\].*got \[2, 4, 2, 2\]/,
+      );
+      expect(() => layer.prefill(state, tf.zeros([3, 5, 8]))).toThrow(/prefill: argument 'x' must have shape/);
+      expect(() => layer.step({} as never, tf.zeros([2, 8]))).toThrow(/argument 'state' must be a state from initState/);
+      layer.disposeState(state);
+      other.disposeState(foreign);
+      expect(() => layer.step(state, tf.zeros([2, 8]))).toThrow(/has been disposed/);
+      tf.dispose(xt);
+    });
+  });
+}
+
+describe('gla registration and options', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('registers gla (causal, linear, streaming) with its paper, options and exact parameter counts', () => {
+    const d = getAttentionDescriptor('gla');
+    expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear' });
+    expect(d.paper.arxiv).toBe('2312.06635');
+    expect(d.options?.chunkSize).toMatchObject({ type: 'integer', default: 64 });
+    expect(d.options?.gateRank).toMatchObject({ type: 'integer', default: 16 });
+    for (const options of [
+      { dim: 8, heads: 2 },
+      { dim: 12, heads: 3, useBias: false, gateRank: 4 },
+    ]) {
+      const layer = createAttention('gla', options);
+      layer.build([null, null, options.dim]);
+      expect(d.parameterCount({ gateRank: 16, ...options }), JSON.stringify(options)).toBe(layer.countParams());
+    }
+  });
+
+  it('has the weights of the spec, in order', () => {
+    const layer = new GatedLinearAttention({ dim: 6, heads: 3, gateRank: 2 });
+    layer.build([null, null, 6]);
+    expect(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
+      ['query_kernel', [6, 6]],
+      ['query_bias', [6]],
+      ['key_kernel', [6, 6]],
+      ['key_bias', [6]],
+      ['value_kernel', [6, 6]],
+      ['value_bias', [6]],
+      ['output_kernel', [6, 6]],
+      ['output_bias', [6]],
+      ['gate_down', [6, 2]],
+      ['gate_up', [2, 6]],
+      ['gate_bias', [6]],
+      ['output_gate', [6, 6]],
+      ['output_gate_bias', [6]],
+    ]);
+  });
+
+  it('rejects bad chunkSize and gateRank with errors naming the option', () => {
+    for (const bad of [0, -2, 1.5, Number.NaN]) {
+      expect(() => new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: bad })).toThrow(
+        new RegExp(`option 'chunkSize' must be a positive integer \\(tokens per chunk\\), got ${bad}`),
+      );
+      expect(() => new GatedLinearAttention({ dim: 8, heads: 2, gateRank: bad })).toThrow(
+        new RegExp(`option 'gateRank' must be a positive integer .*got ${bad}`),
+      );
+    }
+    expect(() => createAttention('gla', { dim: 8, heads: 2, chunkSize: 0 })).toThrow(/chunkSize/);
+  });
+
+  it('round-trips chunkSize and gateRank through getConfig', () => {
+    const layer = new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: 5, gateRank: 3 });
+    expect(layer.getConfig()).toMatchObject({ chunkSize: 5, gateRank: 3 });
+  });
+});

@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  ProjectedAttention,
+  denseTokens,
+  headTokenMask,
+  isPositiveInteger,
+  mergeHeads,
+  splitHeads,
+  validateInitStateBatch,
+  validateStepInput,
+  type AttentionOptions,
+  type ProjectedHeads,
+  type StreamingAttention,
+} from '@tost/attention';
+import { GLA_CHUNK_SIZE, GLA_GATE_RANK, GLA_GATE_TEMPERATURE, GLA_NORM_EPSILON } from './constants.js';
+import { gatedLinearAttention } from './gated-linear-attention.js';
+import { glaRecurrentStep } from './recurrent.js';
+
+export interface GLAOptions extends AttentionOptions {
+  /** Tokens per chunk of the chunk-wise training form (positive integer, default 64). */
+  chunkSize?: number;
+  /** Rank r of the low-rank gate projection X·W_down [dim, r]·W_up [r, dim] (positive integer, default 16). */
+  gateRank?: number;
+}
+
+/** Streaming state of a GLA layer: per sample and head the matrix memory S [batch, heads, p, p] (rows = key channels). */
+export interface GLAState {
+  memory: tf.Tensor4D;
+}
+
+/**
+ * Gated Linear Attention (Yang, Wang, Shen, Panda, Kim, "Gated Linear Attention Transformers with Hardware-Efficient
+ * Training", ICML 2024, arXiv 2312.06635), causal and streaming. Per head, with q ← q/√p and a data-dependent gate
+ * per key channel α_t = sigmoid(x_t·W_down·W_up + b_α)^(1/16) (§4.4, low rank, τ = 16):
+ *
+ *   S_t = diag(α_t)·S_{t−1} + k_tᵀ·v_t,   o_t = q_t·S_t
+ *
+ * then a LayerNorm over each head's p channels (no affine, ε = 1e-5), heads merged, the output gate
+ * `(o ⊙ swish(x·W_r + b_r))·W_o + b_o`. Training and full forwards run chunk-wise (`gatedLinearAttention`: c×c blocks
+ * in log space inside a chunk, a carried [p, p] state across, hand-written gradient; O(N) time and memory); `step`
+ * runs the recurrence one token at a time with the same state, and `prefill` runs a whole prompt chunk-wise from a
+ * state. A padded token has k = 0 and α = 1: it leaves the state unchanged, wherever it is.
+ *
+ * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
+ * default true), then `gate_down` [dim, r], `gate_up` [r, dim], `gate_bias` [dim], `output_gate` [dim, dim],
+ * `output_gate_bias` [dim] (the gate biases always).
+ */
+export class GatedLinearAttention extends ProjectedAttention implements StreamingAttention<GLAState> {
+  static className = 'GatedLinearAttention';
+  static override optionNames: readonly string[] = ['chunkSize', 'gateRank'];
+  readonly chunkSize: number;
+  readonly gateRank: number;
+  private gateDown?: tfl.LayerVariable;
+  private gateUp?: tfl.LayerVariable;
+  private gateBias?: tfl.LayerVariable;
+  private outputGate?: tfl.LayerVariable;
+  private outputGateBias?: tfl.LayerVariable;
+
+  constructor(options: GLAOptions) {
+    super(options, { useBias: true });
+    const chunkSize = options.chunkSize ?? GLA_CHUNK_SIZE;
+    if (!isPositiveInteger(chunkSize)) {
+      throw new RangeError(
+        `GatedLinearAttention: option 'chunkSize' must be a positive integer (tokens per chunk), got ${String(chunkSize)}`,
+      );
+    }
+    const gateRank = options.gateRank ?? GLA_GATE_RANK;
+    if (!isPositiveInteger(gateRank)) {
+      throw new RangeError(
+        `GatedLinearAttention: option 'gateRank' must be a positive integer (rank of the gate projection), got ` +
+          String(gateRank),
+      );
+    }
+    this.chunkSize = chunkSize;
+    this.gateRank = gateRank;
+  }
+
+  get causal(): boolean {
+    return true;
+  }
+
+  get complexity(): 'linear' {
+    return 'linear';
+  }
+
+  protected override buildCoreWeights(): void {
+    const d = this.dim;
+    const glorot = () => tfl.initializers.glorotUniform({});
+    this.gateDown = this.addWeight('gate_down', [d, this.gateRank], 'float32', glorot());
+    this.gateUp = this.addWeight('gate_up', [this.gateRank, d], 'float32', glorot());
+    this.gateBias = this.addWeight('gate_bias', [d], 'float32', tfl.initializers.zeros());
+    this.outputGate = this.addWeight('output_gate', [d, d], 'float32', glorot());
+    this.outputGateBias = this.addWeight('output_gate_bias', [d], 'float32', tfl.initializers.zeros());
+  }
+
+  protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
+    return this.forwardFrom(x, mask, undefined, training).output;
+  }
+
+  /** Not used: GLA's gates read the tokens themselves, so `attend` runs the whole layer. */
+  protected attendProjected(): tf.Tensor4D {
+    throw new Error(`${this.layerClass} '${this.name}': attendProjected is not used (the gates need the tokens)`);
+  }
+
+  /** The whole layer from a state (zeros when undefined): outputs [batch, seq, dim] and the state after the last token. */
+  private forwardFrom(
+    x: tf.Tensor3D,
+    mask: tf.Tensor2D | undefined,
+    initialState: tf.Tensor4D | undefined,
+    training: boolean,
+  ): { output: tf.Tensor3D; memory: tf.Tensor4D } {
+    return tf.tidy(() => {
+      const heads: ProjectedHeads = this.projectHeads(x);
+      const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
+      let k = heads.key!;
+      let g = splitHeads(this.logGate(x), this.heads);
+      if (mask) {
+        // Padded tokens hold only the projection biases (finite): a product zeroes them exactly.
+        const real = headTokenMask(mask);
+        k = tf.mul(k, real) as tf.Tensor4D;
+        g = tf.mul(g, real) as tf.Tensor4D;
+      }
+      const { output, state } = gatedLinearAttention(q, k, heads.value!, g, {
+        chunkSize: this.chunkSize,
+        initialState,
+      });
+      const gated = this.gateOutput(mergeHeads(normalizeHeads(output)), x);
+      return { output: this.projectOutput(gated, training), memory: state };
+    });
+  }
+
+  /** log α = log sigmoid(x·W_down·W_up + b_α) / 16, [batch, seq, dim]. */
+  private logGate(x: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const low = denseTokens(x, this.gateDown!.read() as tf.Tensor2D);
+      const logits = denseTokens(low, this.gateUp!.read() as tf.Tensor2D, this.gateBias!.read() as tf.Tensor1D);
+      return tf.div(tf.logSigmoid(logits), GLA_GATE_TEMPERATURE) as tf.Tensor3D;
+    });
+  }
+
+  /** o ⊙ swish(x·W_r + b_r) for merged outputs o [batch, seq, dim]. */
+  private gateOutput(o: tf.Tensor3D, x: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const r = denseTokens(x, this.outputGate!.read() as tf.Tensor2D, this.outputGateBias!.read() as tf.Tensor1D);
+      return tf.mul(o, tf.mul(r, tf.sigmoid(r))) as tf.Tensor3D;
+    });
+  }
+
+  /** The state before the first token for `batch` independent sequences: S = 0. */
+  initState(batch: number): GLAState {
+    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
+    return { memory: tf.zeros([batch, this.heads, this.headDim, this.headDim]) };
+  }
+
+  disposeState(state: GLAState): void {
+    tf.dispose(state.memory);
+  }
+
+  /**
+   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (the full causal forward's output at that
+   * position) and the advanced state: the recurrence itself, O(dim² + heads·p²) per token at any position. The state
+   * passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
+   * @throws RangeError when xt or the state does not fit the layer (batch size, heads, p), naming which.
+   */
+  step(state: GLAState, xt: tf.Tensor): { output: tf.Tensor2D; state: GLAState } {
+    this.assertBuilt('step');
+    const label = `${this.layerClass} '${this.name}'`;
+    const batch = this.validateState(state, `${label} step`);
+    validateStepInput(xt, batch, this.dim, label);
+    const result = tf.tidy(() => {
+      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+      const [h, p] = [this.heads, this.headDim];
+      const split = (t: tf.Tensor3D) => tf.reshape(t, [batch, h, p]) as tf.Tensor3D;
+      const q = tf.mul(split(this.project('query', token)), 1 / Math.sqrt(p)) as tf.Tensor3D;
+      const r = glaRecurrentStep(
+        state.memory,
+        q,
+        split(this.project('key', token)),
+        split(this.project('value', token)),
+        split(this.logGate(token)),
+      );
+      const o = tf.reshape(normalizeHeads(r.output), [batch, 1, this.dim]) as tf.Tensor3D;
+      const gated = tf.reshape(this.gateOutput(o, token), [batch, this.dim]) as tf.Tensor2D;
+      return { output: this.projectOutput(gated, false), memory: r.state };
+    });
+    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
+  }
+
+  /**
+   * Consumes a whole prompt x [batch, seq, dim] (optional mask [batch, seq]) from `state`, chunk-wise, and returns
+   * its outputs [batch, seq, dim] and the state after it — the same as `step` over every token, in O(seq) chunk work
+   * instead of seq sequential steps. Inference only. The state passed in is not disposed.
+   */
+  prefill(state: GLAState, x: tf.Tensor, mask?: tf.Tensor): { output: tf.Tensor3D; state: GLAState } {
+    this.assertBuilt('prefill');
+    const label = `${this.layerClass} '${this.name}'`;
+    const batch = this.validateState(state, `${label} prefill`);
+    if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[0] !== batch || x.shape[2] !== this.dim) {
+      throw new RangeError(
+        `${label} prefill: argument 'x' must have shape [batch, seq, dim] = [${batch}, seq, ${this.dim}] (batch is ` +
+          `the state's), got ${x instanceof tf.Tensor ? `[${x.shape.join(', ')}]` : String(x)}`,
+      );
+    }
+    const result = tf.tidy(() => {
+      const { x: clean, mask: m } = this.unpackInputs(x, mask ? { mask } : {});
+      return this.forwardFrom(clean, m, state.memory, false);
+    });
+    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
+  }
+
+  private validateState(state: GLAState, label: string): number {
+    const memory = (state as Partial<GLAState> | null)?.memory;
+    const [h, p] = [this.heads, this.headDim];
+    if (!(memory instanceof tf.Tensor) || memory.rank !== 4) {
+      throw new TypeError(
+        `${label}: argument 'state' must be a state from initState ({memory: [batch, ${h}, ${p}, ${p}]}), got ` +
+          String(state),
+      );
+    }
+    if (memory.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
+    if (memory.shape[1] !== h || memory.shape[2] !== p || memory.shape[3] !== p) {
+      throw new RangeError(
+        `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${h}, ${p}, ${p}] (heads ${h}), ` +
+          `got [${memory.shape.join(', ')}]`,
+      );
+    }
+    return memory.shape[0];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), chunkSize: this.chunkSize, gateRank: this.gateRank };
+  }
+}
+
+/** LayerNorm without affine over the last (channel) axis of each head: (o − mean) / sqrt(var + 1e-5). */
+function normalizeHeads<T extends tf.Tensor>(o: T): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(o, -1, true);
+    return tf.div(tf.sub(o, mean), tf.sqrt(tf.add(variance, GLA_NORM_EPSILON))) as T;
+  });
+}
+
+tf.serialization.registerClass(GatedLinearAttention);
