@@ -10,6 +10,7 @@ import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import { installWasmFastTile } from './wasm-fast-tile.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
+import { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 
 export interface SkippedBackend {
   name: BackendName;
@@ -136,6 +137,11 @@ async function selected(
     installWasmFastUnpack();
     installWasmUntransposedMatMul();
     selection.wasm = await wasmDetails();
+  }
+  if (candidate.name === 'webgpu') {
+    // tfjs-backend-webgpu 4.22 caches its reverse-scan shader across lengths: reverse cumulative sums (the gradient of
+    // every cumsum) become flip → forward scan → flip.
+    installWebGpuReverseCumulative();
   }
   return selection;
 }

@@ -16,6 +16,7 @@ export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 export { installWasmFastTile, tileInto } from './wasm-fast-tile.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
+export { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 export {
   validateWeightsAgainstManifest,
   verifyWeightsChecksum,
