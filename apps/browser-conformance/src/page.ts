@@ -1,7 +1,7 @@
 // The test page: `window.tostConformance` lets the Node test (playwright) initialise a GPU backend and check one
 // variant at a time. Every variant comes from @tost/variants' registry.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, describeBackendSelection } from '@tost/backend';
+import { checkBackend, initBackend, describeBackendSelection, type BackendCheckReport } from '@tost/backend';
 import { createAttention, listAttentionNames } from '@tost/variants';
 import { checkVariant } from './checks.js';
 import type { GoldenInput, VariantReport } from './cases.js';
@@ -15,6 +15,8 @@ export interface ConformancePage {
   check(name: string, golden: GoldenInput[]): Promise<VariantReport>;
   /** Live tensors and (WebGL) GPU bytes. */
   memory(): tf.MemoryInfo;
+  /** @tost/backend's checkBackend on the page's backend (warnings not printed: the test reads the report). */
+  checkBackend(): Promise<BackendCheckReport>;
   /** Reduced reproductions of the WebGPU failures (see regressions.ts). */
   reverseCumsumAcrossLengths: typeof reverseCumsumAcrossLengths;
   maskReusedAfterUpload: typeof maskReusedAfterUpload;
@@ -33,6 +35,7 @@ const api: ConformancePage = {
   variants: () => [...listAttentionNames()],
   check: (name, golden) => checkVariant(name, current, golden),
   memory: () => tf.memory(),
+  checkBackend: () => checkBackend({ warn: false }),
   reverseCumsumAcrossLengths,
   maskReusedAfterUpload,
   syncReadback,

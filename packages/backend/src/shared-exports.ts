@@ -18,6 +18,12 @@ export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 export {
+  checkBackend,
+  type BackendCheckReport,
+  type BackendProbeResult,
+  type CheckBackendOptions,
+} from './check-backend.js';
+export {
   validateWeightsAgainstManifest,
   verifyWeightsChecksum,
   weightsChecksum,
