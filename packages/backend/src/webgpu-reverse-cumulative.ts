@@ -16,7 +16,7 @@ let installed = false;
  * Why: tfjs-backend-webgpu 4.22's scan shader (`CumProgram`) writes the scanned axis' length into its reverse-direction
  * code (`end + pow2 < length`, `end != length - 1`), but its shader cache key holds only the op, `exclusive`,
  * `reverse` and the ranks — so the first reverse scan compiled for one length is reused for every other length, and
- * returns wrong sums (e.g. `cumsum([1,1,1,1,1], 0, false, true)` = [2, 2, 2, 2, 1] after a reverse scan of length 2).
+ * returns wrong sums (e.g. `cumsum([1,1,1,1,1], 0, false, true)` = [2, 1, 1, 1, 1] after a reverse scan of length 2).
  * tfjs-core's gradient of `cumsum` is a reverse cumsum, so every causal prefix-sum attention (causal TSSA,
  * causal Flowformer) got wrong input gradients on WebGPU for all but one sequence length. Forward scans carry no length
  * in their code and are used as they are. Reduced reproduction: docs/upstream/webgpu-reverse-cumsum.md.
