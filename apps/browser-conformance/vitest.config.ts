@@ -1,6 +1,4 @@
 import { defineTostConfig } from '@tost/vitest-config/config';
 
-// One file, one Chromium per backend (each page runs every variant): no parallel forks.
-export default defineTostConfig({
-  test: { include: ['test/**/*.test.ts'], poolOptions: { forks: { maxForks: 1, minForks: 1 } } },
-});
+// One file and one Chromium per backend (each page runs every variant); the two files run side by side.
+export default defineTostConfig({ test: { include: ['test/**/*.test.ts'] } });
