@@ -74,7 +74,11 @@ function disposeLayer(layer: AttentionLayer): void {
 
 function buildLayer(p: Problem): AttentionLayer {
   const [, seq, dim] = p.shape;
-  const layer = createAttention(p.name, { dim, heads: Number(p.options.heads), ...p.options }, { maxLength: seq });
+  const layer = createAttention(
+    p.name,
+    { dim, heads: Number(p.options.heads), ...p.options },
+    { maxLength: seq },
+  );
   layer.build([null, null, dim]);
   const values = p.weights.map((w) => tf.tensor(w.values, w.shape));
   layer.setWeights(values);
@@ -122,7 +126,12 @@ function tensorsOf(weights: Nested[]): { values: Float32Array; shape: number[] }
   });
 }
 
-async function goldenCase(name: string, backend: string, c: GoldenInput, seed: number): Promise<GoldenResult> {
+async function goldenCase(
+  name: string,
+  backend: string,
+  c: GoldenInput,
+  seed: number,
+): Promise<GoldenResult> {
   const [b, n, dim] = [c.x.length, c.x[0]!.length, c.x[0]![0]!.length];
   const maskFlat = c.mask ? Float32Array.from(c.mask.flat()) : undefined;
   const p: Problem = {
@@ -157,7 +166,12 @@ async function leaked(fn: () => void): Promise<number> {
 }
 
 /** Random weights (N(0, 0.5²): some variants initialise biases or temperatures to constants that hide bugs). */
-function randomWeights(name: string, shape: [number, number, number], heads: number, seed: number): Problem['weights'] {
+function randomWeights(
+  name: string,
+  shape: [number, number, number],
+  heads: number,
+  seed: number,
+): Problem['weights'] {
   const layer = createAttention(name, { dim: shape[2], heads }, { maxLength: shape[1] });
   layer.build([null, null, shape[2]]);
   const weights = layer.getWeights().map((w: tf.Tensor, i: number) => ({
@@ -183,7 +197,11 @@ async function randomChecks(name: string, backend: string): Promise<RandomResult
     x: normals(b * n * dim, 200),
     r: normals(b * n * dim, 300),
   };
-  const masked: Problem = { ...base, mask, r: base.r.map((v, i) => (mask[Math.floor(i / dim)] === 0 ? 0 : v)) };
+  const masked: Problem = {
+    ...base,
+    mask,
+    r: base.r.map((v, i) => (mask[Math.floor(i / dim)] === 0 ? 0 : v)),
+  };
   const gpu = await forwardAndGradient(backend, base);
   const gpuMasked = await forwardAndGradient(backend, masked);
   const cpu = await forwardAndGradient('cpu', base);
@@ -197,7 +215,10 @@ async function randomChecks(name: string, backend: string): Promise<RandomResult
   };
   const gpuNoisy = await forwardAndGradient(backend, noisy, false);
   const maskList = Array.from(mask);
-  const paddingLeak = relativeError(realRows(gpuNoisy.y, maskList, dim), realRows(gpuMasked.y, maskList, dim));
+  const paddingLeak = relativeError(
+    realRows(gpuNoisy.y, maskList, dim),
+    realRows(gpuMasked.y, maskList, dim),
+  );
 
   // Leaks on the GPU backend (the calls above were the warm-up: kernels and caches are created once).
   const layer = buildLayer(base);
@@ -232,7 +253,11 @@ async function randomChecks(name: string, backend: string): Promise<RandomResult
 /** model.save → tf.loadLayersModel through memory on the current backend; the outputs' relative difference. */
 async function saveLoad(name: string, p: Problem): Promise<number> {
   const [b, n, dim] = p.shape;
-  const layer = createAttention(name, { dim, heads: Number(p.options.heads), ...p.options }, { maxLength: n });
+  const layer = createAttention(
+    name,
+    { dim, heads: Number(p.options.heads), ...p.options },
+    { maxLength: n },
+  );
   const input = tfl.input({ shape: [n, dim] });
   const maskInput = tfl.input({ shape: [n] });
   const model = tfl.model({
@@ -265,7 +290,11 @@ async function saveLoad(name: string, p: Problem): Promise<number> {
 }
 
 /** Runs every check of one variant on `backend` (already initialised, as is cpu). Never throws: errors are listed. */
-export async function checkVariant(name: string, backend: string, golden: GoldenInput[]): Promise<VariantReport> {
+export async function checkVariant(
+  name: string,
+  backend: string,
+  golden: GoldenInput[],
+): Promise<VariantReport> {
   const started = performance.now();
   const report: VariantReport = { variant: name, backend, golden: [], errors: [], ms: 0 };
   getAttentionDescriptor(name);

@@ -53,7 +53,9 @@ export async function reverseCumsumAcrossLengths(): Promise<Record<string, numbe
  * A layer called with a mask, then differentiated with the same mask (a kernel has uploaded it by then): the mask must
  * not be read back synchronously. Returns the input gradient's finiteness and whether the device still computes.
  */
-export async function maskReusedAfterUpload(name: string): Promise<{ gradientFinite: boolean; deviceAlive: boolean; error?: string }> {
+export async function maskReusedAfterUpload(
+  name: string,
+): Promise<{ gradientFinite: boolean; deviceAlive: boolean; error?: string }> {
   const [b, n, dim] = [2, 12, 16];
   const layer = createAttention(name, { dim, heads: 4 }, { maxLength: n });
   layer.build([null, null, dim]);

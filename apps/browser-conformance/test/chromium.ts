@@ -17,7 +17,11 @@ const BASE_ARGS = [
   '--no-first-run',
 ];
 /** WebGPU without a GPU: Dawn on SwiftShader's Vulkan. WebGL 2 runs on SwiftShader by default. */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+export const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+];
 
 const MIME: Record<string, string> = {
   '.html': 'text/html',
@@ -35,7 +39,10 @@ export interface BrowserSession {
 
 function serve(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
+      /^\/+/,
+      '',
+    );
     const file = join(dist, path === '' ? 'index.html' : path);
     if (!file.startsWith(dist) || !existsSync(file)) {
       res.writeHead(404).end();
@@ -56,10 +63,14 @@ function serve(): Promise<{ server: Server; url: string }> {
 /** Opens the built page with the Chromium flags that `backend` needs; waits until the page is ready. */
 export async function openPage(backend: string): Promise<BrowserSession> {
   if (!existsSync(join(dist, 'index.html'))) {
-    throw new Error(`${dist}index.html is missing: run \`pnpm --filter @tost/browser-conformance build\` first`);
+    throw new Error(
+      `${dist}index.html is missing: run \`pnpm --filter @tost/browser-conformance build\` first`,
+    );
   }
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`,
+    );
   }
   const { server, url } = await serve();
   let browser: Browser | undefined;

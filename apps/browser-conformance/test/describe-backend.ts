@@ -40,7 +40,10 @@ export type PageGlobal = { tostConformance: ConformancePage };
  * Registers the suite of one backend: one Chromium page, every registered variant in it. `extra` adds backend-specific
  * tests that run in the same page after the variants (given the session).
  */
-export function describeGpuBackend(backend: 'webgl' | 'webgpu', extra?: (session: () => BrowserSession) => void): void {
+export function describeGpuBackend(
+  backend: 'webgl' | 'webgpu',
+  extra?: (session: () => BrowserSession) => void,
+): void {
   describe(`every variant on ${backend} in Chromium (SwiftShader)`, () => {
     let session: BrowserSession;
     const reports: VariantReport[] = [];
@@ -90,32 +93,51 @@ export function describeGpuBackend(backend: 'webgl' | 'webgpu', extra?: (session
         expect.soft(report.golden.length, `${where}: golden cases run`).toBe(golden.length);
         for (const g of report.golden) {
           expect
-            .soft(g.forwardError, `${where}, golden ${g.label}: forward relative error ${fmt(g.forwardError)}`)
+            .soft(
+              g.forwardError,
+              `${where}, golden ${g.label}: forward relative error ${fmt(g.forwardError)}`,
+            )
             .toBeLessThan(FORWARD_LIMIT);
           expect
-            .soft(g.gradientError, `${where}, golden ${g.label}: input gradient vs cpu, relative error ${fmt(g.gradientError)}`)
+            .soft(
+              g.gradientError,
+              `${where}, golden ${g.label}: input gradient vs cpu, relative error ${fmt(g.gradientError)}`,
+            )
             .toBeLessThan(GRADIENT_LIMIT);
         }
         const r = report.random;
         expect(r, `${where}: random-input checks ran`).toBeDefined();
         if (!r) return;
         const shape = `random x ${r.shape.slice(0, 3).join('×')}, heads ${r.shape[3]}`;
-        expect.soft(r.forwardError, `${where}, ${shape}: forward vs cpu ${fmt(r.forwardError)}`).toBeLessThan(FORWARD_LIMIT);
+        expect
+          .soft(r.forwardError, `${where}, ${shape}: forward vs cpu ${fmt(r.forwardError)}`)
+          .toBeLessThan(FORWARD_LIMIT);
         expect
           .soft(r.gradientError, `${where}, ${shape}: input gradient vs cpu ${fmt(r.gradientError)}`)
           .toBeLessThan(GRADIENT_LIMIT);
         expect
-          .soft(r.maskedGradientError, `${where}, ${shape}: masked input gradient vs cpu ${fmt(r.maskedGradientError)}`)
+          .soft(
+            r.maskedGradientError,
+            `${where}, ${shape}: masked input gradient vs cpu ${fmt(r.maskedGradientError)}`,
+          )
           .toBeLessThan(GRADIENT_LIMIT);
         expect
-          .soft(r.paddingLeak, `${where}, ${shape}: real-token outputs change with padded tokens by ${fmt(r.paddingLeak)}`)
+          .soft(
+            r.paddingLeak,
+            `${where}, ${shape}: real-token outputs change with padded tokens by ${fmt(r.paddingLeak)}`,
+          )
           .toBeLessThan(PADDING_LIMIT);
         expect.soft(r.leakedTensors, `${where}: tensors leaked on ${backend}`).toEqual({
           forward: 0,
           maskedForward: 0,
           backward: 0,
         });
-        expect.soft(r.saveLoadError, `${where}: save/load round trip changed the output by ${fmt(r.saveLoadError)}`).toBe(0);
+        expect
+          .soft(
+            r.saveLoadError,
+            `${where}: save/load round trip changed the output by ${fmt(r.saveLoadError)}`,
+          )
+          .toBe(0);
       });
     }
 

@@ -84,9 +84,11 @@ export function goldenCasesFor(descriptor: RegisteredAttention): GoldenInput[] {
     cases.forEach((c, i) => {
       if (c.kind !== kind || Boolean(c.causal) !== descriptor.causal) return;
       const options: Record<string, unknown> = {};
-      for (const key of ['window', 'dilation', 'agents'] as const) if (c[key] !== undefined) options[key] = c[key];
+      for (const key of ['window', 'dilation', 'agents'] as const)
+        if (c[key] !== undefined) options[key] = c[key];
       const weights = c.weights as NestedNumbers[][];
-      if (descriptor.options?.features && weights[8]) options.features = (weights[8][0] as NestedNumbers[]).length;
+      if (descriptor.options?.features && weights[8])
+        options.features = (weights[8][0] as NestedNumbers[]).length;
       push(file, i, c, options, weights);
     });
   }

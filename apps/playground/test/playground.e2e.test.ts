@@ -173,7 +173,10 @@ describe('playground in Chromium', () => {
     );
     expect(options.map((o) => o.value)).toEqual(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
     for (const gpu of ['webgpu', 'webgl']) {
-      expect(options.find((o) => o.value === gpu), gpu).toEqual({ value: gpu, disabled: false, available: 'true' });
+      expect(
+        options.find((o) => o.value === gpu),
+        gpu,
+      ).toEqual({ value: gpu, disabled: false, available: 'true' });
     }
   });
 
@@ -201,7 +204,9 @@ describe('playground in Chromium', () => {
   it('shows train-step times per backend: every backend used has a column, tssa measured on each', async () => {
     const cells = await perBackendCells();
     for (const backend of ['wasm', 'cpu', 'webgl', 'webgpu']) {
-      expect(cells.find((c) => c.variant === 'tssa' && c.backend === backend)?.ms, backend).toBeGreaterThan(0);
+      expect(cells.find((c) => c.variant === 'tssa' && c.backend === backend)?.ms, backend).toBeGreaterThan(
+        0,
+      );
     }
     const headers = await page.$$eval('#backend-table thead th', (ths) => ths.map((t) => t.textContent));
     // In the order the page first measured on each: cpu, wasm, webgl, webgpu.

@@ -110,7 +110,9 @@ describe('validateMaskValues reads each mask once', () => {
   });
 
   it('rejects a soft mask, then reads an accepted mask (or a clone of it) only once', () => {
-    expect(() => validateMaskValues(tf.tensor2d([[1, 0.5]]), "L 'x'")).toThrow(/'mask' must hold only 0.*got 0\.5 at \[0, 1\]/);
+    expect(() => validateMaskValues(tf.tensor2d([[1, 0.5]]), "L 'x'")).toThrow(
+      /'mask' must hold only 0.*got 0\.5 at \[0, 1\]/,
+    );
     const mask = tf.tensor2d([[1, 1, 0]]);
     let reads = 0;
     const original = mask.dataSync.bind(mask);

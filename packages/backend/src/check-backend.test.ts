@@ -35,7 +35,10 @@ describe('checkBackend', () => {
       ...original,
       kernelFunc: (args) => {
         const attrs = args.attrs as { reverse: boolean };
-        return original.kernelFunc({ ...args, attrs: { ...args.attrs, reverse: false, exclusive: attrs.reverse } });
+        return original.kernelFunc({
+          ...args,
+          attrs: { ...args.attrs, reverse: false, exclusive: attrs.reverse },
+        });
       },
     });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -45,7 +48,10 @@ describe('checkBackend', () => {
       const bad = report.probes.filter((p) => !p.ok).map((p) => p.name);
       expect(bad).toEqual(expect.arrayContaining([expect.stringMatching(/cumsum/)]));
       // Only the probes with prefix sums fail: the others do not use the kernel.
-      expect(bad.every((n) => /cumsum|prefix sums/.test(n)), bad.join('; ')).toBe(true);
+      expect(
+        bad.every((n) => /cumsum|prefix sums/.test(n)),
+        bad.join('; '),
+      ).toBe(true);
       expect(report.warnings[0]).toMatch(/checkBackend: 'wasm' disagrees with cpu on .*cumsum.*gradient \d/);
       expect(warn).toHaveBeenCalledWith(report.warnings[0]);
     } finally {
@@ -56,6 +62,8 @@ describe('checkBackend', () => {
   });
 
   it('names the backend and what to do when it cannot check', async () => {
-    await expect(checkBackend({ backend: 'webgpu' })).rejects.toThrow(/backend 'webgpu' is not registered.*initBackend\('webgpu'\)/);
+    await expect(checkBackend({ backend: 'webgpu' })).rejects.toThrow(
+      /backend 'webgpu' is not registered.*initBackend\('webgpu'\)/,
+    );
   });
 });

@@ -62,7 +62,11 @@ const PROBES: Probe[] = [
     name: 'masked softmax attention (select, exp, sum)',
     shape: [2, 5, 4],
     f: (x) => {
-      const allowed = tf.tensor3d(values(50, 0.5).map((v, i) => (v > -0.3 || i % 5 === 0 ? 1 : 0)), [2, 5, 5], 'bool');
+      const allowed = tf.tensor3d(
+        values(50, 0.5).map((v, i) => (v > -0.3 || i % 5 === 0 ? 1 : 0)),
+        [2, 5, 5],
+        'bool',
+      );
       const scores = tf.matMul(x, x, false, true);
       const masked = tf.where(allowed, scores, tf.fill(scores.shape, -1e9));
       const weights = tf.where(allowed, tf.softmax(masked), tf.zerosLike(scores));
@@ -133,7 +137,9 @@ export async function checkBackend(options: CheckBackendOptions = {}): Promise<B
   const backend = options.backend ?? tf.getBackend();
   if (!backend) throw new Error('checkBackend: no tfjs backend is initialised; call initBackend() first');
   if (tf.findBackendFactory(backend) == null) {
-    throw new Error(`checkBackend: backend '${backend}' is not registered; load it with initBackend('${backend}') first`);
+    throw new Error(
+      `checkBackend: backend '${backend}' is not registered; load it with initBackend('${backend}') first`,
+    );
   }
   if (tf.getGradient('Cumsum') === undefined) {
     throw new Error(

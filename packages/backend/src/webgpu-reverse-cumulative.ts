@@ -40,7 +40,11 @@ export function installWebGpuReverseCumulative(): boolean {
         if (!attrs.reverse || x.shape.length === 0) return original.kernelFunc(args);
         const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
         const flip = (t: tf.TensorInfo) =>
-          reverse.kernelFunc({ inputs: { x: t }, attrs: { dims: [axis] }, backend: args.backend }) as tf.TensorInfo;
+          reverse.kernelFunc({
+            inputs: { x: t },
+            attrs: { dims: [axis] },
+            backend: args.backend,
+          }) as tf.TensorInfo;
         const flipped = flip(x);
         const scanned = original.kernelFunc({
           inputs: { x: flipped },

@@ -27,7 +27,9 @@ describe('token ids are checked', () => {
     checkTokenIds(ids, 10, 'o');
     checkTokenIds(ids, 12, 'o');
     expect(reads).toBe(1);
-    expect(() => checkTokenIds(ids, 9, 'o')).toThrow(/'token_ids' must hold integers in \[0, 9\).*got 9 \(out of range\)/);
+    expect(() => checkTokenIds(ids, 9, 'o')).toThrow(
+      /'token_ids' must hold integers in \[0, 9\).*got 9 \(out of range\)/,
+    );
     expect(reads).toBe(2);
     ids.dispose();
   });
