@@ -41,11 +41,14 @@ export async function openPlayground(backend: string): Promise<PlaygroundSession
     headless: true,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      // WebGL 2 runs on SwiftShader by default; WebGPU needs these (Dawn on SwiftShader's Vulkan, page on 127.0.0.1).
+      '--enable-unsafe-webgpu',
+      '--use-webgpu-adapter=swiftshader',
+      '--enable-features=Vulkan',
     ],
   });
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

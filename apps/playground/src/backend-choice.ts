@@ -21,3 +21,17 @@ export async function chooseBackend(
   const selection = await initBackend(preference, { wasmPaths: WASM_PATHS });
   return { selection, text: describeBackendSelection(selection) };
 }
+
+/**
+ * Whether this browser offers the GPU backends: WebGPU needs `navigator.gpu` and an adapter (Chrome/Edge 113+, or a
+ * flag), WebGL a WebGL 2 (or 1) context. Returns undefined when available, else why not — without loading tfjs.
+ */
+export async function gpuAvailability(): Promise<{ webgpu?: string; webgl?: string }> {
+  const out: { webgpu?: string; webgl?: string } = {};
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) out.webgpu = 'this browser has no WebGPU (navigator.gpu)';
+  else if (!(await gpu.requestAdapter().catch(() => null))) out.webgpu = 'WebGPU offers no adapter here';
+  const canvas = document.createElement('canvas');
+  if (!canvas.getContext('webgl2') && !canvas.getContext('webgl')) out.webgl = 'this browser has no WebGL';
+  return out;
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Registers every built-in attention variant and describes them (causal? linear or quadratic?).
 import { listAttentions } from '@tost/variants';
-import { chooseBackend } from './backend-choice.js';
+import { chooseBackend, gpuAvailability } from './backend-choice.js';
 import { ErrorBox } from './error-box.js';
 import { loadLM, streamText, type LoadedLM } from './lm-stream.js';
 import { showMembership, type MembershipSource } from './membership-view.js';
@@ -69,6 +69,19 @@ async function useBackend(preference: string): Promise<string> {
     throw err;
   }
 }
+/** Marks the GPU options this browser cannot run (disabled, with the reason), so the picker offers what works. */
+async function markAvailability(): Promise<void> {
+  const missing = await gpuAvailability();
+  for (const option of $<HTMLSelectElement>('backend-choice').options) {
+    const reason = missing[option.value as 'webgpu' | 'webgl'];
+    if (option.value !== 'webgpu' && option.value !== 'webgl') continue;
+    option.dataset.available = String(reason === undefined);
+    if (reason !== undefined) {
+      option.disabled = true;
+      option.textContent = `${option.value} (not available: ${reason})`;
+    }
+  }
+}
 $('backend-apply').addEventListener('click', () => {
   errors.clear();
   useBackend($<HTMLSelectElement>('backend-choice').value).catch((err) => errors.show(err));
@@ -116,6 +129,44 @@ const memoryChart = new ScalingChart(
   'MB',
   LENGTHS,
 );
+/** The length of the per-backend table. */
+const SWEEP_LENGTH = 256;
+$('sweep-length').textContent = String(SWEEP_LENGTH);
+/** Train-step milliseconds at SWEEP_LENGTH: backend → variant → ms (kept across runs and backend switches). */
+const perBackend = new Map<string, Map<string, number>>();
+function recordPerBackend(variant: string, length: number, ms: number): void {
+  if (length !== SWEEP_LENGTH) return;
+  const backend = tf.getBackend();
+  if (!perBackend.has(backend)) perBackend.set(backend, new Map());
+  perBackend.get(backend)!.set(variant, ms);
+  const table = $('backend-table');
+  const backends = [...perBackend.keys()];
+  const head = table.querySelector('thead tr')!;
+  head.replaceChildren(
+    ...['variant', ...backends.map((b) => `${b} (ms)`)].map((t) =>
+      Object.assign(document.createElement('th'), { textContent: t }),
+    ),
+  );
+  const body = table.querySelector('tbody')!;
+  body.replaceChildren(
+    ...variants.map((v) => {
+      const tr = document.createElement('tr');
+      tr.append(Object.assign(document.createElement('td'), { textContent: v }));
+      for (const b of backends) {
+        const value = perBackend.get(b)!.get(v);
+        const td = Object.assign(document.createElement('td'), {
+          textContent: value === undefined ? '—' : value.toFixed(1),
+        });
+        td.dataset.variant = v;
+        td.dataset.backend = b;
+        if (value !== undefined) td.dataset.ms = value.toFixed(1);
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
 let stopRequested = false;
 $('scaling-stop').addEventListener('click', () => (stopRequested = true));
 
@@ -144,6 +195,7 @@ action('scaling-run', 'scaling-status', async () => {
         measured++;
         const mb = m.peakBytes / 2 ** 20;
         timeChart.add(variant, length, m.milliseconds);
+        recordPerBackend(variant, length, m.milliseconds);
         memoryChart.add(variant, length, mb);
         const tr = document.createElement('tr');
         tr.dataset.variant = variant;
@@ -160,6 +212,18 @@ action('scaling-run', 'scaling-status', async () => {
     $<HTMLButtonElement>('scaling-stop').disabled = true;
   }
   return `${measured} measurements on ${backendText}`;
+});
+
+action('sweep-run', 'sweep-status', async () => {
+  let done = 0;
+  for (const variant of variants) {
+    status('sweep-status', 'running', `${variant} (${done + 1}/${variants.length})…`);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // repaint before the step blocks
+    const m = await measureTrainStep(variant, SWEEP_LENGTH);
+    recordPerBackend(variant, SWEEP_LENGTH, m.milliseconds);
+    done++;
+  }
+  return `${done} variants at ${SWEEP_LENGTH} tokens on ${backendText}`;
 });
 
 // --- membership ----------------------------------------------------------------------------------------------
@@ -206,4 +270,5 @@ action('lm-run', 'lm-status', async () => {
 // Start on the backend given in the URL (?backend=wasm) or auto.
 const initial = new URLSearchParams(location.search).get('backend') ?? 'auto';
 $<HTMLSelectElement>('backend-choice').value = initial;
+markAvailability().catch((err) => errors.show(err));
 useBackend(initial).catch((err) => errors.show(err));

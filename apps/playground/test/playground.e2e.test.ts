@@ -1,6 +1,7 @@
-// End-to-end: the built playground in Debian's Chromium (playwright-core, headless). Runs a short comparison on the
-// wasm and cpu backends, checks that the charts and the Π heatmaps draw, streams 20 tokens, and saves a screenshot
-// to test-results/playground.png. Fails on any page error, console error or error shown in the page.
+// End-to-end: the built playground in Debian's Chromium (playwright-core, headless, WebGL and WebGPU on SwiftShader).
+// Runs a short comparison on the wasm and cpu backends, checks that the charts and the Π heatmaps draw, streams 20
+// tokens, fills the per-backend table for every variant, then compares and streams on webgl and webgpu, and saves a
+// screenshot to test-results/playground.png. Fails on any page error, console error or error shown in the page.
 import { listAttentionNames } from '@tost/variants';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync } from 'node:fs';
@@ -51,6 +52,16 @@ async function seriesPixels(selector: string, rgb: [number, number, number]): Pr
       return n;
     },
     rgb,
+  );
+}
+
+/** Cells of the per-backend table (variant, backend, ms; ms undefined where not measured). */
+async function perBackendCells(): Promise<{ variant: string; backend: string; ms?: number }[]> {
+  return page.$$eval('#backend-table tbody td[data-backend]', (cells) =>
+    cells.map((c) => {
+      const d = (c as HTMLElement).dataset;
+      return { variant: d.variant!, backend: d.backend!, ...(d.ms ? { ms: Number(d.ms) } : {}) };
+    }),
   );
 }
 
@@ -140,6 +151,66 @@ describe('playground in Chromium', () => {
     const text = await runAction(page, 'lm-run', 'lm-status');
     expect(text).toMatch(/^20 tokens, \d+(\.\d+)? ms\/token on wasm/);
     expect(await page.textContent('#lm-generated')).toHaveLength(20);
+  });
+
+  it('measures every variant on this backend into the per-backend table', async () => {
+    expect(await runAction(page, 'sweep-run', 'sweep-status', 300_000)).toMatch(
+      new RegExp(`^${listAttentionNames().length} variants at 256 tokens on wasm`),
+    );
+    const cells = await perBackendCells();
+    for (const name of listAttentionNames()) {
+      expect(cells.find((c) => c.variant === name && c.backend === 'wasm')?.ms, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('offers webgpu and webgl where the browser has them (Chromium with SwiftShader has both)', async () => {
+    const options = await page.$$eval('#backend-choice option', (os) =>
+      os.map((o) => ({
+        value: (o as HTMLOptionElement).value,
+        disabled: (o as HTMLOptionElement).disabled,
+        available: (o as HTMLOptionElement).dataset.available,
+      })),
+    );
+    expect(options.map((o) => o.value)).toEqual(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
+    for (const gpu of ['webgpu', 'webgl']) {
+      expect(
+        options.find((o) => o.value === gpu),
+        gpu,
+      ).toEqual({ value: gpu, disabled: false, available: 'true' });
+    }
+  });
+
+  for (const gpu of ['webgl', 'webgpu']) {
+    it(`switches to ${gpu}, compares tssa and softmax train steps and streams 10 tokens there`, async () => {
+      const { backend, text } = await switchBackend(page, gpu);
+      expect(backend).toBe(gpu);
+      expect(text).toBe(gpu);
+      await choose(page, 'variant-choices', ['tssa', 'softmax']);
+      await choose(page, 'length-choices', ['256']);
+      expect(await runAction(page, 'scaling-run', 'scaling-status', 300_000)).toMatch(
+        new RegExp(`^2 measurements on ${gpu}`),
+      );
+      const rows = await scalingRows(page);
+      expect(rows.map((r) => r.variant).sort()).toEqual(['softmax', 'tssa']);
+      for (const r of rows) expect(r.ms).toBeGreaterThan(0);
+      await page.fill('#lm-tokens', '10');
+      expect(await runAction(page, 'lm-run', 'lm-status', 300_000)).toMatch(
+        new RegExp(`^10 tokens, \\d+(\\.\\d+)? ms/token on ${gpu}`),
+      );
+      expect(await page.textContent('#lm-generated')).toHaveLength(10);
+    });
+  }
+
+  it('shows train-step times per backend: every backend used has a column, tssa measured on each', async () => {
+    const cells = await perBackendCells();
+    for (const backend of ['wasm', 'cpu', 'webgl', 'webgpu']) {
+      expect(cells.find((c) => c.variant === 'tssa' && c.backend === backend)?.ms, backend).toBeGreaterThan(
+        0,
+      );
+    }
+    const headers = await page.$$eval('#backend-table thead th', (ths) => ths.map((t) => t.textContent));
+    // In the order the page first measured on each: cpu, wasm, webgl, webgpu.
+    expect(headers).toEqual(['variant', 'cpu (ms)', 'wasm (ms)', 'webgl (ms)', 'webgpu (ms)']);
   });
 
   it('shows no error and saves a screenshot', async () => {

@@ -4,7 +4,15 @@ import { initBackend } from '@tost/backend';
 // tfjs-layers registers tfjs-core's gradients (the core's node bundle does not).
 import '@tensorflow/tfjs-layers';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
-import { validateMask, tokenMask, headTokenMask, keyMaskBias, causalMaskBias, MASKED_SCORE } from './mask.js';
+import {
+  validateMask,
+  validateMaskValues,
+  tokenMask,
+  headTokenMask,
+  keyMaskBias,
+  causalMaskBias,
+  MASKED_SCORE,
+} from './mask.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -51,5 +59,33 @@ describe('mask helpers', () => {
     );
     expect(() => validateMask(mask, 2, 4, 'x')).not.toThrow();
     mask.dispose();
+  });
+});
+
+describe('validateMaskValues reads each mask once', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('rejects a soft mask, then reads an accepted mask (or a clone of it) only once', () => {
+    expect(() => validateMaskValues(tf.tensor2d([[1, 0.5]]), "L 'x'")).toThrow(
+      /'mask' must hold only 0.*got 0\.5 at \[0, 1\]/,
+    );
+    const mask = tf.tensor2d([[1, 1, 0]]);
+    let reads = 0;
+    const original = mask.dataSync.bind(mask);
+    mask.dataSync = (() => {
+      reads++;
+      return original();
+    }) as typeof mask.dataSync;
+    validateMaskValues(mask, 'L');
+    validateMaskValues(mask, 'L');
+    const clone = tf.clone(mask);
+    clone.dataSync = () => {
+      throw new Error('a clone shares the checked data and must not be read');
+    };
+    validateMaskValues(clone, 'L');
+    expect(reads).toBe(1);
+    tf.dispose([mask, clone]);
   });
 });

@@ -43,11 +43,20 @@ export function causalMaskBias(seq: number): tf.Tensor4D {
 }
 
 /**
+ * Data of masks already checked. tfjs data are immutable, so a mask is read once: the layers of a model, a gradient's
+ * recomputation and repeated calls with the same mask would otherwise read it back from the GPU each time once a kernel
+ * has uploaded it (tfjs-backend-webgpu then drops its CPU copy) — a synchronous readback, which stalls the GPU and on
+ * Chromium's SwiftShader WebGPU destroys the device (docs/upstream/webgpu-sync-readback.md).
+ */
+const checkedMasks = new WeakSet<object>();
+
+/**
  * Checks that a mask holds only 0 and 1 (a bool mask always does). Values such as 0.5, 2, −1 or NaN are an error
  * naming `mask` and the first offending value: a soft mask would silently mean something else in every variant.
+ * Each mask's data is read (synchronously) once; later calls with the same tensor (or a clone) return at once.
  */
 export function validateMaskValues(mask: tf.Tensor, layerName: string): void {
-  if (mask.dtype === 'bool') return;
+  if (mask.dtype === 'bool' || checkedMasks.has(mask.dataId)) return;
   const values = mask.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -59,6 +68,7 @@ export function validateMaskValues(mask: tf.Tensor, layerName: string): void {
       );
     }
   }
+  checkedMasks.add(mask.dataId);
 }
 
 /** Keys a query may attend to because they are real tokens: bool [batch, 1, 1, seq] from a 0/1 mask [batch, seq]. */

@@ -12,6 +12,7 @@ import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
 import { installFastTileGradient } from './tile-gradient.js';
+import { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 
 export interface SkippedBackend {
   name: BackendName;
@@ -142,6 +143,11 @@ async function selected(
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();
     selection.wasm = await wasmDetails();
+  }
+  if (candidate.name === 'webgpu') {
+    // tfjs-backend-webgpu 4.22 caches its reverse-scan shader across lengths: reverse cumulative sums (the gradient of
+    // every cumsum) become flip → forward scan → flip.
+    installWebGpuReverseCumulative();
   }
   return selection;
 }

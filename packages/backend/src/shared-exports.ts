@@ -18,6 +18,13 @@ export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
 export { installFastTileGradient, tileGradient } from './tile-gradient.js';
+export { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
+export {
+  checkBackend,
+  type BackendCheckReport,
+  type BackendProbeResult,
+  type CheckBackendOptions,
+} from './check-backend.js';
 export {
   validateWeightsAgainstManifest,
   verifyWeightsChecksum,

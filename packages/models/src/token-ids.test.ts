@@ -15,6 +15,25 @@ describe('token ids are checked', () => {
     await initBackend('wasm');
   });
 
+  it('checkTokenIds reads a tensor once per vocabulary size (no repeated GPU readback), and still checks a smaller one', () => {
+    const ids = tf.tensor2d([[0, 9]], undefined, 'int32');
+    let reads = 0;
+    const original = ids.dataSync.bind(ids);
+    ids.dataSync = (() => {
+      reads++;
+      return original();
+    }) as typeof ids.dataSync;
+    checkTokenIds(ids, 10, 'o');
+    checkTokenIds(ids, 10, 'o');
+    checkTokenIds(ids, 12, 'o');
+    expect(reads).toBe(1);
+    expect(() => checkTokenIds(ids, 9, 'o')).toThrow(
+      /'token_ids' must hold integers in \[0, 9\).*got 9 \(out of range\)/,
+    );
+    expect(reads).toBe(2);
+    ids.dispose();
+  });
+
   it('checkTokenIds accepts integers in range (int32, or float32 holding integers), names the first bad one', () => {
     expect(() => checkTokenIds(tf.tensor2d([[0, 9]], undefined, 'int32'), 10, 'o')).not.toThrow();
     expect(() => checkTokenIds(tf.tensor2d([[0, 9]]), 10, 'o')).not.toThrow();
