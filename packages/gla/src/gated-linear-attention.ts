@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero, isPositiveInteger } from '@tost/attention';
+import { isPositiveInteger } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { chunkCoreBackward, chunkCoreForward, unpackChunkCore } from './chunk-core.js';
 import { GLA_CHUNK_SIZE, MAX_CHUNK_LOG_DECAY, MIN_LOG_GATE } from './constants.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmaxForward } from '@tost/attention';
+import { maskedSoftmaxForward } from '@tost/ops';
 
 /**
  * Selective attention's core (Leviathan, Kalman, Matias, "Selective Attention Improves Transformer", ICLR 2025,

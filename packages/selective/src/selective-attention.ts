@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ProjectedAttention, finiteOrZero, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { ProjectedAttention, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { fusedSelectiveAttention } from './fused-selective.js';
 
 /**

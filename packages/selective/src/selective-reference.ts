@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmax } from '@tost/attention';
+import { maskedSoftmax } from '@tost/ops';
 
 /**
  * Selective attention straight from its definition (arXiv 2410.02703, §2) with plain differentiable ops, for tests:

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchMatMul } from '@tost/attention';
 
 /** Floor of a channel's norm over the tokens (`F.normalize`'s ε): an all-zero channel stays 0 instead of NaN. */
 export const XCA_NORM_EPSILON = 1e-12;
@@ -45,7 +44,7 @@ function normalizeBackward(t: tf.Tensor4D, n: Normalized, dUnit: tf.Tensor4D): t
 function forward(q: tf.Tensor4D, k: tf.Tensor4D, temperature: tf.Tensor1D) {
   const nq = normalize(q);
   const nk = normalize(k);
-  const cross = batchMatMul(nq.unit, nk.unit, true, false); // C = q̂ᵀ·k̂, [batch, heads, p, p]
+  const cross = tf.matMul(nq.unit, nk.unit, true, false); // C = q̂ᵀ·k̂, [batch, heads, p, p]
   const tau = tf.reshape(temperature, [1, -1, 1, 1]);
   const attention = tf.softmax(tf.mul(cross, tau)) as tf.Tensor4D;
   return { nq, nk, cross, tau, attention };
@@ -59,7 +58,7 @@ const channelAttentionOp = tf.customGrad(((
   save: tf.GradSaveFunc,
 ) => {
   save([q, k, v, temperature]);
-  const value = tf.tidy(() => batchMatMul(v, forward(q, k, temperature).attention, false, true));
+  const value = tf.tidy(() => tf.matMul(v, forward(q, k, temperature).attention, false, true));
   return {
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
@@ -67,13 +66,13 @@ const channelAttentionOp = tf.customGrad(((
         const [sq, sk, sv, st] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
         const dO = dy as tf.Tensor4D;
         const f = forward(sq, sk, st);
-        const dv = batchMatMul(dO, f.attention);
-        const dA = batchMatMul(dO, sv, true, false);
+        const dv = tf.matMul(dO, f.attention);
+        const dA = tf.matMul(dO, sv, true, false);
         const dZ = tf.mul(f.attention, tf.sub(dA, tf.sum(tf.mul(dA, f.attention), 3, true)));
         const dTemperature = tf.reshape(tf.sum(tf.mul(dZ, f.cross), [0, 2, 3]), st.shape);
         const dC = tf.mul(dZ, f.tau) as tf.Tensor4D;
-        const dq = normalizeBackward(sq, f.nq, batchMatMul(f.nk.unit, dC, false, true));
-        const dk = normalizeBackward(sk, f.nk, batchMatMul(f.nq.unit, dC));
+        const dq = normalizeBackward(sq, f.nq, tf.matMul(f.nk.unit, dC, false, true));
+        const dk = normalizeBackward(sk, f.nk, tf.matMul(f.nq.unit, dC));
         return [dq, dk, dv, dTemperature];
       }),
   };
