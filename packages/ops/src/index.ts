@@ -7,5 +7,3 @@ export { nonCausalLinearAttention } from './linear/non-causal.js';
 export { chunkLinearAttention, type ChunkLinearAttentionOptions } from './linear/chunk.js';
 export { recurrentLinearAttentionStep } from './linear/recurrent.js';
 export { naiveLinearAttention, type NaiveLinearAttentionOptions } from './linear/naive.js';
-export { splitLeading } from './linear/split-leading.js';
-export { concatMany } from './linear/concat-many.js';

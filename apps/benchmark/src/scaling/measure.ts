@@ -48,14 +48,35 @@ export async function timeStepOnce(step: Step): Promise<number> {
   return elapsed;
 }
 
-/** Peak tensor bytes during one (untimed) run of the step, via tf.profile. */
+/** The part of tfjs-core's engine that `tf.profile` uses (tfjs-core 4.22 `Engine.state`). */
+interface ProfilingEngine {
+  state: { profiling: boolean; activeProfile: { kernels: { totalBytesSnapshot: number }[] } };
+}
+
+/**
+ * Peak tensor bytes during one (untimed) run of the step: the engine's profiler records the live bytes after every
+ * kernel, and the maximum is taken here in a loop. Not `tf.profile`: tfjs-core 4.22 takes that maximum as
+ * `Math.max(...kernels)`, one argument per kernel, which throws "Maximum call stack size exceeded" once a step runs
+ * more than ~10⁵ kernels (a chunked core looping over 65,536 tokens did).
+ */
 export async function peakTensorBytes(step: Step): Promise<{ baselineBytes: number; peakBytes: number }> {
   const baselineBytes = tf.memory().numBytes;
-  const info = await tf.profile(() => step());
-  const result = info.result;
+  const engine = tf.engine() as unknown as ProfilingEngine;
+  const profile = engine.state.activeProfile;
+  const wasProfiling = engine.state.profiling;
+  profile.kernels = [];
+  engine.state.profiling = true;
+  let result: unknown;
+  try {
+    result = await step();
+  } finally {
+    engine.state.profiling = wasProfiling;
+  }
   tf.dispose(result as tf.Tensor | tf.Tensor[]);
-  // tf.profile takes the max over kernels; a step that ran no kernel allocated nothing.
-  const peakBytes = Number.isFinite(info.peakBytes) ? Math.max(info.peakBytes, baselineBytes) : baselineBytes;
+  // A step that ran no kernel allocated nothing.
+  let peakBytes = baselineBytes;
+  for (const kernel of profile.kernels) peakBytes = Math.max(peakBytes, kernel.totalBytesSnapshot);
+  profile.kernels = [];
   return { baselineBytes, peakBytes };
 }
 

@@ -334,3 +334,43 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+describe('chunkLinearAttention at 65,536 tokens', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('runs forward and backward in a kernel count that does not grow with the number of chunks', async () => {
+    // 4,096 chunks of 16: a loop over chunks ran ~35 kernels per chunk (~140,000), past what tf.profile could count
+    // ("Maximum call stack size exceeded"); here it grows only by the scans' log₂(chunks) rounds.
+    const kernelCount = async (n: number) => {
+      const q = tf.mul(randn([1, 1, n, 2], 61), 0.1) as tf.Tensor4D;
+      const v = randn([1, 1, n, 2], 62) as tf.Tensor4D;
+      const info = await tf.profile(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(
+            chunkLinearAttention(a as tf.Tensor4D, a as tf.Tensor4D, b as tf.Tensor4D, {
+              chunkSize: 16,
+              decay: [0.999],
+            }),
+          ),
+        )([q, v]),
+      );
+      const last = tf.tidy(() => {
+        const out = chunkLinearAttention(q, q, v, { chunkSize: 16 });
+        const y = tf.slice(out, [0, 0, n - 1, 0], [1, 1, 1, 2]).dataSync();
+        // Output at the last token without decay: q_last · Σ_s k_sᵀ v_s.
+        const qLast = tf.reshape(tf.slice(q, [0, 0, n - 1, 0], [1, 1, 1, 2]), [1, 2]);
+        const state = tf.matMul(tf.reshape(q, [n, 2]), tf.reshape(v, [n, 2]), true, false);
+        return { y: Array.from(y), expected: Array.from(tf.matMul(qLast, state).dataSync()) };
+      });
+      tf.dispose([q, v, info.result as tf.Tensor[]]);
+      return { kernels: info.kernels.length, ...last };
+    };
+    const short = await kernelCount(256);
+    const long = await kernelCount(65536);
+    expect(long.kernels).toBeLessThan(1000);
+    expect(long.kernels - short.kernels).toBeLessThanOrEqual(3 * 12 * Math.log2(4096 / 16)); // three scans
+    expect(maxRelativeError(long.y, long.expected)).toBeLessThan(1e-3);
+  });
+});

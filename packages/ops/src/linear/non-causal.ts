@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkShapes } from './shapes.js';
-import { splitLeading } from './split-leading.js';
-import { concatMany } from './concat-many.js';
 
 /**
  * Non-causal linear attention ("Transformers are RNNs", Katharopoulos et al., arXiv 2006.16236, §3.2): for already
@@ -30,43 +28,24 @@ export function nonCausalLinearAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.T
   return op(q, k, v);
 }
 
-/** [B, H, N, x] → per (sample, head) [N, x] slices. */
-const perHead = (t: tf.Tensor4D): tf.Tensor2D[] => {
+/** [B, H, N, x] → [B·H, N, x] (a reshape: every product below is one batched matMul over samples and heads). */
+const perHead = (t: tf.Tensor4D): tf.Tensor3D => {
   const [b, h, n, x] = t.shape;
-  return splitLeading(tf.reshape(t, [b * h, n, x]));
+  return tf.reshape(t, [b * h, n, x]);
 };
 
 function linearForward(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, n] = q.shape;
-  const d = v.shape[3];
-  const qs = perHead(q);
-  const ks = perHead(k);
-  const vs = perHead(v);
-  const outs: tf.Tensor2D[] = [];
-  for (let i = 0; i < b * h; i++) outs.push(tf.matMul(qs[i]!, tf.matMul(tf.transpose(ks[i]!), vs[i]!)));
-  return tf.reshape(concatMany(outs), [b, h, n, d]);
+  const kv = tf.matMul(perHead(k), perHead(v), true, false); // [B·H, f, d]
+  return tf.reshape(tf.matMul(perHead(q), kv), [q.shape[0], q.shape[1], q.shape[2], v.shape[3]]);
 }
 
 function linearBackward(dy: tf.Tensor4D, q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor[] {
-  const [b, h] = q.shape;
-  const qs = perHead(q);
-  const ks = perHead(k);
-  const vs = perHead(v);
-  const dys = perHead(dy);
-  const dq: tf.Tensor2D[] = [];
-  const dk: tf.Tensor2D[] = [];
-  const dv: tf.Tensor2D[] = [];
-  for (let i = 0; i < b * h; i++) {
-    const kv = tf.matMul(tf.transpose(ks[i]!), vs[i]!); // [f, d]
-    const dO = dys[i]!;
-    const g = tf.matMul(tf.transpose(qs[i]!), dO); // qᵀ·dO, [f, d]
-    dq.push(tf.matMul(dO, tf.transpose(kv)));
-    dk.push(tf.matMul(vs[i]!, tf.transpose(g)));
-    dv.push(tf.matMul(ks[i]!, g));
-  }
+  const [qs, ks, vs, dO] = [q, k, v, dy].map(perHead) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const kv = tf.matMul(ks, vs, true, false); // kᵀ·v [B·H, f, d]
+  const g = tf.matMul(qs, dO, true, false); // qᵀ·dO [B·H, f, d]
   return [
-    tf.reshape(concatMany(dq), q.shape),
-    tf.reshape(concatMany(dk), k.shape),
-    tf.reshape(concatMany(dv), v.shape),
+    tf.reshape(tf.matMul(dO, kv, false, true), q.shape),
+    tf.reshape(tf.matMul(vs, g, false, true), k.shape),
+    tf.reshape(tf.matMul(ks, g), v.shape),
   ];
 }
