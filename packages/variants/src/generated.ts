@@ -3,6 +3,7 @@
 import '@tost/aaren';
 import '@tost/agent';
 import '@tost/causal-tssa';
+import '@tost/deltanet';
 import '@tost/flowformer';
 import '@tost/lightning';
 import '@tost/linear-attention';
@@ -17,6 +18,7 @@ export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly stri
   { package: '@tost/aaren', names: ['aaren'] },
   { package: '@tost/agent', names: ['agent'] },
   { package: '@tost/causal-tssa', names: ['causal-tssa'] },
+  { package: '@tost/deltanet', names: ['deltanet', 'gated-deltanet'] },
   { package: '@tost/flowformer', names: ['flowformer', 'flowformer-causal'] },
   { package: '@tost/lightning', names: ['lightning'] },
   { package: '@tost/linear-attention', names: ['linear', 'linear-causal', 'norm-linear', 'norm-linear-causal'] },
