@@ -18,7 +18,7 @@ import { deltaRuleStep } from './delta-rule-step.js';
 /** Options of `DeltaNet` and `GatedDeltaNet` beyond the common ones. */
 export interface DeltaRuleAttentionOptions extends AttentionOptions {
   /**
-   * Tokens per chunk c of the chunk-wise training form, a power of two (default 32): cost O(N·c·p + N·p²) per head,
+   * Tokens per chunk c of the chunk-wise training form, a power of two (default 64): cost O(N·c·p + N·p²) per head,
    * memory O(N·(c + p)).
    */
   chunkSize?: number;

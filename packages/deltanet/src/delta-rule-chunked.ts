@@ -4,7 +4,7 @@ import { splitLeading } from './split-leading.js';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
 /** Default tokens per chunk of the chunk-wise form. */
-export const DEFAULT_CHUNK_SIZE = 32;
+export const DEFAULT_CHUNK_SIZE = 64;
 
 export interface DeltaRuleInputs {
   /** Queries [batch, heads, seq, p] (already normalised and scaled). */
@@ -22,7 +22,7 @@ export interface DeltaRuleInputs {
 }
 
 export interface DeltaRuleOptions {
-  /** Tokens per chunk c, a power of two (default 32). */
+  /** Tokens per chunk c, a power of two (default 64). */
   chunkSize?: number;
 }
 
@@ -88,13 +88,20 @@ export function chunkedDeltaRule(
     save(xs);
     return {
       value: tf.tidy(() => {
-        const r = forward(prepare(xs, c));
-        return withFinal ? pack(r.output, r.state) : r.output;
+        const parts = perHead(xs, undefined, (head) => {
+          const r = forward(prepare(head, c));
+          return [r.output, r.state];
+        });
+        const [output, state] = joinHeads(parts, batch, heads) as [tf.Tensor4D, tf.Tensor4D];
+        return withFinal ? pack(output, state) : output;
       }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [dO, dState] = withFinal ? unpack(dy, seq, p) : [dy as tf.Tensor4D, undefined];
-          return backward(prepare(saved, c), dO, dState);
+          const grads = perHead(saved, [dO, dState], (head, [dOHead, dStateHead]) =>
+            backward(prepare(head, c), dOHead as tf.Tensor4D, dStateHead as tf.Tensor4D | undefined),
+          );
+          return joinHeads(grads, batch, heads);
         }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor;
@@ -105,6 +112,49 @@ export function chunkedDeltaRule(
   const [output, finalState] = tf.tidy(() => unpack(result, seq, p));
   result.dispose();
   return { output: output, finalState: finalState! };
+}
+
+/**
+ * Runs `f` on one (sample, head) at a time — inputs [1, 1, …] — inside its own tidy, so that the chunk intermediates
+ * of only one head are alive at once (peak memory ÷ batch·heads); returns the per-head results.
+ */
+function perHead(
+  xs: tf.Tensor[],
+  extra: (tf.Tensor | undefined)[] | undefined,
+  f: (head: tf.Tensor[], extra: (tf.Tensor | undefined)[]) => tf.Tensor[],
+): tf.Tensor[][] {
+  const [b, h] = xs[0]!.shape as [number, number];
+  const split = (t: tf.Tensor | undefined): (tf.Tensor | undefined)[] => {
+    if (!t) return Array(b * h).fill(undefined);
+    const rest = t.shape.slice(2);
+    return tf.unstack(tf.reshape(t, [b * h, ...rest])).map((x) => tf.reshape(x, [1, 1, ...rest]));
+  };
+  const inputs = xs.map(split);
+  const extras = (extra ?? []).map(split);
+  const out: tf.Tensor[][] = [];
+  for (let i = 0; i < b * h; i++) {
+    out.push(
+      tf.tidy(() =>
+        f(
+          inputs.map((list) => list[i]!),
+          extras.map((list) => list[i]),
+        ),
+      ),
+    );
+    tf.dispose([...inputs.map((list) => list[i]!), ...extras.map((list) => list[i]).filter((t) => t !== undefined)]);
+  }
+  return out;
+}
+
+/** Per-head results [1, 1, …] (one list per head) → one tensor [batch, heads, …] per result. */
+function joinHeads(parts: tf.Tensor[][], batch: number, heads: number): tf.Tensor[] {
+  return parts[0]!.map((first, j) => {
+    const stacked = tf.concat(
+      parts.map((list) => list[j]!),
+      0,
+    );
+    return tf.reshape(stacked, [batch, heads, ...first.shape.slice(2)]);
+  });
 }
 
 /** Throws unless `chunkSize` is a power of two (the UT transform inverts by doubling). */
@@ -255,8 +305,7 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
     ),
     [m, 2 * c, c],
   );
-  const scores = tf.slice(products, [0, 0, 0], [m, c, c]) as tf.Tensor3D;
-  const gram = tf.slice(products, [0, c, 0], [m, c, c]) as tf.Tensor3D;
+  const [scores, gram] = tf.unstack(tf.reshape(products, [m, 2, c, c]), 1) as [tf.Tensor3D, tf.Tensor3D];
   const intra = tf.mul(scores, decayMask) as tf.Tensor3D;
   const a = tf.mul(tf.mul(gram, strictMask), beta) as tf.Tensor3D;
   const t = unitLowerInverse(a);
@@ -269,8 +318,7 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
     ),
     [m, c, 2 * p],
   );
-  const w = tf.slice(x, [0, 0, 0], [m, c, p]) as tf.Tensor3D;
-  const u = tf.slice(x, [0, 0, p], [m, c, p]) as tf.Tensor3D;
+  const [w, u] = tf.unstack(tf.reshape(x, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
   const initial = splitLeading(tf.reshape(finiteOrZero(initial0), [batch * heads, p, p]));
   return {
     batch,
@@ -458,8 +506,7 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
   const dA = tf.neg(stack(dAParts, c, c));
   tf.dispose([...dRParts, ...dAParts]);
   const dAStrict = tf.where(strictLowerMask(c), dA, tf.zerosLike(dA)) as tf.Tensor3D;
-  const dRW = tf.slice(dR, [0, 0, 0], [m, c, p]) as tf.Tensor3D;
-  const dRV = tf.slice(dR, [0, 0, p], [m, c, p]) as tf.Tensor3D;
+  const [dRW, dRV] = tf.unstack(tf.reshape(dR, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
 
   // A = diag(β)(G ⊙ D_strict).
   const dAbeta = tf.mul(dAStrict, pr.beta);

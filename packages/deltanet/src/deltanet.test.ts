@@ -43,7 +43,7 @@ for (const backend of testBackends()) {
     });
     for (const { kind, make } of VARIANTS) {
       goldenCases(kind).forEach((c, index) => {
-        for (const chunkSize of [32, 4]) {
+        for (const chunkSize of [64, 4]) {
           it(`${kind} case ${index} (heads ${c.heads}, chunks of ${chunkSize}) matches the float64 reference on real tokens`, () => {
             tf.tidy(() => {
               const { y, expected } = runGoldenCase(c, make, chunkSize);
@@ -70,7 +70,7 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
       const d = getAttentionDescriptor(name);
       expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear', family: 'recurrent' });
       expect(d.paper.arxiv).toBe(arxiv);
-      expect(d.options?.chunkSize?.default).toBe(32);
+      expect(d.options?.chunkSize?.default).toBe(64);
       for (const options of [
         { dim: 8, heads: 2 },
         { dim: 12, heads: 3, useBias: false },

@@ -42,29 +42,34 @@ function isPowerOfTwo(n: number): boolean {
 
 function invertSlab(a: tf.Tensor3D): tf.Tensor3D {
   const [m, c] = a.shape;
-  // Diagonal blocks of A at every size, top-down: level size 2s holds [m, c/2s, 2s, 2s].
-  const blocks = new Map<number, tf.Tensor4D>();
-  let current = tf.reshape(a, [m, 1, c, c]) as tf.Tensor4D;
+  // Splits are unstacks (block copies on wasm with @tost/backend), never slices of rank > 3 (a slow generic path).
+  const halves = (t: tf.Tensor, count: number, size: number): tf.Tensor3D[] =>
+    tf.unstack(tf.reshape(t, [count, 2, size, size]), 1) as tf.Tensor3D[];
+  // Diagonal blocks of A at every size, top-down: level size 2s holds [m·c/2s, 2s, 2s].
+  const blocks = new Map<number, tf.Tensor3D>();
+  let current = a;
   blocks.set(c, current);
   for (let size = c / 2; size >= 2; size /= 2) {
-    const nb = c / (2 * size);
-    const top = tf.slice(current, [0, 0, 0, 0], [m, nb, size, size]);
-    const bottom = tf.slice(current, [0, 0, size, size], [m, nb, size, size]);
-    current = tf.reshape(tf.stack([top, bottom], 2), [m, 2 * nb, size, size]) as tf.Tensor4D;
+    const count = (m * c) / (2 * size);
+    // Rows of the top half, then of the bottom half: [count, 2, size, 2·size] → their diagonal blocks.
+    const [topRows, bottomRows] = tf.unstack(tf.reshape(current, [count, 2, size, 2 * size]), 1) as tf.Tensor3D[];
+    const top = tf.unstack(tf.reshape(topRows!, [count, size, 2, size]), 2)[0]!;
+    const bottom = tf.unstack(tf.reshape(bottomRows!, [count, size, 2, size]), 2)[1]!;
+    current = tf.reshape(tf.stack([top, bottom], 1), [2 * count, size, size]) as tf.Tensor3D;
     blocks.set(size, current);
   }
-  // Bottom-up: x holds the inverses of the diagonal blocks of size s, [m, c/s, s, s].
-  let x = tf.ones([m, c, 1, 1]) as tf.Tensor4D;
+  // Bottom-up: x holds the inverses of the diagonal blocks of size s, [m·c/s, s, s].
+  let x = tf.ones([m * c, 1, 1]) as tf.Tensor3D;
   for (let s = 1; s < c; s *= 2) {
-    const nb = c / (2 * s);
-    const pairs = tf.reshape(x, [m, nb, 2, s, s]);
-    const x11 = tf.reshape(tf.slice(pairs, [0, 0, 0, 0, 0], [m, nb, 1, s, s]), [m * nb, s, s]) as tf.Tensor3D;
-    const x22 = tf.reshape(tf.slice(pairs, [0, 0, 1, 0, 0], [m, nb, 1, s, s]), [m * nb, s, s]) as tf.Tensor3D;
-    const l21 = tf.reshape(tf.slice(blocks.get(2 * s)!, [0, 0, s, 0], [m, nb, s, s]), [m * nb, s, s]) as tf.Tensor3D;
+    const count = (m * c) / (2 * s);
+    const [x11, x22] = halves(x, count, s) as [tf.Tensor3D, tf.Tensor3D];
+    // L21: rows s…2s−1, columns 0…s−1 of each diagonal 2s-block.
+    const [, lowerRows] = tf.unstack(tf.reshape(blocks.get(2 * s)!, [count, 2, s, 2 * s]), 1) as tf.Tensor3D[];
+    const l21 = tf.unstack(tf.reshape(lowerRows!, [count, s, 2, s]), 2)[0] as tf.Tensor3D;
     const x21 = tf.neg(smallMatMul(smallMatMul(x22, l21), x11));
     const upper = tf.concat([x11, tf.zerosLike(x11)], 2);
     const lower = tf.concat([x21, x22], 2);
-    x = tf.reshape(tf.concat([upper, lower], 1), [m, nb, 2 * s, 2 * s]) as tf.Tensor4D;
+    x = tf.reshape(tf.concat([upper, lower], 1), [count, 2 * s, 2 * s]) as tf.Tensor3D;
   }
   return tf.reshape(x, [m, c, c]) as tf.Tensor3D;
 }
