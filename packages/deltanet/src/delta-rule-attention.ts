@@ -43,7 +43,10 @@ function silu<T extends tf.Tensor>(u: T): T {
  * [p], then (gated) the output gate and the output projection. Padded tokens get β = 0 (and γ = 0): they leave the
  * state unchanged. Subclasses add the decay and the output gate.
  */
-export abstract class DeltaRuleAttention extends ProjectedAttention implements StreamingAttention<DeltaRuleState> {
+export abstract class DeltaRuleAttention
+  extends ProjectedAttention
+  implements StreamingAttention<DeltaRuleState>
+{
   static override optionNames: readonly string[] = ['chunkSize'];
   readonly chunkSize: number;
   private betaKernel?: tfl.LayerVariable;
@@ -64,7 +67,12 @@ export abstract class DeltaRuleAttention extends ProjectedAttention implements S
   }
 
   protected override buildCoreWeights(): void {
-    this.betaKernel = this.addWeight('beta_kernel', [this.dim, this.heads], 'float32', tfl.initializers.glorotUniform({}));
+    this.betaKernel = this.addWeight(
+      'beta_kernel',
+      [this.dim, this.heads],
+      'float32',
+      tfl.initializers.glorotUniform({}),
+    );
     this.betaBias = this.addWeight('beta_bias', [this.heads], 'float32', tfl.initializers.zeros());
     this.buildGateWeights();
     this.normGain = this.addWeight('norm_gain', [this.headDim], 'float32', tfl.initializers.ones());
@@ -97,7 +105,9 @@ export abstract class DeltaRuleAttention extends ProjectedAttention implements S
       return out;
     };
     const beta = perHead(
-      tf.sigmoid(denseTokens(x, this.betaKernel!.read() as tf.Tensor2D, this.betaBias!.read() as tf.Tensor1D)),
+      tf.sigmoid(
+        denseTokens(x, this.betaKernel!.read() as tf.Tensor2D, this.betaBias!.read() as tf.Tensor1D),
+      ),
     );
     const gamma = this.logDecay(x);
     return { q, k, v: heads.value!, beta, logDecay: gamma ? perHead(gamma) : undefined };
@@ -113,7 +123,9 @@ export abstract class DeltaRuleAttention extends ProjectedAttention implements S
   }
 
   protected override attendProjected(): tf.Tensor4D {
-    throw new Error(`${this.layerClass}: attendProjected is not used (attend reads the layer input for β and γ)`);
+    throw new Error(
+      `${this.layerClass}: attendProjected is not used (attend reads the layer input for β and γ)`,
+    );
   }
 
   protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
@@ -157,7 +169,10 @@ export abstract class DeltaRuleAttention extends ProjectedAttention implements S
         f.logDecay ? scalar(f.logDecay) : undefined,
       );
       const merged = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D, token);
-      return { output: this.projectOutput(tf.reshape(merged, [batch, this.dim]) as tf.Tensor2D, false), memory: r.state };
+      return {
+        output: this.projectOutput(tf.reshape(merged, [batch, this.dim]) as tf.Tensor2D, false),
+        memory: r.state,
+      };
     });
     return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
   }
@@ -201,4 +216,3 @@ export abstract class DeltaRuleAttention extends ProjectedAttention implements S
     return { ...super.getConfig(), chunkSize: this.chunkSize };
   }
 }
-

@@ -77,7 +77,10 @@ export function chunkedDeltaRule(
   if (seq === 0) {
     const output = tf.zeros([batch, heads, 0, p]) as tf.Tensor4D;
     if (!withFinal) return { output };
-    return { output, finalState: inputs.initialState ? tf.clone(inputs.initialState) : tf.zeros([batch, heads, p, p]) };
+    return {
+      output,
+      finalState: inputs.initialState ? tf.clone(inputs.initialState) : tf.zeros([batch, heads, p, p]),
+    };
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
   const logDecay = inputs.logDecay ?? (tf.zeros([batch, heads, seq]) as tf.Tensor3D);
@@ -141,7 +144,10 @@ function perHead(
         ),
       ),
     );
-    tf.dispose([...inputs.map((list) => list[i]!), ...extras.map((list) => list[i]).filter((t) => t !== undefined)]);
+    tf.dispose([
+      ...inputs.map((list) => list[i]!),
+      ...extras.map((list) => list[i]).filter((t) => t !== undefined),
+    ]);
   }
   return out;
 }
@@ -159,7 +165,12 @@ function joinHeads(parts: tf.Tensor[][], batch: number, heads: number): tf.Tenso
 
 /** Throws unless `chunkSize` is a power of two (the UT transform inverts by doubling). */
 export function validateChunkSize(chunkSize: unknown, label: string): number {
-  if (typeof chunkSize !== 'number' || !Number.isInteger(chunkSize) || chunkSize < 1 || (chunkSize & (chunkSize - 1)) !== 0) {
+  if (
+    typeof chunkSize !== 'number' ||
+    !Number.isInteger(chunkSize) ||
+    chunkSize < 1 ||
+    (chunkSize & (chunkSize - 1)) !== 0
+  ) {
     throw new RangeError(
       `${label}: option 'chunkSize' must be a power of two (1, 2, 4, …, e.g. 32 or 64), got ${String(chunkSize)}`,
     );
@@ -177,7 +188,9 @@ function checkInputs({ q, k, v, beta, logDecay, initialState }: DeltaRuleInputs)
   const label = 'chunkedDeltaRule';
   const shape = (t: tf.Tensor) => `[${t.shape.join(', ')}]`;
   if (!(q instanceof tf.Tensor) || q.rank !== 4) {
-    throw new RangeError(`${label}: 'q' must be [batch, heads, seq, p], got ${q instanceof tf.Tensor ? shape(q) : String(q)}`);
+    throw new RangeError(
+      `${label}: 'q' must be [batch, heads, seq, p], got ${q instanceof tf.Tensor ? shape(q) : String(q)}`,
+    );
   }
   const [b, h, n, p] = q.shape;
   for (const [name, t] of [
@@ -185,7 +198,9 @@ function checkInputs({ q, k, v, beta, logDecay, initialState }: DeltaRuleInputs)
     ['v', v],
   ] as const) {
     if (!(t instanceof tf.Tensor) || t.rank !== 4 || t.shape.some((s, i) => s !== q.shape[i])) {
-      throw new RangeError(`${label}: '${name}' must have the shape of 'q' ${shape(q)}, got ${t instanceof tf.Tensor ? shape(t) : String(t)}`);
+      throw new RangeError(
+        `${label}: '${name}' must have the shape of 'q' ${shape(q)}, got ${t instanceof tf.Tensor ? shape(t) : String(t)}`,
+      );
     }
   }
   for (const [name, t] of [
@@ -200,7 +215,11 @@ function checkInputs({ q, k, v, beta, logDecay, initialState }: DeltaRuleInputs)
     }
   }
   if (initialState !== undefined) {
-    if (!(initialState instanceof tf.Tensor) || initialState.rank !== 4 || initialState.shape.some((s, i) => s !== [b, h, p, p][i])) {
+    if (
+      !(initialState instanceof tf.Tensor) ||
+      initialState.rank !== 4 ||
+      initialState.shape.some((s, i) => s !== [b, h, p, p][i])
+    ) {
       throw new RangeError(
         `${label}: 'initialState' must have shape [batch, heads, p, p] = [${b}, ${h}, ${p}, ${p}], got ` +
           `${initialState instanceof tf.Tensor ? shape(initialState) : String(initialState)}`,
@@ -271,12 +290,25 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
   const pad = n * c - seq;
   const chunk4 = (t: tf.Tensor4D): tf.Tensor3D => {
     const clean = finiteOrZero(t);
-    const padded = pad ? tf.pad(clean, [[0, 0], [0, 0], [0, pad], [0, 0]]) : clean;
+    const padded = pad
+      ? tf.pad(clean, [
+          [0, 0],
+          [0, 0],
+          [0, pad],
+          [0, 0],
+        ])
+      : clean;
     return tf.reshape(padded, [m, c, t.shape[3]]);
   };
   const chunk3 = (t: tf.Tensor3D): tf.Tensor3D => {
     const clean = finiteOrZero(t);
-    const padded = pad ? tf.pad(clean, [[0, 0], [0, 0], [0, pad]]) : clean;
+    const padded = pad
+      ? tf.pad(clean, [
+          [0, 0],
+          [0, 0],
+          [0, pad],
+        ])
+      : clean;
     return tf.reshape(padded, [m, c, 1]);
   };
   const q = chunk4(q0);
@@ -366,7 +398,9 @@ function unchunk(pr: Prepared, parts: tf.Tensor[], width: number): tf.Tensor4D {
 
 function unchunkScalar(pr: Prepared, t: tf.Tensor3D): tf.Tensor3D {
   const full = tf.reshape(t, [pr.batch, pr.heads, pr.n * pr.c]) as tf.Tensor3D;
-  return pr.n * pr.c === pr.seq ? full : (tf.slice(full, [0, 0, 0], [pr.batch, pr.heads, pr.seq]) as tf.Tensor3D);
+  return pr.n * pr.c === pr.seq
+    ? full
+    : (tf.slice(full, [0, 0, 0], [pr.batch, pr.heads, pr.seq]) as tf.Tensor3D);
 }
 
 function forward(pr: Prepared): { output: tf.Tensor4D; state: tf.Tensor4D } {
@@ -403,13 +437,19 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
   const m = batch * heads * n;
   const pad = n * c - pr.seq;
   const dyChunks = tf.reshape(
-    pad ? tf.pad(dy, [[0, 0], [0, 0], [0, pad], [0, 0]]) : dy,
+    pad
+      ? tf.pad(dy, [
+          [0, 0],
+          [0, 0],
+          [0, pad],
+          [0, 0],
+        ])
+      : dy,
     [m, c, p],
   ) as tf.Tensor3D;
   const dO = splitLeading(dyChunks);
   const qHatAll = tf.mul(pr.q, pr.gamma) as tf.Tensor3D;
   const kHatAll = tf.mul(pr.k, pr.rho) as tf.Tensor3D;
-  const qHat = splitLeading(qHatAll);
   const qHatT = splitLeading(tf.transpose(qHatAll, [0, 2, 1]));
   const kHat = splitLeading(kHatAll);
   const kHatT = splitLeading(tf.transpose(kHatAll, [0, 2, 1]));
@@ -453,10 +493,7 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
         const dui = tf.add(tf.matMul(pT[i]!, dOi), tf.matMul(kHat[i]!, dS));
         const dKh = tf.matMul(ui, tf.transpose(dS));
         const dl = tf.reshape(tf.mul(tf.sum(tf.mul(s0, dS)), last[i]!), [1, 1]);
-        const dPrev = tf.sub(
-          tf.add(tf.matMul(qHatT[i]!, dOi), tf.mul(dS, last[i]!)),
-          tf.matMul(wT[i]!, dui),
-        );
+        const dPrev = tf.sub(tf.add(tf.matMul(qHatT[i]!, dOi), tf.mul(dS, last[i]!)), tf.matMul(wT[i]!, dui));
         const s0T = tf.transpose(s0);
         return {
           du: dui,

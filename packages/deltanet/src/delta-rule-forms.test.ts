@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectClose, testBackends } from '@tost/vitest-config';
@@ -22,16 +22,26 @@ function randomInputs(
       v: tf.randomNormal([b, h, n, p], 0, 1, 'float32', seed + 2) as tf.Tensor4D,
       beta: tf.mul(tf.randomUniform([b, h, n], 0.05, 0.99, 'float32', seed + 3), mask) as tf.Tensor3D,
     };
-    if (gated) inputs.logDecay = tf.mul(tf.randomUniform([b, h, n], -0.7, -0.001, 'float32', seed + 4), mask) as tf.Tensor3D;
-    if (withState) inputs.initialState = tf.mul(tf.randomNormal([b, h, p, p], 0, 1, 'float32', seed + 5), 0.3) as tf.Tensor4D;
+    if (gated)
+      inputs.logDecay = tf.mul(
+        tf.randomUniform([b, h, n], -0.7, -0.001, 'float32', seed + 4),
+        mask,
+      ) as tf.Tensor3D;
+    if (withState)
+      inputs.initialState = tf.mul(
+        tf.randomNormal([b, h, p, p], 0, 1, 'float32', seed + 5),
+        0.3,
+      ) as tf.Tensor4D;
     return inputs as unknown as tf.TensorContainer;
   }) as unknown as DeltaRuleInputs;
 }
 
 /** Tokens [from, to) of every per-token input. */
 function sliceSeq(inputs: DeltaRuleInputs, from: number, to: number): DeltaRuleInputs {
-  const s4 = (t: tf.Tensor4D) => tf.slice(t, [0, 0, from, 0], [t.shape[0], t.shape[1], to - from, t.shape[3]]) as tf.Tensor4D;
-  const s3 = (t: tf.Tensor3D) => tf.slice(t, [0, 0, from], [t.shape[0], t.shape[1], to - from]) as tf.Tensor3D;
+  const s4 = (t: tf.Tensor4D) =>
+    tf.slice(t, [0, 0, from, 0], [t.shape[0], t.shape[1], to - from, t.shape[3]]) as tf.Tensor4D;
+  const s3 = (t: tf.Tensor3D) =>
+    tf.slice(t, [0, 0, from], [t.shape[0], t.shape[1], to - from]) as tf.Tensor3D;
   return {
     q: s4(inputs.q),
     k: s4(inputs.k),
@@ -56,42 +66,93 @@ for (const backend of testBackends()) {
       ] as [[number, number, number, number], number][]) {
         it(`${gated ? 'gated ' : ''}outputs and final states agree for [${shape}] in chunks of ${chunkSize}`, () => {
           tf.tidy(() => {
-            const inputs = randomInputs(shape, 3, { gated, padded: [[0, 2], [shape[0] - 1, shape[2] - 1]] });
+            const inputs = randomInputs(shape, 3, {
+              gated,
+              padded: [
+                [0, 2],
+                [shape[0] - 1, shape[2] - 1],
+              ],
+            });
             const ref = deltaRuleReference(inputs);
             const chunked = chunkedDeltaRule(inputs, { chunkSize, finalState: true });
-            expectClose(chunked.output.dataSync(), ref.output.dataSync(), { rtol: 1e-4, atol: 2e-5, label: 'output' });
-            expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), { rtol: 1e-4, atol: 2e-5, label: 'final state' });
+            expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
+              rtol: 1e-4,
+              atol: 2e-5,
+              label: 'output',
+            });
+            expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
+              rtol: 1e-4,
+              atol: 2e-5,
+              label: 'final state',
+            });
           });
         });
       }
     }
 
-    it('the streaming step, token by token, gives the token loop\'s outputs and final state (gated, padded)', () => {
+    it("the streaming step, token by token, gives the token loop's outputs and final state (gated, padded)", () => {
       tf.tidy(() => {
         const shape: [number, number, number, number] = [2, 3, 7, 4];
-        const inputs = randomInputs(shape, 51, { padded: [[0, 1], [1, 6]] });
+        const inputs = randomInputs(shape, 51, {
+          padded: [
+            [0, 1],
+            [1, 6],
+          ],
+        });
         const ref = deltaRuleReference(inputs);
         let state = inputs.initialState!;
         const outs: tf.Tensor3D[] = [];
-        const at = (t: tf.Tensor4D, i: number) => tf.squeeze(tf.slice(t, [0, 0, i, 0], [2, 3, 1, 4]), [2]) as tf.Tensor3D;
-        const at3 = (t: tf.Tensor3D, i: number) => tf.squeeze(tf.slice(t, [0, 0, i], [2, 3, 1]), [2]) as tf.Tensor2D;
+        const at = (t: tf.Tensor4D, i: number) =>
+          tf.squeeze(tf.slice(t, [0, 0, i, 0], [2, 3, 1, 4]), [2]) as tf.Tensor3D;
+        const at3 = (t: tf.Tensor3D, i: number) =>
+          tf.squeeze(tf.slice(t, [0, 0, i], [2, 3, 1]), [2]) as tf.Tensor2D;
         for (let i = 0; i < 7; i++) {
-          const r = deltaRuleStep(state, at(inputs.q, i), at(inputs.k, i), at(inputs.v, i), at3(inputs.beta, i), at3(inputs.logDecay!, i));
+          const r = deltaRuleStep(
+            state,
+            at(inputs.q, i),
+            at(inputs.k, i),
+            at(inputs.v, i),
+            at3(inputs.beta, i),
+            at3(inputs.logDecay!, i),
+          );
           outs.push(r.output);
           state = r.state;
         }
-        expectClose(tf.stack(outs, 2).dataSync(), ref.output.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'step outputs' });
-        expectClose(state.dataSync(), ref.finalState.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'step final state' });
+        expectClose(tf.stack(outs, 2).dataSync(), ref.output.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'step outputs',
+        });
+        expectClose(state.dataSync(), ref.finalState.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'step final state',
+        });
       });
     });
 
     it('a padded token (β = 0, γ = 0) leaves the state unchanged, also inside the sequence', () => {
       tf.tidy(() => {
         const shape: [number, number, number, number] = [1, 2, 6, 4];
-        const inputs = randomInputs(shape, 61, { padded: [[0, 2], [0, 5]] });
-        const before = chunkedDeltaRule({ ...sliceSeq(inputs, 0, 2), initialState: inputs.initialState }, { chunkSize: 2, finalState: true });
-        const through = chunkedDeltaRule({ ...sliceSeq(inputs, 0, 3), initialState: inputs.initialState }, { chunkSize: 2, finalState: true });
-        expectClose(through.finalState.dataSync(), before.finalState.dataSync(), { rtol: 0, atol: 1e-6, label: 'state across a padded token' });
+        const inputs = randomInputs(shape, 61, {
+          padded: [
+            [0, 2],
+            [0, 5],
+          ],
+        });
+        const before = chunkedDeltaRule(
+          { ...sliceSeq(inputs, 0, 2), initialState: inputs.initialState },
+          { chunkSize: 2, finalState: true },
+        );
+        const through = chunkedDeltaRule(
+          { ...sliceSeq(inputs, 0, 3), initialState: inputs.initialState },
+          { chunkSize: 2, finalState: true },
+        );
+        expectClose(through.finalState.dataSync(), before.finalState.dataSync(), {
+          rtol: 0,
+          atol: 1e-6,
+          label: 'state across a padded token',
+        });
       });
     });
 
@@ -109,8 +170,16 @@ for (const backend of testBackends()) {
         };
         const ref = deltaRuleReference(inputs);
         const chunked = chunkedDeltaRule(inputs, { chunkSize: 64, finalState: true });
-        expectClose(chunked.output.dataSync(), ref.output.dataSync(), { rtol: 1e-3, atol: 1e-4, label: 'output' });
-        expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), { rtol: 1e-3, atol: 1e-4, label: 'final state' });
+        expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
+          rtol: 1e-3,
+          atol: 1e-4,
+          label: 'output',
+        });
+        expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
+          rtol: 1e-3,
+          atol: 1e-4,
+          label: 'final state',
+        });
       });
     });
 
@@ -118,22 +187,37 @@ for (const backend of testBackends()) {
       it(`${gated ? 'gated ' : ''}hand-written gradients equal autodiff of the token loop (output and final state)`, () => {
         tf.tidy(() => {
           const shape: [number, number, number, number] = [2, 2, 11, 4];
-          const inputs = randomInputs(shape, 11, { gated, padded: [[0, 3], [1, 10]] });
+          const inputs = randomInputs(shape, 11, {
+            gated,
+            padded: [
+              [0, 3],
+              [1, 10],
+            ],
+          });
           const probe = tf.randomNormal(shape, 0, 1, 'float32', 21);
           const probeState = tf.randomNormal([2, 2, 4, 4], 0, 1, 'float32', 22);
           const names = ['q', 'k', 'v', 'beta', ...(gated ? ['logDecay'] : []), 'initialState'] as const;
           const loss =
             (form: (i: DeltaRuleInputs) => { output: tf.Tensor; finalState: tf.Tensor }) =>
             (...xs: tf.Tensor[]) => {
-              const given = Object.fromEntries(names.map((name, i) => [name, xs[i]])) as unknown as DeltaRuleInputs;
+              const given = Object.fromEntries(
+                names.map((name, i) => [name, xs[i]]),
+              ) as unknown as DeltaRuleInputs;
               const r = form(given);
-              return tf.add(tf.sum(tf.mul(r.output, probe)), tf.sum(tf.mul(r.finalState, probeState))) as tf.Scalar;
+              return tf.add(
+                tf.sum(tf.mul(r.output, probe)),
+                tf.sum(tf.mul(r.finalState, probeState)),
+              ) as tf.Scalar;
             };
           const xs = names.map((name) => inputs[name as keyof DeltaRuleInputs]!);
           const expected = tf.grads(loss(deltaRuleReference))(xs);
           const actual = tf.grads(loss((i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true })))(xs);
           names.forEach((name, i) => {
-            expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` });
+            expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+              rtol: 1e-3,
+              atol: 1e-4,
+              label: `d${name}`,
+            });
           });
         });
       });
@@ -145,13 +229,25 @@ for (const backend of testBackends()) {
         const inputs = randomInputs(shape, 31, { withState: false, padded: [[0, 5]] });
         const probe = tf.randomNormal(shape, 0, 1, 'float32', 41);
         const names = ['q', 'k', 'v', 'beta', 'logDecay'] as const;
-        const loss = (form: (i: DeltaRuleInputs) => { output: tf.Tensor }) => (...xs: tf.Tensor[]) =>
-          tf.sum(tf.mul(form(Object.fromEntries(names.map((n, i) => [n, xs[i]])) as unknown as DeltaRuleInputs).output, probe)) as tf.Scalar;
+        const loss =
+          (form: (i: DeltaRuleInputs) => { output: tf.Tensor }) =>
+          (...xs: tf.Tensor[]) =>
+            tf.sum(
+              tf.mul(
+                form(Object.fromEntries(names.map((n, i) => [n, xs[i]])) as unknown as DeltaRuleInputs)
+                  .output,
+                probe,
+              ),
+            ) as tf.Scalar;
         const xs = names.map((n) => inputs[n]!);
         const expected = tf.grads(loss(deltaRuleReference))(xs);
         const actual = tf.grads(loss((i) => chunkedDeltaRule(i, { chunkSize: 8 })))(xs);
         names.forEach((name, i) =>
-          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` }),
+          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+            rtol: 1e-3,
+            atol: 1e-4,
+            label: `d${name}`,
+          }),
         );
       });
     });

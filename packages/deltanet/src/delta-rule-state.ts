@@ -14,7 +14,12 @@ export interface DeltaRuleState {
  * @throws TypeError for something that is not a state, RangeError (naming `state.memory`, the expected and the given
  *   shape) for a state of another layer — another head count or width — and Error for a disposed one.
  */
-export function validateDeltaRuleState(state: unknown, heads: number, headDim: number, label: string): number {
+export function validateDeltaRuleState(
+  state: unknown,
+  heads: number,
+  headDim: number,
+  label: string,
+): number {
   const memory = (state as Partial<DeltaRuleState> | null)?.memory;
   if (!(memory instanceof tf.Tensor)) {
     throw new TypeError(

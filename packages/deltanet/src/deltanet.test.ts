@@ -7,8 +7,16 @@ import { expectClose, maxRelativeError, testBackends, type VariantGoldenCase } f
 import { DeltaNet, GatedDeltaNet, type DeltaRuleAttention } from './index.js';
 
 const VARIANTS = [
-  { name: 'deltanet', kind: 'deltanet', make: (o: ConstructorParameters<typeof DeltaNet>[0]) => new DeltaNet(o) },
-  { name: 'gated-deltanet', kind: 'gated_deltanet', make: (o: ConstructorParameters<typeof GatedDeltaNet>[0]) => new GatedDeltaNet(o) },
+  {
+    name: 'deltanet',
+    kind: 'deltanet',
+    make: (o: ConstructorParameters<typeof DeltaNet>[0]) => new DeltaNet(o),
+  },
+  {
+    name: 'gated-deltanet',
+    kind: 'gated_deltanet',
+    make: (o: ConstructorParameters<typeof GatedDeltaNet>[0]) => new GatedDeltaNet(o),
+  },
 ] as const;
 
 /** The float64 reference cases of one kind (vendored from the project's `variants-2-seed0.json`). */
@@ -22,7 +30,11 @@ function goldenCases(kind: string): VariantGoldenCase[] {
 }
 
 /** Builds the layer with the case's weights and returns its outputs and the reference, both zeroed at padded rows. */
-function runGoldenCase(c: VariantGoldenCase, make: (o: { dim: number; heads: number; chunkSize?: number }) => DeltaRuleAttention, chunkSize: number) {
+function runGoldenCase(
+  c: VariantGoldenCase,
+  make: (o: { dim: number; heads: number; chunkSize?: number }) => DeltaRuleAttention,
+  chunkSize: number,
+) {
   const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
   const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
   const dim = x.shape[2];
@@ -113,8 +125,16 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
   it('initialises the decay as the authors: A = 1 … 16 over the heads, dt = softplus(dt_bias) = 0.001 … 0.1', () => {
     const layer = new GatedDeltaNet({ dim: 8, heads: 4 });
     layer.build([null, null, 8]);
-    const byName = (n: string) => layer.weights.find((w) => w.originalName.endsWith(n))!.read().dataSync();
-    expectClose(Array.from(byName('decay_log_rate'), Math.exp), [1, 6, 11, 16], { rtol: 1e-5, atol: 0, label: 'A' });
+    const byName = (n: string) =>
+      layer.weights
+        .find((w) => w.originalName.endsWith(n))!
+        .read()
+        .dataSync();
+    expectClose(Array.from(byName('decay_log_rate'), Math.exp), [1, 6, 11, 16], {
+      rtol: 1e-5,
+      atol: 0,
+      label: 'A',
+    });
     expectClose(
       Array.from(byName('decay_dt_bias'), (b) => Math.log1p(Math.exp(b))),
       [0.001, 0.001 * 10 ** (2 / 3), 0.001 * 10 ** (4 / 3), 0.1],
@@ -154,7 +174,9 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
       /'state.memory' must have shape \[batch, heads, p, p\] = \[batch, 2, 4, 4\].*got \[1, 4, 2, 2\]/,
     );
     const state = layer.initState(3);
-    expect(() => layer.step(state, xt)).toThrow(/'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/);
+    expect(() => layer.step(state, xt)).toThrow(
+      /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/,
+    );
     expect(() => layer.step({} as never, xt)).toThrow(/argument 'state' must be a DeltaRuleState/);
     layer.disposeState(state);
     expect(() => layer.step(state, xt)).toThrow(/'state.memory' has been disposed/);
@@ -162,11 +184,16 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
   });
 
   it('prefill over a block equals step token by token, from a non-zero state, with a padded token inside', () => {
-    for (const make of [(o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o), (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o)]) {
+    for (const make of [
+      (o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o),
+      (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o),
+    ]) {
       tf.tidy(() => {
         const layer = make({ dim: 8, heads: 2, chunkSize: 4 });
         layer.build([null, null, 8]);
-        layer.setWeights(layer.getWeights().map((w, i) => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', 90 + i), 0.5)));
+        layer.setWeights(
+          layer.getWeights().map((w, i) => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', 90 + i), 0.5)),
+        );
         const x = tf.randomNormal([2, 11, 8], 0, 1, 'float32', 3) as tf.Tensor3D;
         const first = layer.prefill(layer.initState(2), tf.slice(x, [0, 0, 0], [2, 3, 8]));
         // Token 5 of sample 1 is padding: step skips it by keeping the state.
@@ -188,8 +215,16 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
         }
         const streamed = tf.stack(outputs, 1);
         const real = tf.reshape(mask, [2, 8, 1]);
-        expectClose(tf.mul(block.output, real).dataSync(), tf.mul(streamed, real).dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'prefill vs step outputs' });
-        expectClose(block.state.memory.dataSync(), state.memory.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'prefill vs step state' });
+        expectClose(tf.mul(block.output, real).dataSync(), tf.mul(streamed, real).dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'prefill vs step outputs',
+        });
+        expectClose(block.state.memory.dataSync(), state.memory.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'prefill vs step state',
+        });
       });
     }
   });

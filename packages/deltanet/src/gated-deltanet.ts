@@ -42,17 +42,34 @@ export class GatedDeltaNet extends DeltaRuleAttention {
         const f = h === 1 ? 0.5 : i / (h - 1);
         return log ? Math.exp(Math.log(lo) + f * (Math.log(hi) - Math.log(lo))) : lo + f * (hi - lo);
       });
-    this.decayKernel = this.addWeight('decay_kernel', [this.dim, h], 'float32', tfl.initializers.glorotUniform({}));
+    this.decayKernel = this.addWeight(
+      'decay_kernel',
+      [this.dim, h],
+      'float32',
+      tfl.initializers.glorotUniform({}),
+    );
     this.decayLogRate = this.addWeight('decay_log_rate', [h], 'float32', tfl.initializers.zeros());
     this.decayDtBias = this.addWeight('decay_dt_bias', [h], 'float32', tfl.initializers.zeros());
     tf.tidy(() => {
       this.decayLogRate!.write(tf.tensor1d(spread(...DECAY_RATE_RANGE, false).map(Math.log)));
       // softplus⁻¹(dt) = dt + log(1 − e^{−dt}).
-      this.decayDtBias!.write(tf.tensor1d(spread(...DT_RANGE, true).map((dt) => dt + Math.log(-Math.expm1(-dt)))));
+      this.decayDtBias!.write(
+        tf.tensor1d(spread(...DT_RANGE, true).map((dt) => dt + Math.log(-Math.expm1(-dt)))),
+      );
     });
-    this.outputGate = this.addWeight('output_gate', [this.dim, this.dim], 'float32', tfl.initializers.glorotUniform({}));
+    this.outputGate = this.addWeight(
+      'output_gate',
+      [this.dim, this.dim],
+      'float32',
+      tfl.initializers.glorotUniform({}),
+    );
     if (this.useBias) {
-      this.outputGateBias = this.addWeight('output_gate_bias', [this.dim], 'float32', tfl.initializers.zeros());
+      this.outputGateBias = this.addWeight(
+        'output_gate_bias',
+        [this.dim],
+        'float32',
+        tfl.initializers.zeros(),
+      );
     }
   }
 
@@ -62,7 +79,11 @@ export class GatedDeltaNet extends DeltaRuleAttention {
   }
 
   protected override gateOutput(merged: tf.Tensor3D, x: tf.Tensor3D): tf.Tensor3D {
-    const u = denseTokens(x, this.outputGate!.read() as tf.Tensor2D, this.outputGateBias?.read() as tf.Tensor1D | undefined);
+    const u = denseTokens(
+      x,
+      this.outputGate!.read() as tf.Tensor2D,
+      this.outputGateBias?.read() as tf.Tensor1D | undefined,
+    );
     return tf.mul(merged, tf.mul(u, tf.sigmoid(u))) as tf.Tensor3D;
   }
 }

@@ -1,6 +1,10 @@
 export { DeltaNet } from './deltanet.js';
 export { GatedDeltaNet } from './gated-deltanet.js';
-export { DeltaRuleAttention, DELTA_RULE_EPSILON, type DeltaRuleAttentionOptions } from './delta-rule-attention.js';
+export {
+  DeltaRuleAttention,
+  DELTA_RULE_EPSILON,
+  type DeltaRuleAttentionOptions,
+} from './delta-rule-attention.js';
 export { validateDeltaRuleState, type DeltaRuleState } from './delta-rule-state.js';
 export {
   chunkedDeltaRule,

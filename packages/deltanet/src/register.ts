@@ -32,7 +32,8 @@ const deltaNetParameters = (dim: number, heads: number, useBias: boolean): numbe
 
 registerAttention(DELTANET_ATTENTION_NAME, {
   factory: (o) => new DeltaNet(o as DeltaRuleAttentionOptions),
-  description: 'DeltaNet: causal linear attention with the delta-rule update, chunk-wise (WY/UT), streaming, O(N)',
+  description:
+    'DeltaNet: causal linear attention with the delta-rule update, chunk-wise (WY/UT), streaming, O(N)',
   causal: true,
   complexity: 'linear',
   family: 'recurrent',

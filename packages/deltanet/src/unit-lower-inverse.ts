@@ -52,7 +52,10 @@ function invertSlab(a: tf.Tensor3D): tf.Tensor3D {
   for (let size = c / 2; size >= 2; size /= 2) {
     const count = (m * c) / (2 * size);
     // Rows of the top half, then of the bottom half: [count, 2, size, 2·size] → their diagonal blocks.
-    const [topRows, bottomRows] = tf.unstack(tf.reshape(current, [count, 2, size, 2 * size]), 1) as tf.Tensor3D[];
+    const [topRows, bottomRows] = tf.unstack(
+      tf.reshape(current, [count, 2, size, 2 * size]),
+      1,
+    ) as tf.Tensor3D[];
     const top = tf.unstack(tf.reshape(topRows!, [count, size, 2, size]), 2)[0]!;
     const bottom = tf.unstack(tf.reshape(bottomRows!, [count, size, 2, size]), 2)[1]!;
     current = tf.reshape(tf.stack([top, bottom], 1), [2 * count, size, size]) as tf.Tensor3D;
@@ -64,7 +67,10 @@ function invertSlab(a: tf.Tensor3D): tf.Tensor3D {
     const count = (m * c) / (2 * s);
     const [x11, x22] = halves(x, count, s) as [tf.Tensor3D, tf.Tensor3D];
     // L21: rows s…2s−1, columns 0…s−1 of each diagonal 2s-block.
-    const [, lowerRows] = tf.unstack(tf.reshape(blocks.get(2 * s)!, [count, 2, s, 2 * s]), 1) as tf.Tensor3D[];
+    const [, lowerRows] = tf.unstack(
+      tf.reshape(blocks.get(2 * s)!, [count, 2, s, 2 * s]),
+      1,
+    ) as tf.Tensor3D[];
     const l21 = tf.unstack(tf.reshape(lowerRows!, [count, s, 2, s]), 2)[0] as tf.Tensor3D;
     const x21 = tf.neg(smallMatMul(smallMatMul(x22, l21), x11));
     const upper = tf.concat([x11, tf.zerosLike(x11)], 2);
