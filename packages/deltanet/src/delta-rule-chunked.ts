@@ -24,7 +24,16 @@ export interface DeltaRuleInputs {
 export interface DeltaRuleOptions {
   /** Tokens per chunk c, a power of two (default 64). */
   chunkSize?: number;
+  /**
+   * Tokens per segment (rounded up to whole chunks; default 64 chunks): longer sequences run segment after segment
+   * with the memory carried across, forward and backward, so the chunk intermediates of one segment only are alive
+   * at once — peak memory O(segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
+   */
+  segmentLength?: number;
 }
+
+/** Default segment: 64 chunks. */
+const DEFAULT_SEGMENT_CHUNKS = 64;
 
 /**
  * The (gated) delta rule over a whole sequence, chunk-wise: per head, with the state S [p, p] (key rows, value
@@ -83,6 +92,13 @@ export function chunkedDeltaRule(
     };
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
+  const segmentLength = options.segmentLength ?? DEFAULT_SEGMENT_CHUNKS * c;
+  if (!Number.isInteger(segmentLength) || segmentLength < 1) {
+    throw new RangeError(
+      `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${String(segmentLength)}`,
+    );
+  }
+  const segment = Math.ceil(segmentLength / c) * c;
   const logDecay = inputs.logDecay ?? (tf.zeros([batch, heads, seq]) as tf.Tensor3D);
   const initial = inputs.initialState ?? (tf.zeros([batch, heads, p, p]) as tf.Tensor4D);
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -91,10 +107,7 @@ export function chunkedDeltaRule(
     save(xs);
     return {
       value: tf.tidy(() => {
-        const parts = perHead(xs, undefined, (head) => {
-          const r = forward(prepare(head, c));
-          return [r.output, r.state];
-        });
+        const parts = perHead(xs, undefined, (head) => forwardSegments(head, c, segment));
         const [output, state] = joinHeads(parts, batch, heads) as [tf.Tensor4D, tf.Tensor4D];
         return withFinal ? pack(output, state) : output;
       }),
@@ -102,7 +115,7 @@ export function chunkedDeltaRule(
         tf.tidy(() => {
           const [dO, dState] = withFinal ? unpack(dy, seq, p) : [dy as tf.Tensor4D, undefined];
           const grads = perHead(saved, [dO, dState], (head, [dOHead, dStateHead]) =>
-            backward(prepare(head, c), dOHead as tf.Tensor4D, dStateHead as tf.Tensor4D | undefined),
+            backwardSegments(head, dOHead as tf.Tensor4D, dStateHead as tf.Tensor4D | undefined, c, segment),
           );
           return joinHeads(grads, batch, heads);
         }),
@@ -161,6 +174,94 @@ function joinHeads(parts: tf.Tensor[][], batch: number, heads: number): tf.Tenso
     );
     return tf.reshape(stacked, [batch, heads, ...first.shape.slice(2)]);
   });
+}
+
+/** One head's per-token inputs [1, 1, N, …] cut into segments of `length` tokens (the last zero-padded: inert). */
+function segments(xs: tf.Tensor[], length: number): tf.Tensor[][] {
+  const n = xs[0]!.shape[2]!;
+  const count = Math.ceil(n / length);
+  const pieces = xs.map((t) => {
+    const rest = t.shape.slice(3);
+    const padding = count * length - n;
+    const padded = padding
+      ? tf.pad(t, [[0, 0], [0, 0], [0, padding], ...rest.map(() => [0, 0] as [number, number])])
+      : t;
+    return tf
+      .unstack(tf.reshape(padded, [count, length, ...rest]))
+      .map((x) => tf.reshape(x, [1, 1, length, ...rest]));
+  });
+  return Array.from({ length: count }, (_, i) => pieces.map((list) => list[i]!));
+}
+
+/** Segments along the sequence axis → one tensor [1, 1, n, …]. */
+function joinSegments(parts: tf.Tensor[], n: number): tf.Tensor {
+  const full = tf.concat(parts, 2);
+  const size = [...full.shape];
+  size[2] = n;
+  return full.shape[2] === n ? full : tf.slice(full, Array(full.rank).fill(0), size);
+}
+
+/** One head, forward: segment after segment, carrying the memory. Returns [output, final memory]. */
+function forwardSegments(head: tf.Tensor[], c: number, length: number): tf.Tensor[] {
+  const n = head[0]!.shape[2]!;
+  if (n <= length) {
+    const r = forward(prepare(head, c));
+    return [r.output, r.state];
+  }
+  let state = head[5]!;
+  const outputs: tf.Tensor[] = [];
+  for (const seg of segments(head.slice(0, 5), length)) {
+    const r = tf.tidy(() => forward(prepare([...seg, state], c)));
+    outputs.push(r.output);
+    if (state !== head[5]) state.dispose();
+    state = r.state;
+  }
+  return [joinSegments(outputs, n), state];
+}
+
+/**
+ * One head, backward: the memory at every segment's start by a forward sweep (one [p, p] per segment), then the
+ * segments in reverse, each recomputed, carrying ∂L/∂(memory). Returns the gradients of the six inputs.
+ */
+function backwardSegments(
+  head: tf.Tensor[],
+  dO: tf.Tensor4D,
+  dFinal: tf.Tensor4D | undefined,
+  c: number,
+  length: number,
+): tf.Tensor[] {
+  const n = head[0]!.shape[2]!;
+  if (n <= length) return backward(prepare(head, c), dO, dFinal);
+  const segs = segments(head.slice(0, 5), length);
+  const dOs = segments([dO], length).map((list) => list[0]!);
+  const starts: tf.Tensor[] = [head[5]!];
+  for (let i = 0; i < segs.length - 1; i++) {
+    starts.push(tf.tidy(() => forward(prepare([...segs[i]!, starts[i]!], c)).state));
+  }
+  let dState: tf.Tensor | undefined = dFinal;
+  const grads: tf.Tensor[][] = [];
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const g = tf.tidy(() =>
+      backward(
+        prepare([...segs[i]!, starts[i]!], c),
+        dOs[i] as tf.Tensor4D,
+        dState as tf.Tensor4D | undefined,
+      ),
+    );
+    if (dState !== dFinal) dState?.dispose();
+    dState = g[5]!;
+    grads.unshift(g.slice(0, 5));
+    tf.dispose([...segs[i]!, dOs[i]!, ...(i > 0 ? [starts[i]!] : [])]);
+  }
+  return [
+    ...Array.from({ length: 5 }, (_, j) =>
+      joinSegments(
+        grads.map((g) => g[j]!),
+        n,
+      ),
+    ),
+    dState!,
+  ];
 }
 
 /** Throws unless `chunkSize` is a power of two (the UT transform inverts by doubling). */
@@ -311,46 +412,71 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
       : clean;
     return tf.reshape(padded, [m, c, 1]);
   };
-  const q = chunk4(q0);
-  const k = chunk4(k0);
-  const v = chunk4(v0);
-  const beta = chunk3(beta0);
-  const g = tf.cumsum(tf.reshape(chunk3(logDecay0), [m, c]), 1);
-  const gLast = tf.slice(g, [0, c - 1], [m, 1]);
-  const gamma = tf.reshape(tf.exp(g), [m, c, 1]) as tf.Tensor3D;
-  const rho = tf.reshape(tf.exp(tf.sub(gLast, g)), [m, c, 1]) as tf.Tensor3D;
-  const lastDecay = tf.reshape(tf.exp(gLast), [m, 1, 1]) as tf.Tensor3D;
-  const lower = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
-  const strict = tf.logicalAnd(lower, tf.logicalNot(tf.cast(tf.eye(c), 'bool')));
-  const diff = tf.minimum(tf.sub(tf.reshape(g, [m, c, 1]), tf.reshape(g, [m, 1, c])), 0);
-  const decay = tf.exp(diff);
-  const zeros = tf.zerosLike(decay);
-  const decayMask = tf.where(lower, decay, zeros) as tf.Tensor3D;
-  const strictMask = tf.where(strict, decay, zeros) as tf.Tensor3D;
-  // S and G in one 2-D product per chunk: [Q; K]·Kᵀ.
-  const qk = splitLeading(tf.concat([q, k], 1) as tf.Tensor3D);
-  const kT = splitLeading(tf.transpose(k, [0, 2, 1]));
-  const products = tf.reshape(
-    tf.concat(
-      qk.map((x, i) => tf.matMul(x, kT[i]!)),
-      0,
-    ),
-    [m, 2 * c, c],
-  );
-  const [scores, gram] = tf.unstack(tf.reshape(products, [m, 2, c, c]), 1) as [tf.Tensor3D, tf.Tensor3D];
-  const intra = tf.mul(scores, decayMask) as tf.Tensor3D;
-  const a = tf.mul(tf.mul(gram, strictMask), beta) as tf.Tensor3D;
-  const t = unitLowerInverse(a);
-  const rhs = splitLeading(tf.mul(tf.concat([tf.mul(k, gamma), v], 2), beta) as tf.Tensor3D);
-  const tLeaves = splitLeading(t);
-  const x = tf.reshape(
-    tf.concat(
-      tLeaves.map((ti, i) => tf.matMul(ti, rhs[i]!)),
-      0,
-    ),
-    [m, c, 2 * p],
-  );
-  const [w, u] = tf.unstack(tf.reshape(x, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
+  // Temporaries (leaves, products, the decay's differences) die here; only what the sweeps need survives.
+  const kept = tf.tidy(() => {
+    const q = chunk4(q0);
+    const k = chunk4(k0);
+    const v = chunk4(v0);
+    const beta = chunk3(beta0);
+    const g = tf.cumsum(tf.reshape(chunk3(logDecay0), [m, c]), 1);
+    const gLast = tf.slice(g, [0, c - 1], [m, 1]);
+    const gamma = tf.reshape(tf.exp(g), [m, c, 1]) as tf.Tensor3D;
+    const rho = tf.reshape(tf.exp(tf.sub(gLast, g)), [m, c, 1]) as tf.Tensor3D;
+    const lastDecay = tf.reshape(tf.exp(gLast), [m, 1, 1]) as tf.Tensor3D;
+    const lower = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
+    const strict = tf.logicalAnd(lower, tf.logicalNot(tf.cast(tf.eye(c), 'bool')));
+    const diff = tf.minimum(tf.sub(tf.reshape(g, [m, c, 1]), tf.reshape(g, [m, 1, c])), 0);
+    const decay = tf.exp(diff);
+    const zeros = tf.zerosLike(decay);
+    const decayMask = tf.where(lower, decay, zeros) as tf.Tensor3D;
+    const strictMask = tf.where(strict, decay, zeros) as tf.Tensor3D;
+    // S and G in one 2-D product per chunk: [Q; K]·Kᵀ.
+    const qk = splitLeading(tf.concat([q, k], 1) as tf.Tensor3D);
+    const kT = splitLeading(tf.transpose(k, [0, 2, 1]));
+    const products = tf.reshape(
+      tf.concat(
+        qk.map((x, i) => tf.matMul(x, kT[i]!)),
+        0,
+      ),
+      [m, 2 * c, c],
+    );
+    const [scores, gram] = tf.unstack(tf.reshape(products, [m, 2, c, c]), 1) as [tf.Tensor3D, tf.Tensor3D];
+    const intra = tf.mul(scores, decayMask) as tf.Tensor3D;
+    const a = tf.mul(tf.mul(gram, strictMask), beta) as tf.Tensor3D;
+    const t = unitLowerInverse(a);
+    const rhs = splitLeading(tf.mul(tf.concat([tf.mul(k, gamma), v], 2), beta) as tf.Tensor3D);
+    const tLeaves = splitLeading(t);
+    const x = tf.reshape(
+      tf.concat(
+        tLeaves.map((ti, i) => tf.matMul(ti, rhs[i]!)),
+        0,
+      ),
+      [m, c, 2 * p],
+    );
+    const [w, u] = tf.unstack(tf.reshape(x, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
+    return { q, k, v, beta, gamma, rho, lastDecay, decayMask, strictMask, gram, scores, intra, t, w, u };
+  });
+  const { q, k, v, beta, gamma, rho, lastDecay, decayMask, strictMask, gram, scores, intra, t, w, u } =
+    kept as {
+      [
+        name in
+          | 'q'
+          | 'k'
+          | 'v'
+          | 'beta'
+          | 'gamma'
+          | 'rho'
+          | 'lastDecay'
+          | 'decayMask'
+          | 'strictMask'
+          | 'gram'
+          | 'scores'
+          | 'intra'
+          | 't'
+          | 'w'
+          | 'u'
+      ]: tf.Tensor3D;
+    };
   const initial = splitLeading(tf.reshape(finiteOrZero(initial0), [batch * heads, p, p]));
   return {
     batch,
@@ -516,6 +642,22 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
     dInitial.push(dS);
     tf.dispose([...starts.slice(1), ...us]);
   }
+  // The sweeps' leaves are no longer needed: free them before the batched products.
+  tf.dispose([
+    dyChunks,
+    qHatAll,
+    kHatAll,
+    ...dO,
+    ...qHatT,
+    ...kHat,
+    ...kHatT,
+    ...w,
+    ...wT,
+    ...uTilde,
+    ...pT,
+    ...last,
+  ]);
+  if (dFinalLeaves) tf.dispose(dFinalLeaves);
 
   // Batched over all chunks from here on.
   const stack = (parts: tf.Tensor[], rows: number, cols: number) =>

@@ -183,8 +183,13 @@ for (const backend of testBackends()) {
       });
     });
 
-    for (const gated of [false, true]) {
-      it(`${gated ? 'gated ' : ''}hand-written gradients equal autodiff of the token loop (output and final state)`, () => {
+    for (const [gated, segmentLength] of [
+      [false, undefined],
+      [true, undefined],
+      [true, 4],
+    ] as const) {
+      const segments = segmentLength ? `, in segments of ${segmentLength} tokens` : '';
+      it(`${gated ? 'gated ' : ''}hand-written gradients equal autodiff of the token loop (output and final state)${segments}`, () => {
         tf.tidy(() => {
           const shape: [number, number, number, number] = [2, 2, 11, 4];
           const inputs = randomInputs(shape, 11, {
@@ -211,7 +216,9 @@ for (const backend of testBackends()) {
             };
           const xs = names.map((name) => inputs[name as keyof DeltaRuleInputs]!);
           const expected = tf.grads(loss(deltaRuleReference))(xs);
-          const actual = tf.grads(loss((i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true })))(xs);
+          const actual = tf.grads(
+            loss((i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true, segmentLength })),
+          )(xs);
           names.forEach((name, i) => {
             expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
               rtol: 1e-3,

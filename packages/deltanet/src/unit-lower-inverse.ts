@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Largest number of elements of one temporary product (a slab of matrices is inverted at a time). */
-const SLAB_ELEMENTS = 1 << 22;
+const SLAB_ELEMENTS = 1 << 21;
 
 /**
  * (I + A)⁻¹ for a batch of strictly lower-triangular A [m, c, c] (c a power of two): the "T" of the UT transform in
@@ -14,7 +14,7 @@ const SLAB_ELEMENTS = 1 << 22;
  * whose intermediate powers grow like binomial coefficients (≈ 1e17 for c = 64 and correlated keys), every
  * intermediate here is itself an inverse of a diagonal block, so it stays as well-conditioned as the result.
  * Small products run as broadcasts (a batched matMul of many small matrices is slow on wasm); matrices are inverted
- * in slabs so no temporary exceeds ~4M elements.
+ * in slabs so no temporary exceeds ~2M elements.
  */
 export function unitLowerInverse(a: tf.Tensor3D): tf.Tensor3D {
   const [m, c, c2] = a.shape;
@@ -43,39 +43,41 @@ function isPowerOfTwo(n: number): boolean {
 function invertSlab(a: tf.Tensor3D): tf.Tensor3D {
   const [m, c] = a.shape;
   // Splits are unstacks (block copies on wasm with @tost/backend), never slices of rank > 3 (a slow generic path).
-  const halves = (t: tf.Tensor, count: number, size: number): tf.Tensor3D[] =>
-    tf.unstack(tf.reshape(t, [count, 2, size, size]), 1) as tf.Tensor3D[];
+  const halves = (t: tf.Tensor, count: number, rows: number, cols: number): tf.Tensor3D[] =>
+    tf.unstack(tf.reshape(t, [count, 2, rows, cols]), 1) as tf.Tensor3D[];
   // Diagonal blocks of A at every size, top-down: level size 2s holds [m·c/2s, 2s, 2s].
   const blocks = new Map<number, tf.Tensor3D>();
   let current = a;
   blocks.set(c, current);
   for (let size = c / 2; size >= 2; size /= 2) {
     const count = (m * c) / (2 * size);
-    // Rows of the top half, then of the bottom half: [count, 2, size, 2·size] → their diagonal blocks.
-    const [topRows, bottomRows] = tf.unstack(
-      tf.reshape(current, [count, 2, size, 2 * size]),
-      1,
-    ) as tf.Tensor3D[];
-    const top = tf.unstack(tf.reshape(topRows!, [count, size, 2, size]), 2)[0]!;
-    const bottom = tf.unstack(tf.reshape(bottomRows!, [count, size, 2, size]), 2)[1]!;
-    current = tf.reshape(tf.stack([top, bottom], 1), [2 * count, size, size]) as tf.Tensor3D;
+    const parent = current;
+    current = tf.tidy(() => {
+      // Rows of the top half, then of the bottom half: [count, 2, size, 2·size] → their diagonal blocks.
+      const [topRows, bottomRows] = halves(parent, count, size, 2 * size);
+      const top = tf.unstack(tf.reshape(topRows!, [count, size, 2, size]), 2)[0]!;
+      const bottom = tf.unstack(tf.reshape(bottomRows!, [count, size, 2, size]), 2)[1]!;
+      return tf.reshape(tf.stack([top, bottom], 1), [2 * count, size, size]) as tf.Tensor3D;
+    });
     blocks.set(size, current);
   }
   // Bottom-up: x holds the inverses of the diagonal blocks of size s, [m·c/s, s, s].
   let x = tf.ones([m * c, 1, 1]) as tf.Tensor3D;
   for (let s = 1; s < c; s *= 2) {
     const count = (m * c) / (2 * s);
-    const [x11, x22] = halves(x, count, s) as [tf.Tensor3D, tf.Tensor3D];
-    // L21: rows s…2s−1, columns 0…s−1 of each diagonal 2s-block.
-    const [, lowerRows] = tf.unstack(
-      tf.reshape(blocks.get(2 * s)!, [count, 2, s, 2 * s]),
-      1,
-    ) as tf.Tensor3D[];
-    const l21 = tf.unstack(tf.reshape(lowerRows!, [count, s, 2, s]), 2)[0] as tf.Tensor3D;
-    const x21 = tf.neg(smallMatMul(smallMatMul(x22, l21), x11));
-    const upper = tf.concat([x11, tf.zerosLike(x11)], 2);
-    const lower = tf.concat([x21, x22], 2);
-    x = tf.reshape(tf.concat([upper, lower], 1), [count, 2 * s, 2 * s]) as tf.Tensor3D;
+    const previous = x;
+    // One level per tidy: only the new inverses survive it (the broadcast products are the largest temporaries).
+    x = tf.tidy(() => {
+      const [x11, x22] = halves(previous, count, s, s) as [tf.Tensor3D, tf.Tensor3D];
+      // L21: rows s…2s−1, columns 0…s−1 of each diagonal 2s-block.
+      const [, lowerRows] = halves(blocks.get(2 * s)!, count, s, 2 * s);
+      const l21 = tf.unstack(tf.reshape(lowerRows!, [count, s, 2, s]), 2)[0] as tf.Tensor3D;
+      const x21 = tf.neg(smallMatMul(smallMatMul(x22, l21), x11));
+      const upper = tf.concat([x11, tf.zerosLike(x11)], 2);
+      const lower = tf.concat([x21, x22], 2);
+      return tf.reshape(tf.concat([upper, lower], 1), [count, 2 * s, 2 * s]) as tf.Tensor3D;
+    });
+    previous.dispose();
   }
   return tf.reshape(x, [m, c, c]) as tf.Tensor3D;
 }
