@@ -3,6 +3,7 @@
 import '@tost/aaren';
 import '@tost/agent';
 import '@tost/causal-tssa';
+import '@tost/deltanet';
 import '@tost/flowformer';
 import '@tost/gla';
 import '@tost/lightning';
@@ -20,6 +21,7 @@ export const BUILT_IN_VARIANTS: readonly { package: string; names: readonly stri
   { package: '@tost/aaren', names: ['aaren'] },
   { package: '@tost/agent', names: ['agent'] },
   { package: '@tost/causal-tssa', names: ['causal-tssa'] },
+  { package: '@tost/deltanet', names: ['deltanet', 'gated-deltanet'] },
   { package: '@tost/flowformer', names: ['flowformer', 'flowformer-causal'] },
   { package: '@tost/gla', names: ['gla'] },
   { package: '@tost/lightning', names: ['lightning'] },

@@ -1,0 +1,262 @@
+import { describe, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@tost/backend';
+import { expectClose, testBackends } from '@tost/vitest-config';
+import { chunkedDeltaRule, deltaRuleReference, deltaRuleStep, type DeltaRuleInputs } from './index.js';
+
+/** Random inputs shaped like the layer's: unit keys, scaled unit queries, β ∈ (0, 1), γ ≤ 0, a padded token inside. */
+function randomInputs(
+  [b, h, n, p]: [number, number, number, number],
+  seed: number,
+  { gated = true, withState = true, padded = [] as [number, number][] } = {},
+): DeltaRuleInputs {
+  return tf.tidy((): tf.TensorContainer => {
+    const unit = (t: tf.Tensor) => tf.div(t, tf.norm(t, 'euclidean', -1, true));
+    const real = tf.buffer([b, h, n], 'float32');
+    for (let i = 0; i < b * h * n; i++) real.values[i] = 1;
+    for (const [bi, t] of padded) for (let hi = 0; hi < h; hi++) real.set(0, bi, hi, t);
+    const mask = real.toTensor();
+    const inputs: DeltaRuleInputs = {
+      q: tf.mul(unit(tf.randomNormal([b, h, n, p], 0, 1, 'float32', seed)), 1 / Math.sqrt(p)) as tf.Tensor4D,
+      k: unit(tf.randomNormal([b, h, n, p], 0, 1, 'float32', seed + 1)) as tf.Tensor4D,
+      v: tf.randomNormal([b, h, n, p], 0, 1, 'float32', seed + 2) as tf.Tensor4D,
+      beta: tf.mul(tf.randomUniform([b, h, n], 0.05, 0.99, 'float32', seed + 3), mask) as tf.Tensor3D,
+    };
+    if (gated)
+      inputs.logDecay = tf.mul(
+        tf.randomUniform([b, h, n], -0.7, -0.001, 'float32', seed + 4),
+        mask,
+      ) as tf.Tensor3D;
+    if (withState)
+      inputs.initialState = tf.mul(
+        tf.randomNormal([b, h, p, p], 0, 1, 'float32', seed + 5),
+        0.3,
+      ) as tf.Tensor4D;
+    return inputs as unknown as tf.TensorContainer;
+  }) as unknown as DeltaRuleInputs;
+}
+
+/** Tokens [from, to) of every per-token input. */
+function sliceSeq(inputs: DeltaRuleInputs, from: number, to: number): DeltaRuleInputs {
+  const s4 = (t: tf.Tensor4D) =>
+    tf.slice(t, [0, 0, from, 0], [t.shape[0], t.shape[1], to - from, t.shape[3]]) as tf.Tensor4D;
+  const s3 = (t: tf.Tensor3D) =>
+    tf.slice(t, [0, 0, from], [t.shape[0], t.shape[1], to - from]) as tf.Tensor3D;
+  return {
+    q: s4(inputs.q),
+    k: s4(inputs.k),
+    v: s4(inputs.v),
+    beta: s3(inputs.beta),
+    ...(inputs.logDecay ? { logDecay: s3(inputs.logDecay) } : {}),
+  };
+}
+
+for (const backend of testBackends()) {
+  describe(`delta rule: chunked vs token loop vs step on ${backend}`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    for (const gated of [false, true]) {
+      for (const [shape, chunkSize] of [
+        [[2, 2, 13, 4], 4],
+        [[1, 3, 9, 8], 8],
+        [[1, 1, 40, 16], 16],
+        [[1, 2, 5, 4], 32],
+      ] as [[number, number, number, number], number][]) {
+        it(`${gated ? 'gated ' : ''}outputs and final states agree for [${shape}] in chunks of ${chunkSize}`, () => {
+          tf.tidy(() => {
+            const inputs = randomInputs(shape, 3, {
+              gated,
+              padded: [
+                [0, 2],
+                [shape[0] - 1, shape[2] - 1],
+              ],
+            });
+            const ref = deltaRuleReference(inputs);
+            const chunked = chunkedDeltaRule(inputs, { chunkSize, finalState: true });
+            expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
+              rtol: 1e-4,
+              atol: 2e-5,
+              label: 'output',
+            });
+            expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
+              rtol: 1e-4,
+              atol: 2e-5,
+              label: 'final state',
+            });
+          });
+        });
+      }
+    }
+
+    it("the streaming step, token by token, gives the token loop's outputs and final state (gated, padded)", () => {
+      tf.tidy(() => {
+        const shape: [number, number, number, number] = [2, 3, 7, 4];
+        const inputs = randomInputs(shape, 51, {
+          padded: [
+            [0, 1],
+            [1, 6],
+          ],
+        });
+        const ref = deltaRuleReference(inputs);
+        let state = inputs.initialState!;
+        const outs: tf.Tensor3D[] = [];
+        const at = (t: tf.Tensor4D, i: number) =>
+          tf.squeeze(tf.slice(t, [0, 0, i, 0], [2, 3, 1, 4]), [2]) as tf.Tensor3D;
+        const at3 = (t: tf.Tensor3D, i: number) =>
+          tf.squeeze(tf.slice(t, [0, 0, i], [2, 3, 1]), [2]) as tf.Tensor2D;
+        for (let i = 0; i < 7; i++) {
+          const r = deltaRuleStep(
+            state,
+            at(inputs.q, i),
+            at(inputs.k, i),
+            at(inputs.v, i),
+            at3(inputs.beta, i),
+            at3(inputs.logDecay!, i),
+          );
+          outs.push(r.output);
+          state = r.state;
+        }
+        expectClose(tf.stack(outs, 2).dataSync(), ref.output.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'step outputs',
+        });
+        expectClose(state.dataSync(), ref.finalState.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'step final state',
+        });
+      });
+    });
+
+    it('a padded token (β = 0, γ = 0) leaves the state unchanged, also inside the sequence', () => {
+      tf.tidy(() => {
+        const shape: [number, number, number, number] = [1, 2, 6, 4];
+        const inputs = randomInputs(shape, 61, {
+          padded: [
+            [0, 2],
+            [0, 5],
+          ],
+        });
+        const before = chunkedDeltaRule(
+          { ...sliceSeq(inputs, 0, 2), initialState: inputs.initialState },
+          { chunkSize: 2, finalState: true },
+        );
+        const through = chunkedDeltaRule(
+          { ...sliceSeq(inputs, 0, 3), initialState: inputs.initialState },
+          { chunkSize: 2, finalState: true },
+        );
+        expectClose(through.finalState.dataSync(), before.finalState.dataSync(), {
+          rtol: 0,
+          atol: 1e-6,
+          label: 'state across a padded token',
+        });
+      });
+    });
+
+    it('stays exact for nearly parallel keys and β near 1 in chunks of 64 (the UT inverse is well-conditioned)', () => {
+      tf.tidy(() => {
+        const [b, h, n, p] = [1, 2, 160, 8];
+        const base = tf.randomNormal([1, h, 1, p], 0, 1, 'float32', 71);
+        const raw = tf.add(base, tf.mul(tf.randomNormal([b, h, n, p], 0, 1, 'float32', 72), 0.02));
+        const k = tf.div(raw, tf.norm(raw, 'euclidean', -1, true)) as tf.Tensor4D;
+        const inputs: DeltaRuleInputs = {
+          q: tf.mul(k, 0.5) as tf.Tensor4D,
+          k,
+          v: tf.randomNormal([b, h, n, p], 0, 1, 'float32', 73) as tf.Tensor4D,
+          beta: tf.fill([b, h, n], 0.995) as tf.Tensor3D,
+        };
+        const ref = deltaRuleReference(inputs);
+        const chunked = chunkedDeltaRule(inputs, { chunkSize: 64, finalState: true });
+        expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
+          rtol: 1e-3,
+          atol: 1e-4,
+          label: 'output',
+        });
+        expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
+          rtol: 1e-3,
+          atol: 1e-4,
+          label: 'final state',
+        });
+      });
+    });
+
+    for (const [gated, segmentLength] of [
+      [false, undefined],
+      [true, undefined],
+      [true, 4],
+    ] as const) {
+      const segments = segmentLength ? `, in segments of ${segmentLength} tokens` : '';
+      it(`${gated ? 'gated ' : ''}hand-written gradients equal autodiff of the token loop (output and final state)${segments}`, () => {
+        tf.tidy(() => {
+          const shape: [number, number, number, number] = [2, 2, 11, 4];
+          const inputs = randomInputs(shape, 11, {
+            gated,
+            padded: [
+              [0, 3],
+              [1, 10],
+            ],
+          });
+          const probe = tf.randomNormal(shape, 0, 1, 'float32', 21);
+          const probeState = tf.randomNormal([2, 2, 4, 4], 0, 1, 'float32', 22);
+          const names = ['q', 'k', 'v', 'beta', ...(gated ? ['logDecay'] : []), 'initialState'] as const;
+          const loss =
+            (form: (i: DeltaRuleInputs) => { output: tf.Tensor; finalState: tf.Tensor }) =>
+            (...xs: tf.Tensor[]) => {
+              const given = Object.fromEntries(
+                names.map((name, i) => [name, xs[i]]),
+              ) as unknown as DeltaRuleInputs;
+              const r = form(given);
+              return tf.add(
+                tf.sum(tf.mul(r.output, probe)),
+                tf.sum(tf.mul(r.finalState, probeState)),
+              ) as tf.Scalar;
+            };
+          const xs = names.map((name) => inputs[name as keyof DeltaRuleInputs]!);
+          const expected = tf.grads(loss(deltaRuleReference))(xs);
+          const actual = tf.grads(
+            loss((i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true, segmentLength })),
+          )(xs);
+          names.forEach((name, i) => {
+            expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+              rtol: 1e-3,
+              atol: 1e-4,
+              label: `d${name}`,
+            });
+          });
+        });
+      });
+    }
+
+    it('gradient of the outputs alone (training path, no final state) equals autodiff, chunk 8 over 21 tokens', () => {
+      tf.tidy(() => {
+        const shape: [number, number, number, number] = [1, 2, 21, 8];
+        const inputs = randomInputs(shape, 31, { withState: false, padded: [[0, 5]] });
+        const probe = tf.randomNormal(shape, 0, 1, 'float32', 41);
+        const names = ['q', 'k', 'v', 'beta', 'logDecay'] as const;
+        const loss =
+          (form: (i: DeltaRuleInputs) => { output: tf.Tensor }) =>
+          (...xs: tf.Tensor[]) =>
+            tf.sum(
+              tf.mul(
+                form(Object.fromEntries(names.map((n, i) => [n, xs[i]])) as unknown as DeltaRuleInputs)
+                  .output,
+                probe,
+              ),
+            ) as tf.Scalar;
+        const xs = names.map((n) => inputs[n]!);
+        const expected = tf.grads(loss(deltaRuleReference))(xs);
+        const actual = tf.grads(loss((i) => chunkedDeltaRule(i, { chunkSize: 8 })))(xs);
+        names.forEach((name, i) =>
+          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+            rtol: 1e-3,
+            atol: 1e-4,
+            label: `d${name}`,
+          }),
+        );
+      });
+    });
+  });
+}

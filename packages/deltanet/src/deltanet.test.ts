@@ -1,0 +1,231 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
+import { initBackend } from '@tost/backend';
+import { expectClose, maxRelativeError, testBackends, type VariantGoldenCase } from '@tost/vitest-config';
+import { DeltaNet, GatedDeltaNet, type DeltaRuleAttention } from './index.js';
+
+const VARIANTS = [
+  {
+    name: 'deltanet',
+    kind: 'deltanet',
+    make: (o: ConstructorParameters<typeof DeltaNet>[0]) => new DeltaNet(o),
+  },
+  {
+    name: 'gated-deltanet',
+    kind: 'gated_deltanet',
+    make: (o: ConstructorParameters<typeof GatedDeltaNet>[0]) => new GatedDeltaNet(o),
+  },
+] as const;
+
+/** The float64 reference cases of one kind (vendored from the project's `variants-2-seed0.json`). */
+function goldenCases(kind: string): VariantGoldenCase[] {
+  const all = JSON.parse(
+    readFileSync(new URL('../golden/deltanet-seed0.json', import.meta.url), 'utf8'),
+  ) as VariantGoldenCase[];
+  const cases = all.filter((c) => c.kind === kind);
+  if (cases.length === 0) throw new Error(`no golden cases of kind '${kind}'`);
+  return cases;
+}
+
+/** Builds the layer with the case's weights and returns its outputs and the reference, both zeroed at padded rows. */
+function runGoldenCase(
+  c: VariantGoldenCase,
+  make: (o: { dim: number; heads: number; chunkSize?: number }) => DeltaRuleAttention,
+  chunkSize: number,
+) {
+  const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
+  const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
+  const dim = x.shape[2];
+  const layer = make({ dim, heads: c.heads, chunkSize });
+  layer.build([null, null, dim]);
+  layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
+  const real = tf.expandDims(mask, 2);
+  return {
+    y: tf.mul(layer.apply(x, { mask }) as tf.Tensor, real),
+    expected: tf.mul(tf.tensor(c.y as number[][][]), real),
+  };
+}
+
+for (const backend of testBackends()) {
+  describe(`DeltaNet / Gated DeltaNet golden cases on ${backend}`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+    for (const { kind, make } of VARIANTS) {
+      goldenCases(kind).forEach((c, index) => {
+        for (const chunkSize of [64, 4]) {
+          it(`${kind} case ${index} (heads ${c.heads}, chunks of ${chunkSize}) matches the float64 reference on real tokens`, () => {
+            tf.tidy(() => {
+              const { y, expected } = runGoldenCase(c, make, chunkSize);
+              expect(maxRelativeError(y.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
+              expectClose(y.dataSync(), expected.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'y' });
+            });
+          });
+        }
+      });
+    }
+  });
+}
+
+describe('DeltaNet / Gated DeltaNet layers', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('register deltanet and gated-deltanet (causal, streaming) with their papers, and count parameters', () => {
+    for (const [name, arxiv] of [
+      ['deltanet', '2406.06484'],
+      ['gated-deltanet', '2412.06464'],
+    ] as const) {
+      const d = getAttentionDescriptor(name);
+      expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear', family: 'recurrent' });
+      expect(d.paper.arxiv).toBe(arxiv);
+      expect(d.options?.chunkSize?.default).toBe(64);
+      for (const options of [
+        { dim: 8, heads: 2 },
+        { dim: 12, heads: 3, useBias: false },
+      ]) {
+        const layer = createAttention(name, options);
+        layer.build([null, null, options.dim]);
+        expect(d.parameterCount(options), `${name} ${JSON.stringify(options)}`).toBe(layer.countParams());
+      }
+    }
+  });
+
+  it('has the weight order of the reference: common eight, then the extras', () => {
+    const names = (layer: DeltaRuleAttention) => {
+      layer.build([null, null, 8]);
+      return layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape]);
+    };
+    const common = ['query', 'key', 'value', 'output'].flatMap((r) => [
+      [`${r}_kernel`, [8, 8]],
+      [`${r}_bias`, [8]],
+    ]);
+    expect(names(new DeltaNet({ dim: 8, heads: 2 }))).toEqual([
+      ...common,
+      ['beta_kernel', [8, 2]],
+      ['beta_bias', [2]],
+      ['norm_gain', [4]],
+    ]);
+    expect(names(new GatedDeltaNet({ dim: 8, heads: 2 }))).toEqual([
+      ...common,
+      ['beta_kernel', [8, 2]],
+      ['beta_bias', [2]],
+      ['decay_kernel', [8, 2]],
+      ['decay_log_rate', [2]],
+      ['decay_dt_bias', [2]],
+      ['output_gate', [8, 8]],
+      ['output_gate_bias', [8]],
+      ['norm_gain', [4]],
+    ]);
+  });
+
+  it('initialises the decay as the authors: A = 1 … 16 over the heads, dt = softplus(dt_bias) = 0.001 … 0.1', () => {
+    const layer = new GatedDeltaNet({ dim: 8, heads: 4 });
+    layer.build([null, null, 8]);
+    const byName = (n: string) =>
+      layer.weights
+        .find((w) => w.originalName.endsWith(n))!
+        .read()
+        .dataSync();
+    expectClose(Array.from(byName('decay_log_rate'), Math.exp), [1, 6, 11, 16], {
+      rtol: 1e-5,
+      atol: 0,
+      label: 'A',
+    });
+    expectClose(
+      Array.from(byName('decay_dt_bias'), (b) => Math.log1p(Math.exp(b))),
+      [0.001, 0.001 * 10 ** (2 / 3), 0.001 * 10 ** (4 / 3), 0.1],
+      { rtol: 1e-4, atol: 0, label: 'dt' },
+    );
+  });
+
+  it('excludes the norm gain (and the decay rate and dt bias) from weight decay, nothing else', () => {
+    for (const [name, expected] of [
+      ['deltanet', ['norm_gain']],
+      ['gated-deltanet', ['decay_log_rate', 'decay_dt_bias', 'norm_gain']],
+    ] as const) {
+      const layer = createAttention(name, { dim: 8, heads: 2 });
+      layer.build([null, null, 8]);
+      const patterns = (getAttentionDescriptor(name).noWeightDecay ?? []).map((p) => new RegExp(p));
+      const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
+      expect(excluded.map((w) => w.originalName.split('/').pop())).toEqual(expected);
+    }
+  });
+
+  it('rejects a chunk size that is not a power of two, naming the option', () => {
+    for (const bad of [0, 3, 48, 2.5, -4]) {
+      expect(() => new DeltaNet({ dim: 8, heads: 2, chunkSize: bad }), String(bad)).toThrow(
+        new RegExp(`option 'chunkSize' must be a power of two .*got ${bad}`),
+      );
+    }
+    expect(() => createAttention('gated-deltanet', { dim: 8, heads: 2, chunkSize: 0 })).toThrow(/chunkSize/);
+  });
+
+  it('step rejects a state of another head count, width or batch, naming it', () => {
+    const layer = new GatedDeltaNet({ dim: 8, heads: 2 });
+    layer.build([null, null, 8]);
+    const other = new GatedDeltaNet({ dim: 8, heads: 4 });
+    const foreign = other.initState(1);
+    const xt = tf.zeros([1, 8]);
+    expect(() => layer.step(foreign, xt)).toThrow(
+      /'state.memory' must have shape \[batch, heads, p, p\] = \[batch, 2, 4, 4\].*got \[1, 4, 2, 2\]/,
+    );
+    const state = layer.initState(3);
+    expect(() => layer.step(state, xt)).toThrow(
+      /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/,
+    );
+    expect(() => layer.step({} as never, xt)).toThrow(/argument 'state' must be a DeltaRuleState/);
+    layer.disposeState(state);
+    expect(() => layer.step(state, xt)).toThrow(/'state.memory' has been disposed/);
+    tf.dispose([foreign.memory, xt]);
+  });
+
+  it('prefill over a block equals step token by token, from a non-zero state, with a padded token inside', () => {
+    for (const make of [
+      (o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o),
+      (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o),
+    ]) {
+      tf.tidy(() => {
+        const layer = make({ dim: 8, heads: 2, chunkSize: 4 });
+        layer.build([null, null, 8]);
+        layer.setWeights(
+          layer.getWeights().map((w, i) => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', 90 + i), 0.5)),
+        );
+        const x = tf.randomNormal([2, 11, 8], 0, 1, 'float32', 3) as tf.Tensor3D;
+        const first = layer.prefill(layer.initState(2), tf.slice(x, [0, 0, 0], [2, 3, 8]));
+        // Token 5 of sample 1 is padding: step skips it by keeping the state.
+        const mask = tf.tensor2d([Array(8).fill(1), [1, 1, 0, 1, 1, 1, 1, 1]]);
+        const block = layer.prefill(first.state, tf.slice(x, [0, 3, 0], [2, 8, 8]), mask);
+        let state = first.state;
+        const outputs: tf.Tensor[] = [];
+        for (let t = 3; t < 11; t++) {
+          const r = layer.step(state, tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
+          outputs.push(r.output);
+          if (t === 5) {
+            // Sample 1 skips its padded token 5: it keeps its previous memory.
+            const mixed = tf.add(
+              tf.mul(r.state.memory, tf.reshape(tf.tensor1d([1, 0]), [2, 1, 1, 1])),
+              tf.mul(state.memory, tf.reshape(tf.tensor1d([0, 1]), [2, 1, 1, 1])),
+            ) as tf.Tensor4D;
+            state = { memory: mixed };
+          } else state = r.state;
+        }
+        const streamed = tf.stack(outputs, 1);
+        const real = tf.reshape(mask, [2, 8, 1]);
+        expectClose(tf.mul(block.output, real).dataSync(), tf.mul(streamed, real).dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'prefill vs step outputs',
+        });
+        expectClose(block.state.memory.dataSync(), state.memory.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'prefill vs step state',
+        });
+      });
+    }
+  });
+});

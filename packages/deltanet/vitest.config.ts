@@ -1,0 +1,3 @@
+import { defineTostConfig } from '@tost/vitest-config/config';
+
+export default defineTostConfig();
