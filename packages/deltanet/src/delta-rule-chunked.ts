@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero } from '@tost/attention';
+import { finiteOrZero } from '@tost/ops';
 import { splitLeading } from './split-leading.js';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
