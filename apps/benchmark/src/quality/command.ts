@@ -110,7 +110,9 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   const data = new QualityData();
   const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
   const plan = o.tasks.flatMap((task) =>
-    taskSettings(task, o).flatMap((setting) => o.variants.map((variant) => ({ setting, variant }))),
+    taskSettings(task, o).flatMap((setting) =>
+      variantsFor(task, o.variants, log).map((variant) => ({ setting, variant })),
+    ),
   );
   if (evalSet) {
     const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
@@ -249,6 +251,27 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   writeFileSync(join(o.outDir, 'quality.md'), markdown);
   log(`\n${markdown}`);
   return results;
+}
+
+/**
+ * The variants a task runs: char-lm runs the causal form of each (same descriptor family) and skips a variant
+ * without one, or whose causal form is already in the list.
+ */
+function variantsFor(task: QualityTask, variants: string[], log: (line: string) => void): string[] {
+  if (task !== 'char-lm') return variants;
+  const seen = new Set<string>();
+  return variants.filter((v) => {
+    let ran: string;
+    try {
+      ran = causalVariantName(v);
+    } catch (err) {
+      log(`char-lm: skipping ${v}: ${(err as Error).message}`);
+      return false;
+    }
+    if (seen.has(ran)) return false;
+    seen.add(ran);
+    return true;
+  });
 }
 
 function formatMetric(r: QualityCellResult): string {

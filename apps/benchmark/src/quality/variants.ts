@@ -12,7 +12,9 @@ export function parseVariant(name: string): string[] {
     throw new Error(`--attention: '${name}' must be a registered name or a hybrid a+b (two names)`);
   for (const p of parts)
     if (!known.includes(p))
-      throw new Error(`--attention: unknown attention '${p}' in '${name}'; registered: ${known.join(', ')}`);
+      throw new Error(
+        `unknown attention '${p}'${parts.length > 1 ? ` in '${name}'` : ''}; registered: ${known.join(', ')}`,
+      );
   return parts;
 }
 
