@@ -22,6 +22,15 @@ describe('--eval-data: JSON lines {ids, labels}', () => {
     expect(Array.from(data.labels)).toEqual([-100, -100, 130, -100, -100, 200]);
   });
 
+  it('reads the committed held-out files of the independent Python generator (tools/fixtures/make_mqar_eval.py)', () => {
+    const fixtures = join(import.meta.dirname, '..', '..', '..', '..', 'tools', 'fixtures', 'mqar');
+    const n8 = readEvalData(join(fixtures, 'n8.jsonl'), 256);
+    expect([n8.count, n8.length]).toEqual([256, 24]);
+    expect(Array.from(n8.labels.subarray(0, 16)).every((l) => l === -100)).toBe(true);
+    const n32 = readEvalData(join(fixtures, 'n32.jsonl'), 256);
+    expect([n32.count, n32.length]).toEqual([64, 96]);
+  });
+
   it('names the file, the line and the problem', () => {
     const cases: [string, RegExp][] = [
       ['{"ids":[1,2]', /bad1.jsonl:1: not JSON/],
