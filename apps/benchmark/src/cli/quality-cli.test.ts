@@ -23,7 +23,7 @@ describe('tost-bench quality', () => {
 
   it(
     'trains tiny MQAR cells, scores --eval-data, writes JSON and markdown, and resumes finished cells',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const out = mkdtempSync(join(tmpdir(), 'quality-'));
       // Two held-out examples with N = 2 pairs (written by hand): 6 tokens, labels at the 2 query positions.

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runQuality } from '../quality/command.js';
-import { checkPairs } from '../quality/mqar.js';
+import { checkPairs, MQAR_VOCAB } from '../quality/mqar.js';
+import { readEvalData } from '../quality/eval-data.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
 import { checkVariants } from '../quality/variants.js';
 import {
@@ -107,6 +108,8 @@ export function registerQualityCommand(program: Command): Command {
     if (flags.shortConv === 1) throw new Error('--short-conv must be 0 (none) or a width ≥ 2, got 1');
     if (flags.evalData && !tasks.includes('mqar'))
       throw new Error('--eval-data scores MQAR models: add --task mqar');
+    // A bad held-out file fails before any backend or training work.
+    if (flags.evalData) readEvalData(flags.evalData, MQAR_VOCAB);
     const backend = await selectBackend(flags.backend);
     await runQuality({
       tasks,

@@ -7,7 +7,7 @@ import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helpe
 describe('tost-bench quick: the tour (tiny settings)', () => {
   it(
     'trains a hybrid on spam and MQAR and prints each row beside its baseline and step time',
-    { timeout: 180_000 },
+    { timeout: 300_000 },
     async () => {
       expect(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: build the app first`).toBe(true);
       const out = mkdtempSync(join(tmpdir(), 'tour-'));
@@ -37,7 +37,7 @@ describe('tost-bench quick: the tour (tiny settings)', () => {
     },
   );
 
-  it('lra trains a hybrid a+b (one block each) on ListOps', { timeout: 180_000 }, async () => {
+  it('lra trains a hybrid a+b (one block each) on ListOps', { timeout: 300_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'hybrid-lra-'));
     const data = writeTinyListOps(join(root, 'data'));
     const r = await runBuiltCli([
