@@ -75,7 +75,7 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
       quick
         ? 'Trains and tests small models of each --attention (default: tssa, softmax and the hybrid tssa+softmax, one ' +
             'TSSA block then one softmax block) on quick ListOps (generated), spam (SpamAssassin e-mails, 512 bytes) and ' +
-            'MQAR (multi-query associative recall, N = 32, short convolution 3), then prints one table with every ' +
+            'MQAR (multi-query associative recall, N = 8, short convolution 3), then prints one table with every ' +
             'result beside its majority or chance baseline and the measured train-step time. Scaled down for two CPU ' +
             'cores; quick Pathfinder: --task pathfinder. Same options as `lra`.'
         : 'Trains and evaluates each --attention on each --task (AdamW, the reference schedule, gradient clipping, ' +
@@ -189,7 +189,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
   const quality: QualityCellResult[] = [];
   for (const task of tour) {
     console.log(
-      `\n[${task}] ${task === 'mqar' ? 'multi-query associative recall: N = 32 key–value pairs, then the 32 keys again; predict each value (content recall)' : 'SpamAssassin e-mails (real data, headers dropped, 512 bytes): spam or ham'}; ` +
+      `\n[${task}] ${task === 'mqar' ? 'multi-query associative recall: N = 8 key–value pairs, then the 8 keys again; predict each value (content recall)' : 'SpamAssassin e-mails (real data, headers dropped, 512 bytes): spam or ham'}; ` +
         'scaled down for the tour (tost-bench quality runs the full settings)',
     );
     quality.push(

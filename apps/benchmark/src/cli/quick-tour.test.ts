@@ -32,7 +32,7 @@ describe('tost-bench quick: the tour (tiny settings)', () => {
         /\| spam \(512 bytes\) +\| tssa\+softmax \| \d+\.\d % +\| \d+\.\d % \(majority class \(ham\)\) +\| \d+ +\|/,
       );
       expect(table).toMatch(
-        /\| MQAR N = 32, short conv 3 \| tssa\+softmax \| \d+\.\d % +\| 0\.8 % \(chance \(1\/128\)\) +\| \d+ +\|/,
+        /\| MQAR N = 8, short conv 3 \| tssa\+softmax \| \d+\.\d % +\| 0\.8 % \(chance \(1\/128\)\) +\| \d+ +\|/,
       );
     },
   );
