@@ -136,4 +136,24 @@ describe('layerwiseCompression on wasm', () => {
     ids.dispose();
     model.dispose();
   });
+
+  it('finds the TSSA block of a hybrid stack (one attention per block), behind a short convolution', async () => {
+    const model = buildSequenceClassifier({
+      vocabSize: 10,
+      maxLength: 6,
+      numClasses: 2,
+      dim: 8,
+      depth: 2,
+      heads: 2,
+      mlpRatio: 1,
+      attention: ['softmax', 'tssa'],
+      shortConv: 3,
+    });
+    const ids = tf.tensor2d(IDS, undefined, 'int32');
+    const result = await expectNoLeakedTensors(() => layerwiseCompression(model, ids));
+    expect(result.map((r) => [r.layer, r.kind])).toEqual([['block1_attn', 'tssa']]);
+    expect(result.every((r) => Number.isFinite(r.leaving.variational))).toBe(true);
+    ids.dispose();
+    model.dispose();
+  });
 });

@@ -150,5 +150,20 @@ describe('models trained here (never imported) go to PyTorch naming and back wit
       /LayerNorm 'block0_ln1' has epsilon 0.000001; tost-lm in the authors' code uses 1e-5/,
     );
     lm.dispose();
+    const hybrid = buildCausalLM({
+      vocabSize: 8,
+      maxLength: 8,
+      dim: 8,
+      depth: 2,
+      heads: 2,
+      attention: ['causal-tssa', 'softmax-causal'],
+    });
+    expect(() => exportStateDict(hybrid)).toThrow(
+      /mixes attentions across blocks \(CausalTSSA, SoftmaxAttention\)/,
+    );
+    hybrid.dispose();
+    const withConv = buildCausalLM({ vocabSize: 8, maxLength: 8, dim: 8, depth: 1, heads: 2, shortConv: 4 });
+    expect(() => exportStateDict(withConv)).toThrow(/short convolution \(shortConv\)/);
+    withConv.dispose();
   });
 });

@@ -34,6 +34,20 @@ function shapeOf(model: tfl.LayersModel, name: string, weight: string): number[]
 export function architectureFromLayers(model: tfl.LayersModel): ArchitectureConfig {
   const owner = 'exportStateDict';
   const depth = depthOf(model);
+  // The authors' GPT and CRATE code build every block alike, with no short convolution.
+  const kinds = [
+    ...new Set(Array.from({ length: depth }, (_, i) => layer(model, `block${i}_attn`)!.getClassName())),
+  ];
+  if (kinds.length > 1) {
+    throw new Error(
+      `${owner}: the model mixes attentions across blocks (${kinds.join(', ')}); the authors' code uses one attention in every block`,
+    );
+  }
+  if (model.layers.some((l) => l.getClassName() === 'ShortConvolution')) {
+    throw new Error(
+      `${owner}: the model's blocks have a short convolution (shortConv), which the authors' code lacks`,
+    );
+  }
   if (layer(model, CAUSAL_LM_LAYERS.embedding) && layer(model, CAUSAL_LM_LAYERS.positions) && depth > 0) {
     const attention = layer(model, 'block0_attn') as unknown as AttentionLayer;
     const kind = attention.getClassName();

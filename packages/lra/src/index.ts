@@ -1,6 +1,6 @@
 // Browser-safe entry of @tost/lra: generators, tokenizers, packed splits and batching (no Node built-ins).
 // File loaders and writers, PNG and the data-set generator that writes files are in '@tost/lra/node'.
-export type { LraTaskName, LraSplit, SplitShape } from './split.js';
+export type { LraTaskName, LraSplit, SplitShape, SplitTaskName } from './split.js';
 export { PackedSplit, PackedTokens, PackedTokensBuilder } from './split.js';
 export {
   iterateBatches,

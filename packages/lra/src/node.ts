@@ -31,3 +31,23 @@ export {
   type GenerateLraDataResult,
 } from './generate-data.js';
 export { loadLra, type LoadLraOptions, type LraSplits } from './load-lra.js';
+
+export { DataPackageError, dataPackageDir } from './real/data-package.js';
+export {
+  loadMobyDick,
+  randomTextWindows,
+  sequentialTextWindows,
+  unigramEntropyBits,
+  MOBY_DICK_PACKAGE,
+  type LoadMobyDickOptions,
+  type TextBatch,
+  type TextSplits,
+} from './real/moby-dick.js';
+export {
+  loadSpamAssassin,
+  messageBody,
+  SPAM_ASSASSIN_PACKAGE,
+  SPAM_GROUPS,
+  type LoadSpamAssassinOptions,
+  type SpamSplits,
+} from './real/spam-assassin.js';

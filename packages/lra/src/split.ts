@@ -1,9 +1,12 @@
 /** The six LRA tasks. */
 export type LraTaskName = 'listops' | 'text' | 'retrieval' | 'image' | 'pathfinder' | 'pathx';
 
+/** Tasks whose splits are `LraSplit`s: the LRA tasks and the SpamAssassin e-mail classification ('spam'). */
+export type SplitTaskName = LraTaskName | 'spam';
+
 /** One split of one task: fixed-length 0-padded token rows and integer labels. */
 export interface LraSplit {
-  task: LraTaskName;
+  task: SplitTaskName;
   split: 'train' | 'val' | 'test';
   /** Number of examples. */
   size: number;
@@ -112,7 +115,7 @@ export class PackedTokensBuilder {
 
 /** Description shared by every split of a task. */
 export interface SplitShape {
-  task: LraTaskName;
+  task: SplitTaskName;
   maxLength: number;
   vocabSize: number;
   numClasses: number;
@@ -120,7 +123,7 @@ export interface SplitShape {
 
 /** An `LraSplit` backed by `PackedTokens` (one, or two for dual-document tasks). */
 export class PackedSplit implements LraSplit {
-  readonly task: LraTaskName;
+  readonly task: SplitTaskName;
   readonly maxLength: number;
   readonly vocabSize: number;
   readonly numClasses: number;

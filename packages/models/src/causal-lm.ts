@@ -1,7 +1,12 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { AttentionSpec } from './attention-slot.js';
-import { blockStack, maybeDropout, validateBlockStack, type BlockStackOptions } from './encoder.js';
+import {
+  blockStack,
+  maybeDropout,
+  validateBlockStack,
+  type AttentionStackSpec,
+  type BlockStackOptions,
+} from './encoder.js';
 import { LayerCache } from './layer-cache.js';
 import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
 import { TokenEmbedding } from './token-embedding.js';
@@ -27,8 +32,13 @@ export interface CausalLMOptions {
   depth?: number;
   heads?: number;
   mlpRatio?: number;
-  /** A causal attention: 'causal-tssa' (default), 'softmax-causal' or a factory. */
-  attention?: AttentionSpec;
+  /** A causal attention: 'causal-tssa' (default), 'softmax-causal' or a factory; or one per block (`AttentionStackSpec`). */
+  attention?: AttentionStackSpec;
+  /**
+   * Width k ≥ 2 of a causal short convolution on each block's normalised input before the attention (default off).
+   * The streaming decoder of `generate` does not carry its state: with it, 'auto' decodes by re-running the window.
+   */
+  shortConv?: number;
   dropout?: number;
   attentionDropout?: number;
   /** γ init (spec: 1e-5 in the language model). */
@@ -63,6 +73,7 @@ const OPTION_NAMES: Record<keyof CausalLMOptions, true> = {
   maxLength: true,
   layerNormEpsilon: true,
   preset: true,
+  shortConv: true,
 };
 
 /**

@@ -2,7 +2,7 @@ import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { AttentionLayer } from '@tost/attention';
 import { ISTA } from './ista.js';
 import { LayerCache } from './layer-cache.js';
-import { applyAttention, layerNorm, residualBranch } from './tost-block.js';
+import { applyAttention, layerNorm, maybeShortConv, residualBranch } from './tost-block.js';
 
 export interface CrateBlockOptions {
   /** The block's attention (CRATE uses MSSA; any attention works). */
@@ -16,6 +16,8 @@ export interface CrateBlockOptions {
   layerNormEpsilon?: number;
   name: string;
   layers?: LayerCache;
+  /** Width k of a causal short convolution added to the normalised input before the attention (0 = none). */
+  shortConv?: number;
 }
 
 /**
@@ -30,7 +32,8 @@ export function crateBlock(
   const { attention, dim, name, dropout = 0, dropPath = 0 } = options;
   const layers = options.layers ?? new LayerCache();
   const epsilon = options.layerNormEpsilon ?? 1e-5;
-  const h1 = layerNorm(layers, `${name}_ln1`, epsilon).apply(x) as SymbolicTensor;
+  let h1 = layerNorm(layers, `${name}_ln1`, epsilon).apply(x) as SymbolicTensor;
+  h1 = maybeShortConv(h1, options.shortConv, { name, dim: options.dim, layers });
   const a = applyAttention(attention, h1, mask, layers);
   const half = residualBranch(x, a, { name: `${name}_attn`, dim, dropout, dropPath, layers });
   const h2 = layerNorm(layers, `${name}_ln2`, epsilon).apply(half) as SymbolicTensor;

@@ -3,6 +3,7 @@ import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { createAttentionForSlot, type AttentionSpec } from './attention-slot.js';
 import { crateBlock } from './crate-block.js';
 import { LayerCache } from './layer-cache.js';
+import { requireShortConv } from './short-convolution.js';
 import { toSTBlock } from './tost-block.js';
 import {
   describeValue,
@@ -16,6 +17,16 @@ import {
 
 export type BlockKind = 'tost' | 'crate';
 
+/**
+ * The attention of every block: one spec for all, a list with one entry per block (`['tssa', 'softmax']`: a TSSA
+ * block then a softmax block), or a default with per-block exceptions (`{ default: 'tssa', layers: { 3: 'softmax' } }`),
+ * as flash-linear-attention's `attn.layers` and x-transformers' layer patterns.
+ */
+export type AttentionStackSpec =
+  | AttentionSpec
+  | readonly AttentionSpec[]
+  | { default: AttentionSpec; layers: Readonly<Record<number, AttentionSpec>> };
+
 /** Options of a stack of blocks (shared by every builder). */
 export interface BlockStackOptions {
   dim: number;
@@ -23,8 +34,16 @@ export interface BlockStackOptions {
   heads: number;
   /** MLP width = mlpRatio·dim in ToST blocks (default 4). */
   mlpRatio?: number;
-  /** Registered attention name or factory; default 'tssa' for ToST blocks, 'mssa' for CRATE blocks. */
-  attention?: AttentionSpec;
+  /**
+   * Registered attention name or factory, or one per block (see `AttentionStackSpec`: hybrid stacks); default 'tssa'
+   * for ToST blocks, 'mssa' for CRATE blocks.
+   */
+  attention?: AttentionStackSpec;
+  /**
+   * Width k ≥ 2 of a causal depth-wise convolution added to the normalised block input before the attention
+   * (`h ← h + conv_k(h)`, see `ShortConvolution`); default off.
+   */
+  shortConv?: number;
   /** 'tost' (attention + MLP, default) or 'crate' (attention + ISTA). */
   block?: BlockKind;
   /** Dropout after attention and in the MLP. */
@@ -41,8 +60,72 @@ export interface BlockStackOptions {
   lambda?: number;
 }
 
-export interface ValidatedBlockStack extends Required<Omit<BlockStackOptions, 'layerScaleInit'>> {
+export interface ValidatedBlockStack extends Required<
+  Omit<BlockStackOptions, 'layerScaleInit' | 'attention' | 'shortConv'>
+> {
   layerScaleInit: number | false;
+  /** The attention as given (or the default). */
+  attention: AttentionStackSpec;
+  /** One attention per block. */
+  attentions: AttentionSpec[];
+  /** 0 = no short convolution. */
+  shortConv: number;
+}
+
+const isSpec = (value: unknown): value is AttentionSpec =>
+  typeof value === 'string' || typeof value === 'function';
+
+/** One attention spec per block from `attention` (see `AttentionStackSpec`); throws naming the bad entry. */
+export function attentionPerBlock(owner: string, attention: unknown, depth: number): AttentionSpec[] {
+  const expected =
+    'a registered name, a factory (options) => AttentionLayer, a list with one per block, or { default, layers: { index: name } }';
+  if (isSpec(attention)) return Array.from({ length: depth }, () => attention);
+  if (Array.isArray(attention)) {
+    if (attention.length !== depth) {
+      throw new RangeError(
+        `${owner}: option 'attention' lists ${attention.length} attentions, but depth is ${depth} (one per block)`,
+      );
+    }
+    attention.forEach((entry: unknown, i) => {
+      if (!isSpec(entry)) {
+        throw new TypeError(
+          `${owner}: option 'attention[${i}]' must be ${expected}, got ${describeValue(entry)}`,
+        );
+      }
+    });
+    return [...(attention as AttentionSpec[])];
+  }
+  if (attention !== null && typeof attention === 'object' && 'default' in attention) {
+    const { default: fallback, layers } = attention as { default: unknown; layers?: unknown };
+    if (!isSpec(fallback)) {
+      throw new TypeError(
+        `${owner}: option 'attention.default' must be ${expected}, got ${describeValue(fallback)}`,
+      );
+    }
+    const list: AttentionSpec[] = Array.from({ length: depth }, () => fallback);
+    if (layers === undefined) return list;
+    if (layers === null || typeof layers !== 'object' || Array.isArray(layers)) {
+      throw new TypeError(
+        `${owner}: option 'attention.layers' must be an object { blockIndex: attention }, got ${describeValue(layers)}`,
+      );
+    }
+    for (const [key, entry] of Object.entries(layers)) {
+      const index = Number(key);
+      if (!/^\d+$/.test(key) || index >= depth) {
+        throw new RangeError(
+          `${owner}: option 'attention.layers' has key '${key}', expected a block index 0 … ${depth - 1}`,
+        );
+      }
+      if (!isSpec(entry)) {
+        throw new TypeError(
+          `${owner}: option 'attention.layers[${key}]' must be ${expected}, got ${describeValue(entry)}`,
+        );
+      }
+      list[index] = entry;
+    }
+    return list;
+  }
+  throw new TypeError(`${owner}: option 'attention' must be ${expected}, got ${describeValue(attention)}`);
 }
 
 /** Validates the stack options once, naming the builder in every message. */
@@ -57,12 +140,7 @@ export function validateBlockStack(
   requireDivides(owner, heads, dim);
   const block = requireOneOf(owner, 'block', options.block, ['tost', 'crate'] as const, 'tost');
   const attention = options.attention ?? (block === 'crate' ? 'mssa' : 'tssa');
-  if (typeof attention !== 'string' && typeof attention !== 'function') {
-    throw new TypeError(
-      `${owner}: option 'attention' must be a registered name or a factory (options) => AttentionLayer, ` +
-        `got ${describeValue(attention)}`,
-    );
-  }
+  const attentions = attentionPerBlock(owner, attention, depth);
   const layerScaleInit = options.layerScaleInit ?? defaults.layerScaleInit;
   if (layerScaleInit !== false) requirePositiveNumber(owner, 'layerScaleInit', layerScaleInit);
   return {
@@ -71,6 +149,8 @@ export function validateBlockStack(
     heads,
     block,
     attention,
+    attentions,
+    shortConv: requireShortConv(owner, options.shortConv),
     mlpRatio: requirePositiveNumber(owner, 'mlpRatio', options.mlpRatio, 4),
     dropout: requireRate(owner, 'dropout', options.dropout),
     attentionDropout: requireRate(owner, 'attentionDropout', options.attentionDropout),
@@ -108,7 +188,7 @@ export function blockStack(
     const name = `block${i}`;
     const attention = layers.get(`${name}_attn`, () =>
       createAttentionForSlot(
-        stack.attention,
+        stack.attentions[i]!,
         {
           dim: stack.dim,
           heads: stack.heads,
@@ -127,6 +207,7 @@ export function blockStack(
       layerNormEpsilon: stack.layerNormEpsilon,
       name,
       layers,
+      shortConv: stack.shortConv,
     };
     h =
       stack.block === 'crate'

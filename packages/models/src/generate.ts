@@ -213,12 +213,18 @@ export async function generate(
     );
   }
   const depth = blockCount(model);
+  // A block's short convolution keeps the last k−1 inputs, a state the streaming decoder does not carry.
+  const shortConv = model.layers.some((l) => l.getClassName() === 'ShortConvolution');
   const canStream =
-    depth > 0 && Array.from({ length: depth }, (_, i) => model.getLayer(`block${i}_attn`)).every(isStreaming);
+    depth > 0 &&
+    !shortConv &&
+    Array.from({ length: depth }, (_, i) => model.getLayer(`block${i}_attn`)).every(isStreaming);
   const mode = requireOneOf(owner, 'mode', options.mode, ['auto', 'stream', 'prefix'] as const, 'auto');
   if (mode === 'stream' && !canStream) {
     throw new Error(
-      `${owner}: mode 'stream' needs a streaming attention (initState/step, e.g. causal TSSA) in every block`,
+      shortConv
+        ? `${owner}: mode 'stream' does not support blocks with a short convolution (shortConv); use 'prefix' or 'auto'`
+        : `${owner}: mode 'stream' needs a streaming attention (initState/step, e.g. causal TSSA) in every block`,
     );
   }
   const stream = mode === 'stream' || (mode === 'auto' && canStream);

@@ -29,7 +29,17 @@ export { toSTBlock, mlp, residualBranch, type ToSTBlockOptions } from './tost-bl
 export { crateBlock, type CrateBlockOptions } from './crate-block.js';
 export { classAttentionBlock, type ClassAttentionBlockOptions } from './class-attention-block.js';
 export { classAttentionPooling, type ClassAttentionPoolingOptions } from './class-attention-pooling.js';
-export { blockStack, validateBlockStack, type BlockKind, type BlockStackOptions } from './encoder.js';
+export {
+  blockStack,
+  validateBlockStack,
+  attentionPerBlock,
+  type AttentionStackSpec,
+  type BlockKind,
+  type BlockStackOptions,
+} from './encoder.js';
+export { ShortConvolution, type ShortConvolutionOptions } from './short-convolution.js';
+export { buildTokenClassifier, type TokenClassifierOptions } from './token-classifier.js';
+export { tokenCrossEntropy, tokenAccuracyCounts, IGNORE_LABEL } from './token-loss.js';
 export {
   buildSequenceClassifier,
   textEncoder,

@@ -245,6 +245,7 @@ export const SEQUENCE_CLASSIFIER_OPTION_NAMES: Record<keyof SequenceClassifierOp
   output: true,
   numClasses: true,
   headHidden: true,
+  shortConv: true,
 };
 
 /**

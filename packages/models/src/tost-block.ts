@@ -6,6 +6,7 @@ import { LayerCache } from './layer-cache.js';
 import { LayerScale } from './layer-scale.js';
 import { MaskCopy } from './mask-copy.js';
 import { ResidualAdd } from './residual-add.js';
+import { ShortConvolution } from './short-convolution.js';
 
 export interface ToSTBlockOptions {
   /** The block's attention (already created, e.g. by `createAttentionForSlot`). */
@@ -25,6 +26,8 @@ export interface ToSTBlockOptions {
   name: string;
   /** Reuse layers by name (shared weights across two wirings); a fresh cache by default. */
   layers?: LayerCache;
+  /** Width k of a causal short convolution added to the normalised input before the attention (0 = none). */
+  shortConv?: number;
 }
 
 /** Ends a residual branch: optional dropout, layer scale and drop-path, then `x + branch`. */
@@ -103,6 +106,23 @@ export function mlp(
     .apply(h) as SymbolicTensor;
 }
 
+/**
+ * `h ← h + conv_k(h)` on the normalised block input (a `ShortConvolution` named `<name>_short_conv`) when `k` > 0,
+ * else h unchanged.
+ */
+export function maybeShortConv(
+  h: SymbolicTensor,
+  k: number | undefined,
+  { name, dim, layers }: { name: string; dim: number; layers: LayerCache },
+): SymbolicTensor {
+  if (!k) return h;
+  const conv = layers.get(
+    `${name}_short_conv`,
+    () => new ShortConvolution({ dim, kernelSize: k, name: `${name}_short_conv` }),
+  );
+  return conv.apply(h) as SymbolicTensor;
+}
+
 /** Runs the attention on [h, its own copy of the mask] (see MaskCopy), or on h alone when there is no padding. */
 export function applyAttention(
   attention: AttentionLayer,
@@ -117,7 +137,8 @@ export function applyAttention(
 
 /**
  * One ToST block (ToST, arXiv 2412.17810, "Where TSSA sits in a ToST block"), pre-norm:
- * `x ← x + γ1 ⊙ attn(LN1(x))`, `x ← x + γ2 ⊙ MLP(LN2(x))`, MLP = Dense(r·C) → GELU → Dense(C).
+ * `x ← x + γ1 ⊙ attn(LN1(x))`, `x ← x + γ2 ⊙ MLP(LN2(x))`, MLP = Dense(r·C) → GELU → Dense(C). With `shortConv: k`
+ * the attention reads `h + conv_k(h)`, h = LN1(x) (see `ShortConvolution`).
  * Wired on SymbolicTensors (not a layer of layers) so that save/load and weight tracking come for free and each
  * sub-layer stays addressable by name (`<name>_ln1`, `_attn`, `_ln2`, `_mlp_fc1`, `_mlp_fc2`, `_attn_scale`, …).
  */
@@ -129,7 +150,8 @@ export function toSTBlock(
   const { attention, dim, name, mlpRatio = 4, layerScaleInit, dropPath = 0, dropout = 0 } = options;
   const layers = options.layers ?? new LayerCache();
   const epsilon = options.layerNormEpsilon ?? 1e-6;
-  const h1 = layerNorm(layers, `${name}_ln1`, epsilon).apply(x) as SymbolicTensor;
+  let h1 = layerNorm(layers, `${name}_ln1`, epsilon).apply(x) as SymbolicTensor;
+  h1 = maybeShortConv(h1, options.shortConv, { name, dim, layers });
   const a = applyAttention(attention, h1, mask, layers);
   const x1 = residualBranch(x, a, { name: `${name}_attn`, dim, dropout, layerScaleInit, dropPath, layers });
   const h2 = layerNorm(layers, `${name}_ln2`, epsilon).apply(x1) as SymbolicTensor;

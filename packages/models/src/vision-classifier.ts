@@ -1,9 +1,14 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { AttentionSpec } from './attention-slot.js';
 import { classAttentionBlock } from './class-attention-block.js';
 import { ClsToken } from './cls-token.js';
-import { blockStack, maybeDropout, validateBlockStack, type BlockKind } from './encoder.js';
+import {
+  blockStack,
+  maybeDropout,
+  validateBlockStack,
+  type AttentionStackSpec,
+  type BlockKind,
+} from './encoder.js';
 import { LayerCache } from './layer-cache.js';
 import { defaultLayerScale } from './layer-scale.js';
 import { LearnedPositionalEmbedding } from './learned-positional-embedding.js';
@@ -34,7 +39,8 @@ export interface VisionClassifierOptions extends BuildOptions {
   dim?: number;
   depth?: number;
   heads?: number;
-  attention?: AttentionSpec;
+  /** One attention for every block, or one per block (see `AttentionStackSpec`). */
+  attention?: AttentionStackSpec;
   block?: BlockKind;
   mlpRatio?: number;
   dropout?: number;

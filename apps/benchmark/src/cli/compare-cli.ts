@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { registeredVariants } from '../compare/descriptors.js';
 import { COMPARE_TASKS, runCompare, type CompareTask } from '../compare/run-compare.js';
-import { writeCompareOutputs } from '../compare/write-compare.js';
+import { QUALITY_SUBDIR, writeCompareOutputs } from '../compare/write-compare.js';
+import { join } from 'node:path';
+import { runQuality } from '../quality/command.js';
+import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
+import { checkVariants } from '../quality/variants.js';
 import {
   addBackendOption,
   asAttentionList,
@@ -37,6 +41,22 @@ interface CompareFlags {
   reportOnly?: boolean;
   backend?: string;
   out: string;
+  qualityTasks: QualityTask[];
+  hybrids: string[];
+  qualitySteps?: number;
+}
+
+/** `--quality-tasks mqar,char-lm,spam`, `all` or `none`. */
+function asQualityTasks(value: string): QualityTask[] {
+  if (value === 'none') return [];
+  if (value === 'all') return [...QUALITY_TASKS];
+  const names = commaList(value) ?? [];
+  for (const n of names)
+    if (!(QUALITY_TASKS as readonly string[]).includes(n))
+      throw new Error(
+        `--quality-tasks: unknown task '${n}'; expected ${QUALITY_TASKS.join(', ')}, all or none`,
+      );
+  return names as QualityTask[];
 }
 
 /** `--tasks listops,pathfinder` or `none`. */
@@ -130,6 +150,28 @@ export function registerCompareCommand(program: Command): Command {
       'data-parallel replicas of each LRA run on worker threads (default: one per core, at most the batch size)',
       asPositiveInt('workers'),
     )
+    .addOption(
+      listOption(
+        '--quality-tasks <list>',
+        `tost-bench quality tasks run for every variant and hybrid into OUT/${QUALITY_SUBDIR} (${QUALITY_TASKS.join(', ')}, all or none); ` +
+          `their columns and charts are added whenever OUT/${QUALITY_SUBDIR}/quality.json exists`,
+        asQualityTasks,
+        [],
+      ),
+    )
+    .addOption(
+      listOption(
+        '--hybrids <list>',
+        'hybrids a+b (every block a except the last, b) added to the quality runs',
+        (v) => checkVariants(commaList(v) ?? []),
+        ['tssa+softmax', 'tssa+local'],
+      ),
+    )
+    .option(
+      '--quality-steps <n>',
+      "override the quality tasks' steps (smoke runs)",
+      asPositiveInt('quality-steps'),
+    )
     .option('--out <dir>', 'output directory (and resume state)', 'bench-results/compare')
     .option(
       '--report-only',
@@ -166,6 +208,16 @@ export function registerCompareCommand(program: Command): Command {
         backend,
       },
     });
+    if (values.qualityTasks.length > 0 && !values.reportOnly) {
+      await runQuality({
+        tasks: values.qualityTasks,
+        variants: [...values.attention, ...values.hybrids.filter((h) => !values.attention.includes(h))],
+        seeds: values.seeds.length,
+        outDir: join(values.out, QUALITY_SUBDIR),
+        backend,
+        ...(values.qualitySteps ? { steps: values.qualitySteps } : {}),
+      });
+    }
     const { files, markdown } = await writeCompareOutputs(run);
     console.log('');
     console.log(markdown);

@@ -17,7 +17,7 @@ const EXPECTED: Record<string, [flag: string, text: RegExp][]> = {
       '--task <names>',
       /comma-separated tasks: listops, text, retrieval, image, pathfinder, pathx \(required\)/,
     ],
-    ['--attention <names>', /registered attentions \(default: tssa,softmax\)/],
+    ['--attention <names>', /registered attentions, or hybrids a\+b .*\(default: tssa,softmax\)/],
     ['--preset <name>', /choices: "paper", "quick", default: "paper"/],
     ['--steps <n>', /training steps \(default: the preset's\)/],
     ['--seed <n>', /weight initialisation and dropout \(default: 1\)/],
@@ -26,7 +26,8 @@ const EXPECTED: Record<string, [flag: string, text: RegExp][]> = {
     ['--backend <name>', /TOST_BACKEND/],
   ],
   quick: [
-    ['--task <names>', /\(default: listops,pathfinder\)/],
+    ['--task <names>', /pathx, spam, mqar \(default: listops,spam,mqar\)/],
+    ['--attention <names>', /\(default: tssa,softmax,tssa\+softmax\)/],
     ['--preset <name>', /default: "quick"/],
     ['--out <dir>', /\(default: "runs\/quick"\)/],
   ],

@@ -1,4 +1,9 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { join } from 'node:path';
+import { runQuality } from '../quality/command.js';
+import { TOUR_QUALITY, TOUR_VARIANTS, tourTable } from '../quality/tour.js';
+import type { QualityCellResult } from '../quality/results.js';
+import { checkVariants } from '../quality/variants.js';
 import type { LraTaskName } from '@tost/lra';
 import {
   runLraCommand,
@@ -10,7 +15,6 @@ import {
 import { lraSettings } from '../lra/presets.js';
 import {
   addBackendOption,
-  asAttentionList,
   asNonNegativeInt,
   asPositiveInt,
   commaList,
@@ -18,15 +22,27 @@ import {
   selectBackend,
 } from './options.js';
 
-function checkTasks(value: string): LraTaskName[] {
+/** The tour's real-data and recall tasks (`tost-bench quality`, scaled down), beside the LRA tasks in `quick`. */
+const TOUR_TASKS = ['spam', 'mqar'] as const;
+type TourTask = (typeof TOUR_TASKS)[number];
+
+function checkTasks(value: string, quick = false): (LraTaskName | TourTask)[] {
+  const known: string[] = quick ? [...LRA_TASKS, ...TOUR_TASKS] : LRA_TASKS;
   const names = commaList(value) ?? [];
-  if (names.length === 0) throw new Error(`--task needs at least one of ${LRA_TASKS.join(', ')}`);
+  if (names.length === 0) throw new Error(`--task needs at least one of ${known.join(', ')}`);
   for (const n of names) {
-    if (!(LRA_TASKS as string[]).includes(n))
-      throw new Error(`unknown --task '${n}'; expected one of ${LRA_TASKS.join(', ')}`);
+    if (!known.includes(n)) throw new Error(`unknown --task '${n}'; expected one of ${known.join(', ')}`);
   }
-  return names as LraTaskName[];
+  return names as (LraTaskName | TourTask)[];
 }
+
+const asVariants = (value: string) => {
+  try {
+    return checkVariants(commaList(value) ?? []);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
 
 interface LraFlags {
   task?: string;
@@ -52,25 +68,30 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
     .command(quick ? 'quick' : 'lra')
     .summary(
       quick
-        ? 'the quick suite: ListOps and Pathfinder (generated), TSSA vs softmax, then the table'
+        ? 'the quick tour: ListOps, real e-mails (spam) and associative recall (MQAR), TSSA vs softmax vs a hybrid'
         : 'train and evaluate attentions on Long Range Arena tasks',
     )
     .description(
       quick
-        ? 'Trains and tests small TSSA and softmax models on generated ListOps and Pathfinder data with the QUICK ' +
-            'preset (a scaled-down profile for two CPU cores), then prints the table. Same options as `lra`.'
+        ? 'Trains and tests small models of each --attention (default: tssa, softmax and the hybrid tssa+softmax, one ' +
+            'TSSA block then one softmax block) on quick ListOps (generated), spam (SpamAssassin e-mails, 512 bytes) and ' +
+            'MQAR (multi-query associative recall, N = 8, short convolution 3), then prints one table with every ' +
+            'result beside its majority or chance baseline and the measured train-step time. Scaled down for two CPU ' +
+            'cores; quick Pathfinder: --task pathfinder. Same options as `lra`.'
         : 'Trains and evaluates each --attention on each --task (AdamW, the reference schedule, gradient clipping, ' +
             'checkpoints), writes OUT/<run>/result.json and the trained model, then prints the table.',
     )
     .option(
       '--task <names>',
-      `comma-separated tasks: ${LRA_TASKS.join(', ')}${quick ? ' (default: listops,pathfinder)' : ' (required)'}`,
+      `comma-separated tasks: ${LRA_TASKS.join(', ')}${quick ? `, ${TOUR_TASKS.join(', ')} (default: listops,spam,mqar)` : ' (required)'}`,
     )
     .addOption(
-      listOption('--attention <names>', 'comma-separated registered attentions', asAttentionList, [
-        'tssa',
-        'softmax',
-      ]),
+      listOption(
+        '--attention <names>',
+        'comma-separated registered attentions, or hybrids a+b (every block a except the last, b)',
+        asVariants,
+        quick ? TOUR_VARIANTS : ['tssa', 'softmax'],
+      ),
     )
     .option('--data <dir>', 'released task files (or where --generate writes)', 'data')
     .option(
@@ -111,7 +132,9 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
 async function runLra(values: LraFlags, quick: boolean): Promise<void> {
   if (!quick && !values.task)
     throw new Error('lra: --task is required (listops, text, retrieval, image, pathfinder, pathx)');
-  const tasks = checkTasks(values.task ?? 'listops,pathfinder');
+  const requested = checkTasks(values.task ?? 'listops,spam,mqar', quick);
+  const tasks = requested.filter((t): t is LraTaskName => !(TOUR_TASKS as readonly string[]).includes(t));
+  const tour = requested.filter((t): t is TourTask => (TOUR_TASKS as readonly string[]).includes(t));
   const attentions = values.attention;
   const generate = quick || values.generate === true;
   if (generate) checkGeneratable(tasks);
@@ -120,10 +143,10 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
     attentions,
     tasks.map((task) => ({ task, pooling: lraSettings(task, preset).pooling })),
   );
-  if (quick) {
+  if (quick && tasks.length > 0) {
     console.log(
       'tost-bench quick: trains and tests ' +
-        `${attentions.join(' and ')} on generated ${tasks.join(' and ')} data with the ${preset.toUpperCase()} preset` +
+        `${attentions.join(', ')} on generated ${tasks.join(' and ')} data with the ${preset.toUpperCase()} preset` +
         (preset === 'quick'
           ? ', a scaled-down profile (small models, short ListOps trees, 2,000 easy-contour Pathfinder images, a few hundred ' +
             'steps) sized for two CPU cores: it checks that training works and compares the attentions with each ' +
@@ -136,27 +159,58 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
   if (values.workers !== 1 && process.env.TOST_WASM_THREADS === undefined)
     process.env.TOST_WASM_THREADS = '1';
   const backend = await selectBackend(values.backend);
-  await runLraCommand({
-    tasks,
-    attentions,
-    preset,
-    block: values.block,
-    dataDir: values.data ?? 'data',
-    generate,
-    outDir: values.out,
-    seed: values.seed,
-    resume: values.resume === true,
-    backend,
-    ...(values.workers ? { workers: values.workers } : {}),
-    overrides: {
-      ...(values.steps ? { steps: values.steps } : {}),
-      ...(values.batch ? { batchSize: values.batch } : {}),
-      ...(values.length ? { maxLength: values.length } : {}),
-      ...(values.checkpointEvery ? { checkpointEvery: values.checkpointEvery } : {}),
-    },
-  });
-  console.log('');
-  printReport(values.out);
+  const lraResults =
+    tasks.length === 0
+      ? []
+      : await runLraCommand({
+          tasks,
+          attentions,
+          preset,
+          block: values.block,
+          dataDir: values.data ?? 'data',
+          generate,
+          outDir: values.out,
+          seed: values.seed,
+          resume: values.resume === true,
+          backend,
+          ...(values.workers ? { workers: values.workers } : {}),
+          overrides: {
+            ...(values.steps ? { steps: values.steps } : {}),
+            ...(values.batch ? { batchSize: values.batch } : {}),
+            ...(values.length ? { maxLength: values.length } : {}),
+            ...(values.checkpointEvery ? { checkpointEvery: values.checkpointEvery } : {}),
+          },
+        });
+  if (!quick) {
+    console.log('');
+    printReport(values.out);
+    return;
+  }
+  const quality: QualityCellResult[] = [];
+  for (const task of tour) {
+    console.log(
+      `\n[${task}] ${task === 'mqar' ? 'multi-query associative recall: N = 8 key–value pairs, then the 8 keys again; predict each value (content recall)' : 'SpamAssassin e-mails (real data, headers dropped, 512 bytes): spam or ham'}; ` +
+        'scaled down for the tour (tost-bench quality runs the full settings)',
+    );
+    quality.push(
+      ...(await runQuality({
+        tasks: [task],
+        variants: attentions,
+        outDir: join(values.out, 'quality'),
+        backend,
+        ...TOUR_QUALITY[task],
+        ...(values.steps ? { steps: values.steps } : {}),
+        ...(values.batch ? { batchSize: values.batch } : {}),
+        log: (line) => {
+          if (!line.startsWith('#') && !line.startsWith('|') && !line.startsWith('\n#')) console.log(line);
+        },
+      })),
+    );
+  }
+  console.log(
+    '\nThe tour: every attention beside its baseline and its measured train-step time (this machine, this load)\n',
+  );
+  console.log(tourTable(lraResults, quality));
 }
 
 /** `tost-bench report [--out DIR]`: merges the run files in DIR into the markdown table. */

@@ -6,6 +6,7 @@ import { registerExplainCommand } from './explain-cli.js';
 import { registerLraCommand, registerReportCommand } from './lra-cli.js';
 import { registerScalingCommand } from './scaling-cli.js';
 import { registerSmokeCommand } from './smoke-cli.js';
+import { registerQualityCommand } from './quality-cli.js';
 import { listAttentions } from '../variants.js';
 
 /**
@@ -18,6 +19,7 @@ export const COMMANDS: ((program: Command) => Command)[] = [
   registerReportCommand,
   registerScalingCommand,
   registerCompareCommand,
+  registerQualityCommand,
   registerExplainCommand,
   registerConvertCommand,
   registerSmokeCommand,

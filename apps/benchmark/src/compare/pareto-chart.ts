@@ -63,7 +63,14 @@ export function paretoSpec(points: ParetoPoint[], length: number, backend: strin
     title: `train-step time at ${length.toLocaleString('en-US')} tokens (ms, log scale)`,
     scale: { type: 'log' as const },
   };
-  const color = { field: 'taskName', type: 'nominal' as const, title: 'quick LRA task' };
+  // Variants by colour and tasks by shape, named in legends: text labels beside points overlapped.
+  const color = {
+    field: 'variant',
+    type: 'nominal' as const,
+    title: 'variant',
+    scale: { scheme: 'tableau20' },
+  };
+  const shape = { field: 'taskName', type: 'nominal' as const, title: 'quick LRA task' };
   const values = points.map((p) => ({ ...p, taskName: TASK_NAMES[p.task] ?? p.task }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -89,16 +96,18 @@ export function paretoSpec(points: ParetoPoint[], length: number, backend: strin
             scale: { zero: false },
           },
           color,
+          shape,
         },
       },
       {
-        mark: { type: 'line', strokeDash: [4, 3] },
+        mark: { type: 'line', strokeDash: [4, 3], color: 'grey' },
         transform: [{ filter: 'datum.front' }],
-        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, color, order: { field: 'timeMs' } },
-      },
-      {
-        mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10 },
-        encoding: { x, y: { field: 'accuracy', type: 'quantitative' }, text: { field: 'variant' }, color },
+        encoding: {
+          x,
+          y: { field: 'accuracy', type: 'quantitative' },
+          detail: { field: 'taskName' },
+          order: { field: 'timeMs' },
+        },
       },
     ],
   } as TopLevelSpec;

@@ -5,8 +5,13 @@ import type { ScalingResult, SeriesResult } from '../scaling/scaling-result.js';
 import { writeAtomically, writeScalingOutputs } from '../scaling/write-outputs.js';
 import { compareSection } from './compare-section.js';
 import { compareMarkdown, compareRows, type CompareRow } from './compare-table.js';
-import { renderParetoChart } from './pareto-chart.js';
+import { paretoLength, renderParetoChart } from './pareto-chart.js';
+import { qualityMarkdown, readQualityColumns, renderQualityCharts } from './quality-columns.js';
 import type { CompareRun } from './run-compare.js';
+import type { QualitySummaryRow } from '../quality/results.js';
+
+/** Where compare reads (and `--quality-tasks` writes) the quality results: OUT/quality. */
+export const QUALITY_SUBDIR = 'quality';
 
 export const COMPARE_JSON = 'compare.json';
 export const COMPARE_MARKDOWN = 'compare.md';
@@ -19,6 +24,8 @@ export interface CompareResultFile {
   tasks: string[];
   seeds: number[];
   rows: CompareRow[];
+  /** `tost-bench quality`'s summary (OUT/quality/quality.json) when there is one. */
+  quality?: QualitySummaryRow[];
 }
 
 /** The sweeps as a scaling result, so the report page shows them with the scaling command's tables and charts. */
@@ -62,8 +69,14 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
   const tasks = [...options.tasks];
   const lengths = [...state.settings.lengths].sort((a, b) => a - b);
   const rows = compareRows(state, run.descriptors, tasks, options.seeds);
-  const markdown = compareMarkdown(state, rows, tasks);
+  const quality = readQualityColumns(join(outDir, QUALITY_SUBDIR));
+  const length = paretoLength(lengths);
+  const markdown =
+    compareMarkdown(state, rows, tasks) + (quality ? `\n\n${qualityMarkdown(quality, rows, length)}` : '');
   const chart = await renderParetoChart(rows, tasks, lengths, state.settings.backend);
+  const qualityCharts = quality
+    ? await renderQualityCharts(quality, rows, length, state.settings.backend)
+    : [];
   const file: CompareResultFile = {
     format: 'tost-compare-1',
     settings: state.settings,
@@ -71,6 +84,7 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
     tasks,
     seeds: options.seeds,
     rows,
+    ...(quality ? { quality: [...quality.cells.values()].flatMap((m) => [...m.values()]) } : {}),
   };
   const written: string[] = [];
   const put = (name: string, data: string | Uint8Array) => {
@@ -81,6 +95,10 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
   put(COMPARE_JSON, `${JSON.stringify(file, null, 2)}\n`);
   put(`${chart.name}.svg`, chart.svg);
   put(`${chart.name}.png`, chart.png);
+  for (const c of qualityCharts) {
+    put(`${c.name}.svg`, c.svg);
+    put(`${c.name}.png`, c.png);
+  }
   const pageFiles = await writeScalingOutputs(scalingResultOf(run), outDir, {
     lraDir: join(outDir, 'lra'),
     extraSections: [compareSection(markdown, rows, lengths, tasks, chart)],

@@ -26,6 +26,7 @@ import { versions } from '../versions.js';
 import { getAttentionDescriptor, listAttentions } from '../variants.js';
 import { fileSystem } from '@tost/backend/node';
 import { lockRunDirectory } from './run-lock.js';
+import { parseVariant } from '../quality/variants.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];
@@ -190,7 +191,9 @@ export function checkClassifierAttentions(
   attentions: readonly string[],
   runs: readonly { task: LraTaskName; pooling: LraSettings['pooling'] }[],
 ): void {
-  const causal = attentions.filter((name) => getAttentionDescriptor(name).causal);
+  const causal = attentions.filter((name) =>
+    parseVariant(name).some((part) => getAttentionDescriptor(part).causal),
+  );
   const clsPooled = runs.filter((r) => r.pooling === 'cls').map((r) => r.task);
   if (causal.length === 0 || clsPooled.length === 0) return;
   const fitting = listAttentions()

@@ -2,6 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LraSplit, LraTaskName } from '@tost/lra';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from '@tost/models';
 import type { LraRunSpec } from './lra-result.js';
+import { variantAttention } from '../quality/variants.js';
 
 /** Tasks whose tokens are grey values 0–255 of fixed-size images. */
 const PIXEL_TASKS: LraTaskName[] = ['image', 'pathfinder', 'pathx'];
@@ -20,7 +21,10 @@ export function lraModelOptions(spec: LraRunSpec, split: LraSplit) {
     heads: s.heads,
     mlpRatio: s.mlpRatio,
     headHidden: Math.round(s.mlpRatio * s.dim),
-    attention: spec.attention,
+    // A hybrid a+b (every block a except the last, b) becomes the builders' per-block form.
+    attention: spec.attention.includes('+')
+      ? variantAttention(spec.attention, s.depth, false)
+      : spec.attention,
     block: spec.block,
     pooling: s.pooling,
     positional: s.positional,

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBuiltCli } from './spawn-cli.test-helper.js';
+import { runCli } from './run-cli.test-helper.js';
+
+describe('tost-bench quality', () => {
+  it('checks its flags before any work', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--task', 'imdb'], /unknown --task 'imdb'; expected mqar, char-lm, spam or all/],
+      [['--attention', 'tssa+flash'], /unknown attention 'flash' in 'tssa\+flash'/],
+      [['--attention', 'tssa+softmax+local'], /a hybrid a\+b \(two names\)/],
+      [['--pairs', '200'], /--pairs must be an integer from 1 to 127/],
+      [['--short-conv', '1'], /--short-conv must be 0 \(none\) or a width ≥ 2, got 1/],
+      [['--task', 'spam', '--eval-data', 'x.jsonl'], /--eval-data scores MQAR models: add --task mqar/],
+    ];
+    for (const [args, message] of cases) {
+      const { error } = await runCli(['quality', ...args]);
+      expect(error?.message).toMatch(message);
+    }
+  });
+
+  it(
+    'trains tiny MQAR cells, scores --eval-data, writes JSON and markdown, and resumes finished cells',
+    { timeout: 300_000 },
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'quality-'));
+      // Two held-out examples with N = 2 pairs (written by hand): 6 tokens, labels at the 2 query positions.
+      const evalFile = join(out, 'held-out.jsonl');
+      writeFileSync(
+        evalFile,
+        '{"ids":[5,130,9,200,9,5],"labels":[-100,-100,-100,-100,200,130]}\n' +
+          '{"ids":[7,140,3,141,7,3],"labels":[-100,-100,-100,-100,140,141]}\n',
+      );
+      const args = [
+        'quality',
+        '--task',
+        'mqar',
+        '--pairs',
+        '2',
+        '--short-conv',
+        '3',
+        '--attention',
+        'softmax,tssa+softmax',
+        '--seeds',
+        '1',
+        '--steps',
+        '3',
+        '--lr',
+        '1e-3',
+        '--batch',
+        '4',
+        '--eval-data',
+        evalFile,
+        '--out',
+        out,
+        '--backend',
+        'cpu',
+      ];
+      const first = await runBuiltCli(args);
+      expect(first.stderr).not.toMatch(/tost-bench:/);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `eval-data ${evalFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: softmax \\(N = 2, short conv 3\\) accuracy \\d+\\.\\d % on 2 examples`,
+        ),
+      );
+      expect(first.stdout).toMatch(/tssa\+softmax \(N = 2, short conv 3\) accuracy/);
+      const json = JSON.parse(readFileSync(join(out, 'quality.json'), 'utf8')) as {
+        summary: { variant: string; baseline: { value: number } }[];
+      };
+      expect(json.summary.map((r) => r.variant)).toEqual(['softmax', 'tssa+softmax']);
+      expect(json.summary[0]!.baseline.value).toBeCloseTo(1 / 128, 6);
+      expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(/\| softmax +\| N = 2, short conv 3 \|/);
+      expect(
+        existsSync(
+          join(
+            out,
+            'cells',
+            'mqar',
+            'N2-conv3-steps3-batch4',
+            'softmax',
+            'seed1-lr1e-3',
+            'model',
+            'model.json',
+          ),
+        ),
+      ).toBe(true);
+      const again = await runBuiltCli(args);
+      expect(again.code).toBe(0);
+      expect(again.stdout.match(/done earlier/g)?.length).toBe(2);
+      const bad = await runBuiltCli([
+        ...args.slice(0, -6),
+        '--eval-data',
+        join(out, 'missing.jsonl'),
+        '--out',
+        out,
+      ]);
+      expect(bad.code).not.toBe(0);
+      expect(
+        bad.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('tost-bench:')),
+      ).toEqual([expect.stringMatching(/^tost-bench: --eval-data: cannot read .*missing.jsonl \(ENOENT\)$/)]);
+    },
+  );
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import '../variants.js';
+import type { QualitySummaryRow } from '../quality/results.js';
+import type { CompareRow } from './compare-table.js';
+import { qualityColumns, qualityMarkdown, renderQualityCharts, timeAt } from './quality-columns.js';
+
+function summary(
+  task: QualitySummaryRow['task'],
+  settingKey: string,
+  setting: string,
+  variant: string,
+  mean: number,
+  sd: number | null,
+): QualitySummaryRow {
+  return {
+    task,
+    settingKey,
+    setting,
+    variant,
+    ran: variant,
+    metric: task === 'char-lm' ? 'bits-per-char' : 'accuracy',
+    learningRate: 3e-3,
+    seeds: sd === null ? 1 : 3,
+    mean,
+    sd,
+    baseline:
+      task === 'char-lm' ? { name: 'unigram', value: 4.56 } : { name: 'chance (1/128)', value: 1 / 128 },
+    stepSeconds: 0.1,
+    steps: 1500,
+  };
+}
+
+const row = (variant: string, ms: number): CompareRow => ({
+  variant,
+  family: variant,
+  causal: false,
+  streaming: false,
+  complexity: 'linear',
+  lengths: [{ length: 4096, status: 'ok', medianMs: ms }],
+  accuracy: {},
+});
+
+const rows = [row('tssa', 10), row('softmax', 30)];
+const quality = qualityColumns([
+  summary('mqar', 'N32-conv3', 'N = 32, short conv 3', 'softmax', 1, 0),
+  summary('mqar', 'N8-conv3', 'N = 8, short conv 3', 'softmax', 0.99, null),
+  summary('mqar', 'N8-noconv', 'N = 8, no short conv', 'tssa', 0.011, null),
+  summary('char-lm', 'conv4', 'short conv 4', 'tssa', 2.17, 0.01),
+  summary('mqar', 'N32-conv3', 'N = 32, short conv 3', 'tssa+softmax', 0.98, null),
+]);
+
+describe('compare: the quality columns', () => {
+  it('orders columns by task, N, then without/with the short convolution', () => {
+    expect(quality.columns.map((c) => c.header)).toEqual([
+      'MQAR N=8, no conv %',
+      'MQAR N=8, conv 3 %',
+      'MQAR N=32, conv 3 %',
+      'char-lm bits/char (conv 4)',
+    ]);
+    expect(quality.variants).toEqual(['softmax', 'tssa', 'tssa+softmax']);
+  });
+
+  it("gives a hybrid the mean of its parts' train-step times, marked", () => {
+    expect(timeAt(rows, 'tssa', 4096)).toEqual({ ms: 10, derived: false });
+    expect(timeAt(rows, 'tssa+softmax', 4096)).toEqual({ ms: 20, derived: true });
+    expect(timeAt(rows, 'tssa+local', 4096)).toBeUndefined();
+    const md = qualityMarkdown(quality, rows, 4096);
+    expect(md).toMatch(/\| tssa\+softmax +\| 20\.0 \(mean of parts\) +\| — +\| — +\| 98\.0 % +\| — +\|/);
+    expect(md).toMatch(/\| softmax +\| 30\.0 +\| — +\| 99\.0 % +\| 100\.0 ± 0\.0 % +\| — +\|/);
+    expect(md).toMatch(/\| baseline +\| +\| 0\.8 % +\| 0\.8 % +\| 0\.8 % +\| 4\.56 +\|/);
+  });
+
+  it('draws one chart per task, variants named in a legend (no text beside points)', async () => {
+    const charts = await renderQualityCharts(quality, rows, 4096, 'wasm');
+    expect(charts.map((c) => c.name)).toEqual(['compare-quality-mqar', 'compare-quality-char-lm']);
+    const mqar = charts[0]!.svg;
+    for (const v of ['softmax', 'tssa+softmax']) expect(mqar).toContain(`>${v}</text>`);
+    expect(mqar).toMatch(/MQAR N=32, conv 3 %/);
+  }, 30_000);
+});

@@ -1,0 +1,202 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { formatTable } from '../render/format-table.js';
+import { renderSvg, svgToPng, type RenderedChart } from '../render/charts.js';
+import { formatQuality, type QualitySummaryRow } from '../quality/results.js';
+import type { QualityTask } from '../quality/tasks.js';
+import { parseVariant } from '../quality/variants.js';
+import type { CompareRow } from './compare-table.js';
+
+/** The quality results beside the compare table: `tost-bench quality`'s summary (OUT/quality/quality.json). */
+export interface QualityColumns {
+  /** Column id → header, in table order. */
+  columns: { id: string; task: QualityTask; header: string }[];
+  /** Variant → column id → summary row. */
+  cells: Map<string, Map<string, QualitySummaryRow>>;
+  /** Every variant with a quality result, in first-seen order (hybrids included). */
+  variants: string[];
+}
+
+const TASK_ORDER: QualityTask[] = ['mqar', 'char-lm', 'spam'];
+
+function header(r: QualitySummaryRow): string {
+  if (r.task === 'mqar')
+    return `MQAR ${r.setting.replace('N = ', 'N=').replace('no short conv', 'no conv').replace('short conv', 'conv')} %`;
+  if (r.task === 'char-lm') return `char-lm bits/char (${r.setting.replace('short conv', 'conv')})`;
+  return `spam % (${r.setting.replace('short conv', 'conv')})`;
+}
+
+/** Reads OUT/quality.json of `tost-bench quality`; undefined when there is none. */
+export function readQualityColumns(dir: string): QualityColumns | undefined {
+  const file = join(dir, 'quality.json');
+  if (!existsSync(file)) return undefined;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; summary?: QualitySummaryRow[] };
+  if (parsed.format !== 'tost-quality-1' || !Array.isArray(parsed.summary))
+    throw new Error(`${file} is not a tost-bench quality result (format tost-quality-1)`);
+  return qualityColumns(parsed.summary);
+}
+
+/** Columns ordered by task, then N, then without/with short convolution. */
+export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
+  const columns = new Map<string, { id: string; task: QualityTask; header: string; order: number[] }>();
+  const cells = new Map<string, Map<string, QualitySummaryRow>>();
+  const variants: string[] = [];
+  for (const r of summary) {
+    const id = `${r.task}:${r.settingKey}`;
+    if (!columns.has(id))
+      columns.set(id, {
+        id,
+        task: r.task,
+        header: header(r),
+        order: [
+          TASK_ORDER.indexOf(r.task),
+          Number(/N(\d+)/.exec(r.settingKey)?.[1] ?? 0),
+          /noconv/.test(r.settingKey) ? 0 : 1,
+        ],
+      });
+    if (!cells.has(r.variant)) {
+      cells.set(r.variant, new Map());
+      variants.push(r.variant);
+    }
+    cells.get(r.variant)!.set(id, r);
+  }
+  const byOrder = (a: { order: number[] }, b: { order: number[] }) => {
+    for (let i = 0; i < a.order.length; i++) if (a.order[i] !== b.order[i]) return a.order[i]! - b.order[i]!;
+    return 0;
+  };
+  const sorted = [...columns.values()].sort(byOrder);
+  return { columns: sorted.map(({ id, task, header }) => ({ id, task, header })), cells, variants };
+}
+
+/**
+ * The train-step time of a variant at `length`: measured, or for a hybrid a+b the mean of its parts' times (the
+ * tasks' 2-block models have one block of each), marked derived.
+ */
+export function timeAt(
+  rows: CompareRow[],
+  variant: string,
+  length: number,
+): { ms: number; derived: boolean } | undefined {
+  const measured = (name: string) =>
+    rows.find((r) => r.variant === name)?.lengths.find((c) => c.length === length)?.medianMs;
+  const direct = measured(variant);
+  if (direct !== undefined) return { ms: direct, derived: false };
+  let parts: string[];
+  try {
+    parts = parseVariant(variant);
+  } catch {
+    return undefined;
+  }
+  if (parts.length < 2) return undefined;
+  const times = parts.map(measured);
+  if (times.some((t) => t === undefined)) return undefined;
+  return { ms: (times as number[]).reduce((a, b) => a + b, 0) / times.length, derived: true };
+}
+
+/** The quality table: one row per variant (hybrids included), the 4k train-step time, then the quality columns. */
+export function qualityMarkdown(q: QualityColumns, rows: CompareRow[], length: number): string {
+  const baselines = q.columns.map((c) => {
+    const any = [...q.cells.values()].map((m) => m.get(c.id)).find(Boolean)!;
+    return any.metric === 'bits-per-char'
+      ? `${any.baseline.value.toFixed(2)}`
+      : `${(100 * any.baseline.value).toFixed(1)} %`;
+  });
+  const body = q.variants.map((v) => {
+    const t = timeAt(rows, v, length);
+    return [
+      v,
+      t ? `${t.ms >= 100 ? t.ms.toFixed(0) : t.ms.toFixed(1)}${t.derived ? ' (mean of parts)' : ''}` : '—',
+      ...q.columns.map((c) => {
+        const r = q.cells.get(v)?.get(c.id);
+        return r ? formatQuality(r) : '—';
+      }),
+    ];
+  });
+  return [
+    '## What each attention can do (`tost-bench quality`)',
+    '',
+    'MQAR: accuracy at query positions (chance 0.8 %); char-lm: test bits per character on Moby Dick (lower is ' +
+      'better; causal forms); spam: test accuracy on SpamAssassin bodies. Mean ± sd over seeds at the learning rate ' +
+      'chosen on seed 1. Hybrids a+b: every block a except the last, b.',
+    '',
+    formatTable(
+      ['variant', `train step ${length / 1024}k (ms)`, ...q.columns.map((c) => c.header)],
+      [['baseline', '', ...baselines], ...body],
+    ),
+  ].join('\n');
+}
+
+interface QualityPoint {
+  variant: string;
+  timeMs: number;
+  value: number;
+  derived: boolean;
+}
+
+/** The headline column of a task: MQAR with the largest N and the short convolution; char-lm with it; spam. */
+function headline(q: QualityColumns, task: QualityTask): { id: string; header: string } | undefined {
+  const candidates = q.columns.filter((c) => c.task === task);
+  return candidates.filter((c) => !/no conv/.test(c.header)).at(-1) ?? candidates.at(-1);
+}
+
+/**
+ * One chart per quality task: its headline column (y) against the train-step time (x, log). Points are told apart
+ * by colour and shape in a legend, so no two labels can overlap.
+ */
+export async function renderQualityCharts(
+  q: QualityColumns,
+  rows: CompareRow[],
+  length: number,
+  backend: string,
+): Promise<RenderedChart[]> {
+  const charts: RenderedChart[] = [];
+  for (const task of TASK_ORDER) {
+    const column = headline(q, task);
+    if (!column) continue;
+    const points: QualityPoint[] = q.variants.flatMap((v) => {
+      const r = q.cells.get(v)?.get(column.id);
+      const t = timeAt(rows, v, length);
+      if (!r || !t) return [];
+      return [
+        {
+          variant: v,
+          timeMs: t.ms,
+          value: r.metric === 'bits-per-char' ? r.mean : 100 * r.mean,
+          derived: t.derived,
+        },
+      ];
+    });
+    if (points.length === 0) continue;
+    const lower = task === 'char-lm';
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: `${column.header} vs train-step time (${backend}): ${lower ? 'down' : 'up'} and to the left is better`,
+      width: 520,
+      height: 340,
+      background: 'white',
+      config: { font: 'DejaVu Sans' },
+      data: { values: points },
+      mark: { type: 'point', filled: true, size: 90 },
+      encoding: {
+        x: {
+          field: 'timeMs',
+          type: 'quantitative',
+          title: `train-step time at ${length.toLocaleString('en-US')} tokens (ms, log scale)`,
+          scale: { type: 'log' },
+        },
+        y: { field: 'value', type: 'quantitative', title: column.header, scale: { zero: false } },
+        color: { field: 'variant', type: 'nominal', title: 'variant', scale: { scheme: 'tableau20' } },
+        shape: { field: 'variant', type: 'nominal', title: 'variant' },
+      },
+    } as TopLevelSpec;
+    const svg = await renderSvg(spec);
+    charts.push({
+      name: `compare-quality-${task}`,
+      title: `${column.header} vs train-step time at ${length.toLocaleString('en-US')} tokens (hybrids: mean of their parts' times)`,
+      svg,
+      png: svgToPng(svg),
+    });
+  }
+  return charts;
+}

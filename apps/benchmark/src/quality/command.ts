@@ -1,0 +1,281 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileSystem } from '@tost/backend/node';
+import { seedMathRandom } from '@tost/models';
+import { formatDuration } from '@tost/training';
+import { TerminalProgress } from '@tost/training/node';
+import { versions } from '../versions.js';
+import { readEvalData } from './eval-data.js';
+import { MQAR_VOCAB, mqarLength } from './mqar.js';
+import { qualityMarkdown, summarise, type QualityCellResult } from './results.js';
+import {
+  LEARNING_RATES,
+  METRIC,
+  QualityData,
+  TASK_DEFAULTS,
+  prepareTask,
+  settingKey,
+  settingLabel,
+  type QualitySetting,
+  type QualityTask,
+} from './tasks.js';
+import { evaluateCell, rowsInBatches, trainCell } from './train-cell.js';
+import { causalVariantName } from './variants.js';
+
+export interface QualityOptions {
+  tasks: QualityTask[];
+  variants: string[];
+  seeds: number;
+  outDir: string;
+  /** MQAR pair counts (default 8, 32, 64). */
+  pairs?: number[];
+  /** Only this short-convolution width (0 = none); default: with and without the task's width. */
+  shortConv?: number;
+  /** One learning rate instead of the grid. */
+  learningRate?: number;
+  steps?: number;
+  batchSize?: number;
+  /** char-lm context / spam bytes. */
+  length?: number;
+  /** MQAR held-out examples (JSON lines) to score each trained model on. */
+  evalData?: string;
+  backend: string;
+  log?: (line: string) => void;
+}
+
+/** The settings a command runs for a task. */
+export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetting[] {
+  const d = TASK_DEFAULTS[task];
+  const convs = o.shortConv !== undefined ? [o.shortConv] : task === 'spam' ? [0] : [0, d.shortConvWidth];
+  const pairsList = task === 'mqar' ? (o.pairs ?? [8, 32, 64]) : [undefined];
+  const out: QualitySetting[] = [];
+  for (const pairs of pairsList)
+    for (const shortConv of convs)
+      out.push({
+        task,
+        ...(pairs !== undefined ? { pairs } : {}),
+        shortConv,
+        length: pairs !== undefined ? mqarLength(pairs) : (o.length ?? d.length),
+        steps: o.steps ?? d.steps,
+        batchSize: o.batchSize ?? d.batchSize,
+        dim: d.dim,
+        depth: d.depth,
+        heads: d.heads,
+        mlpRatio: d.mlpRatio,
+      });
+  return out;
+}
+
+const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
+
+function configKey(setting: QualitySetting, variant: string, seed: number, lr: number): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ setting, variant, seed, lr, v: 1 }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Where one cell's result and model live. */
+export function cellDir(
+  outDir: string,
+  s: QualitySetting,
+  variant: string,
+  seed: number,
+  lr: number,
+): string {
+  return resolve(outDir, 'cells', s.task, settingKey(s), variant, `seed${seed}-lr${lrLabel(lr)}`);
+}
+
+function readCell(dir: string, key: string): QualityCellResult | undefined {
+  const file = join(dir, 'result.json');
+  if (!existsSync(file) || !existsSync(join(dir, 'model', 'model.json'))) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as QualityCellResult;
+    return r.configKey === key ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `tost-bench quality`: for each task, setting and variant, trains seed 1 at every learning rate of the grid, keeps
+ * the best on the validation data, trains the other seeds at it, and writes one result per cell (skipped when
+ * already there: the command resumes), then OUT/quality.json and OUT/quality.md.
+ */
+export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  const data = new QualityData();
+  const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
+  const plan = o.tasks.flatMap((task) =>
+    taskSettings(task, o).flatMap((setting) =>
+      variantsFor(task, o.variants, log).map((variant) => ({ setting, variant })),
+    ),
+  );
+  if (evalSet) {
+    const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
+    if (!lengths.includes(evalSet.length))
+      throw new Error(
+        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens (N = ${evalSet.length / 3} pairs), but the MQAR ` +
+          `runs have ${[...new Set(lengths)].join(', ') || 'none'} (--task mqar --pairs ${evalSet.length / 3})`,
+      );
+  }
+  const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
+  const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));
+  const totalSteps = plan.reduce((n, p) => n + p.setting.steps * (grid.length + Math.max(0, o.seeds - 1)), 0);
+  let doneCells = 0;
+  let doneSteps = 0;
+  let trainedSteps = 0;
+  let trainedSeconds = 0;
+  const results: QualityCellResult[] = [];
+  log(
+    `quality: ${plan.length} task settings × variants, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
+      `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
+  );
+
+  const runCell = async (setting: QualitySetting, variant: string, seed: number, lr: number) => {
+    const key = configKey(setting, variant, seed, lr);
+    const dir = cellDir(o.outDir, setting, variant, seed, lr);
+    const ran = setting.task === 'char-lm' ? causalVariantName(variant) : variant;
+    const title = `[${setting.task} ${settingLabel(setting)} / ${ran} / seed ${seed} / lr ${lrLabel(lr)}]`;
+    const done = readCell(dir, key);
+    if (done) {
+      log(`${title} done earlier: ${formatMetric(done)} (${done.dir})`);
+      doneCells++;
+      doneSteps += setting.steps;
+      return done;
+    }
+    const remaining = totalSteps - doneSteps;
+    const pace = trainedSteps > 0 ? trainedSeconds / trainedSteps : NaN;
+    log(
+      `${title} run ${doneCells + 1}/${totalCells}` +
+        (Number.isFinite(pace) ? `, about ${formatDuration(remaining * pace)} left in all` : ''),
+    );
+    const unseed = seedMathRandom(seed, '--seeds');
+    tf.engine().startScope();
+    try {
+      const run = prepareTask(setting, variant, seed, data);
+      const trained = await trainCell({
+        model: run.model,
+        batch: run.batch,
+        steps: setting.steps,
+        learningRate: lr,
+        progress: new TerminalProgress(),
+      });
+      const val = await evaluateCell(run.model, run.validation());
+      const test = await evaluateCell(run.model, run.test());
+      mkdirSync(dir, { recursive: true });
+      await run.model.save(fileSystem(join(dir, 'model')));
+      const result: QualityCellResult = {
+        format: 'tost-quality-cell-1',
+        configKey: key,
+        dir,
+        task: setting.task,
+        setting,
+        settingKey: settingKey(setting),
+        variant,
+        ran,
+        seed,
+        learningRate: lr,
+        metric: setting.task === 'char-lm' ? 'bits-per-char' : 'accuracy',
+        test: setting.task === 'char-lm' ? test.loss / Math.LN2 : test.accuracy,
+        validation: setting.task === 'char-lm' ? val.loss / Math.LN2 : val.accuracy,
+        baseline: run.baseline,
+        parameters: run.model.countParams(),
+        stepSeconds: trained.stepSeconds,
+        wallSeconds: trained.wallSeconds,
+        backend: o.backend,
+        versions: versions(),
+        finishedAt: new Date().toISOString(),
+      };
+      writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+      log(
+        `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${(1000 * trained.stepSeconds).toFixed(0)} ms/step`,
+      );
+      run.model.dispose();
+      trainedSteps += setting.steps;
+      trainedSeconds += trained.wallSeconds;
+      doneCells++;
+      doneSteps += setting.steps;
+      return result;
+    } finally {
+      tf.engine().endScope();
+      unseed();
+    }
+  };
+
+  for (const { setting, variant } of plan) {
+    const first: QualityCellResult[] = [];
+    for (const lr of grid) first.push(await runCell(setting, variant, 1, lr));
+    const better = (a: QualityCellResult, b: QualityCellResult) =>
+      METRIC[setting.task].higherIsBetter ? b.validation > a.validation : b.validation < a.validation;
+    const best = first.reduce((a, b) => (better(a, b) ? b : a));
+    if (grid.length > 1) log(`  chosen learning rate ${lrLabel(best.learningRate)} (validation, seed 1)`);
+    best.chosen = true;
+    results.push(...first);
+    for (let seed = 2; seed <= o.seeds; seed++) {
+      const r = await runCell(setting, variant, seed, best.learningRate);
+      r.chosen = true;
+      results.push(r);
+    }
+    if (evalSet && setting.task === 'mqar' && setting.length === evalSet.length) {
+      const chosen = results.filter(
+        (r) => r.chosen && r.settingKey === settingKey(setting) && r.variant === variant && r.task === 'mqar',
+      );
+      const accuracies: number[] = [];
+      for (const r of chosen) {
+        const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
+        const scored = await evaluateCell(
+          model,
+          rowsInBatches(evalSet.ids, evalSet.labels, evalSet.count, evalSet.length, 64),
+        );
+        model.dispose();
+        accuracies.push(scored.accuracy);
+      }
+      const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+      log(
+        `eval-data ${o.evalData}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
+          `on ${evalSet.count} examples${accuracies.length > 1 ? ` (mean of ${accuracies.length} seeds)` : ''}`,
+      );
+    }
+  }
+  const summary = summarise(results);
+  mkdirSync(o.outDir, { recursive: true });
+  writeFileSync(
+    join(o.outDir, 'quality.json'),
+    `${JSON.stringify({ format: 'tost-quality-1', summary, cells: results }, null, 2)}\n`,
+  );
+  const markdown = qualityMarkdown(summary);
+  writeFileSync(join(o.outDir, 'quality.md'), markdown);
+  log(`\n${markdown}`);
+  return results;
+}
+
+/**
+ * The variants a task runs: char-lm runs the causal form of each (same descriptor family) and skips a variant
+ * without one, or whose causal form is already in the list.
+ */
+function variantsFor(task: QualityTask, variants: string[], log: (line: string) => void): string[] {
+  if (task !== 'char-lm') return variants;
+  const seen = new Set<string>();
+  return variants.filter((v) => {
+    let ran: string;
+    try {
+      ran = causalVariantName(v);
+    } catch (err) {
+      log(`char-lm: skipping ${v}: ${(err as Error).message}`);
+      return false;
+    }
+    if (seen.has(ran)) return false;
+    seen.add(ran);
+    return true;
+  });
+}
+
+function formatMetric(r: QualityCellResult): string {
+  return r.metric === 'bits-per-char'
+    ? `test ${r.test.toFixed(3)} bits/char (val ${r.validation.toFixed(3)})`
+    : `test ${(100 * r.test).toFixed(1)} % (val ${(100 * r.validation).toFixed(1)} %)`;
+}

@@ -1,0 +1,134 @@
+import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { formatTable } from '../render/format-table.js';
+import { settingLabel, type QualitySetting, type QualityTask } from './tasks.js';
+
+/** One trained and evaluated cell (task, setting, variant, seed, learning rate). */
+export interface QualityCellResult {
+  format: 'tost-quality-cell-1';
+  configKey: string;
+  dir: string;
+  task: QualityTask;
+  setting: QualitySetting;
+  settingKey: string;
+  /** As requested (e.g. `tssa+softmax`). */
+  variant: string;
+  /** As run (char-lm runs the causal form: `causal-tssa+softmax-causal`). */
+  ran: string;
+  seed: number;
+  learningRate: number;
+  metric: 'accuracy' | 'bits-per-char';
+  /** Accuracy (0–1) or bits per character. */
+  test: number;
+  validation: number;
+  baseline: { name: string; value: number };
+  parameters: number;
+  /** Median seconds per training step. */
+  stepSeconds: number;
+  wallSeconds: number;
+  backend: string;
+  versions: Record<string, string>;
+  finishedAt: string;
+  /** At the learning rate chosen on seed 1 (the cells the summary averages). */
+  chosen?: boolean;
+}
+
+/** Mean ± sd over seeds of one (task, setting, variant). */
+export interface QualitySummaryRow {
+  task: QualityTask;
+  settingKey: string;
+  setting: string;
+  variant: string;
+  ran: string;
+  metric: QualityCellResult['metric'];
+  learningRate: number;
+  seeds: number;
+  mean: number;
+  sd: number | null;
+  baseline: { name: string; value: number };
+  stepSeconds: number;
+  steps: number;
+}
+
+export function summarise(cells: QualityCellResult[]): QualitySummaryRow[] {
+  const groups = new Map<string, QualityCellResult[]>();
+  for (const c of cells.filter((c) => c.chosen)) {
+    const key = `${c.task}|${c.settingKey}|${c.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0]!;
+    const values = g.map((c) => c.test);
+    return {
+      task: first.task,
+      settingKey: first.settingKey,
+      setting: settingLabel(first.setting),
+      variant: first.variant,
+      ran: first.ran,
+      metric: first.metric,
+      learningRate: first.learningRate,
+      seeds: g.length,
+      mean: mean(values),
+      sd: values.length > 1 ? sampleStandardDeviation(values) : null,
+      baseline: first.baseline,
+      stepSeconds: mean(g.map((c) => c.stepSeconds)),
+      steps: first.setting.steps,
+    };
+  });
+}
+
+/** "97.3 ± 0.4 %" / "2.31 ± 0.02" (no ± with one seed). */
+export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | 'sd'>): string {
+  if (row.metric === 'bits-per-char')
+    return `${row.mean.toFixed(3)}${row.sd !== null ? ` ± ${row.sd.toFixed(3)}` : ''}`;
+  return `${(100 * row.mean).toFixed(1)}${row.sd !== null ? ` ± ${(100 * row.sd).toFixed(1)}` : ''} %`;
+}
+
+const formatBaseline = (row: QualitySummaryRow) =>
+  row.metric === 'bits-per-char'
+    ? `${row.baseline.value.toFixed(3)} bits/char`
+    : `${(100 * row.baseline.value).toFixed(1)} %`;
+
+/** One markdown table per task: variant, setting, metric (mean ± sd over seeds), baseline, lr, step time. */
+export function qualityMarkdown(rows: QualitySummaryRow[]): string {
+  const sections: string[] = ['# Quality tasks (`tost-bench quality`)', ''];
+  for (const task of ['mqar', 'char-lm', 'spam'] as const) {
+    const taskRows = rows.filter((r) => r.task === task);
+    if (taskRows.length === 0) continue;
+    const first = taskRows[0]!;
+    const title =
+      task === 'mqar'
+        ? 'MQAR: accuracy at query positions'
+        : task === 'char-lm'
+          ? 'char-lm (Moby Dick): test bits per character (lower is better)'
+          : 'spam (SpamAssassin bodies): test accuracy';
+    sections.push(`## ${title}`, '');
+    sections.push(
+      `Baseline: ${first.baseline.name}. ${first.steps} steps per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
+      '',
+    );
+    sections.push(
+      formatTable(
+        [
+          'variant',
+          'setting',
+          task === 'char-lm' ? 'bits/char' : 'accuracy',
+          'baseline',
+          'seeds',
+          'lr',
+          'ms/step',
+        ],
+        taskRows.map((r) => [
+          r.ran === r.variant ? r.variant : `${r.variant} (${r.ran})`,
+          r.setting,
+          formatQuality(r),
+          formatBaseline(r),
+          String(r.seeds),
+          r.learningRate.toExponential(0).replace('+', ''),
+          (1000 * r.stepSeconds).toFixed(0),
+        ]),
+      ),
+      '',
+    );
+  }
+  return `${sections.join('\n')}\n`;
+}

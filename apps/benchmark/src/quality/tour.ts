@@ -1,0 +1,52 @@
+import { formatTable } from '../render/format-table.js';
+import type { LraRunResult } from '../runs/lra-result.js';
+import type { QualityCellResult } from './results.js';
+import type { QualityOptions } from './command.js';
+
+/**
+ * The quality parts of `tost-bench quick`, scaled down to run in about a minute per variant on two cores: MQAR with
+ * N = 8 pairs and a width-3 short convolution (content recall; measured at this budget on wasm, seed 1: softmax 80 %,
+ * tssa+softmax 99 %, TSSA 0.7 % = chance; softmax at N = 32 stays at chance within 400 steps of 32), and spam
+ * on 512 bytes of each SpamAssassin body. Reduced steps and batches: NOT the `tost-bench quality` settings.
+ */
+export const TOUR_QUALITY: Record<
+  'mqar' | 'spam',
+  Omit<QualityOptions, 'tasks' | 'variants' | 'outDir' | 'backend'>
+> = {
+  mqar: { seeds: 1, pairs: [8], shortConv: 3, steps: 400, batchSize: 32, learningRate: 3e-3 },
+  spam: { seeds: 1, shortConv: 0, steps: 150, batchSize: 16, length: 512, learningRate: 1e-3 },
+};
+
+export const TOUR_VARIANTS = ['tssa', 'softmax', 'tssa+softmax'];
+
+const percent = (v: number) => `${(100 * v).toFixed(1)} %`;
+const msPerStep = (s: number | undefined) =>
+  s === undefined || !Number.isFinite(s) ? '—' : `${(1000 * s).toFixed(0)}`;
+
+/** One table: every (task, variant) of the tour beside its baseline and its measured train-step time. */
+export function tourTable(lra: LraRunResult[], quality: QualityCellResult[]): string {
+  const rows: string[][] = [];
+  for (const r of lra) {
+    rows.push([
+      `${r.spec.task} (quick LRA)`,
+      r.spec.attention,
+      percent(r.finalTest.accuracy),
+      `${percent(r.majorityTestAccuracy)} (majority class)`,
+      msPerStep(r.stepsPerSecond ? 1 / r.stepsPerSecond : undefined),
+    ]);
+  }
+  for (const r of quality) {
+    const task =
+      r.task === 'mqar'
+        ? `MQAR N = ${r.setting.pairs}, short conv ${r.setting.shortConv}`
+        : `spam (${r.setting.length} bytes)`;
+    rows.push([
+      task,
+      r.variant,
+      percent(r.test),
+      `${percent(r.baseline.value)} (${r.baseline.name})`,
+      msPerStep(r.stepSeconds),
+    ]);
+  }
+  return formatTable(['task', 'attention', 'test accuracy', 'baseline', 'ms / train step'], rows);
+}

@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { noWeightDecayPattern } from '@tost/attention';
+import { tokenAccuracyCounts, tokenCrossEntropy } from '@tost/models';
+import { AdamW, learningRateAt, trainableVariables, type ProgressSink } from '@tost/training';
+
+/** A batch of token ids [size, length] and labels shaped as the model's logits without the class axis. */
+export interface TokenBatch {
+  ids: Int32Array;
+  length: number;
+  /** [size] (sequence classification) or [size, length] (one label per position, −100 = unlabelled). */
+  labels: Int32Array;
+  size: number;
+}
+
+export interface TrainCellOptions {
+  model: tfl.LayersModel;
+  /** The batch of 0-based step n. */
+  batch: (step: number) => TokenBatch;
+  steps: number;
+  learningRate: number;
+  /** Decoupled weight decay (default 0.1). */
+  weightDecay?: number;
+  /** Warm-up fraction of the steps (default 0.1), then cosine decay to 0: a one-cycle schedule. */
+  warmupFraction?: number;
+  progress?: ProgressSink;
+}
+
+export interface TrainCellResult {
+  /** Training loss (nats) of the last 20 steps, averaged. */
+  finalLoss: number;
+  wallSeconds: number;
+  /** Median seconds of one training step (forward, backward, update), steps after the first. */
+  stepSeconds: number;
+}
+
+function tensorsOf(batch: TokenBatch): { ids: tf.Tensor2D; labels: tf.Tensor } {
+  const ids = tf.tensor2d(batch.ids, [batch.size, batch.length], 'int32');
+  const perPosition = batch.labels.length === batch.size * batch.length;
+  const labels = perPosition
+    ? tf.tensor2d(batch.labels, [batch.size, batch.length], 'int32')
+    : tf.tensor1d(batch.labels, 'int32');
+  return { ids, labels };
+}
+
+/**
+ * Trains with AdamW (β = (0.9, 0.999), ε = 1e-8, decay skipping the variants' `noWeightDecay` weights, global-norm
+ * clipping at 1), linear warm-up then cosine decay, on the mean cross-entropy of the labelled positions.
+ */
+export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
+  const variables = trainableVariables(o.model);
+  const pattern = noWeightDecayPattern();
+  const optimizer = new AdamW(variables, {
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: o.weightDecay ?? 0.1,
+    clipNorm: 1,
+    ...(pattern ? { noWeightDecay: [pattern] } : {}),
+  });
+  const schedule = {
+    learningRate: o.learningRate,
+    warmup: Math.max(1, Math.round((o.warmupFraction ?? 0.1) * o.steps)),
+    steps: o.steps,
+    schedule: 'cosine' as const,
+  };
+  const started = performance.now();
+  const times: number[] = [];
+  const losses: number[] = [];
+  const accuracies: number[] = [];
+  try {
+    for (let step = 1; step <= o.steps; step++) {
+      const batch = o.batch(step - 1);
+      const t0 = performance.now();
+      const { loss, correct, labelled, grads } = tf.tidy(() => {
+        const { ids, labels } = tensorsOf(batch);
+        let counts: { correct: tf.Scalar; labelled: tf.Scalar } | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = o.model.apply(ids, { training: true }) as tf.Tensor;
+          const c = tokenAccuracyCounts(labels, logits);
+          counts = { correct: tf.keep(c.correct), labelled: tf.keep(c.labelled) };
+          return tokenCrossEntropy(labels, logits);
+        }, variables);
+        return { loss: value, grads, ...counts! };
+      });
+      const norm = optimizer.apply(grads, learningRateAt(step, schedule));
+      const [l, c, n] = await Promise.all([loss.data(), correct.data(), labelled.data()]);
+      tf.dispose([loss, correct, labelled, norm, ...Object.values(grads)]);
+      const seconds = (performance.now() - t0) / 1000;
+      if (step > 1) times.push(seconds);
+      if (!Number.isFinite(l[0]!)) throw new Error(`training diverged at step ${step}: loss ${l[0]}`);
+      losses.push(l[0]!);
+      accuracies.push(c[0]! / Math.max(1, n[0]!));
+      const recent = (xs: number[]) => xs.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, xs.length);
+      o.progress?.progress(
+        {
+          step,
+          totalSteps: o.steps,
+          loss: recent(losses),
+          accuracy: recent(accuracies),
+          tokensPerSecond: (batch.size * batch.length) / seconds,
+          elapsedSeconds: (performance.now() - started) / 1000,
+          stepsThisSession: step,
+          sessionSeconds: (performance.now() - started) / 1000,
+        },
+        step === o.steps,
+      );
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    finalLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length),
+    wallSeconds: (performance.now() - started) / 1000,
+    stepSeconds: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN,
+  };
+}
+
+/** Accuracy over labelled positions and mean cross-entropy (nats per labelled position), inference mode. */
+export async function evaluateCell(
+  model: tfl.LayersModel,
+  batches: Iterable<TokenBatch>,
+): Promise<{ accuracy: number; loss: number; labelled: number }> {
+  let correct = 0;
+  let labelled = 0;
+  let lossSum = 0;
+  for (const batch of batches) {
+    const [c, n, l] = tf.tidy(() => {
+      const { ids, labels } = tensorsOf(batch);
+      const logits = model.predict(ids) as tf.Tensor;
+      const counts = tokenAccuracyCounts(labels, logits);
+      return [counts.correct, counts.labelled, tf.mul(tokenCrossEntropy(labels, logits), counts.labelled)];
+    });
+    const [cv, nv, lv] = await Promise.all([c!.data(), n!.data(), l!.data()]);
+    tf.dispose([c!, n!, l!]);
+    correct += cv[0]!;
+    labelled += nv[0]!;
+    lossSum += lv[0]!;
+  }
+  return { accuracy: correct / Math.max(1, labelled), loss: lossSum / Math.max(1, labelled), labelled };
+}
+
+/** Splits examples [count × length] into batches of at most `batchSize` rows. */
+export function* rowsInBatches(
+  ids: Int32Array,
+  labels: Int32Array,
+  count: number,
+  length: number,
+  batchSize: number,
+): Generator<TokenBatch> {
+  const labelRow = labels.length / count;
+  for (let start = 0; start < count; start += batchSize) {
+    const size = Math.min(batchSize, count - start);
+    yield {
+      ids: ids.subarray(start * length, (start + size) * length),
+      labels: labels.subarray(start * labelRow, (start + size) * labelRow),
+      length,
+      size,
+    };
+  }
+}

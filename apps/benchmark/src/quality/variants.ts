@@ -1,0 +1,55 @@
+import type { AttentionStackSpec } from '@tost/models';
+import { getAttentionDescriptor, listAttentionNames, listAttentions } from '../variants.js';
+
+/**
+ * A quality-run variant: a registered attention name, or a hybrid `a+b` — every block `a` except the last, which is
+ * `b` (with the tasks' 2 blocks: one `a` block then one `b` block), e.g. `tssa+softmax`, `tssa+local`.
+ */
+export function parseVariant(name: string): string[] {
+  const parts = name.split('+').map((p) => p.trim());
+  const known = listAttentionNames();
+  if (parts.length > 2 || parts.some((p) => p === ''))
+    throw new Error(`--attention: '${name}' must be a registered name or a hybrid a+b (two names)`);
+  for (const p of parts)
+    if (!known.includes(p))
+      throw new Error(
+        `unknown attention '${p}'${parts.length > 1 ? ` in '${name}'` : ''}; registered: ${known.join(', ')}`,
+      );
+  return parts;
+}
+
+/** Checks a comma-separated list of variants (commander parser). */
+export function checkVariants(names: string[]): string[] {
+  if (names.length === 0)
+    throw new Error(`--attention needs at least one name; registered: ${listAttentionNames().join(', ')}`);
+  names.forEach(parseVariant);
+  return names;
+}
+
+/**
+ * The causal attention of the same family (descriptor `family`) for a non-causal one — causal TSSA for TSSA,
+ * softmax-causal for softmax — for tasks that need a causal model; a causal one stays. Throws when there is none.
+ */
+export function causalCounterpart(name: string): string {
+  const d = getAttentionDescriptor(name);
+  if (d.causal) return name;
+  const same = listAttentions().filter((o) => o.causal && o.family === d.family);
+  if (same.length !== 1)
+    throw new Error(
+      `char-lm needs a causal attention; '${name}' is not causal and its family '${d.family}' has ` +
+        `${same.length === 0 ? 'no causal variant' : `several (${same.map((o) => o.name).join(', ')})`}`,
+    );
+  return same[0]!.name;
+}
+
+/** The builders' `attention` option of a variant for `depth` blocks (hybrids: the last block differs). */
+export function variantAttention(name: string, depth: number, causal: boolean): AttentionStackSpec {
+  const parts = parseVariant(name).map((p) => (causal ? causalCounterpart(p) : p));
+  if (parts.length === 1) return parts[0]!;
+  return { default: parts[0]!, layers: { [depth - 1]: parts[1]! } };
+}
+
+/** A variant's name as run for a causal task (`tssa+softmax` → `causal-tssa+softmax-causal`). */
+export function causalVariantName(name: string): string {
+  return parseVariant(name).map(causalCounterpart).join('+');
+}
