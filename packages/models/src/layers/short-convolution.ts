@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { describeValue, requirePositiveInteger } from '../util/validation.js';
+
+export interface ShortConvolutionOptions {
+  /** Channels C of the input [B, N, C]. */
+  dim: number;
+  /** Kernel width k ≥ 2: position t sees positions t−k+1 … t. */
+  kernelSize: number;
+  name?: string;
+}
+
+type Shape = (number | null)[];
+
+/** Checks a `shortConv` option: undefined/false/0 = off, otherwise an integer k ≥ 2. */
+export function requireShortConv(owner: string, value: unknown): number {
+  if (value === undefined || value === false || value === 0) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2) {
+    throw new RangeError(
+      `${owner}: option 'shortConv' must be an integer kernel width ≥ 2 (or 0/false for none), got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A causal depth-wise convolution added to its input: `y_t = x_t + b + Σ_{j<k} w_j ⊙ x_{t−j}` (zeros before the
+ * first token), x [B, N, C] → y [B, N, C]. Placed on the normalised block input before the attention, it lets any
+ * attention see the previous k−1 tokens of each position — H3's "shift" SSM (Fu et al., arXiv 2212.14052, §3.1),
+ * Based (arXiv 2402.18668) and flash-linear-attention's `ShortConvolution`. Weights: `kernel` [k, C] (uniform
+ * ±1/√k, PyTorch's depth-wise Conv1d default), `bias` [C] (zeros). Causal: y_t never depends on x_{>t}.
+ */
+export class ShortConvolution extends tfl.layers.Layer {
+  static className = 'ShortConvolution';
+  readonly dim: number;
+  readonly kernelSize: number;
+  private kernel?: tfl.LayerVariable;
+  private bias?: tfl.LayerVariable;
+
+  constructor(options: ShortConvolutionOptions) {
+    super({ name: options?.name });
+    this.dim = requirePositiveInteger('ShortConvolution', 'dim', options?.dim);
+    const k = options?.kernelSize;
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 2) {
+      throw new RangeError(
+        `ShortConvolution: option 'kernelSize' must be an integer ≥ 2, got ${describeValue(options?.kernelSize)}`,
+      );
+    }
+    this.kernelSize = k;
+  }
+
+  override build(_inputShape: Shape | Shape[]): void {
+    const bound = 1 / Math.sqrt(this.kernelSize);
+    this.kernel = this.addWeight(
+      'kernel',
+      [this.kernelSize, this.dim],
+      'float32',
+      tfl.initializers.randomUniform({ minval: -bound, maxval: bound }),
+    );
+    this.bias = this.addWeight('bias', [this.dim], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor3D;
+      if (x.rank !== 3 || x.shape[2] !== this.dim) {
+        throw new RangeError(
+          `ShortConvolution '${this.name}': input must be [batch, tokens, ${this.dim}], got [${x.shape.join(', ')}]`,
+        );
+      }
+      const [batch, tokens] = x.shape;
+      const k = this.kernelSize;
+      const padded = tf.pad(x, [
+        [0, 0],
+        [k - 1, 0],
+        [0, 0],
+      ]);
+      const kernel = this.kernel!.read();
+      // Tap j (0 = the current token) reads x shifted right by j: padded[:, k−1−j : k−1−j+N].
+      let y: tf.Tensor = tf.add(x, this.bias!.read());
+      for (let j = 0; j < k; j++) {
+        const shifted = tf.slice(padded, [0, k - 1 - j, 0], [batch, tokens, this.dim]);
+        y = tf.add(y, tf.mul(shifted, tf.reshape(tf.slice(kernel, [j, 0], [1, this.dim]), [this.dim])));
+      }
+      return y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), dim: this.dim, kernelSize: this.kernelSize };
+  }
+}
+
+tf.serialization.registerClass(ShortConvolution);
