@@ -33,6 +33,7 @@ export {
 } from './registry.js';
 export {
   isStreamingAttention,
+  canPrefill,
   stateTensors,
   validateStepInput,
   validateInitStateBatch,

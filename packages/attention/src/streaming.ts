@@ -19,6 +19,20 @@ export interface StreamingAttention<State = unknown> {
   step(state: State, xt: tf.Tensor): { output: tf.Tensor2D; state: State };
   /** Disposes the tensors a state holds. */
   disposeState(state: State): void;
+  /**
+   * Optional: consumes a whole block of tokens x [batch, seq, dim] (float32) from `state` at once (chunk-wise, the
+   * training form's cost) and returns the outputs [batch, seq, dim] and the state after the block — equal to `step`
+   * over every token. `generate` prefills a prompt with it when every block's attention has it. The state passed in is
+   * not disposed; the returned tensors are kept out of any enclosing tidy.
+   */
+  prefill?(state: State, x: tf.Tensor): { output: tf.Tensor3D; state: State };
+}
+
+/** Whether a streaming attention can consume a whole prompt at once (`prefill`). */
+export function canPrefill(
+  layer: StreamingAttention,
+): layer is StreamingAttention & Required<Pick<StreamingAttention, 'prefill'>> {
+  return typeof layer.prefill === 'function';
 }
 
 /** Whether `layer` implements the streaming interface. */

@@ -1,5 +1,6 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { canPrefill, isStreamingAttention, listAttentions } from '@tost/attention';
 import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import '@tost/softmax';
@@ -96,6 +97,31 @@ describe('generate', () => {
       );
       expect(streamed).toEqual(prefix);
       expect((streamed as number[][])[0]).toHaveLength(11);
+    }
+  });
+
+  it('prefills the prompt chunk-wise where every attention has prefill: same tokens as re-running the prefix, no leaks', async () => {
+    const prefilling = listAttentions()
+      .filter((d) => d.causal && d.streaming)
+      .map((d) => ({ name: d.name, model: buildCausalLM({ ...tiny, attention: d.name, layerScaleInit: 1 }) }))
+      .filter(({ model }) => {
+        const attention = model.getLayer('block0_attn');
+        return isStreamingAttention(attention) && canPrefill(attention);
+      });
+    expect(prefilling.length).toBeGreaterThan(0);
+    const prompts = [
+      [1, 2, 3, 4, 5, 6, 7],
+      [4, 5, 6, 7, 8, 9, 10],
+    ];
+    for (const { name, model } of prefilling) {
+      const prefix = await generate(model, prompts, { maxNewTokens: 5, mode: 'prefix', temperature: 0 });
+      const prefill = vi.spyOn(model.getLayer('block0_attn') as unknown as { prefill: () => unknown }, 'prefill');
+      const before = tf.memory().numTensors;
+      const streamed = await generate(model, prompts, { maxNewTokens: 5, mode: 'stream', temperature: 0 });
+      expect(tf.memory().numTensors, `${name}: tensors left by stream mode`).toBe(before);
+      expect(prefill, `${name}: the prompt went through prefill once`).toHaveBeenCalledTimes(1);
+      expect(streamed, name).toEqual(prefix);
+      model.dispose();
     }
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { isStreamingAttention, type StreamingAttention } from '@tost/attention';
+import { canPrefill, isStreamingAttention, type StreamingAttention } from '@tost/attention';
 import { CAUSAL_LM_LAYERS } from '../builders/causal-lm.js';
 import type { LearnedPositionalEmbedding } from '../layers/learned-positional-embedding.js';
 import { seededRandom } from '../util/seeded-random.js';
@@ -138,6 +138,48 @@ class StreamingDecoder {
     return logits;
   }
 
+  /** Whether every block's attention can consume a whole prompt at once (`StreamingAttention.prefill`). */
+  get canPrefill(): boolean {
+    return this.blocks.every((b) => canPrefill(b.attention));
+  }
+
+  /**
+   * Consumes the prompts' tokens [B][L] at the next L positions at once, each attention chunk-wise through its
+   * `prefill` (same outputs and states as L calls of `step`); returns the logits of the last position [B, vocab]
+   * (caller disposes). Requires `canPrefill`.
+   */
+  prefill(tokens: number[][]): tf.Tensor2D {
+    const [batch, length] = [tokens.length, tokens[0]!.length];
+    const newStates: StreamingState[] = [];
+    const attentionOutputs: tf.Tensor[] = [];
+    const logits = tf.tidy(() => {
+      const ids = tf.tensor2d(tokens.flat(), [batch, length], 'int32');
+      let x = tf.add(
+        this.embedding.apply(ids) as tf.Tensor,
+        this.positions.positions(this.position, length),
+      ) as tf.Tensor;
+      this.blocks.forEach((b, i) => {
+        const { output, state } = b.attention.prefill!(this.states[i]!, b.ln1.apply(x) as tf.Tensor);
+        newStates.push(state);
+        attentionOutputs.push(output);
+        let a: tf.Tensor = output;
+        if (b.scale1) a = b.scale1.apply(a) as tf.Tensor;
+        x = tf.add(x, a);
+        let m = b.fc2.apply(b.fc1.apply(b.ln2.apply(x) as tf.Tensor) as tf.Tensor) as tf.Tensor;
+        if (b.scale2) m = b.scale2.apply(m) as tf.Tensor;
+        x = tf.add(x, m);
+      });
+      const last = tf.slice(x, [0, length - 1, 0], [batch, 1, -1]);
+      const out = this.embedding.apply(this.finalNorm.apply(last) as tf.Tensor) as tf.Tensor;
+      return tf.reshape(out, [batch, -1]) as tf.Tensor2D;
+    });
+    tf.dispose(attentionOutputs);
+    this.disposeStates();
+    this.states = newStates;
+    this.position += length;
+    return logits;
+  }
+
   private disposeStates(): void {
     this.states.forEach((s, i) => this.blocks[i]!.attention.disposeState(s));
   }
@@ -244,7 +286,15 @@ export async function generate(
     const decoder = new StreamingDecoder(model, prompts.length);
     try {
       const promptLength = prompts[0]!.length;
-      for (let t = 0; t < promptLength + maxNewTokens - 1; t++) {
+      let t = 0;
+      if (decoder.canPrefill && maxNewTokens > 0) {
+        // The whole prompt at once, chunk-wise (e.g. GLA, DeltaNet): the same states as token-by-token steps.
+        const logits = decoder.prefill(prompts.map((p) => p.slice()));
+        await pick(await logits.data(), logits.shape[1]);
+        logits.dispose();
+        t = promptLength;
+      }
+      for (; t < promptLength + maxNewTokens - 1; t++) {
         const logits = decoder.step(prompts.map((p) => p[t]!));
         if (t >= promptLength - 1) await pick(await logits.data(), logits.shape[1]);
         logits.dispose();
