@@ -31,8 +31,8 @@ export function validateDeltaRuleState(
   const [, h, a, b] = memory.shape;
   if (memory.rank !== 4 || h !== heads || a !== headDim || b !== headDim) {
     throw new RangeError(
-      `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${heads}, ${headDim}, ${headDim}] ` +
-        `(a state of this layer), got [${memory.shape.join(', ')}]`,
+      `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${heads}, ${headDim}, ${headDim}], ` +
+        `got [${memory.shape.join(', ')}] (a state of another layer?)`,
     );
   }
   return memory.shape[0]!;
