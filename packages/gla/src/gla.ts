@@ -221,7 +221,7 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
     if (memory.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
     if (memory.shape[1] !== h || memory.shape[2] !== p || memory.shape[3] !== p) {
       throw new RangeError(
-        `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${h}, ${p}, ${p}] (heads ${h}), ` +
+        `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${h}, ${p}, ${p}], ` +
           `got [${memory.shape.join(', ')}]`,
       );
     }
