@@ -1,59 +1,20 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor, type AttentionLayer } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
+import { describeAttentionConformance, describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import {
-  expectClose,
-  maxRelativeError,
-  testBackends,
-  type VariantGoldenCase,
-} from '@tost/vitest-config';
+import { expectClose, testBackends } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { GatedLinearAttention } from './index.js';
 
-describeAttentionConformance('gla', (o) => new GatedLinearAttention(o), { causal: true, streaming: true });
-// Chunks of 2 tokens: the conformance inputs (6 and 13 tokens) then cross several chunk boundaries.
-describeAttentionConformance('gla (chunkSize 2)', (o) => new GatedLinearAttention({ ...o, chunkSize: 2 }), {
+// Default chunks of 64: one chunk for the kit's inputs and the golden cases.
+describeRegisteredConformance('gla', { causal: true, streaming: true, golden });
+// Chunks of 2 tokens: the kit's inputs (6 and 13 tokens) and the golden cases then cross several chunk boundaries.
+describeAttentionConformance('gla (chunkSize 2)', (o) => createAttention('gla', { ...o, chunkSize: 2 }), {
   causal: true,
   streaming: true,
+  golden: golden.gla,
 });
-
-/**
- * The float64 reference cases of `kind` (variants-2-seed0.json, vendored under test-fixtures/, computed token by
- * token by an independent PyTorch implementation): outputs at real tokens within relative error 1e-4.
- */
-function describeGoldenCases(kind: string, factory: (dim: number, heads: number) => AttentionLayer): void {
-  const file = new URL(`../test-fixtures/variants-2-seed0.${kind}.json`, import.meta.url);
-  const cases = (JSON.parse(readFileSync(file, 'utf8')) as VariantGoldenCase[]).filter((c) => c.kind === kind);
-  for (const backend of testBackends()) {
-    describe(`${kind} golden cases on ${backend}`, () => {
-      beforeAll(async () => {
-        await initBackend(backend);
-      });
-      it('has cases', () => expect(cases.length).toBeGreaterThan(0));
-      cases.forEach((c, index) => {
-        it(`case ${index} (heads ${c.heads}) matches the float64 reference on real tokens`, () => {
-          tf.tidy(() => {
-            const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-            const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
-            const layer = factory(x.shape[2], c.heads);
-            layer.build([null, null, x.shape[2]]);
-            layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
-            const real = tf.expandDims(mask, 2);
-            const y = tf.mul(layer.apply(x, { mask }) as tf.Tensor, real);
-            const expected = tf.mul(tf.tensor(c.y as number[][][]), real);
-            expect(maxRelativeError(y.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
-            expectClose(y.dataSync(), expected.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'y' });
-          });
-        });
-      });
-    });
-  }
-}
-
-describeGoldenCases('gla', (dim, heads) => new GatedLinearAttention({ dim, heads }));
-describeGoldenCases('gla', (dim, heads) => new GatedLinearAttention({ dim, heads, chunkSize: 2 }));
 
 function randomLayer(options: { dim: number; heads: number; chunkSize?: number }): GatedLinearAttention {
   const layer = new GatedLinearAttention(options);

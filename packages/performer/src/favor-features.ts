@@ -95,14 +95,16 @@ export function favorKeyFeatures(
     const real = mask ? tf.cast(tf.reshape(mask, [batch, 1, seq, 1]), 'bool') : undefined;
     const stabiliser = detached(
       (u, o) => {
-        let tokenMax = tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true) as tf.Tensor4D; // [b, h, seq, 1]
-        if (real)
-          tokenMax = tf.where(
-            tf.broadcastTo(real, tokenMax.shape),
-            tokenMax,
-            tf.fill(tokenMax.shape, NO_KEY),
-          ) as tf.Tensor4D;
-        return causal ? runningMax(tokenMax) : tf.max(tokenMax, 2, true);
+        const logitMax = tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true) as tf.Tensor4D; // [b, h, seq, 1]
+        if (!real) return causal ? runningMax(logitMax) : tf.max(logitMax, 2, true);
+        const isReal = tf.broadcastTo(real, logitMax.shape);
+        const tokenMax = tf.where(isReal, logitMax, tf.fill(logitMax.shape, NO_KEY)) as tf.Tensor4D;
+        if (!causal) return tf.max(tokenMax, 2, true);
+        // Before the first real key the running maximum would be NO_KEY, and the chunked core, which measures
+        // log-decays from a chunk's first token, would lose every real token's decay against −NO_KEY in float32.
+        // There (only there: afterwards M_s ≥ that key's maximum) use the smallest real token maximum instead.
+        const smallestReal = tf.min(tf.where(isReal, logitMax, tf.fill(logitMax.shape, -NO_KEY)), 2, true);
+        return tf.maximum(runningMax(tokenMax), smallestReal);
       },
       k,
       omega,

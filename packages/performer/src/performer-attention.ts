@@ -182,16 +182,20 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   }
 }
 
-/** Floor of the denominator: a row that saw no key (only possible at padded rows) gives 0/1e-30 = 0, not NaN. */
-const MIN_DENOMINATOR = 1e-30;
-
-/** [num, den] [batch, heads, seq, p + 1] → num / max(den, 1e-30). */
+/**
+ * [num, den] [batch, heads, seq, p + 1] → num / den, with den replaced by 1 where it is 0: a row that saw no key (a
+ * padded row: a sample of padding only, or a leading padded token when causal) has num = 0 exactly, so its output is
+ * 0 and its gradients are finite zeros. (A floor max(den, ε) would give the same values, but tfjs's division gradient
+ * −dy·num/max(den, ε)² underflows to 0/0 = NaN there.) Rows with den > 0 are num / den unchanged.
+ */
 function ratio(out: tf.Tensor4D, p: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch, heads, seq] = out.shape;
     const num = tf.slice(out, [0, 0, 0, 0], [batch, heads, seq, p]);
     const den = tf.slice(out, [0, 0, 0, p], [batch, heads, seq, 1]);
-    return tf.div(num, tf.maximum(den, MIN_DENOMINATOR)) as tf.Tensor4D;
+    // den ≥ 0; `greaterEqual` (not `greater`) because tfjs registers a gradient for it.
+    const guarded = tf.where(tf.greaterEqual(0, den), tf.onesLike(den), den);
+    return tf.div(num, guarded) as tf.Tensor4D;
   });
 }
 

@@ -1,53 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor, type AttentionLayer } from '@tost/attention';
-import { describeAttentionConformance } from '@tost/attention/testing';
+import { describeRegisteredConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
-import {
-  expectClose,
-  maxRelativeError,
-  testBackends,
-  type VariantGoldenCase,
-} from '@tost/vitest-config';
+import { expectClose, testBackends } from '@tost/vitest-config';
+import { golden } from './golden.js';
 import { XCA, channelAttention } from './index.js';
 
-describeAttentionConformance('xca', (o) => new XCA(o), { causal: false });
-
-/**
- * The float64 reference cases of `kind` (variants-2-seed0.json, vendored under test-fixtures/, computed token by
- * token by an independent PyTorch implementation): outputs at real tokens within relative error 1e-4.
- */
-function describeGoldenCases(kind: string, factory: (dim: number, heads: number) => AttentionLayer): void {
-  const file = new URL(`../test-fixtures/variants-2-seed0.${kind}.json`, import.meta.url);
-  const cases = (JSON.parse(readFileSync(file, 'utf8')) as VariantGoldenCase[]).filter((c) => c.kind === kind);
-  for (const backend of testBackends()) {
-    describe(`${kind} golden cases on ${backend}`, () => {
-      beforeAll(async () => {
-        await initBackend(backend);
-      });
-      it('has cases', () => expect(cases.length).toBeGreaterThan(0));
-      cases.forEach((c, index) => {
-        it(`case ${index} (heads ${c.heads}) matches the float64 reference on real tokens`, () => {
-          tf.tidy(() => {
-            const x = tf.tensor(c.x as number[][][]) as tf.Tensor3D;
-            const mask = tf.tensor(c.mask as number[][]) as tf.Tensor2D;
-            const layer = factory(x.shape[2], c.heads);
-            layer.build([null, null, x.shape[2]]);
-            layer.setWeights(c.weights.map((w) => tf.tensor(w as number[])));
-            const real = tf.expandDims(mask, 2);
-            const y = tf.mul(layer.apply(x, { mask }) as tf.Tensor, real);
-            const expected = tf.mul(tf.tensor(c.y as number[][][]), real);
-            expect(maxRelativeError(y.dataSync(), expected.dataSync())).toBeLessThan(1e-4);
-            expectClose(y.dataSync(), expected.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'y' });
-          });
-        });
-      });
-    });
-  }
-}
-
-describeGoldenCases('xca', (dim, heads) => new XCA({ dim, heads }));
+describeRegisteredConformance('xca', { causal: false, golden });
 
 for (const backend of testBackends()) {
   describe(`XCA on ${backend}`, () => {

@@ -43,6 +43,9 @@ const flat = (t: tf.Tensor, p: Chunked): tf.Tensor3D =>
   tf.reshape(t, [p.batch * p.heads * p.n, t.shape[t.rank - 2]!, t.shape[t.rank - 1]!]);
 const chunks = (t: tf.Tensor, p: Chunked): tf.Tensor =>
   tf.reshape(t, [p.batch, p.heads, p.n, t.shape[t.rank - 2]!, t.shape[t.rank - 1]!]);
+/** [..., c, c] → [..., c·c]: a c×c block as one axis, keeping the leading (possibly broadcast) axes. */
+const blockView = (t: tf.Tensor): tf.Tensor =>
+  tf.reshape(t, [...t.shape.slice(0, -2), t.shape[t.rank - 2]! * t.shape[t.rank - 1]!]);
 const scaled = (t: tf.Tensor, scale: tf.Tensor | undefined) => (scale ? tf.mul(t, scale) : t);
 
 export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
@@ -124,8 +127,13 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     const r = tf.sub(cum, refs); // [B, H, n, c]
     const rEnd = tf.sub(ends, refs); // [B, H, n, 1]
     const diff = tf.minimum(tf.sub(tf.expandDims(r, 4), tf.expandDims(r, 3)), 0); // [B, H, n, c, c]
-    // A select, not a product: exp of a later token's garbage must not reach the mask as 0·NaN.
-    const mask = tf.where(tf.cast(tril, 'bool'), tf.exp(diff), tf.zerosLike(diff));
+    // A select, not a product: exp of a later token's garbage must not reach the mask as 0·NaN. On [.., c·c] views:
+    // the webgl and webgpu backends have no Select above rank 4.
+    const weights = blockView(tf.exp(diff));
+    const mask = tf.reshape(
+      tf.where(tf.cast(blockView(tril), 'bool'), weights, tf.zerosLike(weights)),
+      diff.shape,
+    );
     return {
       ...base,
       mask,
@@ -144,8 +152,11 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
  */
 function masked(scores: tf.Tensor, p: Chunked): tf.Tensor {
   return tf.tidy(() => {
-    const s = chunks(scores, p);
-    return flat(tf.where(tf.greater(p.mask, 0), tf.mul(s, p.mask), tf.zerosLike(s)), p);
+    // On [.., c·c] views (no Select above rank 4 on webgl and webgpu), back to [B·H·n, c, c].
+    const s = blockView(chunks(scores, p));
+    const mask = blockView(p.mask);
+    const kept = tf.where(tf.greater(mask, 0), tf.mul(s, mask), tf.zerosLike(s));
+    return tf.reshape(kept, [p.batch * p.heads * p.n, p.c, p.c]) as tf.Tensor3D;
   });
 }
 
