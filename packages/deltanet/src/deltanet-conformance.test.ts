@@ -1,17 +1,21 @@
-import { describeAttentionConformance } from '@tost/attention/testing';
-import { DeltaNet, GatedDeltaNet } from './index.js';
+import { createAttention } from '@tost/attention';
+import {
+  describeAttentionConformance,
+  describeGoldenCases,
+  describeRegisteredConformance,
+} from '@tost/attention/testing';
+import { golden } from './golden.js';
+import './index.js';
 
-describeAttentionConformance('deltanet', (o) => new DeltaNet(o), { causal: true, streaming: true });
-describeAttentionConformance('gated-deltanet', (o) => new GatedDeltaNet(o), {
-  causal: true,
-  streaming: true,
-});
+describeRegisteredConformance('deltanet', { causal: true, streaming: true, golden });
+describeRegisteredConformance('gated-deltanet', { causal: true, streaming: true, golden });
 // Chunks of 2 over the kit's 6 and 13 tokens: several chunks, a carried state and a partial last chunk.
 describeAttentionConformance(
   'gated-deltanet (chunkSize 2)',
-  (o) => new GatedDeltaNet({ ...o, chunkSize: 2 }),
-  {
-    causal: true,
-    streaming: true,
-  },
+  (o) => createAttention('gated-deltanet', { ...o, chunkSize: 2 }),
+  { causal: true, streaming: true, golden: golden['gated-deltanet'] },
 );
+// The golden cases also with chunks of 4: the padded tokens inside a sequence fall in different chunks.
+for (const name of ['deltanet', 'gated-deltanet'] as const) {
+  describeGoldenCases(`${name} (chunkSize 4)`, (o) => createAttention(name, { ...o, chunkSize: 4 }), golden[name]);
+}

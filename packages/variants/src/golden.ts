@@ -4,6 +4,7 @@ import type { GoldenSpec } from '@tost/attention/golden';
 import { golden as aaren } from '@tost/aaren/golden';
 import { golden as agent } from '@tost/agent/golden';
 import { golden as causalTssa } from '@tost/causal-tssa/golden';
+import { golden as deltanet } from '@tost/deltanet/golden';
 import { golden as flowformer } from '@tost/flowformer/golden';
 import { golden as gla } from '@tost/gla/golden';
 import { golden as lightning } from '@tost/lightning/golden';
@@ -25,6 +26,7 @@ export const golden: Readonly<Record<string, GoldenSpec>> = {
   ...aaren,
   ...agent,
   ...causalTssa,
+  ...deltanet,
   ...flowformer,
   ...gla,
   ...lightning,
