@@ -146,12 +146,13 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
   if (quick && tasks.length > 0) {
     console.log(
       'tost-bench quick: trains and tests ' +
-        `${attentions.join(', ')} on generated ${tasks.join(' and ')} data with the ${preset.toUpperCase()} preset` +
+        `${attentions.join(', ')} on generated ${tasks.join(' and ')} data` +
+        (tour.length > 0 ? `, then on ${tour.join(' and ')}` : '') +
+        ` with the ${preset.toUpperCase()} preset` +
         (preset === 'quick'
-          ? ', a scaled-down profile (small models, short ListOps trees, 2,000 easy-contour Pathfinder images, a few hundred ' +
-            'steps) sized for two CPU cores: it checks that training works and compares the attentions with each ' +
-            'other and with the majority class, NOT with the published LRA numbers. The full settings: ' +
-            'tost-bench lra --preset paper.'
+          ? ', a scaled-down profile (small models, short inputs, a few hundred steps) sized for two CPU cores: it ' +
+            "compares the attentions with each other and with each task's chance or majority baseline, NOT with " +
+            'published numbers. The full settings: tost-bench quality, tost-bench lra --preset paper.'
           : '.'),
     );
   }
