@@ -27,8 +27,8 @@ export interface GatedLinearAttentionOptions {
  * stands for a true value that small: exact in float32 with no data-dependent chunk size (no GPU readback). Log gates
  * are floored at −40 (α ≥ 4·10⁻¹⁸, below what float32 can resolve next to the token's own term).
  *
- * Time O(N·c·p + N·p²), memory O(N·c·p + p²) (the pairwise decays [N/c, c, c, p]): no [N, p, p] tensor and no
- * per-token state. A padded token must
+ * Time O(N·c·p + N·p²), memory O(N·(c + p) + p²) plus the pairwise decays of a group of chunks (at most 2²²
+ * values at a time): no [N, p, p] tensor and no per-token state. A padded token must
  * arrive with k = 0 and g = 0, which leaves the state unchanged. Non-finite q, k, v or g (e.g. in future tokens)
  * never reach earlier outputs.
  *
@@ -137,8 +137,8 @@ interface GateFactors {
   tail: tf.Tensor3D;
   /** e^{Λ}, [chunks, 1, p]. */
   lambda: tf.Tensor3D;
-  /** e^{G_t − G_s} for s ≤ t, else 0, [chunks, c (t), c (s), p]: every exponent ≤ 0. */
-  pairDecay: tf.Tensor4D;
+  /** G itself (the pairwise decays are rebuilt from it a group of chunks at a time). */
+  G: tf.Tensor3D;
   qTilde: tf.Tensor3D;
   kHat: tf.Tensor3D;
   /** qTilde, scores, kHat, lambda, v (finite), initial: `chunkCore`'s inputs. */
@@ -169,16 +169,12 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
     const decay = tf.exp(G) as tf.Tensor3D;
     const tail = tf.exp(tf.minimum(tf.sub(last, G), 0)) as tf.Tensor3D;
     const lambda = tf.exp(last) as tf.Tensor3D;
-    const causal = tf.broadcastTo(
-      tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool'), [1, c, c, 1]),
-      [chunks, c, c, p],
-    );
-    const zeros = tf.zeros([chunks, c, c, p]);
-    const difference = tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0);
-    const pairDecay = tf.where(causal, tf.exp(difference), zeros) as tf.Tensor4D;
-    // A select after the product, so that an overflowing q_t·k_s above the diagonal cannot leak as ∞·0 = NaN.
-    const products = tf.mul(tf.mul(tf.expandDims(qf, 2), tf.expandDims(kf, 1)), pairDecay);
-    const scores = tf.sum(tf.where(causal, products, zeros), 3);
+    const scores = byChunkGroups([qf, kf, G], (qs, ks, Gs) => {
+      const { causal, zeros, decays } = pairwiseDecays(Gs);
+      // A select after the product, so that an overflowing q_t·k_s above the diagonal cannot leak as ∞·0 = NaN.
+      const products = tf.mul(tf.mul(tf.expandDims(qs, 2), tf.expandDims(ks, 1)), decays);
+      return [tf.sum(tf.where(causal, products, zeros), 3)];
+    })[0]!;
     const qTilde = tf.mul(qf, decay) as tf.Tensor3D;
     const kHat = tf.mul(kf, tail) as tf.Tensor3D;
     return {
@@ -188,12 +184,50 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
       decay,
       tail,
       lambda,
-      pairDecay,
+      G,
       qTilde,
       kHat,
       coreInputs: [qTilde, scores, kHat, lambda, finiteOrZero(v), initial],
     };
   });
+}
+
+/** Values of the pairwise decays [chunks, c, c, p] alive at a time (chunks are processed in groups below this). */
+const PAIRWISE_BUDGET = 1 << 22;
+
+/**
+ * `f` over groups of chunks (axis 0 of every input), each in its own tidy, results concatenated along axis 0: the
+ * [group, c, c, p] temporaries of the pairwise decays stay below `PAIRWISE_BUDGET` values whatever N.
+ */
+function byChunkGroups(inputs: tf.Tensor[], f: (...group: tf.Tensor3D[]) => tf.Tensor[]): tf.Tensor[] {
+  const [chunks, c] = inputs[0]!.shape as [number, number];
+  const p = inputs[inputs.length - 1]!.shape[2]!;
+  const size = Math.max(1, Math.floor(PAIRWISE_BUDGET / (c * c * p)));
+  if (size >= chunks) return tf.tidy(() => f(...(inputs as tf.Tensor3D[])));
+  const parts: tf.Tensor[][] = [];
+  for (let start = 0; start < chunks; start += size) {
+    const count = Math.min(size, chunks - start);
+    parts.push(
+      tf.tidy(() =>
+        f(...inputs.map((t) => tf.slice(t, [start, 0, 0], [count, t.shape[1]!, t.shape[2]!]) as tf.Tensor3D)),
+      ),
+    );
+  }
+  const joined = parts[0]!.map((_, i) => tf.concat(parts.map((r) => r[i]!)));
+  tf.dispose(parts);
+  return joined;
+}
+
+/** e^{min(G_t − G_s, 0)} for s ≤ t, else 0, [chunks, c (t), c (s), p] (every exponent ≤ 0), and its causal mask. */
+function pairwiseDecays(G: tf.Tensor3D): { causal: tf.Tensor4D; zeros: tf.Tensor4D; decays: tf.Tensor4D } {
+  const [chunks, c, p] = G.shape;
+  const causal = tf.broadcastTo(
+    tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool'), [1, c, c, 1]),
+    [chunks, c, c, p],
+  ) as tf.Tensor4D;
+  const zeros = tf.zeros([chunks, c, c, p]) as tf.Tensor4D;
+  const difference = tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0);
+  return { causal, zeros, decays: tf.where(causal, tf.exp(difference), zeros) as tf.Tensor4D };
 }
 
 /**
@@ -208,10 +242,13 @@ function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tens
   const f = gateFactors(saved, c);
   const [dqTilde, dScores, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
-  const dA = tf.expandDims(dScores!, 3); // [chunks, c, c, 1]
-  const dAE = tf.mul(dA, f.pairDecay); // dA_ts·E_tsd
-  const dqIntra = tf.sum(tf.mul(dAE, tf.expandDims(f.k, 1)), 2); // Σ_s dA_ts·E_tsd·k_sd
-  const dkIntra = tf.sum(tf.mul(dAE, tf.expandDims(f.q, 2)), 1); // Σ_t dA_ts·E_tsd·q_td
+  const [dqIntra, dkIntra] = byChunkGroups([dScores!, f.q, f.k, f.G], (dAs, qs, ks, Gs) => {
+    const dAE = tf.mul(tf.expandDims(dAs, 3), pairwiseDecays(Gs).decays); // dA_ts·E_tsd
+    return [
+      tf.sum(tf.mul(dAE, tf.expandDims(ks, 1)), 2), // Σ_s dA_ts·E_tsd·k_sd
+      tf.sum(tf.mul(dAE, tf.expandDims(qs, 2)), 1), // Σ_t dA_ts·E_tsd·q_td
+    ];
+  }) as [tf.Tensor3D, tf.Tensor3D];
   const dq = tf.add(tf.mul(dqTilde!, f.decay), dqIntra);
   const dk = tf.add(tf.mul(dkHat!, f.tail), dkIntra);
   const kHatTerm = tf.mul(dkHat!, f.kHat);
