@@ -3,32 +3,32 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * The sequential part of chunk-wise Gated Linear Attention (Yang et al., arXiv 2312.06635, §4.2–4.3), for inputs that
  * already carry their gate factors. Per sequence (sample·head) and chunk of c tokens, with q̃ = q ⊙ e^{G},
- * k̃ = k ⊙ e^{−G}, k̂ = k ⊙ e^{Λ−G} and λ = e^{Λ} (G the cumulative log gate inside the chunk, Λ its last row):
+ * k̂ = k ⊙ e^{Λ−G} and λ = e^{Λ} (G the cumulative log gate inside the chunk, Λ its last row; all factors ≤ 1) and
+ * the intra-chunk scores A (c×c, lower triangular, A_ts = Σ_d q_td·k_sd·e^{G_td − G_sd} for s ≤ t):
  *
- *   A = tril(q̃·k̃ᵀ)   (c×c, the intra-chunk part)
  *   O = A·v + q̃·S    (S [p, p] = the state entering the chunk)
  *   S ← diag(λ)·S + k̂ᵀ·v
  *
- * Inputs: `qTilde`, `kTilde`, `kHat`, `v` [m·n, c, p] (m sequences of n chunks, chunk-major inside a sequence),
- * `lambda` [m·n, 1, p], `initial` [m, p, p]. Output: one flat tensor, the outputs [m·n·c·p] followed by the final
- * states [m·p·p] (tf.customGrad has one output; `unpackChunkCore` splits it).
+ * Inputs: `qTilde`, `kHat`, `v` [m·n, c, p] (m sequences of n chunks, chunk-major inside a sequence), `scores`
+ * [m·n, c, c], `lambda` [m·n, 1, p], `initial` [m, p, p]. Output: one flat tensor, the outputs [m·n·c·p] followed by
+ * the final states [m·p·p] (tf.customGrad has one output; `unpackChunkCore` splits it).
  *
  * Gradient (hand-written, so no [N, p, p] tensor and no per-token state exists; saves only the inputs): per sequence a
  * forward sweep rebuilds the chunk-entry states (every chunk when c ≥ p — n·p² ≤ N·p values —, else every ⌈p/c⌉-th
  * chunk, the rest recomputed per segment), then a reverse sweep with P = ∂L/∂(state after the chunk):
- *   dA = tril(dO·vᵀ), dv = Aᵀ·dO + k̂·P, dq̃ = dA·k̃ + dO·Sᵀ, dk̃ = dAᵀ·q̃, dk̂ = v·Pᵀ,
+ *   dA = tril(dO·vᵀ), dv = Aᵀ·dO + k̂·P, dq̃ = dO·Sᵀ, dk̂ = v·Pᵀ,
  *   dλ = rowsum(S ⊙ P), P ← diag(λ)·P + q̃ᵀ·dO (→ the initial state's gradient after the first chunk).
  * Memory O(N·p + c² + p²) beyond the inputs; every chunk step runs in its own tidy.
  */
 export function chunkCore(
   qTilde: tf.Tensor3D,
-  kTilde: tf.Tensor3D,
+  scores: tf.Tensor3D,
   kHat: tf.Tensor3D,
   lambda: tf.Tensor3D,
   v: tf.Tensor3D,
   initial: tf.Tensor3D,
 ): tf.Tensor1D {
-  return chunkCoreOp(qTilde, kTilde, kHat, lambda, v, initial);
+  return chunkCoreOp(qTilde, scores, kHat, lambda, v, initial);
 }
 
 /** Splits `chunkCore`'s flat output into outputs [m·n·c, p] and final states [m, p, p]. */
@@ -53,12 +53,11 @@ interface Leaves {
   c: number;
   p: number;
   q: tf.Tensor2D[];
-  k: tf.Tensor2D[];
+  /** The intra-chunk scores A [c, c]. */
+  scores: tf.Tensor2D[];
   kHat: tf.Tensor2D[];
   v: tf.Tensor2D[];
   /** Transposed copies [p, c] (made in one pass over all chunks, so no chunk step transposes anything). */
-  qT: tf.Tensor2D[];
-  kT: tf.Tensor2D[];
   kHatT: tf.Tensor2D[];
   vT: tf.Tensor2D[];
   /** λ as a column [p, 1] (scales the rows of S = key channels) and as a row [1, p] (the columns of Sᵀ). */
@@ -71,7 +70,7 @@ interface Leaves {
 }
 
 function leaves(inputs: readonly tf.Tensor[]): Leaves {
-  const [q, k, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
+  const [q, scores, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
   const split = (t: tf.Tensor) => tf.unstack(t) as tf.Tensor2D[];
@@ -83,11 +82,9 @@ function leaves(inputs: readonly tf.Tensor[]): Leaves {
     c,
     p,
     q: split(q!),
-    k: split(k!),
+    scores: split(scores!),
     kHat: split(kHat!),
     v: split(v!),
-    qT: transposed(q!),
-    kT: transposed(k!),
     kHatT: transposed(kHat!),
     vT: transposed(v!),
     lambdaColumn: split(tf.reshape(lambda!, [chunks, p, 1])),
@@ -110,7 +107,7 @@ function sweep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, st
   return result;
 }
 
-/** `chunkCore`'s value for its inputs (qTilde, kTilde, kHat, lambda, v, initial); no gradient is recorded. */
+/** `chunkCore`'s value for its inputs (qTilde, scores, kHat, lambda, v, initial); no gradient is recorded. */
 export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.tidy(() => forward(leaves(inputs)));
 }
@@ -128,7 +125,7 @@ function forward(L: Leaves): tf.Tensor1D {
     for (let j = 0; j < L.n; j++) {
       const i = s * L.n + j;
       const r = sweep(state, () => {
-        const intra = tf.matMul(lowerProduct(L, L.q[i]!, L.kT[i]!), L.v[i]!);
+        const intra = tf.matMul(L.scores[i]!, L.v[i]!);
         return {
           o: tf.add(intra, tf.matMul(L.q[i]!, state)),
           next: tf.add(tf.mul(state, L.lambdaColumn[i]!), tf.matMul(L.kHatT[i]!, L.v[i]!)),
@@ -145,7 +142,7 @@ function forward(L: Leaves): tf.Tensor1D {
 }
 
 /**
- * The reverse sweep carries the transposed state Sᵀ and the transposed state gradient Pᵀ, and produces dk̃ᵀ and dvᵀ
+ * The reverse sweep carries the transposed state Sᵀ and the transposed state gradient Pᵀ, and produces dvᵀ
  * (transposed back in one pass at the end), so that every product in it is an untransposed 2-D matMul.
  */
 function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
@@ -158,7 +155,7 @@ function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
   // Checkpoint the entering state every `every` chunks: every chunk when c ≥ p (n·p² ≤ N·p values per sequence).
   const every = Math.max(1, Math.ceil(p / c));
   const dq: tf.Tensor[] = new Array(m * n);
-  const dkT: tf.Tensor[] = new Array(m * n);
+  const dScoresAll: tf.Tensor[] = new Array(m * n);
   const dkHat: tf.Tensor[] = new Array(m * n);
   const dLambda: tf.Tensor[] = new Array(m * n);
   const dvT: tf.Tensor[] = new Array(m * n);
@@ -188,19 +185,17 @@ function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
         const ST = statesT[j - start]!;
         const PT = gradT;
         const r = sweep(PT, () => {
-          const scores = lowerProduct(L, L.q[i]!, L.kT[i]!); // A = tril(q̃·k̃ᵀ)
-          const dScores = lowerProduct(L, dO[i]!, L.vT[i]!); // dA = tril(dO·vᵀ)
           return {
-            dq: tf.add(tf.matMul(dScores, L.k[i]!), tf.matMul(dO[i]!, ST)),
-            dkT: tf.matMul(L.qT[i]!, dScores),
+            dq: tf.matMul(dO[i]!, ST),
+            dScores: lowerProduct(L, dO[i]!, L.vT[i]!), // dA = tril(dO·vᵀ)
             dkHat: tf.matMul(L.v[i]!, PT),
             dLambda: tf.sum(tf.mul(ST, PT), 0, true),
-            dvT: tf.add(tf.matMul(dOT[i]!, scores), tf.matMul(PT, L.kHatT[i]!)),
+            dvT: tf.add(tf.matMul(dOT[i]!, L.scores[i]!), tf.matMul(PT, L.kHatT[i]!)),
             next: tf.add(tf.mul(PT, L.lambdaRow[i]!), tf.matMul(dOT[i]!, L.q[i]!)),
           };
         });
         dq[i] = r.dq;
-        dkT[i] = r.dkT;
+        dScoresAll[i] = r.dScores;
         dkHat[i] = r.dkHat;
         dLambda[i] = r.dLambda;
         dvT[i] = r.dvT;
@@ -211,7 +206,7 @@ function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
     dInitialT.push(gradT);
   }
   const back = (parts: tf.Tensor[]) => tf.transpose(tf.stack(parts), [0, 2, 1]);
-  return [tf.stack(dq), back(dkT), tf.stack(dkHat), tf.stack(dLambda), back(dvT), back(dInitialT)];
+  return [tf.stack(dq), tf.stack(dScoresAll), tf.stack(dkHat), tf.stack(dLambda), back(dvT), back(dInitialT)];
 }
 
 const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

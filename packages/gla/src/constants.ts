@@ -13,12 +13,6 @@ export const GLA_NORM_EPSILON = 1e-5;
 /**
  * Floor of the per-token log gate, log α ≥ −40 (α ≥ 4·10⁻¹⁸): a gate that closes further would multiply the state by
  * less than float32 can tell from 0 next to the new token's own term, so the floor changes no float32 result in
- * practice, and it keeps the chunk form's factors e^{±G} finite (see `MAX_CHUNK_LOG_DECAY`).
+ * practice.
  */
 export const MIN_LOG_GATE = -40;
-
-/**
- * Largest total log decay allowed inside one chunk: the chunk form factors e^{G_t − G_s} = e^{G_t}·e^{−G_s}, whose
- * factors lie in [e^{−30}, e^{30}] when every chunk decays by at most e^{−30} (chunks shrink until they do).
- */
-export const MAX_CHUNK_LOG_DECAY = 30;

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isPositiveInteger } from '@tost/attention';
 import { finiteOrZero } from '@tost/ops';
 import { chunkCoreBackward, chunkCoreForward, unpackChunkCore } from './chunk-core.js';
-import { GLA_CHUNK_SIZE, MAX_CHUNK_LOG_DECAY, MIN_LOG_GATE } from './constants.js';
+import { GLA_CHUNK_SIZE, MIN_LOG_GATE } from './constants.js';
 
 export interface GatedLinearAttentionOptions {
-  /** Tokens per chunk c (default 64); smaller chunks are used when the gates close fast (see below). */
+  /** Tokens per chunk c (default 64). */
   chunkSize?: number;
   /** State before the first token, [batch, heads, p, p] (default zeros). */
   initialState?: tf.Tensor4D;
@@ -19,14 +19,16 @@ export interface GatedLinearAttentionOptions {
  *   S_t = diag(α_t)·S_{t−1} + k_tᵀ·v_t,   o_t = q_t·S_t
  *
  * i.e. o_t = q_t·S_0 scaled by the gates so far plus Σ_{s≤t} ((q_t ⊙ b_t / b_s)·k_s) v_s with b_t = Π_{i≤t} α_i.
- * Evaluated in chunks of c tokens (§4.2–4.3): the cumulative log gate G inside each chunk gives, in log space,
- * q̃ = q ⊙ e^{G}, k̃ = k ⊙ e^{−G}, k̂ = k ⊙ e^{Λ−G} (Λ = the chunk's total), and the chunk's output is
- * tril(q̃·k̃ᵀ)·v + q̃·S with the carried state S ← diag(e^{Λ})·S + k̂ᵀ·v (`chunkCore`, hand-written gradient). The
- * factors e^{±G} stay in [e^{−30}, e^{30}] because a chunk whose gates close by more than e^{−30} in some channel is
- * not used: the chunk size then shrinks to ⌊30 / max|g|⌋ tokens (one read of two numbers per call). Log gates are
- * floored at −40 (α ≥ 4·10⁻¹⁸, below what float32 can resolve next to the token's own term).
+ * Evaluated in chunks of c tokens (§4.2–4.3), with G the cumulative log gate inside a chunk and Λ its total: the
+ * state carried across chunks uses q̃ = q ⊙ e^{G}, k̂ = k ⊙ e^{Λ−G} and λ = e^{Λ}, and the intra-chunk scores are
+ * A_ts = Σ_d q_td·k_sd·e^{G_td − G_sd} (s ≤ t) from the pairwise decays, like the secondary chunks of §4.2 at the
+ * token level; the chunk's output is A·v + q̃·S, then S ← diag(λ)·S + k̂ᵀ·v (`chunkCore`, hand-written gradient).
+ * Every factor is e^{x} with x ≤ 0, so nothing overflows however fast the gates close, and a factor that underflows
+ * stands for a true value that small: exact in float32 with no data-dependent chunk size (no GPU readback). Log gates
+ * are floored at −40 (α ≥ 4·10⁻¹⁸, below what float32 can resolve next to the token's own term).
  *
- * Time O(N·c·p + N·p²), memory O(N·p + c² + p²): no [N, p, p] tensor and no per-token state. A padded token must
+ * Time O(N·c·p + N·p²), memory O(N·(c + p) + p²) plus the pairwise decays of a group of chunks (at most 2²²
+ * values at a time): no [N, p, p] tensor and no per-token state. A padded token must
  * arrive with k = 0 and g = 0, which leaves the state unchanged. Non-finite q, k, v or g (e.g. in future tokens)
  * never reach earlier outputs.
  *
@@ -82,16 +84,12 @@ export function gatedLinearAttention(
     }
     // One custom-gradient op over the gate factors and the chunk sweeps: only q, k, v, g and the initial state are
     // kept for the backward pass, which recomputes the factors (elementwise) and applies their chain rule itself.
-    let c = 0;
+    const c = Math.min(chunkSize, seq);
     const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const inputs = args as tf.Tensor[];
       save(inputs);
-      const value = tf.tidy(() => {
-        const floored = floorLogGate(inputs[3] as tf.Tensor4D);
-        c = safeChunkSize(floored, Math.min(chunkSize, seq));
-        return chunkCoreForward(gateFactors(inputs, c).coreInputs);
-      });
+      const value = tf.tidy(() => chunkCoreForward(gateFactors(inputs, c).coreInputs));
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gateFactorGradients(saved, c, dy as tf.Tensor1D)),
@@ -129,22 +127,30 @@ function fromChunks(t: tf.Tensor, like: tf.Tensor): tf.Tensor4D {
 }
 
 interface GateFactors {
+  /** q, k, v chunked with non-finite entries zeroed; the raw log gate chunked (for the gradient's masks). */
   q: tf.Tensor3D;
   k: tf.Tensor3D;
-  v: tf.Tensor3D;
-  /** The raw log gate, chunked (for the gradient's mask). */
   g: tf.Tensor3D;
-  /** e^{G}, G the cumulative (floored) log gate inside each chunk. */
+  /** e^{G}, G the cumulative (floored) log gate inside each chunk, [chunks, c, p]. */
   decay: tf.Tensor3D;
-  /** e^{Λ}, Λ = G at the chunk's last token, [chunks, 1, p]. */
+  /** e^{Λ−G}, Λ = G at the chunk's last token. */
+  tail: tf.Tensor3D;
+  /** e^{Λ}, [chunks, 1, p]. */
   lambda: tf.Tensor3D;
+  /** G itself (the pairwise decays are rebuilt from it a group of chunks at a time). */
+  G: tf.Tensor3D;
   qTilde: tf.Tensor3D;
-  kTilde: tf.Tensor3D;
-  /** qTilde, kTilde, kHat, lambda, v (finite), initial: `chunkCore`'s inputs. */
+  kHat: tf.Tensor3D;
+  /** qTilde, scores, kHat, lambda, v (finite), initial: `chunkCore`'s inputs. */
   coreInputs: tf.Tensor[];
 }
 
-/** q̃ = q ⊙ e^{G}, k̃ = k ⊙ e^{−G}, k̂ = k̃ ⊙ e^{Λ}, λ = e^{Λ} per chunk of c tokens (non-finite entries zeroed). */
+/**
+ * The gate factors of c-token chunks, every one an exponential of a non-positive number (so none can overflow, and
+ * one that underflows multiplies a true value that small): q̃ = q ⊙ e^{G}, k̂ = k ⊙ e^{Λ−G}, λ = e^{Λ}, and the
+ * intra-chunk scores A_ts = Σ_d q_td·k_sd·e^{G_td − G_sd} (s ≤ t) from the pairwise decays, as the secondary level of
+ * arXiv 2312.06635 §4.2 computes its diagonal blocks in full precision.
+ */
 function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
   // One tidy: the temporaries (the cumulative gate, finiteness masks) are freed before the sweeps run.
   return tf.tidy(() => {
@@ -155,69 +161,110 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
       tf.Tensor3D,
       tf.Tensor3D,
     ];
-    const G = tf.cumsum(floorLogGate(g), 1);
+    const qf = finiteOrZero(q);
+    const kf = finiteOrZero(k);
+    const G = tf.cumsum(floorLogGate(g), 1) as tf.Tensor3D;
     const [chunks, , p] = G.shape;
+    const last = tf.slice(G, [0, c - 1, 0], [chunks, 1, p]);
     const decay = tf.exp(G) as tf.Tensor3D;
-    const lambda = tf.exp(tf.slice(G, [0, c - 1, 0], [chunks, 1, p])) as tf.Tensor3D;
-    const qTilde = finiteOrZero(tf.mul(q, decay)) as tf.Tensor3D;
-    const kTilde = finiteOrZero(tf.div(k, decay)) as tf.Tensor3D;
-    const kHat = tf.mul(kTilde, lambda);
+    const tail = tf.exp(tf.minimum(tf.sub(last, G), 0)) as tf.Tensor3D;
+    const lambda = tf.exp(last) as tf.Tensor3D;
+    const scores = byChunkGroups([qf, kf, G], (qs, ks, Gs) => {
+      const { causal, zeros, decays } = pairwiseDecays(Gs);
+      // A select after the product, so that an overflowing q_t·k_s above the diagonal cannot leak as ∞·0 = NaN.
+      const products = tf.mul(tf.mul(tf.expandDims(qs, 2), tf.expandDims(ks, 1)), decays);
+      return [tf.sum(tf.where(causal, products, zeros), 3)];
+    })[0]!;
+    const qTilde = tf.mul(qf, decay) as tf.Tensor3D;
+    const kHat = tf.mul(kf, tail) as tf.Tensor3D;
     return {
-      q,
-      k,
-      v,
+      q: qf,
+      k: kf,
       g,
       decay,
+      tail,
       lambda,
+      G,
       qTilde,
-      kTilde,
-      coreInputs: [qTilde, kTilde, kHat, lambda, finiteOrZero(v), initial],
+      kHat,
+      coreInputs: [qTilde, scores, kHat, lambda, finiteOrZero(v), initial],
     };
   });
 }
 
+/** Values of the pairwise decays [chunks, c, c, p] alive at a time (chunks are processed in groups below this). */
+const PAIRWISE_BUDGET = 1 << 22;
+
+/**
+ * `f` over groups of chunks (axis 0 of every input), each in its own tidy, results concatenated along axis 0: the
+ * [group, c, c, p] temporaries of the pairwise decays stay below `PAIRWISE_BUDGET` values whatever N.
+ */
+function byChunkGroups(inputs: tf.Tensor[], f: (...group: tf.Tensor3D[]) => tf.Tensor[]): tf.Tensor[] {
+  const [chunks, c] = inputs[0]!.shape as [number, number];
+  const p = inputs[inputs.length - 1]!.shape[2]!;
+  const size = Math.max(1, Math.floor(PAIRWISE_BUDGET / (c * c * p)));
+  if (size >= chunks) return tf.tidy(() => f(...(inputs as tf.Tensor3D[])));
+  const parts: tf.Tensor[][] = [];
+  for (let start = 0; start < chunks; start += size) {
+    const count = Math.min(size, chunks - start);
+    parts.push(
+      tf.tidy(() =>
+        f(...inputs.map((t) => tf.slice(t, [start, 0, 0], [count, t.shape[1]!, t.shape[2]!]) as tf.Tensor3D)),
+      ),
+    );
+  }
+  const joined = parts[0]!.map((_, i) => tf.concat(parts.map((r) => r[i]!)));
+  tf.dispose(parts);
+  return joined;
+}
+
+/** e^{min(G_t − G_s, 0)} for s ≤ t, else 0, [chunks, c (t), c (s), p] (every exponent ≤ 0), and its causal mask. */
+function pairwiseDecays(G: tf.Tensor3D): { causal: tf.Tensor4D; zeros: tf.Tensor4D; decays: tf.Tensor4D } {
+  const [chunks, c, p] = G.shape;
+  const causal = tf.broadcastTo(
+    tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool'), [1, c, c, 1]),
+    [chunks, c, c, p],
+  ) as tf.Tensor4D;
+  const zeros = tf.zeros([chunks, c, c, p]) as tf.Tensor4D;
+  const difference = tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0);
+  return { causal, zeros, decays: tf.where(causal, tf.exp(difference), zeros) as tf.Tensor4D };
+}
+
 /**
  * Gradients w.r.t. q, k, v, g and the initial state: `chunkCore`'s backward for the factors, then their chain rule
- * (k̂ = k̃ ⊙ λ; q̃ = q ⊙ e^{G} → dq = dq̃ ⊙ e^{G}, dG += dq̃ ⊙ q̃; k̃ = k ⊙ e^{−G} → dk = dk̃ ⊙ e^{−G}, dG −= dk̃ ⊙ k̃;
- * λ = e^{Λ} → dTotal = dλ ⊙ λ onto the chunk's last G; G = cumsum(g) → dg = reverse cumsum(dG)). Entries zeroed for
- * being non-finite, and log gates below the floor, get gradient 0.
+ * (q̃ = q ⊙ e^{G} → dq = dq̃ ⊙ e^{G}, dG += dq̃ ⊙ q̃; k̂ = k ⊙ e^{Λ−G} → dk = dk̂ ⊙ e^{Λ−G}, dG −= dk̂ ⊙ k̂,
+ * dΛ += Σ_t dk̂ ⊙ k̂; λ = e^{Λ} → dΛ += dλ ⊙ λ; A_ts = Σ_d q_td·k_sd·E_tsd with W = dA_ts·q_td·k_sd·E_tsd →
+ * dq_t += Σ_s dA_ts·k_s ⊙ E_ts, dk_s += Σ_t dA_ts·q_t ⊙ E_ts, dG_t += Σ_s W_ts, dG_s −= Σ_t W_ts; dΛ onto the
+ * chunk's last G; G = cumsum(g) → dg = reverse cumsum(dG)). Non-finite entries of q, k, v, g, and log gates below the
+ * floor, get gradient 0.
  */
 function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tensor1D): tf.Tensor[] {
   const f = gateFactors(saved, c);
-  const [dqTilde, dkTilde, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
-  tf.dispose([f.coreInputs[2]!, f.coreInputs[4]!]); // k̂ and the finite v: not needed any more
+  const [dqTilde, dScores, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
-  const dqT = keep(tf.isFinite(tf.mul(f.q, f.decay)), dqTilde!);
-  const dkT = keep(tf.isFinite(tf.div(f.k, f.decay)), tf.add(dkTilde!, tf.mul(dkHat!, f.lambda)));
-  const dTotal = tf.mul(tf.add(dLambda!, tf.sum(tf.mul(dkHat!, f.kTilde), 1, true)), f.lambda);
+  const [dqIntra, dkIntra] = byChunkGroups([dScores!, f.q, f.k, f.G], (dAs, qs, ks, Gs) => {
+    const dAE = tf.mul(tf.expandDims(dAs, 3), pairwiseDecays(Gs).decays); // dA_ts·E_tsd
+    return [
+      tf.sum(tf.mul(dAE, tf.expandDims(ks, 1)), 2), // Σ_s dA_ts·E_tsd·k_sd
+      tf.sum(tf.mul(dAE, tf.expandDims(qs, 2)), 1), // Σ_t dA_ts·E_tsd·q_td
+    ];
+  }) as [tf.Tensor3D, tf.Tensor3D];
+  const dq = tf.add(tf.mul(dqTilde!, f.decay), dqIntra);
+  const dk = tf.add(tf.mul(dkHat!, f.tail), dkIntra);
+  const kHatTerm = tf.mul(dkHat!, f.kHat);
+  const dTotal = tf.add(tf.mul(dLambda!, f.lambda), tf.sum(kHatTerm, 1, true));
+  // Σ_s W_ts = q_t ⊙ dqIntra_t and Σ_t W_ts = k_s ⊙ dkIntra_s.
   const dG = tf.add(
-    tf.sub(tf.mul(dqT, f.qTilde), tf.mul(dkT, f.kTilde)),
+    tf.sub(tf.add(tf.mul(dqTilde!, f.qTilde), tf.mul(f.q, dqIntra)), tf.add(kHatTerm, tf.mul(f.k, dkIntra))),
     tf.pad(dTotal, [[0, 0], [c - 1, 0], [0, 0]]),
   );
   const dg = keep(tf.logicalAnd(tf.isFinite(f.g), tf.greater(f.g, MIN_LOG_GATE)), tf.cumsum(dG, 1, false, true));
   const [q, k, v, g] = saved;
   return [
-    fromChunks(tf.mul(dqT, f.decay), q!),
-    fromChunks(tf.div(dkT, f.decay), k!),
-    fromChunks(keep(tf.isFinite(f.v), dv!), v!),
+    fromChunks(keep(tf.isFinite(toChunks(q!, c)), dq), q!),
+    fromChunks(keep(tf.isFinite(toChunks(k!, c)), dk), k!),
+    fromChunks(keep(tf.isFinite(toChunks(v!, c)), dv!), v!),
     fromChunks(dg, g!),
     dInitial!,
   ];
-}
-
-/**
- * The largest chunk size ≤ `c` whose chunks all decay by at most e^{−30} in every channel: `c` itself when the chunk
- * totals allow it, else ⌊30 / max|g|⌋ (≥ 1), which bounds every chunk's total whatever its position.
- */
-function safeChunkSize(g: tf.Tensor4D, c: number): number {
-  if (c === 1) return 1;
-  const [batch, heads, seq, p] = g.shape;
-  const n = Math.ceil(seq / c);
-  const [worstChunk, worstToken] = tf.tidy(() => {
-    const padded = n * c > seq ? tf.pad(g, [[0, 0], [0, 0], [0, n * c - seq], [0, 0]]) : g;
-    const totals = tf.sum(tf.reshape(padded, [batch * heads * n, c, p]), 1);
-    return tf.stack([tf.min(totals), tf.min(g)]).dataSync();
-  }) as unknown as [number, number];
-  if (-worstChunk <= MAX_CHUNK_LOG_DECAY) return c;
-  return Math.max(1, Math.min(c, Math.floor(MAX_CHUNK_LOG_DECAY / -worstToken)));
 }

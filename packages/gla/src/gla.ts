@@ -135,7 +135,11 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
     return tf.tidy(() => {
       const low = denseTokens(x, this.gateDown!.read() as tf.Tensor2D);
       const logits = denseTokens(low, this.gateUp!.read() as tf.Tensor2D, this.gateBias!.read() as tf.Tensor1D);
-      return tf.div(tf.logSigmoid(logits), GLA_GATE_TEMPERATURE) as tf.Tensor3D;
+      // log sigmoid(z) = −softplus(−z), spelled out: tf.logSigmoid's gradient reads its input without saving it, so
+      // once this tidy has freed `logits` the backward pass reads a disposed tensor (tfjs-core 4.22; webgl throws
+      // "Cannot read properties of undefined (reading 'backend')").
+      const logSigmoid = tf.neg(tf.softplus(tf.neg(logits)));
+      return tf.div(logSigmoid, GLA_GATE_TEMPERATURE) as tf.Tensor3D;
     });
   }
 

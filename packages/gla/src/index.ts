@@ -9,6 +9,5 @@ export {
   GLA_GATE_TEMPERATURE,
   GLA_NORM_EPSILON,
   MIN_LOG_GATE,
-  MAX_CHUNK_LOG_DECAY,
 } from './constants.js';
 export { GLA_ATTENTION_NAME } from './register.js';
