@@ -87,6 +87,10 @@ describe('hybrid stacks: one attention per block', () => {
     expect(() => buildSequenceClassifier({ ...base, attention: ['tssa', 7 as unknown as string] })).toThrow(
       /option 'attention\[1\]' must be/,
     );
+    // An object without `default` is shown as given, not as "[object Object]".
+    expect(() =>
+      buildSequenceClassifier({ ...base, attention: { layers: { 1: 'softmax' } } as unknown as string }),
+    ).toThrow(/got \{ layers: \{ 1: "softmax" \} \}$/);
     expect(() =>
       buildCausalLM({
         vocabSize: 9,
