@@ -73,6 +73,21 @@ describe('tost-bench quality', () => {
       expect(json.summary.map((r) => r.variant)).toEqual(['softmax', 'tssa+softmax']);
       expect(json.summary[0]!.baseline.value).toBeCloseTo(1 / 128, 6);
       expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(/\| softmax +\| N = 2, short conv 3 \|/);
+      // The held-out scores are kept with the results, not only printed.
+      const evalData = (
+        JSON.parse(readFileSync(join(out, 'quality.json'), 'utf8')) as {
+          evalData?: { file: string; examples: number; results: { variant: string; seeds: number }[] };
+        }
+      ).evalData;
+      expect(evalData?.file).toBe(evalFile);
+      expect(evalData?.examples).toBe(2);
+      expect(evalData?.results.map((r) => [r.variant, r.seeds])).toEqual([
+        ['softmax', 1],
+        ['tssa+softmax', 1],
+      ]);
+      expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(
+        /## MQAR on held-out examples[\s\S]*\| tssa\+softmax +\| N = 2, short conv 3 \| \d+\.\d % +\| 1 /,
+      );
       expect(
         existsSync(
           join(

@@ -10,7 +10,7 @@ import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import { readEvalData } from './eval-data.js';
 import { MQAR_VOCAB, mqarLength } from './mqar.js';
-import { qualityMarkdown, summarise, type QualityCellResult } from './results.js';
+import { qualityMarkdown, summarise, type QualityCellResult, type QualityEvalData } from './results.js';
 import {
   LEARNING_RATES,
   METRIC,
@@ -130,6 +130,8 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   let trainedSteps = 0;
   let trainedSeconds = 0;
   const results: QualityCellResult[] = [];
+  const evalData: QualityEvalData | undefined =
+    evalSet && o.evalData ? { file: o.evalData, examples: evalSet.count, results: [] } : undefined;
   log(
     `quality: ${plan.length} task settings × variants, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
       `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
@@ -235,6 +237,13 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         accuracies.push(scored.accuracy);
       }
       const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+      evalData?.results.push({
+        variant,
+        setting: settingLabel(setting),
+        settingKey: settingKey(setting),
+        accuracy: mean,
+        seeds: accuracies.length,
+      });
       log(
         `eval-data ${o.evalData}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
           `on ${evalSet.count} examples${accuracies.length > 1 ? ` (mean of ${accuracies.length} seeds)` : ''}`,
@@ -245,9 +254,9 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(
     join(o.outDir, 'quality.json'),
-    `${JSON.stringify({ format: 'tost-quality-1', summary, cells: results }, null, 2)}\n`,
+    `${JSON.stringify({ format: 'tost-quality-1', summary, ...(evalData ? { evalData } : {}), cells: results }, null, 2)}\n`,
   );
-  const markdown = qualityMarkdown(summary);
+  const markdown = qualityMarkdown(summary, evalData);
   writeFileSync(join(o.outDir, 'quality.md'), markdown);
   log(`\n${markdown}`);
   return results;

@@ -76,6 +76,13 @@ export function summarise(cells: QualityCellResult[]): QualitySummaryRow[] {
   });
 }
 
+/** MQAR models scored on `--eval-data` (held-out examples), one row per (setting, variant). */
+export interface QualityEvalData {
+  file: string;
+  examples: number;
+  results: { variant: string; setting: string; settingKey: string; accuracy: number; seeds: number }[];
+}
+
 /** "97.3 ± 0.4 %" / "2.31 ± 0.02" (no ± with one seed). */
 export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | 'sd'>): string {
   if (row.metric === 'bits-per-char')
@@ -89,7 +96,7 @@ const formatBaseline = (row: QualitySummaryRow) =>
     : `${(100 * row.baseline.value).toFixed(1)} %`;
 
 /** One markdown table per task: variant, setting, metric (mean ± sd over seeds), baseline, lr, step time. */
-export function qualityMarkdown(rows: QualitySummaryRow[]): string {
+export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEvalData): string {
   const sections: string[] = ['# Quality tasks (`tost-bench quality`)', ''];
   for (const task of ['mqar', 'char-lm', 'spam'] as const) {
     const taskRows = rows.filter((r) => r.task === task);
@@ -125,6 +132,24 @@ export function qualityMarkdown(rows: QualitySummaryRow[]): string {
           String(r.seeds),
           r.learningRate.toExponential(0).replace('+', ''),
           (1000 * r.stepSeconds).toFixed(0),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (evalData && evalData.results.length > 0) {
+    sections.push(
+      '## MQAR on held-out examples (`--eval-data`)',
+      '',
+      `${evalData.examples} examples from ${evalData.file}; accuracy at query positions, mean over the seeds of each model.`,
+      '',
+      formatTable(
+        ['variant', 'setting', 'accuracy', 'seeds'],
+        evalData.results.map((r) => [
+          r.variant,
+          r.setting,
+          `${(100 * r.accuracy).toFixed(1)} %`,
+          String(r.seeds),
         ]),
       ),
       '',
