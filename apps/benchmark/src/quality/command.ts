@@ -109,11 +109,10 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   const log = o.log ?? ((line: string) => console.log(line));
   const data = new QualityData();
   const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
-  const plan = o.tasks.flatMap((task) =>
-    taskSettings(task, o).flatMap((setting) =>
-      variantsFor(task, o.variants, log).map((variant) => ({ setting, variant })),
-    ),
-  );
+  const plan = o.tasks.flatMap((task) => {
+    const variants = variantsFor(task, o.variants, log); // once per task: a skipped variant is said once
+    return taskSettings(task, o).flatMap((setting) => variants.map((variant) => ({ setting, variant })));
+  });
   if (evalSet) {
     const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
     if (!lengths.includes(evalSet.length))

@@ -19,3 +19,23 @@ describe('the causal form char-lm runs', () => {
     );
   });
 });
+
+describe('runQuality: a variant char-lm cannot run', () => {
+  it('is said once, not once per short-convolution setting', async () => {
+    const { runQuality } = await import('./command.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const lines: string[] = [];
+    const cells = await runQuality({
+      tasks: ['char-lm'],
+      variants: ['xca'],
+      seeds: 1,
+      outDir: mkdtempSync(join(tmpdir(), 'quality-skip-')),
+      backend: 'cpu',
+      log: (line) => lines.push(line),
+    });
+    expect(cells).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('char-lm: skipping xca:'))).toHaveLength(1);
+  });
+});
