@@ -10,7 +10,13 @@ import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import { readEvalData } from './eval-data.js';
 import { MQAR_VOCAB, mqarLength } from './mqar.js';
-import { qualityMarkdown, summarise, type QualityCellResult, type QualityEvalData } from './results.js';
+import {
+  formatStepMs,
+  qualityMarkdown,
+  summarise,
+  type QualityCellResult,
+  type QualityEvalData,
+} from './results.js';
 import {
   LEARNING_RATES,
   METRIC,
@@ -132,7 +138,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   const evalData: QualityEvalData | undefined =
     evalSet && o.evalData ? { file: o.evalData, examples: evalSet.count, results: [] } : undefined;
   log(
-    `quality: ${plan.length} task settings × variants, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
+    `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
       `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
   );
 
@@ -193,7 +199,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       };
       writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
       log(
-        `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${(1000 * trained.stepSeconds).toFixed(0)} ms/step`,
+        `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${formatStepMs(trained.stepSeconds)} ms/step`,
       );
       run.model.dispose();
       trainedSteps += setting.steps;

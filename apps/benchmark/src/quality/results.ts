@@ -90,6 +90,11 @@ export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | '
   return `${(100 * row.mean).toFixed(1)}${row.sd !== null ? ` ± ${(100 * row.sd).toFixed(1)}` : ''} %`;
 }
 
+/** Milliseconds per step, or "—" when no step after the first was timed (`--steps 1`; JSON keeps it as null). */
+export function formatStepMs(seconds: number | null): string {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? (1000 * seconds).toFixed(0) : '—';
+}
+
 const formatBaseline = (row: QualitySummaryRow) =>
   row.metric === 'bits-per-char'
     ? `${row.baseline.value.toFixed(3)} bits/char`
@@ -110,7 +115,7 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEva
           : 'spam (SpamAssassin bodies): test accuracy';
     sections.push(`## ${title}`, '');
     sections.push(
-      `Baseline: ${first.baseline.name}. ${first.steps} steps per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
+      `Baseline: ${first.baseline.name}. ${first.steps} step${first.steps === 1 ? '' : 's'} per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
       '',
     );
     sections.push(
@@ -131,7 +136,7 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEva
           formatBaseline(r),
           String(r.seeds),
           r.learningRate.toExponential(0).replace('+', ''),
-          (1000 * r.stepSeconds).toFixed(0),
+          formatStepMs(r.stepSeconds),
         ]),
       ),
       '',
