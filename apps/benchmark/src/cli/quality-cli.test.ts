@@ -15,6 +15,19 @@ describe('tost-bench quality', () => {
       [['--short-conv', '1'], /--short-conv must be 0 \(none\) or a width ≥ 2, got 1/],
       [['--task', 'spam', '--eval-data', 'x.jsonl'], /--eval-data scores MQAR models: add --task mqar/],
     ];
+    // Held-out examples that fit none of the runs are refused before any backend or training work.
+    const dir = mkdtempSync(join(tmpdir(), 'quality-flags-'));
+    const four = join(dir, 'four.jsonl');
+    writeFileSync(four, '{"ids":[1,2,3,4],"labels":[-100,-100,5,-100]}\n');
+    const six = join(dir, 'six.jsonl');
+    writeFileSync(six, '{"ids":[5,130,9,200,9,5],"labels":[-100,-100,-100,-100,200,130]}\n');
+    cases.push(
+      [
+        ['--eval-data', four],
+        /examples of 4 tokens, but an MQAR example of N pairs has 3·N \(2N key–value tokens, then N queries\) and the runs have N = 8, 32, 64$/,
+      ],
+      [['--eval-data', six, '--pairs', '8'], /examples of 6 tokens, .* the runs have N = 8: add --pairs 2$/],
+    );
     for (const [args, message] of cases) {
       const { error } = await runCli(['quality', ...args]);
       expect(error?.message).toMatch(message);

@@ -9,7 +9,7 @@ import { formatDuration } from '@tost/training';
 import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import { readEvalData } from './eval-data.js';
-import { MQAR_VOCAB, mqarLength } from './mqar.js';
+import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
 import {
   formatStepMs,
   qualityMarkdown,
@@ -56,7 +56,7 @@ export interface QualityOptions {
 export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetting[] {
   const d = TASK_DEFAULTS[task];
   const convs = o.shortConv !== undefined ? [o.shortConv] : task === 'spam' ? [0] : [0, d.shortConvWidth];
-  const pairsList = task === 'mqar' ? (o.pairs ?? [8, 32, 64]) : [undefined];
+  const pairsList = task === 'mqar' ? (o.pairs ?? DEFAULT_MQAR_PAIRS) : [undefined];
   const out: QualitySetting[] = [];
   for (const pairs of pairsList)
     for (const shortConv of convs)
@@ -121,11 +121,14 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   });
   if (evalSet) {
     const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
-    if (!lengths.includes(evalSet.length))
+    if (!lengths.includes(evalSet.length)) {
+      const n = evalSet.length / 3;
       throw new Error(
-        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens (N = ${evalSet.length / 3} pairs), but the MQAR ` +
-          `runs have ${[...new Set(lengths)].join(', ') || 'none'} (--task mqar --pairs ${evalSet.length / 3})`,
+        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens, but an MQAR example of N pairs has 3·N ` +
+          `(2N key–value tokens, then N queries) and the MQAR runs have ${[...new Set(lengths)].map((l) => `N = ${l / 3}`).join(', ') || 'none'}` +
+          (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
       );
+    }
   }
   const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
   const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));
