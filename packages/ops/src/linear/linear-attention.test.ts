@@ -321,6 +321,9 @@ for (const backend of testBackends()) {
         expect(() => chunkLinearAttention(q, q, v, { decay: [0.5] })).toThrow(
           /'decay' must hold one γ in \(0, 1\] per head \(2\)/,
         );
+        expect(() => chunkLinearAttention(q, q, v, { decay: 0.9 as unknown as number[] })).toThrow(
+          "option 'decay' must hold one γ in (0, 1] per head (2), got 0.9",
+        );
         expect(() => chunkLinearAttention(q, q, v, { logDecay: tf.zeros([1, 2, 4]) as tf.Tensor3D })).toThrow(
           /'logDecay' must have shape \[1, 2, 5\], got \[1,2,4\]/,
         );
