@@ -70,7 +70,10 @@ export function summarise(cells: QualityCellResult[]): QualitySummaryRow[] {
       mean: mean(values),
       sd: values.length > 1 ? sampleStandardDeviation(values) : null,
       baseline: first.baseline,
-      stepSeconds: mean(g.map((c) => c.stepSeconds)),
+      // A resumed cell whose step was never timed (--steps 1) holds null (JSON has no NaN): it stays untimed.
+      stepSeconds: g.some((c) => typeof c.stepSeconds !== 'number')
+        ? Number.NaN
+        : mean(g.map((c) => c.stepSeconds)),
       steps: first.setting.steps,
     };
   });
