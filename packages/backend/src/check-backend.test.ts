@@ -65,5 +65,16 @@ describe('checkBackend', () => {
     await expect(checkBackend({ backend: 'webgpu' })).rejects.toThrow(
       /backend 'webgpu' is not registered.*initBackend\('webgpu'\)/,
     );
+    // A bad tolerance would report every probe as a disagreement: it is refused instead.
+    for (const [tolerance, shown] of [
+      [-1, '-1'],
+      [0, '0'],
+      [Number.NaN, 'NaN'],
+      ['x', '"x"'],
+    ] as const) {
+      await expect(checkBackend({ tolerance: tolerance as number })).rejects.toThrow(
+        `checkBackend: option 'tolerance' must be a positive finite relative error (default 1e-4), got ${shown}`,
+      );
+    }
   });
 });

@@ -129,11 +129,16 @@ async function run(probe: Probe): Promise<{ y: Float32Array; dx: Float32Array }>
  * compilation), seconds on SwiftShader.
  *
  * @returns `{ backend, ok, tolerance, probes: [{name, forwardError, gradientError, ok, error?}], warnings }`.
- * @throws Error when `backend` is not registered, no backend is initialised, or tfjs-core's gradients are not
+ * @throws RangeError when `tolerance` is not a positive finite number; Error when `backend` is not registered, no backend is initialised, or tfjs-core's gradients are not
  *   registered (import `@tensorflow/tfjs-layers` first).
  */
 export async function checkBackend(options: CheckBackendOptions = {}): Promise<BackendCheckReport> {
   const tolerance = options.tolerance ?? 1e-4;
+  if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
+    throw new RangeError(
+      `checkBackend: option 'tolerance' must be a positive finite relative error (default 1e-4), got ${typeof tolerance === 'string' ? JSON.stringify(tolerance) : String(tolerance)}`,
+    );
+  }
   const backend = options.backend ?? tf.getBackend();
   if (!backend) throw new Error('checkBackend: no tfjs backend is initialised; call initBackend() first');
   if (tf.findBackendFactory(backend) == null) {

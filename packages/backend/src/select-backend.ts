@@ -69,6 +69,16 @@ function firstLine(err: unknown): string {
   return err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
 }
 
+/** The import failed because the package itself is absent (not because it is installed but broken). */
+function isNotInstalled(err: unknown, packageName: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    err instanceof Error &&
+    err.message.includes(`'${packageName}'`)
+  );
+}
+
 async function wasmDetails(): Promise<BackendSelection['wasm']> {
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as {
     getThreadsCount?: () => number;
@@ -91,6 +101,8 @@ async function tryCandidate(
   try {
     await load(options);
   } catch (err) {
+    if (isNotInstalled(err, candidate.packageName))
+      return `${candidate.packageName} is not installed (optional)`;
     return `could not import ${candidate.packageName}: ${firstLine(err)}`;
   }
   if (tf.findBackendFactory(candidate.tfBackendName) == null) {

@@ -45,7 +45,11 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .showHelpAfterError('(add --help for the options)')
     .allowExcessArguments(false);
   if (options.exitOverride) program.exitOverride();
-  if (options.output) program.configureOutput(options.output);
+  // A bad option reads like every other failure: `tost-bench: option '--pairs <list>' argument '0' is invalid. …`.
+  program.configureOutput({
+    outputError: (text, write) => write(text.replace(/^error: /, 'tost-bench: ')),
+    ...options.output,
+  });
   for (const register of COMMANDS) register(program).allowExcessArguments(false);
   program.addHelpText('after', () => `\n${registeredAttentionsHelp()}`);
   return program;

@@ -15,6 +15,19 @@ describe('tost-bench quality', () => {
       [['--short-conv', '1'], /--short-conv must be 0 \(none\) or a width ≥ 2, got 1/],
       [['--task', 'spam', '--eval-data', 'x.jsonl'], /--eval-data scores MQAR models: add --task mqar/],
     ];
+    // Held-out examples that fit none of the runs are refused before any backend or training work.
+    const dir = mkdtempSync(join(tmpdir(), 'quality-flags-'));
+    const four = join(dir, 'four.jsonl');
+    writeFileSync(four, '{"ids":[1,2,3,4],"labels":[-100,-100,5,-100]}\n');
+    const six = join(dir, 'six.jsonl');
+    writeFileSync(six, '{"ids":[5,130,9,200,9,5],"labels":[-100,-100,-100,-100,200,130]}\n');
+    cases.push(
+      [
+        ['--eval-data', four],
+        /examples of 4 tokens, but an MQAR example of N pairs has 3·N \(2N key–value tokens, then N queries\) and the runs have N = 8, 32, 64$/,
+      ],
+      [['--eval-data', six, '--pairs', '8'], /examples of 6 tokens, .* the runs have N = 8: add --pairs 2$/],
+    );
     for (const [args, message] of cases) {
       const { error } = await runCli(['quality', ...args]);
       expect(error?.message).toMatch(message);
@@ -73,6 +86,21 @@ describe('tost-bench quality', () => {
       expect(json.summary.map((r) => r.variant)).toEqual(['softmax', 'tssa+softmax']);
       expect(json.summary[0]!.baseline.value).toBeCloseTo(1 / 128, 6);
       expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(/\| softmax +\| N = 2, short conv 3 \|/);
+      // The held-out scores are kept with the results, not only printed.
+      const evalData = (
+        JSON.parse(readFileSync(join(out, 'quality.json'), 'utf8')) as {
+          evalData?: { file: string; examples: number; results: { variant: string; seeds: number }[] };
+        }
+      ).evalData;
+      expect(evalData?.file).toBe(evalFile);
+      expect(evalData?.examples).toBe(2);
+      expect(evalData?.results.map((r) => [r.variant, r.seeds])).toEqual([
+        ['softmax', 1],
+        ['tssa+softmax', 1],
+      ]);
+      expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(
+        /## MQAR on held-out examples[\s\S]*\| tssa\+softmax +\| N = 2, short conv 3 \| \d+\.\d % +\| 1 /,
+      );
       expect(
         existsSync(
           join(

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runQuality } from '../quality/command.js';
-import { checkPairs, MQAR_VOCAB } from '../quality/mqar.js';
+import { checkPairs, DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from '../quality/mqar.js';
 import { readEvalData } from '../quality/eval-data.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
 import { checkVariants } from '../quality/variants.js';
@@ -109,7 +109,18 @@ export function registerQualityCommand(program: Command): Command {
     if (flags.evalData && !tasks.includes('mqar'))
       throw new Error('--eval-data scores MQAR models: add --task mqar');
     // A bad held-out file fails before any backend or training work.
-    if (flags.evalData) readEvalData(flags.evalData, MQAR_VOCAB);
+    if (flags.evalData) {
+      const held = readEvalData(flags.evalData, MQAR_VOCAB);
+      const pairs = flags.pairs ?? DEFAULT_MQAR_PAIRS;
+      if (!pairs.some((n) => mqarLength(n) === held.length)) {
+        const n = held.length / 3;
+        throw new Error(
+          `--eval-data ${flags.evalData}: examples of ${held.length} tokens, but an MQAR example of N pairs has 3·N ` +
+            `(2N key–value tokens, then N queries) and the runs have N = ${pairs.join(', ')}` +
+            (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
+        );
+      }
+    }
     const backend = await selectBackend(flags.backend);
     await runQuality({
       tasks,

@@ -115,6 +115,15 @@ export function runSource(
   };
 }
 
+function isLraRunResult(file: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    return (readJsonFile(file) as Partial<LraRunResult> | null)?.format === 'tost-lra-run-1';
+  } catch {
+    return false;
+  }
+}
+
 /** `--checkpoint MODEL_DIR`: a saved model; inputs from `--data` + `--task`, else random tokens or images. */
 export function checkpointSource(
   modelDir: string,
@@ -122,9 +131,10 @@ export function checkpointSource(
   task: LraTaskName | undefined,
   log: (line: string) => void,
 ): ExplainSource {
-  // A run's model directory: use the run (its task and data) when result.json sits beside it.
+  // An LRA run's model directory: use the run (its task and data) when its result.json sits beside it. Any other
+  // result.json there (e.g. a `tost-bench quality` cell) is not ours to read: the model is explained on its own.
   const parent = dirname(resolve(modelDir));
-  if (existsSync(join(parent, RESULT_FILE)) && !task) {
+  if (!task && isLraRunResult(join(parent, RESULT_FILE))) {
     const source = runSource(parent, dataRoot ?? 'data', log);
     return {
       ...source,
@@ -261,7 +271,8 @@ function randomInputs(modelDir: string, count: number, seed: number): ExplainInp
       description: `${count} random uniform images ${h}×${w}×${c} (no --data given)`,
     };
   }
-  const vocab = Number(/"vocabSize":(\d+)/.exec(text)?.[1] ?? 2);
+  // TokenEmbedding serialises its config in tfjs' snake case (`vocab_size`).
+  const vocab = Number(/"vocab(?:Size|_size)":(\d+)/.exec(text)?.[1] ?? 2);
   const inputs = shapes.map((s, k) =>
     tf.randomUniform([count, s[0]!], 1, Math.max(2, vocab), 'int32', seed + k),
   );

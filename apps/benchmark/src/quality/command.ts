@@ -9,8 +9,14 @@ import { formatDuration } from '@tost/training';
 import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import { readEvalData } from './eval-data.js';
-import { MQAR_VOCAB, mqarLength } from './mqar.js';
-import { qualityMarkdown, summarise, type QualityCellResult } from './results.js';
+import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
+import {
+  formatStepMs,
+  qualityMarkdown,
+  summarise,
+  type QualityCellResult,
+  type QualityEvalData,
+} from './results.js';
 import {
   LEARNING_RATES,
   METRIC,
@@ -50,7 +56,7 @@ export interface QualityOptions {
 export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetting[] {
   const d = TASK_DEFAULTS[task];
   const convs = o.shortConv !== undefined ? [o.shortConv] : task === 'spam' ? [0] : [0, d.shortConvWidth];
-  const pairsList = task === 'mqar' ? (o.pairs ?? [8, 32, 64]) : [undefined];
+  const pairsList = task === 'mqar' ? (o.pairs ?? DEFAULT_MQAR_PAIRS) : [undefined];
   const out: QualitySetting[] = [];
   for (const pairs of pairsList)
     for (const shortConv of convs)
@@ -109,18 +115,20 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   const log = o.log ?? ((line: string) => console.log(line));
   const data = new QualityData();
   const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
-  const plan = o.tasks.flatMap((task) =>
-    taskSettings(task, o).flatMap((setting) =>
-      variantsFor(task, o.variants, log).map((variant) => ({ setting, variant })),
-    ),
-  );
+  const plan = o.tasks.flatMap((task) => {
+    const variants = variantsFor(task, o.variants, log); // once per task: a skipped variant is said once
+    return taskSettings(task, o).flatMap((setting) => variants.map((variant) => ({ setting, variant })));
+  });
   if (evalSet) {
     const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
-    if (!lengths.includes(evalSet.length))
+    if (!lengths.includes(evalSet.length)) {
+      const n = evalSet.length / 3;
       throw new Error(
-        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens (N = ${evalSet.length / 3} pairs), but the MQAR ` +
-          `runs have ${[...new Set(lengths)].join(', ') || 'none'} (--task mqar --pairs ${evalSet.length / 3})`,
+        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens, but an MQAR example of N pairs has 3·N ` +
+          `(2N key–value tokens, then N queries) and the MQAR runs have ${[...new Set(lengths)].map((l) => `N = ${l / 3}`).join(', ') || 'none'}` +
+          (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
       );
+    }
   }
   const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
   const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));
@@ -130,8 +138,10 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   let trainedSteps = 0;
   let trainedSeconds = 0;
   const results: QualityCellResult[] = [];
+  const evalData: QualityEvalData | undefined =
+    evalSet && o.evalData ? { file: o.evalData, examples: evalSet.count, results: [] } : undefined;
   log(
-    `quality: ${plan.length} task settings × variants, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
+    `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
       `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
   );
 
@@ -192,7 +202,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       };
       writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
       log(
-        `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${(1000 * trained.stepSeconds).toFixed(0)} ms/step`,
+        `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${formatStepMs(trained.stepSeconds)} ms/step`,
       );
       run.model.dispose();
       trainedSteps += setting.steps;
@@ -235,6 +245,13 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         accuracies.push(scored.accuracy);
       }
       const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+      evalData?.results.push({
+        variant,
+        setting: settingLabel(setting),
+        settingKey: settingKey(setting),
+        accuracy: mean,
+        seeds: accuracies.length,
+      });
       log(
         `eval-data ${o.evalData}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
           `on ${evalSet.count} examples${accuracies.length > 1 ? ` (mean of ${accuracies.length} seeds)` : ''}`,
@@ -245,9 +262,9 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(
     join(o.outDir, 'quality.json'),
-    `${JSON.stringify({ format: 'tost-quality-1', summary, cells: results }, null, 2)}\n`,
+    `${JSON.stringify({ format: 'tost-quality-1', summary, ...(evalData ? { evalData } : {}), cells: results }, null, 2)}\n`,
   );
-  const markdown = qualityMarkdown(summary);
+  const markdown = qualityMarkdown(summary, evalData);
   writeFileSync(join(o.outDir, 'quality.md'), markdown);
   log(`\n${markdown}`);
   return results;

@@ -27,6 +27,9 @@ export interface MqarExamples {
 /** Sequence length of an example with N pairs. */
 export const mqarLength = (pairs: number) => 3 * pairs;
 
+/** The pair counts `tost-bench quality` runs without `--pairs`. */
+export const DEFAULT_MQAR_PAIRS: readonly number[] = [8, 32, 64];
+
 /** Checks N: 1 ≤ N ≤ 127 (the keys are distinct). */
 export function checkPairs(pairs: number): number {
   if (!Number.isInteger(pairs) || pairs < 1 || pairs > MQAR_KEYS)

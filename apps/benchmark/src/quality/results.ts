@@ -70,10 +70,20 @@ export function summarise(cells: QualityCellResult[]): QualitySummaryRow[] {
       mean: mean(values),
       sd: values.length > 1 ? sampleStandardDeviation(values) : null,
       baseline: first.baseline,
-      stepSeconds: mean(g.map((c) => c.stepSeconds)),
+      // A resumed cell whose step was never timed (--steps 1) holds null (JSON has no NaN): it stays untimed.
+      stepSeconds: g.some((c) => typeof c.stepSeconds !== 'number')
+        ? Number.NaN
+        : mean(g.map((c) => c.stepSeconds)),
       steps: first.setting.steps,
     };
   });
+}
+
+/** MQAR models scored on `--eval-data` (held-out examples), one row per (setting, variant). */
+export interface QualityEvalData {
+  file: string;
+  examples: number;
+  results: { variant: string; setting: string; settingKey: string; accuracy: number; seeds: number }[];
 }
 
 /** "97.3 ± 0.4 %" / "2.31 ± 0.02" (no ± with one seed). */
@@ -83,13 +93,18 @@ export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | '
   return `${(100 * row.mean).toFixed(1)}${row.sd !== null ? ` ± ${(100 * row.sd).toFixed(1)}` : ''} %`;
 }
 
+/** Milliseconds per step, or "—" when no step after the first was timed (`--steps 1`; JSON keeps it as null). */
+export function formatStepMs(seconds: number | null): string {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? (1000 * seconds).toFixed(0) : '—';
+}
+
 const formatBaseline = (row: QualitySummaryRow) =>
   row.metric === 'bits-per-char'
     ? `${row.baseline.value.toFixed(3)} bits/char`
     : `${(100 * row.baseline.value).toFixed(1)} %`;
 
 /** One markdown table per task: variant, setting, metric (mean ± sd over seeds), baseline, lr, step time. */
-export function qualityMarkdown(rows: QualitySummaryRow[]): string {
+export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEvalData): string {
   const sections: string[] = ['# Quality tasks (`tost-bench quality`)', ''];
   for (const task of ['mqar', 'char-lm', 'spam'] as const) {
     const taskRows = rows.filter((r) => r.task === task);
@@ -103,7 +118,7 @@ export function qualityMarkdown(rows: QualitySummaryRow[]): string {
           : 'spam (SpamAssassin bodies): test accuracy';
     sections.push(`## ${title}`, '');
     sections.push(
-      `Baseline: ${first.baseline.name}. ${first.steps} steps per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
+      `Baseline: ${first.baseline.name}. ${first.steps} step${first.steps === 1 ? '' : 's'} per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
       '',
     );
     sections.push(
@@ -124,7 +139,25 @@ export function qualityMarkdown(rows: QualitySummaryRow[]): string {
           formatBaseline(r),
           String(r.seeds),
           r.learningRate.toExponential(0).replace('+', ''),
-          (1000 * r.stepSeconds).toFixed(0),
+          formatStepMs(r.stepSeconds),
+        ]),
+      ),
+      '',
+    );
+  }
+  if (evalData && evalData.results.length > 0) {
+    sections.push(
+      '## MQAR on held-out examples (`--eval-data`)',
+      '',
+      `${evalData.examples} examples from ${evalData.file}; accuracy at query positions, mean over the seeds of each model.`,
+      '',
+      formatTable(
+        ['variant', 'setting', 'accuracy', 'seeds'],
+        evalData.results.map((r) => [
+          r.variant,
+          r.setting,
+          `${(100 * r.accuracy).toFixed(1)} %`,
+          String(r.seeds),
         ]),
       ),
       '',

@@ -56,7 +56,11 @@ export function createAttentionForSlot(
     if (!isAttentionRegistered(spec)) {
       throw new Error(
         `${owner}: option 'attention' is '${spec}', which is not registered; registered: ` +
-          `${listAttentionNames().join(', ') || '(none)'}`,
+          `${listAttentionNames().join(', ') || '(none)'}` +
+          // tost-bench writes hybrids a+b; the builders take one name per block.
+          (spec.includes('+')
+            ? `; a hybrid stack is a list with one name per block (e.g. ${JSON.stringify(spec.split('+'))}) or { default, layers: { index: name } }`
+            : ''),
       );
     }
     const descriptor = getAttentionDescriptor(spec);

@@ -87,6 +87,14 @@ describe('hybrid stacks: one attention per block', () => {
     expect(() => buildSequenceClassifier({ ...base, attention: ['tssa', 7 as unknown as string] })).toThrow(
       /option 'attention\[1\]' must be/,
     );
+    // tost-bench's hybrid syntax a+b points to the builders' list form.
+    expect(() => buildSequenceClassifier({ ...base, attention: 'tssa+softmax' })).toThrow(
+      /is 'tssa\+softmax', which is not registered; .*; a hybrid stack is a list with one name per block \(e\.g\. \["tssa","softmax"\]\)/,
+    );
+    // An object without `default` is shown as given, not as "[object Object]".
+    expect(() =>
+      buildSequenceClassifier({ ...base, attention: { layers: { 1: 'softmax' } } as unknown as string }),
+    ).toThrow(/got \{ layers: \{ 1: "softmax" \} \}$/);
     expect(() =>
       buildCausalLM({
         vocabSize: 9,

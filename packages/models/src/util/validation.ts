@@ -4,6 +4,10 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, entry]) => `${key}: ${describeValue(entry)}`);
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+  }
   return String(value);
 }
 

@@ -83,13 +83,19 @@ export function chunkLinearAttention(
   }
   const { decay, logDecay, initialState } = options;
   const returnState = options.returnState === true;
-  if (decay && logDecay) {
+  if (decay !== undefined && logDecay) {
     throw new RangeError(`${label}: give either option 'decay' or 'logDecay', not both`);
   }
-  if (decay && (decay.length !== heads || decay.some((g) => !(g > 0 && g <= 1)))) {
-    throw new RangeError(
-      `${label}: option 'decay' must hold one γ in (0, 1] per head (${heads}), got [${decay.join(', ')}]`,
-    );
+  if (decay !== undefined) {
+    // A bare number (one γ for every head) is a common slip: the option is a list, one γ per head.
+    const list =
+      typeof decay === 'object' && decay !== null && typeof decay.length === 'number' ? decay : undefined;
+    if (!list || list.length !== heads || Array.from(list).some((g) => !(g > 0 && g <= 1))) {
+      const given = list ? `[${Array.from(list).join(', ')}]` : String(decay);
+      throw new RangeError(
+        `${label}: option 'decay' must hold one γ in (0, 1] per head (${heads}), got ${given}`,
+      );
+    }
   }
   if (logDecay && (logDecay.rank !== 3 || logDecay.shape.some((s, i) => s !== [batch, heads, seq][i]))) {
     throw new RangeError(

@@ -321,6 +321,21 @@ for (const backend of testBackends()) {
         expect(() => chunkLinearAttention(q, q, v, { decay: [0.5] })).toThrow(
           /'decay' must hold one γ in \(0, 1\] per head \(2\)/,
         );
+        expect(() => chunkLinearAttention(q, q, v, { decay: 0.9 as unknown as number[] })).toThrow(
+          "option 'decay' must hold one γ in (0, 1] per head (2), got 0.9",
+        );
+        const state = tf.zeros([1, 2, 3, 4]) as tf.Tensor4D;
+        const qt = tf.zeros([1, 2, 3]) as tf.Tensor3D;
+        const vt = tf.zeros([1, 2, 4]) as tf.Tensor3D;
+        expect(() => recurrentLinearAttentionStep(state, qt, qt, vt, [0.9])).toThrow(
+          "recurrentLinearAttentionStep: 'decay' must be one λ per head (2 numbers) or a [batch, heads] = [1, 2] tensor, got [0.9]",
+        );
+        expect(() => recurrentLinearAttentionStep(state, qt, qt, vt, 0.9 as unknown as number[])).toThrow(
+          /got 0\.9$/,
+        );
+        expect(() => recurrentLinearAttentionStep(state, qt, qt, vt, tf.ones([2, 2]) as tf.Tensor2D)).toThrow(
+          /got a tensor of shape \[2, 2\]$/,
+        );
         expect(() => chunkLinearAttention(q, q, v, { logDecay: tf.zeros([1, 2, 4]) as tf.Tensor3D })).toThrow(
           /'logDecay' must have shape \[1, 2, 5\], got \[1,2,4\]/,
         );

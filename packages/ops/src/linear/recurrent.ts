@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * `finalState`. Elementwise only (a batched matMul of one row is slow on wasm); costs O(heads·f·d) per token
  * whatever the position.
  * @returns the output [batch, heads, d] and the new state (the input state is not disposed).
+ * @throws RangeError when `decay` is neither one number per head nor a [batch, heads] tensor.
  */
 export function recurrentLinearAttentionStep(
   state: tf.Tensor4D,
@@ -17,6 +18,24 @@ export function recurrentLinearAttentionStep(
   decay?: readonly number[] | tf.Tensor2D,
 ): { output: tf.Tensor3D; state: tf.Tensor4D } {
   const [batch, heads, f, d] = state.shape;
+  if (decay !== undefined) {
+    const fits =
+      decay instanceof tf.Tensor
+        ? decay.rank === 2 && decay.shape[0] === batch && decay.shape[1] === heads
+        : Array.isArray(decay) && decay.length === heads;
+    if (!fits) {
+      const given =
+        decay instanceof tf.Tensor
+          ? `a tensor of shape [${decay.shape.join(', ')}]`
+          : Array.isArray(decay)
+            ? `[${decay.join(', ')}]`
+            : String(decay);
+      throw new RangeError(
+        `recurrentLinearAttentionStep: 'decay' must be one λ per head (${heads} numbers) or a [batch, heads] = ` +
+          `[${batch}, ${heads}] tensor, got ${given}`,
+      );
+    }
+  }
   return tf.tidy(() => {
     let previous: tf.Tensor = state;
     if (decay) {

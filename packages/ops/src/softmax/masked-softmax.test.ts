@@ -11,6 +11,20 @@ beforeAll(async () => {
 });
 
 describe('maskedSoftmax', () => {
+  it('refuses a mask that is not bool or does not broadcast to the scores, naming both shapes', () => {
+    tf.tidy(() => {
+      const scores = tf.zeros([2, 3]);
+      expect(() => maskedSoftmax(scores, tf.ones([2, 4], 'bool'))).toThrow(
+        "maskedSoftmax: 'allowed' must be a bool tensor broadcastable to the scores [2, 3], got bool [2, 4]",
+      );
+      expect(() => maskedSoftmaxForward(scores, tf.ones([2, 3]))).toThrow(/got float32 \[2, 3\]$/);
+      expect(() => maskedSoftmax(scores, tf.ones([1, 2, 3], 'bool'))).toThrow(/got bool \[1, 2, 3\]$/);
+      // Broadcastable masks still work: a row mask [1, 3] and a scalar-like [1].
+      expect(maskedSoftmax(scores, tf.ones([1, 3], 'bool')).shape).toEqual([2, 3]);
+      expect(maskedSoftmaxForward(scores, tf.ones([3], 'bool')).shape).toEqual([2, 3]);
+    });
+  });
+
   it('gives exact zeros at disallowed entries, zeros for rows with none, and finite gradients', () => {
     tf.tidy(() => {
       const scores = tf.tensor2d([

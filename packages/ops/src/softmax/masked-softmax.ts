@@ -1,5 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** `allowed` must be bool and broadcastable to the scores (numpy rules: right-aligned, each axis 1 or equal). */
+function checkMask(label: string, scores: tf.Tensor, allowed: tf.Tensor): void {
+  const offset = scores.rank - allowed.rank;
+  const fits = offset >= 0 && allowed.shape.every((n, i) => n === 1 || n === scores.shape[offset + i]);
+  if (allowed.dtype !== 'bool' || !fits) {
+    throw new RangeError(
+      `${label}: 'allowed' must be a bool tensor broadcastable to the scores [${scores.shape.join(', ')}], got ` +
+        `${allowed.dtype} [${allowed.shape.join(', ')}]`,
+    );
+  }
+}
+
 /**
  * softmax over the last axis restricted to the allowed entries, exactly: disallowed scores are selected away (not
  * offset by a finite constant), so they get weight exactly 0 whatever they hold — NaN, ±Infinity or a score larger
@@ -9,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * gradient multiplies by the condition and 0·NaN would be NaN.
  */
 export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
+  checkMask('maskedSoftmax', scores, allowed);
   return tf.tidy(() => {
     const full = tf.broadcastTo(allowed, scores.shape);
     // The row maximum over allowed entries only (the lowest float32 stands in at disallowed ones for the max alone;
@@ -28,6 +41,7 @@ export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor
  * Not for autodiff: its intermediate is NaN in such rows.
  */
 export function maskedSoftmaxForward<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
+  checkMask('maskedSoftmaxForward', scores, allowed);
   return tf.tidy(() => {
     const full = tf.broadcastTo(allowed, scores.shape);
     const p = tf.softmax(tf.where(full, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY)));
