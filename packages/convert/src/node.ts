@@ -35,10 +35,14 @@ export function readCheckpointFile(path: string): StateDict {
     const configFile = join(dirname(path), 'config.json');
     if (existsSync(configFile)) {
       const config = readJsonObject(configFile);
-      stateDict.recorded = mergeRecorded(
-        stateDict.recorded,
-        recordHyperparameters([['config.json ', config]]),
-      );
+      let fromConfig;
+      try {
+        fromConfig = recordHyperparameters([['config.json ', config]]);
+      } catch (err) {
+        (err as Error).message = `${configFile}: ${(err as Error).message}`;
+        throw err;
+      }
+      stateDict.recorded = mergeRecorded(stateDict.recorded, fromConfig);
     }
   }
   return stateDict;

@@ -121,7 +121,15 @@ describe("a nanoGPT checkpoint's own config gives what the weights do not store"
     );
   });
 
-  it('model_args wins over config; a disagreement is a note, values of the wrong type are ignored', () => {
+  it('a config.json value of the wrong type that nothing else gives is an error naming the key and the value', () => {
+    copyFileSync(join(HF_DIR, 'model.safetensors'), join(work, 'model.safetensors'));
+    writeFileSync(join(work, 'config.json'), '{"n_head": "two", "n_positions": 8}');
+    expect(() => readCheckpointFile(join(work, 'model.safetensors'))).toThrow(
+      /config\.json n_head must be a positive integer, got "two"/,
+    );
+  });
+
+  it('model_args wins over config; a disagreement is a note, values of the wrong type are noted and ignored', () => {
     const recorded = recordHyperparameters([
       [
         'model_args.',
@@ -144,6 +152,7 @@ describe("a nanoGPT checkpoint's own config gives what the weights do not store"
     expect(recorded.bias).toEqual({ value: false, source: 'config.bias' });
     expect(recorded.notes).toEqual([
       'config.n_head = 6 differs from model_args.n_head = 4; model_args.n_head is used',
+      'model_args.bias must be a boolean, got "yes": ignored',
     ]);
   });
 

@@ -40,19 +40,37 @@ function accept(field: Field, raw: unknown): number | boolean | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
+function describeRaw(raw: unknown): string {
+  if (typeof raw === 'bigint') return `${raw}`;
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    return String(raw);
+  }
+}
+
 /**
  * Reads heads, block size and bias from dicts in priority order (the first source giving a value wins; the
  * others are checked against it and a disagreement becomes a note). `dicts` are [source prefix, dict] pairs; a
- * dict is a Map (unpickled) or a plain object (JSON). Values of the wrong type are ignored.
+ * dict is a Map (unpickled) or a plain object (JSON). A value of the wrong type (e.g. `"n_head": "two"`) is a note
+ * when another source gives the field, and a RangeError naming the key and the value when none does.
  */
 export function recordHyperparameters(dicts: [string, unknown][]): RecordedHyperparameters {
   const out: RecordedHyperparameters = { notes: [] };
   for (const field of Object.keys(KEYS) as Field[]) {
+    const rejected: string[] = [];
     for (const [prefix, dict] of dicts) {
       for (const key of KEYS[field]) {
-        const value = accept(field, lookup(dict, key));
-        if (value === undefined) continue;
+        const raw = lookup(dict, key);
+        const value = accept(field, raw);
         const source = `${prefix}${key}`;
+        if (value === undefined) {
+          if (raw !== undefined && raw !== null) {
+            const expected = field === 'bias' ? 'a boolean' : 'a positive integer';
+            rejected.push(`${source} must be ${expected}, got ${describeRaw(raw)}`);
+          }
+          continue;
+        }
         const current = out[field] as RecordedValue<number | boolean> | undefined;
         if (!current) (out as unknown as Record<string, RecordedValue<unknown>>)[field] = { value, source };
         else if (current.value !== value) {
@@ -61,6 +79,10 @@ export function recordHyperparameters(dicts: [string, unknown][]): RecordedHyper
           );
         }
       }
+    }
+    if (rejected.length > 0) {
+      if (out[field] === undefined) throw new RangeError(`${rejected.join('; ')}: correct the file`);
+      out.notes.push(...rejected.map((r) => `${r}: ignored`));
     }
   }
   return out;
