@@ -76,6 +76,29 @@ export interface GoldenSpec {
   outputs?: (layer: AttentionLayer, x: tf.Tensor3D, c: GoldenCase, y: tf.Tensor) => GoldenOutput[];
 }
 
+/** A layer whose forward can also return the membership Π [batch, heads, seq] (TSSA and causal TSSA). */
+export interface MembershipLayer {
+  callAndReturnMembership(x: tf.Tensor3D): [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * The `outputs` hook of a golden spec for a layer with a membership Π: Π against the case's `pi` (atol 1e-6), and
+ * the y of `callAndReturnMembership` equal to apply's bit for bit.
+ */
+export const membershipOutputs: NonNullable<GoldenSpec['outputs']> = (layer, x, c, y) => {
+  const [yMembership, pi] = (layer as unknown as MembershipLayer).callAndReturnMembership(x);
+  return [
+    { label: 'Π', actual: pi, expected: c.pi as NestedNumbers, atol: 1e-6 },
+    {
+      label: 'callAndReturnMembership y vs apply',
+      actual: yMembership,
+      expected: y.dataSync(),
+      rtol: 0,
+      atol: 0,
+    },
+  ];
+};
+
 /** The cases of `spec` among `cases` (a whole golden file); throws when there are none. */
 export function selectGoldenCases(cases: readonly GoldenCase[], spec: GoldenSpec): GoldenCase[] {
   const selected = cases.filter(
