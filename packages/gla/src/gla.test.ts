@@ -1,14 +1,29 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeAttentionConformance, describeRegisteredConformance } from '@tost/attention/testing';
+import {
+  describeAttentionConformance,
+  describeOnBackends,
+  describeRegisteredConformance,
+  projectionWeights,
+  weightList,
+} from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { GatedLinearAttention } from './index.js';
 
 // Default chunks of 64: one chunk for the kit's inputs and the golden cases.
-describeRegisteredConformance('gla', { causal: true, streaming: true, golden });
+describeRegisteredConformance('gla', {
+  causal: true,
+  streaming: true,
+  golden,
+  descriptor: {
+    complexity: 'linear',
+    paper: { arxiv: '2312.06635' },
+    options: { chunkSize: { type: 'integer', default: 64 }, gateRank: { type: 'integer', default: 16 } },
+  },
+});
 // Chunks of 2 tokens: the kit's inputs (6 and 13 tokens) and the golden cases then cross several chunk boundaries.
 describeAttentionConformance('gla (chunkSize 2)', (o) => createAttention('gla', { ...o, chunkSize: 2 }), {
   causal: true,
@@ -86,61 +101,44 @@ for (const backend of testBackends()) {
   });
 }
 
-describe('gla registration and options', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
-  it('registers gla (causal, linear, streaming) with its paper, options and exact parameter counts', () => {
-    const d = getAttentionDescriptor('gla');
-    expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear' });
-    expect(d.paper.arxiv).toBe('2312.06635');
-    expect(d.options?.chunkSize).toMatchObject({ type: 'integer', default: 64 });
-    expect(d.options?.gateRank).toMatchObject({ type: 'integer', default: 16 });
-    for (const options of [
-      { dim: 8, heads: 2 },
-      { dim: 12, heads: 3, useBias: false, gateRank: 4 },
-    ]) {
+describeOnBackends(
+  'gla options',
+  () => {
+    // The kit's registry check counts parameters at the default gate rank; here another one.
+    it('counts its parameters exactly with gate rank 4', () => {
+      const options = { dim: 12, heads: 3, useBias: false, gateRank: 4 };
       const layer = createAttention('gla', options);
       layer.build([null, null, options.dim]);
-      expect(d.parameterCount({ gateRank: 16, ...options }), JSON.stringify(options)).toBe(layer.countParams());
-    }
-  });
+      expect(getAttentionDescriptor('gla').parameterCount(options)).toBe(layer.countParams());
+    });
 
-  it('has the weights of the spec, in order', () => {
-    const layer = new GatedLinearAttention({ dim: 6, heads: 3, gateRank: 2 });
-    layer.build([null, null, 6]);
-    expect(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape])).toEqual([
-      ['query_kernel', [6, 6]],
-      ['query_bias', [6]],
-      ['key_kernel', [6, 6]],
-      ['key_bias', [6]],
-      ['value_kernel', [6, 6]],
-      ['value_bias', [6]],
-      ['output_kernel', [6, 6]],
-      ['output_bias', [6]],
-      ['gate_down', [6, 2]],
-      ['gate_up', [2, 6]],
-      ['gate_bias', [6]],
-      ['output_gate', [6, 6]],
-      ['output_gate_bias', [6]],
-    ]);
-  });
+    it('has the weights of the spec, in order', () => {
+      expect(weightList(new GatedLinearAttention({ dim: 6, heads: 3, gateRank: 2 }), 6)).toEqual([
+        ...projectionWeights(6),
+        ['gate_down', [6, 2]],
+        ['gate_up', [2, 6]],
+        ['gate_bias', [6]],
+        ['output_gate', [6, 6]],
+        ['output_gate_bias', [6]],
+      ]);
+    });
 
-  it('rejects bad chunkSize and gateRank with errors naming the option', () => {
-    for (const bad of [0, -2, 1.5, Number.NaN]) {
-      expect(() => new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: bad })).toThrow(
-        new RegExp(`option 'chunkSize' must be a positive integer \\(tokens per chunk\\), got ${bad}`),
-      );
-      expect(() => new GatedLinearAttention({ dim: 8, heads: 2, gateRank: bad })).toThrow(
-        new RegExp(`option 'gateRank' must be a positive integer .*got ${bad}`),
-      );
-    }
-    expect(() => createAttention('gla', { dim: 8, heads: 2, chunkSize: 0 })).toThrow(/chunkSize/);
-  });
+    it('rejects bad chunkSize and gateRank with errors naming the option', () => {
+      for (const bad of [0, -2, 1.5, Number.NaN]) {
+        expect(() => new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: bad })).toThrow(
+          new RegExp(`option 'chunkSize' must be a positive integer \\(tokens per chunk\\), got ${bad}`),
+        );
+        expect(() => new GatedLinearAttention({ dim: 8, heads: 2, gateRank: bad })).toThrow(
+          new RegExp(`option 'gateRank' must be a positive integer .*got ${bad}`),
+        );
+      }
+      expect(() => createAttention('gla', { dim: 8, heads: 2, chunkSize: 0 })).toThrow(/chunkSize/);
+    });
 
-  it('round-trips chunkSize and gateRank through getConfig', () => {
-    const layer = new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: 5, gateRank: 3 });
-    expect(layer.getConfig()).toMatchObject({ chunkSize: 5, gateRank: 3 });
-  });
-});
+    it('round-trips chunkSize and gateRank through getConfig', () => {
+      const layer = new GatedLinearAttention({ dim: 8, heads: 2, chunkSize: 5, gateRank: 3 });
+      expect(layer.getConfig()).toMatchObject({ chunkSize: 5, gateRank: 3 });
+    });
+  },
+  ['cpu'],
+);

@@ -1,7 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor, type AttentionLayer } from '@tost/attention';
-import { describeRegisteredConformance } from '@tost/attention/testing';
+import { createAttention } from '@tost/attention';
+import {
+  describeOnBackends,
+  describeRegisteredConformance,
+  projectionWeights,
+  referenceOutput,
+  referenceQkv,
+  weightList,
+} from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
@@ -12,21 +19,16 @@ import { fusedSelectiveAttention, selectiveAttentionReference } from './index.js
  * q, k, v projections, q ← q/√p, `selectiveAttentionReference` per head, heads merged, output projection.
  */
 function referenceForward(x: tf.Tensor3D, w: tf.Tensor[], mask: tf.Tensor2D, { heads }: { heads: number }): tf.Tensor3D {
-  const [b, n, c] = x.shape;
-  const p = c / heads;
-  const dense = (kernel: tf.Tensor, bias: tf.Tensor) =>
-    tf.add(tf.matMul(tf.reshape(x, [b * n, c]), kernel as tf.Tensor2D), bias);
-  const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, p]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const q = tf.mul(split(dense(w[0]!, w[1]!)), 1 / Math.sqrt(p)) as tf.Tensor4D;
-  const o = selectiveAttentionReference(q, split(dense(w[2]!, w[3]!)), split(dense(w[4]!, w[5]!)), mask);
-  const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, c]);
-  return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
+  const [q, k, v] = referenceQkv(x, w, heads);
+  const o = selectiveAttentionReference(tf.mul(q, 1 / Math.sqrt(q.shape[3])) as tf.Tensor4D, k, v, mask);
+  return referenceOutput(o, w[6]!, w[7]!);
 }
 
 // Quadratic with an O(N³) reference: 120 tokens (no chunks to cross) keep the check quick.
 describeRegisteredConformance('selective', {
   causal: true,
   golden,
+  descriptor: { streaming: false, complexity: 'quadratic', paper: { arxiv: '2410.02703' } },
   reference: { forward: referenceForward, seq: 120, padded: 23 },
 });
 
@@ -108,23 +110,14 @@ for (const backend of testBackends()) {
   });
 }
 
-describe('selective registration', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
-  it('registers selective (causal, quadratic, no extra weights) with its paper and exact parameter counts', () => {
-    const d = getAttentionDescriptor('selective');
-    expect(d).toMatchObject({ causal: true, streaming: false, complexity: 'quadratic' });
-    expect(d.paper.arxiv).toBe('2410.02703');
-    for (const options of [
-      { dim: 8, heads: 2 },
-      { dim: 12, heads: 3, useBias: false },
-    ]) {
-      const layer: AttentionLayer = createAttention('selective', options);
-      layer.build([null, null, options.dim]);
-      expect(d.parameterCount(options), JSON.stringify(options)).toBe(layer.countParams());
-      expect(layer.weights.length).toBe(options.useBias === false ? 4 : 8);
-    }
-  });
-});
+describeOnBackends(
+  'selective weights',
+  () => {
+    it('has no extra weights: the four projections, with or without biases', () => {
+      expect(weightList(createAttention('selective', { dim: 8, heads: 2 }), 8)).toEqual(projectionWeights(8));
+      const noBias = createAttention('selective', { dim: 12, heads: 3, useBias: false });
+      expect(weightList(noBias, 12)).toEqual(projectionWeights(12, { bias: false }));
+    });
+  },
+  ['cpu'],
+);

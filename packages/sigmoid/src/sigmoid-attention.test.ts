@@ -1,14 +1,15 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor } from '@tost/attention';
+import { createAttention } from '@tost/attention';
 import { describeRegisteredConformance, describeAttentionConformance } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { SigmoidAttention } from './index.js';
 
-describeRegisteredConformance('sigmoid', { causal: false, golden });
-describeRegisteredConformance('sigmoid-causal', { causal: true, golden });
+const descriptor = { complexity: 'quadratic', paper: { arxiv: '2409.04431' } };
+describeRegisteredConformance('sigmoid', { causal: false, golden, descriptor });
+describeRegisteredConformance('sigmoid-causal', { causal: true, golden, descriptor });
 describeAttentionConformance(
   'sigmoid with a constant bias',
   (o) => new SigmoidAttention({ ...o, bias: -2 }),
@@ -21,15 +22,6 @@ describeAttentionConformance(
 describe('SigmoidAttention specifics', () => {
   beforeAll(async () => {
     await initBackend('cpu');
-  });
-
-  it('is registered as sigmoid and sigmoid-causal (quadratic) with its paper', () => {
-    for (const name of ['sigmoid', 'sigmoid-causal']) {
-      expect(getAttentionDescriptor(name)).toMatchObject({
-        complexity: 'quadratic',
-        paper: { arxiv: '2409.04431' },
-      });
-    }
   });
 
   it('default bias is −ln n of the real tokens: equal to the constant bias −ln n', () => {

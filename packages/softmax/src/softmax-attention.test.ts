@@ -1,47 +1,34 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor } from '@tost/attention';
-import { describeRegisteredConformance, weightNames } from '@tost/attention/testing';
+import { createAttention } from '@tost/attention';
+import { describeRegisteredConformance, projectionWeights, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { SoftmaxAttention } from './index.js';
 
-describeRegisteredConformance('softmax', { causal: false, golden });
-describeRegisteredConformance('softmax-causal', { causal: true, golden });
+for (const [name, causal] of [
+  ['softmax', false],
+  ['softmax-causal', true],
+] as const) {
+  describeRegisteredConformance(name, { causal, golden, descriptor: { complexity: 'quadratic' } });
+}
 
 describe('SoftmaxAttention specifics', () => {
   beforeAll(async () => {
     await initBackend('cpu');
   });
 
-  it('is registered as softmax and softmax-causal (quadratic); the name fixes causal', () => {
-    expect(getAttentionDescriptor('softmax-causal')).toMatchObject({ causal: true, complexity: 'quadratic' });
-    expect(getAttentionDescriptor('softmax')).toMatchObject({ causal: false, complexity: 'quadratic' });
+  it('the name softmax-causal fixes causal', () => {
     expect(() => createAttention('softmax-causal', { dim: 8, heads: 2, causal: false } as never)).toThrow(
       /'causal' is fixed to true by the name 'softmax-causal', got false/,
     );
   });
 
   it('lists weights in the documented order with tfjs [in, out] kernels', () => {
-    expect(weightNames(new SoftmaxAttention({ dim: 6, heads: 3 }), 6)).toEqual([
-      'query_kernel',
-      'query_bias',
-      'key_kernel',
-      'key_bias',
-      'value_kernel',
-      'value_bias',
-      'output_kernel',
-      'output_bias',
-    ]);
+    expect(weightList(new SoftmaxAttention({ dim: 6, heads: 3 }), 6)).toEqual(projectionWeights(6));
     const noBias = new SoftmaxAttention({ dim: 6, heads: 3, useBias: false });
-    noBias.build([null, null, 6]);
-    expect(noBias.weights.map((w) => w.shape)).toEqual([
-      [6, 6],
-      [6, 6],
-      [6, 6],
-      [6, 6],
-    ]);
+    expect(weightList(noBias, 6)).toEqual(projectionWeights(6, { bias: false }));
   });
 
   it('matches an independent per-head loop implementation (float64 in JS)', () => {

@@ -1,13 +1,24 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor, type AttentionLayer } from '@tost/attention';
-import { describeRegisteredConformance } from '@tost/attention/testing';
+import { createAttention, type AttentionLayer } from '@tost/attention';
+import {
+  describeOnBackends,
+  describeRegisteredConformance,
+  projectionWeights,
+  weightList,
+} from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { XCA, channelAttention } from './index.js';
 
-describeRegisteredConformance('xca', { causal: false, golden });
+describeRegisteredConformance('xca', {
+  causal: false,
+  golden,
+  descriptor: { streaming: false, complexity: 'linear', paper: { arxiv: '2106.09681' } },
+  // The temperature, and only it.
+  noWeightDecay: ['temperature'],
+});
 
 for (const backend of testBackends()) {
   describe(`XCA on ${backend}`, () => {
@@ -83,44 +94,14 @@ for (const backend of testBackends()) {
   });
 }
 
-describe('xca registration', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
-  it('registers xca (non-causal, linear in N) with its paper and exact parameter counts', () => {
-    const d = getAttentionDescriptor('xca');
-    expect(d).toMatchObject({ causal: false, streaming: false, complexity: 'linear' });
-    expect(d.paper.arxiv).toBe('2106.09681');
-    for (const options of [
-      { dim: 8, heads: 2 },
-      { dim: 12, heads: 3, useBias: false },
-    ]) {
-      const layer = createAttention('xca', options);
-      layer.build([null, null, options.dim]);
-      expect(d.parameterCount(options), JSON.stringify(options)).toBe(layer.countParams());
-    }
-  });
-
-  it('has the weights of the spec, in order, and excludes the temperature, and only it, from weight decay', () => {
-    const layer: AttentionLayer = createAttention('xca', { dim: 6, heads: 3 });
-    layer.build([null, null, 6]);
-    const names = layer.weights.map((w) => w.originalName.split('/').pop());
-    expect(names).toEqual([
-      'query_kernel',
-      'query_bias',
-      'key_kernel',
-      'key_bias',
-      'value_kernel',
-      'value_bias',
-      'output_kernel',
-      'output_bias',
-      'temperature',
-    ]);
-    expect(layer.weights[8]!.shape).toEqual([3]);
-    expect(Array.from(layer.weights[8]!.read().dataSync())).toEqual([1, 1, 1]);
-    const patterns = (getAttentionDescriptor('xca').noWeightDecay ?? []).map((p) => new RegExp(p));
-    const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
-    expect(excluded.map((w) => w.originalName.split('/').pop())).toEqual(['temperature']);
-  });
-});
+describeOnBackends(
+  'xca weights',
+  () => {
+    it('has the weights of the spec, in order; the temperature [heads] starts at 1', () => {
+      const layer: AttentionLayer = createAttention('xca', { dim: 6, heads: 3 });
+      expect(weightList(layer, 6)).toEqual([...projectionWeights(6), ['temperature', [3]]]);
+      expect(Array.from(layer.weights[8]!.read().dataSync())).toEqual([1, 1, 1]);
+    });
+  },
+  ['cpu'],
+);

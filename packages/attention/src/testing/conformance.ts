@@ -10,6 +10,7 @@ import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
 import type { GoldenLoader, GoldenSpec } from './golden.js';
 import { goldenCaseTests } from './golden-tests.js';
 import { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
+import { reloadThroughMemory } from './reload-model.js';
 
 export interface ConformanceOptions {
   /** The variant is causal: outputs at t must not depend on tokens after t. */
@@ -40,11 +41,22 @@ export interface ConformanceOptions {
   reference?: ReferenceForward | ReferenceCheck;
   /**
    * The registry name the layer is registered under, with the options it requires (e.g. `maxLength`): its descriptor
-   * must agree with the layer (causal, streaming, complexity, class) and count its trainable parameters.
+   * must agree with the layer (causal, streaming, complexity, class) and count its trainable parameters. With
+   * `descriptor`, the descriptor must also match these fields (`toMatchObject`: e.g. complexity, family, paper, option
+   * defaults); with `noWeightDecay`, its weight-decay exclusions must select exactly these weights (names without the
+   * layer's scope, in `getWeights()` order).
    */
-  registered?: string | { name: string; options?: Record<string, unknown> };
+  registered?: string | RegisteredExpectations;
   /** Checks that gradients stay finite with leading, inner, trailing padding and a padding-only sample (default true). */
   paddedGradients?: boolean;
+}
+
+/** What the registry must say about a registered variant (see `ConformanceOptions.registered`). */
+export interface RegisteredExpectations {
+  name: string;
+  options?: Record<string, unknown>;
+  descriptor?: Record<string, unknown>;
+  noWeightDecay?: readonly string[];
 }
 
 type Factory = (options: AttentionOptions) => AttentionLayer;
@@ -63,6 +75,19 @@ function randomizeWeights(layer: AttentionLayer, seed: number): void {
 
 function run(layer: AttentionLayer, x: tf.Tensor, kwargs: Record<string, unknown> = {}): tf.Tensor {
   return layer.apply(x, kwargs) as tf.Tensor;
+}
+
+/**
+ * How much adding 1 to token `changed` of x [1, seq, dim] moves the output at token `observed`: max |Δy|.
+ */
+function influence(layer: AttentionLayer, x: tf.Tensor, changed: number, observed: number): number {
+  return tf.tidy(() => {
+    const [, seq, dim] = x.shape as [number, number, number];
+    const bump = tf.tensor3d(Array.from({ length: seq }, (_, t) => (t === changed ? 1 : 0)), [1, seq, 1]);
+    const at = (t: tf.Tensor) => tf.slice(t, [0, observed, 0], [1, 1, dim]);
+    const change = tf.sub(at(run(layer, x)), at(run(layer, tf.add(x, bump))));
+    return tf.max(tf.abs(change)).dataSync()[0]!;
+  });
 }
 
 /**
@@ -140,20 +165,9 @@ export function describeAttentionConformance(
       });
 
       it('mixes information across tokens (it is attention, not a token-wise map)', () => {
-        const layer = make();
-        tf.tidy(() => {
-          const x = randn([1, seq, dim], 2);
-          const y = run(layer, x);
-          // Change the FIRST token: every layer, causal or not, must let it influence the last output.
-          const x2 = tf.concat(
-            [tf.add(tf.slice(x, [0, 0, 0], [1, 1, dim]), 1), tf.slice(x, [0, 1, 0], [1, seq - 1, dim])],
-            1,
-          );
-          const y2 = run(layer, x2);
-          const last = (t: tf.Tensor) => tf.slice(t, [0, seq - 1, 0], [1, 1, dim]);
-          const change = tf.max(tf.abs(tf.sub(last(y), last(y2)))).dataSync()[0]!;
-          expect(change).toBeGreaterThan(1e-4);
-        });
+        // Change the FIRST token: every layer, causal or not, must let it influence the last output.
+        const change = tf.tidy(() => influence(make(), randn([1, seq, dim], 2), 0, seq - 1));
+        expect(change).toBeGreaterThan(1e-4);
       });
 
       it('ignores padded tokens: changing them leaves the outputs at real tokens unchanged', () => {
@@ -334,21 +348,8 @@ export function describeAttentionConformance(
         }
       } else {
         it('is not causal: a later token influences earlier outputs', () => {
-          const layer = make();
-          tf.tidy(() => {
-            const x = randn([1, seq, dim], 5);
-            const y = run(layer, x);
-            const x2 = tf.concat(
-              [
-                tf.slice(x, [0, 0, 0], [1, seq - 1, dim]),
-                tf.add(tf.slice(x, [0, seq - 1, 0], [1, 1, dim]), 1),
-              ],
-              1,
-            );
-            const y2 = run(layer, x2);
-            const first = (t: tf.Tensor) => tf.slice(t, [0, 0, 0], [1, 1, dim]);
-            expect(tf.max(tf.abs(tf.sub(first(y), first(y2)))).dataSync()[0]!).toBeGreaterThan(1e-4);
-          });
+          const change = tf.tidy(() => influence(make(), randn([1, seq, dim], 5), seq - 1, 0));
+          expect(change).toBeGreaterThan(1e-4);
         });
       }
 
@@ -440,14 +441,7 @@ export function describeAttentionConformance(
         const m = tfl.input({ shape: [seq] });
         const model = tfl.model({ inputs: [x, m], outputs: layer.apply([x, m]) as tfl.SymbolicTensor });
         randomizeWeights(layer, 7);
-        let artifacts: tf.io.ModelArtifacts | undefined;
-        await model.save(
-          tf.io.withSaveHandler(async (a) => {
-            artifacts = a;
-            return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-          }),
-        );
-        const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+        const loaded = await reloadThroughMemory(model);
         const input = randn([2, seq, dim], 12);
         const mask = tf.tensor2d(
           [...Array(2 * seq)].map((_, i) => (i === seq - 1 ? 0 : 1)),
@@ -521,7 +515,8 @@ export function describeAttentionConformance(
 
 /** Its registry descriptor agrees with the layer, at the kit's width and at dim 12, heads 3, with and without biases. */
 function registryTests(factory: Factory, options: ConformanceOptions, dim: number, heads: number): void {
-  const registered = typeof options.registered === 'string' ? { name: options.registered } : options.registered!;
+  const registered: RegisteredExpectations =
+    typeof options.registered === 'string' ? { name: options.registered } : options.registered!;
   it(`agrees with its registry descriptor '${registered.name}': flags, class and parameter count`, () => {
     expect(listAttentionNames()).toContain(registered.name);
     const descriptor = getAttentionDescriptor(registered.name);
@@ -544,4 +539,24 @@ function registryTests(factory: Factory, options: ConformanceOptions, dim: numbe
       }
     }
   });
+  const { descriptor: fields, noWeightDecay } = registered;
+  if (fields || noWeightDecay) {
+    it(`its registry descriptor '${registered.name}' declares ${[
+      ...Object.keys(fields ?? {}),
+      ...(noWeightDecay ? [`no weight decay for ${noWeightDecay.join(', ')}`] : []),
+    ].join(', ')}`, () => {
+      const descriptor = getAttentionDescriptor(registered.name);
+      if (fields) expect(descriptor).toMatchObject(fields);
+      if (noWeightDecay) {
+        const layer = createAttention(registered.name, { dim, heads, ...registered.options } as AttentionOptions);
+        layer.build([null, null, dim]);
+        const patterns = (descriptor.noWeightDecay ?? []).map((p) => new RegExp(p));
+        const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
+        expect(excluded.map((w) => w.originalName.split('/').pop()), 'weights excluded from weight decay').toEqual([
+          ...noWeightDecay,
+        ]);
+        layer.weights.forEach((w) => w.dispose());
+      }
+    });
+  }
 }

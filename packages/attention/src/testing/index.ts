@@ -2,7 +2,11 @@
  * Test helpers for attention variants. A separate entry point (`@tost/attention/testing`) so the runtime package
  * never imports vitest. The golden declarations and their runner alone are browser-safe: `@tost/attention/golden`.
  */
-export { describeAttentionConformance, type ConformanceOptions } from './conformance.js';
+export {
+  describeAttentionConformance,
+  type ConformanceOptions,
+  type RegisteredExpectations,
+} from './conformance.js';
 export {
   describeGoldenCases,
   expectGoldenComparison,
@@ -10,6 +14,7 @@ export {
   loadVendoredGolden,
 } from './golden-tests.js';
 export { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
+export { referenceAllowedKeys, referenceOutput, referenceQkv } from './reference-layer.js';
 export { describeOnBackends } from './on-backends.js';
 export * from './golden.js';
 export { setRandomWeights } from './random-weights.js';
@@ -17,4 +22,7 @@ export {
   describeRegisteredConformance,
   type RegisteredConformanceOptions,
 } from './registered-conformance.js';
-export { weightList, weightNames } from './weight-list.js';
+export { weightList, weightNames, projectionWeights } from './weight-list.js';
+export { countDataSyncReads } from './count-reads.js';
+export { expectTensorsClose } from './expect-tensors-close.js';
+export { reloadThroughMemory } from './reload-model.js';

@@ -13,3 +13,19 @@ export function weightList(layer: AttentionLayer, dim: number): [string, number[
 export function weightNames(layer: AttentionLayer, dim: number): string[] {
   return weightList(layer, dim).map(([name]) => name);
 }
+
+/**
+ * The expected `weightList` entries of square projections of width `dim`, one per role in order: `${role}_kernel`
+ * [dim, dim], then (unless `bias` is false) `${role}_bias` [dim]. Default roles: query, key, value, output (the
+ * `ProjectedAttention` layout). `projectionWeights(6, { roles: ['key', 'value'] })` → key_kernel [6, 6], key_bias [6],
+ * value_kernel [6, 6], value_bias [6].
+ */
+export function projectionWeights(
+  dim: number,
+  { roles = ['query', 'key', 'value', 'output'], bias = true }: { roles?: readonly string[]; bias?: boolean } = {},
+): [string, number[]][] {
+  return roles.flatMap((role): [string, number[]][] => [
+    [`${role}_kernel`, [dim, dim]],
+    ...(bias ? [[`${role}_bias`, [dim]] as [string, number[]]] : []),
+  ]);
+}
