@@ -6,6 +6,9 @@ import {
   describeAttentionConformance,
   describeGoldenCases,
   describeOnBackends,
+  referenceAllowedKeys,
+  referenceOutput,
+  referenceQkv,
   setRandomWeights,
 } from '@tost/attention/testing';
 import { golden } from './golden.js';
@@ -21,25 +24,17 @@ function naiveForward(
   mask: tf.Tensor2D,
   { heads }: { heads: number },
 ): tf.Tensor3D {
-  const [b, n, c] = x.shape;
-  const p = c / heads;
-  const dense = (kernel: tf.Tensor, bias: tf.Tensor) =>
-    tf.add(tf.matMul(tf.reshape(x, [b * n, c]), kernel as tf.Tensor2D), bias);
-  const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, p]), [0, 2, 1, 3]);
-  const q = split(dense(w[0]!, w[1]!));
-  const k = tf.div(split(dense(w[2]!, w[3]!)), Math.sqrt(p));
-  const v = split(dense(w[4]!, w[5]!));
+  const n = x.shape[1];
+  const [q, kRaw, v] = referenceQkv(x, w, heads);
+  const k = tf.div(kRaw, Math.sqrt(kRaw.shape[3]));
   const gap = tf.sub(tf.reshape(tf.range(0, n), [n, 1]), tf.reshape(tf.range(0, n), [1, n]));
   const lower = tf.greaterEqual(gap, 0);
   const decay = tf.stack(
     lightningDecay(heads).map((g) => tf.where(lower, tf.pow(g, tf.maximum(gap, 0)), tf.zeros([n, n]))),
   );
-  let weights: tf.Tensor = tf.reshape(decay, [1, heads, n, n]);
-  weights = tf.mul(weights, tf.reshape(mask, [b, 1, 1, n]));
-  let o = tf.matMul(tf.mul(tf.matMul(q, k, false, true), weights), v);
-  o = tf.div(o, tf.sqrt(tf.add(tf.mean(tf.square(o), -1, true), 1e-6)));
-  const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, c]);
-  return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
+  const weights = tf.mul(tf.reshape(decay, [1, heads, n, n]), referenceAllowedKeys(mask, true));
+  const o = tf.matMul(tf.mul(tf.matMul(q, k, false, true), weights), v);
+  return referenceOutput(tf.div(o, tf.sqrt(tf.add(tf.mean(tf.square(o), -1, true), 1e-6))), w[6]!, w[7]!);
 }
 
 // Default blocks of 64: the reference check's 300 tokens span 5 blocks.

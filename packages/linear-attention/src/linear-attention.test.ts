@@ -10,6 +10,9 @@ import {
 import {
   describeRegisteredConformance,
   describeOnBackends,
+  referenceAllowedKeys,
+  referenceOutput,
+  referenceQkv,
   setRandomWeights,
   type ReferenceForward,
 } from '@tost/attention/testing';
@@ -28,26 +31,15 @@ const isCausal = (name: Name) => name.endsWith('-causal');
 const naiveForward =
   (name: Name): ReferenceForward =>
   (x, w, mask, { heads }) => {
-    const [b, n, c] = x.shape;
-    const p = c / heads;
-    const dense = (kernel: tf.Tensor, bias: tf.Tensor) =>
-      tf.add(tf.matMul(tf.reshape(x, [b * n, c]), kernel as tf.Tensor2D), bias);
-    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, p]), [0, 2, 1, 3]);
     const phi = (t: tf.Tensor) => tf.add(tf.elu(t), 1);
-    const q = phi(split(dense(w[0]!, w[1]!)));
-    const k = phi(split(dense(w[2]!, w[3]!)));
-    const v = split(dense(w[4]!, w[5]!));
-    let allowed: tf.Tensor = tf.ones([1, 1, n, n]);
-    if (isCausal(name)) allowed = tf.reshape(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), [1, 1, n, n]);
-    allowed = tf.mul(allowed, tf.reshape(mask, [b, 1, 1, n]));
-    const scores = tf.mul(tf.matMul(q, k, false, true), allowed);
-    let o = tf.matMul(scores, v);
-    if (goldenKind(name) === 'linear') o = tf.div(o, tf.add(tf.sum(scores, -1, true), 1e-6));
-    let merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, c]);
-    if (goldenKind(name) === 'norm_linear') {
-      merged = tf.mul(tf.div(merged, tf.sqrt(tf.add(tf.mean(tf.square(merged), -1, true), 1e-6))), w[8]!);
+    const [q, k, v] = referenceQkv(x, w, heads);
+    const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), referenceAllowedKeys(mask, isCausal(name)));
+    const o = tf.matMul(scores, v);
+    if (goldenKind(name) === 'linear') {
+      return referenceOutput(tf.div(o, tf.add(tf.sum(scores, -1, true), 1e-6)), w[6]!, w[7]!);
     }
-    return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
+    const rms = (rows: tf.Tensor) => tf.sqrt(tf.add(tf.mean(tf.square(rows), -1, true), 1e-6));
+    return referenceOutput(o, w[6]!, w[7]!, (rows) => tf.mul(tf.div(rows, rms(rows)), w[8]!));
   };
 
 for (const name of LINEAR_ATTENTION_NAMES) {

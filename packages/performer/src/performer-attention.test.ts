@@ -5,6 +5,9 @@ import {
   describeRegisteredConformance,
   describeAttentionConformance,
   describeOnBackends,
+  referenceAllowedKeys,
+  referenceOutput,
+  referenceQkv,
   setRandomWeights,
   type ReferenceForward,
 } from '@tost/attention/testing';
@@ -39,13 +42,9 @@ describeAttentionConformance(
 const naiveForward =
   (name: Name): ReferenceForward =>
   (x, w, mask, { heads }) => {
-    const [b, n, c] = x.shape;
-    const p = c / heads;
     const omega = w[8]!;
-    const m = omega.shape[1]!;
-    const dense = (kernel: tf.Tensor, bias: tf.Tensor) =>
-      tf.add(tf.matMul(tf.reshape(x, [b * n, c]), kernel as tf.Tensor2D), bias);
-    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, p]), [0, 2, 1, 3]);
+    const [b, n, c] = x.shape;
+    const [p, m] = [c / heads, omega.shape[1]!];
     const phi = (u: tf.Tensor) => {
       const s = tf.mul(u, p ** -0.25);
       const logits = tf.sub(
@@ -54,17 +53,9 @@ const naiveForward =
       );
       return tf.div(tf.exp(logits), Math.sqrt(m));
     };
-    const q = split(dense(w[0]!, w[1]!));
-    const k = split(dense(w[2]!, w[3]!));
-    const v = split(dense(w[4]!, w[5]!));
-    let allowed: tf.Tensor = tf.ones([1, 1, n, n]);
-    if (isCausal(name)) allowed = tf.reshape(tf.linalg.bandPart(tf.ones([n, n]), -1, 0), [1, 1, n, n]);
-    allowed = tf.mul(allowed, tf.reshape(mask, [b, 1, 1, n]));
-    const kernel = tf.matMul(phi(q), phi(k), false, true);
-    const scores = tf.mul(kernel, allowed);
-    const o = tf.div(tf.matMul(scores, v), tf.sum(scores, -1, true));
-    const merged = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * n, c]);
-    return tf.reshape(tf.add(tf.matMul(merged, w[6]! as tf.Tensor2D), w[7]!), [b, n, c]);
+    const [q, k, v] = referenceQkv(x, w, heads);
+    const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), referenceAllowedKeys(mask, isCausal(name)));
+    return referenceOutput(tf.div(tf.matMul(scores, v), tf.sum(scores, -1, true)), w[6]!, w[7]!);
   };
 
 // Ω stays the seeded orthogonal draw (non-trainable): the reference check randomises the projections only.
