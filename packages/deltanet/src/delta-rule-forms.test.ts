@@ -1,6 +1,7 @@
 import { describe, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
+import { expectTensorsClose } from '@tost/attention/testing';
 import { expectClose, testBackends } from '@tost/vitest-config';
 import { chunkedDeltaRule, deltaRuleReference, deltaRuleStep, type DeltaRuleInputs } from './index.js';
 
@@ -51,6 +52,30 @@ function sliceSeq(inputs: DeltaRuleInputs, from: number, to: number): DeltaRuleI
   };
 }
 
+type DeltaRuleForm = (inputs: DeltaRuleInputs) => { output: tf.Tensor; finalState?: tf.Tensor };
+
+/**
+ * The gradients of `loss(form(inputs))` with respect to the inputs `names` equal autodiff of the same loss of the
+ * token loop (`deltaRuleReference`), input by input (rtol 1e-3, atol 1e-4).
+ */
+function expectGradientsOfTokenLoop(
+  inputs: DeltaRuleInputs,
+  names: readonly (keyof DeltaRuleInputs)[],
+  form: DeltaRuleForm,
+  loss: (result: ReturnType<DeltaRuleForm>) => tf.Tensor,
+): void {
+  const lossOf =
+    (f: DeltaRuleForm) =>
+    (...xs: tf.Tensor[]) =>
+      loss(f(Object.fromEntries(names.map((name, i) => [name, xs[i]])) as unknown as DeltaRuleInputs)) as tf.Scalar;
+  const xs = names.map((name) => inputs[name]!);
+  const expected = tf.grads(lossOf(deltaRuleReference))(xs);
+  const actual = tf.grads(lossOf(form))(xs);
+  names.forEach((name, i) =>
+    expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` }),
+  );
+}
+
 for (const backend of testBackends()) {
   describe(`delta rule: chunked vs token loop vs step on ${backend}`, () => {
     beforeAll(async () => {
@@ -75,16 +100,10 @@ for (const backend of testBackends()) {
             });
             const ref = deltaRuleReference(inputs);
             const chunked = chunkedDeltaRule(inputs, { chunkSize, finalState: true });
-            expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
-              rtol: 1e-4,
-              atol: 2e-5,
-              label: 'output',
-            });
-            expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
-              rtol: 1e-4,
-              atol: 2e-5,
-              label: 'final state',
-            });
+            expectTensorsClose(
+              { output: [chunked.output, ref.output], 'final state': [chunked.finalState, ref.finalState] },
+              { rtol: 1e-4, atol: 2e-5 },
+            );
           });
         });
       }
@@ -118,16 +137,10 @@ for (const backend of testBackends()) {
           outs.push(r.output);
           state = r.state;
         }
-        expectClose(tf.stack(outs, 2).dataSync(), ref.output.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-5,
-          label: 'step outputs',
-        });
-        expectClose(state.dataSync(), ref.finalState.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-5,
-          label: 'step final state',
-        });
+        expectTensorsClose(
+          { 'step outputs': [tf.stack(outs, 2), ref.output], 'step final state': [state, ref.finalState] },
+          { rtol: 1e-4, atol: 1e-5 },
+        );
       });
     });
 
@@ -170,16 +183,10 @@ for (const backend of testBackends()) {
         };
         const ref = deltaRuleReference(inputs);
         const chunked = chunkedDeltaRule(inputs, { chunkSize: 64, finalState: true });
-        expectClose(chunked.output.dataSync(), ref.output.dataSync(), {
-          rtol: 1e-3,
-          atol: 1e-4,
-          label: 'output',
-        });
-        expectClose(chunked.finalState.dataSync(), ref.finalState.dataSync(), {
-          rtol: 1e-3,
-          atol: 1e-4,
-          label: 'final state',
-        });
+        expectTensorsClose(
+          { output: [chunked.output, ref.output], 'final state': [chunked.finalState, ref.finalState] },
+          { rtol: 1e-3, atol: 1e-4 },
+        );
       });
     });
 
@@ -201,31 +208,12 @@ for (const backend of testBackends()) {
           });
           const probe = tf.randomNormal(shape, 0, 1, 'float32', 21);
           const probeState = tf.randomNormal([2, 2, 4, 4], 0, 1, 'float32', 22);
-          const names = ['q', 'k', 'v', 'beta', ...(gated ? ['logDecay'] : []), 'initialState'] as const;
-          const loss =
-            (form: (i: DeltaRuleInputs) => { output: tf.Tensor; finalState: tf.Tensor }) =>
-            (...xs: tf.Tensor[]) => {
-              const given = Object.fromEntries(
-                names.map((name, i) => [name, xs[i]]),
-              ) as unknown as DeltaRuleInputs;
-              const r = form(given);
-              return tf.add(
-                tf.sum(tf.mul(r.output, probe)),
-                tf.sum(tf.mul(r.finalState, probeState)),
-              ) as tf.Scalar;
-            };
-          const xs = names.map((name) => inputs[name as keyof DeltaRuleInputs]!);
-          const expected = tf.grads(loss(deltaRuleReference))(xs);
-          const actual = tf.grads(
-            loss((i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true, segmentLength })),
-          )(xs);
-          names.forEach((name, i) => {
-            expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
-              rtol: 1e-3,
-              atol: 1e-4,
-              label: `d${name}`,
-            });
-          });
+          expectGradientsOfTokenLoop(
+            inputs,
+            ['q', 'k', 'v', 'beta', ...(gated ? ['logDecay' as const] : []), 'initialState'],
+            (i) => chunkedDeltaRule(i, { chunkSize: 4, finalState: true, segmentLength }),
+            (r) => tf.add(tf.sum(tf.mul(r.output, probe)), tf.sum(tf.mul(r.finalState!, probeState))),
+          );
         });
       });
     }
@@ -235,26 +223,11 @@ for (const backend of testBackends()) {
         const shape: [number, number, number, number] = [1, 2, 21, 8];
         const inputs = randomInputs(shape, 31, { withState: false, padded: [[0, 5]] });
         const probe = tf.randomNormal(shape, 0, 1, 'float32', 41);
-        const names = ['q', 'k', 'v', 'beta', 'logDecay'] as const;
-        const loss =
-          (form: (i: DeltaRuleInputs) => { output: tf.Tensor }) =>
-          (...xs: tf.Tensor[]) =>
-            tf.sum(
-              tf.mul(
-                form(Object.fromEntries(names.map((n, i) => [n, xs[i]])) as unknown as DeltaRuleInputs)
-                  .output,
-                probe,
-              ),
-            ) as tf.Scalar;
-        const xs = names.map((n) => inputs[n]!);
-        const expected = tf.grads(loss(deltaRuleReference))(xs);
-        const actual = tf.grads(loss((i) => chunkedDeltaRule(i, { chunkSize: 8 })))(xs);
-        names.forEach((name, i) =>
-          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
-            rtol: 1e-3,
-            atol: 1e-4,
-            label: `d${name}`,
-          }),
+        expectGradientsOfTokenLoop(
+          inputs,
+          ['q', 'k', 'v', 'beta', 'logDecay'],
+          (i) => chunkedDeltaRule(i, { chunkSize: 8 }),
+          (r) => tf.sum(tf.mul(r.output, probe)),
         );
       });
     });

@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { denseTokens, headTokenMask, mergeHeads, splitHeads } from '@tost/attention';
 import { initBackend } from '@tost/backend';
+import { expectTensorsClose } from '@tost/attention/testing';
 import { expectClose, expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
 import { TSSA, tssaCore, tssaCoreReference, tssaCoreWithMembership, type TssaCoreOptions } from './index.js';
 
@@ -52,6 +53,24 @@ for (const backend of testBackends()) {
         [batch, seq],
       );
 
+    /**
+     * Core inputs [2, 4, 10, 3] and loss probes from seeds `seed` … `seed + 4`; `masked`: padded tokens (0 and 9 of
+     * sample 0, 5 of sample 1) and a dropout-like gain scale.
+     */
+    const coreCase = (masked: boolean, seed: number) => {
+      const mask = masked ? padding(2, 10, [[0, 9], [5]]) : undefined;
+      return {
+        mask,
+        w: maskedHeads([2, 4, 10, 3], seed, mask),
+        temperature: tf.add(randn([4, 1], seed + 1, 0.5), 1) as tf.Tensor2D,
+        gainScale: masked
+          ? (tf.mul(tf.cast(tf.greater(randn([2, 4, 1, 3], seed + 2), -0.6), 'float32'), 1.5) as tf.Tensor4D)
+          : undefined,
+        probeY: randn([2, 4, 10, 3], seed + 3),
+        probePi: randn([2, 4, 10], seed + 4),
+      };
+    };
+
     it('the custom-gradient core computes the same y and Π as the reference', () => {
       tf.tidy(() => {
         const mask = padding(2, 9, [[7, 8], []]);
@@ -64,21 +83,11 @@ for (const backend of testBackends()) {
         for (const options of [{}, { mask }, { mask, gainScale }] as TssaCoreOptions[]) {
           const expected = tssaCoreReference(w, temperature, options);
           const fast = tssaCoreWithMembership(w, temperature, options);
-          expectClose(fast.output.dataSync(), expected.output.dataSync(), {
-            rtol: 1e-5,
-            atol: 1e-6,
-            label: 'y',
-          });
-          expectClose(fast.membership.dataSync(), expected.membership.dataSync(), {
-            rtol: 1e-5,
-            atol: 1e-7,
-            label: 'Π',
-          });
-          expectClose(tssaCore(w, temperature, options).dataSync(), expected.output.dataSync(), {
-            rtol: 1e-5,
-            atol: 1e-6,
-            label: 'tssaCore y',
-          });
+          expectTensorsClose(
+            { y: [fast.output, expected.output], 'tssaCore y': [tssaCore(w, temperature, options), expected.output] },
+            { rtol: 1e-5, atol: 1e-6 },
+          );
+          expectTensorsClose({ Π: [fast.membership, expected.membership] }, { rtol: 1e-5, atol: 1e-7 });
         }
       });
     });
@@ -106,14 +115,7 @@ for (const backend of testBackends()) {
     for (const masked of [false, true]) {
       it(`the tokens-first layout gives the same outputs, Π and gradients${masked ? ' (padding, dropout)' : ''}`, () => {
         tf.tidy(() => {
-          const mask = masked ? padding(2, 10, [[0, 9], [5]]) : undefined;
-          const w = maskedHeads([2, 4, 10, 3], 31, mask);
-          const temperature = tf.add(randn([4, 1], 32, 0.5), 1) as tf.Tensor2D;
-          const gain = masked
-            ? (tf.mul(tf.cast(tf.greater(randn([2, 4, 1, 3], 33), -0.6), 'float32'), 1.5) as tf.Tensor4D)
-            : undefined;
-          const probeY = randn([2, 4, 10, 3], 34);
-          const probePi = randn([2, 4, 10], 35);
+          const { mask, w, temperature, gainScale: gain, probeY, probePi } = coreCase(masked, 31);
           const toTokensFirst = (t: tf.Tensor) => tf.transpose(t, [0, 2, 1, 3]) as tf.Tensor4D;
           const loss = (tokensFirst: boolean) => (wIn: tf.Tensor, tIn: tf.Tensor) => {
             const { output, membership } = tssaCoreWithMembership(
@@ -132,16 +134,13 @@ for (const backend of testBackends()) {
             gainScale: gain && toTokensFirst(gain),
             layout: 'tokens-first',
           });
-          expectClose(toTokensFirst(tokensFirst.output).dataSync(), headsFirst.output.dataSync(), {
-            rtol: 1e-6,
-            atol: 1e-7,
-            label: 'y',
-          });
-          expectClose(tokensFirst.membership.dataSync(), headsFirst.membership.dataSync(), {
-            rtol: 1e-6,
-            atol: 1e-7,
-            label: 'Π',
-          });
+          expectTensorsClose(
+            {
+              y: [toTokensFirst(tokensFirst.output), headsFirst.output],
+              Π: [tokensFirst.membership, headsFirst.membership],
+            },
+            { rtol: 1e-6, atol: 1e-7 },
+          );
           const [a, b] = [tf.grads(loss(false))([w, temperature]), tf.grads(loss(true))([w, temperature])];
           ['dw', 'dτ'].forEach((label, i) =>
             expectClose(b[i]!.dataSync(), a[i]!.dataSync(), { rtol: 1e-5, atol: 1e-6, label }),
@@ -153,15 +152,8 @@ for (const backend of testBackends()) {
     for (const masked of [false, true]) {
       it(`core gradients (w, τ) match autodiff of the reference${masked ? ', with padding and dropout' : ''}`, () => {
         tf.tidy(() => {
-          const mask = masked ? padding(2, 10, [[0, 9], [5]]) : undefined;
-          const w = maskedHeads([2, 4, 10, 3], 10, mask);
-          const temperature = tf.add(randn([4, 1], 11, 0.5), 1) as tf.Tensor2D;
-          const gainScale = masked
-            ? (tf.mul(tf.cast(tf.greater(randn([2, 4, 1, 3], 12), -0.6), 'float32'), 1.5) as tf.Tensor4D)
-            : undefined;
+          const { mask, w, temperature, gainScale, probeY, probePi } = coreCase(masked, 10);
           const options = { mask, gainScale };
-          const probeY = randn([2, 4, 10, 3], 13);
-          const probePi = randn([2, 4, 10], 14);
           const lossOf = (core: typeof tssaCoreReference) => (wIn: tf.Tensor, tIn: tf.Tensor) => {
             const { output, membership } = core(wIn as tf.Tensor4D, tIn as tf.Tensor2D, options);
             return tf.add(tf.sum(tf.mul(output, probeY)), tf.sum(tf.mul(membership, probePi))) as tf.Scalar;
