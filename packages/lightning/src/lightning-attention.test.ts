@@ -6,9 +6,7 @@ import {
   describeAttentionConformance,
   describeGoldenCases,
   describeOnBackends,
-  referenceAllowedKeys,
-  referenceOutput,
-  referenceQkv,
+  projectedReference,
   setRandomWeights,
 } from '@tost/attention/testing';
 import { golden } from './golden.js';
@@ -18,24 +16,20 @@ import { LightningAttention, lightningDecay, type LightningState } from './index
  * The definition written out quadratically (independent reference, differentiated by autodiff): projections,
  * k ← k/√p, the N×N matrix γ^(t−s)·(q_t·k_s) for real s ≤ t, times v, RMS over each head's p channels, merge, output.
  */
-function naiveForward(
-  x: tf.Tensor3D,
-  w: tf.Tensor[],
-  mask: tf.Tensor2D,
-  { heads }: { heads: number },
-): tf.Tensor3D {
-  const n = x.shape[1];
-  const [q, kRaw, v] = referenceQkv(x, w, heads);
-  const k = tf.div(kRaw, Math.sqrt(kRaw.shape[3]));
-  const gap = tf.sub(tf.reshape(tf.range(0, n), [n, 1]), tf.reshape(tf.range(0, n), [1, n]));
-  const lower = tf.greaterEqual(gap, 0);
-  const decay = tf.stack(
-    lightningDecay(heads).map((g) => tf.where(lower, tf.pow(g, tf.maximum(gap, 0)), tf.zeros([n, n]))),
-  );
-  const weights = tf.mul(tf.reshape(decay, [1, heads, n, n]), referenceAllowedKeys(mask, true));
-  const o = tf.matMul(tf.mul(tf.matMul(q, k, false, true), weights), v);
-  return referenceOutput(tf.div(o, tf.sqrt(tf.add(tf.mean(tf.square(o), -1, true), 1e-6))), w[6]!, w[7]!);
-}
+const naiveForward = projectedReference(
+  (q, k, v, { allowed }) => {
+    const [, heads, n, p] = q.shape;
+    const gap = tf.sub(tf.reshape(tf.range(0, n), [n, 1]), tf.reshape(tf.range(0, n), [1, n]));
+    const lower = tf.greaterEqual(gap, 0);
+    const decay = tf.stack(
+      lightningDecay(heads).map((g) => tf.where(lower, tf.pow(g, tf.maximum(gap, 0)), tf.zeros([n, n]))),
+    );
+    const weights = tf.mul(tf.reshape(decay, [1, heads, n, n]), allowed);
+    const o = tf.matMul(tf.mul(tf.matMul(q, tf.div(k, Math.sqrt(p)), false, true), weights), v);
+    return tf.div(o, tf.sqrt(tf.add(tf.mean(tf.square(o), -1, true), 1e-6)));
+  },
+  { causal: true },
+);
 
 // Default blocks of 64: the reference check's 300 tokens span 5 blocks.
 describeRegisteredConformance('lightning', {

@@ -10,9 +10,7 @@ import {
 import {
   describeRegisteredConformance,
   describeOnBackends,
-  referenceAllowedKeys,
-  referenceOutput,
-  referenceQkv,
+  projectedReference,
   setRandomWeights,
   type ReferenceForward,
 } from '@tost/attention/testing';
@@ -28,19 +26,22 @@ const isCausal = (name: Name) => name.endsWith('-causal');
  * φ = elu + 1, the N×N similarity matrix masked to real (and, causal, earlier) keys, then either the normalised sum
  * (linear) or the plain sum followed by the per-token RMS norm with gain (norm-linear), output projection.
  */
-const naiveForward =
-  (name: Name): ReferenceForward =>
-  (x, w, mask, { heads }) => {
-    const phi = (t: tf.Tensor) => tf.add(tf.elu(t), 1);
-    const [q, k, v] = referenceQkv(x, w, heads);
-    const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), referenceAllowedKeys(mask, isCausal(name)));
-    const o = tf.matMul(scores, v);
-    if (goldenKind(name) === 'linear') {
-      return referenceOutput(tf.div(o, tf.add(tf.sum(scores, -1, true), 1e-6)), w[6]!, w[7]!);
-    }
-    const rms = (rows: tf.Tensor) => tf.sqrt(tf.add(tf.mean(tf.square(rows), -1, true), 1e-6));
-    return referenceOutput(o, w[6]!, w[7]!, (rows) => tf.mul(tf.div(rows, rms(rows)), w[8]!));
-  };
+const naiveForward = (name: Name): ReferenceForward => {
+  const phi = (t: tf.Tensor) => tf.add(tf.elu(t), 1);
+  const rms = (rows: tf.Tensor) => tf.sqrt(tf.add(tf.mean(tf.square(rows), -1, true), 1e-6));
+  const normalised = goldenKind(name) === 'linear';
+  return projectedReference(
+    (q, k, v, { allowed }) => {
+      const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), allowed);
+      const o = tf.matMul(scores, v);
+      return normalised ? tf.div(o, tf.add(tf.sum(scores, -1, true), 1e-6)) : o;
+    },
+    {
+      causal: isCausal(name),
+      normalize: normalised ? undefined : (rows, w) => tf.mul(tf.div(rows, rms(rows)), w[8]!),
+    },
+  );
+};
 
 for (const name of LINEAR_ATTENTION_NAMES) {
   describeRegisteredConformance(name, {

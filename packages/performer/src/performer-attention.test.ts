@@ -5,9 +5,7 @@ import {
   describeRegisteredConformance,
   describeAttentionConformance,
   describeOnBackends,
-  referenceAllowedKeys,
-  referenceOutput,
-  referenceQkv,
+  projectedReference,
   setRandomWeights,
   type ReferenceForward,
 } from '@tost/attention/testing';
@@ -39,24 +37,25 @@ describeAttentionConformance(
  * FAVOR+ written out quadratically, without stabilisers (independent reference, differentiated by autodiff):
  * φ(u) = exp(ũ·Ω − ‖ũ‖²/2)/√m, the N×N matrix φ(q)·φ(k)ᵀ masked to real (and earlier) keys, row-normalised, times v.
  */
-const naiveForward =
-  (name: Name): ReferenceForward =>
-  (x, w, mask, { heads }) => {
-    const omega = w[8]!;
-    const [b, n, c] = x.shape;
-    const [p, m] = [c / heads, omega.shape[1]!];
-    const phi = (u: tf.Tensor) => {
-      const s = tf.mul(u, p ** -0.25);
-      const logits = tf.sub(
-        tf.reshape(tf.matMul(tf.reshape(s, [-1, p]), omega as tf.Tensor2D), [b, heads, n, m]),
-        tf.mul(tf.sum(tf.square(s), -1, true), 0.5),
-      );
-      return tf.div(tf.exp(logits), Math.sqrt(m));
-    };
-    const [q, k, v] = referenceQkv(x, w, heads);
-    const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), referenceAllowedKeys(mask, isCausal(name)));
-    return referenceOutput(tf.div(tf.matMul(scores, v), tf.sum(scores, -1, true)), w[6]!, w[7]!);
-  };
+const naiveForward = (name: Name): ReferenceForward =>
+  projectedReference(
+    (q, k, v, { allowed, weights }) => {
+      const omega = weights[8]!;
+      const [b, heads, n, p] = q.shape;
+      const m = omega.shape[1]!;
+      const phi = (u: tf.Tensor) => {
+        const s = tf.mul(u, p ** -0.25);
+        const logits = tf.sub(
+          tf.reshape(tf.matMul(tf.reshape(s, [-1, p]), omega as tf.Tensor2D), [b, heads, n, m]),
+          tf.mul(tf.sum(tf.square(s), -1, true), 0.5),
+        );
+        return tf.div(tf.exp(logits), Math.sqrt(m));
+      };
+      const scores = tf.mul(tf.matMul(phi(q), phi(k), false, true), allowed);
+      return tf.div(tf.matMul(scores, v), tf.sum(scores, -1, true));
+    },
+    { causal: isCausal(name) },
+  );
 
 // Ω stays the seeded orthogonal draw (non-trainable): the reference check randomises the projections only.
 for (const name of PERFORMER_NAMES) {

@@ -5,8 +5,7 @@ import {
   describeOnBackends,
   describeRegisteredConformance,
   projectionWeights,
-  referenceOutput,
-  referenceQkv,
+  projectedReference,
   weightList,
 } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
@@ -18,11 +17,9 @@ import { fusedSelectiveAttention, selectiveAttentionReference } from './index.js
  * The layer written with the plain-ops reference (independent of the fused path, differentiated by autodiff):
  * q, k, v projections, q ← q/√p, `selectiveAttentionReference` per head, heads merged, output projection.
  */
-function referenceForward(x: tf.Tensor3D, w: tf.Tensor[], mask: tf.Tensor2D, { heads }: { heads: number }): tf.Tensor3D {
-  const [q, k, v] = referenceQkv(x, w, heads);
-  const o = selectiveAttentionReference(tf.mul(q, 1 / Math.sqrt(q.shape[3])) as tf.Tensor4D, k, v, mask);
-  return referenceOutput(o, w[6]!, w[7]!);
-}
+const referenceForward = projectedReference((q, k, v, { mask }) =>
+  selectiveAttentionReference(tf.mul(q, 1 / Math.sqrt(q.shape[3])) as tf.Tensor4D, k, v, mask),
+);
 
 // Quadratic with an O(N³) reference: 120 tokens (no chunks to cross) keep the check quick.
 describeRegisteredConformance('selective', {

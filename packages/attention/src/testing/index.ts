@@ -14,7 +14,7 @@ export {
   loadVendoredGolden,
 } from './golden-tests.js';
 export { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
-export { referenceAllowedKeys, referenceOutput, referenceQkv } from './reference-layer.js';
+export { projectedReference, type ReferenceCoreContext } from './reference-layer.js';
 export { describeOnBackends } from './on-backends.js';
 export * from './golden.js';
 export { setRandomWeights } from './random-weights.js';
