@@ -1,20 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { headTokenMask } from '@tost/attention';
 import { COMPETITION_FLOOR } from './constants.js';
+import type { causalFlowAttention } from './causal-flow-attention-core.js';
 import { shiftedDot } from './flow-attention-core.js';
 
 /**
  * Causal Flow-Attention written the direct, quadratic way (for tests only): every prefix sum is a product with the
  * [seq, seq] lower triangle and the output is (Q'·Kᵀ ⊙ L)·V'. Same formulas as `causalFlowAttention`, no chunks, no
- * custom gradient — the reference the chunked form and its hand-written gradient are checked against.
+ * custom gradient — the reference the chunked form and its hand-written gradient are checked against. Its type is
+ * `causalFlowAttention`'s; it has no chunks, so it ignores `chunkSize`.
  */
-export function causalFlowAttentionReference(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  mask?: tf.Tensor2D,
-): tf.Tensor4D {
-  return tf.tidy(() => {
+export const causalFlowAttentionReference: typeof causalFlowAttention = (q, k, v, mask) =>
+  tf.tidy(() => {
     const [batch, heads, seq] = q.shape;
     const lower = tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0);
     const prefix = (x: tf.Tensor): tf.Tensor =>
@@ -39,4 +36,3 @@ export function causalFlowAttentionReference(
     const y = tf.matMul(scores as tf.Tensor4D, tf.mul(v, competition) as tf.Tensor4D);
     return tf.mul(y, tf.sigmoid(sink)) as tf.Tensor4D;
   });
-}

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { SigmoidCoreOptions } from './sigmoid-core.js';
+import type { sigmoidAttention } from './sigmoid-core.js';
 
 /**
  * The sigmoid attention core in plain differentiable ops (batched matMuls, one [B, H, N, N] weight tensor): the
  * readable version of `sigmoidAttention`, used by the tests to check its forward pass and its hand-written gradient.
- * Same arguments and result.
+ * Same arguments and result (its type is the core's).
  */
-export function sigmoidAttentionReference(
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  { bias, keyMask, causal = false }: SigmoidCoreOptions,
-): tf.Tensor4D {
-  return tf.tidy(() => {
+export const sigmoidAttentionReference: typeof sigmoidAttention = (
+  q,
+  k,
+  v,
+  { bias, keyMask, causal = false },
+) =>
+  tf.tidy(() => {
     const [batch, , seq] = q.shape;
     const scores = tf.add(tf.matMul(q, k, false, true), tf.reshape(bias, [batch, 1, 1, 1]));
     let allowed: tf.Tensor = tf.ones(scores.shape, 'bool');
@@ -24,4 +24,3 @@ export function sigmoidAttentionReference(
     const a = tf.where(allowed, tf.sigmoid(scores), tf.zerosLike(scores));
     return tf.matMul(a, v) as tf.Tensor4D;
   });
-}

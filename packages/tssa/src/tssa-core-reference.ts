@@ -1,20 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { validateCoreInputs, type TssaCoreOptions, type TssaCoreResult } from './core-inputs.js';
+import { validateCoreInputs } from './core-inputs.js';
+import type { tssaCoreWithMembership } from './tssa-core.js';
 
 /**
  * The TSSA attention core (ToST, arXiv 2412.17810 steps 2–7), written step by step in plain differentiable tfjs ops — the
  * READABLE version. It computes the same values as `tssaCore`, but tfjs autodiff keeps every intermediate for the
  * backward pass; `tssaCore` uses a hand-written gradient that keeps only small per-head statistics. Tests check the
- * two against each other (values and gradients).
+ * two against each other (values and gradients). Its type is `tssaCoreWithMembership`'s.
  *
  * @param w projected heads [batch, heads, seq, p], already zero at padded tokens.
  * @param temperature τ [heads, 1].
  */
-export function tssaCoreReference(
-  w: tf.Tensor4D,
-  temperature: tf.Tensor2D,
-  options: TssaCoreOptions = {},
-): TssaCoreResult {
+export const tssaCoreReference: typeof tssaCoreWithMembership = (w, temperature, options = {}) => {
   validateCoreInputs('tssaCoreReference', w, temperature, options);
   const [batch, heads, seq] = w.shape;
   return tf.tidy(() => {
@@ -44,4 +41,4 @@ export function tssaCoreReference(
     const output = tf.neg(tf.mul(tf.mul(pi, w), gain)) as tf.Tensor4D;
     return { output, membership: maskedMembership };
   });
-}
+};
