@@ -7,7 +7,17 @@ import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { AgentAttention, agentAttention, agentSegment } from './index.js';
 
-describeRegisteredConformance('agent', { causal: false, golden, options: { agents: 3 } });
+describeRegisteredConformance('agent', {
+  causal: false,
+  golden,
+  options: { agents: 3 },
+  descriptor: {
+    complexity: 'linear',
+    family: 'agent',
+    paper: { arxiv: '2312.08874' },
+    options: { agents: { type: 'integer', default: 64 } },
+  },
+});
 
 /** Float64 agent attention of one head straight from the definition (q, k, v: [seq][p]; real: [seq] of 0/1). */
 function agentHeadReference(
@@ -107,11 +117,8 @@ describe('Agent Attention options and registration', () => {
     ]);
   });
 
-  it('registers agent with its paper, its option and a parameter count', () => {
+  it('counts its parameters with 5 agents; agents defaults to 64 and reaches getConfig', () => {
     const d = getAttentionDescriptor('agent');
-    expect(d).toMatchObject({ causal: false, streaming: false, complexity: 'linear', family: 'agent' });
-    expect(d.paper.arxiv).toBe('2312.08874');
-    expect(d.options?.agents).toMatchObject({ type: 'integer', default: 64 });
     const layer = createAttention('agent', { dim: 12, heads: 3, useBias: false, agents: 5 });
     layer.build([null, null, 12]);
     expect(d.parameterCount({ dim: 12, heads: 3, useBias: false, agents: 5 })).toBe(layer.countParams());

@@ -7,8 +7,26 @@ import {
 import { golden } from './golden.js';
 import './index.js';
 
-describeRegisteredConformance('deltanet', { causal: true, streaming: true, golden });
-describeRegisteredConformance('gated-deltanet', { causal: true, streaming: true, golden });
+const descriptor = (arxiv: string) => ({
+  complexity: 'linear',
+  family: 'recurrent',
+  paper: { arxiv },
+  options: { chunkSize: { default: 64 } },
+});
+describeRegisteredConformance('deltanet', {
+  causal: true,
+  streaming: true,
+  golden,
+  descriptor: descriptor('2406.06484'),
+  noWeightDecay: ['norm_gain'],
+});
+describeRegisteredConformance('gated-deltanet', {
+  causal: true,
+  streaming: true,
+  golden,
+  descriptor: descriptor('2412.06464'),
+  noWeightDecay: ['decay_log_rate', 'decay_dt_bias', 'norm_gain'],
+});
 // Chunks of 2 over the kit's 6 and 13 tokens: several chunks, a carried state and a partial last chunk.
 describeAttentionConformance(
   'gated-deltanet (chunkSize 2)',

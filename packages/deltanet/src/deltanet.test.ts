@@ -1,51 +1,25 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, getAttentionDescriptor } from '@tost/attention';
+import { createAttention } from '@tost/attention';
+import { projectionWeights, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
-import { DeltaNet, GatedDeltaNet, type DeltaRuleAttention } from './index.js';
+import { DeltaNet, GatedDeltaNet } from './index.js';
 
 describe('DeltaNet / Gated DeltaNet layers', () => {
   beforeAll(async () => {
     await initBackend('cpu');
   });
 
-  it('register deltanet and gated-deltanet (causal, streaming) with their papers, and count parameters', () => {
-    for (const [name, arxiv] of [
-      ['deltanet', '2406.06484'],
-      ['gated-deltanet', '2412.06464'],
-    ] as const) {
-      const d = getAttentionDescriptor(name);
-      expect(d).toMatchObject({ causal: true, streaming: true, complexity: 'linear', family: 'recurrent' });
-      expect(d.paper.arxiv).toBe(arxiv);
-      expect(d.options?.chunkSize?.default).toBe(64);
-      for (const options of [
-        { dim: 8, heads: 2 },
-        { dim: 12, heads: 3, useBias: false },
-      ]) {
-        const layer = createAttention(name, options);
-        layer.build([null, null, options.dim]);
-        expect(d.parameterCount(options), `${name} ${JSON.stringify(options)}`).toBe(layer.countParams());
-      }
-    }
-  });
-
   it('has the weight order of the reference: common eight, then the extras', () => {
-    const names = (layer: DeltaRuleAttention) => {
-      layer.build([null, null, 8]);
-      return layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape]);
-    };
-    const common = ['query', 'key', 'value', 'output'].flatMap((r) => [
-      [`${r}_kernel`, [8, 8]],
-      [`${r}_bias`, [8]],
-    ]);
-    expect(names(new DeltaNet({ dim: 8, heads: 2 }))).toEqual([
+    const common = projectionWeights(8);
+    expect(weightList(new DeltaNet({ dim: 8, heads: 2 }), 8)).toEqual([
       ...common,
       ['beta_kernel', [8, 2]],
       ['beta_bias', [2]],
       ['norm_gain', [4]],
     ]);
-    expect(names(new GatedDeltaNet({ dim: 8, heads: 2 }))).toEqual([
+    expect(weightList(new GatedDeltaNet({ dim: 8, heads: 2 }), 8)).toEqual([
       ...common,
       ['beta_kernel', [8, 2]],
       ['beta_bias', [2]],
@@ -76,19 +50,6 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
       [0.001, 0.001 * 10 ** (2 / 3), 0.001 * 10 ** (4 / 3), 0.1],
       { rtol: 1e-4, atol: 0, label: 'dt' },
     );
-  });
-
-  it('excludes the norm gain (and the decay rate and dt bias) from weight decay, nothing else', () => {
-    for (const [name, expected] of [
-      ['deltanet', ['norm_gain']],
-      ['gated-deltanet', ['decay_log_rate', 'decay_dt_bias', 'norm_gain']],
-    ] as const) {
-      const layer = createAttention(name, { dim: 8, heads: 2 });
-      layer.build([null, null, 8]);
-      const patterns = (getAttentionDescriptor(name).noWeightDecay ?? []).map((p) => new RegExp(p));
-      const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
-      expect(excluded.map((w) => w.originalName.split('/').pop())).toEqual(expected);
-    }
   });
 
   it('rejects a chunk size that is not a power of two, naming the option', () => {
