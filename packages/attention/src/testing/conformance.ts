@@ -166,7 +166,8 @@ export function describeAttentionConformance(
 
       it('mixes information across tokens (it is attention, not a token-wise map)', () => {
         // Change the FIRST token: every layer, causal or not, must let it influence the last output.
-        const change = tf.tidy(() => influence(make(), randn([1, seq, dim], 2), 0, seq - 1));
+        const layer = make();
+        const change = tf.tidy(() => influence(layer, randn([1, seq, dim], 2), 0, seq - 1));
         expect(change).toBeGreaterThan(1e-4);
       });
 
@@ -348,7 +349,8 @@ export function describeAttentionConformance(
         }
       } else {
         it('is not causal: a later token influences earlier outputs', () => {
-          const change = tf.tidy(() => influence(make(), randn([1, seq, dim], 5), seq - 1, 0));
+          const layer = make();
+          const change = tf.tidy(() => influence(layer, randn([1, seq, dim], 5), seq - 1, 0));
           expect(change).toBeGreaterThan(1e-4);
         });
       }

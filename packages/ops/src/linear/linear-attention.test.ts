@@ -12,15 +12,9 @@ import { naiveLinearAttention } from './naive.js';
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
 /** Standard normal q, k [b, h, n, f] and v [b, h, n, d], from seeds `seed`, `seed + 1` and `seed + 2`. */
-function randomQkv(
-  [b, h, n, f, d]: readonly [number, number, number, number, number],
-  seed: number,
-): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
-  return [randn([b, h, n, f], seed), randn([b, h, n, f], seed + 1), randn([b, h, n, d], seed + 2)] as [
-    tf.Tensor4D,
-    tf.Tensor4D,
-    tf.Tensor4D,
-  ];
+function randomQkv([b, h, n, f, d]: readonly [number, number, number, number, number], seed: number) {
+  const draw = (last: number, i: number) => randn([b, h, n, last], seed + i) as tf.Tensor4D;
+  return [draw(f, 0), draw(f, 1), draw(d, 2)] as const;
 }
 
 /** Token i of t [b, h, n, c], as [b, h, c]: the input of one recurrent step. */
