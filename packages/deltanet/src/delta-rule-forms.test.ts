@@ -67,12 +67,18 @@ function expectGradientsOfTokenLoop(
   const lossOf =
     (f: DeltaRuleForm) =>
     (...xs: tf.Tensor[]) =>
-      loss(f(Object.fromEntries(names.map((name, i) => [name, xs[i]])) as unknown as DeltaRuleInputs)) as tf.Scalar;
+      loss(
+        f(Object.fromEntries(names.map((name, i) => [name, xs[i]])) as unknown as DeltaRuleInputs),
+      ) as tf.Scalar;
   const xs = names.map((name) => inputs[name]!);
   const expected = tf.grads(lossOf(deltaRuleReference))(xs);
   const actual = tf.grads(lossOf(form))(xs);
   names.forEach((name, i) =>
-    expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` }),
+    expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+      rtol: 1e-3,
+      atol: 1e-4,
+      label: `d${name}`,
+    }),
   );
 }
 

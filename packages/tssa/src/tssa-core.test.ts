@@ -84,7 +84,10 @@ for (const backend of testBackends()) {
           const expected = tssaCoreReference(w, temperature, options);
           const fast = tssaCoreWithMembership(w, temperature, options);
           expectTensorsClose(
-            { y: [fast.output, expected.output], 'tssaCore y': [tssaCore(w, temperature, options), expected.output] },
+            {
+              y: [fast.output, expected.output],
+              'tssaCore y': [tssaCore(w, temperature, options), expected.output],
+            },
             { rtol: 1e-5, atol: 1e-6 },
           );
           expectTensorsClose({ Π: [fast.membership, expected.membership] }, { rtol: 1e-5, atol: 1e-7 });

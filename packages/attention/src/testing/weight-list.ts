@@ -22,7 +22,10 @@ export function weightNames(layer: AttentionLayer, dim: number): string[] {
  */
 export function projectionWeights(
   dim: number,
-  { roles = ['query', 'key', 'value', 'output'], bias = true }: { roles?: readonly string[]; bias?: boolean } = {},
+  {
+    roles = ['query', 'key', 'value', 'output'],
+    bias = true,
+  }: { roles?: readonly string[]; bias?: boolean } = {},
 ): [string, number[]][] {
   return roles.flatMap((role): [string, number[]][] => [
     [`${role}_kernel`, [dim, dim]],
