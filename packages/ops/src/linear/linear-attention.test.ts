@@ -11,18 +11,6 @@ import { naiveLinearAttention } from './naive.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
-/** Standard normal q, k [b, h, n, f] and v [b, h, n, d], from seeds `seed`, `seed + 1` and `seed + 2`. */
-function randomQkv([b, h, n, f, d]: readonly [number, number, number, number, number], seed: number) {
-  const draw = (last: number, i: number) => randn([b, h, n, last], seed + i) as tf.Tensor4D;
-  return [draw(f, 0), draw(f, 1), draw(d, 2)] as const;
-}
-
-/** Token i of t [b, h, n, c], as [b, h, c]: the input of one recurrent step. */
-function tokenAt(t: tf.Tensor4D, i: number): tf.Tensor3D {
-  const [b, h, , c] = t.shape;
-  return tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, c]), [b, h, c]);
-}
-
 /**
  * The naive quadratic form, differentiated by autodiff: O = ((q·kᵀ) ⊙ W)·v with W[t, s] = w(t, s) for s ≤ t and 0
  * above the diagonal (causal), or all ones (non-causal).
@@ -74,16 +62,17 @@ for (const backend of testBackends()) {
     it('nonCausalLinearAttention equals q·(kᵀv) computed quadratically, values and gradients', async () => {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
-          const [q, k, v] = randomQkv([2, 3, 7, 4, 5], 1);
+          const [q, k] = [randn([2, 3, 7, 4], 1), randn([2, 3, 7, 4], 2)] as tf.Tensor4D[];
+          const v = randn([2, 3, 7, 5], 3) as tf.Tensor4D;
           const probe = randn([2, 3, 7, 5], 4);
-          expectClose(nonCausalLinearAttention(q, k, v).dataSync(), naive(q, k, v).dataSync(), {
+          expectClose(nonCausalLinearAttention(q!, k!, v).dataSync(), naive(q!, k!, v).dataSync(), {
             rtol: 1e-4,
             atol: 1e-4,
           });
           const f = (fn: typeof nonCausalLinearAttention) =>
             tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
               tf.sum(tf.mul(fn(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D), probe)),
-            )([q, k, v]);
+            )([q!, k!, v]);
           const ours = f(nonCausalLinearAttention);
           const theirs = f((a, b, c) => naive(a, b, c));
           ours.forEach((g, i) =>
@@ -135,7 +124,9 @@ for (const backend of testBackends()) {
     it('chunkLinearAttention is exact for any later value: NaN, ±Infinity or 1e12 after t leave outputs ≤ t unchanged', () => {
       tf.tidy(() => {
         const [b, h, n, f] = [1, 2, 9, 3];
-        const [q, k, v] = randomQkv([b, h, n, f, f], 21);
+        const q = randn([b, h, n, f], 21) as tf.Tensor4D;
+        const k = randn([b, h, n, f], 22) as tf.Tensor4D;
+        const v = randn([b, h, n, f], 23) as tf.Tensor4D;
         const logDecay = runningLogDecay(b, h, n, 24);
         const t = 4;
         const keep = tf.reshape(tf.less(tf.range(0, n), t + 1), [1, 1, n, 1]);
@@ -172,8 +163,12 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [2, 3, 7, 4, 5];
-          const [q, k, v] = randomQkv([b, h, n, f, d], 31);
+          const q = randn([b, h, n, f], 31) as tf.Tensor4D;
+          const k = randn([b, h, n, f], 32) as tf.Tensor4D;
+          const v = randn([b, h, n, d], 33) as tf.Tensor4D;
           const logDecay = runningLogDecay(b, h, n, 34);
+          const token = (t: tf.Tensor4D, i: number) =>
+            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (const mode of ['none', 'decay', 'logDecay'] as const) {
             const full = chunkLinearAttention(q, k, v, {
               chunkSize: 3,
@@ -196,13 +191,7 @@ for (const backend of testBackends()) {
                         [b, h],
                       ) as tf.Tensor2D)
                     : undefined;
-              const r = recurrentLinearAttentionStep(
-                state,
-                tokenAt(q, i),
-                tokenAt(k, i),
-                tokenAt(v, i),
-                lambda,
-              );
+              const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), lambda);
               state = r.state;
               outs.push(r.output);
             }
@@ -290,13 +279,17 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [1, 2, 6, 3, 2];
-          const [q, k, v] = randomQkv([b, h, n, f, d], 51);
+          const q = randn([b, h, n, f], 51) as tf.Tensor4D;
+          const k = randn([b, h, n, f], 52) as tf.Tensor4D;
+          const v = randn([b, h, n, d], 53) as tf.Tensor4D;
           const s0 = randn([b, h, f, d], 54) as tf.Tensor4D;
           const decay = decayOf(h);
           let state = s0;
           const outs: tf.Tensor[] = [];
+          const token = (t: tf.Tensor4D, i: number) =>
+            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (let i = 0; i < n; i++) {
-            const r = recurrentLinearAttentionStep(state, tokenAt(q, i), tokenAt(k, i), tokenAt(v, i), decay);
+            const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), decay);
             state = r.state;
             outs.push(r.output);
           }
