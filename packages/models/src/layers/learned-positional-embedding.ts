@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { ModelLayer, type Shape } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LearnedPositionalEmbeddingOptions {
@@ -11,10 +11,8 @@ export interface LearnedPositionalEmbeddingOptions {
   name?: string;
 }
 
-type Shape = (number | null)[];
-
 /** Adds a learned position table P [maxLength, dim]: x [B, L, C] → x + P[0:L]. */
-export class LearnedPositionalEmbedding extends tfl.layers.Layer {
+export class LearnedPositionalEmbedding extends ModelLayer {
   static className = 'LearnedPositionalEmbedding';
   readonly maxLength: number;
   readonly dim: number;
@@ -34,12 +32,8 @@ export class LearnedPositionalEmbedding extends tfl.layers.Layer {
   }
 
   override build(_inputShape: Shape | Shape[]): void {
-    this.table = this.addWeight(
-      'positions',
-      [this.maxLength, this.dim],
-      'float32',
-      tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev }),
-    );
+    const init = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
+    this.table = this.addFloatWeight('positions', [this.maxLength, this.dim], init);
     this.built = true;
   }
 
@@ -54,25 +48,15 @@ export class LearnedPositionalEmbedding extends tfl.layers.Layer {
     return tf.slice(this.table!.read(), [start, 0], [length, this.dim]) as tf.Tensor2D;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
+  protected override forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 3 || x.shape[2] !== this.dim) {
+      throw this.inputError(`input must be [batch, length, ${this.dim}]`, x);
+    }
+    return tf.add(x, this.positions(0, x.shape[1]!));
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (x.rank !== 3 || x.shape[2] !== this.dim) {
-        throw new RangeError(
-          `LearnedPositionalEmbedding '${this.name}': input must be [batch, length, ${this.dim}], ` +
-            `got [${x.shape.join(', ')}]`,
-        );
-      }
-      return tf.add(x, this.positions(0, x.shape[1]!));
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), maxLength: this.maxLength, dim: this.dim, initStddev: this.initStddev };
+  protected override layerConfig() {
+    return { maxLength: this.maxLength, dim: this.dim, initStddev: this.initStddev };
   }
 }
 

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+
+/** A symbolic tensor shape (null = not known until the layer runs). */
+export type Shape = (number | null)[];
+
+/** A layer option as `getConfig` saves it; undefined = not saved (an optional option left out). */
+export type LayerConfigValue = tf.serialization.ConfigDictValue | undefined;
+
+type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+
+/** The first input's shape: tfjs passes one shape, or a list of shapes to a layer applied to several inputs. */
+export function firstShape(inputShape: Shape | Shape[]): Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+}
+
+/**
+ * Base of this package's layers: the tfjs `Layer` plumbing written once (tfjs conventions: sync `call` inside
+ * `tf.tidy`, `computeOutputShape`, `getConfig` for save/load). A subclass validates its options in its constructor,
+ * sets `static className`, registers itself with `tf.serialization.registerClass`, and writes:
+ * - `forward(x, kwargs, inputs)`: the output from the first input x (and the list of all inputs), inside `tf.tidy`;
+ * - `layerConfig()`: its options as `getConfig` saves them (the constructor's option names; undefined ones are left
+ *   out of the saved config);
+ * - `computeOutputShape` when the output shape is not the first input's.
+ */
+export abstract class ModelLayer extends tfl.layers.Layer {
+  /** The output for the first input `x` (`inputs`: every input, x first, e.g. then a mask), inside `tf.tidy`. */
+  protected abstract forward(x: tf.Tensor, kwargs: Kwargs, inputs: tf.Tensor[]): tf.Tensor;
+
+  /** The options `getConfig` saves (each key a constructor option; undefined values are left out). */
+  protected abstract layerConfig(): Record<string, LayerConfigValue>;
+
+  /** Default: the first input's shape. */
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return [...firstShape(inputShape)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    return tf.tidy(() => this.forward(list[0]!, kwargs, list));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config: tf.serialization.ConfigDict = { ...super.getConfig() };
+    for (const [key, value] of Object.entries(this.layerConfig())) {
+      if (value !== undefined) config[key] = value;
+    }
+    return config;
+  }
+
+  /** Adds a trainable float32 weight `name` of `shape`, initialised by `initializer`. */
+  protected addFloatWeight(name: string, shape: number[], initializer: Initializer): tfl.LayerVariable {
+    return this.addWeight(name, shape, 'float32', initializer);
+  }
+
+  /** A RangeError for a wrong input `x`: "<ClassName> '<layer name>': <expected>, got [<x's shape>]". */
+  protected inputError(expected: string, x: tf.Tensor): RangeError {
+    return new RangeError(`${this.getClassName()} '${this.name}': ${expected}, got [${x.shape.join(', ')}]`);
+  }
+}
