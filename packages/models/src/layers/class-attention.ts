@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 import { denseTokens, validateMask, validateMaskValues } from '@tost/attention';
 import { maskedSoftmax } from '@tost/ops';
 import { requireDivides, requirePositiveInteger, requireRate } from '../util/validation.js';
@@ -20,20 +20,23 @@ export interface ClassAttentionOptions {
  * Inputs x [B, N, C] or [x, mask [B, N]] → the CLS update [B, 1, C].
  * Weights: query/key/value/output kernels [C, C] with biases (= XCiT's qkv Linear(C, 3C) + proj Linear(C, C)).
  */
-export class ClassAttention extends ModelLayer {
+export class ClassAttention extends layerWithOptions({
+  dim: requirePositiveInteger,
+  heads: requirePositiveInteger,
+  dropout: requireRate,
+}) {
   static className = 'ClassAttention';
-  readonly dim: number;
-  readonly heads: number;
-  readonly dropoutRate: number;
   private kernels: tfl.LayerVariable[] = [];
   private biases: tfl.LayerVariable[] = [];
 
   constructor(options: ClassAttentionOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('ClassAttention', 'dim', options?.dim);
-    this.heads = requirePositiveInteger('ClassAttention', 'heads', options?.heads);
+    super(options);
     requireDivides('ClassAttention', this.heads, this.dim);
-    this.dropoutRate = requireRate('ClassAttention', 'dropout', options?.dropout);
+  }
+
+  /** The `dropout` option, under the name the attention layers use for it. */
+  get dropoutRate(): number {
+    return this.dropout;
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -83,15 +86,11 @@ export class ClassAttention extends ModelLayer {
     let weights = mask
       ? maskedSoftmax(scores, tf.reshape(tf.cast(mask, 'bool'), [batch, 1, tokens]))
       : tf.softmax(scores);
-    if (kwargs?.training === true && this.dropoutRate > 0)
-      weights = tf.dropout(weights, this.dropoutRate) as tf.Tensor3D;
+    if (kwargs?.training === true && this.dropout > 0)
+      weights = tf.dropout(weights, this.dropout) as tf.Tensor3D;
     const perToken = tf.reshape(tf.transpose(weights, [0, 2, 1]), [batch, tokens, this.heads, 1]);
     const context = tf.reshape(tf.sum(tf.mul(perToken, values), 1), [batch, 1, this.dim]) as tf.Tensor3D;
     return denseTokens(context, k[3]!, b[3]);
-  }
-
-  protected override layerConfig() {
-    return { dim: this.dim, heads: this.heads, dropout: this.dropoutRate };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { requireNonNegativeNumber, requirePositiveInteger } from '../util/validation.js';
 
 export interface ClsTokenOptions {
@@ -11,16 +11,15 @@ export interface ClsTokenOptions {
 }
 
 /** Prepends one learned token: [B, L, C] → [B, L + 1, C]. Pair it with `PaddingMask({prependCls: true})`. */
-export class ClsToken extends ModelLayer {
+export class ClsToken extends layerWithOptions({
+  dim: requirePositiveInteger,
+  initStddev: orDefault(requireNonNegativeNumber, 0),
+}) {
   static className = 'ClsToken';
-  readonly dim: number;
-  readonly initStddev: number;
   private token?: tfl.LayerVariable;
 
   constructor(options: ClsTokenOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('ClsToken', 'dim', options?.dim);
-    this.initStddev = requireNonNegativeNumber('ClsToken', 'initStddev', options?.initStddev, 0);
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -47,10 +46,6 @@ export class ClsToken extends ModelLayer {
       tf.reshape(this.token!.read(), [1, 1, this.dim]),
     );
     return tf.concat([cls, x], 1);
-  }
-
-  protected override layerConfig() {
-    return { dim: this.dim, initStddev: this.initStddev };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { ModelLayer } from './model-layer.js';
+import { layerWithOptions } from './model-layer.js';
 import { requireRate } from '../util/validation.js';
 
 export interface DropPathOptions {
@@ -15,15 +15,14 @@ export interface DropPathOptions {
  * Stochastic depth: in training, each sample's branch is zeroed with probability `rate` and otherwise scaled by
  * 1 / (1 − rate) (so the expectation is unchanged); identity at inference.
  */
-export class DropPath extends ModelLayer {
+export class DropPath extends layerWithOptions({
+  rate: requireRate,
+  seed: (_owner, _option, value) => value as number | undefined,
+}) {
   static className = 'DropPath';
-  readonly rate: number;
-  readonly seed?: number;
 
   constructor(options: DropPathOptions) {
-    super({ name: options?.name });
-    this.rate = requireRate('DropPath', 'rate', options?.rate);
-    this.seed = options?.seed;
+    super(options);
   }
 
   protected override forward(x: tf.Tensor, kwargs: Kwargs): tf.Tensor {
@@ -32,10 +31,6 @@ export class DropPath extends ModelLayer {
     const shape = [x.shape[0]!, ...x.shape.slice(1).map(() => 1)];
     const kept = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', this.seed), keep));
     return tf.mul(x, tf.div(kept, keep));
-  }
-
-  protected override layerConfig() {
-    return { rate: this.rate, seed: this.seed };
   }
 }
 

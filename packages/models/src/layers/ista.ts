@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ModelLayer, type Shape } from './model-layer.js';
+import { layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import {
   requireNonNegativeNumber,
   requirePositiveInteger,
@@ -21,18 +21,16 @@ export interface ISTAOptions {
  * `out = relu(z + η·(z·D − (z·Dᵀ)·D) − η·λ)` with ONE square dictionary D [dim, dim] (Kaiming-uniform), tied
  * encoder/decoder, no residual. The caller applies the LayerNorm first.
  */
-export class ISTA extends ModelLayer {
+export class ISTA extends layerWithOptions({
+  dim: requirePositiveInteger,
+  eta: orDefault(requirePositiveNumber, 0.1),
+  lambda: orDefault(requireNonNegativeNumber, 0.1),
+}) {
   static className = 'ISTA';
-  readonly dim: number;
-  readonly eta: number;
-  readonly lambda: number;
   private dictionary?: tfl.LayerVariable;
 
   constructor(options: ISTAOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('ISTA', 'dim', options?.dim);
-    this.eta = requirePositiveNumber('ISTA', 'eta', options?.eta, 0.1);
-    this.lambda = requireNonNegativeNumber('ISTA', 'lambda', options?.lambda, 0.1);
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -50,10 +48,6 @@ export class ISTA extends ModelLayer {
     const step = tf.mul(tf.sub(encoded, reconstruction), this.eta);
     const out = tf.relu(tf.sub(tf.add(rows, step), this.eta * this.lambda));
     return tf.reshape(out, z.shape);
-  }
-
-  protected override layerConfig() {
-    return { dim: this.dim, eta: this.eta, lambda: this.lambda };
   }
 }
 

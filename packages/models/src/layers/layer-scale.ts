@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ModelLayer, type Shape } from './model-layer.js';
+import { layerWithOptions, type Shape } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LayerScaleOptions {
@@ -16,16 +16,15 @@ export function defaultLayerScale(depth: number): number {
 }
 
 /** Per-channel learned scale of a residual branch: x [..., C] → γ ⊙ x. */
-export class LayerScale extends ModelLayer {
+export class LayerScale extends layerWithOptions({
+  dim: requirePositiveInteger,
+  init: requirePositiveNumber,
+}) {
   static className = 'LayerScale';
-  readonly dim: number;
-  readonly init: number;
   private gamma?: tfl.LayerVariable;
 
   constructor(options: LayerScaleOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('LayerScale', 'dim', options?.dim);
-    this.init = requirePositiveNumber('LayerScale', 'init', options?.init);
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -36,10 +35,6 @@ export class LayerScale extends ModelLayer {
   protected override forward(x: tf.Tensor): tf.Tensor {
     if (x.shape[x.rank - 1] !== this.dim) throw this.inputError(`input last axis must be ${this.dim}`, x);
     return tf.mul(x, this.gamma!.read());
-  }
-
-  protected override layerConfig() {
-    return { dim: this.dim, init: this.init };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ModelLayer, type Shape } from './model-layer.js';
+import { layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LearnedPositionalEmbeddingOptions {
@@ -12,23 +12,16 @@ export interface LearnedPositionalEmbeddingOptions {
 }
 
 /** Adds a learned position table P [maxLength, dim]: x [B, L, C] → x + P[0:L]. */
-export class LearnedPositionalEmbedding extends ModelLayer {
+export class LearnedPositionalEmbedding extends layerWithOptions({
+  maxLength: requirePositiveInteger,
+  dim: requirePositiveInteger,
+  initStddev: orDefault(requirePositiveNumber, 0.02),
+}) {
   static className = 'LearnedPositionalEmbedding';
-  readonly maxLength: number;
-  readonly dim: number;
-  readonly initStddev: number;
   private table?: tfl.LayerVariable;
 
   constructor(options: LearnedPositionalEmbeddingOptions) {
-    super({ name: options?.name });
-    this.maxLength = requirePositiveInteger('LearnedPositionalEmbedding', 'maxLength', options?.maxLength);
-    this.dim = requirePositiveInteger('LearnedPositionalEmbedding', 'dim', options?.dim);
-    this.initStddev = requirePositiveNumber(
-      'LearnedPositionalEmbedding',
-      'initStddev',
-      options?.initStddev,
-      0.02,
-    );
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -53,10 +46,6 @@ export class LearnedPositionalEmbedding extends ModelLayer {
       throw this.inputError(`input must be [batch, length, ${this.dim}]`, x);
     }
     return tf.add(x, this.positions(0, x.shape[1]!));
-  }
-
-  protected override layerConfig() {
-    return { maxLength: this.maxLength, dim: this.dim, initStddev: this.initStddev };
   }
 }
 

@@ -10,6 +10,23 @@ export type LayerConfigValue = tf.serialization.ConfigDictValue | undefined;
 
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 
+/** Checks one layer option: returns the value to keep (e.g. a default), or throws naming `owner` and `option`. */
+export type OptionCheck<T> = (owner: string, option: string, value: unknown) => T;
+
+/** `check`, with `fallback` standing for an undefined value. */
+export function orDefault<T>(check: OptionCheck<T>, fallback: T): OptionCheck<T> {
+  return (owner, option, value) => check(owner, option, value ?? fallback);
+}
+
+/** The read-only fields `layerWithOptions(checks)` adds: one per option, of its check's type. */
+export type CheckedOptions<C> = { readonly [K in keyof C]: C[K] extends OptionCheck<infer T> ? T : never };
+
+/** What every layer constructor takes besides its own options (passed on to tfjs). */
+export interface LayerNameOptions {
+  name?: string;
+  trainable?: boolean;
+}
+
 /** The first input's shape: tfjs passes one shape, or a list of shapes to a layer applied to several inputs. */
 export function firstShape(inputShape: Shape | Shape[]): Shape {
   return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
@@ -58,4 +75,45 @@ export abstract class ModelLayer extends tfl.layers.Layer {
   protected inputError(expected: string, x: tf.Tensor): RangeError {
     return new RangeError(`${this.getClassName()} '${this.name}': ${expected}, got [${x.shape.join(', ')}]`);
   }
+}
+
+/**
+ * A `ModelLayer` whose options are declared once, as checks (option name → check): the constructor runs each check
+ * on the given option (errors name the subclass's `className` and the option), keeps the result as a field of the
+ * same name, and `getConfig` saves them under the same names (so save/load round-trips). Subclass it through
+ * `layerWithOptions(checks)`, which also types the fields.
+ */
+export abstract class LayerWithOptions extends ModelLayer {
+  /** The options `getConfig` saves, in declaration order. */
+  private readonly optionNames: string[];
+
+  protected constructor(options: LayerNameOptions | undefined, checks: Record<string, OptionCheck<unknown>>) {
+    super({ name: options?.name, trainable: options?.trainable });
+    const given = (options ?? {}) as Record<string, unknown>;
+    const fields = this as unknown as Record<string, unknown>;
+    for (const [option, check] of Object.entries(checks)) {
+      fields[option] = check(this.getClassName(), option, given[option]);
+    }
+    this.optionNames = Object.keys(checks);
+  }
+
+  protected override layerConfig(): Record<string, LayerConfigValue> {
+    const fields = this as unknown as Record<string, LayerConfigValue>;
+    return Object.fromEntries(this.optionNames.map((option) => [option, fields[option]]));
+  }
+}
+
+/**
+ * The base class of a layer with the options `checks` (see `LayerWithOptions`): its instances have one read-only
+ * field per option, of its check's type. The subclass declares `static className`, a constructor taking its options
+ * interface (`super(options)`), and `forward`; checks across options go in its constructor after `super`.
+ */
+export function layerWithOptions<C extends Record<string, OptionCheck<unknown>>>(checks: C) {
+  abstract class WithTheseOptions extends LayerWithOptions {
+    constructor(options: LayerNameOptions | undefined) {
+      super(options, checks);
+    }
+  }
+  return WithTheseOptions as unknown as Omit<typeof LayerWithOptions, 'prototype'> &
+    (abstract new (options: LayerNameOptions | undefined) => LayerWithOptions & CheckedOptions<C>);
 }

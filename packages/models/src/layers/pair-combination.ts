@@ -1,21 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { ModelLayer, type Shape } from './model-layer.js';
+import { layerWithOptions, type Shape } from './model-layer.js';
 import { requireOneOf } from '../util/validation.js';
 
 export type PairCombine = 'concat' | 'concat-product-difference';
 
 /** Two document vectors u, v [B, C] → [u, v] [B, 2C] or [u, v, u⊙v, u−v] [B, 4C] (LRA Retrieval's head input). */
-export class PairCombination extends ModelLayer {
+export class PairCombination extends layerWithOptions({
+  mode: (owner, option, value) =>
+    requireOneOf(owner, option, value, ['concat', 'concat-product-difference'] as const),
+}) {
   static className = 'PairCombination';
-  readonly mode: PairCombine;
 
   constructor(options: { mode: PairCombine; name?: string }) {
-    super({ name: options?.name });
-    this.mode = requireOneOf('PairCombination', 'mode', options?.mode, [
-      'concat',
-      'concat-product-difference',
-    ] as const);
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -36,10 +34,6 @@ export class PairCombination extends ModelLayer {
     }
     if (this.mode === 'concat') return tf.concat([u, v], 1);
     return tf.concat([u, v, tf.mul(u, v), tf.sub(u, v)], 1);
-  }
-
-  protected override layerConfig() {
-    return { mode: this.mode };
   }
 }
 

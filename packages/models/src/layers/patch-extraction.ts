@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 import { requirePositiveInteger } from '../util/validation.js';
 
 export interface PatchExtractionOptions {
@@ -12,13 +12,13 @@ export interface PatchExtractionOptions {
  * (row in patch, column in patch, channel) — CRATE's `b c (h p1) (w p2) -> b (h w) (p1 p2 c)`. Reshapes and one
  * rank-4 transpose only.
  */
-export class PatchExtraction extends ModelLayer {
+export class PatchExtraction extends layerWithOptions({
+  patchSize: requirePositiveInteger,
+}) {
   static className = 'PatchExtraction';
-  readonly patchSize: number;
 
   constructor(options: PatchExtractionOptions) {
-    super({ name: options?.name });
-    this.patchSize = requirePositiveInteger('PatchExtraction', 'patchSize', options?.patchSize);
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -43,10 +43,6 @@ export class PatchExtraction extends ModelLayer {
     const byPatchRow = tf.reshape(x, [batch * gridH, p, gridW, p * channels]);
     const grouped = tf.transpose(byPatchRow, [0, 2, 1, 3]); // [B·gridH, gridW, p, p·Ch]
     return tf.reshape(grouped, [batch, gridH * gridW, p * p * channels]);
-  }
-
-  protected override layerConfig() {
-    return { patchSize: this.patchSize };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { layerWithOptions, type Shape } from './model-layer.js';
 import { describeValue, requirePositiveInteger } from '../util/validation.js';
 
 export interface ShortConvolutionOptions {
@@ -22,6 +22,13 @@ export function requireShortConv(owner: string, value: unknown): number {
   return value;
 }
 
+function requireKernelSize(owner: string, option: string, k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 2) {
+    throw new RangeError(`${owner}: option '${option}' must be an integer ≥ 2, got ${describeValue(k)}`);
+  }
+  return k;
+}
+
 /**
  * A causal depth-wise convolution added to its input: `y_t = x_t + b + Σ_{j<k} w_j ⊙ x_{t−j}` (zeros before the
  * first token), x [B, N, C] → y [B, N, C]. Placed on the normalised block input before the attention, it lets any
@@ -29,23 +36,16 @@ export function requireShortConv(owner: string, value: unknown): number {
  * Based (arXiv 2402.18668) and flash-linear-attention's `ShortConvolution`. Weights: `kernel` [k, C] (uniform
  * ±1/√k, PyTorch's depth-wise Conv1d default), `bias` [C] (zeros). Causal: y_t never depends on x_{>t}.
  */
-export class ShortConvolution extends ModelLayer {
+export class ShortConvolution extends layerWithOptions({
+  dim: requirePositiveInteger,
+  kernelSize: requireKernelSize,
+}) {
   static className = 'ShortConvolution';
-  readonly dim: number;
-  readonly kernelSize: number;
   private kernel?: tfl.LayerVariable;
   private bias?: tfl.LayerVariable;
 
   constructor(options: ShortConvolutionOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('ShortConvolution', 'dim', options?.dim);
-    const k = options?.kernelSize;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 2) {
-      throw new RangeError(
-        `ShortConvolution: option 'kernelSize' must be an integer ≥ 2, got ${describeValue(options?.kernelSize)}`,
-      );
-    }
-    this.kernelSize = k;
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -57,10 +57,6 @@ export class ShortConvolution extends ModelLayer {
     );
     this.bias = this.addFloatWeight('bias', [this.dim], tfl.initializers.zeros());
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...firstShape(inputShape)];
   }
 
   protected override forward(input: tf.Tensor): tf.Tensor {
@@ -83,10 +79,6 @@ export class ShortConvolution extends ModelLayer {
       y = tf.add(y, tf.mul(shifted, tf.reshape(tf.slice(kernel, [j, 0], [1, this.dim]), [this.dim])));
     }
     return y;
-  }
-
-  protected override layerConfig() {
-    return { dim: this.dim, kernelSize: this.kernelSize };
   }
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 /**
@@ -49,17 +49,13 @@ export interface SinusoidalPositionalEncodingOptions {
 }
 
 /** Adds fixed 1-D sinusoids (no weights): x [B, L, C] → x + PE[0:L]; works for any length. */
-export class SinusoidalPositionalEncoding extends ModelLayer {
+export class SinusoidalPositionalEncoding extends layerWithOptions({
+  base: orDefault(requirePositiveNumber, 10000),
+}) {
   static className = 'SinusoidalPositionalEncoding';
-  readonly base: number;
 
   constructor(options: SinusoidalPositionalEncodingOptions = {}) {
-    super({ name: options.name });
-    this.base = requirePositiveNumber('SinusoidalPositionalEncoding', 'base', options.base, 10000);
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...firstShape(inputShape)];
+    super(options);
   }
 
   protected override forward(x: tf.Tensor): tf.Tensor {
@@ -68,10 +64,6 @@ export class SinusoidalPositionalEncoding extends ModelLayer {
     }
     const [, length, dim] = x.shape as [number, number, number];
     return tf.add(x, tf.tensor2d(sinusoidalTable1D(length, dim, this.base), [length, dim]));
-  }
-
-  protected override layerConfig() {
-    return { base: this.base };
   }
 }
 
@@ -88,17 +80,15 @@ export interface SinusoidalPositions2DOptions {
  * Emits the fixed 2-D Fourier features for a token grid (no weights): x [B, H·W, *] → [B, H·W, 2·hiddenDim].
  * In ToST/XCiT they go through a 1×1 convolution (a Dense layer on tokens) and are added to the patch tokens.
  */
-export class SinusoidalPositions2D extends ModelLayer {
+export class SinusoidalPositions2D extends layerWithOptions({
+  height: requirePositiveInteger,
+  width: requirePositiveInteger,
+  hiddenDim: orDefault(requirePositiveInteger, 32),
+}) {
   static className = 'SinusoidalPositions2D';
-  readonly height: number;
-  readonly width: number;
-  readonly hiddenDim: number;
 
   constructor(options: SinusoidalPositions2DOptions) {
-    super({ name: options?.name });
-    this.height = requirePositiveInteger('SinusoidalPositions2D', 'height', options?.height);
-    this.width = requirePositiveInteger('SinusoidalPositions2D', 'width', options?.width);
-    this.hiddenDim = requirePositiveInteger('SinusoidalPositions2D', 'hiddenDim', options?.hiddenDim ?? 32);
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -118,10 +108,6 @@ export class SinusoidalPositions2D extends ModelLayer {
       channels,
     ]);
     return tf.add(tf.zeros([x.shape[0]!, tokens, channels]), table);
-  }
-
-  protected override layerConfig() {
-    return { height: this.height, width: this.width, hiddenDim: this.hiddenDim };
   }
 }
 

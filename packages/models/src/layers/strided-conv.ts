@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 import { requirePositiveInteger } from '../util/validation.js';
 
 export interface StridedConv3x3Options {
@@ -18,16 +18,15 @@ export interface StridedConv3x3Options {
  * be trained there. The nine taps come from even/odd phase slices of the padded image (rank ≤ 4 slices only).
  * The kernel is stored in the standard conv layout [3, 3, Cin, Cout].
  */
-export class StridedConv3x3 extends ModelLayer {
+export class StridedConv3x3 extends layerWithOptions({
+  inChannels: requirePositiveInteger,
+  filters: requirePositiveInteger,
+}) {
   static className = 'StridedConv3x3';
-  readonly inChannels: number;
-  readonly filters: number;
   private kernel?: tfl.LayerVariable;
 
   constructor(options: StridedConv3x3Options) {
-    super({ name: options?.name });
-    this.inChannels = requirePositiveInteger('StridedConv3x3', 'inChannels', options?.inChannels);
-    this.filters = requirePositiveInteger('StridedConv3x3', 'filters', options?.filters);
+    super(options);
   }
 
   override build(_inputShape: Shape | Shape[]): void {
@@ -77,10 +76,6 @@ export class StridedConv3x3 extends ModelLayer {
     const patches = tf.concat(taps, 1) as tf.Tensor2D;
     const kernel = tf.reshape(this.kernel!.read(), [9 * channels, this.filters]) as tf.Tensor2D;
     return tf.reshape(tf.matMul(patches, kernel), [batch, outH, outW, this.filters]);
-  }
-
-  protected override layerConfig() {
-    return { inChannels: this.inChannels, filters: this.filters };
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { checkTokenIds } from '../util/token-ids.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
@@ -54,18 +54,16 @@ export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
  *   or NaN ids throw a RangeError naming `token_ids` and the vocabulary size (see `checkTokenIds`);
  * - hidden states [B, L, dim] → logits h·Eᵀ [B, L, vocabSize].
  */
-export class TokenEmbedding extends ModelLayer {
+export class TokenEmbedding extends layerWithOptions({
+  vocabSize: requirePositiveInteger,
+  dim: requirePositiveInteger,
+  initStddev: orDefault(requirePositiveNumber, 0.02),
+}) {
   static className = 'TokenEmbedding';
-  readonly vocabSize: number;
-  readonly dim: number;
-  readonly initStddev: number;
   private table?: tfl.LayerVariable;
 
   constructor(options: TokenEmbeddingOptions) {
-    super({ name: options?.name, trainable: options?.trainable });
-    this.vocabSize = requirePositiveInteger('TokenEmbedding', 'vocabSize', options?.vocabSize);
-    this.dim = requirePositiveInteger('TokenEmbedding', 'dim', options?.dim);
-    this.initStddev = requirePositiveNumber('TokenEmbedding', 'initStddev', options?.initStddev, 0.02);
+    super(options);
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -110,10 +108,6 @@ export class TokenEmbedding extends ModelLayer {
     }
     checkTokenIds(x, this.vocabSize, `TokenEmbedding '${this.name}'`);
     return embeddingLookup(x, this.embeddings);
-  }
-
-  protected override layerConfig() {
-    return { vocabSize: this.vocabSize, dim: this.dim, initStddev: this.initStddev };
   }
 }
 

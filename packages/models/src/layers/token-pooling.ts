@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 import { requireOneOf } from '../util/validation.js';
 
 export type PoolingMode = 'cls' | 'mean';
@@ -12,13 +12,13 @@ export interface TokenPoolingOptions {
 }
 
 /** Sequence → vector: x [B, L, C] (and optionally the mask [B, L] as a second input) → [B, C]. */
-export class TokenPooling extends ModelLayer {
+export class TokenPooling extends layerWithOptions({
+  mode: (owner, option, value) => requireOneOf(owner, option, value, ['cls', 'mean'] as const),
+}) {
   static className = 'TokenPooling';
-  readonly mode: PoolingMode;
 
   constructor(options: TokenPoolingOptions) {
-    super({ name: options?.name });
-    this.mode = requireOneOf('TokenPooling', 'mode', options?.mode, ['cls', 'mean'] as const);
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -42,10 +42,6 @@ export class TokenPooling extends ModelLayer {
     const summed = tf.sum(tf.mul(x, tf.expandDims(m, 2)), 1);
     // max(count, 1): an all-padding row pools to zeros instead of NaN.
     return tf.div(summed, tf.maximum(tf.sum(m, 1, true), 1));
-  }
-
-  protected override layerConfig() {
-    return { mode: this.mode };
   }
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { firstShape, ModelLayer, type Shape } from './model-layer.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 
 export interface TokenRangeOptions {
   /** First token kept. */
@@ -9,25 +9,31 @@ export interface TokenRangeOptions {
   name?: string;
 }
 
+function requireStart(owner: string, option: string, start: unknown): number {
+  if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) {
+    throw new RangeError(`${owner}: option '${option}' must be an integer ≥ 0, got ${String(start)}`);
+  }
+  return start;
+}
+
+function requireSize(owner: string, option: string, size: unknown): number | undefined {
+  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size <= 0)) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be a positive integer or omitted, got ${String(size)}`,
+    );
+  }
+  return size;
+}
+
 /** Keeps tokens [start, start + size) of x [B, L, C] (e.g. the CLS token, or everything after it). */
-export class TokenRange extends ModelLayer {
+export class TokenRange extends layerWithOptions({
+  start: requireStart,
+  size: requireSize,
+}) {
   static className = 'TokenRange';
-  readonly start: number;
-  readonly size?: number;
 
   constructor(options: TokenRangeOptions) {
-    super({ name: options?.name });
-    const { start, size } = options ?? {};
-    if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) {
-      throw new RangeError(`TokenRange: option 'start' must be an integer ≥ 0, got ${String(start)}`);
-    }
-    if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size <= 0)) {
-      throw new RangeError(
-        `TokenRange: option 'size' must be a positive integer or omitted, got ${String(size)}`,
-      );
-    }
-    this.start = start;
-    this.size = size;
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -47,10 +53,6 @@ export class TokenRange extends ModelLayer {
       );
     }
     return tf.slice(x, [0, this.start, 0], [batch, size, dim]);
-  }
-
-  protected override layerConfig() {
-    return { start: this.start, size: this.size };
   }
 }
 
