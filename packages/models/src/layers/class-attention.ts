@@ -14,6 +14,9 @@ export interface ClassAttentionOptions {
   name?: string;
 }
 
+/** The projections, in weight order. */
+const PARTS = ['query', 'key', 'value', 'output'] as const;
+
 /**
  * XCiT/ToST class attention: softmax attention in which ONLY the first (CLS) token is a query; keys and values are
  * all tokens. Cost O(N·C²) for the projections and O(N·C) for the scores: linear in N.
@@ -26,8 +29,6 @@ export class ClassAttention extends layerWithOptions({
   dropout: requireRate,
 }) {
   static className = 'ClassAttention';
-  private kernels: tfl.LayerVariable[] = [];
-  private biases: tfl.LayerVariable[] = [];
 
   constructor(options: ClassAttentionOptions) {
     super(options);
@@ -39,16 +40,13 @@ export class ClassAttention extends layerWithOptions({
     return this.dropout;
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    this.kernels = [];
-    this.biases = [];
-    for (const part of ['query', 'key', 'value', 'output']) {
-      this.kernels.push(
-        this.addFloatWeight(`${part}_kernel`, [this.dim, this.dim], tfl.initializers.glorotUniform({})),
-      );
-      this.biases.push(this.addFloatWeight(`${part}_bias`, [this.dim], tfl.initializers.zeros()));
-    }
-    this.built = true;
+  protected override weightSpecs() {
+    return Object.fromEntries(
+      PARTS.flatMap((part) => [
+        [`${part}_kernel`, { shape: [this.dim, this.dim], initializer: tfl.initializers.glorotUniform({}) }],
+        [`${part}_bias`, { shape: [this.dim], initializer: tfl.initializers.zeros() }],
+      ]),
+    );
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -67,8 +65,8 @@ export class ClassAttention extends layerWithOptions({
       validateMask(mask, batch, tokens, `ClassAttention '${this.name}'`);
       validateMaskValues(mask, `ClassAttention '${this.name}'`);
     }
-    const k = this.kernels.map((v) => v.read() as tf.Tensor2D);
-    const b = this.biases.map((v) => v.read() as tf.Tensor1D);
+    const k = PARTS.map((part) => this.weight(`${part}_kernel`) as tf.Tensor2D);
+    const b = PARTS.map((part) => this.weight(`${part}_bias`) as tf.Tensor1D);
     const cls = tf.slice(x, [0, 0, 0], [batch, 1, this.dim]) as tf.Tensor3D;
     const headDim = this.dim / this.heads;
     // Tokens-first heads ([B, N, H, p], a free reshape of [B, N, C]: channel h·p + j is head h's j-th).

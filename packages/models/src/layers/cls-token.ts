@@ -16,19 +16,17 @@ export class ClsToken extends layerWithOptions({
   initStddev: orDefault(requireNonNegativeNumber, 0),
 }) {
   static className = 'ClsToken';
-  private token?: tfl.LayerVariable;
 
   constructor(options: ClsTokenOptions) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    const init =
+  protected override weightSpecs() {
+    const initializer =
       this.initStddev === 0
         ? tfl.initializers.zeros()
         : tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
-    this.token = this.addFloatWeight('cls_token', [this.dim], init);
-    this.built = true;
+    return { cls_token: { shape: [this.dim], initializer } };
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -43,7 +41,7 @@ export class ClsToken extends layerWithOptions({
     // Broadcast by addition (not tile): its gradient is a plain sum on every backend.
     const cls = tf.add(
       tf.zeros([x.shape[0]!, 1, this.dim]),
-      tf.reshape(this.token!.read(), [1, 1, this.dim]),
+      tf.reshape(this.weight('cls_token'), [1, 1, this.dim]),
     );
     return tf.concat([cls, x], 1);
   }

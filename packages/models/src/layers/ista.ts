@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { layerWithOptions, orDefault, type Shape } from './model-layer.js';
+import { layerWithOptions, orDefault } from './model-layer.js';
 import {
   requireNonNegativeNumber,
   requirePositiveInteger,
@@ -27,21 +27,19 @@ export class ISTA extends layerWithOptions({
   lambda: orDefault(requireNonNegativeNumber, 0.1),
 }) {
   static className = 'ISTA';
-  private dictionary?: tfl.LayerVariable;
 
   constructor(options: ISTAOptions) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
+  protected override weightSpecs() {
     // heUniform = U(±sqrt(6 / fan_in)) = PyTorch's kaiming_uniform_ default.
-    this.dictionary = this.addFloatWeight('dictionary', [this.dim, this.dim], tfl.initializers.heUniform({}));
-    this.built = true;
+    return { dictionary: { shape: [this.dim, this.dim], initializer: tfl.initializers.heUniform({}) } };
   }
 
   protected override forward(z: tf.Tensor): tf.Tensor {
     if (z.shape[z.rank - 1] !== this.dim) throw this.inputError(`input last axis must be ${this.dim}`, z);
-    const d = this.dictionary!.read() as tf.Tensor2D;
+    const d = this.weight('dictionary') as tf.Tensor2D;
     const rows = tf.reshape(z, [-1, this.dim]) as tf.Tensor2D;
     const encoded = tf.matMul(rows, d); // z·D  ("Dᵀz" in the paper's column convention)
     const reconstruction = tf.matMul(tf.matMul(rows, d, false, true), d); // (z·Dᵀ)·D

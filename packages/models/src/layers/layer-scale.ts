@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { layerWithOptions, type Shape } from './model-layer.js';
+import { layerWithOptions } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LayerScaleOptions {
@@ -21,20 +21,18 @@ export class LayerScale extends layerWithOptions({
   init: requirePositiveNumber,
 }) {
   static className = 'LayerScale';
-  private gamma?: tfl.LayerVariable;
 
   constructor(options: LayerScaleOptions) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    this.gamma = this.addFloatWeight('gamma', [this.dim], tfl.initializers.constant({ value: this.init }));
-    this.built = true;
+  protected override weightSpecs() {
+    return { gamma: { shape: [this.dim], initializer: tfl.initializers.constant({ value: this.init }) } };
   }
 
   protected override forward(x: tf.Tensor): tf.Tensor {
     if (x.shape[x.rank - 1] !== this.dim) throw this.inputError(`input last axis must be ${this.dim}`, x);
-    return tf.mul(x, this.gamma!.read());
+    return tf.mul(x, this.weight('gamma'));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { layerWithOptions, orDefault, type Shape } from './model-layer.js';
+import { layerWithOptions, orDefault } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LearnedPositionalEmbeddingOptions {
@@ -18,16 +18,14 @@ export class LearnedPositionalEmbedding extends layerWithOptions({
   initStddev: orDefault(requirePositiveNumber, 0.02),
 }) {
   static className = 'LearnedPositionalEmbedding';
-  private table?: tfl.LayerVariable;
 
   constructor(options: LearnedPositionalEmbeddingOptions) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    const init = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
-    this.table = this.addFloatWeight('positions', [this.maxLength, this.dim], init);
-    this.built = true;
+  protected override weightSpecs() {
+    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
+    return { positions: { shape: [this.maxLength, this.dim], initializer } };
   }
 
   /** Rows [start, start + length) of the table, [length, dim]. */
@@ -38,7 +36,7 @@ export class LearnedPositionalEmbedding extends layerWithOptions({
           `${this.maxLength}`,
       );
     }
-    return tf.slice(this.table!.read(), [start, 0], [length, this.dim]) as tf.Tensor2D;
+    return tf.slice(this.weight('positions'), [start, 0], [length, this.dim]) as tf.Tensor2D;
   }
 
   protected override forward(x: tf.Tensor): tf.Tensor {

@@ -10,6 +10,12 @@ export type LayerConfigValue = tf.serialization.ConfigDictValue | undefined;
 
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 
+/** A weight a layer creates in `build`: its shape and initialiser (float32, trainable). */
+export interface WeightSpec {
+  shape: number[];
+  initializer: Initializer;
+}
+
 /** Checks one layer option: returns the value to keep (e.g. a default), or throws naming `owner` and `option`. */
 export type OptionCheck<T> = (owner: string, option: string, value: unknown) => T;
 
@@ -39,9 +45,12 @@ export function firstShape(inputShape: Shape | Shape[]): Shape {
  * - `forward(x, kwargs, inputs)`: the output from the first input x (and the list of all inputs), inside `tf.tidy`;
  * - `layerConfig()`: its options as `getConfig` saves them (the constructor's option names; undefined ones are left
  *   out of the saved config);
+ * - `weightSpecs()` when it has weights (created by `build`, read with `weight(name)`);
  * - `computeOutputShape` when the output shape is not the first input's.
  */
 export abstract class ModelLayer extends tfl.layers.Layer {
+  private readonly variables = new Map<string, tfl.LayerVariable>();
+
   /** The output for the first input `x` (`inputs`: every input, x first, e.g. then a mask), inside `tf.tidy`. */
   protected abstract forward(x: tf.Tensor, kwargs: Kwargs, inputs: tf.Tensor[]): tf.Tensor;
 
@@ -66,9 +75,25 @@ export abstract class ModelLayer extends tfl.layers.Layer {
     return config;
   }
 
-  /** Adds a trainable float32 weight `name` of `shape`, initialised by `initializer`. */
-  protected addFloatWeight(name: string, shape: number[], initializer: Initializer): tfl.LayerVariable {
-    return this.addWeight(name, shape, 'float32', initializer);
+  /** The weights `build` creates (float32, trainable), by name, in creation order; default none. */
+  protected weightSpecs(): Record<string, WeightSpec> {
+    return {};
+  }
+
+  /** Creates the weights of `weightSpecs()` (tfjs calls it once, before the first `call`). */
+  override build(_inputShape: Shape | Shape[]): void {
+    for (const [name, { shape, initializer }] of Object.entries(this.weightSpecs())) {
+      this.variables.set(name, this.addWeight(name, shape, 'float32', initializer));
+    }
+    this.built = true;
+  }
+
+  /** The current value of the weight `name` of `weightSpecs()` (the live variable's tensor: do not dispose). */
+  protected weight(name: string): tf.Tensor {
+    const variable = this.variables.get(name);
+    if (!variable)
+      throw new Error(`${this.getClassName()} '${this.name}': weight '${name}' read before build`);
+    return variable.read();
   }
 
   /** A RangeError for a wrong input `x`: "<ClassName> '<layer name>': <expected>, got [<x's shape>]". */

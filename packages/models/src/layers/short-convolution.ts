@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { layerWithOptions, type Shape } from './model-layer.js';
+import { layerWithOptions } from './model-layer.js';
 import { describeValue, requirePositiveInteger } from '../util/validation.js';
 
 export interface ShortConvolutionOptions {
@@ -41,22 +41,20 @@ export class ShortConvolution extends layerWithOptions({
   kernelSize: requireKernelSize,
 }) {
   static className = 'ShortConvolution';
-  private kernel?: tfl.LayerVariable;
-  private bias?: tfl.LayerVariable;
 
   constructor(options: ShortConvolutionOptions) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
+  protected override weightSpecs() {
     const bound = 1 / Math.sqrt(this.kernelSize);
-    this.kernel = this.addFloatWeight(
-      'kernel',
-      [this.kernelSize, this.dim],
-      tfl.initializers.randomUniform({ minval: -bound, maxval: bound }),
-    );
-    this.bias = this.addFloatWeight('bias', [this.dim], tfl.initializers.zeros());
-    this.built = true;
+    return {
+      kernel: {
+        shape: [this.kernelSize, this.dim],
+        initializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound }),
+      },
+      bias: { shape: [this.dim], initializer: tfl.initializers.zeros() },
+    };
   }
 
   protected override forward(input: tf.Tensor): tf.Tensor {
@@ -71,9 +69,9 @@ export class ShortConvolution extends layerWithOptions({
       [k - 1, 0],
       [0, 0],
     ]);
-    const kernel = this.kernel!.read();
+    const kernel = this.weight('kernel');
     // Tap j (0 = the current token) reads x shifted right by j: padded[:, k−1−j : k−1−j+N].
-    let y: tf.Tensor = tf.add(x, this.bias!.read());
+    let y: tf.Tensor = tf.add(x, this.weight('bias'));
     for (let j = 0; j < k; j++) {
       const shifted = tf.slice(padded, [0, k - 1 - j, 0], [batch, tokens, this.dim]);
       y = tf.add(y, tf.mul(shifted, tf.reshape(tf.slice(kernel, [j, 0], [1, this.dim]), [this.dim])));

@@ -23,19 +23,15 @@ export class StridedConv3x3 extends layerWithOptions({
   filters: requirePositiveInteger,
 }) {
   static className = 'StridedConv3x3';
-  private kernel?: tfl.LayerVariable;
 
   constructor(options: StridedConv3x3Options) {
     super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    this.kernel = this.addFloatWeight(
-      'kernel',
-      [3, 3, this.inChannels, this.filters],
-      tfl.initializers.heNormal({}),
-    );
-    this.built = true;
+  protected override weightSpecs() {
+    return {
+      kernel: { shape: [3, 3, this.inChannels, this.filters], initializer: tfl.initializers.heNormal({}) },
+    };
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -74,7 +70,7 @@ export class StridedConv3x3 extends layerWithOptions({
     }
     // Tap order (dy, dx, cin) matches the kernel layout [3, 3, Cin, Cout] flattened to [9·Cin, Cout].
     const patches = tf.concat(taps, 1) as tf.Tensor2D;
-    const kernel = tf.reshape(this.kernel!.read(), [9 * channels, this.filters]) as tf.Tensor2D;
+    const kernel = tf.reshape(this.weight('kernel'), [9 * channels, this.filters]) as tf.Tensor2D;
     return tf.reshape(tf.matMul(patches, kernel), [batch, outH, outW, this.filters]);
   }
 }

@@ -60,26 +60,20 @@ export class TokenEmbedding extends layerWithOptions({
   initStddev: orDefault(requirePositiveNumber, 0.02),
 }) {
   static className = 'TokenEmbedding';
-  private table?: tfl.LayerVariable;
 
   constructor(options: TokenEmbeddingOptions) {
     super(options);
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    this.table = this.addFloatWeight(
-      'embeddings',
-      [this.vocabSize, this.dim],
-      tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev }),
-    );
-    this.built = true;
-    void inputShape;
+  protected override weightSpecs() {
+    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
+    return { embeddings: { shape: [this.vocabSize, this.dim], initializer } };
   }
 
   /** The embedding matrix E [vocabSize, dim] (the live variable: do not dispose). */
   get embeddings(): tf.Tensor2D {
-    if (!this.table) throw new Error(`TokenEmbedding '${this.name}': not built yet`);
-    return this.table.read() as tf.Tensor2D;
+    if (!this.built) throw new Error(`TokenEmbedding '${this.name}': not built yet`);
+    return this.weight('embeddings') as tf.Tensor2D;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
