@@ -1,5 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { describeOnBackends } from '@tost/attention/testing';
 import { buildSequenceClassifier, type SequenceClassifierOptions } from '@tost/models';
+
+/** A suite whose tests run on `backend` (initialised first): `describeOnBackends` on that one backend. */
+export function describeOn(backend: string, title: string, body: () => void): void {
+  describeOnBackends(title, body, [backend]);
+}
 
 /** The tests' small sequence classifier: 10 token ids, 6 tokens, 2 classes, width 8, 2 blocks of 2 heads, MLP ratio 1. */
 export const TINY_CLASSIFIER = {

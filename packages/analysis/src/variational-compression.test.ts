@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { describeOn } from './test-models.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeOnBackends } from '@tost/attention/testing';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
@@ -45,44 +46,40 @@ describeOnBackends('variationalCompression', () => {
   });
 });
 
-describeOnBackends(
-  'variationalCompression edge cases and errors',
-  () => {
-    it('gives 0 for tokens that project to zero and ignores a head with no membership mass', () => {
-      const z = tf.tensor2d([
-        [1, 0],
-        [0, 2],
-      ]);
-      const zeroU = tf.zeros([2, 2]) as tf.Tensor2D;
-      const pi = tf.tensor2d([
-        [1, 1],
-        [0, 0],
-      ]);
-      expect(variationalCompression(z, pi, zeroU)).toBe(0);
-      // Head 0 (column 0) has all the mass: ½·(2/2)·log(1 + (1² + 0²)/2); head 1 contributes nothing.
-      const u = tf.eye(2) as tf.Tensor2D;
-      expect(variationalCompression(z, pi, u)).toBeCloseTo(0.5 * Math.log(1.5), 6);
-      tf.dispose([z, zeroU, pi, u]);
-    });
+describeOn('cpu', 'variationalCompression edge cases and errors', () => {
+  it('gives 0 for tokens that project to zero and ignores a head with no membership mass', () => {
+    const z = tf.tensor2d([
+      [1, 0],
+      [0, 2],
+    ]);
+    const zeroU = tf.zeros([2, 2]) as tf.Tensor2D;
+    const pi = tf.tensor2d([
+      [1, 1],
+      [0, 0],
+    ]);
+    expect(variationalCompression(z, pi, zeroU)).toBe(0);
+    // Head 0 (column 0) has all the mass: ½·(2/2)·log(1 + (1² + 0²)/2); head 1 contributes nothing.
+    const u = tf.eye(2) as tf.Tensor2D;
+    expect(variationalCompression(z, pi, u)).toBeCloseTo(0.5 * Math.log(1.5), 6);
+    tf.dispose([z, zeroU, pi, u]);
+  });
 
-    it('rejects mismatched shapes, naming the argument', () => {
-      const z = tf.ones([2, 5, 4]) as tf.Tensor3D;
-      const u = tf.ones([4, 4]) as tf.Tensor2D;
-      const piWrongSeq = tf.ones([2, 2, 6]) as tf.Tensor3D;
-      const piWrongRank = tf.ones([2, 5]) as tf.Tensor2D;
-      const piThreeHeads = tf.ones([2, 3, 5]) as tf.Tensor3D;
-      expect(() => variationalCompression(z, piWrongSeq, u)).toThrow(
-        /argument 'Π' must have shape \[batch, heads, n\] with n = 5/,
-      );
-      expect(() => variationalCompression(z, piWrongRank as unknown as tf.Tensor3D, u)).toThrow(
-        /argument 'Π' must have shape/,
-      );
-      expect(() => variationalCompression(z, piThreeHeads, u)).toThrow(/multiple of heads = 3 columns/);
-      expect(() =>
-        variationalCompression(z, tf.ones([2, 2, 5]) as tf.Tensor3D, tf.ones([3, 4]) as tf.Tensor2D),
-      ).toThrow(/argument 'U' must have 4 rows/);
-      tf.dispose([z, u, piWrongSeq, piWrongRank, piThreeHeads]);
-    });
-  },
-  ['cpu'],
-);
+  it('rejects mismatched shapes, naming the argument', () => {
+    const z = tf.ones([2, 5, 4]) as tf.Tensor3D;
+    const u = tf.ones([4, 4]) as tf.Tensor2D;
+    const piWrongSeq = tf.ones([2, 2, 6]) as tf.Tensor3D;
+    const piWrongRank = tf.ones([2, 5]) as tf.Tensor2D;
+    const piThreeHeads = tf.ones([2, 3, 5]) as tf.Tensor3D;
+    expect(() => variationalCompression(z, piWrongSeq, u)).toThrow(
+      /argument 'Π' must have shape \[batch, heads, n\] with n = 5/,
+    );
+    expect(() => variationalCompression(z, piWrongRank as unknown as tf.Tensor3D, u)).toThrow(
+      /argument 'Π' must have shape/,
+    );
+    expect(() => variationalCompression(z, piThreeHeads, u)).toThrow(/multiple of heads = 3 columns/);
+    expect(() =>
+      variationalCompression(z, tf.ones([2, 2, 5]) as tf.Tensor3D, tf.ones([3, 4]) as tf.Tensor2D),
+    ).toThrow(/argument 'U' must have 4 rows/);
+    tf.dispose([z, u, piWrongSeq, piWrongRank, piThreeHeads]);
+  });
+});

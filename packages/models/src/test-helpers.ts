@@ -1,6 +1,12 @@
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { describeOnBackends } from '@tost/attention/testing';
+
+/** A suite whose tests run on `backend` (initialised first): `describeOnBackends` on that one backend. */
+export function describeOn(backend: string, title: string, body: () => void): void {
+  describeOnBackends(title, body, [backend]);
+}
 
 /** A two-block language model small enough for any test: 9 token ids, context 8, width 8, 2 heads. */
 export const TINY_LM = { vocabSize: 9, maxLength: 8, dim: 8, depth: 2, heads: 2 } as const;

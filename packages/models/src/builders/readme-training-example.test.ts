@@ -1,5 +1,5 @@
 import { it, expect, vi } from 'vitest';
-import { describeOnBackends } from '@tost/attention/testing';
+import { describeOn } from '../test-helpers.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,28 +21,24 @@ function readmeExample(): string {
     .join('\n');
 }
 
-describeOnBackends(
-  'README: training a classifier',
-  () => {
-    it('runs as written: the first loss is ≈ ln 3 and training lowers it', async () => {
-      const logged: unknown[] = [];
-      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      const fakeConsole = { log: (v: unknown) => logged.push(v) };
-      const run = new Function(
-        'tf',
-        'initBackend',
-        'buildSequenceClassifier',
-        'console',
-        `return (async () => {\n${readmeExample()}\nreturn model;\n})();`,
-      ) as (...args: unknown[]) => Promise<{ dispose(): void }>;
-      const model = await run(tf, () => initBackend('wasm'), buildSequenceClassifier, fakeConsole);
-      const [first, last] = logged as [number, number];
-      expect(Math.abs(first - Math.log(3))).toBeLessThan(0.25);
-      expect(last).toBeLessThan(0.8 * first);
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/outputs logits/));
-      warn.mockRestore();
-      model.dispose();
-    }, 60_000);
-  },
-  ['wasm'],
-);
+describeOn('wasm', 'README: training a classifier', () => {
+  it('runs as written: the first loss is ≈ ln 3 and training lowers it', async () => {
+    const logged: unknown[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const fakeConsole = { log: (v: unknown) => logged.push(v) };
+    const run = new Function(
+      'tf',
+      'initBackend',
+      'buildSequenceClassifier',
+      'console',
+      `return (async () => {\n${readmeExample()}\nreturn model;\n})();`,
+    ) as (...args: unknown[]) => Promise<{ dispose(): void }>;
+    const model = await run(tf, () => initBackend('wasm'), buildSequenceClassifier, fakeConsole);
+    const [first, last] = logged as [number, number];
+    expect(Math.abs(first - Math.log(3))).toBeLessThan(0.25);
+    expect(last).toBeLessThan(0.8 * first);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/outputs logits/));
+    warn.mockRestore();
+    model.dispose();
+  }, 60_000);
+});

@@ -1,5 +1,5 @@
 import { it, expect } from 'vitest';
-import { describeOnBackends } from '@tost/attention/testing';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
@@ -56,93 +56,85 @@ function cases(): {
   ];
 }
 
-describeOnBackends(
-  'ToSTModel: degenerate shapes',
-  () => {
-    for (const c of cases()) {
-      it(`${c.name}: a batch of 0 gives an empty output of the right shape (predict and apply), no leak`, async () => {
-        const model = c.build();
-        expect(model).toBeInstanceOf(ToSTModel);
-        await expectNoLeakedTensors(() => {
-          const x = c.input(0);
-          const y = model.predict(x) as tf.Tensor;
-          expect(y.shape).toEqual(c.out(0));
-          const z = model.apply(x) as tf.Tensor;
-          expect(z.shape).toEqual(c.out(0));
-          const w = model.predictOnBatch(x) as tf.Tensor;
-          expect(w.shape).toEqual(c.out(0));
-          tf.dispose([x, y, z, w]);
-        });
-        // and a real batch still works
-        const x = c.input(2);
+describeOn('wasm', 'ToSTModel: degenerate shapes', () => {
+  for (const c of cases()) {
+    it(`${c.name}: a batch of 0 gives an empty output of the right shape (predict and apply), no leak`, async () => {
+      const model = c.build();
+      expect(model).toBeInstanceOf(ToSTModel);
+      await expectNoLeakedTensors(() => {
+        const x = c.input(0);
         const y = model.predict(x) as tf.Tensor;
-        expect(y.shape).toEqual(c.out(2));
-        tf.dispose([x, y]);
-        model.dispose();
+        expect(y.shape).toEqual(c.out(0));
+        const z = model.apply(x) as tf.Tensor;
+        expect(z.shape).toEqual(c.out(0));
+        const w = model.predictOnBatch(x) as tf.Tensor;
+        expect(w.shape).toEqual(c.out(0));
+        tf.dispose([x, y, z, w]);
       });
-    }
-
-    it('causal LM: a sequence of length 0 gives logits [B, 0, vocab]; a classifier rejects length 0 naming the input', () => {
-      const model = buildCausalLM(lm);
-      const y = model.predict(tf.zeros([2, 0], 'int32')) as tf.Tensor;
-      expect(y.shape).toEqual([2, 0, 11]);
-      model.dispose();
-      const classifier = buildSequenceClassifier(text);
-      expect(() => classifier.predict(tf.zeros([2, 0], 'int32'))).toThrow(
-        /input 'token_ids' must have shape \[any, 6\], got \[2, 0\]/,
-      );
-      expect(() => classifier.predict(tf.zeros([0, 7], 'int32'))).toThrow(/'token_ids' .*got \[0, 7\]/);
-      classifier.dispose();
-    });
-
-    it('dual encoder: inputs of different batch sizes are an error naming both inputs (predict and apply)', () => {
-      const model = buildDualEncoderClassifier(text);
-      const a = tf.ones([2, 6], 'int32');
-      const b = tf.ones([3, 6], 'int32');
-      expect(() => model.predict([a, b])).toThrow(/same batch size, got 'token_ids_1' 2, 'token_ids_2' 3/);
-      expect(() => model.apply([a, b])).toThrow(/same batch size/);
-      expect(() => model.predictOnBatch([a, b])).toThrow(
-        /predictOnBatch: all inputs must have the same batch size/,
-      );
-      expect(() => model.predict([a, tf.ones([0, 6], 'int32')])).toThrow(/same batch size/);
-      expect(() => model.predict(a)).toThrow(
-        /expected 2 input tensor\(s\) \(token_ids_1, token_ids_2\), got 1/,
-      );
-      tf.dispose([a, b]);
+      // and a real batch still works
+      const x = c.input(2);
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual(c.out(2));
+      tf.dispose([x, y]);
       model.dispose();
     });
-  },
-  ['wasm'],
-);
+  }
 
-describeOnBackends(
-  'ToSTModel: dispose',
-  () => {
-    for (const c of cases()) {
-      it(`${c.name}: dispose frees every weight (shared and tied layers included)`, async () => {
-        const before = tf.memory().numTensors;
-        const model = c.build();
-        expect(tf.memory().numTensors).toBeGreaterThan(before);
-        model.dispose();
-        expect(tf.memory().numTensors).toBe(before);
-        await Promise.resolve();
-      });
-    }
+  it('causal LM: a sequence of length 0 gives logits [B, 0, vocab]; a classifier rejects length 0 naming the input', () => {
+    const model = buildCausalLM(lm);
+    const y = model.predict(tf.zeros([2, 0], 'int32')) as tf.Tensor;
+    expect(y.shape).toEqual([2, 0, 11]);
+    model.dispose();
+    const classifier = buildSequenceClassifier(text);
+    expect(() => classifier.predict(tf.zeros([2, 0], 'int32'))).toThrow(
+      /input 'token_ids' must have shape \[any, 6\], got \[2, 0\]/,
+    );
+    expect(() => classifier.predict(tf.zeros([0, 7], 'int32'))).toThrow(/'token_ids' .*got \[0, 7\]/);
+    classifier.dispose();
+  });
 
-    it('a layer shared with another model stays alive until both are disposed', () => {
+  it('dual encoder: inputs of different batch sizes are an error naming both inputs (predict and apply)', () => {
+    const model = buildDualEncoderClassifier(text);
+    const a = tf.ones([2, 6], 'int32');
+    const b = tf.ones([3, 6], 'int32');
+    expect(() => model.predict([a, b])).toThrow(/same batch size, got 'token_ids_1' 2, 'token_ids_2' 3/);
+    expect(() => model.apply([a, b])).toThrow(/same batch size/);
+    expect(() => model.predictOnBatch([a, b])).toThrow(
+      /predictOnBatch: all inputs must have the same batch size/,
+    );
+    expect(() => model.predict([a, tf.ones([0, 6], 'int32')])).toThrow(/same batch size/);
+    expect(() => model.predict(a)).toThrow(
+      /expected 2 input tensor\(s\) \(token_ids_1, token_ids_2\), got 1/,
+    );
+    tf.dispose([a, b]);
+    model.dispose();
+  });
+});
+
+describeOn('wasm', 'ToSTModel: dispose', () => {
+  for (const c of cases()) {
+    it(`${c.name}: dispose frees every weight (shared and tied layers included)`, async () => {
       const before = tf.memory().numTensors;
-      const model = buildCausalLM(lm);
-      const embedding = model.getLayer('token_embedding');
-      const input = tfl.input({ shape: [null], dtype: 'int32' });
-      const other = tfl.model({ inputs: input, outputs: embedding.apply(input) as tfl.SymbolicTensor });
+      const model = c.build();
+      expect(tf.memory().numTensors).toBeGreaterThan(before);
       model.dispose();
-      const ids = tf.ones([1, 2], 'int32');
-      const y = other.predict(ids) as tf.Tensor;
-      expect(y.shape).toEqual([1, 2, 8]);
-      tf.dispose([ids, y]);
-      other.dispose();
       expect(tf.memory().numTensors).toBe(before);
+      await Promise.resolve();
     });
-  },
-  ['wasm'],
-);
+  }
+
+  it('a layer shared with another model stays alive until both are disposed', () => {
+    const before = tf.memory().numTensors;
+    const model = buildCausalLM(lm);
+    const embedding = model.getLayer('token_embedding');
+    const input = tfl.input({ shape: [null], dtype: 'int32' });
+    const other = tfl.model({ inputs: input, outputs: embedding.apply(input) as tfl.SymbolicTensor });
+    model.dispose();
+    const ids = tf.ones([1, 2], 'int32');
+    const y = other.predict(ids) as tf.Tensor;
+    expect(y.shape).toEqual([1, 2, 8]);
+    tf.dispose([ids, y]);
+    other.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
