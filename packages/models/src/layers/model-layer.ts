@@ -40,11 +40,10 @@ export function firstShape(inputShape: Shape | Shape[]): Shape {
 
 /**
  * Base of this package's layers: the tfjs `Layer` plumbing written once (tfjs conventions: sync `call` inside
- * `tf.tidy`, `computeOutputShape`, `getConfig` for save/load). A subclass validates its options in its constructor,
- * sets `static className`, registers itself with `tf.serialization.registerClass`, and writes:
+ * `tf.tidy`, `build`, `computeOutputShape`, `getConfig` for save/load). A layer sets `static className`, registers
+ * itself with `tf.serialization.registerClass`, and writes:
  * - `forward(x, kwargs, inputs)`: the output from the first input x (and the list of all inputs), inside `tf.tidy`;
- * - `layerConfig()`: its options as `getConfig` saves them (the constructor's option names; undefined ones are left
- *   out of the saved config);
+ * - `layerConfig()`: its options as `getConfig` saves them (`layerWithOptions` writes it from the option checks);
  * - `weightSpecs()` when it has weights (created by `build`, read with `weight(name)`);
  * - `computeOutputShape` when the output shape is not the first input's.
  */
@@ -131,7 +130,19 @@ export abstract class LayerWithOptions extends ModelLayer {
 /**
  * The base class of a layer with the options `checks` (see `LayerWithOptions`): its instances have one read-only
  * field per option, of its check's type. The subclass declares `static className`, a constructor taking its options
- * interface (`super(options)`), and `forward`; checks across options go in its constructor after `super`.
+ * interface (`super(options)`), and `forward`; checks across options go in its constructor after `super`. It must
+ * not declare the option fields again (a class field would reset them to undefined after `super`).
+ *
+ * @example
+ * class Scale extends layerWithOptions({ factor: orDefault(requirePositiveNumber, 2) }) {
+ *   static className = 'Scale';
+ *   constructor(options: { factor?: number; name?: string } = {}) {
+ *     super(options);
+ *   }
+ *   protected override forward(x: tf.Tensor): tf.Tensor {
+ *     return tf.mul(x, this.factor);
+ *   }
+ * }
  */
 export function layerWithOptions<C extends Record<string, OptionCheck<unknown>>>(checks: C) {
   abstract class WithTheseOptions extends LayerWithOptions {

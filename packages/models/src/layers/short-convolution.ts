@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layerWithOptions } from './model-layer.js';
-import { describeValue, requirePositiveInteger } from '../util/validation.js';
+import { describeValue, requireIntegerAtLeast, requirePositiveInteger } from '../util/validation.js';
 
 export interface ShortConvolutionOptions {
   /** Channels C of the input [B, N, C]. */
@@ -22,13 +22,6 @@ export function requireShortConv(owner: string, value: unknown): number {
   return value;
 }
 
-function requireKernelSize(owner: string, option: string, k: unknown): number {
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 2) {
-    throw new RangeError(`${owner}: option '${option}' must be an integer ≥ 2, got ${describeValue(k)}`);
-  }
-  return k;
-}
-
 /**
  * A causal depth-wise convolution added to its input: `y_t = x_t + b + Σ_{j<k} w_j ⊙ x_{t−j}` (zeros before the
  * first token), x [B, N, C] → y [B, N, C]. Placed on the normalised block input before the attention, it lets any
@@ -38,7 +31,8 @@ function requireKernelSize(owner: string, option: string, k: unknown): number {
  */
 export class ShortConvolution extends layerWithOptions({
   dim: requirePositiveInteger,
-  kernelSize: requireKernelSize,
+  kernelSize: (owner: string, option: string, value: unknown) =>
+    requireIntegerAtLeast(owner, option, value, 2),
 }) {
   static className = 'ShortConvolution';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
+import { requireIntegerAtLeast } from '../util/validation.js';
 
 export interface TokenRangeOptions {
   /** First token kept. */
@@ -7,13 +8,6 @@ export interface TokenRangeOptions {
   /** Number of tokens kept; omitted = to the end. */
   size?: number;
   name?: string;
-}
-
-function requireStart(owner: string, option: string, start: unknown): number {
-  if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) {
-    throw new RangeError(`${owner}: option '${option}' must be an integer ≥ 0, got ${String(start)}`);
-  }
-  return start;
 }
 
 function requireSize(owner: string, option: string, size: unknown): number | undefined {
@@ -27,7 +21,7 @@ function requireSize(owner: string, option: string, size: unknown): number | und
 
 /** Keeps tokens [start, start + size) of x [B, L, C] (e.g. the CLS token, or everything after it). */
 export class TokenRange extends layerWithOptions({
-  start: requireStart,
+  start: (owner: string, option: string, value: unknown) => requireIntegerAtLeast(owner, option, value, 0),
   size: requireSize,
 }) {
   static className = 'TokenRange';

@@ -20,6 +20,15 @@ export function requirePositiveInteger(owner: string, option: string, value: unk
   return value;
 }
 
+export function requireIntegerAtLeast(owner: string, option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be an integer ≥ ${min}, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
 /**
  * `value` (or `fallback` when undefined) if it is a number passing `accepts`; otherwise a RangeError "<owner>: option
  * '<option>' must be <expected>, got <value>".
