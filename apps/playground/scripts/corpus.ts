@@ -3,18 +3,8 @@
  * tokens and attention, so the repository ships its own text (no download, no licence question) and a tiny
  * character-level model can learn its spelling and word order in a few minutes on the CPU.
  */
-
-/** mulberry32: a small seedable PRNG (the corpus must be the same on every machine). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (seededRandom): the corpus must be the same on every machine.
+import { seededRandom } from '@tost/models';
 
 const WORDS: Record<string, string[]> = {
   subject: [
@@ -78,7 +68,7 @@ function clause(random: () => number): string {
 
 /** `sentences` sentences of one or two clauses, capitalised, each ending in a full stop and a space. */
 export function generateCorpus(sentences: number, seed = 1): string {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const out: string[] = [];
   for (let i = 0; i < sentences; i++) {
     let s = clause(random);

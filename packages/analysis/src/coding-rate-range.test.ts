@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOn } from './test-models.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import { codingRate, logDetIdentityPlus, logDetIdentityPlusGramOf, mcr2Compression } from './index.js';
 
 /** ½·log(1 + d·|t|²/ε²): the exact coding rate of n identical tokens t in d dimensions (one nonzero eigenvalue). */
@@ -9,11 +9,7 @@ function identicalTokensRate(t: number[], eps: number): number {
   return 0.5 * Math.log1p((t.length * squared) / (eps * eps));
 }
 
-describe('codingRate at large token magnitudes', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'codingRate at large token magnitudes', () => {
   it('five identical tokens of magnitude 1e8 give the exact value (was "not positive definite")', () => {
     const t = [1e8, 1e8, 1e8, 1e8];
     const z = tf.tensor2d(Array.from({ length: 5 }, () => t));

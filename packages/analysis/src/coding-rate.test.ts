@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { describeOn } from './test-models.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import { codingRate, logDetIdentityPlus, mcr2Compression } from './index.js';
 
@@ -11,11 +11,7 @@ function orthogonalTokens(n: number, d: number, c: number): number[][] {
   );
 }
 
-describe('codingRate', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'codingRate', () => {
   it('matches the closed form d/2·log(1 + d·c/(n·ε²)) for orthogonal columns (ZᵀZ = c·I)', () => {
     for (const [n, d] of [
       [12, 5],
@@ -80,11 +76,7 @@ describe('logDetIdentityPlus', () => {
   });
 });
 
-describe('mcr2Compression', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'mcr2Compression', () => {
   it('sums the p-dimensional coding rates of the tokens projected on each subspace (closed form)', () => {
     // U = I split into 2 subspaces of p = 2: head 0 sees channels 0–1 (c = 1), head 1 channels 2–3 (c = 9).
     const n = 6;

@@ -1,10 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
-import { buildSequenceClassifier } from '@tost/models';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import { layerwiseCompression } from './index.js';
+import { tinyClassifier, describeOn } from './test-models.js';
 import { numbers, referenceMembership, referenceRvar, rowsOf } from './test-reference.js';
 
 const IDS = [
@@ -12,27 +11,22 @@ const IDS = [
   [3, 4, 5, 0, 0, 0],
 ];
 
-function classifier(attention: string, block: 'tost' | 'crate' = 'tost'): tfl.LayersModel {
-  return buildSequenceClassifier({
-    vocabSize: 10,
-    maxLength: 6,
-    numClasses: 2,
-    dim: 8,
-    depth: 2,
-    heads: 2,
-    mlpRatio: 1,
-    attention,
-    block,
-  });
+/** The analysis of `tinyClassifier(options)` on IDS, checked to leak no tensors; the model and ids are freed after. */
+async function analyse(
+  options: Parameters<typeof tinyClassifier>[0],
+  check: (result: ReturnType<typeof layerwiseCompression>) => void,
+  analysisOptions?: Parameters<typeof layerwiseCompression>[2],
+): Promise<void> {
+  const model = tinyClassifier(options);
+  const ids = tf.tensor2d(IDS, undefined, 'int32');
+  check(await expectNoLeakedTensors(() => layerwiseCompression(model, ids, analysisOptions)));
+  ids.dispose();
+  model.dispose();
 }
 
-describe('layerwiseCompression', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'layerwiseCompression', () => {
   it('measures every TSSA layer entering and leaving with its own U, bias and Π (float64 reference)', async () => {
-    const model = classifier('tssa');
+    const model = tinyClassifier({ attention: 'tssa' });
     // Non-trivial temperature and projection bias, so both reach the reference.
     const attention = model.getLayer('block0_attn');
     const [kernel, , , outKernel, outBias] = attention.getWeights();
@@ -94,21 +88,22 @@ describe('layerwiseCompression', () => {
   });
 
   it('uses the MCR² coding rate alone for MSSA layers (no Π)', async () => {
-    const model = classifier('mssa', 'crate');
-    const ids = tf.tensor2d(IDS, undefined, 'int32');
-    const result = await expectNoLeakedTensors(() => layerwiseCompression(model, ids, { eps: 0.3 }));
-    expect(result.map((r) => r.kind)).toEqual(['mssa', 'mssa']);
-    for (const r of result) {
-      expect(r.entering.variational).toBeNull();
-      expect(r.entering.perExample.variational).toBeNull();
-      expect(r.entering.codingRate).toBeGreaterThan(0);
-    }
-    ids.dispose();
-    model.dispose();
+    await analyse(
+      { attention: 'mssa', block: 'crate' },
+      (result) => {
+        expect(result.map((r) => r.kind)).toEqual(['mssa', 'mssa']);
+        for (const r of result) {
+          expect(r.entering.variational).toBeNull();
+          expect(r.entering.perExample.variational).toBeNull();
+          expect(r.entering.codingRate).toBeGreaterThan(0);
+        }
+      },
+      { eps: 0.3 },
+    );
   });
 
   it('says clearly when a model has no TSSA or MSSA layer, or when options are bad', () => {
-    const model = classifier('softmax');
+    const model = tinyClassifier({ attention: 'softmax' });
     const ids = tf.tensor2d(IDS, undefined, 'int32');
     expect(() => layerwiseCompression(model, ids)).toThrow(
       /has no TSSA or MSSA attention layer to analyse \(attention layers found: SoftmaxAttention 'block0_attn', SoftmaxAttention 'block1_attn'\)/,
@@ -122,38 +117,18 @@ describe('layerwiseCompression', () => {
   });
 });
 
-describe('layerwiseCompression on wasm', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'layerwiseCompression', () => {
   it('reads the padding mask of a padded model (a MaskCopy output fetched from predict is unreadable on wasm)', async () => {
-    const model = classifier('tssa');
-    const ids = tf.tensor2d(IDS, undefined, 'int32');
-    const result = await expectNoLeakedTensors(() => layerwiseCompression(model, ids));
-    expect(result[1]!.tokens).toEqual([7, 4]);
-    expect(result.every((r) => Number.isFinite(r.leaving.variational))).toBe(true);
-    ids.dispose();
-    model.dispose();
+    await analyse({ attention: 'tssa' }, (result) => {
+      expect(result[1]!.tokens).toEqual([7, 4]);
+      expect(result.every((r) => Number.isFinite(r.leaving.variational))).toBe(true);
+    });
   });
 
   it('finds the TSSA block of a hybrid stack (one attention per block), behind a short convolution', async () => {
-    const model = buildSequenceClassifier({
-      vocabSize: 10,
-      maxLength: 6,
-      numClasses: 2,
-      dim: 8,
-      depth: 2,
-      heads: 2,
-      mlpRatio: 1,
-      attention: ['softmax', 'tssa'],
-      shortConv: 3,
+    await analyse({ attention: ['softmax', 'tssa'], shortConv: 3 }, (result) => {
+      expect(result.map((r) => [r.layer, r.kind])).toEqual([['block1_attn', 'tssa']]);
+      expect(result.every((r) => Number.isFinite(r.leaving.variational))).toBe(true);
     });
-    const ids = tf.tensor2d(IDS, undefined, 'int32');
-    const result = await expectNoLeakedTensors(() => layerwiseCompression(model, ids));
-    expect(result.map((r) => [r.layer, r.kind])).toEqual([['block1_attn', 'tssa']]);
-    expect(result.every((r) => Number.isFinite(r.leaving.variational))).toBe(true);
-    ids.dispose();
-    model.dispose();
   });
 });

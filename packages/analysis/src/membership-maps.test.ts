@@ -1,27 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
-import { buildSequenceClassifier, buildVisionClassifier } from '@tost/models';
+import { buildVisionClassifier } from '@tost/models';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import { membershipMaps } from './index.js';
+import { tinyClassifier, describeOn } from './test-models.js';
 import { referenceMembership, rowsOf } from './test-reference.js';
 
-describe('membershipMaps on a sequence classifier', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'membershipMaps on a sequence classifier', () => {
   it('returns Π [batch, heads, seq] per TSSA layer: Σ over heads = 1 at real tokens, 0 at padding', async () => {
-    const model = buildSequenceClassifier({
-      vocabSize: 10,
-      maxLength: 6,
-      numClasses: 2,
-      dim: 8,
-      depth: 2,
-      heads: 4,
-      mlpRatio: 1,
-    });
+    const model = tinyClassifier({ heads: 4 });
     const ids = tf.tensor2d(
       [
         [1, 2, 3, 4, 5, 6],
@@ -73,16 +61,7 @@ describe('membershipMaps on a sequence classifier', () => {
   });
 
   it('lays Π out on a caller-given grid (tokens = pixels, as Pathfinder) and checks that it fits', () => {
-    const model = buildSequenceClassifier({
-      vocabSize: 256,
-      maxLength: 16,
-      numClasses: 2,
-      dim: 8,
-      depth: 1,
-      heads: 2,
-      mlpRatio: 1,
-      pooling: 'mean',
-    });
+    const model = tinyClassifier({ vocabSize: 256, maxLength: 16, depth: 1, pooling: 'mean' });
     const ids = tf.tensor2d([Array.from({ length: 16 }, (_, i) => i + 1)], undefined, 'int32');
     const maps = membershipMaps(model, ids, { grid: { height: 4, width: 4 } });
     expect(maps.grid).toEqual({ height: 4, width: 4, offset: 0 });
@@ -97,15 +76,7 @@ describe('membershipMaps on a sequence classifier', () => {
   });
 
   it('says clearly when the model has no TSSA layer', () => {
-    const model = buildSequenceClassifier({
-      vocabSize: 10,
-      maxLength: 4,
-      numClasses: 2,
-      dim: 8,
-      depth: 1,
-      heads: 2,
-      block: 'crate',
-    });
+    const model = tinyClassifier({ maxLength: 4, depth: 1, mlpRatio: 4, block: 'crate' });
     const ids = tf.tensor2d([[1, 2, 3, 4]], undefined, 'int32');
     expect(() => membershipMaps(model, ids)).toThrow(
       /model '.*' has no TSSA layer, so there is no membership Π to show \(attention layers found: MSSA 'block0_attn'\)/,
@@ -115,11 +86,7 @@ describe('membershipMaps on a sequence classifier', () => {
   });
 });
 
-describe('membershipMaps on a vision ToST', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'membershipMaps on a vision ToST', () => {
   it('reshapes Π to the patch grid and returns the class-attention CLS maps', async () => {
     const model = buildVisionClassifier({
       imageSize: 8,

@@ -1,15 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOn } from './test-models.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention, isRateReductionAttention } from '@tost/attention';
-import { initBackend } from '@tost/backend';
 import '@tost/models'; // registers every built-in variant
 import { expectClose } from '@tost/vitest-config';
 
-describe('the RateReductionAttention contract the analysis reads', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'the RateReductionAttention contract the analysis reads', () => {
   it('TSSA and MSSA implement it, with their kind; other attentions and plain objects do not', () => {
     const tssa = createAttention('tssa', { dim: 8, heads: 2 });
     const mssa = createAttention('mssa', { dim: 8, heads: 2 });

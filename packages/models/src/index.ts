@@ -24,11 +24,18 @@ export { StridedConv3x3, type StridedConv3x3Options } from './layers/strided-con
 export { PatchExtraction, type PatchExtractionOptions } from './layers/patch-extraction.js';
 export { PairCombination, type PairCombine } from './layers/pair-combination.js';
 export { LayerCache } from './generation/layer-cache.js';
-export { createAttentionForSlot, type AttentionSpec, type AttentionSlotOptions } from './blocks/attention-slot.js';
+export {
+  createAttentionForSlot,
+  type AttentionSpec,
+  type AttentionSlotOptions,
+} from './blocks/attention-slot.js';
 export { toSTBlock, mlp, residualBranch, type ToSTBlockOptions } from './blocks/tost-block.js';
 export { crateBlock, type CrateBlockOptions } from './blocks/crate-block.js';
 export { classAttentionBlock, type ClassAttentionBlockOptions } from './blocks/class-attention-block.js';
-export { classAttentionPooling, type ClassAttentionPoolingOptions } from './blocks/class-attention-pooling.js';
+export {
+  classAttentionPooling,
+  type ClassAttentionPoolingOptions,
+} from './blocks/class-attention-pooling.js';
 export {
   blockStack,
   validateBlockStack,
@@ -44,13 +51,15 @@ export {
   buildSequenceClassifier,
   textEncoder,
   type SequenceClassifierOptions,
-  type BuildOptions,
-  type ClassifierOutput,
   type TextEncoderOptions,
   type PositionalKind,
   type SequencePooling,
 } from './builders/sequence-classifier.js';
-export { buildDualEncoderClassifier, type DualEncoderClassifierOptions } from './builders/dual-encoder-classifier.js';
+export { type BuildOptions, type ClassifierOutput } from './builders/build-options.js';
+export {
+  buildDualEncoderClassifier,
+  type DualEncoderClassifierOptions,
+} from './builders/dual-encoder-classifier.js';
 export { buildCausalLM, CAUSAL_LM_LAYERS, type CausalLMOptions } from './builders/causal-lm.js';
 export { generate, sampleToken, type GenerateOptions } from './generation/generate.js';
 export { buildVisionClassifier, type VisionClassifierOptions } from './builders/vision-classifier.js';

@@ -1,6 +1,28 @@
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { describeOnBackends } from '@tost/attention/testing';
+
+/** A suite whose tests run on `backend` (initialised first): `describeOnBackends` on that one backend. */
+export function describeOn(backend: string, title: string, body: () => void): void {
+  describeOnBackends(title, body, [backend]);
+}
+
+/** A two-block language model small enough for any test: 9 token ids, context 8, width 8, 2 heads. */
+export const TINY_LM = { vocabSize: 9, maxLength: 8, dim: 8, depth: 2, heads: 2 } as const;
+
+/** Builds `layer` for `inputShape` and sets its weights to `weights` (values in `getWeights` order); returns it. */
+export function withWeights<L extends tfl.layers.Layer>(
+  layer: L,
+  inputShape: (number | null)[],
+  ...weights: (tf.Tensor | tf.TensorLike)[]
+): L {
+  layer.build(inputShape);
+  const tensors = weights.map((w) => (w instanceof tf.Tensor ? w : tf.tensor(w)));
+  layer.setWeights(tensors);
+  tf.dispose(tensors.filter((t, i) => t !== weights[i]));
+  return layer;
+}
 
 /** Loss of the model in inference mode (no dropout). */
 export function evaluate(
@@ -44,15 +66,25 @@ export function trainSteps(
   const optimizer = tf.train.adam(learningRate);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const value = optimizer.minimize(
-      () => loss(model.apply(inputs, { training: true }) as tf.Tensor) as tf.Scalar,
-      true,
-    )!;
+    const value = trainStep(model, inputs, loss, optimizer);
     losses.push(value.dataSync()[0]!);
     value.dispose();
   }
   optimizer.dispose();
   return losses;
+}
+
+/** One `optimizer` step on `loss(model(inputs, training))`; returns the loss before the step (the caller frees it). */
+export function trainStep(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  loss: (output: tf.Tensor) => tf.Tensor,
+  optimizer: tf.Optimizer,
+): tf.Scalar {
+  return optimizer.minimize(
+    () => loss(model.apply(inputs, { training: true }) as tf.Tensor) as tf.Scalar,
+    true,
+  )!;
 }
 
 /** model.save into memory, tf.loadLayersModel back, and the same outputs bit for bit. */

@@ -1,7 +1,6 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import {
   LayerCache,
@@ -13,6 +12,7 @@ import {
   createAttentionForSlot,
   toSTBlock,
 } from '../index.js';
+import { withWeights, describeOn } from '../test-helpers.js';
 
 /**
  * Wiring tests: the expected outputs are composed by hand from the model's own sub-layers applied one at a time
@@ -22,24 +22,20 @@ const dim = 8;
 const apply = (model: tfl.LayersModel, name: string, x: tf.Tensor) =>
   model.getLayer(name).apply(x) as tf.Tensor;
 
+/** A non-causal `spec` attention (2 heads of width dim / 2) for the block named `block`: layer `${block}_attn`. */
+const blockAttention = (spec: string, block: string) =>
+  createAttentionForSlot(spec, { dim, heads: 2, name: `${block}_attn` }, { owner: 'test', causal: false });
+
 function randomizeWeights(layer: tfl.layers.Layer, seed: number): void {
   const weights = layer.getWeights().map((w, i) => tf.randomUniform(w.shape, 0.2, 1.5, 'float32', seed + i));
   layer.setWeights(weights);
   tf.dispose(weights);
 }
 
-describe('blocks', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'blocks', () => {
   it('ToST block: pre-norm, layer scale, MLP with GELU: x₁ = x + γ₁⊙attn(LN₁x), out = x₁ + γ₂⊙MLP(LN₂x₁)', () => {
     const input = tfl.input({ shape: [5, dim] });
-    const attention = createAttentionForSlot(
-      'tssa',
-      { dim, heads: 2, name: 'b_attn' },
-      { owner: 'test', causal: false },
-    );
+    const attention = blockAttention('tssa', 'b');
     const output = toSTBlock(input, undefined, {
       attention,
       dim,
@@ -71,11 +67,7 @@ describe('blocks', () => {
 
   it('CRATE block: Z½ = Z + attn(LN₁Z), Z⁺ = ISTA(LN₂Z½), no residual around ISTA; MSSA by default in builders', () => {
     const input = tfl.input({ shape: [5, dim] });
-    const attention = createAttentionForSlot(
-      'mssa',
-      { dim, heads: 2, name: 'c_attn' },
-      { owner: 'test', causal: false },
-    );
+    const attention = blockAttention('mssa', 'c');
     const model = tfl.model({
       inputs: input,
       outputs: crateBlock(input, undefined, { attention, dim, name: 'c' }),
@@ -134,11 +126,7 @@ describe('blocks', () => {
 
   it('shares layers through a LayerCache: two wirings of one block use the same weights', () => {
     const layers = new LayerCache();
-    const attention = createAttentionForSlot(
-      'softmax',
-      { dim, heads: 2, name: 's_attn' },
-      { owner: 'test', causal: false },
-    );
+    const attention = blockAttention('softmax', 's');
     const a = tfl.input({ shape: [3, dim] });
     const b = tfl.input({ shape: [3, dim] });
     const options = { attention, dim, name: 's', layers };
@@ -153,15 +141,17 @@ describe('blocks', () => {
   });
 
   it('learned positions add table rows 0…L−1 and refuse lengths beyond maxLength', () => {
-    const layer = new LearnedPositionalEmbedding({ maxLength: 4, dim: 2 });
-    layer.build([null, null, 2]);
-    const table = tf.tensor2d([
+    const table = [
       [1, 2],
       [3, 4],
       [5, 6],
       [7, 8],
-    ]);
-    layer.setWeights([table]);
+    ];
+    const layer = withWeights(
+      new LearnedPositionalEmbedding({ maxLength: 4, dim: 2 }),
+      [null, null, 2],
+      table,
+    );
     const y = layer.apply(tf.zeros([1, 3, 2])) as tf.Tensor;
     expect(y.arraySync()).toEqual([
       [
@@ -171,6 +161,6 @@ describe('blocks', () => {
       ],
     ]);
     expect(() => layer.apply(tf.zeros([1, 5, 2]))).toThrow(/positions up to 5 requested, but maxLength = 4/);
-    tf.dispose([table, y]);
+    y.dispose();
   });
 });

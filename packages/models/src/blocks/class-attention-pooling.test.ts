@@ -1,7 +1,6 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from '../index.js';
 import {
@@ -11,6 +10,7 @@ import {
   TOY_ROWS,
   toyBatch,
   toyPairs,
+  describeOn,
 } from '../test-helpers.js';
 
 const tiny = {
@@ -38,11 +38,7 @@ function dense64(row: number[], kernel: Float32Array, bias: Float32Array, dim: n
   );
 }
 
-describe("pooling: 'class-attention' (the ToST head as the sequence classifier's pooling)", () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', "pooling: 'class-attention' (the ToST head as the sequence classifier's pooling)", () => {
   it('gives logits [B, classes] and a pooled vector [B, dim]; the first residual equals a float64 class attention over the real tokens only', () => {
     const { dim, heads } = tiny;
     const model = buildSequenceClassifier({ ...tiny, attention: 'tssa' });
@@ -115,7 +111,12 @@ describe("pooling: 'class-attention' (the ToST head as the sequence classifier's
   });
 
   it('with maskPadding: false id 0 is a real token the head attends to', () => {
-    const options = { ...tiny, positional: 'sinusoidal', attention: 'softmax', maskPadding: false } as const;
+    const options = {
+      ...tiny,
+      positional: 'sinusoidal',
+      attention: 'softmax',
+      maskPadding: false,
+    } as const;
     const padded = buildSequenceClassifier(options);
     const short = buildSequenceClassifier({ ...options, maxLength: 3 });
     short.setWeights(padded.getWeights());
@@ -161,11 +162,7 @@ describe("pooling: 'class-attention' (the ToST head as the sequence classifier's
   });
 });
 
-describe('ClassAttention mask values', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'ClassAttention mask values', () => {
   it('a mask value other than 0 or 1 is an error naming the mask and the position', async () => {
     const { ClassAttention } = await import('../layers/class-attention.js');
     const layer = new ClassAttention({ dim: 4, heads: 2, name: 'pool' });

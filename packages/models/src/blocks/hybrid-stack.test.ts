@@ -1,29 +1,25 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import { getAttentionDescriptor } from '@tost/attention';
 import '../register-variants.js';
 import { buildSequenceClassifier } from '../builders/sequence-classifier.js';
 import { buildTokenClassifier } from '../builders/token-classifier.js';
 import { buildCausalLM } from '../builders/causal-lm.js';
-import { expectSaveLoadIdentical } from '../test-helpers.js';
+import { expectSaveLoadIdentical, TINY_LM, describeOn } from '../test-helpers.js';
+
+/** A token task of 12 ids and 6 tokens, with one small block per entry of `depth`. */
+const TOKEN_TASK = { vocabSize: 12, maxLength: 6, numClasses: 12, dim: 8, heads: 2 };
+/** The token classifier of the second suite: 10 ids, 5 tokens, 7 classes, one block. */
+const PER_POSITION = { vocabSize: 10, maxLength: 5, numClasses: 7, dim: 8, depth: 1, heads: 2 };
 
 const attentionClasses = (model: { layers: { name: string; getClassName(): string }[] }) =>
   model.layers.filter((l) => /^block\d+_attn$/.test(l.name)).map((l) => l.getClassName());
 
-describe('hybrid stacks: one attention per block', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'hybrid stacks: one attention per block', () => {
   it("['tssa', 'softmax'] builds a TSSA block then a softmax block; save/load keeps both", async () => {
     const model = buildTokenClassifier({
-      vocabSize: 12,
-      maxLength: 6,
-      numClasses: 12,
-      dim: 8,
+      ...TOKEN_TASK,
       depth: 2,
-      heads: 2,
       attention: ['tssa', 'softmax'],
       shortConv: 3,
       seed: 3,
@@ -32,15 +28,7 @@ describe('hybrid stacks: one attention per block', () => {
     expect(tssaClass).not.toBe(model.getLayer('block1_attn').getClassName());
     // Each block's class is the one its registered name creates on its own.
     const single = (name: string) => {
-      const m = buildTokenClassifier({
-        vocabSize: 12,
-        maxLength: 6,
-        numClasses: 12,
-        dim: 8,
-        depth: 1,
-        heads: 2,
-        attention: name,
-      });
+      const m = buildTokenClassifier({ ...TOKEN_TASK, depth: 1, attention: name });
       const cls = m.getLayer('block0_attn').getClassName();
       m.dispose();
       return cls;
@@ -61,12 +49,9 @@ describe('hybrid stacks: one attention per block', () => {
 
   it('{ default, layers } replaces the listed blocks only', () => {
     const model = buildSequenceClassifier({
-      vocabSize: 12,
-      maxLength: 6,
+      ...TOKEN_TASK,
       numClasses: 2,
-      dim: 8,
       depth: 3,
-      heads: 2,
       attention: { default: 'tssa', layers: { 1: 'local' } },
     });
     const [a, b, c] = attentionClasses(model);
@@ -77,7 +62,7 @@ describe('hybrid stacks: one attention per block', () => {
   });
 
   it('checks the list against the depth, the indices and the kind of each block', () => {
-    const base = { vocabSize: 12, maxLength: 6, numClasses: 2, dim: 8, depth: 2, heads: 2 };
+    const base = { ...TOKEN_TASK, numClasses: 2, depth: 2 };
     expect(() => buildSequenceClassifier({ ...base, attention: ['tssa'] })).toThrow(
       /option 'attention' lists 1 attentions, but depth is 2/,
     );
@@ -95,35 +80,16 @@ describe('hybrid stacks: one attention per block', () => {
     expect(() =>
       buildSequenceClassifier({ ...base, attention: { layers: { 1: 'softmax' } } as unknown as string }),
     ).toThrow(/got \{ layers: \{ 1: "softmax" \} \}$/);
-    expect(() =>
-      buildCausalLM({
-        vocabSize: 9,
-        maxLength: 8,
-        dim: 8,
-        depth: 2,
-        heads: 2,
-        attention: ['causal-tssa', 'softmax'],
-      }),
-    ).toThrow(/attention 'softmax' is not causal/);
+    expect(() => buildCausalLM({ ...TINY_LM, attention: ['causal-tssa', 'softmax'] })).toThrow(
+      /attention 'softmax' is not causal/,
+    );
   });
 });
 
-describe('buildTokenClassifier: one logit vector per position', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'buildTokenClassifier: one logit vector per position', () => {
   it('outputs [batch, length, classes] for causal and non-causal attentions', () => {
     for (const attention of ['tssa', 'causal-tssa', 'softmax']) {
-      const model = buildTokenClassifier({
-        vocabSize: 10,
-        maxLength: 5,
-        numClasses: 7,
-        dim: 8,
-        depth: 1,
-        heads: 2,
-        attention,
-      });
+      const model = buildTokenClassifier({ ...PER_POSITION, attention });
       const ids = tf.tensor2d([[1, 2, 3, 4, 5]], [1, 5], 'int32');
       const y = model.predict(ids) as tf.Tensor;
       expect(y.shape).toEqual([1, 5, 7]);
@@ -133,16 +99,8 @@ describe('buildTokenClassifier: one logit vector per position', () => {
   });
 
   it('rejects unknown options by name', () => {
-    expect(() =>
-      buildTokenClassifier({
-        vocabSize: 10,
-        maxLength: 5,
-        numClasses: 7,
-        dim: 8,
-        depth: 1,
-        heads: 2,
-        pooling: 'cls',
-      } as never),
-    ).toThrow(/buildTokenClassifier.*pooling/);
+    expect(() => buildTokenClassifier({ ...PER_POSITION, pooling: 'cls' } as never)).toThrow(
+      /buildTokenClassifier.*pooling/,
+    );
   });
 });

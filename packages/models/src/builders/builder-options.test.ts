@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import '@tost/variants';
 import { buildCausalLM } from './causal-lm.js';
 import { buildDualEncoderClassifier } from './dual-encoder-classifier.js';
@@ -8,10 +8,7 @@ import { buildSequenceClassifier } from './sequence-classifier.js';
 import { buildVisionClassifier } from './vision-classifier.js';
 
 /** Builders are called from JavaScript too, where nothing stops a misspelt option: each must name it. */
-describe('builders reject unknown (misspelt) options, naming them', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
+describeOn('cpu', 'builders reject unknown (misspelt) options, naming them', () => {
   const text = { vocabSize: 10, maxLength: 8, numClasses: 2, dim: 8, depth: 1, heads: 2 };
   const cases: [string, () => unknown, RegExp][] = [
     [
@@ -106,10 +103,7 @@ describe('builders reject unknown (misspelt) options, naming them', () => {
   });
 });
 
-describe('causal encoders in the sequence classifier', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
+describeOn('cpu', 'causal encoders in the sequence classifier', () => {
   const base = { vocabSize: 10, maxLength: 6, numClasses: 3, dim: 8, depth: 1, heads: 2, seed: 1 };
 
   it("fit under pooling 'class-attention' and 'mean' (which read every token), for every causal variant", async () => {

@@ -1,12 +1,11 @@
-import { describe, it, expect, beforeAll, vi } from 'vitest';
+import { it, expect, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { canPrefill, isStreamingAttention, listAttentions } from '@tost/attention';
-import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import '@tost/softmax';
 import '@tost/variants';
 import { buildCausalLM, generate } from '../index.js';
-import { expectSaveLoadIdentical, lossBeforeAndAfterTraining } from '../test-helpers.js';
+import { expectSaveLoadIdentical, lossBeforeAndAfterTraining, describeOn } from '../test-helpers.js';
 
 const tiny = { vocabSize: 12, maxLength: 16, dim: 16, depth: 2, heads: 2 };
 
@@ -27,11 +26,7 @@ function countingBatch(): { ids: tf.Tensor2D; targets: tf.Tensor2D } {
   };
 }
 
-describe('buildCausalLM', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'buildCausalLM', () => {
   for (const attention of ['causal-tssa', 'softmax-causal']) {
     it(`${attention}: logits [B, L, vocab], training lowers the loss, save/load reproduces outputs`, async () => {
       const model = buildCausalLM({ ...tiny, attention, layerScaleInit: 0.1 });
@@ -67,11 +62,7 @@ describe('buildCausalLM', () => {
   });
 });
 
-describe('generate', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'generate', () => {
   it('causal TSSA: streaming gives the same tokens as re-running the prefix (greedy and seeded sampling)', async () => {
     const model = buildCausalLM({ ...tiny, attention: 'causal-tssa', layerScaleInit: 1 });
     for (const sampling of [
@@ -103,7 +94,10 @@ describe('generate', () => {
   it('prefills the prompt chunk-wise where every attention has prefill: same tokens as re-running the prefix, no leaks', async () => {
     const prefilling = listAttentions()
       .filter((d) => d.causal && d.streaming)
-      .map((d) => ({ name: d.name, model: buildCausalLM({ ...tiny, attention: d.name, layerScaleInit: 1 }) }))
+      .map((d) => ({
+        name: d.name,
+        model: buildCausalLM({ ...tiny, attention: d.name, layerScaleInit: 1 }),
+      }))
       .filter(({ model }) => {
         const attention = model.getLayer('block0_attn');
         return isStreamingAttention(attention) && canPrefill(attention);
@@ -115,7 +109,10 @@ describe('generate', () => {
     ];
     for (const { name, model } of prefilling) {
       const prefix = await generate(model, prompts, { maxNewTokens: 5, mode: 'prefix', temperature: 0 });
-      const prefill = vi.spyOn(model.getLayer('block0_attn') as unknown as { prefill: () => unknown }, 'prefill');
+      const prefill = vi.spyOn(
+        model.getLayer('block0_attn') as unknown as { prefill: () => unknown },
+        'prefill',
+      );
       const before = tf.memory().numTensors;
       const streamed = await generate(model, prompts, { maxNewTokens: 5, mode: 'stream', temperature: 0 });
       expect(tf.memory().numTensors, `${name}: tensors left by stream mode`).toBe(before);

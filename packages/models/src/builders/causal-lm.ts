@@ -12,10 +12,15 @@ import { LearnedPositionalEmbedding } from '../layers/learned-positional-embeddi
 import { TokenEmbedding } from '../layers/token-embedding.js';
 import { layerNorm } from '../blocks/tost-block.js';
 import { withSeededRandom } from '../util/seeded-random.js';
-import { validateBuildOptions } from './sequence-classifier.js';
+import {
+  applyPreset,
+  checkBuilderOptions,
+  CORE_STACK_OPTION_NAMES,
+  validateBuildOptions,
+} from './build-options.js';
 import { ToSTModel } from './tost-model.js';
 import { LANGUAGE_PRESETS, type LanguagePresetName } from './presets.js';
-import { describeValue, requirePositiveInteger, rejectUnknownOptions } from '../util/validation.js';
+import { requirePositiveInteger } from '../util/validation.js';
 
 export interface CausalLMOptions {
   /**
@@ -59,14 +64,7 @@ export const CAUSAL_LM_LAYERS = {
 
 /** Every option of `buildCausalLM` (the type keeps it complete: a new option must be listed here). */
 const OPTION_NAMES: Record<keyof CausalLMOptions, true> = {
-  dim: true,
-  depth: true,
-  heads: true,
-  mlpRatio: true,
-  attention: true,
-  dropout: true,
-  attentionDropout: true,
-  layerScaleInit: true,
+  ...CORE_STACK_OPTION_NAMES,
   name: true,
   seed: true,
   vocabSize: true,
@@ -85,23 +83,14 @@ const OPTION_NAMES: Record<keyof CausalLMOptions, true> = {
  */
 export function buildCausalLM(options: CausalLMOptions): ToSTModel {
   const owner = 'buildCausalLM';
-  if (options == null || typeof options !== 'object') {
-    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
-  }
-  rejectUnknownOptions(owner, options, OPTION_NAMES);
-  if (options.preset !== undefined) {
-    const preset = Object.prototype.hasOwnProperty.call(LANGUAGE_PRESETS, options.preset)
-      ? LANGUAGE_PRESETS[options.preset]
-      : undefined;
-    if (!preset) {
-      throw new RangeError(
-        `${owner}: option 'preset' must be one of ${Object.keys(LANGUAGE_PRESETS).join(', ')}, got ${describeValue(options.preset)}`,
-      );
-    }
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    const { vocabSize, maxLength, dim, depth, heads } = preset;
-    options = { vocabSize, maxLength, dim, depth, heads, ...given };
-  }
+  checkBuilderOptions(owner, options, OPTION_NAMES);
+  options = applyPreset(owner, options, LANGUAGE_PRESETS, [
+    'vocabSize',
+    'maxLength',
+    'dim',
+    'depth',
+    'heads',
+  ]);
   const stack = validateBlockStack(
     owner,
     // dim, depth and heads may still be missing here: validateBlockStack names them.

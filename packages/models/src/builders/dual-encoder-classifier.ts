@@ -2,17 +2,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LayerCache } from '../generation/layer-cache.js';
 import { PairCombination, type PairCombine } from '../layers/pair-combination.js';
 import { withSeededRandom } from '../util/seeded-random.js';
+import type { BuildOptions } from './build-options.js';
 import {
   classifierHead,
   SEQUENCE_CLASSIFIER_OPTION_NAMES,
   textEncoder,
-  validateBuildOptions,
-  validateTextEncoder,
-  type BuildOptions,
+  validateTextClassifier,
   type TextEncoderOptions,
 } from './sequence-classifier.js';
 import { ToSTModel } from './tost-model.js';
-import { requireOneOf, requirePositiveInteger, rejectUnknownOptions } from '../util/validation.js';
+import { requireOneOf } from '../util/validation.js';
 
 export interface DualEncoderClassifierOptions extends TextEncoderOptions, BuildOptions {
   numClasses: number;
@@ -35,21 +34,14 @@ const OPTION_NAMES: Record<keyof DualEncoderClassifierOptions, true> = {
  */
 export function buildDualEncoderClassifier(options: DualEncoderClassifierOptions): ToSTModel {
   const owner = 'buildDualEncoderClassifier';
-  rejectUnknownOptions(owner, options, OPTION_NAMES);
-  const encoder = validateTextEncoder(owner, options);
-  const { output, seed } = validateBuildOptions(owner, options);
-  const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
+  const checked = validateTextClassifier(owner, options, OPTION_NAMES);
+  const { encoder, output, seed, numClasses, headHidden } = checked;
   const combine = requireOneOf(
     owner,
     'combine',
     options.combine,
     ['concat', 'concat-product-difference'] as const,
     'concat',
-  );
-  const headHidden = requirePositiveInteger(
-    owner,
-    'headHidden',
-    options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
   );
   return withSeededRandom(seed, () => {
     const layers = new LayerCache();

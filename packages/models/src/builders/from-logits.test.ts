@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll, vi, afterEach } from 'vitest';
+import { it, expect, vi, afterEach } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import {
   buildCausalLM,
@@ -33,10 +33,7 @@ function referenceLossAndAccuracy(logits: number[][], labels: number[]): { loss:
   return { loss: loss / logits.length, accuracy: correct / logits.length };
 }
 
-describe('training a classifier the usual tfjs way', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
+describeOn('wasm', 'training a classifier the usual tfjs way', () => {
   afterEach(() => vi.restoreAllMocks());
 
   for (const attention of ['tssa', 'softmax', 'mssa']) {

@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import {
   LANGUAGE_PRESETS,
   VISION_PRESETS,
@@ -14,14 +14,15 @@ import {
 
 const relative = (a: number, b: number) => Math.abs(a - b) / b;
 
-describe('presets and parameter counts', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'presets and parameter counts', () => {
   for (const name of ['tost-t', 'tost-s', 'crate-t', 'crate-s'] as const) {
     it(`${name}: the built model (224 px, patch 16, 1000 classes) has the published size within 1%`, () => {
-      const model = buildVisionClassifier({ preset: name, imageSize: 224, patchSize: 16, numClasses: 1000 });
+      const model = buildVisionClassifier({
+        preset: name,
+        imageSize: 224,
+        patchSize: 16,
+        numClasses: 1000,
+      });
       const built = countParameters(model);
       const preset = VISION_PRESETS[name];
       const analytic =

@@ -1,4 +1,5 @@
-import { describe, it, expect, beforeAll, vi } from 'vitest';
+import { it, expect, vi } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +21,7 @@ function readmeExample(): string {
     .join('\n');
 }
 
-describe('README: training a classifier', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'README: training a classifier', () => {
   it('runs as written: the first loss is ≈ ln 3 and training lowers it', async () => {
     const logged: unknown[] = [];
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -1,28 +1,41 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createAttention, type AttentionFactory } from '@tost/attention';
 import { SoftmaxAttention } from '@tost/softmax';
-import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
 import { buildDualEncoderClassifier, buildSequenceClassifier } from '../index.js';
 import {
   expectSaveLoadIdentical,
   lossBeforeAndAfterTraining,
+  trainStep,
   TOY_ROWS,
   toyBatch,
   toyPairs,
+  describeOn,
 } from '../test-helpers.js';
 
 const tiny = { vocabSize: 10, maxLength: 8, numClasses: 2, dim: 16, depth: 1, heads: 2, mlpRatio: 2 };
 const crossEntropy = (labels: tf.Tensor) => (logits: tf.Tensor) =>
   tf.losses.softmaxCrossEntropy(labels, logits);
 
-describe('buildSequenceClassifier', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
+/**
+ * The logits for `ids` [[3, 4, 5, 0, 0, 0, 0, 0]] before and after the pad id's embedding row is changed (to 5s): if
+ * padding leaks into attention or pooling, the logits move.
+ */
+function logitsBeforeAndAfterChangingPad(model: tfl.LayersModel): { before: tf.Tensor; after: tf.Tensor } {
+  const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
+  const before = model.predict(ids) as tf.Tensor;
+  const embedding = model.getLayer('token_embedding');
+  const table = embedding.getWeights()[0]!;
+  const changed = tf.concat([tf.fill([1, 16], 5), tf.slice(table, [1, 0], [9, 16])], 0);
+  embedding.setWeights([changed]);
+  const after = model.predict(ids) as tf.Tensor;
+  tf.dispose([ids, table, changed]);
+  return { before, after };
+}
 
+describeOn('wasm', 'buildSequenceClassifier', () => {
   // Every non-causal attention in both block kinds, with both poolings and both position kinds somewhere.
   // MSSA runs with 4 heads (subspaces of 4): its query is its key, so a CLS token scores itself highest; with 2 heads
   // of 8 at this toy width ~1 init in 10 left the CLS attending mostly to itself and training stalled in 30 steps.
@@ -50,16 +63,9 @@ describe('buildSequenceClassifier', () => {
   for (const attention of ['tssa', 'softmax', 'mssa']) {
     it(`${attention}: padded positions do not influence the logits (mask derived from pad id 0)`, () => {
       const model = buildSequenceClassifier({ ...tiny, attention, pooling: 'mean' });
-      const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
-      const before = model.predict(ids) as tf.Tensor;
-      // Change what a pad token embeds to: if padding leaked into attention or pooling, the logits would move.
-      const embedding = model.getLayer('token_embedding');
-      const table = embedding.getWeights()[0]!;
-      const changed = tf.concat([tf.fill([1, 16], 5), tf.slice(table, [1, 0], [9, 16])], 0);
-      embedding.setWeights([changed]);
-      const after = model.predict(ids) as tf.Tensor;
+      const { before, after } = logitsBeforeAndAfterChangingPad(model);
       expectClose(after.dataSync(), before.dataSync(), { rtol: 1e-5, atol: 1e-6, label: 'logits' });
-      tf.dispose([ids, before, table, changed, after]);
+      tf.dispose([before, after]);
     });
   }
 
@@ -70,18 +76,12 @@ describe('buildSequenceClassifier', () => {
       pooling: 'mean',
       maskPadding: false,
     });
-    const ids = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0]], undefined, 'int32');
-    const before = model.predict(ids) as tf.Tensor;
-    const embedding = model.getLayer('token_embedding');
-    const table = embedding.getWeights()[0]!;
-    const changed = tf.concat([tf.fill([1, 16], 5), tf.slice(table, [1, 0], [9, 16])], 0);
-    embedding.setWeights([changed]);
-    const after = model.predict(ids) as tf.Tensor;
+    const { before, after } = logitsBeforeAndAfterChangingPad(model);
     expect(maxRelativeError(after.dataSync(), before.dataSync())).toBeGreaterThan(1e-3);
     expect(() => buildSequenceClassifier({ ...tiny, maskPadding: 'no' as unknown as boolean })).toThrow(
       /maskPadding.*boolean.*"no"/,
     );
-    tf.dispose([ids, before, table, changed, after]);
+    tf.dispose([before, after]);
   });
 
   it("initialises token embeddings N(0, 1) as the LRA encoder does (not GPT-2's 0.02)", () => {
@@ -97,14 +97,7 @@ describe('buildSequenceClassifier', () => {
       const model = buildSequenceClassifier({ ...tiny, attention: 'tssa', pooling });
       const { ids, labels } = toyBatch();
       const optimizer = tf.train.adam(1e-3);
-      const step = () =>
-        optimizer.minimize(
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              labels,
-              model.apply(ids, { training: true }) as tf.Tensor,
-            ) as tf.Scalar,
-        );
+      const step = () => tf.dispose(trainStep(model, ids, crossEntropy(labels), optimizer));
       step(); // creates the optimizer's slots
       await expectNoLeakedTensors(() => {
         step();
@@ -164,11 +157,7 @@ describe('buildSequenceClassifier', () => {
   });
 });
 
-describe('buildDualEncoderClassifier', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'buildDualEncoderClassifier', () => {
   for (const combine of ['concat', 'concat-product-difference'] as const) {
     it(`${combine}: one shared encoder (its weights counted once) and a head on ${combine === 'concat' ? '[u, v]' : '[u, v, u·v, u−v]'}`, () => {
       const model = buildDualEncoderClassifier({ ...tiny, attention: 'tssa', combine });

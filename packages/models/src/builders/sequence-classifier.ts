@@ -19,12 +19,14 @@ import { layerNorm } from '../blocks/tost-block.js';
 import { withSeededRandom } from '../util/seeded-random.js';
 import { ToSTModel } from './tost-model.js';
 import {
-  describeValue,
-  requireBoolean,
-  requireOneOf,
-  requirePositiveInteger,
-  rejectUnknownOptions,
-} from '../util/validation.js';
+  BLOCK_STACK_OPTION_NAMES,
+  BUILD_OPTION_NAMES,
+  checkBuilderOptions,
+  validateBuildOptions,
+  type BuildOptions,
+  type ClassifierOutput,
+} from './build-options.js';
+import { requireBoolean, requireOneOf, requirePositiveInteger } from '../util/validation.js';
 
 export type PositionalKind = 'learned' | 'sinusoidal';
 
@@ -51,23 +53,6 @@ export interface TextEncoderOptions extends BlockStackOptions {
   maskPadding?: boolean;
 }
 
-/** What a classifier outputs: unnormalised 'logits' (the default) or softmax 'probabilities'. */
-export type ClassifierOutput = 'logits' | 'probabilities';
-
-/** Options every builder shares: the output kind of classifiers and the initialisation seed. */
-export interface BuildOptions {
-  /**
-   * 'logits' (default) or 'probabilities' (a softmax layer named 'probabilities' is appended). Either way the usual
-   * `model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' })` trains correctly (see `ToSTModel`).
-   */
-  output?: ClassifierOutput;
-  /**
-   * Seeds every weight initialiser (a non-negative integer): the same seed builds the same weights, bit for bit.
-   * Default: unseeded (tfjs's `Math.random`-seeded initialisers).
-   */
-  seed?: number;
-}
-
 export interface SequenceClassifierOptions extends TextEncoderOptions, BuildOptions {
   numClasses: number;
   /** Hidden width of the head Dense → ReLU → Dense (LRA: the "mlp" size); default mlpRatio·dim. */
@@ -75,30 +60,34 @@ export interface SequenceClassifierOptions extends TextEncoderOptions, BuildOpti
   name?: string;
 }
 
-export interface ValidatedTextEncoder extends ValidatedBlockStack {
+/** The options of a stack over token ids (the text encoder's without `pooling`; the token classifier's). */
+export type TokenEncoderOptions = Omit<TextEncoderOptions, 'pooling'>;
+
+export interface ValidatedTokenEncoder extends ValidatedBlockStack {
   vocabSize: number;
   maxLength: number;
-  pooling: SequencePooling;
   positional: PositionalKind;
   maskPadding: boolean;
 }
 
-export function validateTextEncoder(owner: string, options: TextEncoderOptions): ValidatedTextEncoder {
-  if (options == null || typeof options !== 'object') {
-    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
-  }
+export interface ValidatedTextEncoder extends ValidatedTokenEncoder {
+  pooling: SequencePooling;
+}
+
+/** The options `validateTokenEncoder` checks besides the block stack's. */
+export const TOKEN_INPUT_OPTION_NAMES = {
+  vocabSize: true,
+  maxLength: true,
+  positional: true,
+  maskPadding: true,
+} as const satisfies Partial<Record<keyof TokenEncoderOptions, true>>;
+
+/** Checks a stack over token ids, with the LRA encoder's defaults: pre-LN blocks, no layer scale, LayerNorm eps 1e-6. */
+export function validateTokenEncoder(owner: string, options: TokenEncoderOptions): ValidatedTokenEncoder {
   return {
-    // LRA encoder: pre-LN blocks with plain residuals (no layer scale), LayerNorm eps 1e-6.
     ...validateBlockStack(owner, options, { layerScaleInit: false, layerNormEpsilon: 1e-6 }),
     vocabSize: requirePositiveInteger(owner, 'vocabSize', options.vocabSize),
     maxLength: requirePositiveInteger(owner, 'maxLength', options.maxLength),
-    pooling: requireOneOf(
-      owner,
-      'pooling',
-      options.pooling,
-      ['cls', 'mean', 'class-attention'] as const,
-      'cls',
-    ),
     positional: requireOneOf(
       owner,
       'positional',
@@ -110,18 +99,32 @@ export function validateTextEncoder(owner: string, options: TextEncoderOptions):
   };
 }
 
+export function validateTextEncoder(owner: string, options: TextEncoderOptions): ValidatedTextEncoder {
+  if (options == null || typeof options !== 'object') {
+    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
+  }
+  return {
+    ...validateTokenEncoder(owner, options),
+    pooling: requireOneOf(
+      owner,
+      'pooling',
+      options.pooling,
+      ['cls', 'mean', 'class-attention'] as const,
+      'cls',
+    ),
+  };
+}
+
 /**
- * The LRA encoder (LRA, arXiv 2011.04006, "Standard model settings"): token embedding, optional CLS, positions, dropout,
- * blocks (pre-norm), final LayerNorm, pooling → [B, dim]; with 'class-attention' pooling the class-attention block
- * comes before the final LayerNorm (as XCiT's head, arXiv 2106.09681). The padding mask is derived from the ids (pad id 0).
+ * The embedded tokens of `ids` before the blocks, and their padding mask: token embedding (N(0, 1)), an optional
+ * CLS token, positions, dropout. Layers come from `layers` (a second call with the same cache shares them).
  */
-export function textEncoder(
+export function embedTokens(
   ids: SymbolicTensor,
-  encoder: ValidatedTextEncoder,
-  { owner, layers = new LayerCache() }: { owner: string; layers?: LayerCache },
-): SymbolicTensor {
-  const { dim, pooling } = encoder;
-  const withCls = pooling === 'cls';
+  encoder: ValidatedTokenEncoder,
+  { withCls, layers }: { withCls: boolean; layers: LayerCache },
+): { x: SymbolicTensor; mask: SymbolicTensor } {
+  const { dim } = encoder;
   // LRA's encoder initialises token embeddings N(0, 1) (learned positions N(0, 0.02)): with the default 0.02 the
   // tokens would be ~50× weaker than unit-amplitude sinusoidal positions, and classification would learn very slowly.
   const embedding = layers.get(
@@ -150,7 +153,24 @@ export function textEncoder(
         )
       : layers.get('positions', () => new SinusoidalPositionalEncoding({ name: 'positions' }));
   x = positions.apply(x) as SymbolicTensor;
-  x = maybeDropout(x, encoder.dropout, 'embedding_dropout', layers);
+  return { x: maybeDropout(x, encoder.dropout, 'embedding_dropout', layers), mask };
+}
+
+/**
+ * The LRA encoder (LRA, arXiv 2011.04006, "Standard model settings"): token embedding, optional CLS, positions, dropout,
+ * blocks (pre-norm), final LayerNorm, pooling → [B, dim]; with 'class-attention' pooling the class-attention block
+ * comes before the final LayerNorm (as XCiT's head, arXiv 2106.09681). The padding mask is derived from the ids (pad id 0).
+ */
+export function textEncoder(
+  ids: SymbolicTensor,
+  encoder: ValidatedTextEncoder,
+  { owner, layers = new LayerCache() }: { owner: string; layers?: LayerCache },
+): SymbolicTensor {
+  const { pooling } = encoder;
+  const withCls = pooling === 'cls';
+  const embedded = embedTokens(ids, encoder, { withCls, layers });
+  const { mask } = embedded;
+  let x = embedded.x;
   // A causal encoder fits when the pooling reads every token ('class-attention', 'mean': a uni-directional model, as
   // recurrent models are evaluated on LRA); under a CLS token at position 0 it would see nothing, so 'cls' needs a
   // non-causal one. maxLength reaches the attention (causal TSSA sizes its per-position bias by it).
@@ -196,57 +216,47 @@ export function classifierOutput(logits: SymbolicTensor, output: ClassifierOutpu
   return tfl.layers.softmax({ name: 'probabilities' }).apply(logits) as SymbolicTensor;
 }
 
-/** Checks `output` and `seed` (see `BuildOptions`). */
-export function validateBuildOptions(
-  owner: string,
-  options: BuildOptions,
-): { output: ClassifierOutput; seed: number | undefined } {
-  const output = requireOneOf(
-    owner,
-    'output',
-    options.output,
-    ['logits', 'probabilities'] as const,
-    'logits',
-  );
-  const seed = options.seed;
-  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0)) {
-    throw new RangeError(
-      `${owner}: option 'seed' must be a non-negative integer, got ${describeValue(seed)}`,
-    );
-  }
-  return { output, seed };
-}
-
 /**
  * Every option of `buildSequenceClassifier` (the type keeps it complete: a new option must be listed here); the dual
  * encoder adds its `combine`.
  */
 export const SEQUENCE_CLASSIFIER_OPTION_NAMES: Record<keyof SequenceClassifierOptions, true> = {
-  dim: true,
-  depth: true,
-  heads: true,
-  mlpRatio: true,
-  attention: true,
-  dropout: true,
-  attentionDropout: true,
-  layerScaleInit: true,
-  name: true,
-  seed: true,
-  block: true,
-  dropPath: true,
-  layerNormEpsilon: true,
-  eta: true,
-  lambda: true,
-  vocabSize: true,
-  maxLength: true,
+  ...BLOCK_STACK_OPTION_NAMES,
+  ...TOKEN_INPUT_OPTION_NAMES,
+  ...BUILD_OPTION_NAMES,
   pooling: true,
-  positional: true,
-  maskPadding: true,
-  output: true,
   numClasses: true,
   headHidden: true,
-  shortConv: true,
+  name: true,
 };
+
+/**
+ * The checks of a classifier over text (sequence or dual encoder): known option names (`known`, by default the
+ * sequence classifier's), the encoder,
+ * `output` and `seed`, `numClasses`, and the head's hidden width (default mlpRatio·dim).
+ */
+export function validateTextClassifier(
+  owner: string,
+  options: SequenceClassifierOptions,
+  known: Record<string, true> = SEQUENCE_CLASSIFIER_OPTION_NAMES,
+): {
+  encoder: ValidatedTextEncoder;
+  output: ClassifierOutput;
+  seed: number | undefined;
+  numClasses: number;
+  headHidden: number;
+} {
+  checkBuilderOptions(owner, options, known);
+  const encoder = validateTextEncoder(owner, options);
+  const { output, seed } = validateBuildOptions(owner, options);
+  const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
+  const headHidden = requirePositiveInteger(
+    owner,
+    'headHidden',
+    options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
+  );
+  return { encoder, output, seed, numClasses, headHidden };
+}
 
 /**
  * LRA-style sequence classifier: ONE input, token ids [B, maxLength] (0 = padding) → logits [B, numClasses] (or
@@ -256,15 +266,7 @@ export const SEQUENCE_CLASSIFIER_OPTION_NAMES: Record<keyof SequenceClassifierOp
  */
 export function buildSequenceClassifier(options: SequenceClassifierOptions): ToSTModel {
   const owner = 'buildSequenceClassifier';
-  rejectUnknownOptions(owner, options, SEQUENCE_CLASSIFIER_OPTION_NAMES);
-  const encoder = validateTextEncoder(owner, options);
-  const { output, seed } = validateBuildOptions(owner, options);
-  const numClasses = requirePositiveInteger(owner, 'numClasses', options.numClasses);
-  const headHidden = requirePositiveInteger(
-    owner,
-    'headHidden',
-    options.headHidden ?? Math.round(encoder.mlpRatio * encoder.dim),
-  );
+  const { encoder, output, seed, numClasses, headHidden } = validateTextClassifier(owner, options);
   return withSeededRandom(seed, () => {
     const ids = tfl.input({ shape: [encoder.maxLength], dtype: 'int32', name: 'token_ids' });
     const pooled = textEncoder(ids, encoder, { owner });

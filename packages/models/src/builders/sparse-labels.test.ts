@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
 import '@tost/variants';
 import { buildCausalLM } from './causal-lm.js';
 import { buildSequenceClassifier } from './sequence-classifier.js';
@@ -19,33 +19,23 @@ async function trainOnce(build: () => tfl.LayersModel, x: tf.Tensor, y: tf.Tenso
   return { ...result, leaked: tf.memory().numTensors - before };
 }
 
-describe('fit / evaluate with sparse labels one axis short of the output (as Keras accepts)', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
+/**
+ * Token ids [rows, 4] (int32) over the cycle 1 … 6: row r holds the 4 tokens from cycle position r + shift, so
+ * `windows(rows, 1)` are the next tokens of `windows(rows)`.
+ */
+const windows = (rows: number, shift = 0) =>
+  tf.tensor2d(
+    Array.from({ length: rows }, (_, r) => Array.from({ length: 4 }, (_, j) => ((r + j + shift) % 6) + 1)),
+    [rows, 4],
+    'int32',
+  );
 
+const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
+
+describeOn('cpu', 'fit / evaluate with sparse labels one axis short of the output (as Keras accepts)', () => {
   it('a language model trains on [batch, seq] next tokens exactly as on [batch, seq, 1]', async () => {
-    const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
-    const x = tf.tensor2d(
-      [
-        [1, 2, 3, 4],
-        [2, 3, 4, 5],
-        [3, 4, 5, 6],
-        [4, 5, 6, 1],
-      ],
-      [4, 4],
-      'int32',
-    );
-    const y = tf.tensor2d(
-      [
-        [2, 3, 4, 5],
-        [3, 4, 5, 6],
-        [4, 5, 6, 1],
-        [5, 6, 1, 2],
-      ],
-      [4, 4],
-      'int32',
-    );
+    const x = windows(4);
+    const y = windows(4, 1);
     const y3 = tf.expandDims(y, -1);
     const short = await trainOnce(lm, x, y);
     const full = await trainOnce(lm, x, y3);
@@ -59,23 +49,8 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
   });
 
   it('validationData labels, a one-element label array and a loss given per output name are handled too', async () => {
-    const lm = () => buildCausalLM({ vocabSize: 7, maxLength: 8, dim: 8, depth: 1, heads: 2, seed: 5 });
-    const x = tf.tensor2d(
-      [
-        [1, 2, 3, 4],
-        [2, 3, 4, 5],
-      ],
-      [2, 4],
-      'int32',
-    );
-    const y = tf.tensor2d(
-      [
-        [2, 3, 4, 5],
-        [3, 4, 5, 6],
-      ],
-      [2, 4],
-      'int32',
-    );
+    const x = windows(2);
+    const y = windows(2, 1);
     const y3 = tf.expandDims(y, -1);
     // Tensors left after fitting and disposing (the optimiser's own state stays): the same with ready-made labels.
     const leftAfter = async (labels: tf.Tensor) => {
@@ -106,16 +81,7 @@ describe('fit / evaluate with sparse labels one axis short of the output (as Ker
         heads: 2,
         seed: 5,
       });
-    const x = tf.tensor2d(
-      [
-        [1, 2, 3, 4],
-        [2, 3, 4, 5],
-        [3, 4, 5, 6],
-        [4, 5, 6, 1],
-      ],
-      [4, 4],
-      'int32',
-    );
+    const x = windows(4);
     const y = tf.tensor1d([0, 2, 1, 2], 'int32');
     const y2 = tf.expandDims(y, -1);
     const short = await trainOnce(classifier, x, y);

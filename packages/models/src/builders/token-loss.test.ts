@@ -1,13 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import { tokenAccuracyCounts, tokenCrossEntropy } from './token-loss.js';
 
-describe('token-level loss and accuracy with unlabelled positions (−100)', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'token-level loss and accuracy with unlabelled positions (−100)', () => {
   it('averages −log p(label) over the labelled positions only', () => {
     const logits = tf.tensor3d([
       [

@@ -1,7 +1,7 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors } from '@tost/vitest-config';
 import {
   ToSTModel,
@@ -56,11 +56,7 @@ function cases(): {
   ];
 }
 
-describe('ToSTModel: degenerate shapes', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'ToSTModel: degenerate shapes', () => {
   for (const c of cases()) {
     it(`${c.name}: a batch of 0 gives an empty output of the right shape (predict and apply), no leak`, async () => {
       const model = c.build();
@@ -115,11 +111,7 @@ describe('ToSTModel: degenerate shapes', () => {
   });
 });
 
-describe('ToSTModel: dispose', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'ToSTModel: dispose', () => {
   for (const c of cases()) {
     it(`${c.name}: dispose frees every weight (shared and tied layers included)`, async () => {
       const before = tf.memory().numTensors;

@@ -1,9 +1,8 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import '@tost/softmax';
 import { buildVisionClassifier } from '../index.js';
-import { expectSaveLoadIdentical, trainSteps } from '../test-helpers.js';
+import { expectSaveLoadIdentical, trainSteps, describeOn } from '../test-helpers.js';
 
 /** Two classes: bright top half vs bright bottom half. */
 function toyImages(): { images: tf.Tensor4D; labels: tf.Tensor2D } {
@@ -18,11 +17,7 @@ function toyImages(): { images: tf.Tensor4D; labels: tf.Tensor2D } {
   });
 }
 
-describe('buildVisionClassifier', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'buildVisionClassifier', () => {
   // Both model families with every non-causal attention.
   const cases = [
     { block: 'tost', attention: 'tssa', patchSize: 4 },

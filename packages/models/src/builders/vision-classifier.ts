@@ -20,14 +20,18 @@ import { StridedConv3x3 } from '../layers/strided-conv.js';
 import { TokenPooling } from '../layers/token-pooling.js';
 import { layerNorm } from '../blocks/tost-block.js';
 import { withSeededRandom } from '../util/seeded-random.js';
+import { classifierOutput } from './sequence-classifier.js';
 import {
-  classifierOutput,
+  applyPreset,
+  BUILD_OPTION_NAMES,
+  checkBuilderOptions,
+  CORE_STACK_OPTION_NAMES,
   validateBuildOptions,
   type BuildOptions,
   type ClassifierOutput,
-} from './sequence-classifier.js';
+} from './build-options.js';
 import { ToSTModel } from './tost-model.js';
-import { describeValue, requirePositiveInteger, rejectUnknownOptions } from '../util/validation.js';
+import { requirePositiveInteger } from '../util/validation.js';
 
 export interface VisionClassifierOptions extends BuildOptions {
   imageSize: number;
@@ -52,16 +56,9 @@ export interface VisionClassifierOptions extends BuildOptions {
 
 /** Every option of `buildVisionClassifier` (the type keeps it complete: a new option must be listed here). */
 const OPTION_NAMES: Record<keyof VisionClassifierOptions, true> = {
-  dim: true,
-  depth: true,
-  heads: true,
-  mlpRatio: true,
-  attention: true,
-  dropout: true,
-  attentionDropout: true,
-  layerScaleInit: true,
+  ...CORE_STACK_OPTION_NAMES,
+  ...BUILD_OPTION_NAMES,
   name: true,
-  seed: true,
   imageSize: true,
   channels: true,
   patchSize: true,
@@ -69,7 +66,6 @@ const OPTION_NAMES: Record<keyof VisionClassifierOptions, true> = {
   preset: true,
   block: true,
   dropPath: true,
-  output: true,
 };
 
 /**
@@ -82,20 +78,8 @@ const OPTION_NAMES: Record<keyof VisionClassifierOptions, true> = {
  */
 export function buildVisionClassifier(options: VisionClassifierOptions): ToSTModel {
   const owner = 'buildVisionClassifier';
-  if (options == null || typeof options !== 'object') {
-    throw new TypeError(`${owner}: expected an options object, got ${String(options)}`);
-  }
-  rejectUnknownOptions(owner, options, OPTION_NAMES);
-  let preset: (typeof VISION_PRESETS)[VisionPresetName] | undefined;
-  if (options.preset !== undefined) {
-    preset = VISION_PRESETS[options.preset];
-    if (!preset) {
-      throw new RangeError(
-        `${owner}: option 'preset' must be one of ${Object.keys(VISION_PRESETS).join(', ')}, got ${describeValue(options.preset)}`,
-      );
-    }
-  }
-  const merged = { ...preset, ...stripUndefined(options) };
+  checkBuilderOptions(owner, options, OPTION_NAMES);
+  const merged = applyPreset(owner, options, VISION_PRESETS, ['dim', 'depth', 'heads', 'block', 'attention']);
   const depth = requirePositiveInteger(owner, 'depth', merged.depth);
   const stack = validateBlockStack(owner, merged as Parameters<typeof validateBlockStack>[1], {
     layerScaleInit: merged.block === 'crate' ? false : defaultLayerScale(depth),
@@ -205,8 +189,4 @@ function buildLayers(
     outputs: classifierOutput(logits, o.output),
     name: options.name ?? 'vision_classifier',
   });
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

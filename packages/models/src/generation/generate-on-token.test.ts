@@ -1,13 +1,9 @@
-import { describe, it, expect, beforeAll } from 'vitest';
-import { initBackend } from '@tost/backend';
+import { it, expect } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import '@tost/variants';
 import { buildCausalLM, generate } from '../index.js';
 
-describe('generate onToken', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'generate onToken', () => {
   for (const mode of ['stream', 'prefix'] as const) {
     it(`reports every new token in order and awaits the callback (${mode})`, async () => {
       const attention = mode === 'stream' ? 'causal-tssa' : 'softmax-causal';

@@ -1,8 +1,8 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
+import { describeOnBackends } from '@tost/attention/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
-import { expectClose, expectNoLeakedTensors, loadGoldenCases, testBackends } from '@tost/vitest-config';
+import { expectClose, expectNoLeakedTensors, loadGoldenCases } from '@tost/vitest-config';
 import {
   ClsToken,
   DropPath,
@@ -17,134 +17,112 @@ import {
   defaultLayerScale,
   sinusoidalTable1D,
 } from '../index.js';
+import { withWeights, describeOn } from '../test-helpers.js';
 
-for (const backend of testBackends()) {
-  describe(`ISTA golden cases on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    loadGoldenCases('ista').forEach((c, index) => {
-      it(`case ${index} matches the float64 reference (relative error < 1e-4)`, () => {
-        const z = tf.tensor(c.z as number[][][]);
-        const dim = z.shape[2]!;
-        const layer = new ISTA({ dim, eta: c.eta, lambda: c.lam });
-        layer.build([null, null, dim]);
-        const d = tf.tensor(c.dictionary as number[][]);
-        layer.setWeights([d]);
-        const y = layer.apply(z) as tf.Tensor;
-        expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'ista y' });
-        tf.dispose([z, d, y]);
-      });
+describeOnBackends('ISTA golden cases', () => {
+  loadGoldenCases('ista').forEach((c, index) => {
+    it(`case ${index} matches the float64 reference (relative error < 1e-4)`, () => {
+      const z = tf.tensor(c.z as number[][][]);
+      const dim = z.shape[2]!;
+      const layer = withWeights(
+        new ISTA({ dim, eta: c.eta, lambda: c.lam }),
+        [null, null, dim],
+        c.dictionary as number[][],
+      );
+      const y = layer.apply(z) as tf.Tensor;
+      expectClose(y.dataSync(), c.y as number[][][], { rtol: 1e-4, atol: 1e-5, label: 'ista y' });
+      tf.dispose([z, y]);
     });
   });
+});
 
-  describe(`TokenEmbedding on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    it('looks rows up (int32 and float32 ids) and its gradient is the one-hot scatter-add of dy', () => {
-      const layer = new TokenEmbedding({ vocabSize: 4, dim: 2 });
-      layer.build([null, null]);
-      const table = tf.tensor2d([
-        [0, 1],
-        [2, 3],
-        [4, 5],
-        [6, 7],
-      ]);
-      layer.setWeights([table]);
-      for (const dtype of ['int32', 'float32'] as const) {
-        const ids = tf.tensor2d([[1, 3, 1]], undefined, dtype);
-        expect((layer.apply(ids) as tf.Tensor).arraySync()).toEqual([
-          [
-            [2, 3],
-            [6, 7],
-            [2, 3],
-          ],
-        ]);
-      }
-      const ids = tf.tensor2d([[1, 3, 1]], undefined, 'int32');
-      const dy = tf.tensor3d([
+describeOnBackends('TokenEmbedding', () => {
+  it('looks rows up (int32 and float32 ids) and its gradient is the one-hot scatter-add of dy', () => {
+    const table = [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+    ];
+    const layer = withWeights(new TokenEmbedding({ vocabSize: 4, dim: 2 }), [null, null], table);
+    for (const dtype of ['int32', 'float32'] as const) {
+      const ids = tf.tensor2d([[1, 3, 1]], undefined, dtype);
+      expect((layer.apply(ids) as tf.Tensor).arraySync()).toEqual([
         [
-          [1, 10],
-          [100, 1000],
-          [2, 20],
+          [2, 3],
+          [6, 7],
+          [2, 3],
         ],
       ]);
-      const table0 = layer.trainableWeights[0]!.read() as tf.Variable;
-      const { grads } = tf.variableGrads(
-        () => tf.sum(tf.mul(layer.apply(ids) as tf.Tensor, dy)) as tf.Scalar,
-        [table0],
-      );
-      const g = Object.values(grads)[0]!;
-      expect(g.arraySync()).toEqual([
-        [0, 0],
-        [3, 30],
-        [0, 0],
+    }
+    const ids = tf.tensor2d([[1, 3, 1]], undefined, 'int32');
+    const dy = tf.tensor3d([
+      [
+        [1, 10],
         [100, 1000],
-      ]);
-      tf.dispose([table, dy, ids, g]);
-    });
-
-    it('in rank-3 mode computes the tied head h·Eᵀ', () => {
-      const layer = new TokenEmbedding({ vocabSize: 3, dim: 2 });
-      layer.build([null, null]);
-      const table = tf.tensor2d([
-        [1, 0],
-        [0, 1],
-        [1, 1],
-      ]);
-      layer.setWeights([table]);
-      const h = tf.tensor3d([[[2, 3]]]);
-      expect((layer.apply(h) as tf.Tensor).arraySync()).toEqual([[[2, 3, 5]]]);
-      tf.dispose([table, h]);
-    });
+        [2, 20],
+      ],
+    ]);
+    const table0 = layer.trainableWeights[0]!.read() as tf.Variable;
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(layer.apply(ids) as tf.Tensor, dy)) as tf.Scalar,
+      [table0],
+    );
+    const g = Object.values(grads)[0]!;
+    expect(g.arraySync()).toEqual([
+      [0, 0],
+      [3, 30],
+      [0, 0],
+      [100, 1000],
+    ]);
+    tf.dispose([dy, ids, g]);
   });
 
-  describe(`StridedConv3x3 on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
+  it('in rank-3 mode computes the tied head h·Eᵀ', () => {
+    const table = [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ];
+    const layer = withWeights(new TokenEmbedding({ vocabSize: 3, dim: 2 }), [null, null], table);
+    const h = tf.tensor3d([[[2, 3]]]);
+    expect((layer.apply(h) as tf.Tensor).arraySync()).toEqual([[[2, 3, 5]]]);
+    h.dispose();
+  });
+});
 
-    it('equals a 3×3 stride-2 convolution with zero padding 1 (tf.conv2d on the cpu reference path)', () => {
-      const layer = new StridedConv3x3({ inChannels: 3, filters: 5 });
-      layer.build([null, 8, 6, 3]);
-      const kernel = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2);
-      layer.setWeights([kernel]);
-      const x = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-      const y = layer.apply(x) as tf.Tensor;
-      // Independent reference: direct loops over the definition.
-      const xs = x.arraySync();
-      const ks = (kernel as tf.Tensor4D).arraySync();
-      const expected = xs.map((img) =>
-        Array.from({ length: 4 }, (_, i) =>
-          Array.from({ length: 3 }, (_, j) =>
-            Array.from({ length: 5 }, (_, o) => {
-              let s = 0;
-              for (let dy = 0; dy < 3; dy++)
-                for (let dx = 0; dx < 3; dx++) {
-                  const r = 2 * i + dy - 1;
-                  const c = 2 * j + dx - 1;
-                  if (r < 0 || r >= 8 || c < 0 || c >= 6) continue;
-                  for (let ci = 0; ci < 3; ci++) s += img[r]![c]![ci]! * ks[dy]![dx]![ci]![o]!;
-                }
-              return s;
-            }),
-          ),
+describeOnBackends('StridedConv3x3', () => {
+  it('equals a 3×3 stride-2 convolution with zero padding 1 (tf.conv2d on the cpu reference path)', () => {
+    const kernel = tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 2);
+    const layer = withWeights(new StridedConv3x3({ inChannels: 3, filters: 5 }), [null, 8, 6, 3], kernel);
+    const x = tf.randomNormal([2, 8, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const y = layer.apply(x) as tf.Tensor;
+    // Independent reference: direct loops over the definition.
+    const xs = x.arraySync();
+    const ks = (kernel as tf.Tensor4D).arraySync();
+    const expected = xs.map((img) =>
+      Array.from({ length: 4 }, (_, i) =>
+        Array.from({ length: 3 }, (_, j) =>
+          Array.from({ length: 5 }, (_, o) => {
+            let s = 0;
+            for (let dy = 0; dy < 3; dy++)
+              for (let dx = 0; dx < 3; dx++) {
+                const r = 2 * i + dy - 1;
+                const c = 2 * j + dx - 1;
+                if (r < 0 || r >= 8 || c < 0 || c >= 6) continue;
+                for (let ci = 0; ci < 3; ci++) s += img[r]![c]![ci]! * ks[dy]![dx]![ci]![o]!;
+              }
+            return s;
+          }),
         ),
-      );
-      expectClose(y.dataSync(), expected, { rtol: 1e-4, atol: 1e-5, label: 'conv' });
-      tf.dispose([kernel, x, y]);
-    });
+      ),
+    );
+    expectClose(y.dataSync(), expected, { rtol: 1e-4, atol: 1e-5, label: 'conv' });
+    tf.dispose([kernel, x, y]);
   });
-}
+});
 
-describe('small layers', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-
+describeOn('cpu', 'small layers', () => {
   it('PaddingMask marks pad id 0 and optionally prepends the CLS position', () => {
     const ids = tf.tensor2d([[5, 0, 2, 0]], undefined, 'int32');
     expect((new PaddingMask().apply(ids) as tf.Tensor).arraySync()).toEqual([[1, 0, 1, 0]]);

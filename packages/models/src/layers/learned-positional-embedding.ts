@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { layerWithOptions, orDefault } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
 export interface LearnedPositionalEmbeddingOptions {
@@ -11,36 +11,21 @@ export interface LearnedPositionalEmbeddingOptions {
   name?: string;
 }
 
-type Shape = (number | null)[];
-
 /** Adds a learned position table P [maxLength, dim]: x [B, L, C] → x + P[0:L]. */
-export class LearnedPositionalEmbedding extends tfl.layers.Layer {
+export class LearnedPositionalEmbedding extends layerWithOptions({
+  maxLength: requirePositiveInteger,
+  dim: requirePositiveInteger,
+  initStddev: orDefault(requirePositiveNumber, 0.02),
+}) {
   static className = 'LearnedPositionalEmbedding';
-  readonly maxLength: number;
-  readonly dim: number;
-  readonly initStddev: number;
-  private table?: tfl.LayerVariable;
 
   constructor(options: LearnedPositionalEmbeddingOptions) {
-    super({ name: options?.name });
-    this.maxLength = requirePositiveInteger('LearnedPositionalEmbedding', 'maxLength', options?.maxLength);
-    this.dim = requirePositiveInteger('LearnedPositionalEmbedding', 'dim', options?.dim);
-    this.initStddev = requirePositiveNumber(
-      'LearnedPositionalEmbedding',
-      'initStddev',
-      options?.initStddev,
-      0.02,
-    );
+    super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
-    this.table = this.addWeight(
-      'positions',
-      [this.maxLength, this.dim],
-      'float32',
-      tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev }),
-    );
-    this.built = true;
+  protected override weightSpecs() {
+    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
+    return { positions: { shape: [this.maxLength, this.dim], initializer } };
   }
 
   /** Rows [start, start + length) of the table, [length, dim]. */
@@ -51,28 +36,14 @@ export class LearnedPositionalEmbedding extends tfl.layers.Layer {
           `${this.maxLength}`,
       );
     }
-    return tf.slice(this.table!.read(), [start, 0], [length, this.dim]) as tf.Tensor2D;
+    return tf.slice(this.weight('positions'), [start, 0], [length, this.dim]) as tf.Tensor2D;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (x.rank !== 3 || x.shape[2] !== this.dim) {
-        throw new RangeError(
-          `LearnedPositionalEmbedding '${this.name}': input must be [batch, length, ${this.dim}], ` +
-            `got [${x.shape.join(', ')}]`,
-        );
-      }
-      return tf.add(x, this.positions(0, x.shape[1]!));
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), maxLength: this.maxLength, dim: this.dim, initStddev: this.initStddev };
+  protected override forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 3 || x.shape[2] !== this.dim) {
+      throw this.inputError(`input must be [batch, length, ${this.dim}]`, x);
+    }
+    return tf.add(x, this.positions(0, x.shape[1]!));
   }
 }
 

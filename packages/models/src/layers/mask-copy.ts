@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-
-type Shape = (number | null)[];
+import { firstShape, type Shape } from './model-layer.js';
 
 /**
  * A private copy of the padding mask for one attention layer.
@@ -16,7 +15,7 @@ export class MaskCopy extends tfl.layers.Layer {
   static className = 'MaskCopy';
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
+    return [...firstShape(inputShape)];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {

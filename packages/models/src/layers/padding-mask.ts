@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { firstShape, layerWithOptions, type Shape } from './model-layer.js';
 
 export interface PaddingMaskOptions {
   /** Also emit a leading 1 for a CLS token prepended by `ClsToken` ([B, L] → [B, L + 1]). */
@@ -13,55 +12,51 @@ export interface PaddingMaskOptions {
   name?: string;
 }
 
-type Shape = (number | null)[];
+function requirePrependCls(owner: string, option: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${owner}: option '${option}' must be a boolean, got ${String(value)}`);
+  }
+  return value ?? false;
+}
+
+function requirePadId(owner: string, option: string, value: unknown): number | null {
+  const padId = value === undefined ? 0 : value;
+  if (padId !== null && !(typeof padId === 'number' && Number.isInteger(padId) && padId >= 0)) {
+    throw new TypeError(
+      `${owner}: option '${option}' must be a non-negative integer or null (no padding), got ${String(padId)}`,
+    );
+  }
+  return padId;
+}
 
 /** Token ids [B, L] → float32 padding mask [B, L] (1 = token, 0 = pad id): the attention's second input. */
-export class PaddingMask extends tfl.layers.Layer {
+export class PaddingMask extends layerWithOptions({
+  prependCls: requirePrependCls,
+  padId: requirePadId,
+}) {
   static className = 'PaddingMask';
-  readonly prependCls: boolean;
-  readonly padId: number | null;
 
   constructor(options: PaddingMaskOptions = {}) {
-    super({ name: options.name });
-    if (options.prependCls !== undefined && typeof options.prependCls !== 'boolean') {
-      throw new TypeError(
-        `PaddingMask: option 'prependCls' must be a boolean, got ${String(options.prependCls)}`,
-      );
-    }
-    this.prependCls = options.prependCls ?? false;
-    const padId = options.padId === undefined ? 0 : options.padId;
-    if (padId !== null && !(Number.isInteger(padId) && padId >= 0)) {
-      throw new TypeError(
-        `PaddingMask: option 'padId' must be a non-negative integer or null (no padding), got ${String(padId)}`,
-      );
-    }
-    this.padId = padId;
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = firstShape(inputShape);
     const length = shape[1] ?? null;
     return [shape[0]!, this.prependCls && length != null ? length + 1 : length];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const ids = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (ids.rank !== 2) {
-        throw new RangeError(
-          `PaddingMask '${this.name}': input must be token ids [batch, length], got shape [${ids.shape.join(', ')}]`,
-        );
-      }
-      const mask =
-        this.padId === null
-          ? tf.ones(ids.shape, 'float32')
-          : tf.cast(tf.notEqual(ids, tf.scalar(this.padId, ids.dtype)), 'float32');
-      return this.prependCls ? tf.concat([tf.ones([ids.shape[0], 1]), mask], 1) : mask;
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), prependCls: this.prependCls, padId: this.padId };
+  protected override forward(ids: tf.Tensor): tf.Tensor {
+    if (ids.rank !== 2) {
+      throw new RangeError(
+        `PaddingMask '${this.name}': input must be token ids [batch, length], got shape [${ids.shape.join(', ')}]`,
+      );
+    }
+    const mask =
+      this.padId === null
+        ? tf.ones(ids.shape, 'float32')
+        : tf.cast(tf.notEqual(ids, tf.scalar(this.padId, ids.dtype)), 'float32');
+    return this.prependCls ? tf.concat([tf.ones([ids.shape[0], 1]), mask], 1) : mask;
   }
 }
 

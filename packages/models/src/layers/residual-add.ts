@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-
-type Shape = (number | null)[];
+import { type Shape } from './model-layer.js';
 
 /**
  * `x + branch` for a residual connection. Like tfjs's `Add`, but it does not take part in mask propagation (the

@@ -1,17 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import '../register-variants.js';
 import { ShortConvolution } from './short-convolution.js';
 import { buildCausalLM } from '../builders/causal-lm.js';
 import { buildSequenceClassifier } from '../builders/sequence-classifier.js';
 import { generate } from '../generation/generate.js';
+import { TINY_LM, describeOn } from '../test-helpers.js';
 
-describe('ShortConvolution (causal depth-wise conv added to its input)', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'ShortConvolution (causal depth-wise conv added to its input)', () => {
   it('computes y_t = x_t + b + Σ_j w_j x_{t−j} (zeros before the first token)', () => {
     const conv = new ShortConvolution({ dim: 2, kernelSize: 3 });
     const x = tf.tensor3d([
@@ -86,11 +82,7 @@ describe('ShortConvolution (causal depth-wise conv added to its input)', () => {
 
   it('sits in every block of a builder, named <block>_short_conv', async () => {
     const model = buildCausalLM({
-      vocabSize: 9,
-      maxLength: 8,
-      dim: 8,
-      depth: 2,
-      heads: 2,
+      ...TINY_LM,
       shortConv: 4,
       seed: 1,
     });

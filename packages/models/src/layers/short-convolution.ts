@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
-import { describeValue, requirePositiveInteger } from '../util/validation.js';
+import { layerWithOptions } from './model-layer.js';
+import { describeValue, requireIntegerAtLeast, requirePositiveInteger } from '../util/validation.js';
 
 export interface ShortConvolutionOptions {
   /** Channels C of the input [B, N, C]. */
@@ -10,8 +10,6 @@ export interface ShortConvolutionOptions {
   kernelSize: number;
   name?: string;
 }
-
-type Shape = (number | null)[];
 
 /** Checks a `shortConv` option: undefined/false/0 = off, otherwise an integer k ≥ 2. */
 export function requireShortConv(owner: string, value: unknown): number {
@@ -31,69 +29,48 @@ export function requireShortConv(owner: string, value: unknown): number {
  * Based (arXiv 2402.18668) and flash-linear-attention's `ShortConvolution`. Weights: `kernel` [k, C] (uniform
  * ±1/√k, PyTorch's depth-wise Conv1d default), `bias` [C] (zeros). Causal: y_t never depends on x_{>t}.
  */
-export class ShortConvolution extends tfl.layers.Layer {
+export class ShortConvolution extends layerWithOptions({
+  dim: requirePositiveInteger,
+  kernelSize: (owner: string, option: string, value: unknown) =>
+    requireIntegerAtLeast(owner, option, value, 2),
+}) {
   static className = 'ShortConvolution';
-  readonly dim: number;
-  readonly kernelSize: number;
-  private kernel?: tfl.LayerVariable;
-  private bias?: tfl.LayerVariable;
 
   constructor(options: ShortConvolutionOptions) {
-    super({ name: options?.name });
-    this.dim = requirePositiveInteger('ShortConvolution', 'dim', options?.dim);
-    const k = options?.kernelSize;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 2) {
-      throw new RangeError(
-        `ShortConvolution: option 'kernelSize' must be an integer ≥ 2, got ${describeValue(options?.kernelSize)}`,
-      );
-    }
-    this.kernelSize = k;
+    super(options);
   }
 
-  override build(_inputShape: Shape | Shape[]): void {
+  protected override weightSpecs() {
     const bound = 1 / Math.sqrt(this.kernelSize);
-    this.kernel = this.addWeight(
-      'kernel',
-      [this.kernelSize, this.dim],
-      'float32',
-      tfl.initializers.randomUniform({ minval: -bound, maxval: bound }),
-    );
-    this.bias = this.addWeight('bias', [this.dim], 'float32', tfl.initializers.zeros());
-    this.built = true;
+    return {
+      kernel: {
+        shape: [this.kernelSize, this.dim],
+        initializer: tfl.initializers.randomUniform({ minval: -bound, maxval: bound }),
+      },
+      bias: { shape: [this.dim], initializer: tfl.initializers.zeros() },
+    };
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor3D;
-      if (x.rank !== 3 || x.shape[2] !== this.dim) {
-        throw new RangeError(
-          `ShortConvolution '${this.name}': input must be [batch, tokens, ${this.dim}], got [${x.shape.join(', ')}]`,
-        );
-      }
-      const [batch, tokens] = x.shape;
-      const k = this.kernelSize;
-      const padded = tf.pad(x, [
-        [0, 0],
-        [k - 1, 0],
-        [0, 0],
-      ]);
-      const kernel = this.kernel!.read();
-      // Tap j (0 = the current token) reads x shifted right by j: padded[:, k−1−j : k−1−j+N].
-      let y: tf.Tensor = tf.add(x, this.bias!.read());
-      for (let j = 0; j < k; j++) {
-        const shifted = tf.slice(padded, [0, k - 1 - j, 0], [batch, tokens, this.dim]);
-        y = tf.add(y, tf.mul(shifted, tf.reshape(tf.slice(kernel, [j, 0], [1, this.dim]), [this.dim])));
-      }
-      return y;
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), dim: this.dim, kernelSize: this.kernelSize };
+  protected override forward(input: tf.Tensor): tf.Tensor {
+    const x = input as tf.Tensor3D;
+    if (x.rank !== 3 || x.shape[2] !== this.dim) {
+      throw this.inputError(`input must be [batch, tokens, ${this.dim}]`, x);
+    }
+    const [batch, tokens] = x.shape;
+    const k = this.kernelSize;
+    const padded = tf.pad(x, [
+      [0, 0],
+      [k - 1, 0],
+      [0, 0],
+    ]);
+    const kernel = this.weight('kernel');
+    // Tap j (0 = the current token) reads x shifted right by j: padded[:, k−1−j : k−1−j+N].
+    let y: tf.Tensor = tf.add(x, this.weight('bias'));
+    for (let j = 0; j < k; j++) {
+      const shifted = tf.slice(padded, [0, k - 1 - j, 0], [batch, tokens, this.dim]);
+      y = tf.add(y, tf.mul(shifted, tf.reshape(tf.slice(kernel, [j, 0], [1, this.dim]), [this.dim])));
+    }
+    return y;
   }
 }
 

@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { firstShape, layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
-
-type Shape = (number | null)[];
 
 /**
  * Transformer sinusoids, row-major [length, dim]: PE[t, 2i] = sin(t / base^(2i/dim)), PE[t, 2i+1] = cos(same angle).
@@ -52,34 +49,21 @@ export interface SinusoidalPositionalEncodingOptions {
 }
 
 /** Adds fixed 1-D sinusoids (no weights): x [B, L, C] → x + PE[0:L]; works for any length. */
-export class SinusoidalPositionalEncoding extends tfl.layers.Layer {
+export class SinusoidalPositionalEncoding extends layerWithOptions({
+  base: orDefault(requirePositiveNumber, 10000),
+}) {
   static className = 'SinusoidalPositionalEncoding';
-  readonly base: number;
 
   constructor(options: SinusoidalPositionalEncodingOptions = {}) {
-    super({ name: options.name });
-    this.base = requirePositiveNumber('SinusoidalPositionalEncoding', 'base', options.base, 10000);
+    super(options);
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape)];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (x.rank !== 3) {
-        throw new RangeError(
-          `SinusoidalPositionalEncoding '${this.name}': input must be [batch, length, dim], got [${x.shape.join(', ')}]`,
-        );
-      }
-      const [, length, dim] = x.shape as [number, number, number];
-      return tf.add(x, tf.tensor2d(sinusoidalTable1D(length, dim, this.base), [length, dim]));
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), base: this.base };
+  protected override forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 3) {
+      throw this.inputError(`input must be [batch, length, dim]`, x);
+    }
+    const [, length, dim] = x.shape as [number, number, number];
+    return tf.add(x, tf.tensor2d(sinusoidalTable1D(length, dim, this.base), [length, dim]));
   }
 }
 
@@ -96,46 +80,34 @@ export interface SinusoidalPositions2DOptions {
  * Emits the fixed 2-D Fourier features for a token grid (no weights): x [B, H·W, *] → [B, H·W, 2·hiddenDim].
  * In ToST/XCiT they go through a 1×1 convolution (a Dense layer on tokens) and are added to the patch tokens.
  */
-export class SinusoidalPositions2D extends tfl.layers.Layer {
+export class SinusoidalPositions2D extends layerWithOptions({
+  height: requirePositiveInteger,
+  width: requirePositiveInteger,
+  hiddenDim: orDefault(requirePositiveInteger, 32),
+}) {
   static className = 'SinusoidalPositions2D';
-  readonly height: number;
-  readonly width: number;
-  readonly hiddenDim: number;
 
   constructor(options: SinusoidalPositions2DOptions) {
-    super({ name: options?.name });
-    this.height = requirePositiveInteger('SinusoidalPositions2D', 'height', options?.height);
-    this.width = requirePositiveInteger('SinusoidalPositions2D', 'width', options?.width);
-    this.hiddenDim = requirePositiveInteger('SinusoidalPositions2D', 'hiddenDim', options?.hiddenDim ?? 32);
+    super(options);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = firstShape(inputShape);
     return [shape[0]!, this.height * this.width, 2 * this.hiddenDim];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      const tokens = this.height * this.width;
-      if (x.rank !== 3 || x.shape[1] !== tokens) {
-        throw new RangeError(
-          `SinusoidalPositions2D '${this.name}': input must be [batch, ${tokens} (= ${this.height}×${this.width}), dim], ` +
-            `got [${x.shape.join(', ')}]`,
-        );
-      }
-      const channels = 2 * this.hiddenDim;
-      const table = tf.tensor3d(sinusoidalTable2D(this.height, this.width, this.hiddenDim), [
-        1,
-        tokens,
-        channels,
-      ]);
-      return tf.add(tf.zeros([x.shape[0]!, tokens, channels]), table);
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), height: this.height, width: this.width, hiddenDim: this.hiddenDim };
+  protected override forward(x: tf.Tensor): tf.Tensor {
+    const tokens = this.height * this.width;
+    if (x.rank !== 3 || x.shape[1] !== tokens) {
+      throw this.inputError(`input must be [batch, ${tokens} (= ${this.height}×${this.width}), dim]`, x);
+    }
+    const channels = 2 * this.hiddenDim;
+    const table = tf.tensor3d(sinusoidalTable2D(this.height, this.width, this.hiddenDim), [
+      1,
+      tokens,
+      channels,
+    ]);
+    return tf.add(tf.zeros([x.shape[0]!, tokens, channels]), table);
   }
 }
 

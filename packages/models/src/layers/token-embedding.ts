@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
+import { firstShape, layerWithOptions, orDefault, type Shape } from './model-layer.js';
 import { checkTokenIds } from '../util/token-ids.js';
 import { requirePositiveInteger, requirePositiveNumber } from '../util/validation.js';
 
@@ -14,8 +14,6 @@ export interface TokenEmbeddingOptions {
   name?: string;
   trainable?: boolean;
 }
-
-type Shape = (number | null)[];
 
 /**
  * Row lookup `table[ids]` whose gradient is a one-hot matMul, `oneHot(ids)ᵀ·dy`, instead of tfjs's Gather gradient:
@@ -56,70 +54,54 @@ export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
  *   or NaN ids throw a RangeError naming `token_ids` and the vocabulary size (see `checkTokenIds`);
  * - hidden states [B, L, dim] → logits h·Eᵀ [B, L, vocabSize].
  */
-export class TokenEmbedding extends tfl.layers.Layer {
+export class TokenEmbedding extends layerWithOptions({
+  vocabSize: requirePositiveInteger,
+  dim: requirePositiveInteger,
+  initStddev: orDefault(requirePositiveNumber, 0.02),
+}) {
   static className = 'TokenEmbedding';
-  readonly vocabSize: number;
-  readonly dim: number;
-  readonly initStddev: number;
-  private table?: tfl.LayerVariable;
 
   constructor(options: TokenEmbeddingOptions) {
-    super({ name: options?.name, trainable: options?.trainable });
-    this.vocabSize = requirePositiveInteger('TokenEmbedding', 'vocabSize', options?.vocabSize);
-    this.dim = requirePositiveInteger('TokenEmbedding', 'dim', options?.dim);
-    this.initStddev = requirePositiveNumber('TokenEmbedding', 'initStddev', options?.initStddev, 0.02);
+    super(options);
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    this.table = this.addWeight(
-      'embeddings',
-      [this.vocabSize, this.dim],
-      'float32',
-      tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev }),
-    );
-    this.built = true;
-    void inputShape;
+  protected override weightSpecs() {
+    const initializer = tfl.initializers.randomNormal({ mean: 0, stddev: this.initStddev });
+    return { embeddings: { shape: [this.vocabSize, this.dim], initializer } };
   }
 
   /** The embedding matrix E [vocabSize, dim] (the live variable: do not dispose). */
   get embeddings(): tf.Tensor2D {
-    if (!this.table) throw new Error(`TokenEmbedding '${this.name}': not built yet`);
-    return this.table.read() as tf.Tensor2D;
+    if (!this.built) throw new Error(`TokenEmbedding '${this.name}': not built yet`);
+    return this.weight('embeddings') as tf.Tensor2D;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = firstShape(inputShape);
     if (shape.length === 3) return [shape[0]!, shape[1]!, this.vocabSize];
     return [...shape, this.dim];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (x.rank === 3) {
-        if (x.shape[2] !== this.dim) {
-          throw new RangeError(
-            `TokenEmbedding '${this.name}': hidden states (tied output head) must have last axis dim = ${this.dim}, ` +
-              `got shape [${x.shape.join(', ')}]`,
-          );
-        }
-        const [batch, seq] = x.shape as [number, number, number];
-        const flat = tf.reshape(tf.cast(x, 'float32'), [batch * seq, this.dim]) as tf.Tensor2D;
-        return tf.reshape(tf.matMul(flat, this.embeddings, false, true), [batch, seq, this.vocabSize]);
-      }
-      if (x.rank !== 2) {
+  protected override forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank === 3) {
+      if (x.shape[2] !== this.dim) {
         throw new RangeError(
-          `TokenEmbedding '${this.name}': input must be token ids [batch, length] or hidden states ` +
-            `[batch, length, ${this.dim}], got shape [${x.shape.join(', ')}]`,
+          `TokenEmbedding '${this.name}': hidden states (tied output head) must have last axis dim = ${this.dim}, ` +
+            `got shape [${x.shape.join(', ')}]`,
         );
       }
-      checkTokenIds(x, this.vocabSize, `TokenEmbedding '${this.name}'`);
-      return embeddingLookup(x, this.embeddings);
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), vocabSize: this.vocabSize, dim: this.dim, initStddev: this.initStddev };
+      const [batch, seq] = x.shape as [number, number, number];
+      const flat = tf.reshape(tf.cast(x, 'float32'), [batch * seq, this.dim]) as tf.Tensor2D;
+      return tf.reshape(tf.matMul(flat, this.embeddings, false, true), [batch, seq, this.vocabSize]);
+    }
+    if (x.rank !== 2) {
+      throw new RangeError(
+        `TokenEmbedding '${this.name}': input must be token ids [batch, length] or hidden states ` +
+          `[batch, length, ${this.dim}], got shape [${x.shape.join(', ')}]`,
+      );
+    }
+    checkTokenIds(x, this.vocabSize, `TokenEmbedding '${this.name}'`);
+    return embeddingLookup(x, this.embeddings);
   }
 }
 

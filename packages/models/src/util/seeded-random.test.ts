@@ -1,7 +1,7 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '@tost/backend';
 import {
   ToSTModel,
   buildCausalLM,
@@ -58,11 +58,7 @@ const builders: [string, (seed?: number) => tfl.LayersModel][] = [
   ['causal LM', (seed) => buildCausalLM({ vocabSize: 10, maxLength: 6, dim: 8, depth: 1, heads: 2, seed })],
 ];
 
-describe('seed: same seed, same weights', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'seed: same seed, same weights', () => {
   for (const [name, build] of builders) {
     it(`${name}: the same seed builds bit-identical weights, another seed or none differs`, () => {
       const [a, b, c, d, e] = [build(7), build(7), build(8), build(), build()];
@@ -109,7 +105,9 @@ describe('seed: same seed, same weights', () => {
     await model.save(
       tf.io.withSaveHandler((artifacts) => {
         saved = artifacts;
-        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+        return Promise.resolve({
+          modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' },
+        });
       }),
     );
     expect((saved!.modelTopology as { class_name: string }).class_name).toBe('ToSTModel');

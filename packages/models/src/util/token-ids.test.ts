@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect, vi } from 'vitest';
+import { describeOn } from '../test-helpers.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
 import {
   buildCausalLM,
   buildDualEncoderClassifier,
@@ -10,27 +10,18 @@ import {
 
 const text = { vocabSize: 10, maxLength: 4, numClasses: 2, dim: 8, depth: 1, heads: 2 };
 
-describe('token ids are checked', () => {
-  beforeAll(async () => {
-    await initBackend('wasm');
-  });
-
+describeOn('wasm', 'token ids are checked', () => {
   it('checkTokenIds reads a tensor once per vocabulary size (no repeated GPU readback), and still checks a smaller one', () => {
     const ids = tf.tensor2d([[0, 9]], undefined, 'int32');
-    let reads = 0;
-    const original = ids.dataSync.bind(ids);
-    ids.dataSync = (() => {
-      reads++;
-      return original();
-    }) as typeof ids.dataSync;
+    const reads = vi.spyOn(ids, 'dataSync');
     checkTokenIds(ids, 10, 'o');
     checkTokenIds(ids, 10, 'o');
     checkTokenIds(ids, 12, 'o');
-    expect(reads).toBe(1);
+    expect(reads).toHaveBeenCalledTimes(1);
     expect(() => checkTokenIds(ids, 9, 'o')).toThrow(
       /'token_ids' must hold integers in \[0, 9\).*got 9 \(out of range\)/,
     );
-    expect(reads).toBe(2);
+    expect(reads).toHaveBeenCalledTimes(2);
     ids.dispose();
   });
 

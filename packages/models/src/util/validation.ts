@@ -20,12 +20,36 @@ export function requirePositiveInteger(owner: string, option: string, value: unk
   return value;
 }
 
-export function requireRate(owner: string, option: string, value: unknown, fallback = 0): number {
+export function requireIntegerAtLeast(owner: string, option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `${owner}: option '${option}' must be an integer ≥ ${min}, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * `value` (or `fallback` when undefined) if it is a number passing `accepts`; otherwise a RangeError "<owner>: option
+ * '<option>' must be <expected>, got <value>".
+ */
+function requireNumber(
+  owner: string,
+  option: string,
+  value: unknown,
+  fallback: number | undefined,
+  accepts: (v: number) => boolean,
+  expected: string,
+): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
-    throw new RangeError(`${owner}: option '${option}' must be a number in [0, 1), got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !accepts(v)) {
+    throw new RangeError(`${owner}: option '${option}' must be ${expected}, got ${describeValue(v)}`);
   }
   return v;
+}
+
+export function requireRate(owner: string, option: string, value: unknown, fallback = 0): number {
+  return requireNumber(owner, option, value, fallback, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
 }
 
 export function requirePositiveNumber(
@@ -34,13 +58,8 @@ export function requirePositiveNumber(
   value: unknown,
   fallback?: number,
 ): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-    throw new RangeError(
-      `${owner}: option '${option}' must be a positive finite number, got ${describeValue(v)}`,
-    );
-  }
-  return v;
+  const accepts = (v: number) => Number.isFinite(v) && v > 0;
+  return requireNumber(owner, option, value, fallback, accepts, 'a positive finite number');
 }
 
 export function requireNonNegativeNumber(
@@ -49,11 +68,8 @@ export function requireNonNegativeNumber(
   value: unknown,
   fallback?: number,
 ): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`${owner}: option '${option}' must be a finite number ≥ 0, got ${describeValue(v)}`);
-  }
-  return v;
+  const accepts = (v: number) => Number.isFinite(v) && v >= 0;
+  return requireNumber(owner, option, value, fallback, accepts, 'a finite number ≥ 0');
 }
 
 export function requireOneOf<T extends string>(
