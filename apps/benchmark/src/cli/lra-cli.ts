@@ -13,14 +13,9 @@ import {
   LRA_TASKS,
 } from '../lra/command.js';
 import { lraSettings } from '../lra/presets.js';
-import {
-  addBackendOption,
-  asNonNegativeInt,
-  asPositiveInt,
-  commaList,
-  listOption,
-  selectBackend,
-} from './options.js';
+import { asNonNegativeInt, asPositiveInt, commaList, listOption } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
+import { addPresetOverrideOptions, presetOverrides } from './preset-overrides.js';
 
 /** The tour's real-data and recall tasks (`tost-bench quality`, scaled down), beside the LRA tasks in `quick`. */
 const TOUR_TASKS = ['spam', 'mqar'] as const;
@@ -103,10 +98,8 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
         .choices(['paper', 'quick'])
         .default(quick ? 'quick' : 'paper'),
     )
-    .addOption(new Option('--block <kind>', 'encoder block').choices(['tost', 'crate']).default('tost'))
-    .option('--steps <n>', "training steps (default: the preset's)", asPositiveInt('steps'))
-    .option('--batch <n>', "batch size (default: the preset's)", asPositiveInt('batch'))
-    .option('--length <n>', "tokens per example (default: the preset's)", asPositiveInt('length'))
+    .addOption(new Option('--block <kind>', 'encoder block').choices(['tost', 'crate']).default('tost'));
+  addPresetOverrideOptions(command, '', 'the preset')
     .option(
       '--seed <n>',
       'seeds data generation, shuffling, weight initialisation and dropout',
@@ -176,9 +169,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
           backend,
           ...(values.workers ? { workers: values.workers } : {}),
           overrides: {
-            ...(values.steps ? { steps: values.steps } : {}),
-            ...(values.batch ? { batchSize: values.batch } : {}),
-            ...(values.length ? { maxLength: values.length } : {}),
+            ...presetOverrides(values),
             ...(values.checkpointEvery ? { checkpointEvery: values.checkpointEvery } : {}),
           },
         });

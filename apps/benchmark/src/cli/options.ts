@@ -1,5 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { initBackend, describeBackendSelection } from '@tost/backend';
+import { InvalidArgumentError, Option } from 'commander';
 import { listAttentionNames } from '../variants.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
@@ -74,18 +73,6 @@ export function checkAttentions(names: string[]): string[] {
   return names;
 }
 
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
-
-/** The `--backend` option every command takes. */
-export function addBackendOption(command: Command): Command {
-  return command.addOption(
-    new Option(
-      '--backend <name>',
-      'tfjs backend; default: TOST_BACKEND, else auto (the fastest that loads)',
-    ).choices(BACKENDS),
-  );
-}
-
 /** An option holding a list, whose default is shown in help as it would be typed (a,b,c). */
 export function listOption<T>(
   flags: string,
@@ -94,11 +81,4 @@ export function listOption<T>(
   defaultValue: T[],
 ): Option {
   return new Option(flags, description).argParser(parse).default(defaultValue, defaultValue.join(','));
-}
-
-/** Initialises the requested backend (flag, then TOST_BACKEND, then auto) and says which one runs. */
-export async function selectBackend(flag: string | undefined): Promise<string> {
-  const selection = await initBackend(flag ?? process.env.TOST_BACKEND ?? 'auto');
-  console.log(`backend: ${describeBackendSelection(selection)}`);
-  return selection.name;
 }

@@ -5,15 +5,14 @@ import { readEvalData } from '../quality/eval-data.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
 import { checkVariants } from '../quality/variants.js';
 import {
-  addBackendOption,
   asNonNegativeInt,
   asPositiveInt,
   asPositiveIntList,
   asPositiveNumber,
   commaList,
   listOption,
-  selectBackend,
 } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 interface QualityFlags {
   task: string;

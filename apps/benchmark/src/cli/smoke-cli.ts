@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { runSmoke } from '../smoke/command.js';
-import {
-  addBackendOption,
-  asAttentionList,
-  asPositiveInt,
-  asPositiveIntList,
-  listOption,
-  selectBackend,
-} from './options.js';
+import { asAttentionList, asPositiveInt, asPositiveIntList, listOption } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 interface SmokeFlags {
   lengths: number[];
