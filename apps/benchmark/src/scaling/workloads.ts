@@ -136,24 +136,42 @@ function headInputs(shape: WorkloadShape, length: number): tf.Tensor4D[] {
   );
 }
 
-/** The softmax attention core alone on q, k, v [B, H, N, p]: softmax(q·kᵀ)·v, as SoftmaxAttention runs it. */
-export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
+/**
+ * A core workload: the same random inputs (made once per length by `inputsFor`) through `compute`, costed at the
+ * attention matMuls' FLOPs.
+ */
+function coreWorkload(
+  shape: WorkloadShape,
+  name: 'softmax-core' | 'matmul-core',
+  description: string,
+  inputsFor: (length: number) => tf.Tensor[],
+  compute: (...inputs: tf.Tensor[]) => tf.Tensor,
+): Workload {
   return {
-    name: 'softmax-core',
-    kind: 'softmax-core',
-    description: 'softmax(q·kᵀ)·v alone (no projections)',
+    name,
+    kind: name,
+    description,
     prepare: (length) => {
-      const inputs = headInputs(shape, length);
-      const core = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
-        scaledDotProductAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {});
+      const inputs = inputsFor(length);
       return {
-        step: stepForInputs(shape.mode, core, inputs),
+        step: stepForInputs(shape.mode, compute, inputs),
         flops: attentionMatMulFlops(shape, length),
         dispose: () => tf.dispose(inputs),
       };
     },
     dispose: () => {},
   };
+}
+
+/** The softmax attention core alone on q, k, v [B, H, N, p]: softmax(q·kᵀ)·v, as SoftmaxAttention runs it. */
+export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
+  return coreWorkload(
+    shape,
+    'softmax-core',
+    'softmax(q·kᵀ)·v alone (no projections)',
+    (length) => headInputs(shape, length),
+    (q, k, v) => scaledDotProductAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {}),
+  );
 }
 
 /**
@@ -163,35 +181,32 @@ export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
  * scaling, no softmax, no unstack/stack. The train step differentiates it like the core (explicit transposes).
  */
 export function matMulCoreWorkload(shape: WorkloadShape): Workload {
-  return {
-    name: 'matmul-core',
-    kind: 'matmul-core',
-    description: 'the same matMul FLOPs as the softmax core as plain 2-D matMuls, without scaling or softmax',
-    prepare: (length) => {
-      const p = shape.dim / shape.heads;
-      const slices = shape.batch * shape.heads;
-      const inputs: tf.Tensor2D[] = [];
-      for (let i = 0; i < slices; i++) {
-        inputs.push(
-          tf.randomNormal([length, p], 0, 1, 'float32', 10 + 3 * i) as tf.Tensor2D,
-          tf.randomNormal([p, length], 0, 1, 'float32', 11 + 3 * i) as tf.Tensor2D,
-          tf.randomNormal([length, p], 0, 1, 'float32', 12 + 3 * i) as tf.Tensor2D,
-        );
-      }
-      const twoMatMuls = (...xs: tf.Tensor[]) => {
-        const outs: tf.Tensor2D[] = [];
-        for (let i = 0; i < slices; i++) {
-          const [a, bT, c] = xs.slice(3 * i, 3 * i + 3) as tf.Tensor2D[];
-          outs.push(tf.matMul(tf.matMul(a!, bT!), c!));
-        }
-        return outs.length === 1 ? outs[0]! : tf.stack(outs);
-      };
-      return {
-        step: stepForInputs(shape.mode, twoMatMuls, inputs),
-        flops: attentionMatMulFlops(shape, length),
-        dispose: () => tf.dispose(inputs),
-      };
-    },
-    dispose: () => {},
+  const p = shape.dim / shape.heads;
+  const slices = shape.batch * shape.heads;
+  const slicedInputs = (length: number) => {
+    const inputs: tf.Tensor2D[] = [];
+    for (let i = 0; i < slices; i++) {
+      inputs.push(
+        tf.randomNormal([length, p], 0, 1, 'float32', 10 + 3 * i) as tf.Tensor2D,
+        tf.randomNormal([p, length], 0, 1, 'float32', 11 + 3 * i) as tf.Tensor2D,
+        tf.randomNormal([length, p], 0, 1, 'float32', 12 + 3 * i) as tf.Tensor2D,
+      );
+    }
+    return inputs;
   };
+  const twoMatMuls = (...xs: tf.Tensor[]) => {
+    const outs: tf.Tensor2D[] = [];
+    for (let i = 0; i < slices; i++) {
+      const [a, bT, c] = xs.slice(3 * i, 3 * i + 3) as tf.Tensor2D[];
+      outs.push(tf.matMul(tf.matMul(a!, bT!), c!));
+    }
+    return outs.length === 1 ? outs[0]! : tf.stack(outs);
+  };
+  return coreWorkload(
+    shape,
+    'matmul-core',
+    'the same matMul FLOPs as the softmax core as plain 2-D matMuls, without scaling or softmax',
+    slicedInputs,
+    twoMatMuls,
+  );
 }
