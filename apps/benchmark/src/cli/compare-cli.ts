@@ -5,9 +5,9 @@ import { QUALITY_SUBDIR, writeCompareOutputs } from '../compare/write-compare.js
 import { join } from 'node:path';
 import { runQuality } from '../quality/command.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
-import { checkVariants } from '../quality/variants.js';
+import { HYBRID_SPEED_ROW } from '../variant-names.js';
 import {
-  asAttentionList,
+  asVariantList,
   asNonNegativeInt,
   asPositiveInt,
   asPositiveIntList,
@@ -76,13 +76,14 @@ export function registerCompareCommand(program: Command): Command {
         'length with the scaling sweep, and the quick ListOps and Pathfinder runs with the same model, data, steps and ' +
         'seeds. Writes compare.md, compare.json, the Pareto chart (compare-pareto.svg/.png) and report.html (sortable ' +
         'table) to --out. Every finished cell is saved in --out/compare-state.json: run the same command again to ' +
-        'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling.',
+        'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling. ' +
+        HYBRID_SPEED_ROW,
     )
     .addOption(
       listOption(
         '--attention <names>',
-        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
-        asAttentionList,
+        'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
+        asVariantList(),
         registeredVariants(),
       ),
     );
@@ -125,7 +126,7 @@ export function registerCompareCommand(program: Command): Command {
       listOption(
         '--hybrids <list>',
         'hybrids a+b (every block a except the last, b) added to the quality runs',
-        (v) => checkVariants(commaList(v) ?? []),
+        asVariantList('--hybrids'),
         ['tssa+softmax', 'tssa+local'],
       ),
     )

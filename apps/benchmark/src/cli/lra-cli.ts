@@ -1,9 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { runQuality } from '../quality/command.js';
 import { TOUR_QUALITY, TOUR_VARIANTS, tourTable } from '../quality/tour.js';
 import type { QualityCellResult } from '../quality/results.js';
-import { checkVariants } from '../quality/variants.js';
 import type { LraTaskName } from '@tost/lra';
 import {
   runLraCommand,
@@ -13,7 +12,7 @@ import {
   LRA_TASKS,
 } from '../lra/command.js';
 import { lraSettings } from '../lra/presets.js';
-import { asNonNegativeInt, asPositiveInt, commaList, listOption } from './options.js';
+import { asNonNegativeInt, asPositiveInt, asVariantList, commaList, listOption } from './options.js';
 import { addBackendOption, selectBackend } from './backend-option.js';
 import { addPresetOverrideOptions, presetOverrides } from './preset-overrides.js';
 
@@ -30,14 +29,6 @@ function checkTasks(value: string, quick = false): (LraTaskName | TourTask)[] {
   }
   return names as (LraTaskName | TourTask)[];
 }
-
-const asVariants = (value: string) => {
-  try {
-    return checkVariants(commaList(value) ?? []);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
 
 interface LraFlags {
   task?: string;
@@ -84,7 +75,7 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
       listOption(
         '--attention <names>',
         'comma-separated registered attentions, or hybrids a+b (every block a except the last, b)',
-        asVariants,
+        asVariantList(),
         quick ? TOUR_VARIANTS : ['tssa', 'softmax'],
       ),
     )

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { listAttentionNames } from '../variants.js';
+import { parseVariantList } from '../variant-names.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -59,19 +59,11 @@ export const asPositiveIntList = (flag: string) =>
       throw new Error(`--${flag} must be a comma-separated list of positive integers, got '${v}'`);
     return list.map((item) => positiveInt(item, flag)!);
   });
-/** A comma-separated list of registered attention names. */
-export const asAttentionList = parser((v) => checkAttentions(commaList(v) ?? []));
-
-/** Checks attention names against the registry, listing the registered ones on error. */
-export function checkAttentions(names: string[]): string[] {
-  const known = listAttentionNames();
-  if (names.length === 0)
-    throw new Error(`--attention needs at least one name; registered: ${known.join(', ')}`);
-  for (const n of names) {
-    if (!known.includes(n)) throw new Error(`unknown attention '${n}'; registered: ${known.join(', ')}`);
-  }
-  return names;
-}
+/**
+ * A comma-separated list of attentions and hybrids a+b (see `parseVariant`); errors name `flag`, what was expected
+ * and what was given.
+ */
+export const asVariantList = (flag = '--attention') => parser((v) => parseVariantList(v, flag));
 
 /** An option holding a list, whose default is shown in help as it would be typed (a,b,c). */
 export function listOption<T>(

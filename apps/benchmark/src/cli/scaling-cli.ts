@@ -1,9 +1,10 @@
 import { Option, type Command } from 'commander';
 import { listAttentionNames } from '../variants.js';
+import { HYBRID_SPEED_ROW } from '../variant-names.js';
 import { readExplainSections } from '../render/explain-sections.js';
 import { rerenderScalingOutputs, runScalingCommand } from '../scaling/command.js';
 import type { ScalingMode } from '../scaling/workloads.js';
-import { asAttentionList, asPositiveIntList, asPositiveNumber, commaList, listOption } from './options.js';
+import { asVariantList, asPositiveIntList, asPositiveNumber, commaList, listOption } from './options.js';
 import { addBackendOption, selectBackend } from './backend-option.js';
 import { addSweepOptions, sweepSettings, type SweepFlags } from './sweep-options.js';
 
@@ -30,13 +31,14 @@ export function registerScalingCommand(program: Command): Command {
     .description(
       "Measures the train step (or forward) time and peak tensor memory of every variant across lengths, TSSA's " +
         'projections alone, causal-TSSA streaming vs re-running the prefix; fits log-log slopes, checks the targets ' +
-        'and writes JSON, markdown, SVG/PNG charts and a self-contained report.html to --out.',
+        'and writes JSON, markdown, SVG/PNG charts and a self-contained report.html to --out. ' +
+        HYBRID_SPEED_ROW,
     )
     .addOption(
       listOption(
         '--attention <names>',
-        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
-        asAttentionList,
+        'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
+        asVariantList(),
         listAttentionNames(),
       ),
     )

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { denseTokens, type AttentionLayer } from '@tost/attention';
 import { scaledDotProductAttention } from '@tost/softmax';
 import { createAttention } from '../variants.js';
+import { blockAttentions, HYBRID_SPEED_BLOCKS, isHybrid, variantComplexity } from '../variant-names.js';
 import type { Step } from './measure.js';
 
 export type ScalingMode = 'forward' | 'train';
@@ -28,6 +29,11 @@ export interface Workload {
   name: string;
   kind: SeriesKind;
   description: string;
+  /**
+   * Attention layers one step runs (a hybrid's speed row: `HYBRID_SPEED_BLOCKS`); the series reports every
+   * measurement per layer (`perLayer`). Default 1.
+   */
+  layers?: number;
   prepare: (length: number) => PreparedWorkload;
   dispose: () => void;
 }
@@ -61,25 +67,40 @@ function stepForInputs(
 const randomTokens = (s: WorkloadShape, length: number, seed: number) =>
   tf.randomNormal([s.batch, length, s.dim], 0, 1, 'float32', seed) as tf.Tensor3D;
 
-/** A registered attention variant, built once and run on random tokens [batch, length, dim]. */
+/**
+ * A variant, built once and run on random tokens [batch, length, dim]: a registered attention's layer, or for a
+ * hybrid a+b the attention of the two-block hybrid model — one `a` layer, then one `b` layer, applied in sequence —
+ * reported per layer (`layers` 2, see `HYBRID_SPEED_ROW`).
+ */
 export function attentionWorkload(name: string, shape: WorkloadShape, maxLength: number): Workload {
-  // The length the layer will see, for options a descriptor fills from the model context (e.g. causal TSSA's).
-  const layer: AttentionLayer = createAttention(name, { dim: shape.dim, heads: shape.heads }, { maxLength });
-  layer.build([null, null, shape.dim]);
-  const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  const blocks = isHybrid(name) ? blockAttentions(name, HYBRID_SPEED_BLOCKS) : [name];
+  // The length the layers will see, for options a descriptor fills from the model context (e.g. causal TSSA's).
+  const layers: AttentionLayer[] = blocks.map((block) => {
+    const layer = createAttention(block, { dim: shape.dim, heads: shape.heads }, { maxLength });
+    layer.build([null, null, shape.dim]);
+    return layer;
+  });
+  const variables = layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   return {
     name,
     kind: 'attention',
-    description: `${name} attention layer (${layer.complexity})`,
+    description:
+      layers.length === 1
+        ? `${name} attention layer (${layers[0]!.complexity})`
+        : `${name}: the attention of the ${layers.length}-block hybrid (${blocks.join(', then ')}; ` +
+          `${variantComplexity(name)}), per layer`,
+    layers: layers.length,
     prepare: (length) => {
       const x = randomTokens(shape, length, 1);
       const training = shape.mode === 'train';
+      const forward = () =>
+        layers.reduce<tf.Tensor>((h, layer) => layer.apply(h, { training }) as tf.Tensor, x);
       return {
-        step: stepFor(shape.mode, () => layer.apply(x, { training }) as tf.Tensor, variables),
+        step: stepFor(shape.mode, forward, variables),
         dispose: () => x.dispose(),
       };
     },
-    dispose: () => disposeLayerWeights(layer),
+    dispose: () => layers.forEach(disposeLayerWeights),
   };
 }
 
