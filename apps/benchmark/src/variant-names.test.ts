@@ -8,12 +8,17 @@ import {
 } from './variant-names.js';
 
 describe('variant names: a registered attention or a hybrid a+b, for every command', () => {
-  it('parses a registered name, a hybrid and a list', () => {
-    expect(parseVariant('tssa')).toEqual(['tssa']);
-    expect(parseVariant('tssa + softmax')).toEqual(['tssa', 'softmax']);
+  it.each([
+    ['tssa', ['tssa'], false],
+    ['tssa + softmax', ['tssa', 'softmax'], true],
+    ['causal-tssa+softmax-causal', ['causal-tssa', 'softmax-causal'], true],
+  ] as const)("parses %j into its blocks' attentions %j (hybrid: %j)", (name, parts, hybrid) => {
+    expect(parseVariant(name)).toEqual(parts);
+    expect(isHybrid(name)).toBe(hybrid);
+  });
+
+  it('parses a comma-separated list', () => {
     expect(parseVariantList('tssa, softmax,tssa+local')).toEqual(['tssa', 'softmax', 'tssa+local']);
-    expect(isHybrid('tssa+softmax')).toBe(true);
-    expect(isHybrid('causal-tssa')).toBe(false);
   });
 
   it.each([
@@ -37,12 +42,19 @@ describe('variant names: a registered attention or a hybrid a+b, for every comma
     );
   });
 
-  it('gives every block its attention (a hybrid: a, …, a, then b) and the worst complexity', () => {
-    expect(blockAttentions('tssa+softmax', 3)).toEqual(['tssa', 'tssa', 'softmax']);
-    expect(blockAttentions('tssa+softmax', 2)).toEqual(['tssa', 'softmax']);
-    expect(blockAttentions('tssa', 2)).toEqual(['tssa', 'tssa']);
-    expect(variantComplexity('tssa+softmax')).toBe('quadratic');
-    expect(variantComplexity('softmax+tssa')).toBe('quadratic');
-    expect(variantComplexity('tssa+linear')).toBe('linear');
+  it.each([
+    ['tssa+softmax', 3, ['tssa', 'tssa', 'softmax']],
+    ['tssa+softmax', 2, ['tssa', 'softmax']],
+    ['tssa', 2, ['tssa', 'tssa']],
+  ] as const)('gives each block of %j at depth %d its attention: %j', (name, depth, blocks) => {
+    expect(blockAttentions(name, depth)).toEqual(blocks);
+  });
+
+  it.each([
+    ['tssa+softmax', 'quadratic'],
+    ['softmax+tssa', 'quadratic'],
+    ['tssa+linear', 'linear'],
+  ])('%s is as costly as its costliest block: %s', (name, complexity) => {
+    expect(variantComplexity(name)).toBe(complexity);
   });
 });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { registeredVariants } from '../compare/descriptors.js';
 import { COMPARE_TASKS, runCompare, type CompareTask } from '../compare/run-compare.js';
 import { QUALITY_SUBDIR, writeCompareOutputs } from '../compare/write-compare.js';
 import { join } from 'node:path';
@@ -7,11 +6,12 @@ import { runQuality } from '../quality/command.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
 import { HYBRID_SPEED_ROW } from '../variant-names.js';
 import {
-  asVariantList,
   asNonNegativeInt,
   asPositiveInt,
   asPositiveIntList,
+  asVariantList,
   commaList,
+  everyAttentionOption,
   listOption,
 } from './options.js';
 import { addBackendOption, selectBackend } from './backend-option.js';
@@ -79,14 +79,7 @@ export function registerCompareCommand(program: Command): Command {
         'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling. ' +
         HYBRID_SPEED_ROW,
     )
-    .addOption(
-      listOption(
-        '--attention <names>',
-        'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
-        asVariantList(),
-        registeredVariants(),
-      ),
-    );
+    .addOption(everyAttentionOption());
   addSweepOptions(command, { lengths: DEFAULT_COMPARE_LENGTHS, repeats: 3 })
     .addOption(
       listOption('--tasks <list>', 'quick LRA tasks: listops,pathfinder, or none', asTasks, [

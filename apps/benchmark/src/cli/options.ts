@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseVariantList } from '../variant-names.js';
+import { listAttentionNames } from '../variants.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -64,6 +65,16 @@ export const asPositiveIntList = (flag: string) =>
  * and what was given.
  */
 export const asVariantList = (flag = '--attention') => parser((v) => parseVariantList(v, flag));
+
+/** `--attention <names>` of the commands that run every registered attention unless told (compare, scaling). */
+export function everyAttentionOption(): Option {
+  return listOption(
+    '--attention <names>',
+    'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
+    asVariantList(),
+    listAttentionNames(),
+  );
+}
 
 /** An option holding a list, whose default is shown in help as it would be typed (a,b,c). */
 export function listOption<T>(

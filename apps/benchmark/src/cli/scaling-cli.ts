@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import { listAttentionNames } from '../variants.js';
 import { HYBRID_SPEED_ROW } from '../variant-names.js';
 import { readExplainSections } from '../render/explain-sections.js';
 import { rerenderScalingOutputs, runScalingCommand } from '../scaling/command.js';
 import type { ScalingMode } from '../scaling/workloads.js';
-import { asVariantList, asPositiveIntList, asPositiveNumber, commaList, listOption } from './options.js';
+import { asPositiveIntList, asPositiveNumber, commaList, everyAttentionOption } from './options.js';
 import { addBackendOption, selectBackend } from './backend-option.js';
 import { addSweepOptions, sweepSettings, type SweepFlags } from './sweep-options.js';
 
@@ -34,14 +33,7 @@ export function registerScalingCommand(program: Command): Command {
         'and writes JSON, markdown, SVG/PNG charts and a self-contained report.html to --out. ' +
         HYBRID_SPEED_ROW,
     )
-    .addOption(
-      listOption(
-        '--attention <names>',
-        'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
-        asVariantList(),
-        listAttentionNames(),
-      ),
-    )
+    .addOption(everyAttentionOption())
     .addOption(new Option('--mode <mode>', 'what is timed').choices(['train', 'forward']).default('train'));
   addSweepOptions(command, { lengths: DEFAULT_SCALING_LENGTHS, repeats: 5 })
     .option(

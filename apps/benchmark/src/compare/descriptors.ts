@@ -1,6 +1,6 @@
 import type { RegisteredAttention } from '@tost/attention';
 import { parseVariant, variantComplexity } from '../variant-names.js';
-import { getAttentionDescriptor, listAttentionNames } from '../variants.js';
+import { getAttentionDescriptor } from '../variants.js';
 
 /** What the comparison table says about a variant (from its @tost/attention descriptor). */
 export interface VariantDescriptor {
@@ -44,9 +44,4 @@ export function describeVariant(name: string): VariantDescriptor {
     complexity: variantComplexity(name),
     description: `${a.name} blocks, the last one ${b.name}`,
   };
-}
-
-/** Every registered variant's name, sorted. */
-export function registeredVariants(): string[] {
-  return listAttentionNames();
 }
