@@ -5,23 +5,12 @@ import '@tensorflow/tfjs-layers';
 import { initBackend } from './index.node.js';
 import { expectClose, expectNoLeakedTensors } from '@tost/vitest-config';
 import { installFastTileGradient, tileGradient } from './tile-gradient.js';
+import { TILE_CASES, tileSourceIndex } from './test-helpers.js';
 
 /** dL/dx of tile by brute force: every output element adds its dy to the x element it copies. */
 function referenceTileGradient(dy: number[], xShape: number[], reps: number[]): number[] {
-  const outShape = xShape.map((s, d) => s * reps[d]!);
   const grad = new Array<number>(xShape.reduce((a, b) => a * b, 1)).fill(0);
-  for (let flat = 0; flat < dy.length; flat++) {
-    let rest = flat;
-    let xIndex = 0;
-    let stride = 1;
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      const coord = rest % outShape[d]!;
-      rest = Math.floor(rest / outShape[d]!);
-      xIndex += (coord % xShape[d]!) * stride;
-      stride *= xShape[d]!;
-    }
-    grad[xIndex]! += dy[flat]!;
-  }
+  for (let flat = 0; flat < dy.length; flat++) grad[tileSourceIndex(flat, xShape, reps)]! += dy[flat]!;
   return grad;
 }
 
@@ -30,26 +19,7 @@ beforeAll(async () => {
 });
 
 describe('fast Tile gradient', () => {
-  const cases: [number[], number[]][] = [
-    [[3], [4]],
-    [
-      [2, 3],
-      [2, 2],
-    ],
-    [
-      [1, 1, 4],
-      [3, 5, 1],
-    ],
-    [
-      [2, 3, 1],
-      [1, 1, 4],
-    ],
-    [
-      [2, 1, 3, 2],
-      [2, 3, 1, 2],
-    ],
-  ];
-  it.each(cases)('x %j tiled %j matches the brute-force sum over tiles', (xShape, reps) => {
+  it.each(TILE_CASES)('x %j tiled %j matches the brute-force sum over tiles', (xShape, reps) => {
     const outSize = xShape.reduce((a, s, d) => a * s * reps[d]!, 1);
     const dyValues = Array.from({ length: outSize }, (_, i) => Math.sin(i * 1.7) + i * 0.01);
     const dy = tf.tensor(

@@ -1,22 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  installOnce,
+  overrideKernels,
+  type KernelArgs,
+  type WasmHeapBackend as HeapBackend,
+} from './kernel-override.js';
 
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  disposeData(dataId: object, force?: boolean): boolean;
+/** The wasm backend's bookkeeping, to make and forget views of operands without copying them. */
+interface WasmHeapBackend extends HeapBackend {
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): boolean };
   wasm: { tfjs: { disposeData(id: number): void } };
 }
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /**
  * Below this many multiply-adds per product (m·k·n; 32³) the batched kernel is kept: for small pieces one batched
  * call beats a loop of calls (measured by `scripts/bench-batch-matmul.mjs`, see the README).
  */
 export const MIN_LOOP_PIECE = 32 * 32 * 32;
-
-let installed = false;
 
 /**
  * Replaces the wasm backend's `BatchMatMul` kernel by a loop over the batch that runs the original kernel on one
@@ -31,53 +31,42 @@ let installed = false;
  * before `installWasmUntransposedMatMul` (which then transposes whole operands once and calls this kernel).
  * Returns whether it is (now) installed.
  */
-export function installWasmBatchMatMulLoop(): boolean {
-  if (installed) return true;
-  const original = tf.getKernel('BatchMatMul', 'wasm');
-  if (!original) return false;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args: KernelArgs) => {
-      const a = args.inputs.a as tf.TensorInfo;
-      const b = args.inputs.b as tf.TensorInfo;
-      const { transposeA = false, transposeB = false } = args.attrs as {
-        transposeA?: boolean;
-        transposeB?: boolean;
-      };
-      const plan = loopPlan(a, b, transposeA, transposeB);
-      if (!plan) return original.kernelFunc(args);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      const { batch, aPiece, bPiece, m, n } = plan;
-      const out = backend.makeOutput([...plan.outer, m, n], 'float32');
-      const aOffset = backend.dataIdMap.get(a.dataId).memoryOffset;
-      const bOffset = backend.dataIdMap.get(b.dataId).memoryOffset;
-      const aSize = aPiece[1] * aPiece[2];
-      const bSize = bPiece[1] * bPiece[2];
-      const aBatch = sizeOf(a.shape.slice(0, -2));
-      const bBatch = sizeOf(b.shape.slice(0, -2));
-      for (let i = 0; i < batch; i++) {
-        const aView = backend.makeOutput(aPiece, 'float32', aOffset + 4 * aSize * (aBatch === 1 ? 0 : i));
-        const bView = backend.makeOutput(bPiece, 'float32', bOffset + 4 * bSize * (bBatch === 1 ? 0 : i));
-        let product: tf.TensorInfo | undefined;
-        try {
-          product = original.kernelFunc({ ...args, inputs: { a: aView, b: bView } }) as tf.TensorInfo;
-          // Read the heap after the call: it may have grown (a new buffer) while the kernel ran.
-          backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * m * n);
-        } finally {
-          forgetView(backend, aView);
-          forgetView(backend, bView);
-          if (product) backend.disposeData(product.dataId, true);
-        }
+export const installWasmBatchMatMulLoop = installOnce(() =>
+  overrideKernels('wasm', ['BatchMatMul'], (original) => (args: KernelArgs) => {
+    const a = args.inputs.a as tf.TensorInfo;
+    const b = args.inputs.b as tf.TensorInfo;
+    const { transposeA = false, transposeB = false } = args.attrs as {
+      transposeA?: boolean;
+      transposeB?: boolean;
+    };
+    const plan = loopPlan(a, b, transposeA, transposeB);
+    if (!plan) return original.kernelFunc(args);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    const { batch, aPiece, bPiece, m, n } = plan;
+    const out = backend.makeOutput([...plan.outer, m, n], 'float32');
+    const aOffset = backend.dataIdMap.get(a.dataId).memoryOffset;
+    const bOffset = backend.dataIdMap.get(b.dataId).memoryOffset;
+    const aSize = aPiece[1] * aPiece[2];
+    const bSize = bPiece[1] * bPiece[2];
+    const aBatch = sizeOf(a.shape.slice(0, -2));
+    const bBatch = sizeOf(b.shape.slice(0, -2));
+    for (let i = 0; i < batch; i++) {
+      const aView = backend.makeOutput(aPiece, 'float32', aOffset + 4 * aSize * (aBatch === 1 ? 0 : i));
+      const bView = backend.makeOutput(bPiece, 'float32', bOffset + 4 * bSize * (bBatch === 1 ? 0 : i));
+      let product: tf.TensorInfo | undefined;
+      try {
+        product = original.kernelFunc({ ...args, inputs: { a: aView, b: bView } }) as tf.TensorInfo;
+        // Read the heap after the call: it may have grown (a new buffer) while the kernel ran.
+        backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * m * n);
+      } finally {
+        forgetView(backend, aView);
+        forgetView(backend, bView);
+        if (product) backend.disposeData(product.dataId, true);
       }
-      return out;
-    },
-  });
-  installed = true;
-  return true;
-}
+    }
+    return out;
+  }),
+);
 
 interface LoopPlan {
   batch: number;

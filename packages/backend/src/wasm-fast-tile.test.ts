@@ -3,64 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { initBackend } from './index.node.js';
 import { tileInto } from './wasm-fast-tile.js';
+import { TILE_CASES, tileSourceIndex } from './test-helpers.js';
 
 /** tile by its definition: out[i_0, …] = x[i_0 mod s_0, …], computed index by index. */
 function tileByDefinition(values: number[], shape: number[], reps: number[]): number[] {
-  const outShape = shape.map((s, d) => s * reps[d]!);
-  const total = outShape.reduce((a, b) => a * b, 1);
-  const out: number[] = [];
-  for (let flat = 0; flat < total; flat++) {
-    let rest = flat;
-    let src = 0;
-    let stride = 1;
-    const idx = new Array<number>(shape.length);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d] = rest % outShape[d]!;
-      rest = Math.floor(rest / outShape[d]!);
-    }
-    for (let d = shape.length - 1; d >= 0; d--) {
-      src += (idx[d]! % shape[d]!) * stride;
-      stride *= shape[d]!;
-    }
-    out.push(values[src]!);
-  }
-  return out;
+  const total = shape.reduce((a, s, d) => a * s * reps[d]!, 1);
+  return Array.from({ length: total }, (_, flat) => values[tileSourceIndex(flat, shape, reps)]!);
 }
-
-const CASES: [number[], number[]][] = [
-  [[], []],
-  [[3], [1]],
-  [[3], [4]],
-  [[1], [5]],
-  [
-    [2, 3],
-    [2, 1],
-  ],
-  [
-    [2, 3],
-    [1, 3],
-  ],
-  [
-    [2, 1, 3],
-    [2, 4, 2],
-  ],
-  [
-    [16, 8, 1],
-    [1, 1, 32],
-  ],
-  [
-    [1, 1, 32],
-    [4, 8, 1],
-  ],
-  [
-    [2, 3, 1, 2],
-    [3, 1, 2, 2],
-  ],
-  [
-    [2, 0, 3],
-    [2, 2, 2],
-  ],
-];
 
 describe('wasm fast Tile (installed by initBackend)', () => {
   beforeAll(async () => {
@@ -68,7 +17,7 @@ describe('wasm fast Tile (installed by initBackend)', () => {
   });
 
   it('tileInto equals the definition on every case', () => {
-    for (const [shape, reps] of CASES) {
+    for (const [shape, reps] of TILE_CASES) {
       const n = shape.reduce((a, b) => a * b, 1);
       const values = Array.from({ length: n }, (_, i) => i + 1);
       const expected = tileByDefinition(values, shape, reps);
@@ -80,7 +29,7 @@ describe('wasm fast Tile (installed by initBackend)', () => {
 
   it('tf.tile on wasm equals the definition for float32, int32 and bool, and for the gradient', () => {
     expect(tf.getBackend()).toBe('wasm');
-    for (const [shape, reps] of CASES) {
+    for (const [shape, reps] of TILE_CASES) {
       const n = shape.reduce((a, b) => a * b, 1);
       const values = Array.from({ length: n }, (_, i) => (i * 7) % 5);
       const expected = tileByDefinition(values, shape, reps);

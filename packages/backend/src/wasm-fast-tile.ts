@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installOnce, overrideKernels, type WasmHeapBackend } from './kernel-override.js';
 
 type TypedArray = Float32Array | Int32Array | Uint8Array;
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: string[]): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): TypedArray;
-}
 
 /**
  * `tile(x, reps)` into a preallocated row-major output: out[i] = x[i mod shape] along every axis. Writes the first
@@ -49,8 +45,6 @@ export function tileInto(
   write(0, 0, 0);
 }
 
-let installed = false;
-
 /**
  * Replaces the wasm backend's `Tile` kernel (tfjs-backend-wasm 4.22 computes a multi-index per output element: ~70 ns
  * per element, 37 ms to tile [16, 1024, 1] to [16, 1024, 32]) by `tileInto` on the wasm heap, same values.
@@ -59,36 +53,25 @@ let installed = false;
  * a third of a small model's training step. Idempotent; called by `initBackend`
  * once the wasm backend is selected. Returns whether it is (now) installed.
  */
-export function installWasmFastTile(): boolean {
-  if (installed) return true;
-  const original = tf.getKernel('Tile', 'wasm');
-  if (!original) return false;
-  tf.unregisterKernel('Tile', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Tile',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const reps = (args.attrs as { reps: number[] }).reps;
-      if (x.dtype === 'complex64' || reps.length !== x.shape.length) return original.kernelFunc(args);
-      const outShape = x.shape.map((s, d) => s * reps[d]!);
-      if (x.dtype === 'string') {
-        // The wasm backend keeps strings in JS (its own Tile aborts on them): tile the indices, then look them up.
-        const values = (args.backend as unknown as { readSync(id: object): string[] }).readSync(x.dataId);
-        const index = new Int32Array(outShape.reduce((a, b) => a * b, 1));
-        if (index.length > 0) tileInto(Int32Array.from(values.keys()), x.shape, reps, index);
-        const tiled = Array.from(index, (i) => values[i]!);
-        return (args.backend as unknown as WasmHeapBackend).makeOutput(outShape, 'string', undefined, tiled);
-      }
-      const backend = args.backend as unknown as WasmHeapBackend;
-      const out = backend.makeOutput(outShape, x.dtype);
-      if (outShape.every((s) => s > 0)) {
-        tileInto(backend.typedArrayFromHeap(x), x.shape, reps, backend.typedArrayFromHeap(out));
-      }
-      return out;
-    },
-  });
-  installed = true;
-  return true;
-}
+export const installWasmFastTile = installOnce(() =>
+  overrideKernels('wasm', ['Tile'], (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const reps = (args.attrs as { reps: number[] }).reps;
+    if (x.dtype === 'complex64' || reps.length !== x.shape.length) return original.kernelFunc(args);
+    const outShape = x.shape.map((s, d) => s * reps[d]!);
+    if (x.dtype === 'string') {
+      // The wasm backend keeps strings in JS (its own Tile aborts on them): tile the indices, then look them up.
+      const values = (args.backend as unknown as { readSync(id: object): string[] }).readSync(x.dataId);
+      const index = new Int32Array(outShape.reduce((a, b) => a * b, 1));
+      if (index.length > 0) tileInto(Int32Array.from(values.keys()), x.shape, reps, index);
+      const tiled = Array.from(index, (i) => values[i]!);
+      return (args.backend as unknown as WasmHeapBackend).makeOutput(outShape, 'string', undefined, tiled);
+    }
+    const backend = args.backend as unknown as WasmHeapBackend;
+    const out = backend.makeOutput(outShape, x.dtype);
+    if (outShape.every((s) => s > 0)) {
+      tileInto(backend.typedArrayFromHeap(x), x.shape, reps, backend.typedArrayFromHeap(out));
+    }
+    return out;
+  }),
+);

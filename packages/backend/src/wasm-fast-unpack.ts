@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-type TypedArray = Float32Array | Int32Array | Uint8Array;
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): TypedArray;
-}
-
-let installed = false;
+import { installOnce, overrideKernels, type WasmHeapBackend } from './kernel-override.js';
 
 /**
  * Replaces the wasm backend's `Unpack` kernel (`tf.unstack`; tfjs-backend-wasm 4.22 runs one `Slice` per piece, and
@@ -16,44 +8,33 @@ let installed = false;
  * Strings and complex numbers keep the original kernel. Idempotent; called by `initBackend` once the wasm backend is
  * selected. Returns whether it is (now) installed.
  */
-export function installWasmFastUnpack(): boolean {
-  if (installed) return true;
-  const original = tf.getKernel('Unpack', 'wasm');
-  if (!original) return false;
-  tf.unregisterKernel('Unpack', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Unpack',
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.value as tf.TensorInfo;
-      if (x.dtype === 'string' || x.dtype === 'complex64') return original.kernelFunc(args);
-      const rank = x.shape.length;
-      let axis = (args.attrs as { axis?: number }).axis ?? 0;
-      if (axis < 0) axis += rank;
-      const count = x.shape[axis]!;
-      const outShape = x.shape.filter((_, d) => d !== axis);
-      const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-      const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      // Allocate every output first: an allocation may grow the heap and detach earlier views.
-      const outs = Array.from({ length: count }, () => backend.makeOutput(outShape, x.dtype));
-      if (outer * inner === 0) return outs;
-      const input = backend.typedArrayFromHeap(x);
-      outs.forEach((out, j) => {
-        const piece = backend.typedArrayFromHeap(out);
-        if (outer === 1) {
-          piece.set(input.subarray(j * inner, (j + 1) * inner));
-          return;
-        }
-        for (let o = 0; o < outer; o++) {
-          const from = (o * count + j) * inner;
-          piece.set(input.subarray(from, from + inner), o * inner);
-        }
-      });
-      return outs;
-    },
-  });
-  installed = true;
-  return true;
-}
+export const installWasmFastUnpack = installOnce(() =>
+  overrideKernels('wasm', ['Unpack'], (original) => (args) => {
+    const x = args.inputs.value as tf.TensorInfo;
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original.kernelFunc(args);
+    const rank = x.shape.length;
+    let axis = (args.attrs as { axis?: number }).axis ?? 0;
+    if (axis < 0) axis += rank;
+    const count = x.shape[axis]!;
+    const outShape = x.shape.filter((_, d) => d !== axis);
+    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    // Allocate every output first: an allocation may grow the heap and detach earlier views.
+    const outs = Array.from({ length: count }, () => backend.makeOutput(outShape, x.dtype));
+    if (outer * inner === 0) return outs;
+    const input = backend.typedArrayFromHeap(x);
+    outs.forEach((out, j) => {
+      const piece = backend.typedArrayFromHeap(out);
+      if (outer === 1) {
+        piece.set(input.subarray(j * inner, (j + 1) * inner));
+        return;
+      }
+      for (let o = 0; o < outer; o++) {
+        const from = (o * count + j) * inner;
+        piece.set(input.subarray(from, from + inner), o * inner);
+      }
+    });
+    return outs;
+  }),
+);

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-interface DisposingBackend {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-const KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
-let installed = false;
+import { installOnce, overrideKernels, type DisposingBackend, type KernelArgs } from './kernel-override.js';
 
 /**
  * Replaces the wasm backend's `BatchMatMul` and `_FusedMatMul` kernels by ones that never multiply a transposed
@@ -20,52 +12,39 @@ let installed = false;
  * through a dense layer hit the slow path. Idempotent; called by `initBackend` once the wasm backend is selected.
  * Returns whether it is (now) installed.
  */
-export function installWasmUntransposedMatMul(): boolean {
-  if (installed) return true;
+export const installWasmUntransposedMatMul = installOnce(() => {
   const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!transpose || KERNELS.some((k) => !tf.getKernel(k, 'wasm'))) return false;
-  for (const kernelName of KERNELS) {
-    const original = tf.getKernel(kernelName, 'wasm')!;
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      setupFunc: original.setupFunc,
-      kernelFunc: (args: KernelArgs) => {
-        const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
-        if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-        // Empty operands: nothing to multiply (and the wasm Transpose divides by a zero size).
-        const operands = [args.inputs.a, args.inputs.b] as tf.TensorInfo[];
-        if (operands.some((t) => t.shape.includes(0))) return original.kernelFunc(args);
-        const temporaries: tf.TensorInfo[] = [];
-        const untransposed = (x: tf.TensorInfo): tf.TensorInfo => {
-          const rank = x.shape.length;
-          const perm = [...Array(rank).keys()];
-          [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
-          const t = transpose.kernelFunc({
-            inputs: { x },
-            attrs: { perm },
-            backend: args.backend,
-          }) as tf.TensorInfo;
-          temporaries.push(t);
-          return t;
-        };
-        try {
-          const inputs = { ...args.inputs };
-          if (attrs.transposeA) inputs.a = untransposed(inputs.a as tf.TensorInfo);
-          if (attrs.transposeB) inputs.b = untransposed(inputs.b as tf.TensorInfo);
-          return original.kernelFunc({
-            ...args,
-            inputs,
-            attrs: { ...args.attrs, transposeA: false, transposeB: false },
-          });
-        } finally {
-          for (const t of temporaries)
-            (args.backend as unknown as DisposingBackend).disposeData(t.dataId, true);
-        }
-      },
-    });
-  }
-  installed = true;
-  return true;
-}
+  if (!transpose) return false;
+  return overrideKernels('wasm', ['BatchMatMul', '_FusedMatMul'], (original) => (args: KernelArgs) => {
+    const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean };
+    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+    // Empty operands: nothing to multiply (and the wasm Transpose divides by a zero size).
+    const operands = [args.inputs.a, args.inputs.b] as tf.TensorInfo[];
+    if (operands.some((t) => t.shape.includes(0))) return original.kernelFunc(args);
+    const temporaries: tf.TensorInfo[] = [];
+    const untransposed = (x: tf.TensorInfo): tf.TensorInfo => {
+      const rank = x.shape.length;
+      const perm = [...Array(rank).keys()];
+      [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1]!, perm[rank - 2]!];
+      const t = transpose.kernelFunc({
+        inputs: { x },
+        attrs: { perm },
+        backend: args.backend,
+      }) as tf.TensorInfo;
+      temporaries.push(t);
+      return t;
+    };
+    try {
+      const inputs = { ...args.inputs };
+      if (attrs.transposeA) inputs.a = untransposed(inputs.a as tf.TensorInfo);
+      if (attrs.transposeB) inputs.b = untransposed(inputs.b as tf.TensorInfo);
+      return original.kernelFunc({
+        ...args,
+        inputs,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      });
+    } finally {
+      for (const t of temporaries) (args.backend as unknown as DisposingBackend).disposeData(t.dataId, true);
+    }
+  });
+});

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installOnce, overrideKernels } from './kernel-override.js';
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
 }
-
-let installed = false;
 
 /**
  * Replaces the wasm backend's `Identity` kernel (tfjs-backend-wasm 4.22 copies the whole buffer) by one that shares
@@ -15,24 +14,15 @@ let installed = false;
  * every activation kept for a backward pass was a full copy. Idempotent; called by `initBackend` once the wasm
  * backend is selected. Returns whether it is (now) installed.
  */
-export function installWasmZeroCopyIdentity(): boolean {
-  if (installed) return true;
-  if (!tf.getKernel('Identity', 'wasm')) return false;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') {
-        // The wasm backend keeps strings in JS, not in its heap: copy them as the original kernel does.
-        const values = (backend as unknown as { readSync(id: object): unknown }).readSync(x.dataId);
-        return tf.tensor(values as string[], x.shape, x.dtype) as unknown as tf.TensorInfo;
-      }
-      (backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  });
-  installed = true;
-  return true;
-}
+export const installWasmZeroCopyIdentity = installOnce(() =>
+  overrideKernels('wasm', ['Identity'], () => ({ inputs, backend }) => {
+    const x = inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') {
+      // The wasm backend keeps strings in JS, not in its heap: copy them as the original kernel does.
+      const values = (backend as unknown as { readSync(id: object): unknown }).readSync(x.dataId);
+      return tf.tensor(values as string[], x.shape, x.dtype) as unknown as tf.TensorInfo;
+    }
+    (backend as unknown as RefCountingBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }),
+);

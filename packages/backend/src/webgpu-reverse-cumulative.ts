@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-
-interface DisposingBackend {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-const KERNELS = ['Cumsum', 'Cumprod'] as const;
-let installed = false;
+import { installOnce, overrideKernels, type DisposingBackend, type KernelArgs } from './kernel-override.js';
 
 /**
  * Replaces the webgpu backend's `Cumsum` and `Cumprod` kernels so that `reverse: true` is computed as
@@ -22,43 +14,30 @@ let installed = false;
  * in their code and are used as they are. Reduced reproduction: docs/upstream/webgpu-reverse-cumsum.md.
  * Idempotent; called by `initBackend` once the webgpu backend is selected. Returns whether it is (now) installed.
  */
-export function installWebGpuReverseCumulative(): boolean {
-  if (installed) return true;
+export const installWebGpuReverseCumulative = installOnce(() => {
   const reverse = tf.getKernel('Reverse', 'webgpu');
-  if (!reverse || KERNELS.some((k) => !tf.getKernel(k, 'webgpu'))) return false;
-  for (const kernelName of KERNELS) {
-    const original = tf.getKernel(kernelName, 'webgpu')!;
-    tf.unregisterKernel(kernelName, 'webgpu');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'webgpu',
-      setupFunc: original.setupFunc,
-      disposeFunc: original.disposeFunc,
-      kernelFunc: (args: KernelArgs) => {
-        const attrs = args.attrs as { axis: number; exclusive: boolean; reverse: boolean };
-        const x = args.inputs.x as tf.TensorInfo;
-        if (!attrs.reverse || x.shape.length === 0) return original.kernelFunc(args);
-        const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
-        const flip = (t: tf.TensorInfo) =>
-          reverse.kernelFunc({
-            inputs: { x: t },
-            attrs: { dims: [axis] },
-            backend: args.backend,
-          }) as tf.TensorInfo;
-        const flipped = flip(x);
-        const scanned = original.kernelFunc({
-          inputs: { x: flipped },
-          attrs: { axis, exclusive: attrs.exclusive, reverse: false },
-          backend: args.backend,
-        }) as tf.TensorInfo;
-        const out = flip(scanned);
-        const backend = args.backend as unknown as DisposingBackend;
-        backend.disposeData(flipped.dataId);
-        backend.disposeData(scanned.dataId);
-        return out;
-      },
-    });
-  }
-  installed = true;
-  return true;
-}
+  if (!reverse) return false;
+  return overrideKernels('webgpu', ['Cumsum', 'Cumprod'], (original) => (args: KernelArgs) => {
+    const attrs = args.attrs as { axis: number; exclusive: boolean; reverse: boolean };
+    const x = args.inputs.x as tf.TensorInfo;
+    if (!attrs.reverse || x.shape.length === 0) return original.kernelFunc(args);
+    const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+    const flip = (t: tf.TensorInfo) =>
+      reverse.kernelFunc({
+        inputs: { x: t },
+        attrs: { dims: [axis] },
+        backend: args.backend,
+      }) as tf.TensorInfo;
+    const flipped = flip(x);
+    const scanned = original.kernelFunc({
+      inputs: { x: flipped },
+      attrs: { axis, exclusive: attrs.exclusive, reverse: false },
+      backend: args.backend,
+    }) as tf.TensorInfo;
+    const out = flip(scanned);
+    const backend = args.backend as unknown as DisposingBackend;
+    backend.disposeData(flipped.dataId);
+    backend.disposeData(scanned.dataId);
+    return out;
+  });
+});

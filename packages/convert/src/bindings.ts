@@ -131,3 +131,30 @@ export function exportOnlyBinding(key: string, tensor: TensorData): Binding {
     exportOnly: tensor,
   };
 }
+
+/** The tfjs weight `weight` of layer `layer`. */
+export function target(layer: string, weight: string): WeightTarget {
+  return { layer, weight };
+}
+
+/**
+ * nn.LayerNorm `${key}.weight` / `${key}.bias` [size] → LayerNormalization gamma / beta of `layer` (and
+ * BatchNorm's affine pair). Without `bias` (nanoGPT's bias=False) only the weight.
+ */
+export function normBindings(key: string, layer: string, size: number, bias = true): Binding[] {
+  const weight = copyBinding(`${key}.weight`, [size], target(layer, 'gamma'));
+  return bias ? [weight, copyBinding(`${key}.bias`, [size], target(layer, 'beta'))] : [weight];
+}
+
+/** nn.Linear `${key}.weight` [out, inp] and `${key}.bias` [out] → Dense kernel [inp, out] and bias of `layer`. */
+export function denseBindings(key: string, out: number, inp: number, layer: string): Binding[] {
+  return [
+    linearBinding(`${key}.weight`, out, inp, target(layer, 'kernel')),
+    copyBinding(`${key}.bias`, [out], target(layer, 'bias')),
+  ];
+}
+
+/** The query, key and value weights `${part}_${weight}` of one attention layer (a fused qkv split in three). */
+export function qkvTargets(layer: string, weight: 'kernel' | 'bias'): WeightTarget[] {
+  return ['query', 'key', 'value'].map((part) => target(layer, `${part}_${weight}`));
+}

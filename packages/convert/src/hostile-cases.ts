@@ -16,6 +16,17 @@ export interface HostileCase {
   expected: RegExp;
 }
 
+/** Makes the cases of one reader: each written to a file named after the case, with the reader's extension. */
+function caseMaker(reader: HostileCase['reader'], extension: string) {
+  return (name: string, bytes: Uint8Array, expected: RegExp): HostileCase => ({
+    reader,
+    name,
+    file: `${name.replace(/\W+/g, '-')}.${extension}`,
+    bytes,
+    expected,
+  });
+}
+
 /** The sentinel a malicious pickle would create if anything executed it. */
 export const PWNED = '/tmp/tost-hostile-pwned';
 
@@ -131,17 +142,8 @@ export function torchCases(pth: Uint8Array): HostileCase[] {
   const storage = names.find((n) => /\/data\/\d+$/.test(n))!;
   const view = new DataView(pth.buffer, pth.byteOffset, pth.byteLength);
   const eocd = pth.length - 22;
-  const zipCase = (name: string, bytes: Uint8Array, expected: RegExp): HostileCase => ({
-    reader: 'pth',
-    name,
-    file: `${name.replace(/\W+/g, '-')}.pth`,
-    bytes,
-    expected,
-  });
-  const pickleCase = (name: string, bytes: Uint8Array, expected: RegExp): HostileCase => ({
-    ...zipCase(name, bytes, expected),
-    reader: 'pickle',
-  });
+  const zipCase = caseMaker('pth', 'pth');
+  const pickleCase = caseMaker('pickle', 'pth');
   const deflated = zipSync(
     { 'archive/data.pkl': new Uint8Array(tensorPickle(4, 0, [4], [1])) },
     { level: 6 },
@@ -336,13 +338,7 @@ function safetensorsOf(header: unknown, dataBytes: number, headerLength?: bigint
 
 /** Cases against the safetensors reader, from `file` (a small valid .safetensors). */
 export function safetensorsCases(file: Uint8Array): HostileCase[] {
-  const c = (name: string, bytes: Uint8Array, expected: RegExp): HostileCase => ({
-    reader: 'safetensors',
-    name,
-    file: `${name.replace(/\W+/g, '-')}.safetensors`,
-    bytes,
-    expected,
-  });
+  const c = caseMaker('safetensors', 'safetensors');
   const w = (dtype: string, shape: unknown, offsets: unknown) => ({
     w: { dtype, shape, data_offsets: offsets },
   });

@@ -10,24 +10,13 @@ import {
   type ImportResult,
 } from './index.js';
 import { FIXTURE_CASES, type FixtureCase } from './fixture-cases.js';
-import { fixtureBytes, fixtureIO, nchwToNhwc, relativeError } from './test-helpers.js';
+import { fixtureBytes, fixtureIO, predictFixture, relativeError } from './test-helpers.js';
 
 /** Runs the converted model on the fixture's input; returns [ours, PyTorch's]. */
 function runFixture(c: FixtureCase, result: ImportResult): [Float32Array, Float32Array] {
   const io = fixtureIO(c.name);
   return tf.tidy(() => {
-    let y: tf.Tensor;
-    if (c.vision) {
-      const input = io.tensors.get('input_nchw')!;
-      const [n, ch, h, w] = input.shape as [number, number, number, number];
-      y = result.model.predict(
-        tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [n, h, w, ch]),
-      ) as tf.Tensor;
-    } else {
-      const ids = io.tensors.get('ids')!;
-      const values = Int32Array.from(ids.data as BigInt64Array, Number);
-      y = result.model.predict(tf.tensor2d(values, ids.shape as [number, number], 'int32')) as tf.Tensor;
-    }
+    const y = predictFixture(result.model, io.tensors.get(c.vision ? 'input_nchw' : 'ids')!);
     const expected = io.tensors.get(c.vision ? 'output' : 'logits')!;
     expect(y.shape).toEqual(expected.shape);
     return [y.dataSync() as Float32Array, expected.data as Float32Array];
@@ -135,14 +124,7 @@ describe('ToST vision at another image size (Fourier positions for a 6×6 grid)'
   it('--image-size 48 with the same weights matches PyTorch at 48 px', () => {
     const io = fixtureIO('tost-vision');
     const result = importStateDict(readCheckpoint(fixtureBytes('tost-vision.pth')), { imageSize: 48 });
-    const input = io.tensors.get('input_nchw_48')!;
-    const y = tf.tidy(() =>
-      (
-        result.model.predict(
-          tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [1, 48, 48, 3]),
-        ) as tf.Tensor
-      ).dataSync(),
-    );
+    const y = tf.tidy(() => predictFixture(result.model, io.tensors.get('input_nchw_48')!).dataSync());
     expect(relativeError(y, io.tensors.get('output_48')!.data as Float32Array)).toBeLessThan(1e-4);
     expect(() => importStateDict(readCheckpoint(fixtureBytes('tost-vision.pth')), { imageSize: 50 })).toThrow(
       /option 'imageSize' must be a positive multiple of the patch size 8, got 50/,

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { importStateDict, readCheckpoint, recordHyperparameters, type ImportResult } from './index.js';
 import { readCheckpointFile } from './node.js';
-import { FIXTURES, fixtureBytes, fixtureIO, relativeError } from './test-helpers.js';
+import { FIXTURES, fixtureBytes, fixtureIO, predictFixture, relativeError } from './test-helpers.js';
 
 /** nanoGPT train.py's checkpoint and the same weights as Hugging Face-style safetensors + config.json (tools/fixtures). */
 const HF_DIR = join(FIXTURES, 'nanogpt-hf');
@@ -15,18 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'tost-recorded-'));
 /** The converted model's logits on the fixture's ids against PyTorch's. */
 function relativeErrorVsPytorch(result: ImportResult): number {
   const io = fixtureIO('nanogpt-train');
-  const ids = io.tensors.get('ids')!;
-  const y = tf.tidy(() =>
-    (
-      result.model.predict(
-        tf.tensor2d(
-          Int32Array.from(ids.data as BigInt64Array, Number),
-          ids.shape as [number, number],
-          'int32',
-        ),
-      ) as tf.Tensor
-    ).dataSync(),
-  );
+  const y = tf.tidy(() => predictFixture(result.model, io.tensors.get('ids')!).dataSync());
   return relativeError(y as Float32Array, io.tensors.get('logits')!.data as Float32Array);
 }
 

@@ -12,7 +12,7 @@ import {
   type TensorData,
 } from './index.js';
 import { FIXTURE_CASES } from './fixture-cases.js';
-import { fixtureBytes, fixtureIO, nchwToNhwc, relativeError } from './test-helpers.js';
+import { fixtureBytes, fixtureIO, predictFixture, relativeError } from './test-helpers.js';
 
 /** Saves to memory and loads back, as model.json + weights would (the metadata travels with it). */
 async function saveLoad(model: tfl.LayersModel): Promise<tfl.LayersModel> {
@@ -70,14 +70,7 @@ describe('round trip PyTorch → tfjs → model.json → safetensors → tfjs is
     const io = fixtureIO('tost-vision');
     const sd = readCheckpoint(fixtureBytes('tost-vision.safetensors'));
     const wrong = importStateDict(sd, { imageSize: 32, tokensNorm: false });
-    const input = io.tensors.get('input_nchw')!;
-    const y = tf.tidy(() =>
-      (
-        wrong.model.predict(
-          tf.tensor4d(nchwToNhwc(input.data as Float32Array, input.shape), [2, 32, 32, 3]),
-        ) as tf.Tensor
-      ).dataSync(),
-    );
+    const y = tf.tidy(() => predictFixture(wrong.model, io.tensors.get('input_nchw')!).dataSync());
     expect(relativeError(y, io.tensors.get('output')!.data as Float32Array)).toBeGreaterThan(1e-2);
     wrong.model.dispose();
   });

@@ -45,6 +45,12 @@ export function halfToFloat(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+/** Sets out[i] = element(i) for every index of `out`; returns `out`. */
+function fill<T extends { length: number; [i: number]: V }, V>(out: T, element: (i: number) => V): T {
+  for (let i = 0; i < out.length; i++) out[i] = element(i);
+  return out;
+}
+
 /**
  * Decodes `count` little-endian elements of `dtype` from `bytes` (any alignment) into the typed array of
  * `TensorData.data`. Throws a RangeError when `bytes` holds fewer than count·size bytes.
@@ -61,47 +67,25 @@ export function decodeElements(
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, need);
   switch (dtype) {
-    case 'F32': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    }
-    case 'F64': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-      return out;
-    }
-    case 'F16': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
-      return out;
-    }
+    case 'F32':
+      return fill(new Float32Array(count), (i) => view.getFloat32(4 * i, true));
+    case 'F64':
+      return fill(new Float32Array(count), (i) => view.getFloat64(8 * i, true));
+    case 'F16':
+      return fill(new Float32Array(count), (i) => halfToFloat(view.getUint16(2 * i, true)));
     case 'BF16': {
       // bfloat16 is the top half of a float32: shift its bits into place.
-      const bits = new Uint32Array(count);
-      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+      const bits = fill(new Uint32Array(count), (i) => view.getUint16(2 * i, true) << 16);
       return new Float32Array(bits.buffer);
     }
-    case 'I64': {
-      const out = new BigInt64Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getBigInt64(8 * i, true);
-      return out;
-    }
-    case 'I32': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
-      return out;
-    }
-    case 'I16': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true);
-      return out;
-    }
-    case 'I8': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
-      return out;
-    }
+    case 'I64':
+      return fill(new BigInt64Array(count), (i) => view.getBigInt64(8 * i, true));
+    case 'I32':
+      return fill(new Int32Array(count), (i) => view.getInt32(4 * i, true));
+    case 'I16':
+      return fill(new Int32Array(count), (i) => view.getInt16(2 * i, true));
+    case 'I8':
+      return fill(new Int32Array(count), (i) => view.getInt8(i));
     case 'U8':
     case 'BOOL':
       return bytes.slice(0, count);

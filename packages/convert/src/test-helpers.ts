@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readSafetensors, type SafetensorsContent } from './safetensors.js';
+import type { TensorData } from './tensor-data.js';
 
 /** packages/convert/fixtures (written by tools/fixtures/make_convert_fixtures.py). */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -38,4 +41,18 @@ export function nchwToNhwc(data: Float32Array, [n, c, h, w]: number[]): Float32A
         for (let x = 0; x < w!; x++)
           out[((a * h! + y) * w! + x) * c! + ch] = data[((a * c! + ch) * h! + y) * w! + x]!;
   return out;
+}
+
+/**
+ * The model's output on a fixture input as PyTorch stored it: an image batch [N, C, H, W] (fed NHWC) or int64 token
+ * ids [B, T] (fed as int32). Call inside `tf.tidy`.
+ */
+export function predictFixture(model: LayersModel, input: TensorData): tf.Tensor {
+  if (input.data instanceof BigInt64Array) {
+    const ids = Int32Array.from(input.data, Number);
+    return model.predict(tf.tensor2d(ids, input.shape as [number, number], 'int32')) as tf.Tensor;
+  }
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const image = nchwToNhwc(input.data as Float32Array, input.shape);
+  return model.predict(tf.tensor4d(image, [n, h, w, c])) as tf.Tensor;
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateLraData } from './generate-data.js';
+import { writeTinyPathfinder } from './test-helpers.js';
 import { loadListOpsFile } from './listops/load.js';
 import { forEachLine } from './lines.js';
 import { loadLra } from './load-lra.js';
@@ -57,12 +57,7 @@ describe('a leading UTF-8 byte-order mark is ignored by every text loader', () =
 
   it('Pathfinder metadata: the first image of a batch file is found', () => {
     const dir = path.join(tmp, 'pf');
-    generateLraData('pathfinder', dir, {
-      quick: true,
-      seed: 3,
-      pathfinder: { batches: 1, imagesPerBatch: 20 },
-    });
-    const folder = path.join(dir, 'pathfinder32', 'curv_contour_length_14');
+    const folder = writeTinyPathfinder(dir, 3, 20);
     const before = readPathfinderMetadata(folder, 32, 'curv_contour_length_14');
     const metadata = path.join(folder, 'metadata', fs.readdirSync(path.join(folder, 'metadata'))[0]!);
     fs.writeFileSync(metadata, Buffer.concat([Buffer.from(BOM), fs.readFileSync(metadata)]));

@@ -6,7 +6,7 @@ import { loadListOps, loadListOpsFile } from './listops/load.js';
 import { listOpsStructureProblem } from './listops/structure.js';
 import { tokenizeListOps } from './listops/tokenize.js';
 import { loadRetrievalFile } from './retrieval.js';
-import { generateLraData } from './generate-data.js';
+import { writeTinyPathfinder } from './test-helpers.js';
 import { loadLra } from './load-lra.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lra-data-files-'));
@@ -44,11 +44,7 @@ describe('empty splits are errors naming the file', () => {
 
   it('Pathfinder: so few images that val or test would be empty', () => {
     const dir = path.join(tmp, 'pf-tiny');
-    generateLraData('pathfinder', dir, {
-      quick: true,
-      seed: 1,
-      pathfinder: { batches: 1, imagesPerBatch: 5 },
-    });
+    writeTinyPathfinder(dir, 1, 5);
     expect(() => loadLra('pathfinder', dir)).toThrow(
       /metadata: only 5 image\(s\) listed: .* leave val empty/,
     );

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateListOps } from './listops/generate.js';
 import { writeListOpsTsv } from './listops/tsv.js';
-import { generateLraData } from './generate-data.js';
+import { writeTinyPathfinder } from './test-helpers.js';
 
 /**
  * Damaged LRA data files, generated from small valid ones (test-only: hostile.test.ts, and tools/hostile/measure.mjs
@@ -134,12 +134,7 @@ export function writeHostileDataCases(dir: string): HostileDataCase[] {
   // Pathfinder: a generated set with a damaged PNG, and a damaged metadata line.
   const pathfinder = (name: string, damage: (folder: string) => string, expected: RegExp) => {
     const root = path.join(dir, `pathfinder-${name.replace(/\W+/g, '-')}`);
-    generateLraData('pathfinder', root, {
-      quick: true,
-      seed: 2,
-      pathfinder: { batches: 1, imagesPerBatch: 20 },
-    });
-    const bad = damage(path.join(root, 'pathfinder32', 'curv_contour_length_14'));
+    const bad = damage(writeTinyPathfinder(root, 2, 20));
     cases.push({ reader: 'pathfinder', name, path: root, names: bad, expected });
   };
   const firstImage = (folder: string) => {
@@ -149,31 +144,25 @@ export function writeHostileDataCases(dir: string): HostileDataCase[] {
       .split(' ');
     return path.join(folder, line[0]!, line[1]!);
   };
+  /** Rewrites `file` with `damage` applied to its bytes; returns it (the file the error must name). */
+  const rewrite = (file: string, damage: (bytes: Buffer) => Buffer) => {
+    fs.writeFileSync(file, damage(fs.readFileSync(file)));
+    return file;
+  };
   pathfinder(
     'truncated PNG (97 %)',
-    (folder) => {
-      const png = firstImage(folder);
-      fs.writeFileSync(png, truncatedCopy(fs.readFileSync(png), 0.97));
-      return png;
-    },
+    (folder) => rewrite(firstImage(folder), (png) => truncatedCopy(png, 0.97)),
     /truncated or corrupt PNG/,
   );
   pathfinder(
     'flipped PNG byte',
-    (folder) => {
-      const png = firstImage(folder);
-      fs.writeFileSync(png, flippedCopy(fs.readFileSync(png), 40));
-      return png;
-    },
+    (folder) => rewrite(firstImage(folder), (png) => flippedCopy(png, 40)),
     /truncated or corrupt PNG/,
   );
   pathfinder(
     'metadata truncated at 30 %',
-    (folder) => {
-      const meta = path.join(folder, 'metadata', '0.npy');
-      fs.writeFileSync(meta, truncatedCopy(fs.readFileSync(meta), 0.3));
-      return path.dirname(meta);
-    },
+    (folder) =>
+      path.dirname(rewrite(path.join(folder, 'metadata', '0.npy'), (meta) => truncatedCopy(meta, 0.3))),
     /:\d+: (expected at least 4 space-separated fields|label \(field 4\) must be 0 or 1)|only \d+ image\(s\) listed/,
   );
   return cases;

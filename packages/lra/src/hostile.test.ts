@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expectOneLineError } from '@tost/vitest-config';
 import { writeHostileDataCases, type HostileDataCase } from './hostile-cases.js';
 import { loadListOpsFile } from './listops/load.js';
 import { loadPathfinder } from './pathfinder/load.js';
@@ -41,15 +42,7 @@ if (out) {
 describe('hostile LRA data files: one line naming the file and the problem', () => {
   for (const c of cases) {
     it(`${c.reader}: ${c.name}`, () => {
-      let error: Error | undefined;
-      try {
-        loadCase(c);
-      } catch (err) {
-        error = err as Error;
-      }
-      expect(error, 'must be refused').toBeInstanceOf(Error);
-      const message = error!.message;
-      expect(message.includes('\n'), message).toBe(false);
+      const message = expectOneLineError(() => loadCase(c));
       expect(message.includes(c.names), `${message} names ${c.names}`).toBe(true);
       expect(message).toMatch(c.expected);
     });

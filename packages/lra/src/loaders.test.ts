@@ -12,6 +12,9 @@ import { iterateBatches, majorityClassAccuracy } from './batches.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lra-loaders-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** Text and Retrieval: byte tokens (256 bytes + pad) and two classes. */
+const BYTE_LEVEL_BINARY = { vocabSize: 257, numClasses: 2 };
+
 function writeFiles(root: string, files: Record<string, string | Buffer>): string {
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -32,14 +35,7 @@ describe('Text (byte-level IMDB)', () => {
 
   it('tokenizes bytes as byte + 1 (0 = pad), labels pos = 1 / neg = 0, val = test', () => {
     const s = loadText(dir, { maxLength: 5 });
-    expect(s.train).toMatchObject({
-      task: 'text',
-      size: 3,
-      maxLength: 5,
-      vocabSize: 257,
-      numClasses: 2,
-      dual: false,
-    });
+    expect(s.train).toMatchObject({ ...BYTE_LEVEL_BINARY, task: 'text', size: 3, maxLength: 5, dual: false });
     // neg first, then pos in file-name order
     expect([...s.train.tokens(0)]).toEqual([67, 98, 101, 47, 0]); // "Bad." = 66 97 100 46
     expect(s.train.label(0)).toBe(0);
@@ -80,11 +76,10 @@ describe('Retrieval (AAN pairs)', () => {
   it('reads two byte-level documents per row, label float 0.0 / 1.0', () => {
     const s = loadRetrieval(dir, { maxLength: 4 });
     expect(s.train).toMatchObject({
+      ...BYTE_LEVEL_BINARY,
       task: 'retrieval',
       size: 2,
       maxLength: 4,
-      vocabSize: 257,
-      numClasses: 2,
       dual: true,
     });
     expect([...s.train.tokens(0)]).toEqual([98, 99, 100, 0]);

@@ -1,7 +1,7 @@
-import * as path from 'node:path';
 import { LraDataError } from './errors.js';
 import { forEachDataLine, splitBytes } from './lines.js';
-import { PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
+import { maxLengthOption, PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
+import { loadSplitFiles, type SplitName } from './split-files.js';
 import { BYTE_VOCAB_SIZE } from './text.js';
 
 export interface LoadRetrievalOptions {
@@ -16,13 +16,10 @@ export interface LoadRetrievalOptions {
  */
 export function loadRetrievalFile(
   file: string,
-  split: 'train' | 'val' | 'test',
+  split: SplitName,
   opts: LoadRetrievalOptions = {},
 ): PackedSplit {
-  const maxLength = opts.maxLength ?? 4000;
-  if (!Number.isInteger(maxLength) || maxLength < 1) {
-    throw new Error(`loadRetrieval: maxLength must be a positive integer, got ${maxLength}`);
-  }
+  const maxLength = maxLengthOption(opts.maxLength, 4000, 'loadRetrieval');
   const first = new PackedTokensBuilder('u8', 1);
   const second = new PackedTokensBuilder('u8', 1);
   const labels: number[] = [];
@@ -54,13 +51,10 @@ export function loadRetrievalFile(
 }
 
 /** Loads `new_aan_pairs.{train,eval,test}.tsv` from `dir` (eval becomes `val`). */
-export function loadRetrieval(
-  dir: string,
-  opts: LoadRetrievalOptions = {},
-): { train: PackedSplit; val: PackedSplit; test: PackedSplit } {
-  return {
-    train: loadRetrievalFile(path.join(dir, 'new_aan_pairs.train.tsv'), 'train', opts),
-    val: loadRetrievalFile(path.join(dir, 'new_aan_pairs.eval.tsv'), 'val', opts),
-    test: loadRetrievalFile(path.join(dir, 'new_aan_pairs.test.tsv'), 'test', opts),
-  };
+export function loadRetrieval(dir: string, opts: LoadRetrievalOptions = {}): Record<SplitName, PackedSplit> {
+  return loadSplitFiles(
+    dir,
+    { train: 'new_aan_pairs.train.tsv', val: 'new_aan_pairs.eval.tsv', test: 'new_aan_pairs.test.tsv' },
+    (file, split) => loadRetrievalFile(file, split, opts),
+  );
 }

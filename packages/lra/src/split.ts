@@ -113,6 +113,18 @@ export class PackedTokensBuilder {
   }
 }
 
+/**
+ * A loader's `maxLength` option (tokens kept per example): `fallback` when undefined.
+ * @throws Error naming `owner` when it is not a positive integer.
+ */
+export function maxLengthOption(value: number | undefined, fallback: number, owner: string): number {
+  const maxLength = value ?? fallback;
+  if (!Number.isInteger(maxLength) || maxLength < 1) {
+    throw new Error(`${owner}: maxLength must be a positive integer, got ${maxLength}`);
+  }
+  return maxLength;
+}
+
 /** Description shared by every split of a task. */
 export interface SplitShape {
   task: SplitTaskName;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LraDataError } from './errors.js';
 import { stripByteOrderMark } from './lines.js';
-import { PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
+import { maxLengthOption, PackedSplit, PackedTokensBuilder, type SplitShape } from './split.js';
 
 /** Byte-level vocabulary: byte b → token b + 1, 0 = padding. */
 export const BYTE_VOCAB_SIZE = 257;
@@ -64,10 +64,7 @@ export function loadText(
   dir: string,
   opts: LoadTextOptions = {},
 ): { train: PackedSplit; val: PackedSplit; test: PackedSplit } {
-  const maxLength = opts.maxLength ?? 4096;
-  if (!Number.isInteger(maxLength) || maxLength < 1) {
-    throw new Error(`loadText: maxLength must be a positive integer, got ${maxLength}`);
-  }
+  const maxLength = maxLengthOption(opts.maxLength, 4096, 'loadText');
   const shape: SplitShape = { task: 'text', maxLength, vocabSize: BYTE_VOCAB_SIZE, numClasses: 2 };
   const train = loadImdbSplit(dir, 'train', 'train', shape);
   const test = loadImdbSplit(dir, 'test', 'test', shape);

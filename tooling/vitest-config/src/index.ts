@@ -1,5 +1,6 @@
 export { expectClose, maxRelativeError, type CloseOptions, type NestedNumbers } from './expect-close.js';
 export { expectNoLeakedTensors } from './expect-no-leaked-tensors.js';
+export { expectOneLineError } from './expect-one-line-error.js';
 export {
   loadGoldenCases,
   loadGoldenFile,

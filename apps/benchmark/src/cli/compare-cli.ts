@@ -1,36 +1,28 @@
 import type { Command } from 'commander';
-import { registeredVariants } from '../compare/descriptors.js';
 import { COMPARE_TASKS, runCompare, type CompareTask } from '../compare/run-compare.js';
 import { QUALITY_SUBDIR, writeCompareOutputs } from '../compare/write-compare.js';
 import { join } from 'node:path';
 import { runQuality } from '../quality/command.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
-import { checkVariants } from '../quality/variants.js';
+import { HYBRID_SPEED_ROW } from '../variant-names.js';
 import {
-  addBackendOption,
-  asAttentionList,
   asNonNegativeInt,
   asPositiveInt,
   asPositiveIntList,
-  asPositiveNumber,
+  asVariantList,
   commaList,
+  everyAttentionOption,
   listOption,
-  selectBackend,
 } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
+import { addPresetOverrideOptions, presetOverrides } from './preset-overrides.js';
+import { addSweepOptions, sweepSettings, type SweepFlags } from './sweep-options.js';
 
 export const DEFAULT_COMPARE_LENGTHS = [1024, 4096, 16384, 65536];
 export const DEFAULT_COMPARE_SEEDS = [1, 2, 3];
 
-interface CompareFlags {
+interface CompareFlags extends SweepFlags {
   attention: string[];
-  lengths: number[];
-  dim: number;
-  heads: number;
-  batch: number;
-  repeats: number;
-  warmup: number;
-  timeLimit: number;
-  memoryLimit: number;
   tasks: CompareTask[];
   seeds: number[];
   lraSteps?: number;
@@ -84,41 +76,11 @@ export function registerCompareCommand(program: Command): Command {
         'length with the scaling sweep, and the quick ListOps and Pathfinder runs with the same model, data, steps and ' +
         'seeds. Writes compare.md, compare.json, the Pareto chart (compare-pareto.svg/.png) and report.html (sortable ' +
         'table) to --out. Every finished cell is saved in --out/compare-state.json: run the same command again to ' +
-        'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling.',
+        'resume. Causal variants are trained as uni-directional encoders under the same class-attention pooling. ' +
+        HYBRID_SPEED_ROW,
     )
-    .addOption(
-      listOption(
-        '--attention <names>',
-        'comma-separated registered attentions (default: every registered one; see tost-bench --help)',
-        asAttentionList,
-        registeredVariants(),
-      ),
-    )
-    .addOption(
-      listOption(
-        '--lengths <list>',
-        'train-step lengths',
-        asPositiveIntList('lengths'),
-        DEFAULT_COMPARE_LENGTHS,
-      ),
-    )
-    .option('--dim <n>', 'layer width of the train-step sweep', asPositiveInt('dim'), 256)
-    .option('--heads <n>', 'attention heads of the sweep (must divide --dim)', asPositiveInt('heads'), 4)
-    .option('--batch <n>', 'batch of the sweep', asPositiveInt('batch'), 1)
-    .option('--repeats <n>', 'timed repeats per length', asPositiveInt('repeats'), 3)
-    .option('--warmup <n>', 'untimed warm-up runs per length', asNonNegativeInt('warmup'), 1)
-    .option(
-      '--time-limit <s>',
-      "a single run longer than this (seconds) ends the variant's sweep",
-      asPositiveNumber('time-limit'),
-      60,
-    )
-    .option(
-      '--memory-limit <MiB>',
-      'peak tensor memory predicted above this is not run (out of memory)',
-      asPositiveNumber('memory-limit'),
-      3072,
-    )
+    .addOption(everyAttentionOption());
+  addSweepOptions(command, { lengths: DEFAULT_COMPARE_LENGTHS, repeats: 3 })
     .addOption(
       listOption('--tasks <list>', 'quick LRA tasks: listops,pathfinder, or none', asTasks, [
         ...COMPARE_TASKS,
@@ -131,14 +93,8 @@ export function registerCompareCommand(program: Command): Command {
         asPositiveIntList('seeds'),
         DEFAULT_COMPARE_SEEDS,
       ),
-    )
-    .option(
-      '--lra-steps <n>',
-      'override the quick preset steps (tests, smoke runs)',
-      asPositiveInt('lra-steps'),
-    )
-    .option('--lra-batch <n>', 'override the quick preset batch', asPositiveInt('lra-batch'))
-    .option('--lra-length <n>', 'override the quick ListOps length', asPositiveInt('lra-length'))
+    );
+  addPresetOverrideOptions(command, 'lra-', 'the quick LRA preset')
     .option(
       '--data-seed <n>',
       'seed of the generated LRA data (the same for every variant and seed)',
@@ -163,7 +119,7 @@ export function registerCompareCommand(program: Command): Command {
       listOption(
         '--hybrids <list>',
         'hybrids a+b (every block a except the last, b) added to the quality runs',
-        (v) => checkVariants(commaList(v) ?? []),
+        asVariantList('--hybrids'),
         ['tssa+softmax', 'tssa+local'],
       ),
     )
@@ -179,9 +135,7 @@ export function registerCompareCommand(program: Command): Command {
     );
   addBackendOption(command);
   return command.action(async (values: CompareFlags) => {
-    if (values.dim % values.heads !== 0) {
-      throw new Error(`--dim (${values.dim}) must be divisible by --heads (${values.heads})`);
-    }
+    const sweep = sweepSettings(values);
     const backend = await selectBackend(values.backend);
     const run = await runCompare({
       attentions: values.attention,
@@ -190,19 +144,12 @@ export function registerCompareCommand(program: Command): Command {
       outDir: values.out,
       ...(values.reportOnly ? { reportOnly: true } : {}),
       settings: {
-        lengths: values.lengths,
-        dim: values.dim,
-        heads: values.heads,
-        batch: values.batch,
-        warmup: values.warmup,
-        repeats: values.repeats,
-        timeLimitSeconds: values.timeLimit,
-        memoryLimitBytes: values.memoryLimit * 2 ** 20,
-        lraOverrides: {
-          ...(values.lraSteps ? { steps: values.lraSteps } : {}),
-          ...(values.lraBatch ? { batchSize: values.lraBatch } : {}),
-          ...(values.lraLength ? { maxLength: values.lraLength } : {}),
-        },
+        ...sweep,
+        lraOverrides: presetOverrides({
+          steps: values.lraSteps,
+          batch: values.lraBatch,
+          length: values.lraLength,
+        }),
         dataSeed: values.dataSeed,
         ...(values.workers !== undefined ? { workers: values.workers } : {}),
         backend,

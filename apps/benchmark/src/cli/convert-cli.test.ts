@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,6 +8,7 @@ import '@tost/models';
 import { readCheckpoint, readSafetensors } from '@tost/convert';
 import { fileSystem } from '@tost/backend/node';
 import { runCli } from './run-cli.test-helper.js';
+import { CONVERT_FIXTURES as FIXTURES } from './spawn-cli.test-helper.js';
 
 /** `tost-bench convert ARGS` in-process; rejects with the command's error. */
 async function convertCli(args: string[]): Promise<void> {
@@ -16,16 +16,6 @@ async function convertCli(args: string[]): Promise<void> {
   if (error) throw new Error(`${error.message}\n${stderr}`);
 }
 
-const FIXTURES = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'packages',
-  'convert',
-  'fixtures',
-);
 const work = mkdtempSync(join(tmpdir(), 'tost-convert-cli-'));
 const bytes = (path: string) => new Uint8Array(readFileSync(path));
 

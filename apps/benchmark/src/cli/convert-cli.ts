@@ -6,7 +6,8 @@ import { ARCHITECTURES, exportStateDict, importStateDict, type Architecture } fr
 import { readCheckpointFile, writeSafetensorsFile } from '@tost/convert/node';
 import { fileSystem } from '@tost/backend/node';
 import { namingFile, namingFileAsync } from './cli-errors.js';
-import { addBackendOption, asPositiveInt, selectBackend } from './options.js';
+import { asPositiveInt } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 const MiB = 1024 * 1024;
 

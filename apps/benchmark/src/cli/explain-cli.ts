@@ -4,13 +4,8 @@ import type { LraTaskName } from '@tost/lra';
 import { runExplain, type ModelVariant } from '../explain/command.js';
 import { checkpointSource, runSource } from '../explain/sources.js';
 import { LRA_TASKS } from '../lra/presets.js';
-import {
-  addBackendOption,
-  asNonNegativeInt,
-  asPositiveInt,
-  asPositiveNumber,
-  selectBackend,
-} from './options.js';
+import { asNonNegativeInt, asPositiveInt, asPositiveNumber } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 interface ExplainFlags {
   run?: string;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helper.js';
+import { BUILT_CLI, runBuiltCli, trainTinyListOps, writeTinyListOps } from './spawn-cli.test-helper.js';
 
 const GONE = /explain: the run's data folder .* is gone: these examples come from /;
 
@@ -10,25 +10,9 @@ describe('tost-bench explain: substituted data is announced', () => {
   it("says so (log and page) when the run's data folder is gone and other or freshly generated data stands in", async () => {
     expect(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: build the app first`).toBe(true);
     const root = mkdtempSync(join(tmpdir(), 'explain-sub-'));
-    const data = writeTinyListOps(join(root, 'data'));
-    const trained = await runBuiltCli([
-      ...[
-        'lra',
-        '--task',
-        'listops',
-        '--attention',
-        'tssa',
-        '--preset',
-        'quick',
-        '--steps',
-        '2',
-        '--batch',
-        '4',
-      ],
-      ...['--length', '64', '--backend', 'wasm', '--data', data, '--out', join(root, 'runs')],
-    ]);
+    const trained = await trainTinyListOps(root, 'tssa');
     expect(trained.code, trained.stderr).toBe(0);
-    const runDir = join(root, 'runs', 'listops-tssa-tost-quick-seed1-steps2-batch4-length64');
+    const { data, runDir } = trained;
     rmSync(data, { recursive: true });
     const explain = (cwd: string, out: string) =>
       runBuiltCli(

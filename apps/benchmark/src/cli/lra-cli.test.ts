@@ -15,7 +15,7 @@ describe('tost-bench lra / quick: flag checking', () => {
     [
       'an empty attention list',
       ['--task', 'listops', '--attention', ','],
-      /--attention needs at least one name/,
+      /--attention: expected a comma-separated list of registered attentions or hybrids a\+b, got ','/,
     ],
     [
       'a bad preset',

@@ -1,9 +1,8 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { runQuality } from '../quality/command.js';
 import { TOUR_QUALITY, TOUR_VARIANTS, tourTable } from '../quality/tour.js';
 import type { QualityCellResult } from '../quality/results.js';
-import { checkVariants } from '../quality/variants.js';
 import type { LraTaskName } from '@tost/lra';
 import {
   runLraCommand,
@@ -13,14 +12,9 @@ import {
   LRA_TASKS,
 } from '../lra/command.js';
 import { lraSettings } from '../lra/presets.js';
-import {
-  addBackendOption,
-  asNonNegativeInt,
-  asPositiveInt,
-  commaList,
-  listOption,
-  selectBackend,
-} from './options.js';
+import { asNonNegativeInt, asPositiveInt, asVariantList, commaList, listOption } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
+import { addPresetOverrideOptions, presetOverrides } from './preset-overrides.js';
 
 /** The tour's real-data and recall tasks (`tost-bench quality`, scaled down), beside the LRA tasks in `quick`. */
 const TOUR_TASKS = ['spam', 'mqar'] as const;
@@ -35,14 +29,6 @@ function checkTasks(value: string, quick = false): (LraTaskName | TourTask)[] {
   }
   return names as (LraTaskName | TourTask)[];
 }
-
-const asVariants = (value: string) => {
-  try {
-    return checkVariants(commaList(value) ?? []);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
 
 interface LraFlags {
   task?: string;
@@ -89,7 +75,7 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
       listOption(
         '--attention <names>',
         'comma-separated registered attentions, or hybrids a+b (every block a except the last, b)',
-        asVariants,
+        asVariantList(),
         quick ? TOUR_VARIANTS : ['tssa', 'softmax'],
       ),
     )
@@ -103,10 +89,8 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
         .choices(['paper', 'quick'])
         .default(quick ? 'quick' : 'paper'),
     )
-    .addOption(new Option('--block <kind>', 'encoder block').choices(['tost', 'crate']).default('tost'))
-    .option('--steps <n>', "training steps (default: the preset's)", asPositiveInt('steps'))
-    .option('--batch <n>', "batch size (default: the preset's)", asPositiveInt('batch'))
-    .option('--length <n>', "tokens per example (default: the preset's)", asPositiveInt('length'))
+    .addOption(new Option('--block <kind>', 'encoder block').choices(['tost', 'crate']).default('tost'));
+  addPresetOverrideOptions(command, '', 'the preset')
     .option(
       '--seed <n>',
       'seeds data generation, shuffling, weight initialisation and dropout',
@@ -176,9 +160,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
           backend,
           ...(values.workers ? { workers: values.workers } : {}),
           overrides: {
-            ...(values.steps ? { steps: values.steps } : {}),
-            ...(values.batch ? { batchSize: values.batch } : {}),
-            ...(values.length ? { maxLength: values.length } : {}),
+            ...presetOverrides(values),
             ...(values.checkpointEvery ? { checkpointEvery: values.checkpointEvery } : {}),
           },
         });

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { initBackend, describeBackendSelection } from '@tost/backend';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseVariantList } from '../variant-names.js';
 import { listAttentionNames } from '../variants.js';
 
 /** Parses a positive integer flag; undefined stays undefined so callers can apply their defaults. */
@@ -60,29 +60,19 @@ export const asPositiveIntList = (flag: string) =>
       throw new Error(`--${flag} must be a comma-separated list of positive integers, got '${v}'`);
     return list.map((item) => positiveInt(item, flag)!);
   });
-/** A comma-separated list of registered attention names. */
-export const asAttentionList = parser((v) => checkAttentions(commaList(v) ?? []));
+/**
+ * A comma-separated list of attentions and hybrids a+b (see `parseVariant`); errors name `flag`, what was expected
+ * and what was given.
+ */
+export const asVariantList = (flag = '--attention') => parser((v) => parseVariantList(v, flag));
 
-/** Checks attention names against the registry, listing the registered ones on error. */
-export function checkAttentions(names: string[]): string[] {
-  const known = listAttentionNames();
-  if (names.length === 0)
-    throw new Error(`--attention needs at least one name; registered: ${known.join(', ')}`);
-  for (const n of names) {
-    if (!known.includes(n)) throw new Error(`unknown attention '${n}'; registered: ${known.join(', ')}`);
-  }
-  return names;
-}
-
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
-
-/** The `--backend` option every command takes. */
-export function addBackendOption(command: Command): Command {
-  return command.addOption(
-    new Option(
-      '--backend <name>',
-      'tfjs backend; default: TOST_BACKEND, else auto (the fastest that loads)',
-    ).choices(BACKENDS),
+/** `--attention <names>` of the commands that run every registered attention unless told (compare, scaling). */
+export function everyAttentionOption(): Option {
+  return listOption(
+    '--attention <names>',
+    'comma-separated registered attentions or hybrids a+b (default: every registered one; see tost-bench --help)',
+    asVariantList(),
+    listAttentionNames(),
   );
 }
 
@@ -94,11 +84,4 @@ export function listOption<T>(
   defaultValue: T[],
 ): Option {
   return new Option(flags, description).argParser(parse).default(defaultValue, defaultValue.join(','));
-}
-
-/** Initialises the requested backend (flag, then TOST_BACKEND, then auto) and says which one runs. */
-export async function selectBackend(flag: string | undefined): Promise<string> {
-  const selection = await initBackend(flag ?? process.env.TOST_BACKEND ?? 'auto');
-  console.log(`backend: ${describeBackendSelection(selection)}`);
-  return selection.name;
 }

@@ -10,7 +10,10 @@ describe('tost-bench quality', () => {
     const cases: [string[], RegExp][] = [
       [['--task', 'imdb'], /unknown --task 'imdb'; expected mqar, char-lm, spam or all/],
       [['--attention', 'tssa+flash'], /unknown attention 'flash' in 'tssa\+flash'/],
-      [['--attention', 'tssa+softmax+local'], /a hybrid a\+b \(two names\)/],
+      [
+        ['--attention', 'tssa+softmax+local'],
+        /--attention: expected a registered attention or a hybrid a\+b \(two registered names: .*\), got 'tssa\+softmax\+local'/,
+      ],
       [['--pairs', '200'], /--pairs must be an integer from 1 to 127/],
       [['--short-conv', '1'], /--short-conv must be 0 \(none\) or a width ≥ 2, got 1/],
       [['--task', 'spam', '--eval-data', 'x.jsonl'], /--eval-data scores MQAR models: add --task mqar/],

@@ -1,19 +1,18 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { runQuality } from '../quality/command.js';
 import { checkPairs, DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from '../quality/mqar.js';
 import { readEvalData } from '../quality/eval-data.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
-import { checkVariants } from '../quality/variants.js';
 import {
-  addBackendOption,
   asNonNegativeInt,
   asPositiveInt,
   asPositiveIntList,
   asPositiveNumber,
+  asVariantList,
   commaList,
   listOption,
-  selectBackend,
 } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 interface QualityFlags {
   task: string;
@@ -29,14 +28,6 @@ interface QualityFlags {
   length?: number;
   backend?: string;
 }
-
-const asVariants = (value: string) => {
-  try {
-    return checkVariants(commaList(value) ?? []);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
 
 function checkTasks(value: string): QualityTask[] {
   if (value === 'all') return [...QUALITY_TASKS];
@@ -64,10 +55,12 @@ export function registerQualityCommand(program: Command): Command {
     )
     .option('--task <names>', `comma-separated: ${QUALITY_TASKS.join(', ')}, or all`, 'mqar')
     .addOption(
-      listOption('--attention <names>', 'comma-separated registered attentions or hybrids a+b', asVariants, [
-        'tssa',
-        'softmax',
-      ]),
+      listOption(
+        '--attention <names>',
+        'comma-separated registered attentions or hybrids a+b',
+        asVariantList(),
+        ['tssa', 'softmax'],
+      ),
     )
     .option('--seeds <n>', 'seeds per variant (1 … n)', asPositiveInt('seeds'), 3)
     .option('--out <dir>', 'where results are written (and resumed from)', 'runs/quality')

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helper.js';
+import { BUILT_CLI, runBuiltCli, trainTinyListOps } from './spawn-cli.test-helper.js';
 
 describe('tost-bench quick: the tour (tiny settings)', () => {
   it(
@@ -39,32 +39,9 @@ describe('tost-bench quick: the tour (tiny settings)', () => {
 
   it('lra trains a hybrid a+b (one block each) on ListOps', { timeout: 300_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'hybrid-lra-'));
-    const data = writeTinyListOps(join(root, 'data'));
-    const r = await runBuiltCli([
-      'lra',
-      '--task',
-      'listops',
-      '--attention',
-      'tssa+softmax',
-      '--preset',
-      'quick',
-      '--data',
-      data,
-      '--steps',
-      '2',
-      '--batch',
-      '4',
-      '--length',
-      '64',
-      '--workers',
-      '1',
-      '--out',
-      join(root, 'runs'),
-      '--backend',
-      'wasm',
-    ]);
+    const r = await trainTinyListOps(root, 'tssa+softmax', { args: ['--workers', '1'] });
     expect(r.code, r.stderr).toBe(0);
-    const dir = join(root, 'runs', 'listops-tssa+softmax-tost-quick-seed1-steps2-batch4-length64');
+    const dir = r.runDir;
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as {
       model: { options: { attention: unknown } };
     };

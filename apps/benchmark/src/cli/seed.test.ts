@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helper.js';
+import { BUILT_CLI, trainTinyListOps, writeTinyListOps } from './spawn-cli.test-helper.js';
 
 interface Result {
   curve: { step: number; loss: number; gradNorm: number }[];
@@ -14,13 +14,10 @@ describe('tost-bench lra --seed: same seed, same backend ⇒ the same curve, bit
     expect(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: build the app first`).toBe(true);
     const root = mkdtempSync(join(tmpdir(), 'seed-'));
     const data = writeTinyListOps(join(root, 'data'));
-    const common = ['lra', '--task', 'listops', '--attention', 'tssa', '--preset', 'quick', '--data', data];
-    const small = ['--steps', '4', '--batch', '4', '--length', '64', '--backend', 'wasm'];
     const run = async (seed: number, out: string): Promise<Result> => {
-      const r = await runBuiltCli([...common, ...small, '--seed', String(seed), '--out', join(root, out)]);
+      const r = await trainTinyListOps(root, 'tssa', { steps: 4, seed, out, data });
       expect(r.code, r.stderr).toBe(0);
-      const dir = join(root, out, `listops-tssa-tost-quick-seed${seed}-steps4-batch4-length64`);
-      return JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Result;
+      return JSON.parse(readFileSync(join(r.runDir, 'result.json'), 'utf8')) as Result;
     };
     // concurrently, sharing the --data folder
     const [a, b, c] = await Promise.all([run(5, 'a'), run(5, 'b'), run(6, 'c')]);

@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
 import { runSmoke } from '../smoke/command.js';
-import {
-  addBackendOption,
-  asAttentionList,
-  asPositiveInt,
-  asPositiveIntList,
-  listOption,
-  selectBackend,
-} from './options.js';
+import { HYBRID_SPEED_ROW } from '../variant-names.js';
+import { asVariantList, asPositiveInt, asPositiveIntList, listOption } from './options.js';
+import { addBackendOption, selectBackend } from './backend-option.js';
 
 interface SmokeFlags {
   lengths: number[];
@@ -22,7 +17,10 @@ export function registerSmokeCommand(program: Command): Command {
   const command = program
     .command('smoke')
     .summary('a forward and a train step of every registered attention at a few lengths')
-    .description('Builds every registered attention (or --attention) and times a forward and a train step.')
+    .description(
+      'Builds every registered attention (or --attention) and times a forward and a train step. ' +
+        HYBRID_SPEED_ROW,
+    )
     .addOption(
       listOption(
         '--lengths <list>',
@@ -33,7 +31,11 @@ export function registerSmokeCommand(program: Command): Command {
     )
     .option('--dim <n>', 'model width', asPositiveInt('dim'), 64)
     .option('--heads <n>', 'attention heads', asPositiveInt('heads'), 4)
-    .option('--attention <names>', 'comma-separated registered attentions (default: all)', asAttentionList);
+    .option(
+      '--attention <names>',
+      'comma-separated registered attentions or hybrids a+b (default: all)',
+      asVariantList(),
+    );
   addBackendOption(command);
   return command.action(async (values: SmokeFlags) => {
     await selectBackend(values.backend);

@@ -2,23 +2,17 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ZipArchive } from '@tost/convert';
 import { errorLine, namingFile, readJsonFile } from './cli-errors.js';
 import { runCli } from './run-cli.test-helper.js';
-import { BUILT_CLI, runBuiltCli, writeTinyListOps } from './spawn-cli.test-helper.js';
+import {
+  BUILT_CLI,
+  CONVERT_FIXTURES as FIXTURES,
+  runBuiltCli,
+  writeTinyListOps,
+} from './spawn-cli.test-helper.js';
 
-const FIXTURES = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'packages',
-  'convert',
-  'fixtures',
-);
 const work = mkdtempSync(join(tmpdir(), 'tost-user-errors-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -2,19 +2,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { LraTaskName } from '@tost/lra';
 import type { StepMeasurement } from '../scaling/measure.js';
-import type { ScalingEnvironment, SeriesResult } from '../scaling/scaling-result.js';
+import type { ScalingEnvironment, SeriesResult, SweepSettings } from '../scaling/scaling-result.js';
 
 /** Settings every cell depends on: a resumed run must use the same ones (attentions, tasks and seeds may grow). */
-export interface CompareCellSettings {
-  /** Train-step lengths (tokens). */
-  lengths: number[];
-  dim: number;
-  heads: number;
-  batch: number;
-  warmup: number;
-  repeats: number;
-  timeLimitSeconds: number;
-  memoryLimitBytes: number;
+export interface CompareCellSettings extends SweepSettings {
   /** Overrides of the quick LRA preset applied to every LRA cell (tests use tiny ones); {} = the preset. */
   lraOverrides: { steps?: number; batchSize?: number; maxLength?: number };
   /** Seed of the generated LRA data, the same for every variant and seed. */

@@ -101,6 +101,16 @@ const describe3 = (name: string, causal = false): VariantDescriptor => ({
   ...(name === 'tssa' ? { paper: { title: 'ToST', arxiv: '2412.17810' } } : {}),
 });
 
+/** The rows of softmax, tssa and a causal variant on both tasks, seeds 1–3. */
+function exampleRows(state: CompareState) {
+  return compareRows(
+    state,
+    [describe3('softmax'), describe3('tssa'), describe3('causal-x', true)],
+    ['listops', 'pathfinder'],
+    [1, 2, 3],
+  );
+}
+
 describe('compare table', () => {
   it('accuracy: mean ± sample standard deviation in percent; n/a and errors say so', () => {
     const cell = accuracyCell([ok(0.36), ok(0.38), ok(0.4)]);
@@ -118,12 +128,7 @@ describe('compare table', () => {
 
   it('rows: times and memory with their ratio to softmax, the longest trainable length, accuracies per task', () => {
     const state = stateWith();
-    const rows = compareRows(
-      state,
-      [describe3('softmax'), describe3('tssa'), describe3('causal-x', true)],
-      ['listops', 'pathfinder'],
-      [1, 2, 3],
-    );
+    const rows = exampleRows(state);
     const tssa = rows[1]!;
     expect(tssa.lengths.map((c) => c.timeRatio)).toEqual([0.5, 0.125]);
     expect(tssa.lengths.map((c) => c.memoryRatio)).toEqual([0.5, 0.125]);
@@ -146,12 +151,7 @@ describe('compare table', () => {
     expect(paretoLength([1024, 4096, 16384])).toBe(4096);
     expect(paretoLength([16, 32])).toBe(32);
     const state = stateWith();
-    const rows = compareRows(
-      state,
-      [describe3('softmax'), describe3('tssa'), describe3('causal-x', true)],
-      ['listops', 'pathfinder'],
-      [1, 2, 3],
-    );
+    const rows = exampleRows(state);
     const points = paretoPoints(rows, ['listops', 'pathfinder'], 4096);
     // causal-x has neither a 4k time nor an accuracy: no point.
     expect(points.map((p) => `${p.task}:${p.variant}:${p.front}`).sort()).toEqual([

@@ -3,6 +3,7 @@ import { formatTable } from '../render/format-table.js';
 import { measurementAt, type SeriesResult } from '../scaling/scaling-result.js';
 import type { CompareState, LraCell } from './compare-state.js';
 import type { VariantDescriptor } from './descriptors.js';
+import { HYBRID_SPEED_ROW, isHybrid } from '../variant-names.js';
 
 /** One length of a variant's train-step sweep, with its ratio to softmax at the same length. */
 export interface LengthCell {
@@ -205,7 +206,8 @@ export function compareMarkdown(state: CompareState, rows: CompareRow[], tasks: 
       `Time limit ${s.timeLimitSeconds} s per run, memory limit ${(s.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB. ` +
       `Accuracy: quick LRA preset (\`tost-bench quick\`), the same model, data, steps and seeds for every variant; ` +
       `test accuracy in %, mean ± sample standard deviation over ${seeds} seed${seeds === 1 ? '' : 's'}. ` +
-      `A causal variant is trained as a uni-directional encoder under the same class-attention pooling (which reads every token).`,
+      `A causal variant is trained as a uni-directional encoder under the same class-attention pooling (which reads every token).` +
+      (rows.some((r) => isHybrid(r.variant)) ? ` ${HYBRID_SPEED_ROW}` : ''),
     '',
     `Backend **${s.backend}**; ${e.cpuModel} (${e.cpuCount} cores); load average ${e.loadAverageStart.toFixed(2)} → ` +
       `${e.loadAverageEnd.toFixed(2)}; ${e.startedAt} → ${e.finishedAt}.`,

@@ -5,7 +5,7 @@ import { formatTable } from '../render/format-table.js';
 import { renderSvg, svgToPng, type RenderedChart } from '../render/charts.js';
 import { formatQuality, type QualitySummaryRow } from '../quality/results.js';
 import type { QualityTask } from '../quality/tasks.js';
-import { parseVariant } from '../quality/variants.js';
+import { parseVariant } from '../variant-names.js';
 import type { CompareRow } from './compare-table.js';
 
 /** The quality results beside the compare table: `tost-bench quality`'s summary (OUT/quality/quality.json). */
@@ -70,8 +70,9 @@ export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
 }
 
 /**
- * The train-step time of a variant at `length`: measured, or for a hybrid a+b the mean of its parts' times (the
- * tasks' 2-block models have one block of each), marked derived.
+ * The train-step time of a variant at `length`: measured (a hybrid's own row is already per layer: the mean over the
+ * layers of its two blocks), or for a hybrid a+b without a row the mean of its parts' times (the tasks' 2-block
+ * models have one block of each), marked derived.
  */
 export function timeAt(
   rows: CompareRow[],

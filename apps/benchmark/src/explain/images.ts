@@ -152,28 +152,31 @@ export function greyImage(image: ArrayLike<number>, imageSide: number, side: num
   return raster;
 }
 
-/** Panels side by side with `gap` white pixels between them (heights may differ: top-aligned). */
-export function row(panels: Raster[], gap = 4): Raster {
-  const width = panels.reduce((w, p) => w + p.width, 0) + gap * Math.max(0, panels.length - 1);
-  const height = Math.max(...panels.map((p) => p.height));
-  const out = new Raster(width, height);
-  let x = 0;
+/**
+ * Panels placed one after another along `axis` ('x': side by side, top-aligned; 'y': stacked, left-aligned) with
+ * `gap` white pixels between them.
+ */
+function arrange(panels: Raster[], gap: number, axis: 'x' | 'y'): Raster {
+  const along = (p: Raster) => (axis === 'x' ? p.width : p.height);
+  const across = (p: Raster) => (axis === 'x' ? p.height : p.width);
+  const length = panels.reduce((sum, p) => sum + along(p), 0) + gap * Math.max(0, panels.length - 1);
+  const breadth = Math.max(...panels.map(across));
+  const out = axis === 'x' ? new Raster(length, breadth) : new Raster(breadth, length);
+  let at = 0;
   for (const p of panels) {
-    out.blit(p, x, 0);
-    x += p.width + gap;
+    if (axis === 'x') out.blit(p, at, 0);
+    else out.blit(p, 0, at);
+    at += along(p) + gap;
   }
   return out;
 }
 
+/** Panels side by side with `gap` white pixels between them (heights may differ: top-aligned). */
+export function row(panels: Raster[], gap = 4): Raster {
+  return arrange(panels, gap, 'x');
+}
+
 /** Panels stacked vertically with `gap` white pixels between them (left-aligned). */
 export function column(panels: Raster[], gap = 4): Raster {
-  const height = panels.reduce((h, p) => h + p.height, 0) + gap * Math.max(0, panels.length - 1);
-  const width = Math.max(...panels.map((p) => p.width));
-  const out = new Raster(width, height);
-  let y = 0;
-  for (const p of panels) {
-    out.blit(p, 0, y);
-    y += p.height + gap;
-  }
-  return out;
+  return arrange(panels, gap, 'y');
 }

@@ -26,7 +26,7 @@ import { versions } from '../versions.js';
 import { getAttentionDescriptor, listAttentions } from '../variants.js';
 import { fileSystem } from '@tost/backend/node';
 import { lockRunDirectory } from './run-lock.js';
-import { parseVariant } from '../quality/variants.js';
+import { parseVariant } from '../variant-names.js';
 
 export interface LraCommandOptions {
   tasks: LraTaskName[];

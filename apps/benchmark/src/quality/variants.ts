@@ -1,30 +1,6 @@
 import type { AttentionStackSpec } from '@tost/models';
-import { getAttentionDescriptor, listAttentionNames, listAttentions } from '../variants.js';
-
-/**
- * A quality-run variant: a registered attention name, or a hybrid `a+b` — every block `a` except the last, which is
- * `b` (with the tasks' 2 blocks: one `a` block then one `b` block), e.g. `tssa+softmax`, `tssa+local`.
- */
-export function parseVariant(name: string): string[] {
-  const parts = name.split('+').map((p) => p.trim());
-  const known = listAttentionNames();
-  if (parts.length > 2 || parts.some((p) => p === ''))
-    throw new Error(`--attention: '${name}' must be a registered name or a hybrid a+b (two names)`);
-  for (const p of parts)
-    if (!known.includes(p))
-      throw new Error(
-        `unknown attention '${p}'${parts.length > 1 ? ` in '${name}'` : ''}; registered: ${known.join(', ')}`,
-      );
-  return parts;
-}
-
-/** Checks a comma-separated list of variants (commander parser). */
-export function checkVariants(names: string[]): string[] {
-  if (names.length === 0)
-    throw new Error(`--attention needs at least one name; registered: ${listAttentionNames().join(', ')}`);
-  names.forEach(parseVariant);
-  return names;
-}
+import { parseVariant } from '../variant-names.js';
+import { getAttentionDescriptor, listAttentions } from '../variants.js';
 
 /**
  * The causal attention of the same family (descriptor `family`) for a non-causal one — causal TSSA for TSSA,

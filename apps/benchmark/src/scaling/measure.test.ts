@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
-import { peakTensorBytes } from './measure.js';
+import { peakTensorBytes, perLayer } from './measure.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -26,5 +26,37 @@ describe('peakTensorBytes', () => {
     const r = await peakTensorBytes(() => [] as tf.Tensor[]);
     expect(r.peakBytes).toBe(r.baselineBytes);
     x.dispose();
+  });
+});
+
+describe('perLayer', () => {
+  const m = {
+    time: { median: 10, min: 8, max: 14, q1: 9, q3: 12, samples: [8, 10, 14] },
+    medianMs: 10,
+    longestRunMs: 14,
+    baselineBytes: 1000,
+    peakBytes: 3000,
+    peakStepBytes: 2000,
+    wasmHeapBytes: 65536,
+    peakStepBufferBytes: 1800,
+    flops: 400,
+  };
+
+  it("divides every time, byte and FLOP count by the step's layers; the process's heap size stays", () => {
+    expect(perLayer(m, 2)).toEqual({
+      time: { median: 5, min: 4, max: 7, q1: 4.5, q3: 6, samples: [4, 5, 7] },
+      medianMs: 5,
+      longestRunMs: 7,
+      baselineBytes: 500,
+      peakBytes: 1500,
+      peakStepBytes: 1000,
+      wasmHeapBytes: 65536,
+      peakStepBufferBytes: 900,
+      flops: 200,
+    });
+  });
+
+  it('leaves a one-layer measurement as it is', () => {
+    expect(perLayer(m, 1)).toBe(m);
   });
 });

@@ -173,3 +173,32 @@ export async function measureStep(
     ...(flops !== undefined ? { flops } : {}),
   };
 }
+
+/**
+ * A measurement of a step that runs `layers` attention layers (a hybrid's blocks), reported per layer: every time,
+ * tensor byte count and FLOP count divided by `layers` — the mean over the layers. The wasm heap size, a property of
+ * the process, stays as measured. `layers` = 1 returns `m` unchanged.
+ */
+export function perLayer(m: StepMeasurement, layers: number): StepMeasurement {
+  if (layers === 1) return m;
+  const each = (value: number) => value / layers;
+  const { time } = m;
+  return {
+    ...m,
+    time: {
+      median: each(time.median),
+      min: each(time.min),
+      max: each(time.max),
+      q1: each(time.q1),
+      q3: each(time.q3),
+      samples: time.samples.map(each),
+    },
+    medianMs: each(m.medianMs),
+    longestRunMs: each(m.longestRunMs),
+    baselineBytes: each(m.baselineBytes),
+    peakBytes: each(m.peakBytes),
+    peakStepBytes: each(m.peakStepBytes),
+    ...(m.peakStepBufferBytes !== undefined ? { peakStepBufferBytes: each(m.peakStepBufferBytes) } : {}),
+    ...(m.flops !== undefined ? { flops: each(m.flops) } : {}),
+  };
+}

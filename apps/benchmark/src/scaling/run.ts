@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { measureStreamingDecoding } from './decoding.js';
 import { getAttentionDescriptor } from '../variants.js';
+import { isHybrid, parseVariant } from '../variant-names.js';
 import { captureEnvironment, finishEnvironment } from './environment.js';
 import { computeHeadlines } from './headlines.js';
 import { fitLogLogSlope } from './log-log-fit.js';
-import { measureStep, type StepMeasurement } from './measure.js';
+import { measureStep, perLayer, type StepMeasurement } from './measure.js';
 import { okLengths, type ScalingResult, type ScalingSettings, type SeriesResult } from './scaling-result.js';
 import { sweepLengths } from './sweep.js';
 import {
@@ -38,7 +39,7 @@ function workloadsFor(options: ScalingRunOptions, shape: WorkloadShape): (() => 
   const list: (() => Workload)[] = options.attentions.map(
     (name) => () => attentionWorkload(name, shape, maxLength),
   );
-  const descriptors = options.attentions.map(getAttentionDescriptor);
+  const descriptors = options.attentions.flatMap((name) => parseVariant(name)).map(getAttentionDescriptor);
   if (options.projections ?? descriptors.some((d) => d.complexity === 'linear')) {
     list.push(() => projectionsWorkload(shape));
   }
@@ -85,6 +86,7 @@ export async function runSeries(
   hooks: SeriesHooks = {},
 ): Promise<SeriesResult> {
   const workload = makeWorkload();
+  const layers = workload.layers ?? 1;
   log(`  ${workload.name}: ${workload.description}`);
   try {
     const lengths = await sweepLengths(
@@ -96,7 +98,7 @@ export async function runSeries(
         const started = performance.now();
         const prepared = workload.prepare(length);
         try {
-          const m = await measureStep(
+          const step = await measureStep(
             prepared.step,
             {
               warmup: options.warmup,
@@ -106,6 +108,7 @@ export async function runSeries(
             },
             prepared.flops,
           );
+          const m = perLayer(step, layers);
           log(
             `    ${length}: ${m.time.median.toFixed(2)} ms (min ${m.time.min.toFixed(2)}, max ` +
               `${m.time.max.toFixed(2)}, ${m.time.samples.length} runs), peak ${(m.peakBytes / 2 ** 20).toFixed(1)} MiB`,
@@ -116,7 +119,11 @@ export async function runSeries(
           prepared.dispose();
         }
       },
-      { timeLimitMs: options.timeLimitSeconds * 1000, memoryLimitBytes: options.memoryLimitBytes },
+      // Measurements are per layer: so are the limits the sweep predicts against (the same as the step's own).
+      {
+        timeLimitMs: (options.timeLimitSeconds * 1000) / layers,
+        memoryLimitBytes: options.memoryLimitBytes / layers,
+      },
       log,
     );
     return fitSeries({
@@ -178,7 +185,10 @@ export async function runScalingBenchmark(options: ScalingRunOptions): Promise<S
     series,
     headlines: [],
   };
-  const streaming = options.attentions.filter((name) => getAttentionDescriptor(name).streaming);
+  // Decoding is compared per attention layer: hybrids (a stack of two) are left out.
+  const streaming = options.attentions.filter(
+    (name) => !isHybrid(name) && getAttentionDescriptor(name).streaming,
+  );
   if (streaming.length > 0 && options.decodePositions.length > 0) {
     result.decoding = [];
     for (const attention of streaming) {

@@ -4,17 +4,26 @@ import type { StepMeasurement } from './measure.js';
 import type { LengthOutcome } from './sweep.js';
 import type { ScalingMode, SeriesKind } from './workloads.js';
 
-export interface ScalingSettings {
-  mode: ScalingMode;
-  attentions: string[];
+/** The shape and limits of a train-step (or forward) sweep over lengths: what `scaling` and `compare` both measure. */
+export interface SweepSettings {
+  /** Sequence lengths (tokens). */
   lengths: number[];
+  /** Model width and attention heads (heads divide dim). */
   dim: number;
   heads: number;
   batch: number;
+  /** Untimed and timed runs per length. */
   warmup: number;
   repeats: number;
+  /** A run longer than this ends the variant's sweep; one predicted to take over twice as long is not run. */
   timeLimitSeconds: number;
+  /** A length whose predicted peak tensor memory exceeds this is not run (recorded as out of memory). */
   memoryLimitBytes: number;
+}
+
+export interface ScalingSettings extends SweepSettings {
+  mode: ScalingMode;
+  attentions: string[];
   decodePositions: number[];
 }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { denseTokens, type AttentionLayer } from '@tost/attention';
 import { scaledDotProductAttention } from '@tost/softmax';
 import { createAttention } from '../variants.js';
+import { blockAttentions, HYBRID_SPEED_BLOCKS, isHybrid, variantComplexity } from '../variant-names.js';
 import type { Step } from './measure.js';
 
 export type ScalingMode = 'forward' | 'train';
@@ -28,6 +29,11 @@ export interface Workload {
   name: string;
   kind: SeriesKind;
   description: string;
+  /**
+   * Attention layers one step runs (a hybrid's speed row: `HYBRID_SPEED_BLOCKS`); the series reports every
+   * measurement per layer (`perLayer`). Default 1.
+   */
+  layers?: number;
   prepare: (length: number) => PreparedWorkload;
   dispose: () => void;
 }
@@ -61,25 +67,40 @@ function stepForInputs(
 const randomTokens = (s: WorkloadShape, length: number, seed: number) =>
   tf.randomNormal([s.batch, length, s.dim], 0, 1, 'float32', seed) as tf.Tensor3D;
 
-/** A registered attention variant, built once and run on random tokens [batch, length, dim]. */
+/**
+ * A variant, built once and run on random tokens [batch, length, dim]: a registered attention's layer, or for a
+ * hybrid a+b the attention of the two-block hybrid model — one `a` layer, then one `b` layer, applied in sequence —
+ * reported per layer (`layers` 2, see `HYBRID_SPEED_ROW`).
+ */
 export function attentionWorkload(name: string, shape: WorkloadShape, maxLength: number): Workload {
-  // The length the layer will see, for options a descriptor fills from the model context (e.g. causal TSSA's).
-  const layer: AttentionLayer = createAttention(name, { dim: shape.dim, heads: shape.heads }, { maxLength });
-  layer.build([null, null, shape.dim]);
-  const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  const blocks = isHybrid(name) ? blockAttentions(name, HYBRID_SPEED_BLOCKS) : [name];
+  // The length the layers will see, for options a descriptor fills from the model context (e.g. causal TSSA's).
+  const layers: AttentionLayer[] = blocks.map((block) => {
+    const layer = createAttention(block, { dim: shape.dim, heads: shape.heads }, { maxLength });
+    layer.build([null, null, shape.dim]);
+    return layer;
+  });
+  const variables = layers.flatMap((layer) => layer.trainableWeights.map((w) => w.read() as tf.Variable));
   return {
     name,
     kind: 'attention',
-    description: `${name} attention layer (${layer.complexity})`,
+    description:
+      layers.length === 1
+        ? `${name} attention layer (${layers[0]!.complexity})`
+        : `${name}: the attention of the ${layers.length}-block hybrid (${blocks.join(', then ')}; ` +
+          `${variantComplexity(name)}), per layer`,
+    layers: layers.length,
     prepare: (length) => {
       const x = randomTokens(shape, length, 1);
       const training = shape.mode === 'train';
+      const forward = () =>
+        layers.reduce<tf.Tensor>((h, layer) => layer.apply(h, { training }) as tf.Tensor, x);
       return {
-        step: stepFor(shape.mode, () => layer.apply(x, { training }) as tf.Tensor, variables),
+        step: stepFor(shape.mode, forward, variables),
         dispose: () => x.dispose(),
       };
     },
-    dispose: () => disposeLayerWeights(layer),
+    dispose: () => layers.forEach(disposeLayerWeights),
   };
 }
 
@@ -136,24 +157,42 @@ function headInputs(shape: WorkloadShape, length: number): tf.Tensor4D[] {
   );
 }
 
-/** The softmax attention core alone on q, k, v [B, H, N, p]: softmax(q·kᵀ)·v, as SoftmaxAttention runs it. */
-export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
+/**
+ * A core workload: the same random inputs (made once per length by `inputsFor`) through `compute`, costed at the
+ * attention matMuls' FLOPs.
+ */
+function coreWorkload(
+  shape: WorkloadShape,
+  name: 'softmax-core' | 'matmul-core',
+  description: string,
+  inputsFor: (length: number) => tf.Tensor[],
+  compute: (...inputs: tf.Tensor[]) => tf.Tensor,
+): Workload {
   return {
-    name: 'softmax-core',
-    kind: 'softmax-core',
-    description: 'softmax(q·kᵀ)·v alone (no projections)',
+    name,
+    kind: name,
+    description,
     prepare: (length) => {
-      const inputs = headInputs(shape, length);
-      const core = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
-        scaledDotProductAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {});
+      const inputs = inputsFor(length);
       return {
-        step: stepForInputs(shape.mode, core, inputs),
+        step: stepForInputs(shape.mode, compute, inputs),
         flops: attentionMatMulFlops(shape, length),
         dispose: () => tf.dispose(inputs),
       };
     },
     dispose: () => {},
   };
+}
+
+/** The softmax attention core alone on q, k, v [B, H, N, p]: softmax(q·kᵀ)·v, as SoftmaxAttention runs it. */
+export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
+  return coreWorkload(
+    shape,
+    'softmax-core',
+    'softmax(q·kᵀ)·v alone (no projections)',
+    (length) => headInputs(shape, length),
+    (q, k, v) => scaledDotProductAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, {}),
+  );
 }
 
 /**
@@ -163,35 +202,32 @@ export function softmaxCoreWorkload(shape: WorkloadShape): Workload {
  * scaling, no softmax, no unstack/stack. The train step differentiates it like the core (explicit transposes).
  */
 export function matMulCoreWorkload(shape: WorkloadShape): Workload {
-  return {
-    name: 'matmul-core',
-    kind: 'matmul-core',
-    description: 'the same matMul FLOPs as the softmax core as plain 2-D matMuls, without scaling or softmax',
-    prepare: (length) => {
-      const p = shape.dim / shape.heads;
-      const slices = shape.batch * shape.heads;
-      const inputs: tf.Tensor2D[] = [];
-      for (let i = 0; i < slices; i++) {
-        inputs.push(
-          tf.randomNormal([length, p], 0, 1, 'float32', 10 + 3 * i) as tf.Tensor2D,
-          tf.randomNormal([p, length], 0, 1, 'float32', 11 + 3 * i) as tf.Tensor2D,
-          tf.randomNormal([length, p], 0, 1, 'float32', 12 + 3 * i) as tf.Tensor2D,
-        );
-      }
-      const twoMatMuls = (...xs: tf.Tensor[]) => {
-        const outs: tf.Tensor2D[] = [];
-        for (let i = 0; i < slices; i++) {
-          const [a, bT, c] = xs.slice(3 * i, 3 * i + 3) as tf.Tensor2D[];
-          outs.push(tf.matMul(tf.matMul(a!, bT!), c!));
-        }
-        return outs.length === 1 ? outs[0]! : tf.stack(outs);
-      };
-      return {
-        step: stepForInputs(shape.mode, twoMatMuls, inputs),
-        flops: attentionMatMulFlops(shape, length),
-        dispose: () => tf.dispose(inputs),
-      };
-    },
-    dispose: () => {},
+  const p = shape.dim / shape.heads;
+  const slices = shape.batch * shape.heads;
+  const slicedInputs = (length: number) => {
+    const inputs: tf.Tensor2D[] = [];
+    for (let i = 0; i < slices; i++) {
+      inputs.push(
+        tf.randomNormal([length, p], 0, 1, 'float32', 10 + 3 * i) as tf.Tensor2D,
+        tf.randomNormal([p, length], 0, 1, 'float32', 11 + 3 * i) as tf.Tensor2D,
+        tf.randomNormal([length, p], 0, 1, 'float32', 12 + 3 * i) as tf.Tensor2D,
+      );
+    }
+    return inputs;
   };
+  const twoMatMuls = (...xs: tf.Tensor[]) => {
+    const outs: tf.Tensor2D[] = [];
+    for (let i = 0; i < slices; i++) {
+      const [a, bT, c] = xs.slice(3 * i, 3 * i + 3) as tf.Tensor2D[];
+      outs.push(tf.matMul(tf.matMul(a!, bT!), c!));
+    }
+    return outs.length === 1 ? outs[0]! : tf.stack(outs);
+  };
+  return coreWorkload(
+    shape,
+    'matmul-core',
+    'the same matMul FLOPs as the softmax core as plain 2-D matMuls, without scaling or softmax',
+    slicedInputs,
+    twoMatMuls,
+  );
 }

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention, listAttentionNames } from '../variants.js';
+import { listAttentionNames } from '../variants.js';
+import { variantComplexity } from '../variant-names.js';
+import { timeStepOnce, type Step } from '../scaling/measure.js';
+import { attentionWorkload } from '../scaling/workloads.js';
 import { formatTable } from '../render/format-table.js';
 
 export interface SmokeOptions {
@@ -17,18 +20,15 @@ export interface SmokeRow {
   trainStepMs: number;
 }
 
-async function timeMs(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
-  const start = performance.now();
-  const out = fn();
-  const list = Array.isArray(out) ? out : [out];
-  await Promise.all(list.map((t) => t.data()));
-  tf.dispose(list);
-  return performance.now() - start;
+/** Wall time of one run of `step`, divided by the layers it runs (a hybrid's speed row is per layer). */
+async function timeMs(step: Step, layers: number): Promise<number> {
+  return (await timeStepOnce(step)) / layers;
 }
 
 /**
- * A quick end-to-end check of every registered attention: builds each, runs a forward and a forward+backward at a
- * few lengths, and checks the output is finite. Prints a table; returns its rows.
+ * A quick end-to-end check of every registered attention (or the given ones, hybrids a+b included: see
+ * `HYBRID_SPEED_ROW`): builds each, runs a forward and a forward+backward at a few lengths, and checks the output is
+ * finite. Prints a table; returns its rows.
  */
 export async function runSmoke(
   options: SmokeOptions,
@@ -36,30 +36,35 @@ export async function runSmoke(
 ): Promise<SmokeRow[]> {
   const names = options.attentions ?? listAttentionNames();
   // Options a descriptor fills from the model context (e.g. causal TSSA's maxLength) get the longest length here.
-  const context = { maxLength: Math.max(...options.lengths) };
+  const maxLength = Math.max(...options.lengths);
+  const shape = { dim: options.dim, heads: options.heads, batch: 1 };
   const rows: SmokeRow[] = [];
   for (const name of names) {
-    const layer = createAttention(name, { dim: options.dim, heads: options.heads }, context);
-    layer.build([null, null, options.dim]);
-    for (const length of options.lengths) {
-      const x = tf.randomNormal([1, length, options.dim], 0, 1, 'float32', 1);
-      const forward = () => layer.apply(x) as tf.Tensor;
-      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-      const train = () => {
-        const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(forward())) as tf.Scalar, vars);
-        return [value, ...Object.values(grads)];
-      };
-      const check = forward();
-      const finite = tf.tidy(() => tf.all(tf.isFinite(check)).dataSync()[0] === 1);
-      check.dispose();
-      if (!finite) throw new Error(`smoke: ${name} produced non-finite outputs at length ${length}`);
-      const forwardMs = await timeMs(forward);
-      const trainStepMs = await timeMs(train);
-      rows.push({ attention: name, complexity: layer.complexity, length, forwardMs, trainStepMs });
-      log(
-        `  ${name} @ ${length} tokens: forward ${forwardMs.toFixed(1)} ms, forward+backward ${trainStepMs.toFixed(1)} ms`,
-      );
-      x.dispose();
+    const forward = attentionWorkload(name, { ...shape, mode: 'forward' }, maxLength);
+    const train = attentionWorkload(name, { ...shape, mode: 'train' }, maxLength);
+    const layers = forward.layers ?? 1;
+    try {
+      for (const length of options.lengths) {
+        const f = forward.prepare(length);
+        const t = train.prepare(length);
+        try {
+          const finite = tf.tidy(() => tf.all(tf.isFinite(f.step() as tf.Tensor)).dataSync()[0] === 1);
+          if (!finite) throw new Error(`smoke: ${name} produced non-finite outputs at length ${length}`);
+          const forwardMs = await timeMs(f.step, layers);
+          const trainStepMs = await timeMs(t.step, layers);
+          rows.push({ attention: name, complexity: variantComplexity(name), length, forwardMs, trainStepMs });
+          log(
+            `  ${name} @ ${length} tokens: forward ${forwardMs.toFixed(1)} ms, forward+backward ` +
+              `${trainStepMs.toFixed(1)} ms${layers > 1 ? ` (per layer, mean over its ${layers} blocks)` : ''}`,
+          );
+        } finally {
+          f.dispose();
+          t.dispose();
+        }
+      }
+    } finally {
+      forward.dispose();
+      train.dispose();
     }
   }
   log('');

@@ -1,23 +1,22 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildVisionClassifier } from '@tost/models';
-import { copyBinding, linearBinding, type Binding, type WeightTarget } from '../bindings.js';
+import {
+  copyBinding,
+  denseBindings,
+  linearBinding,
+  normBindings,
+  target as t,
+  type Binding,
+} from '../bindings.js';
 import type { TensorData } from '../tensor-data.js';
-import { countIndexed, headsFor, requireShape } from './infer.js';
+import { countIndexed, headsFor, requireShape, type VisionShape } from './infer.js';
 
 /**
  * CRATE vision (Ma-Lab-Berkeley/CRATE `model/crate.py`, class `CRATE`, CLS pooling): patches → LN → Linear → LN, CLS
  * token, learned positions, depth × [x + MSSA(LN(x)), then ISTA(LN(·)) replacing the stream], CLS → LN → Linear.
  * Built with `buildVisionClassifier({block: 'crate'})` of @tost/models, which computes exactly this.
  */
-export interface CrateConfig {
-  imageSize: number;
-  channels: number;
-  patchSize: number;
-  dim: number;
-  depth: number;
-  heads: number;
-  numClasses: number;
-}
+export type CrateConfig = VisionShape;
 
 /** The CRATE presets' widths → heads (CRATE_tiny/small/base/large); heads are not stored in the weights. */
 const CRATE_HEADS: Record<number, number> = { 384: 6, 576: 12, 768: 12, 1024: 16 };
@@ -79,33 +78,27 @@ export function buildCrate(c: CrateConfig): tfl.LayersModel {
 export function crateBindings(c: CrateConfig): Binding[] {
   const C = c.dim;
   const patchDim = c.channels * c.patchSize * c.patchSize;
-  const t = (layer: string, weight: string): WeightTarget => ({ layer, weight });
-  const b: Binding[] = [];
-  const norm = (key: string, layer: string, size = C) => {
-    b.push(copyBinding(`${key}.weight`, [size], t(layer, 'gamma')));
-    b.push(copyBinding(`${key}.bias`, [size], t(layer, 'beta')));
-  };
-  norm('to_patch_embedding.1', 'patch_ln', patchDim);
-  b.push(linearBinding('to_patch_embedding.2.weight', C, patchDim, t('patch_projection', 'kernel')));
-  b.push(copyBinding('to_patch_embedding.2.bias', [C], t('patch_projection', 'bias')));
-  norm('to_patch_embedding.3', 'embedding_ln');
   const grid = c.imageSize / c.patchSize;
-  b.push(copyBinding('pos_embedding', [1, grid * grid + 1, C], t('positions', 'positions')));
-  b.push(copyBinding('cls_token', [1, 1, C], t('cls_token', 'cls_token')));
+  const b: Binding[] = [
+    ...normBindings('to_patch_embedding.1', 'patch_ln', patchDim),
+    ...denseBindings('to_patch_embedding.2', C, patchDim, 'patch_projection'),
+    ...normBindings('to_patch_embedding.3', 'embedding_ln', C),
+    copyBinding('pos_embedding', [1, grid * grid + 1, C], t('positions', 'positions')),
+    copyBinding('cls_token', [1, 1, C], t('cls_token', 'cls_token')),
+  ];
   for (let i = 0; i < c.depth; i++) {
     const p = `transformer.layers.${i}.`;
-    norm(`${p}0.norm`, `block${i}_ln1`);
+    b.push(...normBindings(`${p}0.norm`, `block${i}_ln1`, C));
     b.push(linearBinding(`${p}0.fn.qkv.weight`, C, C, t(`block${i}_attn`, 'qkv_kernel')));
     if (c.heads > 1) {
       b.push(linearBinding(`${p}0.fn.to_out.0.weight`, C, C, t(`block${i}_attn`, 'output_kernel')));
       b.push(copyBinding(`${p}0.fn.to_out.0.bias`, [C], t(`block${i}_attn`, 'output_bias')));
     }
-    norm(`${p}1.norm`, `block${i}_ln2`);
+    b.push(...normBindings(`${p}1.norm`, `block${i}_ln2`, C));
     // FeedForward.weight D is used as is: ISTA computes relu(z + η(z·D − (z·Dᵀ)·D) − ηλ) with the same D.
     b.push(copyBinding(`${p}1.fn.weight`, [C, C], t(`block${i}_ista`, 'dictionary')));
   }
-  norm('mlp_head.0', 'head_ln');
-  b.push(linearBinding('mlp_head.1.weight', c.numClasses, C, t('head', 'kernel')));
-  b.push(copyBinding('mlp_head.1.bias', [c.numClasses], t('head', 'bias')));
+  b.push(...normBindings('mlp_head.0', 'head_ln', C));
+  b.push(...denseBindings('mlp_head.1', c.numClasses, C, 'head'));
   return b;
 }

@@ -12,7 +12,10 @@ import {
   copyBinding,
   exportOnlyBinding,
   linearBinding,
+  normBindings,
+  qkvTargets,
   splitBinding,
+  target as t,
   zerosBinding,
   type Binding,
   type WeightTarget,
@@ -207,7 +210,6 @@ export function buildGpt(c: GptConfig): tfl.LayersModel {
 /** PyTorch key ↔ tfjs weight for every entry (the keys of `GPT.state_dict()` in the authors' files). */
 export function gptBindings(c: GptConfig): Binding[] {
   const C = c.dim;
-  const t = (layer: string, weight: string): WeightTarget => ({ layer, weight });
   // nn.Linear [out, in] or Hugging Face Conv1D [in, out].
   const linear = (key: string, out: number, inp: number, target: WeightTarget) =>
     c.conv1d ? copyBinding(key, [inp, out], target) : linearBinding(key, out, inp, target);
@@ -215,10 +217,7 @@ export function gptBindings(c: GptConfig): Binding[] {
     copyBinding('transformer.wte.weight', [c.vocabSize, C], t(CAUSAL_LM_LAYERS.embedding, 'embeddings')),
     copyBinding('transformer.wpe.weight', [c.blockSize, C], t(CAUSAL_LM_LAYERS.positions, 'positions')),
   ];
-  const norm = (key: string, layer: string) => {
-    b.push(copyBinding(`${key}.weight`, [C], t(layer, 'gamma')));
-    if (c.bias) b.push(copyBinding(`${key}.bias`, [C], t(layer, 'beta')));
-  };
+  const norm = (key: string, layer: string) => b.push(...normBindings(key, layer, C, c.bias));
   for (let i = 0; i < c.depth; i++) {
     const p = `transformer.h.${i}.`;
     norm(`${p}ln_1`, L.ln1(i));
@@ -241,40 +240,11 @@ export function gptBindings(c: GptConfig): Binding[] {
           : zerosBinding(C, t(attn, 'output_bias')),
       );
     } else {
-      const parts = ['query', 'key', 'value'];
-      if (c.conv1d) {
-        // Conv1D [C, 3C]: columns are q | k | v.
-        b.push({
-          ...splitBinding(
-            `${p}attn.c_attn.weight`,
-            C,
-            C,
-            parts.map((q) => t(attn, `${q}_kernel`)),
-          ),
-          ...conv1dSplit(
-            C,
-            parts.map((q) => t(attn, `${q}_kernel`)),
-          ),
-        });
-      } else {
-        b.push(
-          splitBinding(
-            `${p}attn.c_attn.weight`,
-            C,
-            C,
-            parts.map((q) => t(attn, `${q}_kernel`)),
-          ),
-        );
-      }
-      if (c.bias)
-        b.push(
-          splitBinding(
-            `${p}attn.c_attn.bias`,
-            C,
-            undefined,
-            parts.map((q) => t(attn, `${q}_bias`)),
-          ),
-        );
+      const kernels = qkvTargets(attn, 'kernel');
+      const split = splitBinding(`${p}attn.c_attn.weight`, C, C, kernels);
+      // Conv1D [C, 3C]: columns are q | k | v.
+      b.push(c.conv1d ? { ...split, ...conv1dSplit(C, kernels) } : split);
+      if (c.bias) b.push(splitBinding(`${p}attn.c_attn.bias`, C, undefined, qkvTargets(attn, 'bias')));
       b.push(linear(`${p}attn.c_proj.weight`, C, C, t(attn, 'output_kernel')));
       if (c.bias) b.push(copyBinding(`${p}attn.c_proj.bias`, [C], t(attn, 'output_bias')));
     }

@@ -1,5 +1,18 @@
 import type { TensorData } from '../tensor-data.js';
 
+/** What every inferred image classifier records: input, patching, width, depth, heads and classes. */
+export interface VisionShape {
+  /** Input side in pixels (square images). */
+  imageSize: number;
+  channels: number;
+  /** Side of a patch (a stem of log2(patchSize) stride-2 convs for ToST). */
+  patchSize: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  numClasses: number;
+}
+
 /** Number of consecutive indices i = 0, 1, … with some key starting `${prefix}${i}.`. */
 export function countIndexed(tensors: Map<string, TensorData>, prefix: string): number {
   let n = 0;

@@ -7,6 +7,7 @@ import {
   LayerScale,
   ResidualAdd,
   SinusoidalPositions2D,
+  stemChannels,
   StridedConv3x3,
   TokenPooling,
   TokenRange,
@@ -15,30 +16,27 @@ import {
 import {
   convBinding,
   copyBinding,
+  denseBindings,
   exportOnlyBinding,
   linearBinding,
+  normBindings,
+  qkvTargets,
   splitBinding,
+  target as t,
   zerosBinding,
   type Binding,
-  type WeightTarget,
 } from '../bindings.js';
 import type { TensorData } from '../tensor-data.js';
-import { countIndexed, requireShape } from './infer.js';
+import { countIndexed, requireShape, type VisionShape } from './infer.js';
 
 /**
  * ToST vision (RobinWu218/ToST `tost_vision/tost.py`, `VisionTransformer` with `AttentionTSSA`, the tost_cab_*
  * models): conv stem (log2(patch) × [3×3 stride-2 conv, BatchNorm], GELU between), XCiT Fourier positions through a
  * 1×1 conv, TSSA blocks with layer scale, CLS token, class-attention blocks, final LayerNorm (eps 1e-6), head.
  */
-export interface ToSTVisionConfig {
-  imageSize: number;
-  channels: number;
-  patchSize: number;
-  dim: number;
-  depth: number;
-  heads: number;
+export interface ToSTVisionConfig extends VisionShape {
+  /** MLP hidden width (mlp_ratio · dim). */
   hidden: number;
-  numClasses: number;
   /** Bias of the TSSA and class-attention qkv projections (qkv_bias; true in every tost_cab_* model). */
   qkvBias: boolean;
   /** Class-attention blocks (cls_attn_layers, 2). */
@@ -90,12 +88,6 @@ export function inferToSTVision(
   };
 }
 
-/** Stem widths: dim/2^(k-1-i) for k = log2(patch) convs (C/8, C/4, C/2, C for patch 16). */
-function stemWidths(c: ToSTVisionConfig): number[] {
-  const k = Math.log2(c.patchSize);
-  return Array.from({ length: k }, (_, i) => c.dim / 2 ** (k - 1 - i));
-}
-
 /**
  * One class-attention block exactly as `ClassAttentionBlock.forward` computes it (XCiT, arXiv 2106.09681 §3; CaiT):
  * u = [CA(LN1(x))_cls, LN1(x)_tokens]; x ← x + γ1·u (the patch tokens take γ1·LN1(x) too);
@@ -142,7 +134,7 @@ export function buildToSTVision(c: ToSTVisionConfig): tfl.LayersModel {
   const image = tfl.input({ shape: [c.imageSize, c.imageSize, c.channels], name: 'image' });
   let x: SymbolicTensor = image;
   let inChannels = c.channels;
-  const widths = stemWidths(c);
+  const widths = stemChannels(c.dim, c.patchSize);
   widths.forEach((width, i) => {
     x = new StridedConv3x3({ inChannels, filters: width, name: `stem_conv${i}` }).apply(x) as SymbolicTensor;
     // PyTorch BatchNorm eps 1e-5; eval mode uses the running statistics (moving mean/variance here).
@@ -186,23 +178,16 @@ export function buildToSTVision(c: ToSTVisionConfig): tfl.LayersModel {
 
 export function tostVisionBindings(c: ToSTVisionConfig): Binding[] {
   const C = c.dim;
-  const t = (layer: string, weight: string): WeightTarget => ({ layer, weight });
   const b: Binding[] = [];
-  const norm = (key: string, layer: string, size = C) => {
-    b.push(copyBinding(`${key}.weight`, [size], t(layer, 'gamma')));
-    b.push(copyBinding(`${key}.bias`, [size], t(layer, 'beta')));
-  };
-  const dense = (key: string, out: number, inp: number, layer: string) => {
-    b.push(linearBinding(`${key}.weight`, out, inp, t(layer, 'kernel')));
-    b.push(copyBinding(`${key}.bias`, [out], t(layer, 'bias')));
-  };
+  const norm = (key: string, layer: string) => b.push(...normBindings(key, layer, C));
+  const dense = (key: string, out: number, inp: number, layer: string) =>
+    b.push(...denseBindings(key, out, inp, layer));
   let inChannels = c.channels;
-  stemWidths(c).forEach((width, i) => {
+  stemChannels(c.dim, c.patchSize).forEach((width, i) => {
     const p = `patch_embed.proj.${2 * i}.`;
     b.push(convBinding(`${p}0.weight`, [width, inChannels, 3, 3], t(`stem_conv${i}`, 'kernel')));
     const bn = `stem_bn${i}`;
-    b.push(copyBinding(`${p}1.weight`, [width], t(bn, 'gamma')));
-    b.push(copyBinding(`${p}1.bias`, [width], t(bn, 'beta')));
+    b.push(...normBindings(`${p}1`, bn, width));
     b.push(copyBinding(`${p}1.running_mean`, [width], t(bn, 'moving_mean')));
     b.push(copyBinding(`${p}1.running_var`, [width], t(bn, 'moving_variance')));
     b.push(
@@ -229,17 +214,9 @@ export function tostVisionBindings(c: ToSTVisionConfig): Binding[] {
   for (let i = 0; i < c.classBlocks; i++) {
     const p = `cls_attn_blocks.${i}.`;
     const n = `class_block${i}`;
-    const parts = ['query', 'key', 'value'];
     norm(`${p}norm1`, `${n}_ln1`);
-    b.push(
-      splitBinding(
-        `${p}attn.qkv.weight`,
-        C,
-        C,
-        parts.map((q) => t(`${n}_attn`, `${q}_kernel`)),
-      ),
-    );
-    const biases = parts.map((q) => t(`${n}_attn`, `${q}_bias`));
+    b.push(splitBinding(`${p}attn.qkv.weight`, C, C, qkvTargets(`${n}_attn`, 'kernel')));
+    const biases = qkvTargets(`${n}_attn`, 'bias');
     if (c.qkvBias) b.push(splitBinding(`${p}attn.qkv.bias`, C, undefined, biases));
     else biases.forEach((target) => b.push(zerosBinding(C, target)));
     b.push(linearBinding(`${p}attn.proj.weight`, C, C, t(`${n}_attn`, 'output_kernel')));

@@ -1,6 +1,6 @@
-import * as path from 'node:path';
 import { LraDataError } from '../errors.js';
-import { PackedSplit, PackedTokensBuilder, type SplitShape } from '../split.js';
+import { maxLengthOption, PackedSplit, PackedTokensBuilder, type SplitShape } from '../split.js';
+import { loadSplitFiles, type SplitName } from '../split-files.js';
 import {
   encodeListOpsSymbols,
   LISTOPS_VOCAB_SIZE,
@@ -20,15 +20,8 @@ export interface LoadListOpsOptions extends EncodeListOpsOptions {
  * Parses one released ListOps TSV into a split. Every source must be one well-formed expression (balanced brackets,
  * operators with arguments: see `listOpsStructureProblem`); errors name the file and line.
  */
-export function loadListOpsFile(
-  file: string,
-  split: 'train' | 'val' | 'test',
-  opts: LoadListOpsOptions = {},
-): PackedSplit {
-  const maxLength = opts.maxLength ?? 2000;
-  if (!Number.isInteger(maxLength) || maxLength < 1) {
-    throw new Error(`loadListOps: maxLength must be a positive integer, got ${maxLength}`);
-  }
+export function loadListOpsFile(file: string, split: SplitName, opts: LoadListOpsOptions = {}): PackedSplit {
+  const maxLength = maxLengthOption(opts.maxLength, 2000, 'loadListOps');
   const tokens = new PackedTokensBuilder('u8');
   const labels: number[] = [];
   readListOpsTsv(file, (source, label, line) => {
@@ -51,9 +44,9 @@ export function loadListOpsFile(
 
 /** Loads `basic_{train,val,test}.tsv` from `dir`. */
 export function loadListOps(dir: string, opts: LoadListOpsOptions = {}): ListOpsSplits<PackedSplit> {
-  return {
-    train: loadListOpsFile(path.join(dir, 'basic_train.tsv'), 'train', opts),
-    val: loadListOpsFile(path.join(dir, 'basic_val.tsv'), 'val', opts),
-    test: loadListOpsFile(path.join(dir, 'basic_test.tsv'), 'test', opts),
-  };
+  return loadSplitFiles(
+    dir,
+    { train: 'basic_train.tsv', val: 'basic_val.tsv', test: 'basic_test.tsv' },
+    (file, split) => loadListOpsFile(file, split, opts),
+  );
 }

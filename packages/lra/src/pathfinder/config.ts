@@ -39,24 +39,34 @@ export function pathfinderFolder(contourLength: number): string {
 export const PATHFINDER_DIFFICULTY_LENGTH = { easy: 6, medium: 9, hard: 14 } as const;
 export type PathfinderDifficulty = keyof typeof PATHFINDER_DIFFICULTY_LENGTH;
 
-/** Pathfinder-32 with the spec's parameters (paddle 2, thickness 0.5, margin 1, seeds 7 px apart, marker 1.5). */
-export function pathfinder32Config(contourLength = 14): PathfinderConfig {
+/**
+ * What both image sizes derive from the contour length (distractors a third as long, as many as fit 20 segments)
+ * and the generator settings they share (2× antialiasing, 24 candidate angles, 6 retries per snake).
+ */
+function contourSettings(contourLength: number) {
   const distractorLength = Math.floor(contourLength / 3);
   return {
-    resolution: 32,
     contourLength,
     distractorLength,
     numDistractors: Math.floor(20 / distractorLength),
+    antialiasScale: 2,
+    candidateAngles: 24,
+    maxSnakeRetries: 6,
+  };
+}
+
+/** Pathfinder-32 with the spec's parameters (paddle 2, thickness 0.5, margin 1, seeds 7 px apart, marker 1.5). */
+export function pathfinder32Config(contourLength = 14): PathfinderConfig {
+  return {
+    ...contourSettings(contourLength),
+    resolution: 32,
     paddleLength: 2,
     paddleThickness: 0.5,
     paddleMargins: [1],
     seedDistance: 7,
     markerRadius: 1.5,
     continuity: 1.0,
-    antialiasScale: 2,
     padding: 1,
-    candidateAngles: 24,
-    maxSnakeRetries: 6,
   };
 }
 
@@ -65,21 +75,15 @@ export function pathfinder32Config(contourLength = 14): PathfinderConfig {
  * continuity 1.8). The spec does not give the paddle length at 128 px; 5 px is our choice (documented deviation).
  */
 export function pathXConfig(contourLength = 14): PathfinderConfig {
-  const distractorLength = Math.floor(contourLength / 3);
   return {
+    ...contourSettings(contourLength),
     resolution: 128,
-    contourLength,
-    distractorLength,
-    numDistractors: Math.floor(20 / distractorLength),
     paddleLength: 5,
     paddleThickness: 1.5,
     paddleMargins: [2, 3],
     seedDistance: 20,
     markerRadius: 3,
     continuity: 1.8,
-    antialiasScale: 2,
     padding: 3,
-    candidateAngles: 24,
-    maxSnakeRetries: 6,
   };
 }
