@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
-  type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
   type StateTensors,
@@ -22,19 +21,8 @@ import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
  */
 export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
   static className = 'Aaren';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   private query?: tfl.LayerVariable;
-
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
 
   protected override get projectionRoles(): readonly ProjectionRole[] {
     return ['key', 'value'];

@@ -1,4 +1,4 @@
-export { AttentionLayer, type AttentionCallKwargs } from './attention-layer.js';
+export { AttentionLayer, type AttentionCallKwargs, type AttentionLayerTraits } from './attention-layer.js';
 export { ProjectedAttention, type ProjectionRole, type ProjectedHeads } from './projected-attention.js';
 export type {
   AttentionComplexity,
@@ -31,6 +31,12 @@ export {
   type AttentionOptionsByName,
   type OptionsFor,
 } from './registry.js';
+export {
+  describeAttentionLayer,
+  registerAttentionLayer,
+  type AttentionLayerClass,
+  type AttentionLayerDescriptor,
+} from './register-layer.js';
 export {
   isStreamingAttention,
   canPrefill,

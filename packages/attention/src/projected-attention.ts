@@ -3,7 +3,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { AttentionLayer } from './attention-layer.js';
 import { denseTokens } from './dense.js';
 import { mergeHeads, splitHeads } from './heads.js';
-import type { AttentionOptions, LayerBaseArgs } from './options.js';
 
 /** Names of the input projections a variant can ask for; each becomes weights `<role>_kernel` and `<role>_bias`. */
 export type ProjectionRole = 'query' | 'key' | 'value' | 'qkv';
@@ -32,10 +31,6 @@ export abstract class ProjectedAttention extends AttentionLayer {
   private readonly inputBiases = new Map<ProjectionRole, tfl.LayerVariable>();
   private outputKernel?: tfl.LayerVariable;
   private outputBias?: tfl.LayerVariable;
-
-  protected constructor(options: AttentionOptions & LayerBaseArgs, defaults: { useBias: boolean }) {
-    super(options, defaults);
-  }
 
   /** Input projections, in weight order. */
   protected get projectionRoles(): readonly ProjectionRole[] {

@@ -3,7 +3,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
   headTokenMask,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
@@ -40,29 +39,19 @@ export interface CausalTSSACallOptions {
  */
 export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_STATE> {
   static className = 'CausalTSSA';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: false } as const;
   static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
   private temperature?: tfl.LayerVariable;
   private denominatorBias?: tfl.LayerVariable;
 
   constructor(options: CausalTSSAOptions) {
-    super(options, { useBias: false });
-    const { maxLength } = options;
-    if (!isPositiveInteger(maxLength)) {
-      throw new RangeError(
-        `CausalTSSA: option 'maxLength' must be a positive integer (the longest sequence; β has one row per ` +
-          `position), got ${String(maxLength)}`,
-      );
-    }
-    this.maxLength = maxLength;
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
+    super(options);
+    this.maxLength = this.positiveIntegerOption(
+      'maxLength',
+      options.maxLength,
+      'the longest sequence; β has one row per position',
+    );
   }
 
   protected override get projectionRoles(): readonly ProjectionRole[] {

@@ -47,23 +47,16 @@ export abstract class DeltaRuleAttention
   extends ProjectedAttention
   implements StreamingAttention<DeltaRuleState>
 {
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['chunkSize'];
   readonly chunkSize: number;
   private betaKernel?: tfl.LayerVariable;
   private betaBias?: tfl.LayerVariable;
   private normGain?: tfl.LayerVariable;
 
-  protected constructor(options: DeltaRuleAttentionOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
+  constructor(options: DeltaRuleAttentionOptions & LayerBaseArgs) {
+    super(options);
     this.chunkSize = validateChunkSize(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.layerClass);
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
   }
 
   protected override buildCoreWeights(): void {

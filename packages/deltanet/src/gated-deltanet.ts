@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { denseTokens } from '@tost/attention';
-import { DeltaRuleAttention, type DeltaRuleAttentionOptions } from './delta-rule-attention.js';
+import { DeltaRuleAttention } from './delta-rule-attention.js';
 
 /** Decay rates A = e^{A_log} at initialisation, spread over the heads (the authors draw A ~ U(0, 16)). */
 const DECAY_RATE_RANGE = [1, 16] as const;
@@ -30,10 +30,6 @@ export class GatedDeltaNet extends DeltaRuleAttention {
   private decayDtBias?: tfl.LayerVariable;
   private outputGate?: tfl.LayerVariable;
   private outputGateBias?: tfl.LayerVariable;
-
-  constructor(options: DeltaRuleAttentionOptions) {
-    super(options);
-  }
 
   protected override buildGateWeights(): void {
     const h = this.heads;

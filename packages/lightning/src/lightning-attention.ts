@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   StreamingProjectedAttention,
   headTokenMask,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSpec,
@@ -45,29 +44,20 @@ export type LightningState = StreamingState<typeof LIGHTNING_STATE>;
  */
 export class LightningAttention extends StreamingProjectedAttention<typeof LIGHTNING_STATE> {
   static className = 'LightningAttention';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['blockSize'];
   readonly blockSize: number;
   /** γ per head. */
   readonly decay: readonly number[];
 
   constructor(options: LightningAttentionOptions) {
-    super(options, { useBias: true });
-    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
-    if (!isPositiveInteger(blockSize)) {
-      throw new RangeError(
-        `LightningAttention: option 'blockSize' must be a positive integer (tokens per block), got ${String(blockSize)}`,
-      );
-    }
-    this.blockSize = blockSize;
+    super(options);
+    this.blockSize = this.positiveIntegerOption(
+      'blockSize',
+      options.blockSize ?? DEFAULT_BLOCK_SIZE,
+      'tokens per block',
+    );
     this.decay = lightningDecay(this.heads);
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSizes,
@@ -52,38 +51,25 @@ export type PerformerState = StreamingState<typeof PERFORMER_STATE>;
  */
 export class PerformerAttention extends StreamingProjectedAttention<typeof PERFORMER_STATE> {
   static className = 'PerformerAttention';
+  static override readonly traits = { causal: 'option', complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['features', 'seed', 'causal'];
-  readonly isCausal: boolean;
   /** Number of random features m. */
   readonly features: number;
   private featureSeed: number;
   private omega?: tfl.LayerVariable;
 
   constructor(options: PerformerOptions) {
-    super(options, { useBias: true });
-    const { causal, features, seed } = options;
-    if (causal !== undefined && typeof causal !== 'boolean') {
-      throw new TypeError(`PerformerAttention: option 'causal' must be a boolean, got ${String(causal)}`);
-    }
-    if (features !== undefined && !isPositiveInteger(features)) {
-      throw new RangeError(
-        `PerformerAttention: option 'features' must be a positive integer (number of random features m), got ${String(features)}`,
-      );
-    }
+    super(options);
+    this.features = this.positiveIntegerOption(
+      'features',
+      options.features ?? 4 * this.headDim,
+      'number of random features m',
+    );
+    const { seed } = options;
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
       throw new RangeError(`PerformerAttention: option 'seed' must be an integer ≥ 0, got ${String(seed)}`);
     }
-    this.isCausal = causal ?? false;
-    this.features = features ?? 4 * this.headDim;
     this.featureSeed = seed ?? randomSeed();
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
   }
 
   /** The seed of the current Ω. */
@@ -128,11 +114,11 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     const omega = this.omega!.read() as tf.Tensor2D;
     const q = favorQueryFeatures(heads.query!, omega);
-    const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.isCausal, mask });
+    const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.causal, mask });
     const v = heads.value!;
     const [batch, h, seq, p] = v.shape;
     const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
-    const out = this.isCausal
+    const out = this.causal
       ? chunkLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
       : nonCausalLinearAttention(q, k, withOnes);
     return ratio(out, p);
@@ -147,7 +133,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   }
 
   protected override get streamingUnavailable(): string | undefined {
-    return this.isCausal ? undefined : "needs the causal form ('performer-causal')";
+    return this.causal ? undefined : "needs the causal form ('performer-causal')";
   }
 
   /**
@@ -178,7 +164,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), causal: this.isCausal, features: this.features, seed: this.featureSeed };
+    return { ...super.getConfig(), features: this.features, seed: this.featureSeed };
   }
 }
 

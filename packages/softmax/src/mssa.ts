@@ -19,6 +19,7 @@ import { scaledDotProductAttention } from './softmax-attention.js';
  */
 export class MSSA extends ProjectedAttention implements RateReductionAttention<'mssa'> {
   static className = 'MSSA';
+  static override readonly traits = { causal: false, complexity: 'quadratic', useBias: false } as const;
   /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
   readonly rateReductionKind = 'mssa';
 
@@ -28,15 +29,7 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
         `MSSA: option 'useBias' cannot be true: the shared projection has no bias (CRATE, arXiv 2306.01129)`,
       );
     }
-    super({ ...options, useBias: false }, { useBias: false });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'quadratic' {
-    return 'quadratic';
+    super({ ...options, useBias: false });
   }
 
   /** Whether there is an output projection (all but the single-head case). */
@@ -64,7 +57,11 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
     return { output: this.apply(inputs, kwargs) as tf.Tensor3D };
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
+  protected attendProjected(
+    heads: ProjectedHeads,
+    mask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): tf.Tensor4D {
     const w = heads.qkv!;
     const q = tf.mul(w, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     return scaledDotProductAttention(q, w, w, {

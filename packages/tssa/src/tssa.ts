@@ -32,21 +32,10 @@ export type TSSAOptions = AttentionOptions;
  */
 export class TSSA extends ProjectedAttention implements RateReductionAttention<'tssa'> {
   static className = 'TSSA';
+  static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
   /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
   readonly rateReductionKind = 'tssa';
   private temperature?: tfl.LayerVariable;
-
-  constructor(options: TSSAOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
 
   protected override get projectionRoles(): readonly ProjectionRole[] {
     return ['qkv'];
