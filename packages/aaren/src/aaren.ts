@@ -4,7 +4,7 @@ import {
   StreamingProjectedAttention,
   type ProjectedHeads,
   type ProjectionRole,
-  type StateTensors,
+  type StepResult,
 } from '@tost/attention';
 import { AAREN_STATE, aarenStep, type AarenState } from './aaren-state.js';
 import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
@@ -48,15 +48,10 @@ export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
     return causalPrefixSoftmax(scores, heads.value!, mask);
   }
 
-  protected get stateSpec(): typeof AAREN_STATE {
-    return AAREN_STATE;
-  }
+  protected readonly stateSpec = AAREN_STATE;
 
   /** One token (inference: no dropout); O(dim²) at any position. */
-  protected advance(
-    state: AarenState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof AAREN_STATE> } {
+  protected advance(state: AarenState, xt: tf.Tensor2D): StepResult<typeof AAREN_STATE> {
     const score = tf.sum(tf.mul(this.tokenHeads('key', xt), this.scaledQuery(3)), 2, true) as tf.Tensor3D;
     const { y, state: next } = aarenStep(state, score, this.tokenHeads('value', xt));
     return { output: this.tokenOutput(y), state: next };

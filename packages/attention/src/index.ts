@@ -58,7 +58,7 @@ export {
   type StateTensors,
   type StreamingState,
 } from './streaming-state.js';
-export { StreamingProjectedAttention } from './streaming-attention.js';
+export { StreamingProjectedAttention, type StepResult } from './streaming-attention.js';
 export {
   isRateReductionAttention,
   type RateReductionAttention,

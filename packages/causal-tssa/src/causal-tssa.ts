@@ -6,7 +6,7 @@ import {
   type AttentionOptions,
   type ProjectedHeads,
   type ProjectionRole,
-  type StateTensors,
+  type StepResult,
 } from '@tost/attention';
 import { causalTSSACore } from './causal-tssa-core.js';
 import { causalTSSAStep } from './causal-tssa-step.js';
@@ -128,19 +128,14 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
     return { y, membership: tf.reshape(membership, [batch, this.heads, seq]) as tf.Tensor3D };
   }
 
-  protected get stateSpec(): typeof CAUSAL_TSSA_STATE {
-    return CAUSAL_TSSA_STATE;
-  }
+  protected readonly stateSpec = CAUSAL_TSSA_STATE;
 
   /**
    * One token of autoregressive decoding (inference: no dropout, no mask). Costs O(dim²) per token whatever the
    * position: only the running sums are read (see causal-tssa-step.ts).
    * @throws RangeError past maxLength (β has one row per position).
    */
-  protected advance(
-    state: CausalTSSAState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_TSSA_STATE> } {
+  protected advance(state: CausalTSSAState, xt: tf.Tensor2D): StepResult<typeof CAUSAL_TSSA_STATE> {
     if (state.position >= this.maxLength) {
       throw new RangeError(
         `${this.streamingLabel} step: cannot step past maxLength = ${this.maxLength} ` +

@@ -5,6 +5,7 @@ import {
   type AttentionOptions,
   type ProjectedHeads,
   type StateSpec,
+  type StepResult,
   type StreamingState,
 } from '@tost/attention';
 import { chunkLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
@@ -71,15 +72,10 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
     return rmsOverChannels(o);
   }
 
-  protected get stateSpec(): typeof LIGHTNING_STATE {
-    return LIGHTNING_STATE;
-  }
+  protected readonly stateSpec = LIGHTNING_STATE;
 
   /** One token: S ← γ·S + k̂ᵀv, o = q·S, RMS over the channels; O(heads·p²) at any position. */
-  protected advance(
-    state: LightningState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+  protected advance(state: LightningState, xt: tf.Tensor2D): StepResult<typeof LIGHTNING_STATE> {
     const k = tf.mul(this.tokenHeads('key', xt), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
     const r = recurrentLinearAttentionStep(
       state.sum,

@@ -5,6 +5,7 @@ import {
   type AttentionOptions,
   type ProjectedHeads,
   type StateSizes,
+  type StepResult,
 } from '@tost/attention';
 import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { eluFeatureMap } from './elu-feature-map.js';
@@ -29,9 +30,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
   /** Whether a column of ones is appended to v, so that the core also returns the normaliser Σ φ(q)·φ(k). */
   protected abstract get appendsOnes(): boolean;
 
-  protected get stateSpec(): typeof LINEAR_STATE {
-    return LINEAR_STATE;
-  }
+  protected readonly stateSpec = LINEAR_STATE;
 
   /** Columns of the state per head: p, plus one for the normaliser when `appendsOnes`. */
   protected override stateSizes(): StateSizes {
@@ -79,7 +78,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
     state: LinearAttentionState,
     xt: tf.Tensor2D,
     batch: number,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+  ): StepResult<typeof LINEAR_STATE> {
     const q = eluFeatureMap(this.tokenHeads('query', xt));
     const k = eluFeatureMap(this.tokenHeads('key', xt));
     const v = this.tokenHeads('value', xt);

@@ -5,7 +5,7 @@ import {
   type LayerBaseArgs,
   type ProjectedHeads,
   type StateSizes,
-  type StateTensors,
+  type StepResult,
 } from '@tost/attention';
 import { localAttention } from './local-attention-core.js';
 import { LOCAL_STATE, localAttentionStep, type LocalAttentionState } from './local-stream.js';
@@ -71,9 +71,7 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
     });
   }
 
-  protected get stateSpec(): typeof LOCAL_STATE {
-    return LOCAL_STATE;
-  }
+  protected readonly stateSpec = LOCAL_STATE;
 
   /** The cached tokens: none before the first token, then up to w·d. */
   protected override stateSizes(): StateSizes {
@@ -85,10 +83,7 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
   }
 
   /** One token (inference: no dropout); O(w·dim + dim²) at any position. */
-  protected advance(
-    state: LocalAttentionState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof LOCAL_STATE> } {
+  protected advance(state: LocalAttentionState, xt: tf.Tensor2D): StepResult<typeof LOCAL_STATE> {
     const head = (role: 'query' | 'key' | 'value') =>
       tf.expandDims(this.tokenHeads(role, xt), 2) as tf.Tensor4D;
     const q = tf.mul(head('query'), 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;

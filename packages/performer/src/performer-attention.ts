@@ -6,6 +6,7 @@ import {
   type ProjectedHeads,
   type StateSizes,
   type StateSpec,
+  type StepResult,
   type StreamingState,
 } from '@tost/attention';
 import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
@@ -124,9 +125,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     return ratio(out, p);
   }
 
-  protected get stateSpec(): typeof PERFORMER_STATE {
-    return PERFORMER_STATE;
-  }
+  protected readonly stateSpec = PERFORMER_STATE;
 
   protected override stateSizes(): StateSizes {
     return { features: this.features, 'headDim + 1': this.headDim + 1 };
@@ -144,7 +143,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     state: PerformerState,
     xt: tf.Tensor2D,
     batch: number,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D; scale: tf.Tensor2D } } {
+  ): StepResult<typeof PERFORMER_STATE> {
     const omega = this.omega!.read() as tf.Tensor2D;
     const split = (role: 'query' | 'key' | 'value') =>
       tf.reshape(this.tokenHeads(role, xt), [batch, this.heads, 1, this.headDim]) as tf.Tensor4D;
