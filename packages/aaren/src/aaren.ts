@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  StreamingProjectedAttention,
-  type ProjectedHeads,
-  type ProjectionRole,
-  type StepResult,
-} from '@tost/attention';
+import { StreamingProjectedAttention, type ProjectedHeads, type StepResult } from '@tost/attention';
 import { AAREN_STATE, aarenStep, type AarenState } from './aaren-state.js';
 import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 
@@ -22,19 +17,11 @@ import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
   static className = 'Aaren';
   static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
+  static override readonly projections = { roles: ['key', 'value'] } as const;
   private query?: tfl.LayerVariable;
 
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['key', 'value'];
-  }
-
   protected override buildCoreWeights(): void {
-    this.query = this.addWeight(
-      'query',
-      [this.heads, this.headDim],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
+    this.query = this.addCoreWeight('query', [this.heads, this.headDim]);
   }
 
   /** The learned queries, scaled by 1/√p, broadcastable against keys of rank `rank` ([1, heads, (1,) p]). */

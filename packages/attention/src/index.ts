@@ -1,5 +1,10 @@
 export { AttentionLayer, type AttentionCallKwargs, type AttentionLayerTraits } from './attention-layer.js';
-export { ProjectedAttention, type ProjectionRole, type ProjectedHeads } from './projected-attention.js';
+export {
+  ProjectedAttention,
+  type ProjectionLayout,
+  type ProjectionRole,
+  type ProjectedHeads,
+} from './projected-attention.js';
 export type {
   AttentionComplexity,
   AttentionContext,

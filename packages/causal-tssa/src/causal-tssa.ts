@@ -5,7 +5,6 @@ import {
   headTokenMask,
   type AttentionOptions,
   type ProjectedHeads,
-  type ProjectionRole,
   type StepResult,
 } from '@tost/attention';
 import { causalTSSACore } from './causal-tssa-core.js';
@@ -40,6 +39,11 @@ export interface CausalTSSACallOptions {
 export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_STATE> {
   static className = 'CausalTSSA';
   static override readonly traits = { causal: true, complexity: 'linear', useBias: false } as const;
+  static override readonly projections = {
+    roles: ['qkv'],
+    outputBiasAlways: true,
+    coreWeightsBeforeOutput: true,
+  } as const;
   static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
   private temperature?: tfl.LayerVariable;
@@ -54,26 +58,9 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
     );
   }
 
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['qkv'];
-  }
-
-  protected override get outputBiasAlways(): boolean {
-    return true;
-  }
-
-  protected override get coreWeightsBeforeOutput(): boolean {
-    return true;
-  }
-
   protected override buildCoreWeights(): void {
-    this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
-    this.denominatorBias = this.addWeight(
-      'denominator_bias',
-      [this.heads, this.maxLength, 1],
-      'float32',
-      tfl.initializers.zeros(),
-    );
+    this.temperature = this.addCoreWeight('temperature', [this.heads, 1], 'ones');
+    this.denominatorBias = this.addCoreWeight('denominator_bias', [this.heads, this.maxLength, 1], 'zeros');
   }
 
   protected attendProjected(

@@ -60,15 +60,10 @@ export abstract class DeltaRuleAttention
   }
 
   protected override buildCoreWeights(): void {
-    this.betaKernel = this.addWeight(
-      'beta_kernel',
-      [this.dim, this.heads],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
-    this.betaBias = this.addWeight('beta_bias', [this.heads], 'float32', tfl.initializers.zeros());
+    this.betaKernel = this.addCoreWeight('beta_kernel', [this.dim, this.heads]);
+    this.betaBias = this.addCoreWeight('beta_bias', [this.heads], 'zeros');
     this.buildGateWeights();
-    this.normGain = this.addWeight('norm_gain', [this.headDim], 'float32', tfl.initializers.ones());
+    this.normGain = this.addCoreWeight('norm_gain', [this.headDim], 'ones');
   }
 
   /** The subclass's weights between beta_bias and norm_gain (Gated DeltaNet: decay and output gate). */

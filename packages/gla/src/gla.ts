@@ -73,12 +73,11 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
 
   protected override buildCoreWeights(): void {
     const d = this.dim;
-    const glorot = () => tfl.initializers.glorotUniform({});
-    this.gateDown = this.addWeight('gate_down', [d, this.gateRank], 'float32', glorot());
-    this.gateUp = this.addWeight('gate_up', [this.gateRank, d], 'float32', glorot());
-    this.gateBias = this.addWeight('gate_bias', [d], 'float32', tfl.initializers.zeros());
-    this.outputGate = this.addWeight('output_gate', [d, d], 'float32', glorot());
-    this.outputGateBias = this.addWeight('output_gate_bias', [d], 'float32', tfl.initializers.zeros());
+    this.gateDown = this.addCoreWeight('gate_down', [d, this.gateRank]);
+    this.gateUp = this.addCoreWeight('gate_up', [this.gateRank, d]);
+    this.gateBias = this.addCoreWeight('gate_bias', [d], 'zeros');
+    this.outputGate = this.addCoreWeight('output_gate', [d, d]);
+    this.outputGateBias = this.addCoreWeight('output_gate_bias', [d], 'zeros');
   }
 
   protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {

@@ -4,7 +4,6 @@ import {
   type AttentionCallKwargs,
   type AttentionOptions,
   type ProjectedHeads,
-  type ProjectionRole,
   type RateReductionAttention,
   type RateReductionIntermediates,
 } from '@tost/attention';
@@ -20,6 +19,7 @@ import { scaledDotProductAttention } from './softmax-attention.js';
 export class MSSA extends ProjectedAttention implements RateReductionAttention<'mssa'> {
   static className = 'MSSA';
   static override readonly traits = { causal: false, complexity: 'quadratic', useBias: false } as const;
+  static override readonly projections = { roles: ['qkv'], outputBiasAlways: true } as const;
   /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
   readonly rateReductionKind = 'mssa';
 
@@ -37,16 +37,8 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
     return this.heads > 1;
   }
 
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['qkv'];
-  }
-
   protected override get hasOutputProjection(): boolean {
     return this.projectsOut;
-  }
-
-  protected override get outputBiasAlways(): boolean {
-    return true;
   }
 
   /** The forward pass as `apply` (eager), as the analysis contract's intermediates: only the output. */

@@ -25,7 +25,7 @@ export class XCA extends ProjectedAttention {
   private temperature?: tfl.LayerVariable;
 
   protected override buildCoreWeights(): void {
-    this.temperature = this.addWeight('temperature', [this.heads], 'float32', tfl.initializers.ones());
+    this.temperature = this.addCoreWeight('temperature', [this.heads], 'ones');
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
