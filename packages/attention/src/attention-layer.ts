@@ -201,10 +201,17 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
   }
 
   /**
-   * A positive-integer option of the subclass: `value` (pass `options.x ?? default`), checked.
-   * @throws RangeError naming the layer class, the option, what it is and the value given.
+   * The subclass's positive-integer option `key` from `options`, or `fallback` when it is not given (undefined: the
+   * option is required).
+   * @throws RangeError naming the layer class, the option, what it is (`what`) and the value given.
    */
-  protected positiveIntegerOption(key: string, value: unknown, what: string): number {
+  protected positiveIntegerOption<K extends string>(
+    options: { [key in K]?: unknown },
+    key: K,
+    fallback: number | undefined,
+    what: string,
+  ): number {
+    const value = options[key] ?? fallback;
     if (!isPositiveInteger(value)) {
       throw new RangeError(
         `${this.layerClass}: option '${key}' must be a positive integer (${what}), got ${String(value)}`,

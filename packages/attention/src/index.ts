@@ -72,15 +72,6 @@ export {
 } from './rate-reduction.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
-export {
-  validateMask,
-  validateMaskValues,
-  tokenMask,
-  headTokenMask,
-  keyMaskBias,
-  causalMaskBias,
-  MASKED_SCORE,
-  keyAllowed,
-  causalAllowed,
-} from './mask.js';
+// Every mask helper is public.
+export * from './mask.js';
 export { parameterCounts } from './parameter-counts.js';

@@ -52,8 +52,9 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
   constructor(options: CausalTSSAOptions) {
     super(options);
     this.maxLength = this.positiveIntegerOption(
+      options,
       'maxLength',
-      options.maxLength,
+      undefined,
       'the longest sequence; β has one row per position',
     );
   }

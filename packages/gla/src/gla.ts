@@ -59,14 +59,11 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
 
   constructor(options: GLAOptions) {
     super(options);
-    this.chunkSize = this.positiveIntegerOption(
-      'chunkSize',
-      options.chunkSize ?? GLA_CHUNK_SIZE,
-      'tokens per chunk',
-    );
+    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', GLA_CHUNK_SIZE, 'tokens per chunk');
     this.gateRank = this.positiveIntegerOption(
+      options,
       'gateRank',
-      options.gateRank ?? GLA_GATE_RANK,
+      GLA_GATE_RANK,
       'rank of the gate projection',
     );
   }

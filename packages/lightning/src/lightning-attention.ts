@@ -53,11 +53,7 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
 
   constructor(options: LightningAttentionOptions) {
     super(options);
-    this.blockSize = this.positiveIntegerOption(
-      'blockSize',
-      options.blockSize ?? DEFAULT_BLOCK_SIZE,
-      'tokens per block',
-    );
+    this.blockSize = this.positiveIntegerOption(options, 'blockSize', DEFAULT_BLOCK_SIZE, 'tokens per block');
     this.decay = lightningDecay(this.heads);
   }
 

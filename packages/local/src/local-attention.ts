@@ -48,13 +48,15 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
   constructor(options: LocalAttentionOptions & LayerBaseArgs) {
     super(options);
     this.window = this.positiveIntegerOption(
+      options,
       'window',
-      options.window ?? DEFAULT_WINDOW,
+      DEFAULT_WINDOW,
       'keys on each side of a query',
     );
     this.dilation = this.positiveIntegerOption(
+      options,
       'dilation',
-      options.dilation ?? DEFAULT_DILATION,
+      DEFAULT_DILATION,
       'attend to every d-th token',
     );
   }

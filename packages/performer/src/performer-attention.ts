@@ -62,8 +62,9 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   constructor(options: PerformerOptions) {
     super(options);
     this.features = this.positiveIntegerOption(
+      options,
       'features',
-      options.features ?? 4 * this.headDim,
+      4 * this.headDim,
       'number of random features m',
     );
     const { seed } = options;
