@@ -32,7 +32,7 @@ export class AgentAttention extends ProjectedAttention {
 
   constructor(options: AgentAttentionOptions & LayerBaseArgs) {
     super(options);
-    this.agents = this.positiveIntegerOption(options, 'agents', DEFAULT_AGENTS, 'agent tokens per head');
+    this.agents = this.positiveIntegerOption(options, 'agents', 'agent tokens per head', DEFAULT_AGENTS);
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {

@@ -201,15 +201,15 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
   }
 
   /**
-   * The subclass's positive-integer option `key` from `options`, or `fallback` when it is not given (undefined: the
+   * The subclass's positive-integer option `key` from `options`, or `fallback` when it is not given (no fallback: the
    * option is required).
    * @throws RangeError naming the layer class, the option, what it is (`what`) and the value given.
    */
   protected positiveIntegerOption<K extends string>(
     options: { [key in K]?: unknown },
     key: K,
-    fallback: number | undefined,
     what: string,
+    fallback?: number,
   ): number {
     const value = options[key] ?? fallback;
     if (!isPositiveInteger(value)) {

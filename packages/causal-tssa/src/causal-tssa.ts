@@ -54,7 +54,6 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
     this.maxLength = this.positiveIntegerOption(
       options,
       'maxLength',
-      undefined,
       'the longest sequence; β has one row per position',
     );
   }

@@ -59,12 +59,12 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
 
   constructor(options: GLAOptions) {
     super(options);
-    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', GLA_CHUNK_SIZE, 'tokens per chunk');
+    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', 'tokens per chunk', GLA_CHUNK_SIZE);
     this.gateRank = this.positiveIntegerOption(
       options,
       'gateRank',
-      GLA_GATE_RANK,
       'rank of the gate projection',
+      GLA_GATE_RANK,
     );
   }
 

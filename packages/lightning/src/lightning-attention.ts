@@ -53,7 +53,7 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
 
   constructor(options: LightningAttentionOptions) {
     super(options);
-    this.blockSize = this.positiveIntegerOption(options, 'blockSize', DEFAULT_BLOCK_SIZE, 'tokens per block');
+    this.blockSize = this.positiveIntegerOption(options, 'blockSize', 'tokens per block', DEFAULT_BLOCK_SIZE);
     this.decay = lightningDecay(this.heads);
   }
 

@@ -50,14 +50,14 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
     this.window = this.positiveIntegerOption(
       options,
       'window',
-      DEFAULT_WINDOW,
       'keys on each side of a query',
+      DEFAULT_WINDOW,
     );
     this.dilation = this.positiveIntegerOption(
       options,
       'dilation',
-      DEFAULT_DILATION,
       'attend to every d-th token',
+      DEFAULT_DILATION,
     );
   }
 

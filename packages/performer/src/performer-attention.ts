@@ -64,8 +64,8 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     this.features = this.positiveIntegerOption(
       options,
       'features',
-      4 * this.headDim,
       'number of random features m',
+      4 * this.headDim,
     );
     const { seed } = options;
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
