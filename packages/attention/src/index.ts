@@ -65,6 +65,7 @@ export {
 } from './streaming-state.js';
 export { StreamingProjectedAttention, type StepResult } from './streaming-attention.js';
 export {
+  RATE_REDUCTION_PROJECTIONS,
   isRateReductionAttention,
   type RateReductionAttention,
   type RateReductionIntermediates,

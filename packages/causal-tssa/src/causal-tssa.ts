@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   headTokenMask,
   type AttentionOptions,
   type ProjectedHeads,
@@ -39,11 +40,7 @@ export interface CausalTSSACallOptions {
 export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_STATE> {
   static className = 'CausalTSSA';
   static override readonly traits = { causal: true, complexity: 'linear', useBias: false } as const;
-  static override readonly projections = {
-    roles: ['qkv'],
-    outputBiasAlways: true,
-    coreWeightsBeforeOutput: true,
-  } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
   private temperature?: tfl.LayerVariable;

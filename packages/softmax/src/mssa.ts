@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   type AttentionCallKwargs,
   type AttentionOptions,
   type ProjectedHeads,
@@ -19,7 +20,7 @@ import { scaledDotProductAttention } from './softmax-attention.js';
 export class MSSA extends ProjectedAttention implements RateReductionAttention<'mssa'> {
   static className = 'MSSA';
   static override readonly traits = { causal: false, complexity: 'quadratic', useBias: false } as const;
-  static override readonly projections = { roles: ['qkv'], outputBiasAlways: true } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
   readonly rateReductionKind = 'mssa';
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   ProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   headTokenMask,
   type AttentionCallKwargs,
   type AttentionOptions,
@@ -32,11 +33,7 @@ export type TSSAOptions = AttentionOptions;
 export class TSSA extends ProjectedAttention implements RateReductionAttention<'tssa'> {
   static className = 'TSSA';
   static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
-  static override readonly projections = {
-    roles: ['qkv'],
-    outputBiasAlways: true,
-    coreWeightsBeforeOutput: true,
-  } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
   readonly rateReductionKind = 'tssa';
   private temperature?: tfl.LayerVariable;
