@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  StreamingProjectedAttention,
-  type AttentionOptions,
-  type ProjectedHeads,
-  type ProjectionRole,
-  type StateTensors,
-} from '@tost/attention';
+import { StreamingProjectedAttention, type ProjectedHeads, type StepResult } from '@tost/attention';
 import { AAREN_STATE, aarenStep, type AarenState } from './aaren-state.js';
 import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
 
@@ -22,31 +16,12 @@ import { causalPrefixSoftmax } from './causal-prefix-softmax.js';
  */
 export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
   static className = 'Aaren';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
+  static override readonly projections = { roles: ['key', 'value'] } as const;
   private query?: tfl.LayerVariable;
 
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
-
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['key', 'value'];
-  }
-
   protected override buildCoreWeights(): void {
-    this.query = this.addWeight(
-      'query',
-      [this.heads, this.headDim],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
+    this.query = this.addCoreWeight('query', [this.heads, this.headDim]);
   }
 
   /** The learned queries, scaled by 1/√p, broadcastable against keys of rank `rank` ([1, heads, (1,) p]). */
@@ -60,15 +35,10 @@ export class Aaren extends StreamingProjectedAttention<typeof AAREN_STATE> {
     return causalPrefixSoftmax(scores, heads.value!, mask);
   }
 
-  protected get stateSpec(): typeof AAREN_STATE {
-    return AAREN_STATE;
-  }
+  protected readonly stateSpec = AAREN_STATE;
 
   /** One token (inference: no dropout); O(dim²) at any position. */
-  protected advance(
-    state: AarenState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof AAREN_STATE> } {
+  protected advance(state: AarenState, xt: tf.Tensor2D): StepResult<typeof AAREN_STATE> {
     const score = tf.sum(tf.mul(this.tokenHeads('key', xt), this.scaledQuery(3)), 2, true) as tf.Tensor3D;
     const { y, state: next } = aarenStep(state, score, this.tokenHeads('value', xt));
     return { output: this.tokenOutput(y), state: next };

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionOptions } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionOptions } from '@tost/attention';
 import { Aaren } from './aaren.js';
 
 /** Name under which `createAttention` builds an Aaren layer. */
@@ -10,12 +10,9 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(AAREN_ATTENTION_NAME, {
-  factory: (options) => new Aaren(options),
+registerAttentionLayer(AAREN_ATTENTION_NAME, Aaren, {
   description:
     'Aaren (attention as an RNN): causal softmax of a learned query per head, O(N·p), O(p)-state streaming',
-  causal: true,
-  complexity: 'linear',
   family: 'recurrent',
   paper: {
     title: 'Attention as an RNN',
@@ -24,7 +21,6 @@ registerAttention(AAREN_ATTENTION_NAME, {
   },
   // key and value projections + output projection, and the learned query [heads, p] = dim values.
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 2, useBias) + dim,
-  streaming: true,
   // The learned query is a token, not a map: like a class token it is not weight-decayed.
   noWeightDecay: ['(^|/)query$'],
 });

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
-  isPositiveInteger,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
@@ -27,26 +26,13 @@ export interface AgentAttentionOptions extends AttentionOptions {
  */
 export class AgentAttention extends ProjectedAttention {
   static className = 'AgentAttention';
+  static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['agents'];
   readonly agents: number;
 
   constructor(options: AgentAttentionOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
-    const agents = options.agents ?? DEFAULT_AGENTS;
-    if (!isPositiveInteger(agents)) {
-      throw new RangeError(
-        `AgentAttention: option 'agents' must be a positive integer (agent tokens per head), got ${String(agents)}`,
-      );
-    }
-    this.agents = agents;
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
+    super(options);
+    this.agents = this.positiveIntegerOption(options, 'agents', 'agent tokens per head', DEFAULT_AGENTS);
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {

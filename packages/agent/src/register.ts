@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer } from '@tost/attention';
 import { AgentAttention, DEFAULT_AGENTS, type AgentAttentionOptions } from './agent-attention.js';
 
 /** Name under which `createAttention` builds an AgentAttention. */
@@ -10,12 +10,9 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(AGENT_ATTENTION_NAME, {
-  factory: (options) => new AgentAttention(options as AgentAttentionOptions),
+registerAttentionLayer(AGENT_ATTENTION_NAME, AgentAttention, {
   description:
     'Agent Attention: softmax through n_a pooled agent tokens per head (aggregate, then broadcast), O(N·n_a)',
-  causal: false,
-  complexity: 'linear',
   family: 'agent',
   paper: {
     title: 'Agent Attention: On the Integration of Softmax and Linear Attention',
@@ -31,5 +28,4 @@ registerAttention(AGENT_ATTENTION_NAME, {
     },
   },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: false,
 });

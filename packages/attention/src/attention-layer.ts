@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types.js';
 import {
+  isPositiveInteger,
   rejectUnknownOptions,
   validateAttentionOptions,
   type AttentionOptions,
@@ -23,6 +24,23 @@ export interface AttentionCallKwargs {
 type Shape = (number | null)[];
 
 /**
+ * What a layer class fixes about itself, declared once as `static traits`: the base constructor reads it (the
+ * `useBias` default, causality, complexity) and so does `registerAttentionLayer` (the descriptor's `causal`,
+ * `complexity` and `streaming`), so the class and its descriptor cannot disagree.
+ */
+export interface AttentionLayerTraits {
+  /**
+   * Whether token t only sees tokens ≤ t; or `'option'`: the layer's boolean `causal` option decides (default false),
+   * checked by the base constructor and recorded by `getConfig` (list `'causal'` in `optionNames`).
+   */
+  readonly causal: boolean | 'option';
+  /** How time and memory grow with the sequence length. */
+  readonly complexity: AttentionComplexity;
+  /** Default of the `useBias` option. */
+  readonly useBias: boolean;
+}
+
+/**
  * Base class of every attention variant: input [batch, seq, dim] → output [batch, seq, dim].
  *
  * Subclasses create their weights in `build` and implement `attend` (already inside `tidy`, inputs validated).
@@ -34,6 +52,7 @@ type Shape = (number | null)[];
  * an empty sequence gives an empty output of the same shape without calling `attend`.
  *
  * Option names are checked: a subclass lists its own options in `static optionNames`; any other key is an error.
+ * Every concrete subclass declares `static traits` (causality, complexity, the `useBias` default).
  */
 export abstract class AttentionLayer extends tfl.layers.Layer {
   readonly dim: number;
@@ -43,19 +62,36 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
   readonly dropoutRate: number;
   readonly useBias: boolean;
 
-  /** Whether token t only sees tokens ≤ t. */
-  abstract get causal(): boolean;
+  /** Whether token t only sees tokens ≤ t (the class's `traits.causal`, or its `causal` option). */
+  readonly causal: boolean;
   /** How time and memory grow with sequence length. */
-  abstract get complexity(): AttentionComplexity;
+  readonly complexity: AttentionComplexity;
+  private readonly causalIsOption: boolean;
 
   /** The subclass's own option names (beyond the common ones); anything else is rejected. */
   static optionNames: readonly string[] = [];
+  /** What the class fixes about itself; every concrete subclass (or an abstract parent) declares it. */
+  static readonly traits?: AttentionLayerTraits;
 
-  protected constructor(options: AttentionOptions & LayerBaseArgs, defaults: { useBias: boolean }) {
-    const target = new.target as unknown as { className?: string; optionNames?: readonly string[] };
+  constructor(options: AttentionOptions & LayerBaseArgs) {
+    const target = new.target as unknown as {
+      className?: string;
+      optionNames?: readonly string[];
+      traits?: AttentionLayerTraits;
+    };
     const layerClass = target.className ?? new.target.name;
-    const validated = validateAttentionOptions(options, layerClass, defaults.useBias);
+    const traits = target.traits;
+    if (!traits) {
+      throw new TypeError(
+        `${layerClass}: the class must declare static 'traits' {causal, complexity, useBias}`,
+      );
+    }
+    const validated = validateAttentionOptions(options, layerClass, traits.useBias);
     rejectUnknownOptions(options, target.optionNames ?? [], layerClass);
+    const causal =
+      traits.causal === 'option'
+        ? causalOption((options as { causal?: unknown }).causal, layerClass)
+        : traits.causal;
     super({
       name: options.name,
       trainable: options.trainable,
@@ -69,7 +105,15 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
     this.headDim = validated.headDim;
     this.dropoutRate = validated.dropout;
     this.useBias = validated.useBias;
+    this.causal = causal;
+    this.complexity = traits.complexity;
+    this.causalIsOption = traits.causal === 'option';
     this.supportsMasking = true;
+  }
+
+  /** Same as `causal` (the name the layers with a `causal` option used first). */
+  get isCausal(): boolean {
+    return this.causal;
   }
 
   /** The class name used in messages and serialisation. */
@@ -156,6 +200,26 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
     return { x: clean, mask };
   }
 
+  /**
+   * The subclass's positive-integer option `key` from `options`, or `fallback` when it is not given (no fallback: the
+   * option is required).
+   * @throws RangeError naming the layer class, the option, what it is (`what`) and the value given.
+   */
+  protected positiveIntegerOption<K extends string>(
+    options: { [key in K]?: unknown },
+    key: K,
+    what: string,
+    fallback?: number,
+  ): number {
+    const value = options[key] ?? fallback;
+    if (!isPositiveInteger(value)) {
+      throw new RangeError(
+        `${this.layerClass}: option '${key}' must be a positive integer (${what}), got ${String(value)}`,
+      );
+    }
+    return value;
+  }
+
   /** Applies dropout only in training and only when the rate is non-zero. */
   protected maybeDropout<T extends tf.Tensor>(t: T, training: boolean): T {
     return training && this.dropoutRate > 0 ? (tf.dropout(t, this.dropoutRate) as T) : t;
@@ -168,8 +232,17 @@ export abstract class AttentionLayer extends tfl.layers.Layer {
       heads: this.heads,
       dropout: this.dropoutRate,
       useBias: this.useBias,
+      ...(this.causalIsOption ? { causal: this.causal } : {}),
     };
   }
+}
+
+/** The `causal` option of a layer whose causality is an option: a boolean, default false. */
+function causalOption(value: unknown, layerClass: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${layerClass}: option 'causal' must be a boolean, got ${String(value)}`);
+  }
+  return value ?? false;
 }
 
 function firstShape(inputShape: Shape | Shape[]): Shape {

@@ -1,5 +1,10 @@
-export { AttentionLayer, type AttentionCallKwargs } from './attention-layer.js';
-export { ProjectedAttention, type ProjectionRole, type ProjectedHeads } from './projected-attention.js';
+export { AttentionLayer, type AttentionCallKwargs, type AttentionLayerTraits } from './attention-layer.js';
+export {
+  ProjectedAttention,
+  type ProjectionLayout,
+  type ProjectionRole,
+  type ProjectedHeads,
+} from './projected-attention.js';
 export type {
   AttentionComplexity,
   AttentionContext,
@@ -32,6 +37,12 @@ export {
   type OptionsFor,
 } from './registry.js';
 export {
+  describeAttentionLayer,
+  registerAttentionLayer,
+  type AttentionLayerClass,
+  type AttentionLayerDescriptor,
+} from './register-layer.js';
+export {
   isStreamingAttention,
   canPrefill,
   stateTensors,
@@ -52,8 +63,9 @@ export {
   type StateTensors,
   type StreamingState,
 } from './streaming-state.js';
-export { StreamingProjectedAttention } from './streaming-attention.js';
+export { StreamingProjectedAttention, type StepResult } from './streaming-attention.js';
 export {
+  RATE_REDUCTION_PROJECTIONS,
   isRateReductionAttention,
   type RateReductionAttention,
   type RateReductionIntermediates,
@@ -61,15 +73,6 @@ export {
 } from './rate-reduction.js';
 export { splitHeads, mergeHeads } from './heads.js';
 export { denseTokens } from './dense.js';
-export {
-  validateMask,
-  validateMaskValues,
-  tokenMask,
-  headTokenMask,
-  keyMaskBias,
-  causalMaskBias,
-  MASKED_SCORE,
-  keyAllowed,
-  causalAllowed,
-} from './mask.js';
+// Every mask helper is public.
+export * from './mask.js';
 export { parameterCounts } from './parameter-counts.js';

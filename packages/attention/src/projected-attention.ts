@@ -3,10 +3,28 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { AttentionLayer } from './attention-layer.js';
 import { denseTokens } from './dense.js';
 import { mergeHeads, splitHeads } from './heads.js';
-import type { AttentionOptions, LayerBaseArgs } from './options.js';
 
 /** Names of the input projections a variant can ask for; each becomes weights `<role>_kernel` and `<role>_bias`. */
 export type ProjectionRole = 'query' | 'key' | 'value' | 'qkv';
+
+/**
+ * How a `ProjectedAttention` lays out its weights, declared once as `static projections` (every field has a default).
+ */
+export interface ProjectionLayout {
+  /** Input projections, in weight order. Default: query, key, value (TSSA and MSSA: the single `qkv`). */
+  readonly roles?: readonly ProjectionRole[];
+  /** The output projection has a bias even when `useBias` is false (TSSA's does). Default false. */
+  readonly outputBiasAlways?: boolean;
+  /** The variant's own weights come before the output projection in `getWeights()` (TSSA: temperature). Default false. */
+  readonly coreWeightsBeforeOutput?: boolean;
+}
+
+/** Initialisers of `addCoreWeight`, by name. */
+const CORE_INITIALIZERS = {
+  glorotUniform: () => tfl.initializers.glorotUniform({}),
+  zeros: () => tfl.initializers.zeros(),
+  ones: () => tfl.initializers.ones(),
+};
 
 /** The projected tokens handed to a variant's core, split into heads: [batch, heads, seq, p] per requested role. */
 export type ProjectedHeads = Partial<Record<ProjectionRole, tf.Tensor4D>>;
@@ -14,7 +32,7 @@ export type ProjectedHeads = Partial<Record<ProjectionRole, tf.Tensor4D>>;
 /**
  * Base of every attention that projects the tokens, mixes them in its core, and projects back (the x-transformers
  * split of attention core vs projections). It owns:
- * - the input projections (`projectionRoles`, default query, key, value; TSSA and MSSA use the single `qkv`),
+ * - the input projections (`static projections.roles`, default query, key, value; TSSA and MSSA use the single `qkv`),
  *   each [dim, dim] with a bias when `useBias`, tfjs layout [in, out], Glorot-uniform kernels and zero biases;
  * - the output projection `output_kernel` [dim, dim] and `output_bias` [dim] (bias when `useBias`, or always when
  *   `outputBiasAlways`; none at all when `hasOutputProjection` is false — then no output dropout either);
@@ -33,13 +51,16 @@ export abstract class ProjectedAttention extends AttentionLayer {
   private outputKernel?: tfl.LayerVariable;
   private outputBias?: tfl.LayerVariable;
 
-  protected constructor(options: AttentionOptions & LayerBaseArgs, defaults: { useBias: boolean }) {
-    super(options, defaults);
+  /** The class's weight layout (see `ProjectionLayout`). */
+  static readonly projections?: ProjectionLayout;
+
+  private get layout(): ProjectionLayout {
+    return (this.constructor as { projections?: ProjectionLayout }).projections ?? {};
   }
 
   /** Input projections, in weight order. */
   protected get projectionRoles(): readonly ProjectionRole[] {
-    return ['query', 'key', 'value'];
+    return this.layout.roles ?? ['query', 'key', 'value'];
   }
 
   /** Whether the input projections carry a bias (default: `useBias`). */
@@ -49,7 +70,7 @@ export abstract class ProjectedAttention extends AttentionLayer {
 
   /** The output projection has a bias even when `useBias` is false (TSSA's does). */
   protected get outputBiasAlways(): boolean {
-    return false;
+    return this.layout.outputBiasAlways ?? false;
   }
 
   /** Whether there is an output projection at all (CRATE's MSSA has none with a single head). */
@@ -59,11 +80,20 @@ export abstract class ProjectedAttention extends AttentionLayer {
 
   /** The variant's own weights come before the output projection in `getWeights()` (TSSA: temperature). */
   protected get coreWeightsBeforeOutput(): boolean {
-    return false;
+    return this.layout.coreWeightsBeforeOutput ?? false;
   }
 
-  /** Creates the variant's own weights with `addWeight`. */
+  /** Creates the variant's own weights (`addCoreWeight`). */
   protected buildCoreWeights(): void {}
+
+  /** Adds one of the variant's own trainable float32 weights, initialised by name (default Glorot uniform). */
+  protected addCoreWeight(
+    name: string,
+    shape: number[],
+    initializer: keyof typeof CORE_INITIALIZERS = 'glorotUniform',
+  ): tfl.LayerVariable {
+    return this.addWeight(name, shape, 'float32', CORE_INITIALIZERS[initializer]());
+  }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const d = this.dim;

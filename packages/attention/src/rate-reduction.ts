@@ -1,5 +1,17 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AttentionCallKwargs } from './attention-layer.js';
+import type { ProjectionLayout } from './projected-attention.js';
+
+/**
+ * The weight layout of the rate-reduction attentions (CRATE's MSSA, arXiv 2306.01129 §2.3; ToST's TSSA and causal
+ * TSSA, arXiv 2412.17810 §3): ONE projection U serving as query, key and value (`qkv`), then the variant's own
+ * weights (TSSA's temperature), then an output projection that always has a bias.
+ */
+export const RATE_REDUCTION_PROJECTIONS = {
+  roles: ['qkv'],
+  outputBiasAlways: true,
+  coreWeightsBeforeOutput: true,
+} as const satisfies ProjectionLayout;
 
 /**
  * What a white-box attention's forward computes besides its output, by the rate-reduction step it takes:

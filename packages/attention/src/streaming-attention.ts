@@ -12,6 +12,9 @@ import {
   type StreamingState,
 } from './streaming-state.js';
 
+/** What `advance` returns: one token's output [batch, dim] and every tensor of the next state (new tensors). */
+export type StepResult<S extends StateSpec> = { output: tf.Tensor2D; state: StateTensors<S> };
+
 /**
  * Base of a projected attention that also decodes token by token (`StreamingAttention`). A subclass declares its
  * state and writes the step maths; the base writes the rest once:
@@ -28,8 +31,8 @@ import {
  * ```ts
  * const STATE = { sum: { shape: ['batch', 'heads', 'headDim', 'headDim'] } } as const satisfies StateSpec;
  * class MyAttention extends StreamingProjectedAttention<typeof STATE> {
- *   protected get stateSpec() { return STATE; }
- *   protected advance(state: StreamingState<typeof STATE>, xt: tf.Tensor2D) {
+ *   protected readonly stateSpec = STATE;
+ *   protected advance(state: StreamingState<typeof STATE>, xt: tf.Tensor2D): StepResult<typeof STATE> {
  *     const k = this.tokenHeads('key', xt); // [batch, heads, p]
  *     …
  *     return { output: this.tokenOutput(y), state: { sum } };
@@ -45,7 +48,7 @@ export abstract class StreamingProjectedAttention<S extends StateSpec>
   implements StreamingAttention<StreamingState<S>>
 {
   /** The tensors of the state: name → shape in named sizes (declare the object `as const`). */
-  protected abstract get stateSpec(): S;
+  protected abstract readonly stateSpec: S;
 
   /** Sizes `stateSpec` names besides `batch`, `heads`, `headDim` and `dim`. Default: none. */
   protected stateSizes(): StateSizes {
@@ -64,11 +67,7 @@ export abstract class StreamingProjectedAttention<S extends StateSpec>
    * The step maths for one token xt [batch, dim] (already checked, inside `tf.tidy`): the output [batch, dim] and
    * every tensor of the next state, as new tensors. `state.position` is the position of xt.
    */
-  protected abstract advance(
-    state: StreamingState<S>,
-    xt: tf.Tensor2D,
-    batch: number,
-  ): { output: tf.Tensor2D; state: StateTensors<S> };
+  protected abstract advance(state: StreamingState<S>, xt: tf.Tensor2D, batch: number): StepResult<S>;
 
   /** The state before the first token for `batch` independent sequences (positive integer). */
   initState(batch: number): StreamingState<S> {

@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   headTokenMask,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
-  type ProjectionRole,
-  type StateTensors,
+  type StepResult,
 } from '@tost/attention';
 import { causalTSSACore } from './causal-tssa-core.js';
 import { causalTSSAStep } from './causal-tssa-step.js';
@@ -40,51 +39,25 @@ export interface CausalTSSACallOptions {
  */
 export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_STATE> {
   static className = 'CausalTSSA';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: false } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   static override optionNames: readonly string[] = ['maxLength'];
   readonly maxLength: number;
   private temperature?: tfl.LayerVariable;
   private denominatorBias?: tfl.LayerVariable;
 
   constructor(options: CausalTSSAOptions) {
-    super(options, { useBias: false });
-    const { maxLength } = options;
-    if (!isPositiveInteger(maxLength)) {
-      throw new RangeError(
-        `CausalTSSA: option 'maxLength' must be a positive integer (the longest sequence; β has one row per ` +
-          `position), got ${String(maxLength)}`,
-      );
-    }
-    this.maxLength = maxLength;
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
-
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['qkv'];
-  }
-
-  protected override get outputBiasAlways(): boolean {
-    return true;
-  }
-
-  protected override get coreWeightsBeforeOutput(): boolean {
-    return true;
+    super(options);
+    this.maxLength = this.positiveIntegerOption(
+      options,
+      'maxLength',
+      'the longest sequence; β has one row per position',
+    );
   }
 
   protected override buildCoreWeights(): void {
-    this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
-    this.denominatorBias = this.addWeight(
-      'denominator_bias',
-      [this.heads, this.maxLength, 1],
-      'float32',
-      tfl.initializers.zeros(),
-    );
+    this.temperature = this.addCoreWeight('temperature', [this.heads, 1], 'ones');
+    this.denominatorBias = this.addCoreWeight('denominator_bias', [this.heads, this.maxLength, 1], 'zeros');
   }
 
   protected attendProjected(
@@ -139,19 +112,14 @@ export class CausalTSSA extends StreamingProjectedAttention<typeof CAUSAL_TSSA_S
     return { y, membership: tf.reshape(membership, [batch, this.heads, seq]) as tf.Tensor3D };
   }
 
-  protected get stateSpec(): typeof CAUSAL_TSSA_STATE {
-    return CAUSAL_TSSA_STATE;
-  }
+  protected readonly stateSpec = CAUSAL_TSSA_STATE;
 
   /**
    * One token of autoregressive decoding (inference: no dropout, no mask). Costs O(dim²) per token whatever the
    * position: only the running sums are read (see causal-tssa-step.ts).
    * @throws RangeError past maxLength (β has one row per position).
    */
-  protected advance(
-    state: CausalTSSAState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_TSSA_STATE> } {
+  protected advance(state: CausalTSSAState, xt: tf.Tensor2D): StepResult<typeof CAUSAL_TSSA_STATE> {
     if (state.position >= this.maxLength) {
       throw new RangeError(
         `${this.streamingLabel} step: cannot step past maxLength = ${this.maxLength} ` +

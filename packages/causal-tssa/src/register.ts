@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer } from '@tost/attention';
 import { CausalTSSA, type CausalTSSAOptions } from './causal-tssa.js';
 
 /** Name under which `createAttention` builds a CausalTSSA (options must include `maxLength`). */
@@ -10,11 +10,8 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(CAUSAL_TSSA_ATTENTION_NAME, {
-  factory: (options) => new CausalTSSA(options as CausalTSSAOptions),
+registerAttentionLayer(CAUSAL_TSSA_ATTENTION_NAME, CausalTSSA, {
   description: 'causal token-statistics attention (ToST LM): running statistics, streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'token-statistics',
   paper: {
     title: 'Token Statistics Transformer: Linear-Time Attention via Variational Rate Reduction',
@@ -32,6 +29,8 @@ registerAttention(CAUSAL_TSSA_ATTENTION_NAME, {
   },
   noWeightDecay: ['temperature$', 'denominator_bias$'],
   parameterCount: ({ dim, heads, useBias = false, maxLength }) =>
-    parameterCounts.dense(dim, useBias) + heads + heads * (maxLength as number) + parameterCounts.dense(dim, true),
-  streaming: true,
+    parameterCounts.dense(dim, useBias) +
+    heads +
+    heads * (maxLength as number) +
+    parameterCounts.dense(dim, true),
 });

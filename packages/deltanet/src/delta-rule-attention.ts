@@ -47,35 +47,23 @@ export abstract class DeltaRuleAttention
   extends ProjectedAttention
   implements StreamingAttention<DeltaRuleState>
 {
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['chunkSize'];
   readonly chunkSize: number;
   private betaKernel?: tfl.LayerVariable;
   private betaBias?: tfl.LayerVariable;
   private normGain?: tfl.LayerVariable;
 
-  protected constructor(options: DeltaRuleAttentionOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
+  constructor(options: DeltaRuleAttentionOptions & LayerBaseArgs) {
+    super(options);
     this.chunkSize = validateChunkSize(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.layerClass);
   }
 
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
-
   protected override buildCoreWeights(): void {
-    this.betaKernel = this.addWeight(
-      'beta_kernel',
-      [this.dim, this.heads],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
-    this.betaBias = this.addWeight('beta_bias', [this.heads], 'float32', tfl.initializers.zeros());
+    this.betaKernel = this.addCoreWeight('beta_kernel', [this.dim, this.heads]);
+    this.betaBias = this.addCoreWeight('beta_bias', [this.heads], 'zeros');
     this.buildGateWeights();
-    this.normGain = this.addWeight('norm_gain', [this.headDim], 'float32', tfl.initializers.ones());
+    this.normGain = this.addCoreWeight('norm_gain', [this.headDim], 'ones');
   }
 
   /** The subclass's weights between beta_bias and norm_gain (Gated DeltaNet: decay and output gate). */

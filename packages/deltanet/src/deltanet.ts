@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DeltaRuleAttention, type DeltaRuleAttentionOptions } from './delta-rule-attention.js';
+import { DeltaRuleAttention } from './delta-rule-attention.js';
 
 /**
  * DeltaNet (Yang, Wang, Zhang, Shen, Kim, "Parallelizing Linear Transformers with the Delta Rule over Sequence
@@ -17,10 +17,6 @@ import { DeltaRuleAttention, type DeltaRuleAttentionOptions } from './delta-rule
  */
 export class DeltaNet extends DeltaRuleAttention {
   static className = 'DeltaNet';
-
-  constructor(options: DeltaRuleAttentionOptions) {
-    super(options);
-  }
 }
 
 tf.serialization.registerClass(DeltaNet);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { denseTokens } from '@tost/attention';
-import { DeltaRuleAttention, type DeltaRuleAttentionOptions } from './delta-rule-attention.js';
+import { DeltaRuleAttention } from './delta-rule-attention.js';
 
 /** Decay rates A = e^{A_log} at initialisation, spread over the heads (the authors draw A ~ U(0, 16)). */
 const DECAY_RATE_RANGE = [1, 16] as const;
@@ -31,10 +31,6 @@ export class GatedDeltaNet extends DeltaRuleAttention {
   private outputGate?: tfl.LayerVariable;
   private outputGateBias?: tfl.LayerVariable;
 
-  constructor(options: DeltaRuleAttentionOptions) {
-    super(options);
-  }
-
   protected override buildGateWeights(): void {
     const h = this.heads;
     const spread = (lo: number, hi: number, log: boolean) =>
@@ -42,14 +38,9 @@ export class GatedDeltaNet extends DeltaRuleAttention {
         const f = h === 1 ? 0.5 : i / (h - 1);
         return log ? Math.exp(Math.log(lo) + f * (Math.log(hi) - Math.log(lo))) : lo + f * (hi - lo);
       });
-    this.decayKernel = this.addWeight(
-      'decay_kernel',
-      [this.dim, h],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
-    this.decayLogRate = this.addWeight('decay_log_rate', [h], 'float32', tfl.initializers.zeros());
-    this.decayDtBias = this.addWeight('decay_dt_bias', [h], 'float32', tfl.initializers.zeros());
+    this.decayKernel = this.addCoreWeight('decay_kernel', [this.dim, h]);
+    this.decayLogRate = this.addCoreWeight('decay_log_rate', [h], 'zeros');
+    this.decayDtBias = this.addCoreWeight('decay_dt_bias', [h], 'zeros');
     tf.tidy(() => {
       this.decayLogRate!.write(tf.tensor1d(spread(...DECAY_RATE_RANGE, false).map(Math.log)));
       // softplus⁻¹(dt) = dt + log(1 − e^{−dt}).
@@ -57,19 +48,9 @@ export class GatedDeltaNet extends DeltaRuleAttention {
         tf.tensor1d(spread(...DT_RANGE, true).map((dt) => dt + Math.log(-Math.expm1(-dt)))),
       );
     });
-    this.outputGate = this.addWeight(
-      'output_gate',
-      [this.dim, this.dim],
-      'float32',
-      tfl.initializers.glorotUniform({}),
-    );
+    this.outputGate = this.addCoreWeight('output_gate', [this.dim, this.dim]);
     if (this.useBias) {
-      this.outputGateBias = this.addWeight(
-        'output_gate_bias',
-        [this.dim],
-        'float32',
-        tfl.initializers.zeros(),
-      );
+      this.outputGateBias = this.addCoreWeight('output_gate_bias', [this.dim], 'zeros');
     }
   }
 

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionOptionSpec } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionOptionSpec } from '@tost/attention';
 import { DEFAULT_CHUNK_SIZE } from './delta-rule-chunked.js';
 import type { DeltaRuleAttentionOptions } from './delta-rule-attention.js';
 import { DeltaNet } from './deltanet.js';
@@ -30,12 +30,9 @@ const options: Record<string, AttentionOptionSpec> = {
 const deltaNetParameters = (dim: number, heads: number, useBias: boolean): number =>
   parameterCounts.projections(dim, 3, useBias) + dim * heads + heads + dim / heads;
 
-registerAttention(DELTANET_ATTENTION_NAME, {
-  factory: (o) => new DeltaNet(o as DeltaRuleAttentionOptions),
+registerAttentionLayer(DELTANET_ATTENTION_NAME, DeltaNet, {
   description:
     'DeltaNet: causal linear attention with the delta-rule update, chunk-wise (WY/UT), streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'recurrent',
   paper: {
     title: 'Parallelizing Linear Transformers with the Delta Rule over Sequence Length',
@@ -44,17 +41,13 @@ registerAttention(DELTANET_ATTENTION_NAME, {
   },
   options,
   parameterCount: ({ dim, heads, useBias = true }) => deltaNetParameters(dim, heads, useBias),
-  streaming: true,
   // The RMS norm's gain is a scale, not a map: like LayerNorm gains it is not weight-decayed.
   noWeightDecay: ['(^|/)norm_gain$'],
 });
 
-registerAttention(GATED_DELTANET_ATTENTION_NAME, {
-  factory: (o) => new GatedDeltaNet(o as DeltaRuleAttentionOptions),
+registerAttentionLayer(GATED_DELTANET_ATTENTION_NAME, GatedDeltaNet, {
   description:
     'Gated DeltaNet: the delta rule with a data-dependent decay and an output gate, chunk-wise, streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'recurrent',
   paper: {
     title: 'Gated Delta Networks: Improving Mamba2 with Delta Rule',
@@ -65,7 +58,6 @@ registerAttention(GATED_DELTANET_ATTENTION_NAME, {
   // + decay kernel [dim, heads], A_log [heads], dt bias [heads], output gate [dim, dim] (+ bias [dim]).
   parameterCount: ({ dim, heads, useBias = true }) =>
     deltaNetParameters(dim, heads, useBias) + dim * heads + 2 * heads + parameterCounts.dense(dim, useBias),
-  streaming: true,
   // As the authors: the decay's A_log and dt bias are not weight-decayed, nor is the norm gain.
   noWeightDecay: ['(^|/)norm_gain$', '(^|/)decay_log_rate$', '(^|/)decay_dt_bias$'],
 });

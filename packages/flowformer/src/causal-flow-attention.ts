@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  StreamingProjectedAttention,
-  type AttentionOptions,
-  type ProjectedHeads,
-  type StateTensors,
-} from '@tost/attention';
+import { StreamingProjectedAttention, type ProjectedHeads, type StepResult } from '@tost/attention';
 import { causalFlowAttention } from './causal-flow-attention-core.js';
 import { CAUSAL_FLOW_STATE, type CausalFlowState } from './causal-flow-state.js';
 import { causalFlowStep } from './causal-flow-step.js';
@@ -19,34 +14,23 @@ import { causalFlowStep } from './causal-flow-step.js';
  */
 export class CausalFlowAttention extends StreamingProjectedAttention<typeof CAUSAL_FLOW_STATE> {
   static className = 'CausalFlowAttention';
-
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     return causalFlowAttention(heads.query!, heads.key!, heads.value!, mask);
   }
 
-  protected get stateSpec(): typeof CAUSAL_FLOW_STATE {
-    return CAUSAL_FLOW_STATE;
-  }
+  protected readonly stateSpec = CAUSAL_FLOW_STATE;
 
   /** One token (inference: no dropout); O(dim² + heads·p²) at any position. */
-  protected advance(
-    state: CausalFlowState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof CAUSAL_FLOW_STATE> } {
+  protected advance(state: CausalFlowState, xt: tf.Tensor2D): StepResult<typeof CAUSAL_FLOW_STATE> {
     const q = this.tokenHeads('query', xt);
-    const { y, state: next } = causalFlowStep(state, q, this.tokenHeads('key', xt), this.tokenHeads('value', xt));
+    const { y, state: next } = causalFlowStep(
+      state,
+      q,
+      this.tokenHeads('key', xt),
+      this.tokenHeads('value', xt),
+    );
     return { output: this.tokenOutput(y), state: next };
   }
 }

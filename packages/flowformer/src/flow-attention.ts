@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ProjectedAttention, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { ProjectedAttention, type ProjectedHeads } from '@tost/attention';
 import { flowAttention } from './flow-attention-core.js';
 
 /**
@@ -14,18 +14,7 @@ import { flowAttention } from './flow-attention-core.js';
  */
 export class FlowAttention extends ProjectedAttention {
   static className = 'FlowAttention';
-
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
+  static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     return flowAttention(heads.query!, heads.key!, heads.value!, mask);

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionOptions } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionOptions } from '@tost/attention';
 import { CausalFlowAttention } from './causal-flow-attention.js';
 import { FlowAttention } from './flow-attention.js';
 
@@ -21,26 +21,18 @@ const paper = {
 const parameterCount = ({ dim, useBias = true }: AttentionOptions): number =>
   parameterCounts.projections(dim, 3, useBias);
 
-registerAttention('flowformer', {
-  factory: (options) => new FlowAttention(options),
+registerAttentionLayer('flowformer', FlowAttention, {
   description:
     'Flow-Attention (Flowformer): flow conservation, competition and allocation instead of softmax, O(N)',
-  causal: false,
-  complexity: 'linear',
   family: 'flow',
   paper,
   parameterCount,
-  streaming: false,
 });
 
-registerAttention('flowformer-causal', {
-  factory: (options) => new CausalFlowAttention(options),
+registerAttentionLayer('flowformer-causal', CausalFlowAttention, {
   description:
     'causal Flow-Attention (Flowformer): prefix-sum flows, running competition, chunked, streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'flow',
   paper,
   parameterCount,
-  streaming: true,
 });

@@ -4,7 +4,6 @@ import {
   ProjectedAttention,
   denseTokens,
   headTokenMask,
-  isPositiveInteger,
   mergeHeads,
   splitHeads,
   validateInitStateBatch,
@@ -48,6 +47,7 @@ export interface GLAState {
  */
 export class GatedLinearAttention extends ProjectedAttention implements StreamingAttention<GLAState> {
   static className = 'GatedLinearAttention';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['chunkSize', 'gateRank'];
   readonly chunkSize: number;
   readonly gateRank: number;
@@ -58,40 +58,23 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
   private outputGateBias?: tfl.LayerVariable;
 
   constructor(options: GLAOptions) {
-    super(options, { useBias: true });
-    const chunkSize = options.chunkSize ?? GLA_CHUNK_SIZE;
-    if (!isPositiveInteger(chunkSize)) {
-      throw new RangeError(
-        `GatedLinearAttention: option 'chunkSize' must be a positive integer (tokens per chunk), got ${String(chunkSize)}`,
-      );
-    }
-    const gateRank = options.gateRank ?? GLA_GATE_RANK;
-    if (!isPositiveInteger(gateRank)) {
-      throw new RangeError(
-        `GatedLinearAttention: option 'gateRank' must be a positive integer (rank of the gate projection), got ` +
-          String(gateRank),
-      );
-    }
-    this.chunkSize = chunkSize;
-    this.gateRank = gateRank;
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
+    super(options);
+    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', 'tokens per chunk', GLA_CHUNK_SIZE);
+    this.gateRank = this.positiveIntegerOption(
+      options,
+      'gateRank',
+      'rank of the gate projection',
+      GLA_GATE_RANK,
+    );
   }
 
   protected override buildCoreWeights(): void {
     const d = this.dim;
-    const glorot = () => tfl.initializers.glorotUniform({});
-    this.gateDown = this.addWeight('gate_down', [d, this.gateRank], 'float32', glorot());
-    this.gateUp = this.addWeight('gate_up', [this.gateRank, d], 'float32', glorot());
-    this.gateBias = this.addWeight('gate_bias', [d], 'float32', tfl.initializers.zeros());
-    this.outputGate = this.addWeight('output_gate', [d, d], 'float32', glorot());
-    this.outputGateBias = this.addWeight('output_gate_bias', [d], 'float32', tfl.initializers.zeros());
+    this.gateDown = this.addCoreWeight('gate_down', [d, this.gateRank]);
+    this.gateUp = this.addCoreWeight('gate_up', [this.gateRank, d]);
+    this.gateBias = this.addCoreWeight('gate_bias', [d], 'zeros');
+    this.outputGate = this.addCoreWeight('output_gate', [d, d]);
+    this.outputGateBias = this.addCoreWeight('output_gate_bias', [d], 'zeros');
   }
 
   protected override attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
@@ -100,7 +83,9 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
 
   /** Not used: GLA's gates read the tokens themselves, so `attend` runs the whole layer. */
   protected attendProjected(): tf.Tensor4D {
-    throw new Error(`${this.layerClass} '${this.name}': attendProjected is not used (the gates need the tokens)`);
+    throw new Error(
+      `${this.layerClass} '${this.name}': attendProjected is not used (the gates need the tokens)`,
+    );
   }
 
   /** The whole layer from a state (zeros when undefined): outputs [batch, seq, dim] and the state after the last token. */
@@ -134,7 +119,11 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
   private logGate(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       const low = denseTokens(x, this.gateDown!.read() as tf.Tensor2D);
-      const logits = denseTokens(low, this.gateUp!.read() as tf.Tensor2D, this.gateBias!.read() as tf.Tensor1D);
+      const logits = denseTokens(
+        low,
+        this.gateUp!.read() as tf.Tensor2D,
+        this.gateBias!.read() as tf.Tensor1D,
+      );
       // log sigmoid(z) = −softplus(−z), spelled out: tf.logSigmoid's gradient reads its input without saving it, so
       // once this tidy has freed `logits` the backward pass reads a disposed tensor (tfjs-core 4.22; webgl throws
       // "Cannot read properties of undefined (reading 'backend')").
@@ -146,7 +135,11 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
   /** o ⊙ swish(x·W_r + b_r) for merged outputs o [batch, seq, dim]. */
   private gateOutput(o: tf.Tensor3D, x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
-      const r = denseTokens(x, this.outputGate!.read() as tf.Tensor2D, this.outputGateBias!.read() as tf.Tensor1D);
+      const r = denseTokens(
+        x,
+        this.outputGate!.read() as tf.Tensor2D,
+        this.outputGateBias!.read() as tf.Tensor1D,
+      );
       return tf.mul(o, tf.mul(r, tf.sigmoid(r))) as tf.Tensor3D;
     });
   }

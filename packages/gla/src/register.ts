@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer } from '@tost/attention';
 import { GLA_CHUNK_SIZE, GLA_GATE_RANK } from './constants.js';
 import { GatedLinearAttention, type GLAOptions } from './gla.js';
 
@@ -11,12 +11,9 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(GLA_ATTENTION_NAME, {
-  factory: (options) => new GatedLinearAttention(options as GLAOptions),
+registerAttentionLayer(GLA_ATTENTION_NAME, GatedLinearAttention, {
   description:
     'Gated Linear Attention: causal linear attention with data-dependent per-channel gates, chunk-wise, streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'recurrent',
   paper: {
     title: 'Gated Linear Attention Transformers with Hardware-Efficient Training',
@@ -40,5 +37,4 @@ registerAttention(GLA_ATTENTION_NAME, {
   // q, k, v and output projections; gate: down [dim, r], up [r, dim] + bias [dim]; output gate [dim, dim] + bias.
   parameterCount: ({ dim, useBias = true, gateRank = GLA_GATE_RANK }) =>
     parameterCounts.projections(dim, 3, useBias) + 2 * dim * (gateRank as number) + dim + dim * dim + dim,
-  streaming: true,
 });

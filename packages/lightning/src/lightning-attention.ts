@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   StreamingProjectedAttention,
   headTokenMask,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSpec,
+  type StepResult,
   type StreamingState,
 } from '@tost/attention';
 import { chunkLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
@@ -45,29 +45,16 @@ export type LightningState = StreamingState<typeof LIGHTNING_STATE>;
  */
 export class LightningAttention extends StreamingProjectedAttention<typeof LIGHTNING_STATE> {
   static className = 'LightningAttention';
+  static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['blockSize'];
   readonly blockSize: number;
   /** γ per head. */
   readonly decay: readonly number[];
 
   constructor(options: LightningAttentionOptions) {
-    super(options, { useBias: true });
-    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
-    if (!isPositiveInteger(blockSize)) {
-      throw new RangeError(
-        `LightningAttention: option 'blockSize' must be a positive integer (tokens per block), got ${String(blockSize)}`,
-      );
-    }
-    this.blockSize = blockSize;
+    super(options);
+    this.blockSize = this.positiveIntegerOption(options, 'blockSize', 'tokens per block', DEFAULT_BLOCK_SIZE);
     this.decay = lightningDecay(this.heads);
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
@@ -81,15 +68,10 @@ export class LightningAttention extends StreamingProjectedAttention<typeof LIGHT
     return rmsOverChannels(o);
   }
 
-  protected get stateSpec(): typeof LIGHTNING_STATE {
-    return LIGHTNING_STATE;
-  }
+  protected readonly stateSpec = LIGHTNING_STATE;
 
   /** One token: S ← γ·S + k̂ᵀv, o = q·S, RMS over the channels; O(heads·p²) at any position. */
-  protected advance(
-    state: LightningState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+  protected advance(state: LightningState, xt: tf.Tensor2D): StepResult<typeof LIGHTNING_STATE> {
     const k = tf.mul(this.tokenHeads('key', xt), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
     const r = recurrentLinearAttentionStep(
       state.sum,

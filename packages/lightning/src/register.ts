@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer } from '@tost/attention';
 import {
   DEFAULT_BLOCK_SIZE,
   LightningAttention,
@@ -14,11 +14,8 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(LIGHTNING_ATTENTION_NAME, {
-  factory: (options) => new LightningAttention(options as LightningAttentionOptions),
+registerAttentionLayer(LIGHTNING_ATTENTION_NAME, LightningAttention, {
   description: 'Lightning Attention-2: causal decayed linear attention, block-wise, streaming, O(N)',
-  causal: true,
-  complexity: 'linear',
   family: 'linear',
   paper: {
     title:
@@ -35,5 +32,4 @@ registerAttention(LIGHTNING_ATTENTION_NAME, {
     },
   },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: true,
 });

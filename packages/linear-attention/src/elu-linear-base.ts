@@ -3,9 +3,9 @@ import {
   StreamingProjectedAttention,
   headTokenMask,
   type AttentionOptions,
-  type LayerBaseArgs,
   type ProjectedHeads,
   type StateSizes,
+  type StepResult,
 } from '@tost/attention';
 import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
 import { eluFeatureMap } from './elu-feature-map.js';
@@ -24,34 +24,13 @@ export const CAUSAL_CHUNK = 128;
  * (padded keys zeroed), the `causal` option, and the streaming state S = Σ φ(k)ᵀ·v' of the causal forms.
  */
 export abstract class EluLinearBase extends StreamingProjectedAttention<typeof LINEAR_STATE> {
+  static override readonly traits = { causal: 'option', complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['causal'];
-  readonly isCausal: boolean;
-
-  protected constructor(options: EluLinearOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
-    const target = new.target as unknown as { className?: string };
-    if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-      throw new TypeError(
-        `${target.className}: option 'causal' must be a boolean, got ${String(options.causal)}`,
-      );
-    }
-    this.isCausal = options.causal ?? false;
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
 
   /** Whether a column of ones is appended to v, so that the core also returns the normaliser Σ φ(q)·φ(k). */
   protected abstract get appendsOnes(): boolean;
 
-  protected get stateSpec(): typeof LINEAR_STATE {
-    return LINEAR_STATE;
-  }
+  protected readonly stateSpec = LINEAR_STATE;
 
   /** Columns of the state per head: p, plus one for the normaliser when `appendsOnes`. */
   protected override stateSizes(): StateSizes {
@@ -59,7 +38,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
   }
 
   protected override get streamingUnavailable(): string | undefined {
-    return this.isCausal
+    return this.causal
       ? undefined
       : "needs the causal form (register name '…-causal' or option causal: true)";
   }
@@ -75,7 +54,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
     const values = this.appendsOnes
       ? (tf.concat([v, tf.onesLike(tf.slice(v, 0, [-1, -1, -1, 1]))], 3) as tf.Tensor4D)
       : v;
-    const out = this.isCausal
+    const out = this.causal
       ? chunkLinearAttention(q, k, values, { chunkSize: CAUSAL_CHUNK })
       : nonCausalLinearAttention(q, k, values);
     return this.finish(out);
@@ -99,7 +78,7 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
     state: LinearAttentionState,
     xt: tf.Tensor2D,
     batch: number,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D } } {
+  ): StepResult<typeof LINEAR_STATE> {
     const q = eluFeatureMap(this.tokenHeads('query', xt));
     const k = eluFeatureMap(this.tokenHeads('key', xt));
     const v = this.tokenHeads('value', xt);
@@ -107,9 +86,5 @@ export abstract class EluLinearBase extends StreamingProjectedAttention<typeof L
     const r = recurrentLinearAttentionStep(state.sum, q, k, values);
     const o = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D);
     return { output: this.tokenOutput(o), state: { sum: r.state } };
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), causal: this.isCausal };
   }
 }

@@ -31,7 +31,7 @@ export class NormLinearAttention extends EluLinearBase {
   }
 
   protected override buildCoreWeights(): void {
-    this.gain = this.addWeight('norm_gain', [this.dim], 'float32', tfl.initializers.ones());
+    this.gain = this.addCoreWeight('norm_gain', [this.dim], 'ones');
   }
 
   /** Merge heads, then A / sqrt(mean over the dim channels of A² + 1e-6) ⊙ g. */

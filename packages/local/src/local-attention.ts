@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   StreamingProjectedAttention,
-  isPositiveInteger,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
   type StateSizes,
-  type StateTensors,
+  type StepResult,
 } from '@tost/attention';
 import { localAttention } from './local-attention-core.js';
 import { LOCAL_STATE, localAttentionStep, type LocalAttentionState } from './local-stream.js';
@@ -41,39 +40,25 @@ export interface LocalAttentionOptions extends AttentionOptions {
  */
 export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STATE> {
   static className = 'LocalAttention';
+  static override readonly traits = { causal: 'option', complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['causal', 'window', 'dilation'];
-  readonly isCausal: boolean;
   readonly window: number;
   readonly dilation: number;
 
   constructor(options: LocalAttentionOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
-    if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-      throw new TypeError(`LocalAttention: option 'causal' must be a boolean, got ${String(options.causal)}`);
-    }
-    for (const [key, what] of [
-      ['window', 'keys on each side of a query'],
-      ['dilation', 'attend to every d-th token'],
-    ] as const) {
-      const value = options[key];
-      if (value !== undefined && !isPositiveInteger(value)) {
-        throw new RangeError(
-          `LocalAttention: option '${key}' must be a positive integer (${what}), got ` +
-            `${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-        );
-      }
-    }
-    this.isCausal = options.causal ?? false;
-    this.window = options.window ?? DEFAULT_WINDOW;
-    this.dilation = options.dilation ?? DEFAULT_DILATION;
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
+    super(options);
+    this.window = this.positiveIntegerOption(
+      options,
+      'window',
+      'keys on each side of a query',
+      DEFAULT_WINDOW,
+    );
+    this.dilation = this.positiveIntegerOption(
+      options,
+      'dilation',
+      'attend to every d-th token',
+      DEFAULT_DILATION,
+    );
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
@@ -84,13 +69,11 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
       window: this.window,
       dilation: this.dilation,
       keyMask: mask,
-      causal: this.isCausal,
+      causal: this.causal,
     });
   }
 
-  protected get stateSpec(): typeof LOCAL_STATE {
-    return LOCAL_STATE;
-  }
+  protected readonly stateSpec = LOCAL_STATE;
 
   /** The cached tokens: none before the first token, then up to w·d. */
   protected override stateSizes(): StateSizes {
@@ -98,15 +81,13 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
   }
 
   protected override get streamingUnavailable(): string | undefined {
-    return this.isCausal ? undefined : "needs the causal layer ('local-causal')";
+    return this.causal ? undefined : "needs the causal layer ('local-causal')";
   }
 
   /** One token (inference: no dropout); O(w·dim + dim²) at any position. */
-  protected advance(
-    state: LocalAttentionState,
-    xt: tf.Tensor2D,
-  ): { output: tf.Tensor2D; state: StateTensors<typeof LOCAL_STATE> } {
-    const head = (role: 'query' | 'key' | 'value') => tf.expandDims(this.tokenHeads(role, xt), 2) as tf.Tensor4D;
+  protected advance(state: LocalAttentionState, xt: tf.Tensor2D): StepResult<typeof LOCAL_STATE> {
+    const head = (role: 'query' | 'key' | 'value') =>
+      tf.expandDims(this.tokenHeads(role, xt), 2) as tf.Tensor4D;
     const q = tf.mul(head('query'), 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     const { out, keys, values } = localAttentionStep(state, q, head('key'), head('value'), {
       window: this.window,
@@ -116,7 +97,7 @@ export class LocalAttention extends StreamingProjectedAttention<typeof LOCAL_STA
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), causal: this.isCausal, window: this.window, dilation: this.dilation };
+    return { ...super.getConfig(), window: this.window, dilation: this.dilation };
   }
 }
 

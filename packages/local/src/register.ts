@@ -1,5 +1,10 @@
-import { parameterCounts, registerAttention, type AttentionDescriptor } from '@tost/attention';
-import { DEFAULT_DILATION, DEFAULT_WINDOW, LocalAttention, type LocalAttentionOptions } from './local-attention.js';
+import { parameterCounts, registerAttentionLayer, type AttentionLayerDescriptor } from '@tost/attention';
+import {
+  DEFAULT_DILATION,
+  DEFAULT_WINDOW,
+  LocalAttention,
+  type LocalAttentionOptions,
+} from './local-attention.js';
 
 /** Names under which this package's variants can be created with `createAttention`. */
 export const LOCAL_ATTENTION_NAMES = ['local', 'local-causal'] as const;
@@ -11,13 +16,11 @@ declare module '@tost/attention' {
   }
 }
 
-const local = (causal: boolean): AttentionDescriptor => ({
-  factory: (options) => new LocalAttention({ ...options, causal }),
+const local = (causal: boolean): AttentionLayerDescriptor => ({
   description: causal
     ? 'causal sliding-window softmax attention with dilation (the last w·d tokens), O(N·w), streaming'
     : 'sliding-window softmax attention with dilation (w·d tokens each side), O(N·w)',
   causal,
-  complexity: 'linear',
   family: 'local',
   paper: {
     title: 'Longformer: The Long-Document Transformer',
@@ -38,10 +41,8 @@ const local = (causal: boolean): AttentionDescriptor => ({
       description: 'attend to every d-th token: (i − j) mod d = 0',
     },
   },
-  fixedOptions: { causal },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: causal,
 });
 
-registerAttention('local', local(false));
-registerAttention('local-causal', local(true));
+registerAttentionLayer('local', LocalAttention, local(false));
+registerAttentionLayer('local-causal', LocalAttention, local(true));

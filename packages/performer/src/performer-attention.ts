@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   StreamingProjectedAttention,
-  isPositiveInteger,
   type AttentionOptions,
   type ProjectedHeads,
   type StateSizes,
   type StateSpec,
+  type StepResult,
   type StreamingState,
 } from '@tost/attention';
 import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
@@ -52,38 +52,26 @@ export type PerformerState = StreamingState<typeof PERFORMER_STATE>;
  */
 export class PerformerAttention extends StreamingProjectedAttention<typeof PERFORMER_STATE> {
   static className = 'PerformerAttention';
+  static override readonly traits = { causal: 'option', complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['features', 'seed', 'causal'];
-  readonly isCausal: boolean;
   /** Number of random features m. */
   readonly features: number;
   private featureSeed: number;
   private omega?: tfl.LayerVariable;
 
   constructor(options: PerformerOptions) {
-    super(options, { useBias: true });
-    const { causal, features, seed } = options;
-    if (causal !== undefined && typeof causal !== 'boolean') {
-      throw new TypeError(`PerformerAttention: option 'causal' must be a boolean, got ${String(causal)}`);
-    }
-    if (features !== undefined && !isPositiveInteger(features)) {
-      throw new RangeError(
-        `PerformerAttention: option 'features' must be a positive integer (number of random features m), got ${String(features)}`,
-      );
-    }
+    super(options);
+    this.features = this.positiveIntegerOption(
+      options,
+      'features',
+      'number of random features m',
+      4 * this.headDim,
+    );
+    const { seed } = options;
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) {
       throw new RangeError(`PerformerAttention: option 'seed' must be an integer ≥ 0, got ${String(seed)}`);
     }
-    this.isCausal = causal ?? false;
-    this.features = features ?? 4 * this.headDim;
     this.featureSeed = seed ?? randomSeed();
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
   }
 
   /** The seed of the current Ω. */
@@ -128,26 +116,24 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     const omega = this.omega!.read() as tf.Tensor2D;
     const q = favorQueryFeatures(heads.query!, omega);
-    const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.isCausal, mask });
+    const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.causal, mask });
     const v = heads.value!;
     const [batch, h, seq, p] = v.shape;
     const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
-    const out = this.isCausal
+    const out = this.causal
       ? chunkLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
       : nonCausalLinearAttention(q, k, withOnes);
     return ratio(out, p);
   }
 
-  protected get stateSpec(): typeof PERFORMER_STATE {
-    return PERFORMER_STATE;
-  }
+  protected readonly stateSpec = PERFORMER_STATE;
 
   protected override stateSizes(): StateSizes {
     return { features: this.features, 'headDim + 1': this.headDim + 1 };
   }
 
   protected override get streamingUnavailable(): string | undefined {
-    return this.isCausal ? undefined : "needs the causal form ('performer-causal')";
+    return this.causal ? undefined : "needs the causal form ('performer-causal')";
   }
 
   /**
@@ -158,7 +144,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
     state: PerformerState,
     xt: tf.Tensor2D,
     batch: number,
-  ): { output: tf.Tensor2D; state: { sum: tf.Tensor4D; scale: tf.Tensor2D } } {
+  ): StepResult<typeof PERFORMER_STATE> {
     const omega = this.omega!.read() as tf.Tensor2D;
     const split = (role: 'query' | 'key' | 'value') =>
       tf.reshape(this.tokenHeads(role, xt), [batch, this.heads, 1, this.headDim]) as tf.Tensor4D;
@@ -178,7 +164,7 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), causal: this.isCausal, features: this.features, seed: this.featureSeed };
+    return { ...super.getConfig(), features: this.features, seed: this.featureSeed };
   }
 }
 

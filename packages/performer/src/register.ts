@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionDescriptor } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionLayerDescriptor } from '@tost/attention';
 import { PerformerAttention, type PerformerOptions } from './performer-attention.js';
 
 /** Names under which `createAttention` builds a PerformerAttention. */
@@ -11,13 +11,11 @@ declare module '@tost/attention' {
   }
 }
 
-const performer = (causal: boolean): AttentionDescriptor => ({
-  factory: (options) => new PerformerAttention({ ...(options as PerformerOptions), causal }),
+const performer = (causal: boolean): AttentionLayerDescriptor => ({
   description: causal
     ? 'causal Performer (FAVOR+ positive orthogonal random features): chunked, streaming, O(N)'
     : 'Performer: softmax kernel by FAVOR+ positive orthogonal random features, O(N)',
   causal,
-  complexity: 'linear',
   family: 'kernel',
   paper: {
     title: 'Rethinking Attention with Performers',
@@ -36,11 +34,9 @@ const performer = (causal: boolean): AttentionDescriptor => ({
       description: 'seed of the orthogonal draw of the random features (default: random)',
     },
   },
-  fixedOptions: { causal },
   // random_features is not trainable: not counted, and never decayed.
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: causal,
 });
 
-registerAttention('performer', performer(false));
-registerAttention('performer-causal', performer(true));
+registerAttentionLayer('performer', PerformerAttention, performer(false));
+registerAttentionLayer('performer-causal', PerformerAttention, performer(true));

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionOptions } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionOptions } from '@tost/attention';
 import { SelectiveAttention } from './selective-attention.js';
 
 /** Name under which `createAttention` builds a SelectiveAttention. */
@@ -10,12 +10,9 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(SELECTIVE_ATTENTION_NAME, {
-  factory: (options) => new SelectiveAttention(options),
+registerAttentionLayer(SELECTIVE_ATTENTION_NAME, SelectiveAttention, {
   description:
     'Selective Attention: causal softmax attention where earlier tokens fade a token for all later queries, O(N²)',
-  causal: true,
-  complexity: 'quadratic',
   family: 'softmax',
   paper: {
     title: 'Selective Attention Improves Transformer',
@@ -23,5 +20,4 @@ registerAttention(SELECTIVE_ATTENTION_NAME, {
     citation: 'Leviathan, Kalman & Matias, ICLR 2025',
   },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: false,
 });

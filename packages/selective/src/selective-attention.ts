@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ProjectedAttention, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { ProjectedAttention, type ProjectedHeads } from '@tost/attention';
 import { finiteOrZero } from '@tost/ops';
 import { fusedSelectiveAttention } from './fused-selective.js';
 
@@ -17,18 +17,7 @@ import { fusedSelectiveAttention } from './fused-selective.js';
  */
 export class SelectiveAttention extends ProjectedAttention {
   static className = 'SelectiveAttention';
-
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return true;
-  }
-
-  get complexity(): 'quadratic' {
-    return 'quadratic';
-  }
+  static override readonly traits = { causal: true, complexity: 'quadratic', useBias: true } as const;
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     // Scale q, not the [N, N] scores: N·C multiplies instead of N².

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionDescriptor } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionLayerDescriptor } from '@tost/attention';
 import { SigmoidAttention, type SigmoidAttentionOptions } from './sigmoid-attention.js';
 
 /** Names under which this package's variants can be created with `createAttention`. */
@@ -11,13 +11,11 @@ declare module '@tost/attention' {
   }
 }
 
-const sigmoid = (causal: boolean): AttentionDescriptor => ({
-  factory: (options) => new SigmoidAttention({ ...options, causal }),
+const sigmoid = (causal: boolean): AttentionLayerDescriptor => ({
   description: causal
     ? 'causal sigmoid attention (b = −ln n, no normalisation over keys), O(N²); decodes by re-running the prefix'
     : 'sigmoid attention (b = −ln n, no normalisation over keys), O(N²)',
   causal,
-  complexity: 'quadratic',
   family: 'sigmoid',
   paper: {
     title: 'Theory, Analysis, and Best Practices for Sigmoid Self-Attention',
@@ -27,13 +25,12 @@ const sigmoid = (causal: boolean): AttentionDescriptor => ({
   options: {
     bias: {
       type: 'number',
-      description: 'constant score bias b for every sample (default: b = −ln n, n = real tokens of the sample)',
+      description:
+        'constant score bias b for every sample (default: b = −ln n, n = real tokens of the sample)',
     },
   },
-  fixedOptions: { causal },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: false,
 });
 
-registerAttention('sigmoid', sigmoid(false));
-registerAttention('sigmoid-causal', sigmoid(true));
+registerAttentionLayer('sigmoid', SigmoidAttention, sigmoid(false));
+registerAttentionLayer('sigmoid-causal', SigmoidAttention, sigmoid(true));

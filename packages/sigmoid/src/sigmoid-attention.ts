@@ -32,34 +32,20 @@ export interface SigmoidAttentionOptions extends AttentionOptions {
  */
 export class SigmoidAttention extends ProjectedAttention {
   static className = 'SigmoidAttention';
+  static override readonly traits = { causal: 'option', complexity: 'quadratic', useBias: true } as const;
   static override optionNames: readonly string[] = ['causal', 'bias'];
-  readonly isCausal: boolean;
   /** The constant bias, or undefined for b = −ln n. */
   readonly fixedBias: number | undefined;
 
   constructor(options: SigmoidAttentionOptions & LayerBaseArgs) {
-    super(options, { useBias: true });
-    if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-      throw new TypeError(
-        `SigmoidAttention: option 'causal' must be a boolean, got ${String(options.causal)}`,
-      );
-    }
+    super(options);
     if (options.bias != null && (typeof options.bias !== 'number' || !Number.isFinite(options.bias))) {
       throw new RangeError(
         `SigmoidAttention: option 'bias' must be a finite number (a constant score bias; omit it for b = −ln n), ` +
           `got ${typeof options.bias === 'string' ? JSON.stringify(options.bias) : String(options.bias)}`,
       );
     }
-    this.isCausal = options.causal ?? false;
     this.fixedBias = options.bias ?? undefined;
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'quadratic' {
-    return 'quadratic';
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
@@ -67,19 +53,18 @@ export class SigmoidAttention extends ProjectedAttention {
     // Scale q, not the [N, N] scores: N·C multiplies instead of N².
     const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     // Future tokens (causal) may hold anything: zero non-finite keys and values so 0·NaN cannot reach earlier outputs.
-    const k = this.isCausal ? finiteOrZero(heads.key!) : heads.key!;
-    const v = this.isCausal ? finiteOrZero(heads.value!) : heads.value!;
+    const k = this.causal ? finiteOrZero(heads.key!) : heads.key!;
+    const v = this.causal ? finiteOrZero(heads.value!) : heads.value!;
     let bias: tf.Tensor1D;
     if (this.fixedBias !== undefined) bias = tf.fill([batch], this.fixedBias);
     else if (mask) bias = tf.neg(tf.log(tf.maximum(tf.sum(mask, 1), 1))) as tf.Tensor1D;
     else bias = tf.fill([batch], -Math.log(seq));
-    return sigmoidAttention(q, k, v, { bias, keyMask: mask, causal: this.isCausal });
+    return sigmoidAttention(q, k, v, { bias, keyMask: mask, causal: this.causal });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),
-      causal: this.isCausal,
       ...(this.fixedBias !== undefined ? { bias: this.fixedBias } : {}),
     };
   }

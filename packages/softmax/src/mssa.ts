@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   type AttentionCallKwargs,
   type AttentionOptions,
   type ProjectedHeads,
-  type ProjectionRole,
   type RateReductionAttention,
   type RateReductionIntermediates,
 } from '@tost/attention';
@@ -19,6 +19,8 @@ import { scaledDotProductAttention } from './softmax-attention.js';
  */
 export class MSSA extends ProjectedAttention implements RateReductionAttention<'mssa'> {
   static className = 'MSSA';
+  static override readonly traits = { causal: false, complexity: 'quadratic', useBias: false } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   /** The rate-reduction step this layer takes, for @tost/analysis (subspaces U = the shared projection). */
   readonly rateReductionKind = 'mssa';
 
@@ -28,15 +30,7 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
         `MSSA: option 'useBias' cannot be true: the shared projection has no bias (CRATE, arXiv 2306.01129)`,
       );
     }
-    super({ ...options, useBias: false }, { useBias: false });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'quadratic' {
-    return 'quadratic';
+    super({ ...options, useBias: false });
   }
 
   /** Whether there is an output projection (all but the single-head case). */
@@ -44,16 +38,8 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
     return this.heads > 1;
   }
 
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['qkv'];
-  }
-
   protected override get hasOutputProjection(): boolean {
     return this.projectsOut;
-  }
-
-  protected override get outputBiasAlways(): boolean {
-    return true;
   }
 
   /** The forward pass as `apply` (eager), as the analysis contract's intermediates: only the output. */
@@ -64,7 +50,11 @@ export class MSSA extends ProjectedAttention implements RateReductionAttention<'
     return { output: this.apply(inputs, kwargs) as tf.Tensor3D };
   }
 
-  protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor4D {
+  protected attendProjected(
+    heads: ProjectedHeads,
+    mask: tf.Tensor2D | undefined,
+    training: boolean,
+  ): tf.Tensor4D {
     const w = heads.qkv!;
     const q = tf.mul(w, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     return scaledDotProductAttention(q, w, w, {

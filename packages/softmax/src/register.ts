@@ -1,7 +1,7 @@
 import {
   parameterCounts,
-  registerAttention,
-  type AttentionDescriptor,
+  registerAttentionLayer,
+  type AttentionLayerDescriptor,
   type AttentionOptions,
 } from '@tost/attention';
 import { SoftmaxAttention, type SoftmaxAttentionOptions } from './softmax-attention.js';
@@ -24,27 +24,20 @@ const vaswani = {
   citation: 'Vaswani et al., NeurIPS 2017',
 };
 
-const softmax = (causal: boolean): AttentionDescriptor => ({
-  factory: (options) => new SoftmaxAttention({ ...options, causal }),
+const softmax = (causal: boolean): AttentionLayerDescriptor => ({
   description: causal
     ? 'causal softmax attention (GPT-style baseline), O(N²); decodes by re-running the prefix'
     : 'softmax dot-product attention (the Transformer baseline), O(N²)',
   causal,
-  complexity: 'quadratic',
   family: 'softmax',
   paper: vaswani,
-  fixedOptions: { causal },
   parameterCount: ({ dim, useBias = true }) => parameterCounts.projections(dim, 3, useBias),
-  streaming: false,
 });
 
-registerAttention('softmax', softmax(false));
-registerAttention('softmax-causal', softmax(true));
-registerAttention('mssa', {
-  factory: (options) => new MSSA(options),
+registerAttentionLayer('softmax', SoftmaxAttention, softmax(false));
+registerAttentionLayer('softmax-causal', SoftmaxAttention, softmax(true));
+registerAttentionLayer('mssa', MSSA, {
   description: "CRATE's multi-head subspace self-attention: one shared bias-free projection, O(N²)",
-  causal: false,
-  complexity: 'quadratic',
   family: 'white-box',
   paper: {
     title: 'White-Box Transformers via Sparse Rate Reduction',
@@ -52,5 +45,4 @@ registerAttention('mssa', {
     citation: 'Yu et al., NeurIPS 2023',
   },
   parameterCount: ({ dim, heads }) => dim * dim + (heads > 1 ? parameterCounts.dense(dim, true) : 0),
-  streaming: false,
 });

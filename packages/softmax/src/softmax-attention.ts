@@ -23,25 +23,11 @@ export interface SoftmaxAttentionOptions extends AttentionOptions {
  */
 export class SoftmaxAttention extends ProjectedAttention {
   static className = 'SoftmaxAttention';
+  static override readonly traits = { causal: 'option', complexity: 'quadratic', useBias: true } as const;
   static override optionNames: readonly string[] = ['causal'];
-  readonly isCausal: boolean;
 
   constructor(options: SoftmaxAttentionOptions) {
-    super(options, { useBias: true });
-    if (options.causal !== undefined && typeof options.causal !== 'boolean') {
-      throw new TypeError(
-        `SoftmaxAttention: option 'causal' must be a boolean, got ${String(options.causal)}`,
-      );
-    }
-    this.isCausal = options.causal ?? false;
-  }
-
-  get causal(): boolean {
-    return this.isCausal;
-  }
-
-  get complexity(): 'quadratic' {
-    return 'quadratic';
+    super(options);
   }
 
   protected attendProjected(
@@ -53,15 +39,11 @@ export class SoftmaxAttention extends ProjectedAttention {
     const q = tf.mul(heads.query!, 1 / Math.sqrt(this.headDim)) as tf.Tensor4D;
     return scaledDotProductAttention(q, heads.key!, heads.value!, {
       keyMask: mask,
-      causal: this.isCausal,
+      causal: this.causal,
       ...(training && this.dropoutRate > 0
         ? { dropout: (a: tf.Tensor4D) => this.maybeDropout(a, training) }
         : {}),
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), causal: this.isCausal };
   }
 }
 

@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer } from '@tost/attention';
 import { TSSA, type TSSAOptions } from './tssa.js';
 
 /** Name under which `createAttention` builds a TSSA layer. */
@@ -10,11 +10,8 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(TSSA_ATTENTION_NAME, {
-  factory: (options) => new TSSA(options),
+registerAttentionLayer(TSSA_ATTENTION_NAME, TSSA, {
   description: 'Token Statistics Self-Attention (ToST): per-head second-moment statistics, O(N)',
-  causal: false,
-  complexity: 'linear',
   family: 'token-statistics',
   paper: {
     title: 'Token Statistics Transformer: Linear-Time Attention via Variational Rate Reduction',
@@ -25,5 +22,4 @@ registerAttention(TSSA_ATTENTION_NAME, {
   noWeightDecay: ['temperature$'],
   parameterCount: ({ dim, heads, useBias = true }) =>
     parameterCounts.dense(dim, useBias) + heads + parameterCounts.dense(dim, true),
-  streaming: false,
 });

@@ -297,33 +297,11 @@ function inputGradients(
   return [dw, tf.reshape(dTemperature, temperature.shape), tf.zerosLike(mask), tf.zerosLike(gainScale)];
 }
 
-/** The core as one custom-gradient op, for one layout. */
-function makeCoreWithCustomGradient(layout: TssaLayout) {
-  return tf.customGrad(((
-    w: tf.Tensor4D,
-    temperature: tf.Tensor4D,
-    mask: tf.Tensor4D,
-    gainScale: tf.Tensor4D,
-    save: tf.GradSaveFunc,
-  ) => {
-    const { output, saved } = tssaCoreForward(w, temperature, mask, gainScale, layout);
-    save(toSavedList(saved));
-    return {
-      value: output,
-      gradFunc: (dy: tf.Tensor4D, savedList: tf.Tensor[]) => {
-        const s = fromSavedList(savedList);
-        const { dw, dTemperature } = tssaCoreBackward(dy, undefined, s, layout);
-        return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
-      },
-    };
-  }) as unknown as CustomGradientFunction);
-}
-
 /**
- * customGrad returns ONE tensor, so the membership variant packs Π_eff as an extra channel: [B, H, N, p + 1]
- * ([B, N, H, p + 1] tokens-first). Its gradient then flows into dΠ_eff as well.
+ * The core as one custom-gradient op, for one layout. customGrad returns ONE tensor, so `withMembership` packs Π_eff
+ * as an extra channel: [B, H, N, p + 1] ([B, N, H, p + 1] tokens-first); its gradient then flows into dΠ_eff as well.
  */
-function makePackedCoreWithCustomGradient(layout: TssaLayout) {
+function makeCoreWithCustomGradient(layout: TssaLayout, withMembership: boolean) {
   return tf.customGrad(((
     w: tf.Tensor4D,
     temperature: tf.Tensor4D,
@@ -334,12 +312,16 @@ function makePackedCoreWithCustomGradient(layout: TssaLayout) {
     const { output, membership, saved } = tssaCoreForward(w, temperature, mask, gainScale, layout);
     save(toSavedList(saved));
     return {
-      value: tf.concat([output, membership], 3),
-      gradFunc: (dPacked: tf.Tensor4D, savedList: tf.Tensor[]) => {
+      value: withMembership ? tf.concat([output, membership], 3) : output,
+      gradFunc: (dy: tf.Tensor4D, savedList: tf.Tensor[]) => {
         const s = fromSavedList(savedList);
-        const [d0, d1, d2, p] = s.w.shape;
-        const dOutput = tf.slice(dPacked, [0, 0, 0, 0], [d0, d1, d2, p]);
-        const dMembership = tf.slice(dPacked, [0, 0, 0, p], [d0, d1, d2, 1]);
+        let dOutput = dy;
+        let dMembership: tf.Tensor4D | undefined;
+        if (withMembership) {
+          const [d0, d1, d2, p] = s.w.shape;
+          dOutput = tf.slice(dy, [0, 0, 0, 0], [d0, d1, d2, p]);
+          dMembership = tf.slice(dy, [0, 0, 0, p], [d0, d1, d2, 1]);
+        }
         const { dw, dTemperature } = tssaCoreBackward(dOutput, dMembership, s, layout);
         return inputGradients(dw, dTemperature, s.temperature, s.mask, s.gainScale);
       },
@@ -348,12 +330,12 @@ function makePackedCoreWithCustomGradient(layout: TssaLayout) {
 }
 
 const coreWithCustomGradient = {
-  'heads-first': makeCoreWithCustomGradient('heads-first'),
-  'tokens-first': makeCoreWithCustomGradient('tokens-first'),
+  'heads-first': makeCoreWithCustomGradient('heads-first', false),
+  'tokens-first': makeCoreWithCustomGradient('tokens-first', false),
 };
 const packedCoreWithCustomGradient = {
-  'heads-first': makePackedCoreWithCustomGradient('heads-first'),
-  'tokens-first': makePackedCoreWithCustomGradient('tokens-first'),
+  'heads-first': makeCoreWithCustomGradient('heads-first', true),
+  'tokens-first': makeCoreWithCustomGradient('tokens-first', true),
 };
 
 /**

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   ProjectedAttention,
+  RATE_REDUCTION_PROJECTIONS,
   headTokenMask,
   type AttentionCallKwargs,
   type AttentionOptions,
   type ProjectedHeads,
-  type ProjectionRole,
   type RateReductionAttention,
   type RateReductionIntermediates,
 } from '@tost/attention';
@@ -32,36 +32,14 @@ export type TSSAOptions = AttentionOptions;
  */
 export class TSSA extends ProjectedAttention implements RateReductionAttention<'tssa'> {
   static className = 'TSSA';
+  static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
+  static override readonly projections = RATE_REDUCTION_PROJECTIONS;
   /** The rate-reduction step this layer takes, for @tost/analysis (membership Π, variational compression). */
   readonly rateReductionKind = 'tssa';
   private temperature?: tfl.LayerVariable;
 
-  constructor(options: TSSAOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
-
-  protected override get projectionRoles(): readonly ProjectionRole[] {
-    return ['qkv'];
-  }
-
-  protected override get outputBiasAlways(): boolean {
-    return true;
-  }
-
-  protected override get coreWeightsBeforeOutput(): boolean {
-    return true;
-  }
-
   protected override buildCoreWeights(): void {
-    this.temperature = this.addWeight('temperature', [this.heads, 1], 'float32', tfl.initializers.ones());
+    this.temperature = this.addCoreWeight('temperature', [this.heads, 1], 'ones');
   }
 
   /** The generic path (heads split as [B, H, N, p]); `attend` takes the transpose-free one below. */

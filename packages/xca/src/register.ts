@@ -1,4 +1,4 @@
-import { parameterCounts, registerAttention, type AttentionOptions } from '@tost/attention';
+import { parameterCounts, registerAttentionLayer, type AttentionOptions } from '@tost/attention';
 import { XCA } from './xca.js';
 
 /** Name under which `createAttention` builds an XCA layer. */
@@ -10,12 +10,9 @@ declare module '@tost/attention' {
   }
 }
 
-registerAttention(XCA_ATTENTION_NAME, {
-  factory: (options) => new XCA(options),
+registerAttentionLayer(XCA_ATTENTION_NAME, XCA, {
   description:
     'cross-covariance (channel) attention of XCiT: a softmax p×p map between the channels of each head, O(N·p²)',
-  causal: false,
-  complexity: 'linear',
   family: 'channel',
   paper: {
     title: 'XCiT: Cross-Covariance Image Transformers',
@@ -24,7 +21,6 @@ registerAttention(XCA_ATTENTION_NAME, {
   },
   // q, k, v and output projections, and the temperature [heads].
   parameterCount: ({ dim, heads, useBias = true }) => parameterCounts.projections(dim, 3, useBias) + heads,
-  streaming: false,
   // The temperature is a scale of the attention logits, not a map: like TSSA's, it is not weight-decayed.
   noWeightDecay: ['(^|/)temperature$'],
 });

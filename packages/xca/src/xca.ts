@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { ProjectedAttention, headTokenMask, type AttentionOptions, type ProjectedHeads } from '@tost/attention';
+import { ProjectedAttention, headTokenMask, type ProjectedHeads } from '@tost/attention';
 import { channelAttention } from './channel-attention.js';
 
 /**
@@ -21,22 +21,11 @@ import { channelAttention } from './channel-attention.js';
  */
 export class XCA extends ProjectedAttention {
   static className = 'XCA';
+  static override readonly traits = { causal: false, complexity: 'linear', useBias: true } as const;
   private temperature?: tfl.LayerVariable;
 
-  constructor(options: AttentionOptions) {
-    super(options, { useBias: true });
-  }
-
-  get causal(): boolean {
-    return false;
-  }
-
-  get complexity(): 'linear' {
-    return 'linear';
-  }
-
   protected override buildCoreWeights(): void {
-    this.temperature = this.addWeight('temperature', [this.heads], 'float32', tfl.initializers.ones());
+    this.temperature = this.addCoreWeight('temperature', [this.heads], 'ones');
   }
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
@@ -44,7 +33,11 @@ export class XCA extends ProjectedAttention {
     if (mask) {
       // Padded tokens hold only the projection biases (finite): a product zeroes them exactly.
       const real = headTokenMask(mask);
-      [q, k, v] = [q, k, v].map((t) => tf.mul(t, real) as tf.Tensor4D) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      [q, k, v] = [q, k, v].map((t) => tf.mul(t, real) as tf.Tensor4D) as [
+        tf.Tensor4D,
+        tf.Tensor4D,
+        tf.Tensor4D,
+      ];
     }
     return channelAttention(q, k, v, this.temperature!.read() as tf.Tensor1D);
   }
