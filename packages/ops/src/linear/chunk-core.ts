@@ -207,6 +207,65 @@ const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
     : (tf.slice(full, [0, 0, 0, 0], [p.batch, p.heads, p.seq, width]) as tf.Tensor4D);
 };
 
+/** Most numbers in one c×c tensor of a group of chunks (16 MiB of float32): bounds the step's c×c temporaries. */
+const GROUP_ELEMENTS = 2 ** 22;
+
+/**
+ * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged). Sliced as
+ * a rank-3 view [B·H, n, rest]: wasm's Slice is an element-by-element loop above rank 4, seconds per tensor.
+ */
+function chunkRange<T extends tf.Tensor | undefined>(t: T, p: Chunked, j0: number, len: number): T {
+  if (!t || t.shape[2] !== p.n) return t;
+  const [b, h, n, ...rest] = t.shape as number[];
+  const width = rest.reduce((x, y) => x * y, 1);
+  const cut = tf.slice(tf.reshape(t, [b! * h!, n!, width]), [0, j0, 0], [b! * h!, len, width]);
+  return tf.reshape(cut, [b!, h!, len, ...rest]) as T;
+}
+
+/**
+ * Runs `part` (whose outputs are [B, H, chunks, c, x]) on groups of consecutive chunks and concatenates its outputs
+ * along the chunk axis, so the c×c scores of at most `GROUP_ELEMENTS / c²` chunks exist at a time (O(N·c) memory
+ * would otherwise be the core's largest term at long lengths). One group, with no copies, when all chunks fit.
+ * `extra` [B, H, n, …] tensors are cut like the inputs.
+ */
+function byGroups(
+  p: Chunked,
+  extra: tf.Tensor[],
+  part: (g: Chunked, extra: tf.Tensor[]) => tf.Tensor[],
+): tf.Tensor[] {
+  const size = Math.max(1, Math.floor(GROUP_ELEMENTS / (p.batch * p.heads * p.c * p.c)));
+  if (size >= p.n) return part(p, extra);
+  const outs: tf.Tensor[][] = [];
+  for (let j0 = 0; j0 < p.n; j0 += size) {
+    const len = Math.min(size, p.n - j0);
+    outs.push(
+      tf.tidy(() => {
+        const g: Chunked = {
+          ...p,
+          n: len,
+          q: chunkRange(p.q, p, j0, len),
+          k: chunkRange(p.k, p, j0, len),
+          v: chunkRange(p.v, p, j0, len),
+          r: chunkRange(p.r, p, j0, len),
+          qScale: chunkRange(p.qScale, p, j0, len),
+          kScale: chunkRange(p.kScale, p, j0, len),
+          lambda: chunkRange(p.lambda, p, j0, len),
+        };
+        return part(
+          g,
+          extra.map((t) => chunkRange(t, p, j0, len)),
+        );
+      }),
+    );
+  }
+  return outs[0]!.map((_, i) => {
+    const parts = outs.map((o) => o[i]!);
+    const joined = tf.concat(parts, 2);
+    tf.dispose(parts);
+    return joined;
+  });
+}
+
 /**
  * Outputs [B, H, seq, d] (followed along the sequence axis by the final state [B, H, f, d] when asked), and the state
  * before each chunk [B, H, n, f, d] (N·f·d/c numbers), which the backward pass reuses. Three batched products:
@@ -215,12 +274,16 @@ const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
 export function chunkForward(p: Chunked, returnState: boolean): { packed: tf.Tensor4D; before: tf.Tensor } {
   const kT = swap(flat(p.k, p));
   const { before, final } = states(p, kT);
-  const out = tf.tidy(() => {
-    const scores = masked(tf.matMul(flat(p.q, p), kT), p);
-    const left = tf.concat([scores, flat(scaled(p.q, p.qScale), p)], 2);
-    return tf.matMul(left, tf.concat([flat(p.v, p), flat(before, p)], 1));
+  const [out] = byGroups(p, [chunks(kT, p), before], (g, [kTg, beforeG]) => {
+    const scores = masked(tf.matMul(flat(g.q, g), flat(kTg!, g)), g);
+    const o = tf.tidy(() => {
+      const left = tf.concat([scores, flat(scaled(g.q, g.qScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([flat(g.v, g), flat(beforeG!, g)], 1)), g);
+    });
+    scores.dispose();
+    return [o];
   });
-  const output = unchunk(out, p, p.d);
+  const output = unchunk(out!, p, p.d);
   const packed = returnState ? (tf.concat([output, final], 2) as tf.Tensor4D) : output;
   return { packed, before };
 }
@@ -242,15 +305,11 @@ export function chunkBackward(
   const dOut = returnState ? tf.slice(dy, [0, 0, 0, 0], [p.batch, p.heads, p.seq, p.d]) : dy;
   const dFinal = returnState ? tf.slice(dy, [0, 0, p.seq, 0], [p.batch, p.heads, p.f, p.d]) : undefined;
   const dO = tf.reshape(padSequence(dOut, p.n * p.c - p.seq), [p.batch, p.heads, p.n, p.c, p.d]);
-  const q3 = flat(p.q, p);
-  const k3 = flat(p.k, p);
-  const v3 = flat(p.v, p);
   const dO3 = flat(dO, p);
-  const s = flat(beforeStates, p);
   const fd = p.f * p.d;
   // States' adjoints. Forward: o_j += q̂_j·S_j (S_j the state before chunk j), so dS_j = q̂_jᵀ·dO_j; then
   // P_j = dS_{j+1} + λ_{j+1}·P_{j+1} (P_{n−1} = ∂L/∂final), and dS₀ = λ₀·P₀ + dS₀'s own term.
-  const qT = swap(q3);
+  const qT = swap(flat(p.q, p));
   const adjoint = tf.tidy(() => {
     const qHatT = p.qScale ? flat(tf.mul(chunks(qT, p), columnScale(p.qScale)), p) : qT;
     const dS = tf.reshape(tf.matMul(qHatT, dO3), [p.batch, p.heads, p.n, fd]);
@@ -278,17 +337,33 @@ export function chunkBackward(
     }
     return { pAdj: tf.reshape(pAdj, [p.batch * p.heads * p.n, p.f, p.d]), dInitial };
   });
-  const pAdj = adjoint.pAdj;
-  const [dq, dk] = tf.tidy(() => {
-    const b = masked(tf.matMul(dO3, v3, false, true), p);
-    const dqLeft = tf.concat([b, flat(scaled(dO, p.qScale), p)], 2);
-    const dq = tf.matMul(dqLeft, tf.concat([k3, swap(s)], 1));
-    const dkLeft = tf.concat([swap(b), flat(scaled(p.v, p.kScale), p)], 2);
-    return [dq, tf.matMul(dkLeft, tf.concat([q3, swap(pAdj)], 1))];
-  });
-  const dv = tf.tidy(() => {
-    const aT = masked(tf.matMul(k3, qT), p, true);
-    return tf.matMul(tf.concat([aT, flat(scaled(p.k, p.kScale), p)], 2), tf.concat([dO3, pAdj], 1));
+  const pAdj = tf.reshape(adjoint.pAdj, [p.batch, p.heads, p.n, p.f, p.d]);
+  const [dq, dk, dv] = byGroups(p, [dO, beforeStates, pAdj, chunks(qT, p)], (g, [dOg, sg, pg, qTg]) => {
+    const dO3g = flat(dOg!, g);
+    const q3g = flat(g.q, g);
+    const k3g = flat(g.k, g);
+    const v3g = flat(g.v, g);
+    const p3g = flat(pg!, g);
+    // One c×c tensor and one product's operands at a time: each step frees what it made before the next starts.
+    const b = masked(tf.matMul(dO3g, v3g, false, true), g);
+    const dqg = tf.tidy(() => {
+      const left = tf.concat([b, flat(scaled(dOg!, g.qScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([k3g, swap(flat(sg!, g))], 1)), g);
+    });
+    const bT = swap(b);
+    b.dispose();
+    const dkg = tf.tidy(() => {
+      const left = tf.concat([bT, flat(scaled(g.v, g.kScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([q3g, swap(p3g)], 1)), g);
+    });
+    bT.dispose();
+    const aT = masked(tf.matMul(k3g, flat(qTg!, g)), g, true);
+    const dvg = tf.tidy(() => {
+      const left = tf.concat([aT, flat(scaled(g.k, g.kScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([dO3g, p3g], 1)), g);
+    });
+    aT.dispose();
+    return [dqg, dkg, dvg];
   });
   const grads: tf.Tensor[] = [unchunk(dq!, p, p.f), unchunk(dk!, p, p.f), unchunk(dv, p, p.d)];
   if (adjoint.dInitial) grads.push(adjoint.dInitial);

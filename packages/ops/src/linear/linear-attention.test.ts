@@ -389,3 +389,61 @@ describe('chunkLinearAttention at 65,536 tokens', () => {
     expect(maxRelativeError(long.y, long.expected)).toBeLessThan(1e-3);
   });
 });
+
+describe('chunkLinearAttention over several groups of chunks', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it.each(['none', 'decay', 'logDecay'] as const)(
+    'equals two calls chained by the state, values and gradients (%s)',
+    (mode) => {
+      // c = 512 and one sample and head: 16 chunks per group (2²² c×c numbers), so 20 chunks run as two groups,
+      // and each half (10 chunks) as one.
+      const c = 512;
+      const n = 20 * c - 100;
+      const half = 10 * c;
+      const q = tf.mul(randn([1, 1, n, 2], 71), 0.1) as tf.Tensor4D;
+      const k = tf.mul(randn([1, 1, n, 2], 72), 0.1) as tf.Tensor4D;
+      const v = randn([1, 1, n, 3], 73) as tf.Tensor4D;
+      const w = randn([1, 1, n, 3], 74);
+      const logDecay = mode === 'logDecay' ? tf.mul(runningLogDecay(1, 1, n, 75), 1e-3) : undefined;
+      const options = { chunkSize: c, decay: mode === 'decay' ? [0.999] : undefined };
+      const whole = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+        chunkLinearAttention(a as tf.Tensor4D, b as tf.Tensor4D, x as tf.Tensor4D, {
+          ...options,
+          logDecay: logDecay as tf.Tensor3D | undefined,
+        });
+      const cut = (t: tf.Tensor, from: number, size: number) =>
+        tf.slice(t, [0, 0, from], [1, 1, size, ...t.shape.slice(3)]);
+      const chained = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) => {
+        const part = (from: number, size: number, initialState?: tf.Tensor4D) =>
+          chunkLinearAttention(
+            cut(a, from, size) as tf.Tensor4D,
+            cut(b, from, size) as tf.Tensor4D,
+            cut(x, from, size) as tf.Tensor4D,
+            {
+              ...options,
+              // Each call's log-decay restarts at 0 with its own first token after a state.
+              logDecay:
+                logDecay &&
+                (tf.sub(cut(logDecay, from, size), from ? cut(logDecay, from - 1, 1) : 0) as tf.Tensor3D),
+              initialState,
+              returnState: true,
+            },
+          );
+        const first = part(0, half);
+        const second = part(half, n - half, first.finalState);
+        return tf.concat([first.output, second.output], 2);
+      };
+      const loss = (f: typeof whole) => (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) => tf.sum(tf.mul(f(a, b, x), w));
+      const [mine, theirs] = [whole, chained].map((f) =>
+        tf.tidy(() => [f(q, k, v), ...tf.grads(loss(f))([q, k, v])].map((t) => t.dataSync())),
+      );
+      ['output', 'dq', 'dk', 'dv'].forEach((what, i) => {
+        expect(maxRelativeError(mine![i]!, theirs![i]!), what).toBeLessThan(1e-4);
+      });
+      tf.dispose([q, k, v, w, logDecay as tf.Tensor]);
+    },
+  );
+});
