@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { finiteOrZero } from '../finite.js';
 import { decayedScan } from './decayed-scan.js';
-import { padSequence } from './pad-sequence.js';
+import { padSequence, sliceSequence } from './sequence-axis.js';
 
 /** What the forward and backward passes of the chunked core need to know besides the tensors. */
 export interface ChunkConfig {
@@ -130,7 +130,7 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
       ? tf.zeros([batch, heads, 1, 1])
       : tf.slice(cum, [0, 0, 0, 0], [batch, heads, 1, 1]);
     const refs =
-      n > 1 ? tf.concat([first, tf.slice(ends, [0, 0, 0, 0], [batch, heads, n - 1, 1])], 2) : first;
+      n > 1 ? tf.concat([first, sliceSequence(ends, 0, n - 1)], 2) : first;
     const r = tf.sub(cum, refs); // [B, H, n, c]
     const rEnd = tf.sub(ends, refs); // [B, H, n, 1]
     return {
@@ -145,31 +145,31 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
 }
 
 /**
- * The log-decay weights D[i, j] = e^(r_i − r_j) for j ≤ i, 0 above the diagonal, as [B, H, n, c·c] (Dᵀ when
- * `transposed`). Built where they are used, so no c×c tensor outlives the product it weights. A select, not a
- * product: exp of a later token's garbage must not reach the weights as 0·NaN (and the webgl and webgpu backends
- * have no Select above rank 4, hence the [.., c·c] views).
+ * The log-decay weights e^(min(r_i − r_j, 0)) as [B, H, n, c·c] (transposed: e^(min(r_j − r_i, 0))), built where they
+ * are used, so no c×c tensor outlives the product it weights. Only the causal triangle is kept (by `masked`'s select).
  */
 function logDecayWeights(p: Chunked, transposed: boolean): tf.Tensor {
   const rows = tf.expandDims(p.r!, 4);
   const columns = tf.expandDims(p.r!, 3);
-  const weights = blockView(tf.exp(tf.minimum(transposed ? tf.sub(columns, rows) : tf.sub(rows, columns), 0)));
-  return tf.where(transposed ? p.upper : p.lower, weights, tf.zerosLike(weights));
+  return blockView(tf.exp(tf.minimum(transposed ? tf.sub(columns, rows) : tf.sub(rows, columns), 0)));
 }
 
 /**
  * scores ⊙ D inside each chunk (scores ⊙ Dᵀ when `transposed`), where D holds the (decayed) causal weights and 0 above
  * the diagonal. A select, not a bare product: a finite but huge future token can make q·k overflow to ±Infinity, and
- * Infinity·0 = NaN would reach earlier tokens.
+ * Infinity·0 = NaN would reach earlier tokens (likewise exp of a later token's garbage in the log-decay weights).
  */
 function masked(scores: tf.Tensor, p: Chunked, transposed = false): tf.Tensor3D {
   return tf.tidy(() => {
     // On [.., c·c] views (no Select above rank 4 on webgl and webgpu), back to [B·H·n, c, c].
     const s = blockView(chunks(scores, p));
-    const weights = p.r ? logDecayWeights(p, transposed) : transposed ? p.weightsT : p.weights;
-    const kept = weights
-      ? tf.where(tf.greater(weights, 0), tf.mul(s, weights), tf.zerosLike(s))
-      : tf.where(transposed ? p.upper : p.lower, s, tf.zerosLike(s));
+    const causal = transposed ? p.upper : p.lower;
+    const weights = transposed ? p.weightsT : p.weights;
+    const kept = p.r
+      ? tf.where(causal, tf.mul(s, logDecayWeights(p, transposed)), tf.zerosLike(s))
+      : weights
+        ? tf.where(tf.greater(weights, 0), tf.mul(s, weights), tf.zerosLike(s))
+        : tf.where(causal, s, tf.zerosLike(s));
     return tf.reshape(kept, [p.batch * p.heads * p.n, p.c, p.c]) as tf.Tensor3D;
   });
 }
@@ -190,9 +190,9 @@ function states(p: Chunked, kT: tf.Tensor3D): { before: tf.Tensor; final: tf.Ten
       : tf.zeros([p.batch, p.heads, 1, p.f * p.d]);
     const before =
       p.n > 1
-        ? tf.concat([first, tf.slice(after, [0, 0, 0, 0], [p.batch, p.heads, p.n - 1, p.f * p.d])], 2)
+        ? tf.concat([first, sliceSequence(after, 0, p.n - 1)], 2)
         : first;
-    const final = tf.slice(after, [0, 0, p.n - 1, 0], [p.batch, p.heads, 1, p.f * p.d]);
+    const final = sliceSequence(after, p.n - 1, 1);
     return {
       before: tf.reshape(before, [p.batch, p.heads, p.n, p.f, p.d]),
       final: tf.reshape(final, [p.batch, p.heads, p.f, p.d]),
@@ -204,22 +204,17 @@ const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
   const full = tf.reshape(t, [p.batch, p.heads, p.n * p.c, width]) as tf.Tensor4D;
   return p.n * p.c === p.seq
     ? full
-    : (tf.slice(full, [0, 0, 0, 0], [p.batch, p.heads, p.seq, width]) as tf.Tensor4D);
+    : sliceSequence(full, 0, p.seq);
 };
 
 /** Most numbers in one c×c tensor of a group of chunks (16 MiB of float32): bounds the step's c×c temporaries. */
 const GROUP_ELEMENTS = 2 ** 22;
 
 /**
- * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged). Sliced as
- * a rank-3 view [B·H, n, rest]: wasm's Slice is an element-by-element loop above rank 4, seconds per tensor.
+ * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged).
  */
 function chunkRange<T extends tf.Tensor | undefined>(t: T, p: Chunked, j0: number, len: number): T {
-  if (!t || t.shape[2] !== p.n) return t;
-  const [b, h, n, ...rest] = t.shape as number[];
-  const width = rest.reduce((x, y) => x * y, 1);
-  const cut = tf.slice(tf.reshape(t, [b! * h!, n!, width]), [0, j0, 0], [b! * h!, len, width]);
-  return tf.reshape(cut, [b!, h!, len, ...rest]) as T;
+  return (t && t.shape[2] === p.n ? sliceSequence(t, j0, len) : t) as T;
 }
 
 /**
@@ -302,8 +297,8 @@ export function chunkBackward(
   dy: tf.Tensor4D,
   returnState: boolean,
 ): tf.Tensor[] {
-  const dOut = returnState ? tf.slice(dy, [0, 0, 0, 0], [p.batch, p.heads, p.seq, p.d]) : dy;
-  const dFinal = returnState ? tf.slice(dy, [0, 0, p.seq, 0], [p.batch, p.heads, p.f, p.d]) : undefined;
+  const dOut = returnState ? sliceSequence(dy, 0, p.seq) : dy;
+  const dFinal = returnState ? sliceSequence(dy, p.seq, p.f) : undefined;
   const dO = tf.reshape(padSequence(dOut, p.n * p.c - p.seq), [p.batch, p.heads, p.n, p.c, p.d]);
   const dO3 = flat(dO, p);
   const fd = p.f * p.d;
@@ -316,12 +311,12 @@ export function chunkBackward(
     // Y_j = dS_{j+1} (j < n − 1), Y_{n−1} = ∂L/∂final; multipliers λ_{j+1} (and 0 past the end).
     const last = dFinal ? tf.reshape(dFinal, [p.batch, p.heads, 1, fd]) : tf.zeros([p.batch, p.heads, 1, fd]);
     const y =
-      p.n > 1 ? tf.concat([tf.slice(dS, [0, 0, 1, 0], [p.batch, p.heads, p.n - 1, fd]), last], 2) : last;
+      p.n > 1 ? tf.concat([sliceSequence(dS, 1, p.n - 1), last], 2) : last;
     const lambdaNext =
       p.lambda && p.n > 1
         ? tf.concat(
             [
-              tf.slice(p.lambda, [0, 0, 1, 0], [p.lambda.shape[0]!, p.heads, p.n - 1, 1]),
+              sliceSequence(p.lambda, 1, p.n - 1),
               tf.ones([p.lambda.shape[0]!, p.heads, 1, 1]),
             ],
             2,
@@ -330,9 +325,9 @@ export function chunkBackward(
     const pAdj = decayedScan(y, lambdaNext, undefined, true); // [B, H, n, fd]
     let dInitial: tf.Tensor | undefined;
     if (p.initial) {
-      const p0 = tf.slice(pAdj, [0, 0, 0, 0], [p.batch, p.heads, 1, fd]);
-      const l0 = p.lambda ? tf.slice(p.lambda, [0, 0, 0, 0], [p.lambda.shape[0]!, p.heads, 1, 1]) : undefined;
-      const dS0 = tf.slice(dS, [0, 0, 0, 0], [p.batch, p.heads, 1, fd]);
+      const p0 = sliceSequence(pAdj, 0, 1);
+      const l0 = p.lambda ? sliceSequence(p.lambda, 0, 1) : undefined;
+      const dS0 = sliceSequence(dS, 0, 1);
       dInitial = tf.reshape(tf.add(scaled(p0, l0), dS0), [p.batch, p.heads, p.f, p.d]);
     }
     return { pAdj: tf.reshape(pAdj, [p.batch * p.heads * p.n, p.f, p.d]), dInitial };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkShapes } from './shapes.js';
+import { sliceSequence } from './sequence-axis.js';
 import { chunkBackward, chunkForward, chunkInputs, type ChunkConfig } from './chunk-core.js';
 
 /** How the chunked causal core decays older tokens, and the state it starts from and returns. */
@@ -150,7 +151,7 @@ export function chunkLinearAttention(
   if (!returnState) return packed;
   // One custom gradient has one output: the output and the final state travel packed along the sequence axis.
   return tf.tidy(() => ({
-    output: tf.slice(packed, [0, 0, 0, 0], [batch, heads, seq, d]),
-    finalState: tf.slice(packed, [0, 0, seq, 0], [batch, heads, f, d]),
+    output: sliceSequence(packed, 0, seq),
+    finalState: sliceSequence(packed, seq, f),
   }));
 }

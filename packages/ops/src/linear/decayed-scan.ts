@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sliceSequence } from './sequence-axis.js';
 
 /**
  * The linear recurrence T_j = λ_j·T_{j−1} + U_j along axis 2 of u [B, H, n, F], from T_{−1} = `initial` [B, H, 1, F]
@@ -24,7 +25,7 @@ export function decayedScan(
     // T_{j−o} (T_{j+o} in reverse), `fill` where that index is outside the sequence.
     const shift = (t: tf.Tensor, o: number, fill: number) => {
       const [tb, th, , tw] = t.shape as [number, number, number, number];
-      const kept = tf.slice(t, [0, 0, reverse ? o : 0, 0], [tb, th, n - o, tw]);
+      const kept = sliceSequence(t, reverse ? o : 0, n - o);
       const filled = tf.fill([tb, th, o, tw], fill);
       return tf.concat(reverse ? [kept, filled] : [filled, kept], 2);
     };
