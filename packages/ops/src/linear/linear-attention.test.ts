@@ -11,6 +11,21 @@ import { naiveLinearAttention } from './naive.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
+/** Random q, k [b, h, n, f] and v [b, h, n, d] from seeds `seed`, `seed` + 1 and `seed` + 2. */
+function randomQkv([b, h, n, f, d]: number[], seed: number) {
+  return {
+    q: randn([b!, h!, n!, f!], seed) as tf.Tensor4D,
+    k: randn([b!, h!, n!, f!], seed + 1) as tf.Tensor4D,
+    v: randn([b!, h!, n!, d!], seed + 2) as tf.Tensor4D,
+  };
+}
+
+/** Token i of t [b, h, n, x] as [b, h, x]. */
+function tokenAt(t: tf.Tensor4D, i: number): tf.Tensor3D {
+  const [b, h, , x] = t.shape;
+  return tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, x]), [b, h, x]) as tf.Tensor3D;
+}
+
 /**
  * The naive quadratic form, differentiated by autodiff: O = ((q·kᵀ) ⊙ W)·v with W[t, s] = w(t, s) for s ≤ t and 0
  * above the diagonal (causal), or all ones (non-causal).
@@ -163,12 +178,8 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [2, 3, 7, 4, 5];
-          const q = randn([b, h, n, f], 31) as tf.Tensor4D;
-          const k = randn([b, h, n, f], 32) as tf.Tensor4D;
-          const v = randn([b, h, n, d], 33) as tf.Tensor4D;
+          const { q, k, v } = randomQkv([b, h, n, f, d], 31);
           const logDecay = runningLogDecay(b, h, n, 34);
-          const token = (t: tf.Tensor4D, i: number) =>
-            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (const mode of ['none', 'decay', 'logDecay'] as const) {
             const full = chunkLinearAttention(q, k, v, {
               chunkSize: 3,
@@ -191,7 +202,7 @@ for (const backend of testBackends()) {
                         [b, h],
                       ) as tf.Tensor2D)
                     : undefined;
-              const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), lambda);
+              const r = recurrentLinearAttentionStep(state, tokenAt(q, i), tokenAt(k, i), tokenAt(v, i), lambda);
               state = r.state;
               outs.push(r.output);
             }
@@ -279,17 +290,13 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [1, 2, 6, 3, 2];
-          const q = randn([b, h, n, f], 51) as tf.Tensor4D;
-          const k = randn([b, h, n, f], 52) as tf.Tensor4D;
-          const v = randn([b, h, n, d], 53) as tf.Tensor4D;
+          const { q, k, v } = randomQkv([b, h, n, f, d], 51);
           const s0 = randn([b, h, f, d], 54) as tf.Tensor4D;
           const decay = decayOf(h);
           let state = s0;
           const outs: tf.Tensor[] = [];
-          const token = (t: tf.Tensor4D, i: number) =>
-            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (let i = 0; i < n; i++) {
-            const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), decay);
+            const r = recurrentLinearAttentionStep(state, tokenAt(q, i), tokenAt(k, i), tokenAt(v, i), decay);
             state = r.state;
             outs.push(r.output);
           }
