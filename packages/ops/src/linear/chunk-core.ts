@@ -57,7 +57,8 @@ const scaled = (t: tf.Tensor, scale: tf.Tensor | undefined) => (scale ? tf.mul(t
 /** Swaps the last two axes of a [B·H·n, x, y] tensor. */
 const swap = (t: tf.Tensor): tf.Tensor3D => tf.transpose(t, [0, 2, 1]) as tf.Tensor3D;
 /** A row scale [.., c, 1] as a column scale [.., 1, c] (a reshape: one axis has size 1). */
-const columnScale = (s: tf.Tensor): tf.Tensor => tf.reshape(s, [...s.shape.slice(0, -2), 1, s.shape[s.rank - 2]!]);
+const columnScale = (s: tf.Tensor): tf.Tensor =>
+  tf.reshape(s, [...s.shape.slice(0, -2), 1, s.shape[s.rank - 2]!]);
 
 export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
   const [q0, k0, v0] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
@@ -68,7 +69,8 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
   const { c, decay } = config;
   const n = Math.ceil(seq / c);
   const pad = n * c - seq;
-  const cut = (t: tf.Tensor4D) => tf.reshape(padSequence(finiteOrZero(t), pad), [batch, heads, n, c, t.shape[3]]);
+  const cut = (t: tf.Tensor4D) =>
+    tf.reshape(padSequence(finiteOrZero(t), pad), [batch, heads, n, c, t.shape[3]]);
   const tril = tf.linalg.bandPart(tf.ones([c, c]), -1, 0);
   const base = {
     batch,
@@ -129,8 +131,7 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     const first = initial
       ? tf.zeros([batch, heads, 1, 1])
       : tf.slice(cum, [0, 0, 0, 0], [batch, heads, 1, 1]);
-    const refs =
-      n > 1 ? tf.concat([first, sliceSequence(ends, 0, n - 1)], 2) : first;
+    const refs = n > 1 ? tf.concat([first, sliceSequence(ends, 0, n - 1)], 2) : first;
     const r = tf.sub(cum, refs); // [B, H, n, c]
     const rEnd = tf.sub(ends, refs); // [B, H, n, 1]
     return {
@@ -188,10 +189,7 @@ function states(p: Chunked, kT: tf.Tensor3D): { before: tf.Tensor; final: tf.Ten
     const first = p.initial
       ? tf.reshape(p.initial, [p.batch, p.heads, 1, p.f * p.d])
       : tf.zeros([p.batch, p.heads, 1, p.f * p.d]);
-    const before =
-      p.n > 1
-        ? tf.concat([first, sliceSequence(after, 0, p.n - 1)], 2)
-        : first;
+    const before = p.n > 1 ? tf.concat([first, sliceSequence(after, 0, p.n - 1)], 2) : first;
     const final = sliceSequence(after, p.n - 1, 1);
     return {
       before: tf.reshape(before, [p.batch, p.heads, p.n, p.f, p.d]),
@@ -202,9 +200,7 @@ function states(p: Chunked, kT: tf.Tensor3D): { before: tf.Tensor; final: tf.Ten
 
 const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
   const full = tf.reshape(t, [p.batch, p.heads, p.n * p.c, width]) as tf.Tensor4D;
-  return p.n * p.c === p.seq
-    ? full
-    : sliceSequence(full, 0, p.seq);
+  return p.n * p.c === p.seq ? full : sliceSequence(full, 0, p.seq);
 };
 
 /** Most numbers in one c×c tensor of a group of chunks (16 MiB of float32): bounds the step's c×c temporaries. */
@@ -310,17 +306,10 @@ export function chunkBackward(
     const dS = tf.reshape(tf.matMul(qHatT, dO3), [p.batch, p.heads, p.n, fd]);
     // Y_j = dS_{j+1} (j < n − 1), Y_{n−1} = ∂L/∂final; multipliers λ_{j+1} (and 0 past the end).
     const last = dFinal ? tf.reshape(dFinal, [p.batch, p.heads, 1, fd]) : tf.zeros([p.batch, p.heads, 1, fd]);
-    const y =
-      p.n > 1 ? tf.concat([sliceSequence(dS, 1, p.n - 1), last], 2) : last;
+    const y = p.n > 1 ? tf.concat([sliceSequence(dS, 1, p.n - 1), last], 2) : last;
     const lambdaNext =
       p.lambda && p.n > 1
-        ? tf.concat(
-            [
-              sliceSequence(p.lambda, 1, p.n - 1),
-              tf.ones([p.lambda.shape[0]!, p.heads, 1, 1]),
-            ],
-            2,
-          )
+        ? tf.concat([sliceSequence(p.lambda, 1, p.n - 1), tf.ones([p.lambda.shape[0]!, p.heads, 1, 1])], 2)
         : p.lambda;
     const pAdj = decayedScan(y, lambdaNext, undefined, true); // [B, H, n, fd]
     let dInitial: tf.Tensor | undefined;

@@ -202,7 +202,13 @@ for (const backend of testBackends()) {
                         [b, h],
                       ) as tf.Tensor2D)
                     : undefined;
-              const r = recurrentLinearAttentionStep(state, tokenAt(q, i), tokenAt(k, i), tokenAt(v, i), lambda);
+              const r = recurrentLinearAttentionStep(
+                state,
+                tokenAt(q, i),
+                tokenAt(k, i),
+                tokenAt(v, i),
+                lambda,
+              );
               state = r.state;
               outs.push(r.output);
             }
@@ -443,7 +449,8 @@ describe('chunkLinearAttention over several groups of chunks', () => {
         const second = part(half, n - half, first.finalState);
         return tf.concat([first.output, second.output], 2);
       };
-      const loss = (f: typeof whole) => (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) => tf.sum(tf.mul(f(a, b, x), w));
+      const loss = (f: typeof whole) => (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+        tf.sum(tf.mul(f(a, b, x), w));
       const [mine, theirs] = [whole, chained].map((f) =>
         tf.tidy(() => [f(q, k, v), ...tf.grads(loss(f))([q, k, v])].map((t) => t.dataSync())),
       );
