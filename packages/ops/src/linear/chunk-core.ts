@@ -203,8 +203,8 @@ const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
   return p.n * p.c === p.seq ? full : sliceSequence(full, 0, p.seq);
 };
 
-/** Most numbers in one c×c tensor of a group of chunks (16 MiB of float32): bounds the step's c×c temporaries. */
-const GROUP_ELEMENTS = 2 ** 22;
+/** Most numbers in one c×c tensor of a group of chunks (4 MiB of float32): bounds the step's c×c temporaries. */
+const GROUP_ELEMENTS = 2 ** 20;
 
 /**
  * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged).
@@ -300,8 +300,8 @@ export function chunkBackward(
   const fd = p.f * p.d;
   // States' adjoints. Forward: o_j += q̂_j·S_j (S_j the state before chunk j), so dS_j = q̂_jᵀ·dO_j; then
   // P_j = dS_{j+1} + λ_{j+1}·P_{j+1} (P_{n−1} = ∂L/∂final), and dS₀ = λ₀·P₀ + dS₀'s own term.
-  const qT = swap(flat(p.q, p));
   const adjoint = tf.tidy(() => {
+    const qT = swap(flat(p.q, p));
     const qHatT = p.qScale ? flat(tf.mul(chunks(qT, p), columnScale(p.qScale)), p) : qT;
     const dS = tf.reshape(tf.matMul(qHatT, dO3), [p.batch, p.heads, p.n, fd]);
     // Y_j = dS_{j+1} (j < n − 1), Y_{n−1} = ∂L/∂final; multipliers λ_{j+1} (and 0 past the end).
@@ -322,7 +322,7 @@ export function chunkBackward(
     return { pAdj: tf.reshape(pAdj, [p.batch * p.heads * p.n, p.f, p.d]), dInitial };
   });
   const pAdj = tf.reshape(adjoint.pAdj, [p.batch, p.heads, p.n, p.f, p.d]);
-  const [dq, dk, dv] = byGroups(p, [dO, beforeStates, pAdj, chunks(qT, p)], (g, [dOg, sg, pg, qTg]) => {
+  const [dq, dk, dv] = byGroups(p, [dO, beforeStates, pAdj], (g, [dOg, sg, pg]) => {
     const dO3g = flat(dOg!, g);
     const q3g = flat(g.q, g);
     const k3g = flat(g.k, g);
@@ -341,7 +341,7 @@ export function chunkBackward(
       return chunks(tf.matMul(left, tf.concat([q3g, swap(p3g)], 1)), g);
     });
     bT.dispose();
-    const aT = masked(tf.matMul(k3g, flat(qTg!, g)), g, true);
+    const aT = masked(tf.matMul(k3g, q3g, false, true), g, true);
     const dvg = tf.tidy(() => {
       const left = tf.concat([aT, flat(scaled(g.k, g.kScale), g)], 2);
       return chunks(tf.matMul(left, tf.concat([dO3g, p3g], 1)), g);

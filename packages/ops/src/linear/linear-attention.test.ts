@@ -411,9 +411,9 @@ describe('chunkLinearAttention over several groups of chunks', () => {
   it.each(['none', 'decay', 'logDecay'] as const)(
     'equals two calls chained by the state, values and gradients (%s)',
     (mode) => {
-      // c = 512 and one sample and head: 16 chunks per group (2²² c×c numbers), so 20 chunks run as two groups,
+      // c = 256 and one sample and head: 16 chunks per group (2²⁰ c×c numbers), so 20 chunks run as two groups,
       // and each half (10 chunks) as one.
-      const c = 512;
+      const c = 256;
       const n = 20 * c - 100;
       const half = 10 * c;
       const q = tf.mul(randn([1, 1, n, 2], 71), 0.1) as tf.Tensor4D;
