@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero } from '@tost/ops';
+import { finiteOrZero, padSequence } from '@tost/ops';
 import { splitLeading } from './split-leading.js';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
@@ -389,36 +389,16 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
   const n = Math.ceil(seq / c);
   const m = batch * heads * n;
   const pad = n * c - seq;
-  const chunk4 = (t: tf.Tensor4D): tf.Tensor3D => {
-    const clean = finiteOrZero(t);
-    const padded = pad
-      ? tf.pad(clean, [
-          [0, 0],
-          [0, 0],
-          [0, pad],
-          [0, 0],
-        ])
-      : clean;
-    return tf.reshape(padded, [m, c, t.shape[3]]);
-  };
-  const chunk3 = (t: tf.Tensor3D): tf.Tensor3D => {
-    const clean = finiteOrZero(t);
-    const padded = pad
-      ? tf.pad(clean, [
-          [0, 0],
-          [0, 0],
-          [0, pad],
-        ])
-      : clean;
-    return tf.reshape(padded, [m, c, 1]);
-  };
+  // [batch, heads, seq(, x)] → [m, c, x] (x = 1 for rank 3), non-finite entries zeroed, the last chunk zero-padded.
+  const chunked = (t: tf.Tensor3D | tf.Tensor4D): tf.Tensor3D =>
+    tf.reshape(padSequence(finiteOrZero(t), pad), [m, c, t.rank === 4 ? t.shape[3]! : 1]);
   // Temporaries (leaves, products, the decay's differences) die here; only what the sweeps need survives.
   const kept = tf.tidy(() => {
-    const q = chunk4(q0);
-    const k = chunk4(k0);
-    const v = chunk4(v0);
-    const beta = chunk3(beta0);
-    const g = tf.cumsum(tf.reshape(chunk3(logDecay0), [m, c]), 1);
+    const q = chunked(q0);
+    const k = chunked(k0);
+    const v = chunked(v0);
+    const beta = chunked(beta0);
+    const g = tf.cumsum(tf.reshape(chunked(logDecay0), [m, c]), 1);
     const gLast = tf.slice(g, [0, c - 1], [m, 1]);
     const gamma = tf.reshape(tf.exp(g), [m, c, 1]) as tf.Tensor3D;
     const rho = tf.reshape(tf.exp(tf.sub(gLast, g)), [m, c, 1]) as tf.Tensor3D;
@@ -562,17 +542,7 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
   const { batch, heads, n, c, p } = pr;
   const m = batch * heads * n;
   const pad = n * c - pr.seq;
-  const dyChunks = tf.reshape(
-    pad
-      ? tf.pad(dy, [
-          [0, 0],
-          [0, 0],
-          [0, pad],
-          [0, 0],
-        ])
-      : dy,
-    [m, c, p],
-  ) as tf.Tensor3D;
+  const dyChunks = tf.reshape(padSequence(dy, pad), [m, c, p]) as tf.Tensor3D;
   const dO = splitLeading(dyChunks);
   const qHatAll = tf.mul(pr.q, pr.gamma) as tf.Tensor3D;
   const kHatAll = tf.mul(pr.k, pr.rho) as tf.Tensor3D;

@@ -2,6 +2,7 @@
 // (`naive` = quadratic reference, `chunk` = chunked causal, `recurrent` = one token at a time). Depends only on
 // @tensorflow/tfjs-core: no layer, registry or variant here.
 export { finiteOrZero } from './finite.js';
+export { padSequence, sliceSequence } from './linear/sequence-axis.js';
 export { maskedSoftmax, maskedSoftmaxForward } from './softmax/masked-softmax.js';
 export { nonCausalLinearAttention } from './linear/non-causal.js';
 export { chunkLinearAttention, type ChunkLinearAttentionOptions } from './linear/chunk.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { finiteOrZero } from '../finite.js';
 import { decayedScan } from './decayed-scan.js';
+import { padSequence, sliceSequence } from './sequence-axis.js';
 
 /** What the forward and backward passes of the chunked core need to know besides the tensors. */
 export interface ChunkConfig {
@@ -29,8 +30,14 @@ interface Chunked {
   k: tf.Tensor;
   v: tf.Tensor;
   initial?: tf.Tensor;
-  /** Intra-chunk causal weights D, broadcastable to [B, H, n, c, c] (0 above the diagonal). */
-  mask: tf.Tensor;
+  /** The causal selections inside a chunk as [1, 1, 1, c·c] booleans: j ≤ i (`lower`) and its transpose. */
+  lower: tf.Tensor;
+  upper: tf.Tensor;
+  /** Constant decay: the weights D[i, j] = γ^(i−j) (0 above the diagonal) and Dᵀ, [1, H, 1, c·c]. */
+  weights?: tf.Tensor;
+  weightsT?: tf.Tensor;
+  /** Log-decay: r [B, H, n, c], the log-decay relative to the previous chunk's end; D[i, j] = e^(r_i − r_j), j ≤ i. */
+  r?: tf.Tensor;
   /** Row scales of q̂ (decay since the previous chunk's end) and k̂ (decay until the chunk's end), [.., n|1, c, 1]. */
   qScale?: tf.Tensor;
   kScale?: tf.Tensor;
@@ -47,6 +54,11 @@ const chunks = (t: tf.Tensor, p: Chunked): tf.Tensor =>
 const blockView = (t: tf.Tensor): tf.Tensor =>
   tf.reshape(t, [...t.shape.slice(0, -2), t.shape[t.rank - 2]! * t.shape[t.rank - 1]!]);
 const scaled = (t: tf.Tensor, scale: tf.Tensor | undefined) => (scale ? tf.mul(t, scale) : t);
+/** Swaps the last two axes of a [B·H·n, x, y] tensor. */
+const swap = (t: tf.Tensor): tf.Tensor3D => tf.transpose(t, [0, 2, 1]) as tf.Tensor3D;
+/** A row scale [.., c, 1] as a column scale [.., 1, c] (a reshape: one axis has size 1). */
+const columnScale = (s: tf.Tensor): tf.Tensor =>
+  tf.reshape(s, [...s.shape.slice(0, -2), 1, s.shape[s.rank - 2]!]);
 
 export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
   const [q0, k0, v0] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
@@ -58,17 +70,8 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
   const n = Math.ceil(seq / c);
   const pad = n * c - seq;
   const cut = (t: tf.Tensor4D) =>
-    tf.reshape(
-      pad
-        ? tf.pad(finiteOrZero(t), [
-            [0, 0],
-            [0, 0],
-            [0, pad],
-            [0, 0],
-          ])
-        : finiteOrZero(t),
-      [batch, heads, n, c, t.shape[3]],
-    );
+    tf.reshape(padSequence(finiteOrZero(t), pad), [batch, heads, n, c, t.shape[3]]);
+  const tril = tf.linalg.bandPart(tf.ones([c, c]), -1, 0);
   const base = {
     batch,
     heads,
@@ -81,20 +84,25 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     k: cut(k0),
     v: cut(v0),
     initial: initial ? finiteOrZero(initial) : undefined,
+    lower: tf.cast(tf.reshape(tril, [1, 1, 1, c * c]), 'bool'),
+    upper: tf.cast(tf.reshape(tf.transpose(tril), [1, 1, 1, c * c]), 'bool'),
   };
-  const tril = tf.linalg.bandPart(tf.ones([c, c]), -1, 0);
   if (decay) {
     // Constant γ per head: D[i, j] = γ^(i−j), q̂ = γ^(i+1)·q, k̂ = γ^(end−j)·k, λ = γ^(tokens in the chunk), where the
     // last chunk ends at its last real token (its padding has zero keys).
     const real = c - pad;
     const mask = new Float32Array(heads * c * c);
+    const maskT = new Float32Array(heads * c * c);
     const qs = new Float32Array(heads * c);
     const ks = new Float32Array(heads * n * c);
     const lambdas = new Float32Array(heads * n);
     decay.forEach((g, h) => {
       for (let i = 0; i < c; i++) {
         qs[h * c + i] = g ** (i + 1);
-        for (let j = 0; j <= i; j++) mask[(h * c + i) * c + j] = g ** (i - j);
+        for (let j = 0; j <= i; j++) {
+          mask[(h * c + i) * c + j] = g ** (i - j);
+          maskT[(h * c + j) * c + i] = g ** (i - j);
+        }
       }
       for (let j = 0; j < n; j++) {
         const end = j === n - 1 ? real : c;
@@ -104,7 +112,8 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     });
     return {
       ...base,
-      mask: tf.tensor(mask, [1, heads, 1, c, c]),
+      weights: tf.tensor(mask, [1, heads, 1, c * c]),
+      weightsT: tf.tensor(maskT, [1, heads, 1, c * c]),
       qScale: tf.tensor(qs, [1, heads, 1, c, 1]),
       kScale: tf.tensor(ks, [1, heads, n, c, 1]),
       lambda: tf.tensor(lambdas, [1, heads, n, 1]),
@@ -122,54 +131,56 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     const first = initial
       ? tf.zeros([batch, heads, 1, 1])
       : tf.slice(cum, [0, 0, 0, 0], [batch, heads, 1, 1]);
-    const refs =
-      n > 1 ? tf.concat([first, tf.slice(ends, [0, 0, 0, 0], [batch, heads, n - 1, 1])], 2) : first;
+    const refs = n > 1 ? tf.concat([first, sliceSequence(ends, 0, n - 1)], 2) : first;
     const r = tf.sub(cum, refs); // [B, H, n, c]
     const rEnd = tf.sub(ends, refs); // [B, H, n, 1]
-    const diff = tf.minimum(tf.sub(tf.expandDims(r, 4), tf.expandDims(r, 3)), 0); // [B, H, n, c, c]
-    // A select, not a product: exp of a later token's garbage must not reach the mask as 0·NaN. On [.., c·c] views:
-    // the webgl and webgpu backends have no Select above rank 4.
-    const weights = blockView(tf.exp(diff));
-    const mask = tf.reshape(
-      tf.where(tf.cast(blockView(tril), 'bool'), weights, tf.zerosLike(weights)),
-      diff.shape,
-    );
     return {
       ...base,
-      mask,
+      r,
       qScale: tf.expandDims(tf.exp(r), 4),
       kScale: tf.expandDims(tf.exp(tf.sub(rEnd, r)), 4),
       lambda: tf.exp(rEnd),
     };
   }
-  return { ...base, mask: tril };
+  return base;
 }
 
 /**
- * scores ⊙ D inside each chunk, where D holds the (decayed) causal weights and 0 above the diagonal. A select, not a
- * bare product: a finite but huge future token can make q·k overflow to ±Infinity, and Infinity·0 = NaN would reach
- * earlier tokens.
+ * The log-decay weights e^(min(r_i − r_j, 0)) as [B, H, n, c·c] (transposed: e^(min(r_j − r_i, 0))), built where they
+ * are used, so no c×c tensor outlives the product it weights. Only the causal triangle is kept (by `masked`'s select).
  */
-function masked(scores: tf.Tensor, p: Chunked): tf.Tensor {
+function logDecayWeights(p: Chunked, transposed: boolean): tf.Tensor {
+  const rows = tf.expandDims(p.r!, 4);
+  const columns = tf.expandDims(p.r!, 3);
+  return blockView(tf.exp(tf.minimum(transposed ? tf.sub(columns, rows) : tf.sub(rows, columns), 0)));
+}
+
+/**
+ * scores ⊙ D inside each chunk (scores ⊙ Dᵀ when `transposed`), where D holds the (decayed) causal weights and 0 above
+ * the diagonal. A select, not a bare product: a finite but huge future token can make q·k overflow to ±Infinity, and
+ * Infinity·0 = NaN would reach earlier tokens (likewise exp of a later token's garbage in the log-decay weights).
+ */
+function masked(scores: tf.Tensor, p: Chunked, transposed = false): tf.Tensor3D {
   return tf.tidy(() => {
     // On [.., c·c] views (no Select above rank 4 on webgl and webgpu), back to [B·H·n, c, c].
     const s = blockView(chunks(scores, p));
-    const mask = blockView(p.mask);
-    const kept = tf.where(tf.greater(mask, 0), tf.mul(s, mask), tf.zerosLike(s));
+    const causal = transposed ? p.upper : p.lower;
+    const weights = transposed ? p.weightsT : p.weights;
+    const kept = p.r
+      ? tf.where(causal, tf.mul(s, logDecayWeights(p, transposed)), tf.zerosLike(s))
+      : weights
+        ? tf.where(tf.greater(weights, 0), tf.mul(s, weights), tf.zerosLike(s))
+        : tf.where(causal, s, tf.zerosLike(s));
     return tf.reshape(kept, [p.batch * p.heads * p.n, p.c, p.c]) as tf.Tensor3D;
   });
 }
 
-/** The state before each chunk, [B, H, n, f, d], and after the last one, [B, H, f, d]. */
-function states(p: Chunked): { before: tf.Tensor; final: tf.Tensor } {
+/** The state before each chunk, [B, H, n, f, d], and after the last one, [B, H, f, d], from kᵀ [B·H·n, f, c]. */
+function states(p: Chunked, kT: tf.Tensor3D): { before: tf.Tensor; final: tf.Tensor } {
   return tf.tidy(() => {
     // U_j = k̂_jᵀ·v_j, then T_j = λ_j·T_{j−1} + U_j from T_{−1} = S₀.
-    const u = tf.reshape(tf.matMul(flat(scaled(p.k, p.kScale), p), flat(p.v, p), true, false), [
-      p.batch,
-      p.heads,
-      p.n,
-      p.f * p.d,
-    ]);
+    const kHatT = p.kScale ? flat(tf.mul(chunks(kT, p), columnScale(p.kScale)), p) : kT;
+    const u = tf.reshape(tf.matMul(kHatT, flat(p.v, p)), [p.batch, p.heads, p.n, p.f * p.d]);
     const after = decayedScan(
       u,
       p.lambda,
@@ -178,11 +189,8 @@ function states(p: Chunked): { before: tf.Tensor; final: tf.Tensor } {
     const first = p.initial
       ? tf.reshape(p.initial, [p.batch, p.heads, 1, p.f * p.d])
       : tf.zeros([p.batch, p.heads, 1, p.f * p.d]);
-    const before =
-      p.n > 1
-        ? tf.concat([first, tf.slice(after, [0, 0, 0, 0], [p.batch, p.heads, p.n - 1, p.f * p.d])], 2)
-        : first;
-    const final = tf.slice(after, [0, 0, p.n - 1, 0], [p.batch, p.heads, 1, p.f * p.d]);
+    const before = p.n > 1 ? tf.concat([first, sliceSequence(after, 0, p.n - 1)], 2) : first;
+    const final = sliceSequence(after, p.n - 1, 1);
     return {
       before: tf.reshape(before, [p.batch, p.heads, p.n, p.f, p.d]),
       final: tf.reshape(final, [p.batch, p.heads, p.f, p.d]),
@@ -192,93 +200,156 @@ function states(p: Chunked): { before: tf.Tensor; final: tf.Tensor } {
 
 const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
   const full = tf.reshape(t, [p.batch, p.heads, p.n * p.c, width]) as tf.Tensor4D;
-  return p.n * p.c === p.seq
-    ? full
-    : (tf.slice(full, [0, 0, 0, 0], [p.batch, p.heads, p.seq, width]) as tf.Tensor4D);
+  return p.n * p.c === p.seq ? full : sliceSequence(full, 0, p.seq);
 };
 
-/** Outputs [B, H, seq, d], followed along the sequence axis by the final state [B, H, f, d] when asked. */
-export function chunkForward(p: Chunked, returnState: boolean): tf.Tensor4D {
-  const q3 = flat(p.q, p);
-  const k3 = flat(p.k, p);
-  const v3 = flat(p.v, p);
-  const intra = tf.tidy(() => tf.matMul(masked(tf.matMul(q3, k3, false, true), p), v3));
-  const { before, final } = states(p);
-  const inter = tf.matMul(flat(scaled(p.q, p.qScale), p), flat(before, p));
-  const output = unchunk(tf.add(intra, inter), p, p.d);
-  return returnState ? (tf.concat([output, final], 2) as tf.Tensor4D) : output;
+/** Most numbers in one c×c tensor of a group of chunks (4 MiB of float32): bounds the step's c×c temporaries. */
+const GROUP_ELEMENTS = 2 ** 20;
+
+/**
+ * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged).
+ */
+function chunkRange<T extends tf.Tensor | undefined>(t: T, p: Chunked, j0: number, len: number): T {
+  return (t && t.shape[2] === p.n ? sliceSequence(t, j0, len) : t) as T;
 }
 
-/** Gradients of q, k, v (and of the initial state when given) from the (packed) upstream gradient. */
-export function chunkBackward(p: Chunked, dy: tf.Tensor4D, returnState: boolean): tf.Tensor[] {
-  const dOut = returnState ? tf.slice(dy, [0, 0, 0, 0], [p.batch, p.heads, p.seq, p.d]) : dy;
-  const dFinal = returnState ? tf.slice(dy, [0, 0, p.seq, 0], [p.batch, p.heads, p.f, p.d]) : undefined;
-  const pad = p.n * p.c - p.seq;
-  const dO = tf.reshape(
-    pad
-      ? tf.pad(dOut, [
-          [0, 0],
-          [0, 0],
-          [0, pad],
-          [0, 0],
-        ])
-      : dOut,
-    [p.batch, p.heads, p.n, p.c, p.d],
-  );
-  const q3 = flat(p.q, p);
-  const k3 = flat(p.k, p);
-  const v3 = flat(p.v, p);
-  const dO3 = flat(dO, p);
-  // Intra-chunk part: B = (dO·vᵀ) ⊙ D, dq = B·k, dk = Bᵀ·q, dv = ((q·kᵀ) ⊙ D)ᵀ·dO.
-  const intra = tf.tidy(() => {
-    const b = masked(tf.matMul(dO3, v3, false, true), p);
-    return { dq: tf.matMul(b, k3), dk: tf.matMul(b, q3, true, false) };
+/**
+ * Runs `part` (whose outputs are [B, H, chunks, c, x]) on groups of consecutive chunks and concatenates its outputs
+ * along the chunk axis, so the c×c scores of at most `GROUP_ELEMENTS / c²` chunks exist at a time (O(N·c) memory
+ * would otherwise be the core's largest term at long lengths). One group, with no copies, when all chunks fit.
+ * `extra` [B, H, n, …] tensors are cut like the inputs.
+ */
+function byGroups(
+  p: Chunked,
+  extra: tf.Tensor[],
+  part: (g: Chunked, extra: tf.Tensor[]) => tf.Tensor[],
+): tf.Tensor[] {
+  const size = Math.max(1, Math.floor(GROUP_ELEMENTS / (p.batch * p.heads * p.c * p.c)));
+  if (size >= p.n) return part(p, extra);
+  const outs: tf.Tensor[][] = [];
+  for (let j0 = 0; j0 < p.n; j0 += size) {
+    const len = Math.min(size, p.n - j0);
+    outs.push(
+      tf.tidy(() => {
+        const g: Chunked = {
+          ...p,
+          n: len,
+          q: chunkRange(p.q, p, j0, len),
+          k: chunkRange(p.k, p, j0, len),
+          v: chunkRange(p.v, p, j0, len),
+          r: chunkRange(p.r, p, j0, len),
+          qScale: chunkRange(p.qScale, p, j0, len),
+          kScale: chunkRange(p.kScale, p, j0, len),
+          lambda: chunkRange(p.lambda, p, j0, len),
+        };
+        return part(
+          g,
+          extra.map((t) => chunkRange(t, p, j0, len)),
+        );
+      }),
+    );
+  }
+  return outs[0]!.map((_, i) => {
+    const parts = outs.map((o) => o[i]!);
+    const joined = tf.concat(parts, 2);
+    tf.dispose(parts);
+    return joined;
   });
-  let dq: tf.Tensor = intra.dq;
-  let dk: tf.Tensor = intra.dk;
-  let dv: tf.Tensor = tf.tidy(() => tf.matMul(masked(tf.matMul(q3, k3, false, true), p), dO3, true, false));
-  // Inter-chunk part. Forward: o_j += q̂_j·S_j (S_j the state before chunk j), so dq̂_j = dO_j·S_jᵀ and
-  // dS_j = q̂_jᵀ·dO_j; the states' adjoints run the recurrence backwards: P_j = dS_{j+1} + λ_{j+1}·P_{j+1}
-  // (P_{n−1} = ∂L/∂final), then dk̂_j = v_j·P_jᵀ, dv_j = k̂_j·P_j, and dS₀ = λ₀·P₀ + dS₀'s own term.
-  const { before } = states(p);
-  dq = tf.add(dq, flat(scaled(chunks(tf.matMul(dO3, flat(before, p), false, true), p), p.qScale), p));
-  before.dispose();
+}
+
+/**
+ * Outputs [B, H, seq, d] (followed along the sequence axis by the final state [B, H, f, d] when asked), and the state
+ * before each chunk [B, H, n, f, d] (N·f·d/c numbers), which the backward pass reuses. Three batched products:
+ * q·kᵀ, the chunk states k̂ᵀ·v, and O = [(q·kᵀ) ⊙ D | q̂]·[v ; S] (the intra- and inter-chunk parts as one product).
+ */
+export function chunkForward(p: Chunked, returnState: boolean): { packed: tf.Tensor4D; before: tf.Tensor } {
+  const kT = swap(flat(p.k, p));
+  const { before, final } = states(p, kT);
+  const [out] = byGroups(p, [chunks(kT, p), before], (g, [kTg, beforeG]) => {
+    const scores = masked(tf.matMul(flat(g.q, g), flat(kTg!, g)), g);
+    const o = tf.tidy(() => {
+      const left = tf.concat([scores, flat(scaled(g.q, g.qScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([flat(g.v, g), flat(beforeG!, g)], 1)), g);
+    });
+    scores.dispose();
+    return [o];
+  });
+  const output = unchunk(out!, p, p.d);
+  const packed = returnState ? (tf.concat([output, final], 2) as tf.Tensor4D) : output;
+  return { packed, before };
+}
+
+/**
+ * Gradients of q, k, v (and of the initial state when given) from the (packed) upstream gradient and the forward's
+ * states before each chunk. Six batched products, each of the intra- and inter-chunk parts' sum as one product:
+ * with B = (dO·vᵀ) ⊙ D and P the states' adjoints,
+ *   dq = [B | q̂-scale ⊙ dO]·[k ; Sᵀ],  dk = [Bᵀ | k̂-scale ⊙ v]·[q ; Pᵀ],  dv = [Aᵀ | k̂]·[dO ; P],
+ * where Aᵀ = (k·qᵀ) ⊙ Dᵀ is built transposed (no c×c transpose) and P is the recurrence run backwards,
+ * P_j = q̂_{j+1}ᵀ·dO_{j+1} + λ_{j+1}·P_{j+1} from P_{n−1} = ∂L/∂final, a reverse scan.
+ */
+export function chunkBackward(
+  p: Chunked,
+  beforeStates: tf.Tensor,
+  dy: tf.Tensor4D,
+  returnState: boolean,
+): tf.Tensor[] {
+  const dOut = returnState ? sliceSequence(dy, 0, p.seq) : dy;
+  const dFinal = returnState ? sliceSequence(dy, p.seq, p.f) : undefined;
+  const dO = tf.reshape(padSequence(dOut, p.n * p.c - p.seq), [p.batch, p.heads, p.n, p.c, p.d]);
+  const dO3 = flat(dO, p);
   const fd = p.f * p.d;
+  // States' adjoints. Forward: o_j += q̂_j·S_j (S_j the state before chunk j), so dS_j = q̂_jᵀ·dO_j; then
+  // P_j = dS_{j+1} + λ_{j+1}·P_{j+1} (P_{n−1} = ∂L/∂final), and dS₀ = λ₀·P₀ + dS₀'s own term.
   const adjoint = tf.tidy(() => {
-    const dS = tf.reshape(tf.matMul(flat(scaled(p.q, p.qScale), p), dO3, true, false), [
-      p.batch,
-      p.heads,
-      p.n,
-      fd,
-    ]);
+    const qT = swap(flat(p.q, p));
+    const qHatT = p.qScale ? flat(tf.mul(chunks(qT, p), columnScale(p.qScale)), p) : qT;
+    const dS = tf.reshape(tf.matMul(qHatT, dO3), [p.batch, p.heads, p.n, fd]);
     // Y_j = dS_{j+1} (j < n − 1), Y_{n−1} = ∂L/∂final; multipliers λ_{j+1} (and 0 past the end).
     const last = dFinal ? tf.reshape(dFinal, [p.batch, p.heads, 1, fd]) : tf.zeros([p.batch, p.heads, 1, fd]);
-    const y =
-      p.n > 1 ? tf.concat([tf.slice(dS, [0, 0, 1, 0], [p.batch, p.heads, p.n - 1, fd]), last], 2) : last;
+    const y = p.n > 1 ? tf.concat([sliceSequence(dS, 1, p.n - 1), last], 2) : last;
     const lambdaNext =
       p.lambda && p.n > 1
-        ? tf.concat(
-            [
-              tf.slice(p.lambda, [0, 0, 1, 0], [p.lambda.shape[0]!, p.heads, p.n - 1, 1]),
-              tf.ones([p.lambda.shape[0]!, p.heads, 1, 1]),
-            ],
-            2,
-          )
+        ? tf.concat([sliceSequence(p.lambda, 1, p.n - 1), tf.ones([p.lambda.shape[0]!, p.heads, 1, 1])], 2)
         : p.lambda;
-    const reversed = decayedScan(tf.reverse(y, 2), lambdaNext && tf.reverse(lambdaNext, 2));
-    const pAdj = tf.reverse(reversed, 2); // [B, H, n, fd]
+    const pAdj = decayedScan(y, lambdaNext, undefined, true); // [B, H, n, fd]
     let dInitial: tf.Tensor | undefined;
     if (p.initial) {
-      const p0 = tf.slice(pAdj, [0, 0, 0, 0], [p.batch, p.heads, 1, fd]);
-      const l0 = p.lambda ? tf.slice(p.lambda, [0, 0, 0, 0], [p.lambda.shape[0]!, p.heads, 1, 1]) : undefined;
-      const dS0 = tf.slice(dS, [0, 0, 0, 0], [p.batch, p.heads, 1, fd]);
+      const p0 = sliceSequence(pAdj, 0, 1);
+      const l0 = p.lambda ? sliceSequence(p.lambda, 0, 1) : undefined;
+      const dS0 = sliceSequence(dS, 0, 1);
       dInitial = tf.reshape(tf.add(scaled(p0, l0), dS0), [p.batch, p.heads, p.f, p.d]);
     }
     return { pAdj: tf.reshape(pAdj, [p.batch * p.heads * p.n, p.f, p.d]), dInitial };
   });
-  dk = tf.add(dk, flat(scaled(chunks(tf.matMul(v3, adjoint.pAdj, false, true), p), p.kScale), p));
-  dv = tf.add(dv, tf.matMul(flat(scaled(p.k, p.kScale), p), adjoint.pAdj));
-  const grads: tf.Tensor[] = [unchunk(dq, p, p.f), unchunk(dk, p, p.f), unchunk(dv, p, p.d)];
+  const pAdj = tf.reshape(adjoint.pAdj, [p.batch, p.heads, p.n, p.f, p.d]);
+  const [dq, dk, dv] = byGroups(p, [dO, beforeStates, pAdj], (g, [dOg, sg, pg]) => {
+    const dO3g = flat(dOg!, g);
+    const q3g = flat(g.q, g);
+    const k3g = flat(g.k, g);
+    const v3g = flat(g.v, g);
+    const p3g = flat(pg!, g);
+    // One c×c tensor and one product's operands at a time: each step frees what it made before the next starts.
+    const b = masked(tf.matMul(dO3g, v3g, false, true), g);
+    const dqg = tf.tidy(() => {
+      const left = tf.concat([b, flat(scaled(dOg!, g.qScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([k3g, swap(flat(sg!, g))], 1)), g);
+    });
+    const bT = swap(b);
+    b.dispose();
+    const dkg = tf.tidy(() => {
+      const left = tf.concat([bT, flat(scaled(g.v, g.kScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([q3g, swap(p3g)], 1)), g);
+    });
+    bT.dispose();
+    const aT = masked(tf.matMul(k3g, q3g, false, true), g, true);
+    const dvg = tf.tidy(() => {
+      const left = tf.concat([aT, flat(scaled(g.k, g.kScale), g)], 2);
+      return chunks(tf.matMul(left, tf.concat([dO3g, p3g], 1)), g);
+    });
+    aT.dispose();
+    return [dqg, dkg, dvg];
+  });
+  const grads: tf.Tensor[] = [unchunk(dq!, p, p.f), unchunk(dk!, p, p.f), unchunk(dv, p, p.d)];
   if (adjoint.dInitial) grads.push(adjoint.dInitial);
   return grads;
 }

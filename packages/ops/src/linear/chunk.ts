@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkShapes } from './shapes.js';
+import { sliceSequence } from './sequence-axis.js';
 import { chunkBackward, chunkForward, chunkInputs, type ChunkConfig } from './chunk-core.js';
 
 /** How the chunked causal core decays older tokens, and the state it starts from and returns. */
 export interface ChunkLinearAttentionOptions {
   /**
    * Tokens per chunk (default 64): inside a chunk the masked c×c product, across chunks a carried [f, d] state.
-   * Cost O(N·c·(f + d) + N·f·d), memory O(N·(c + f + d)); never an N×N matrix, never a per-token [f, d] state.
+   * Cost O(N·c·(f + d) + N·f·d), memory O(N·(f + d)) plus the c×c scores of a group of chunks (at most 2²⁰ numbers
+   * at a time); never an N×N matrix, never a per-token [f, d] state.
    */
   chunkSize?: number;
   /**
@@ -48,10 +50,11 @@ const DEFAULT_CHUNK = 64;
  * chunk: N·f·d/c numbers). Exact for any values in later tokens: non-finite q, k, v entries are zeroed first and
  * masks are selects, so NaN or ±Infinity in token s > t never reaches output t.
  *
- * Gradient (hand-written, memory-lean: saves only the inputs): with B = (dO·vᵀ) ⊙ D per chunk, dq = B·k + q̂-scale ⊙
- * dO·Sᵀ, dk = Bᵀ·q + k̂-scale ⊙ v·Pᵀ and dv = ((q·kᵀ) ⊙ D)ᵀ·dO + k̂·P (P = the gradient of the state, the
- * recurrence run backwards as a reverse scan, P ← λ·P + q̂ᵀ·dO, from the final state's gradient to the initial
- * state's); chunk scores and states are recomputed, not kept. The decay is a constant (zero gradient).
+ * Gradient (hand-written, memory-lean: saves the inputs and the state before each chunk, N·f·d/c numbers per
+ * head): with B = (dO·vᵀ) ⊙ D per chunk, dq = B·k + q̂-scale ⊙ dO·Sᵀ, dk = Bᵀ·q + k̂-scale ⊙ v·Pᵀ and
+ * dv = ((q·kᵀ) ⊙ D)ᵀ·dO + k̂·P (P = the gradient of the state, the recurrence run backwards as a reverse scan,
+ * P ← λ·P + q̂ᵀ·dO, from the final state's gradient to the initial state's), each sum as one batched product of
+ * concatenated operands; chunk scores are recomputed, not kept. The decay is a constant (zero gradient).
  * @throws RangeError for mismatched shapes, a bad `chunkSize`, or a `decay`/`logDecay`/`initialState` of the wrong
  *   size.
  */
@@ -124,14 +127,23 @@ export function chunkLinearAttention(
   const op = tf.customGrad((...fnArgs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = fnArgs.pop() as tf.GradSaveFunc;
     const inputs = fnArgs as tf.Tensor[];
-    save(inputs);
+    const { packed, before } = tf.tidy(() => chunkForward(chunkInputs(inputs, config), returnState));
+    // Memory-lean: the inputs (already alive) and the state before each chunk (N·f·d/c numbers per head).
+    save([...inputs, before]);
+    before.dispose();
     return {
-      value: tf.tidy(() => chunkForward(chunkInputs(inputs, config), returnState)),
+      value: packed,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const grads = chunkBackward(chunkInputs(saved, config), dy as tf.Tensor4D, returnState);
+          const inputsSaved = saved.slice(0, -1);
+          const grads = chunkBackward(
+            chunkInputs(inputsSaved, config),
+            saved[saved.length - 1]!,
+            dy as tf.Tensor4D,
+            returnState,
+          );
           return config.hasLogDecay
-            ? [...grads.slice(0, 3), tf.zerosLike(saved[3]!), ...grads.slice(3)]
+            ? [...grads.slice(0, 3), tf.zerosLike(inputsSaved[3]!), ...grads.slice(3)]
             : grads;
         }),
     };
@@ -140,7 +152,7 @@ export function chunkLinearAttention(
   if (!returnState) return packed;
   // One custom gradient has one output: the output and the final state travel packed along the sequence axis.
   return tf.tidy(() => ({
-    output: tf.slice(packed, [0, 0, 0, 0], [batch, heads, seq, d]),
-    finalState: tf.slice(packed, [0, 0, seq, 0], [batch, heads, f, d]),
+    output: sliceSequence(packed, 0, seq),
+    finalState: sliceSequence(packed, seq, f),
   }));
 }

@@ -11,6 +11,21 @@ import { naiveLinearAttention } from './naive.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
+/** Random q, k [b, h, n, f] and v [b, h, n, d] from seeds `seed`, `seed` + 1 and `seed` + 2. */
+function randomQkv([b, h, n, f, d]: number[], seed: number) {
+  return {
+    q: randn([b!, h!, n!, f!], seed) as tf.Tensor4D,
+    k: randn([b!, h!, n!, f!], seed + 1) as tf.Tensor4D,
+    v: randn([b!, h!, n!, d!], seed + 2) as tf.Tensor4D,
+  };
+}
+
+/** Token i of t [b, h, n, x] as [b, h, x]. */
+function tokenAt(t: tf.Tensor4D, i: number): tf.Tensor3D {
+  const [b, h, , x] = t.shape;
+  return tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, x]), [b, h, x]) as tf.Tensor3D;
+}
+
 /**
  * The naive quadratic form, differentiated by autodiff: O = ((q·kᵀ) ⊙ W)·v with W[t, s] = w(t, s) for s ≤ t and 0
  * above the diagonal (causal), or all ones (non-causal).
@@ -163,12 +178,8 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [2, 3, 7, 4, 5];
-          const q = randn([b, h, n, f], 31) as tf.Tensor4D;
-          const k = randn([b, h, n, f], 32) as tf.Tensor4D;
-          const v = randn([b, h, n, d], 33) as tf.Tensor4D;
+          const { q, k, v } = randomQkv([b, h, n, f, d], 31);
           const logDecay = runningLogDecay(b, h, n, 34);
-          const token = (t: tf.Tensor4D, i: number) =>
-            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (const mode of ['none', 'decay', 'logDecay'] as const) {
             const full = chunkLinearAttention(q, k, v, {
               chunkSize: 3,
@@ -191,7 +202,13 @@ for (const backend of testBackends()) {
                         [b, h],
                       ) as tf.Tensor2D)
                     : undefined;
-              const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), lambda);
+              const r = recurrentLinearAttentionStep(
+                state,
+                tokenAt(q, i),
+                tokenAt(k, i),
+                tokenAt(v, i),
+                lambda,
+              );
               state = r.state;
               outs.push(r.output);
             }
@@ -279,17 +296,13 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.tidy(() => {
           const [b, h, n, f, d] = [1, 2, 6, 3, 2];
-          const q = randn([b, h, n, f], 51) as tf.Tensor4D;
-          const k = randn([b, h, n, f], 52) as tf.Tensor4D;
-          const v = randn([b, h, n, d], 53) as tf.Tensor4D;
+          const { q, k, v } = randomQkv([b, h, n, f, d], 51);
           const s0 = randn([b, h, f, d], 54) as tf.Tensor4D;
           const decay = decayOf(h);
           let state = s0;
           const outs: tf.Tensor[] = [];
-          const token = (t: tf.Tensor4D, i: number) =>
-            tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, t.shape[3]]), [b, h, t.shape[3]]) as tf.Tensor3D;
           for (let i = 0; i < n; i++) {
-            const r = recurrentLinearAttentionStep(state, token(q, i), token(k, i), token(v, i), decay);
+            const r = recurrentLinearAttentionStep(state, tokenAt(q, i), tokenAt(k, i), tokenAt(v, i), decay);
             state = r.state;
             outs.push(r.output);
           }
@@ -388,4 +401,63 @@ describe('chunkLinearAttention at 65,536 tokens', () => {
     expect(long.kernels - short.kernels).toBeLessThanOrEqual(3 * 12 * Math.log2(4096 / 16)); // three scans
     expect(maxRelativeError(long.y, long.expected)).toBeLessThan(1e-3);
   });
+});
+
+describe('chunkLinearAttention over several groups of chunks', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it.each(['none', 'decay', 'logDecay'] as const)(
+    'equals two calls chained by the state, values and gradients (%s)',
+    (mode) => {
+      // c = 256 and one sample and head: 16 chunks per group (2²⁰ c×c numbers), so 20 chunks run as two groups,
+      // and each half (10 chunks) as one.
+      const c = 256;
+      const n = 20 * c - 100;
+      const half = 10 * c;
+      const q = tf.mul(randn([1, 1, n, 2], 71), 0.1) as tf.Tensor4D;
+      const k = tf.mul(randn([1, 1, n, 2], 72), 0.1) as tf.Tensor4D;
+      const v = randn([1, 1, n, 3], 73) as tf.Tensor4D;
+      const w = randn([1, 1, n, 3], 74);
+      const logDecay = mode === 'logDecay' ? tf.mul(runningLogDecay(1, 1, n, 75), 1e-3) : undefined;
+      const options = { chunkSize: c, decay: mode === 'decay' ? [0.999] : undefined };
+      const whole = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+        chunkLinearAttention(a as tf.Tensor4D, b as tf.Tensor4D, x as tf.Tensor4D, {
+          ...options,
+          logDecay: logDecay as tf.Tensor3D | undefined,
+        });
+      const cut = (t: tf.Tensor, from: number, size: number) =>
+        tf.slice(t, [0, 0, from], [1, 1, size, ...t.shape.slice(3)]);
+      const chained = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) => {
+        const part = (from: number, size: number, initialState?: tf.Tensor4D) =>
+          chunkLinearAttention(
+            cut(a, from, size) as tf.Tensor4D,
+            cut(b, from, size) as tf.Tensor4D,
+            cut(x, from, size) as tf.Tensor4D,
+            {
+              ...options,
+              // Each call's log-decay restarts at 0 with its own first token after a state.
+              logDecay:
+                logDecay &&
+                (tf.sub(cut(logDecay, from, size), from ? cut(logDecay, from - 1, 1) : 0) as tf.Tensor3D),
+              initialState,
+              returnState: true,
+            },
+          );
+        const first = part(0, half);
+        const second = part(half, n - half, first.finalState);
+        return tf.concat([first.output, second.output], 2);
+      };
+      const loss = (f: typeof whole) => (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+        tf.sum(tf.mul(f(a, b, x), w));
+      const [mine, theirs] = [whole, chained].map((f) =>
+        tf.tidy(() => [f(q, k, v), ...tf.grads(loss(f))([q, k, v])].map((t) => t.dataSync())),
+      );
+      ['output', 'dq', 'dk', 'dv'].forEach((what, i) => {
+        expect(maxRelativeError(mine![i]!, theirs![i]!), what).toBeLessThan(1e-4);
+      });
+      tf.dispose([q, k, v, w, logDecay as tf.Tensor]);
+    },
+  );
 });
