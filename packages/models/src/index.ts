@@ -82,6 +82,7 @@ export {
   stemChannels,
 } from './builders/parameter-count.js';
 export { ResidualAdd } from './layers/residual-add.js';
+export { convStem } from './blocks/conv-stem.js';
 export { MaskCopy } from './layers/mask-copy.js';
 export { ToSTModel } from './builders/tost-model.js';
 export {

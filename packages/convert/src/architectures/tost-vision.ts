@@ -4,11 +4,11 @@ import { TSSA } from '@tost/tssa';
 import {
   ClassAttention,
   ClsToken,
+  convStem,
   LayerScale,
   ResidualAdd,
   SinusoidalPositions2D,
   stemChannels,
-  StridedConv3x3,
   TokenPooling,
   TokenRange,
   toSTBlock,
@@ -132,22 +132,7 @@ function classAttentionBlock(x: SymbolicTensor, c: ToSTVisionConfig, name: strin
 export function buildToSTVision(c: ToSTVisionConfig): tfl.LayersModel {
   const grid = c.imageSize / c.patchSize;
   const image = tfl.input({ shape: [c.imageSize, c.imageSize, c.channels], name: 'image' });
-  let x: SymbolicTensor = image;
-  let inChannels = c.channels;
-  const widths = stemChannels(c.dim, c.patchSize);
-  widths.forEach((width, i) => {
-    x = new StridedConv3x3({ inChannels, filters: width, name: `stem_conv${i}` }).apply(x) as SymbolicTensor;
-    // PyTorch BatchNorm eps 1e-5; eval mode uses the running statistics (moving mean/variance here).
-    x = tfl.layers
-      .batchNormalization({ axis: -1, epsilon: 1e-5, momentum: 0.9, name: `stem_bn${i}` })
-      .apply(x) as SymbolicTensor;
-    if (i < widths.length - 1)
-      x = tfl.layers.activation({ activation: 'gelu', name: `stem_gelu${i}` }).apply(x) as SymbolicTensor;
-    inChannels = width;
-  });
-  x = tfl.layers
-    .reshape({ targetShape: [grid * grid, c.dim], name: 'stem_tokens' })
-    .apply(x) as SymbolicTensor;
+  let x = convStem(image, c.channels, stemChannels(c.dim, c.patchSize), grid);
   const fourier = new SinusoidalPositions2D({
     height: grid,
     width: grid,

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { classAttentionBlock } from '../blocks/class-attention-block.js';
+import { convStem } from '../blocks/conv-stem.js';
 import { ClsToken } from '../layers/cls-token.js';
 import {
   blockStack,
@@ -16,7 +17,6 @@ import { stemChannels } from './parameter-count.js';
 import { PatchExtraction } from '../layers/patch-extraction.js';
 import { VISION_PRESETS, type VisionPresetName } from './presets.js';
 import { SinusoidalPositions2D } from '../layers/sinusoidal-positions.js';
-import { StridedConv3x3 } from '../layers/strided-conv.js';
 import { TokenPooling } from '../layers/token-pooling.js';
 import { layerNorm } from '../blocks/tost-block.js';
 import { withSeededRandom } from '../util/seeded-random.js';
@@ -123,22 +123,7 @@ function buildLayers(
         `${owner}: 'dim' (${stack.dim}) must be divisible by ${2 ** (widths.length - 1)} for the conv stem (patch ${patchSize})`,
       );
     }
-    let x: SymbolicTensor = image;
-    let inChannels = channels;
-    widths.forEach((width, i) => {
-      x = new StridedConv3x3({ inChannels, filters: width, name: `stem_conv${i}` }).apply(
-        x,
-      ) as SymbolicTensor;
-      x = tfl.layers
-        .batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `stem_bn${i}` })
-        .apply(x) as SymbolicTensor;
-      if (i < widths.length - 1)
-        x = tfl.layers.activation({ activation: 'gelu', name: `stem_gelu${i}` }).apply(x) as SymbolicTensor;
-      inChannels = width;
-    });
-    x = tfl.layers
-      .reshape({ targetShape: [grid * grid, stack.dim], name: 'stem_tokens' })
-      .apply(x) as SymbolicTensor;
+    let x = convStem(image, channels, widths, grid);
     const fourier = new SinusoidalPositions2D({ height: grid, width: grid, name: 'positions_fourier' }).apply(
       x,
     );
