@@ -26,6 +26,7 @@ interface QualityFlags {
   lr?: number;
   batch?: number;
   length?: number;
+  reportOnly?: boolean;
   backend?: string;
 }
 
@@ -93,6 +94,11 @@ export function registerQualityCommand(program: Command): Command {
       '--length <n>',
       'char-lm context (default 256) / spam bytes per message (default 2048)',
       asPositiveInt('length'),
+    )
+    .option(
+      '--report-only',
+      'train nothing: write OUT/quality.json and OUT/quality.md from every run already finished in --out ' +
+        '(whichever tasks, settings and variants earlier commands ran)',
     );
   addBackendOption(command);
   return command.action(async (flags: QualityFlags) => {
@@ -128,6 +134,7 @@ export function registerQualityCommand(program: Command): Command {
       ...(flags.lr ? { learningRate: flags.lr } : {}),
       ...(flags.batch ? { batchSize: flags.batch } : {}),
       ...(flags.length ? { length: flags.length } : {}),
+      ...(flags.reportOnly ? { reportOnly: true } : {}),
     });
   });
 }

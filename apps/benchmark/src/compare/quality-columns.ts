@@ -32,8 +32,9 @@ export function readQualityColumns(dir: string): QualityColumns | undefined {
   const file = join(dir, 'quality.json');
   if (!existsSync(file)) return undefined;
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; summary?: QualitySummaryRow[] };
-  if (parsed.format !== 'tost-quality-1' || !Array.isArray(parsed.summary))
-    throw new Error(`${file} is not a tost-bench quality result (format tost-quality-1)`);
+  // Format 2 only changed `evalData` (one entry per held-out file); the summary rows are the same.
+  if (!['tost-quality-1', 'tost-quality-2'].includes(parsed.format ?? '') || !Array.isArray(parsed.summary))
+    throw new Error(`${file} is not a tost-bench quality result (format tost-quality-1 or -2)`);
   return qualityColumns(parsed.summary);
 }
 

@@ -1,22 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileSystem } from '@tost/backend/node';
 import { seedMathRandom } from '@tost/models';
 import { formatDuration } from '@tost/training';
 import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
+import {
+  cellDir,
+  collectCells,
+  collectEvalData,
+  configKey,
+  evalDataHash,
+  lrLabel,
+  readCell,
+  readEvalScore,
+  writeEvalScore,
+} from './cells.js';
 import { readEvalData } from './eval-data.js';
 import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
-import {
-  formatStepMs,
-  qualityMarkdown,
-  summarise,
-  type QualityCellResult,
-  type QualityEvalData,
-} from './results.js';
+import { formatStepMs, qualityMarkdown, summarise, type QualityCellResult } from './results.js';
 import {
   LEARNING_RATES,
   METRIC,
@@ -48,6 +52,8 @@ export interface QualityOptions {
   length?: number;
   /** MQAR held-out examples (JSON lines) to score each trained model on. */
   evalData?: string;
+  /** Train nothing: summarise the finished cells of OUT into OUT/quality.json and OUT/quality.md. */
+  reportOnly?: boolean;
   backend: string;
   log?: (line: string) => void;
 }
@@ -73,37 +79,6 @@ export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetti
         mlpRatio: d.mlpRatio,
       });
   return out;
-}
-
-const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
-
-function configKey(setting: QualitySetting, variant: string, seed: number, lr: number): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ setting, variant, seed, lr, v: 1 }))
-    .digest('hex')
-    .slice(0, 16);
-}
-
-/** Where one cell's result and model live. */
-export function cellDir(
-  outDir: string,
-  s: QualitySetting,
-  variant: string,
-  seed: number,
-  lr: number,
-): string {
-  return resolve(outDir, 'cells', s.task, settingKey(s), variant, `seed${seed}-lr${lrLabel(lr)}`);
-}
-
-function readCell(dir: string, key: string): QualityCellResult | undefined {
-  const file = join(dir, 'result.json');
-  if (!existsSync(file) || !existsSync(join(dir, 'model', 'model.json'))) return undefined;
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as QualityCellResult;
-    return r.configKey === key ? r : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -138,19 +113,20 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   let trainedSteps = 0;
   let trainedSeconds = 0;
   const results: QualityCellResult[] = [];
-  const evalData: QualityEvalData | undefined =
-    evalSet && o.evalData ? { file: o.evalData, examples: evalSet.count, results: [] } : undefined;
-  log(
-    `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
-      `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
-  );
+  const evalHash = o.evalData ? evalDataHash(readFileSync(o.evalData, 'utf8')) : undefined;
+  if (!o.reportOnly)
+    log(
+      `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
+        `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
+    );
 
   const runCell = async (setting: QualitySetting, variant: string, seed: number, lr: number) => {
     const key = configKey(setting, variant, seed, lr);
     const dir = cellDir(o.outDir, setting, variant, seed, lr);
     const ran = setting.task === 'char-lm' ? causalVariantName(variant) : variant;
     const title = `[${setting.task} ${settingLabel(setting)} / ${ran} / seed ${seed} / lr ${lrLabel(lr)}]`;
-    const done = readCell(dir, key);
+    const found = readCell(dir, key);
+    const done = found && { ...found, dir }; // where it is now (OUT may have moved since)
     if (done) {
       log(`${title} done earlier: ${formatMetric(done)} (${done.dir})`);
       doneCells++;
@@ -216,7 +192,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     }
   };
 
-  for (const { setting, variant } of plan) {
+  for (const { setting, variant } of o.reportOnly ? [] : plan) {
     const first: QualityCellResult[] = [];
     for (const lr of grid) first.push(await runCell(setting, variant, 1, lr));
     const better = (a: QualityCellResult, b: QualityCellResult) =>
@@ -236,38 +212,48 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       );
       const accuracies: number[] = [];
       for (const r of chosen) {
-        const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
-        const scored = await evaluateCell(
-          model,
-          rowsInBatches(evalSet.ids, evalSet.labels, evalSet.count, evalSet.length, 64),
-        );
-        model.dispose();
-        accuracies.push(scored.accuracy);
+        let score = readEvalScore(r.dir, evalHash!);
+        if (!score) {
+          const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
+          const scored = await evaluateCell(
+            model,
+            rowsInBatches(evalSet.ids, evalSet.labels, evalSet.count, evalSet.length, 64),
+          );
+          model.dispose();
+          score = { file: o.evalData!, examples: evalSet.count, accuracy: scored.accuracy };
+          writeEvalScore(r.dir, evalHash!, score);
+        }
+        accuracies.push(score.accuracy);
       }
       const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
-      evalData?.results.push({
-        variant,
-        setting: settingLabel(setting),
-        settingKey: settingKey(setting),
-        accuracy: mean,
-        seeds: accuracies.length,
-      });
       log(
         `eval-data ${o.evalData}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
           `on ${evalSet.count} examples${accuracies.length > 1 ? ` (mean of ${accuracies.length} seeds)` : ''}`,
       );
     }
   }
-  const summary = summarise(results);
-  mkdirSync(o.outDir, { recursive: true });
+  writeQualityReport(o.outDir, log);
+  return results;
+}
+
+/**
+ * OUT/quality.json and OUT/quality.md from every finished cell in OUT — this run's and those of earlier runs with
+ * other tasks, settings or variants — and the held-out scores cached beside them.
+ */
+export function writeQualityReport(outDir: string, log: (line: string) => void): QualityCellResult[] {
+  const cells = collectCells(outDir);
+  const summary = summarise(cells);
+  const evalData = collectEvalData(cells);
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(
-    join(o.outDir, 'quality.json'),
-    `${JSON.stringify({ format: 'tost-quality-1', summary, ...(evalData ? { evalData } : {}), cells: results }, null, 2)}\n`,
+    join(outDir, 'quality.json'),
+    `${JSON.stringify({ format: 'tost-quality-2', summary, evalData, cells }, null, 2)}\n`,
   );
   const markdown = qualityMarkdown(summary, evalData);
-  writeFileSync(join(o.outDir, 'quality.md'), markdown);
+  writeFileSync(join(outDir, 'quality.md'), markdown);
   log(`\n${markdown}`);
-  return results;
+  log(`${resolve(outDir, 'quality.json')}: ${summary.length} rows from ${cells.length} finished runs`);
+  return cells;
 }
 
 /**

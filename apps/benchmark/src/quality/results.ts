@@ -103,13 +103,17 @@ const formatBaseline = (row: QualitySummaryRow) =>
     ? `${row.baseline.value.toFixed(3)} bits/char`
     : `${(100 * row.baseline.value).toFixed(1)} %`;
 
-/** One markdown table per task: variant, setting, metric (mean ± sd over seeds), baseline, lr, step time. */
-export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEvalData): string {
+/**
+ * One markdown table per task: variant, setting, metric (mean ± sd over seeds), baseline, lr, step time — and the
+ * steps of each row when the task's rows were trained for different numbers of steps.
+ */
+export function qualityMarkdown(rows: QualitySummaryRow[], evalData: QualityEvalData[] = []): string {
   const sections: string[] = ['# Quality tasks (`tost-bench quality`)', ''];
   for (const task of ['mqar', 'char-lm', 'spam'] as const) {
     const taskRows = rows.filter((r) => r.task === task);
     if (taskRows.length === 0) continue;
     const first = taskRows[0]!;
+    const sameSteps = taskRows.every((r) => r.steps === first.steps);
     const title =
       task === 'mqar'
         ? 'MQAR: accuracy at query positions'
@@ -118,7 +122,11 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEva
           : 'spam (SpamAssassin bodies): test accuracy';
     sections.push(`## ${title}`, '');
     sections.push(
-      `Baseline: ${first.baseline.name}. ${first.steps} step${first.steps === 1 ? '' : 's'} per run; mean ± sd over seeds at the learning rate chosen on seed 1.`,
+      `Baseline: ${first.baseline.name}. ` +
+        (sameSteps
+          ? `${first.steps} step${first.steps === 1 ? '' : 's'} per run; `
+          : 'Steps per run in the table; ') +
+        'mean ± sd over seeds at the learning rate chosen on seed 1.',
       '',
     );
     sections.push(
@@ -130,6 +138,7 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEva
           'baseline',
           'seeds',
           'lr',
+          ...(sameSteps ? [] : ['steps']),
           'ms/step',
         ],
         taskRows.map((r) => [
@@ -139,21 +148,22 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData?: QualityEva
           formatBaseline(r),
           String(r.seeds),
           r.learningRate.toExponential(0).replace('+', ''),
+          ...(sameSteps ? [] : [String(r.steps)]),
           formatStepMs(r.stepSeconds),
         ]),
       ),
       '',
     );
   }
-  if (evalData && evalData.results.length > 0) {
+  for (const held of evalData.filter((e) => e.results.length > 0)) {
     sections.push(
       '## MQAR on held-out examples (`--eval-data`)',
       '',
-      `${evalData.examples} examples from ${evalData.file}; accuracy at query positions, mean over the seeds of each model.`,
+      `${held.examples} examples from ${held.file}; accuracy at query positions, mean over the seeds of each model.`,
       '',
       formatTable(
         ['variant', 'setting', 'accuracy', 'seeds'],
-        evalData.results.map((r) => [
+        held.results.map((r) => [
           r.variant,
           r.setting,
           `${(100 * r.accuracy).toFixed(1)} %`,

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { QualityCellResult, QualityEvalData } from './results.js';
+import { METRIC, settingKey, settingLabel, type QualitySetting } from './tasks.js';
+
+/** "3e-3". */
+export const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
+
+/** The identity of one cell's configuration: a result is reused only when it matches. */
+export function configKey(setting: QualitySetting, variant: string, seed: number, lr: number): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ setting, variant, seed, lr, v: 1 }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Where one cell's result and model live: OUT/cells/<task>/<setting>/<variant>/seed<k>-lr<rate>. */
+export function cellDir(
+  outDir: string,
+  s: QualitySetting,
+  variant: string,
+  seed: number,
+  lr: number,
+): string {
+  return resolve(outDir, 'cells', s.task, settingKey(s), variant, `seed${seed}-lr${lrLabel(lr)}`);
+}
+
+/** A finished cell (result and saved model) of this configuration, or undefined. */
+export function readCell(dir: string, key: string): QualityCellResult | undefined {
+  const file = join(dir, 'result.json');
+  if (!existsSync(file) || !existsSync(join(dir, 'model', 'model.json'))) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as QualityCellResult;
+    return r.configKey === key ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every finished cell under OUT/cells, whichever command wrote it (so OUT/quality.json can summarise runs made with
+ * different tasks, settings or variant lists), each read from its own directory (`dir` is where it is now, even if
+ * OUT was moved). A directory whose result does not match its own configuration, or that lacks the saved model, is
+ * skipped. `chosen` is set as `runQuality` sets it: per (task, setting, variant), the learning rate with the best
+ * seed-1 validation score (ties: the smaller rate), and every seed at that rate.
+ */
+export function collectCells(outDir: string): QualityCellResult[] {
+  const root = resolve(outDir, 'cells');
+  if (!existsSync(root)) return [];
+  const cells: QualityCellResult[] = [];
+  const files = (readdirSync(root, { recursive: true }) as string[])
+    .filter((f) => f.split(/[\\/]/).length === 5 && f.endsWith('result.json'))
+    .sort();
+  for (const f of files) {
+    const dir = join(root, f, '..');
+    let parsed: QualityCellResult;
+    try {
+      parsed = JSON.parse(readFileSync(join(root, f), 'utf8')) as QualityCellResult;
+    } catch {
+      continue;
+    }
+    if (parsed.format !== 'tost-quality-cell-1' || !parsed.setting) continue;
+    const key = configKey(parsed.setting, parsed.variant, parsed.seed, parsed.learningRate);
+    const cell = readCell(dir, key);
+    if (cell) cells.push({ ...cell, dir: resolve(dir), chosen: false });
+  }
+  markChosen(cells);
+  return cells;
+}
+
+/** Sets `chosen` on the cells the summary averages (see `collectCells`). */
+export function markChosen(cells: QualityCellResult[]): void {
+  const groups = new Map<string, QualityCellResult[]>();
+  for (const c of cells) {
+    const key = `${c.task}|${c.settingKey}|${c.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  for (const group of groups.values()) {
+    const higher = METRIC[group[0]!.task].higherIsBetter;
+    const first = group.filter((c) => c.seed === 1).sort((a, b) => a.learningRate - b.learningRate);
+    if (first.length === 0) continue; // seeds > 1 without seed 1: no rate was chosen
+    const best = first.reduce((a, b) =>
+      (higher ? b.validation > a.validation : b.validation < a.validation) ? b : a,
+    );
+    for (const c of group) c.chosen = c.learningRate === best.learningRate;
+  }
+}
+
+/** One `--eval-data` file's identity: its content (the same examples under another path are the same set). */
+export function evalDataHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+interface EvalScore {
+  file: string;
+  examples: number;
+  accuracy: number;
+}
+
+const EVAL_FILE = 'eval-data.json';
+
+function readEvalScores(dir: string): Record<string, EvalScore> {
+  try {
+    return JSON.parse(readFileSync(join(dir, EVAL_FILE), 'utf8')) as Record<string, EvalScore>;
+  } catch {
+    return {};
+  }
+}
+
+/** The cached score of a cell's model on held-out examples, or undefined. */
+export function readEvalScore(dir: string, hash: string): EvalScore | undefined {
+  return readEvalScores(dir)[hash];
+}
+
+/** Caches a cell's score on held-out examples beside its model (OUT/cells/…/eval-data.json). */
+export function writeEvalScore(dir: string, hash: string, score: EvalScore): void {
+  const scores = readEvalScores(dir);
+  scores[hash] = score;
+  writeFileSync(join(dir, EVAL_FILE), `${JSON.stringify(scores, null, 2)}\n`);
+}
+
+/**
+ * The held-out scores of every chosen MQAR cell, one entry per examples file: per (setting, variant) the mean over
+ * the chosen seeds, listed when every chosen seed has been scored on that file.
+ */
+export function collectEvalData(cells: QualityCellResult[]): QualityEvalData[] {
+  const groups = new Map<string, QualityCellResult[]>();
+  for (const c of cells.filter((c) => c.chosen && c.task === 'mqar')) {
+    const key = `${c.settingKey}|${c.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const byFile = new Map<string, QualityEvalData>();
+  for (const group of groups.values()) {
+    const scores = group.map((c) => readEvalScores(c.dir));
+    for (const [hash, score] of Object.entries(scores[0]!)) {
+      if (!scores.every((s) => s[hash])) continue;
+      const entry = byFile.get(hash) ?? { file: score.file, examples: score.examples, results: [] };
+      byFile.set(hash, entry);
+      const first = group[0]!;
+      entry.results.push({
+        variant: first.variant,
+        setting: settingLabel(first.setting),
+        settingKey: first.settingKey,
+        accuracy: scores.reduce((a, s) => a + s[hash]!.accuracy, 0) / scores.length,
+        seeds: scores.length,
+      });
+    }
+  }
+  return [...byFile.values()];
+}
