@@ -41,15 +41,19 @@ function tablesortScript(): string {
 
 /**
  * The comparison as a report-page section: the markdown's settings paragraph, the table (click a header to sort;
- * numeric columns sort by their value, failed lengths last) and the Pareto chart inlined as SVG.
+ * numeric columns sort by their value, failed lengths last), the quick-LRA Pareto chart when there are LRA tasks,
+ * then the quality table (`tost-bench quality`'s columns) and its charts when there are quality results, inlined as SVG.
  */
 export function compareSection(
   markdown: string,
   rows: CompareRow[],
   lengths: number[],
   tasks: readonly string[],
-  chart: RenderedChart,
+  chart: RenderedChart | undefined,
+  quality?: { markdown: string; charts: RenderedChart[] },
 ): ExtraSection {
+  const figure = (c: RenderedChart) =>
+    `<figure>${inlineSvg(c.svg)}<figcaption>${escapeHtml(c.title)}</figcaption></figure>`;
   const headers = compareHeaders(lengths, tasks);
   const head = headers
     .map(
@@ -82,7 +86,15 @@ export function compareSection(
       '<div style="overflow-x:auto">',
       `<table id="compare-table"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`,
       '</div>',
-      `<figure>${inlineSvg(chart.svg)}<figcaption>${escapeHtml(chart.title)}</figcaption></figure>`,
+      ...(chart ? [figure(chart)] : []),
+      ...(quality
+        ? [
+            '<div style="overflow-x:auto">',
+            markdownToHtml(quality.markdown),
+            '</div>',
+            ...quality.charts.map(figure),
+          ]
+        : []),
       `<script>\n${tablesortScript()}\nnew Tablesort(document.getElementById('compare-table'));\n</script>`,
     ].join('\n'),
   };

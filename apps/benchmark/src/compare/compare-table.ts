@@ -204,9 +204,11 @@ export function compareMarkdown(state: CompareState, rows: CompareRow[], tasks: 
       `dim ${s.dim}, heads ${s.heads}, batch ${s.batch}; median of up to ${s.repeats} runs after ${s.warmup} warm-up; ` +
       `peak tensor memory (weights and inputs included). Ratios are to \`${BASELINE}\` at the same length. ` +
       `Time limit ${s.timeLimitSeconds} s per run, memory limit ${(s.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB. ` +
-      `Accuracy: quick LRA preset (\`tost-bench quick\`), the same model, data, steps and seeds for every variant; ` +
-      `test accuracy in %, mean ± sample standard deviation over ${seeds} seed${seeds === 1 ? '' : 's'}. ` +
-      `A causal variant is trained as a uni-directional encoder under the same class-attention pooling (which reads every token).` +
+      (tasks.length > 0
+        ? `Accuracy: quick LRA preset (\`tost-bench quick\`), the same model, data, steps and seeds for every variant; ` +
+          `test accuracy in %, mean ± sample standard deviation over ${seeds} seed${seeds === 1 ? '' : 's'}. ` +
+          `A causal variant is trained as a uni-directional encoder under the same class-attention pooling (which reads every token).`
+        : 'No quick LRA runs (`--tasks none`).') +
       (rows.some((r) => isHybrid(r.variant)) ? ` ${HYBRID_SPEED_ROW}` : ''),
     '',
     `Backend **${s.backend}**; ${e.cpuModel} (${e.cpuCount} cores); load average ${e.loadAverageStart.toFixed(2)} → ` +

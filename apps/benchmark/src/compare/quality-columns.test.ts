@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import '../variants.js';
 import type { QualitySummaryRow } from '../quality/results.js';
 import type { CompareRow } from './compare-table.js';
+import { compareSection } from './compare-section.js';
 import { qualityColumns, qualityMarkdown, renderQualityCharts, timeAt } from './quality-columns.js';
 
 function summary(
@@ -68,6 +69,7 @@ describe('compare: the quality columns', () => {
     expect(md).toMatch(/\| tssa\+softmax +\| 20\.0 \(mean of parts\) +\| — +\| — +\| 98\.0 % +\| — +\|/);
     expect(md).toMatch(/\| softmax +\| 30\.0 +\| — +\| 99\.0 % +\| 100\.0 ± 0\.0 % +\| — +\|/);
     expect(md).toMatch(/\| baseline +\| +\| 0\.8 % +\| 0\.8 % +\| 0\.8 % +\| 4\.56 +\|/);
+    expect(md).toMatch(/\| training steps +\| +\| 1,500 +\| 1,500 +\| 1,500 +\| 1,500 +\|/);
   });
 
   it('draws one chart per task, variants named in a legend (no text beside points)', async () => {
@@ -76,5 +78,16 @@ describe('compare: the quality columns', () => {
     const mqar = charts[0]!.svg;
     for (const v of ['softmax', 'tssa+softmax']) expect(mqar).toContain(`>${v}</text>`);
     expect(mqar).toMatch(/MQAR N=32, conv 3 %/);
+  }, 30_000);
+
+  it('puts the quality table and charts on the report page (also without quick-LRA tasks)', async () => {
+    const charts = await renderQualityCharts(quality, rows, 4096, 'wasm');
+    const section = compareSection('## Every attention\n\nSettings.', [], [4096], [], undefined, {
+      markdown: qualityMarkdown(quality, rows, 4096),
+      charts,
+    });
+    expect(section.html.match(/<table/g)).toHaveLength(2);
+    expect(section.html).toContain('<th>MQAR N=32, conv 3 %</th>');
+    expect(section.html.match(/<figure>/g)).toHaveLength(2);
   }, 30_000);
 });

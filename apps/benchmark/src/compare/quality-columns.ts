@@ -104,6 +104,11 @@ export function qualityMarkdown(q: QualityColumns, rows: CompareRow[], length: n
       ? `${any.baseline.value.toFixed(2)}`
       : `${(100 * any.baseline.value).toFixed(1)} %`;
   });
+  // Each column's training budget (part of its setting: a reduced run is a different column).
+  const steps = q.columns.map((c) => {
+    const any = [...q.cells.values()].map((m) => m.get(c.id)).find(Boolean)!;
+    return any.steps.toLocaleString('en-US');
+  });
   const body = q.variants.map((v) => {
     const t = timeAt(rows, v, length);
     return [
@@ -124,7 +129,7 @@ export function qualityMarkdown(q: QualityColumns, rows: CompareRow[], length: n
     '',
     formatTable(
       ['variant', `train step ${length / 1024}k (ms)`, ...q.columns.map((c) => c.header)],
-      [['baseline', '', ...baselines], ...body],
+      [['baseline', '', ...baselines], ['training steps', '', ...steps], ...body],
     ),
   ].join('\n');
 }

@@ -58,7 +58,7 @@ export function scalingResultOf(run: CompareRun): ScalingResult {
 }
 
 /**
- * Writes compare.md, compare.json and compare-pareto.svg/.png to the output directory, plus the report page
+ * Writes compare.md, compare.json, compare-pareto.svg/.png (when quick-LRA tasks ran) and the quality charts to the output directory, plus the report page
  * (report.html: the sweeps with the scaling command's tables and charts, the LRA runs, then the sortable comparison
  * and the Pareto chart). Returns the files written and the markdown table.
  */
@@ -71,9 +71,12 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
   const rows = compareRows(state, run.descriptors, tasks, options.seeds);
   const quality = readQualityColumns(join(outDir, QUALITY_SUBDIR));
   const length = paretoLength(lengths);
-  const markdown =
-    compareMarkdown(state, rows, tasks) + (quality ? `\n\n${qualityMarkdown(quality, rows, length)}` : '');
-  const chart = await renderParetoChart(rows, tasks, lengths, state.settings.backend);
+  const compareMd = compareMarkdown(state, rows, tasks);
+  const qualityMd = quality ? qualityMarkdown(quality, rows, length) : undefined;
+  const markdown = compareMd + (qualityMd ? `\n\n${qualityMd}` : '');
+  // The quick-LRA Pareto chart only when LRA tasks ran (`--tasks none`: no accuracy axis to draw).
+  const chart =
+    tasks.length > 0 ? await renderParetoChart(rows, tasks, lengths, state.settings.backend) : undefined;
   const qualityCharts = quality
     ? await renderQualityCharts(quality, rows, length, state.settings.backend)
     : [];
@@ -93,15 +96,22 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
   };
   put(COMPARE_MARKDOWN, `${markdown}\n`);
   put(COMPARE_JSON, `${JSON.stringify(file, null, 2)}\n`);
-  put(`${chart.name}.svg`, chart.svg);
-  put(`${chart.name}.png`, chart.png);
-  for (const c of qualityCharts) {
+  for (const c of [...(chart ? [chart] : []), ...qualityCharts]) {
     put(`${c.name}.svg`, c.svg);
     put(`${c.name}.png`, c.png);
   }
   const pageFiles = await writeScalingOutputs(scalingResultOf(run), outDir, {
     lraDir: join(outDir, 'lra'),
-    extraSections: [compareSection(markdown, rows, lengths, tasks, chart)],
+    extraSections: [
+      compareSection(
+        compareMd,
+        rows,
+        lengths,
+        tasks,
+        chart,
+        qualityMd ? { markdown: qualityMd, charts: qualityCharts } : undefined,
+      ),
+    ],
   });
   return { files: [...written, ...pageFiles], markdown };
 }
