@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { stackChunks, sweepStep, unstackChunks } from '@tost/ops';
 
 /**
  * The sequential part of chunk-wise Gated Linear Attention (Yang et al., arXiv 2312.06635, §4.2–4.3), for inputs that
@@ -73,30 +74,8 @@ function sized(inputs: readonly tf.Tensor[]): Inputs {
   return { m, n: chunks / m, c, p, q: q!, scores: scores!, kHat: kHat!, lambda: lambda!, v: v!, initial: initial! };
 }
 
-/** [m·n, r, s] (sequence by sequence) → n tensors [m, r, s], chunk j of every sequence (one block-copy unstack). */
-function byChunk(t: tf.Tensor, m: number): tf.Tensor3D[] {
-  const [rows, r, s] = t.shape as [number, number, number];
-  const n = rows / m;
-  if (n === 1) return [tf.reshape(t, [m, r, s])];
-  return tf.unstack(tf.reshape(t, [m, n, r, s]), 1) as tf.Tensor3D[];
-}
-
-/** The inverse of `byChunk`: n tensors [m, r, s] → [m·n, r, s]. */
-function bySequence(parts: tf.Tensor[]): tf.Tensor3D {
-  const [m, r, s] = parts[0]!.shape as [number, number, number];
-  const whole = parts.length === 1 ? parts[0]! : tf.stack(parts, 1);
-  return tf.reshape(whole, [m * parts.length, r, s]);
-}
-
 /** [.., r, s] → [.., s, r]. */
 const swap = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [0, 2, 1]);
-
-/** Runs `step` in its own tidy and disposes `previous` (the carried tensor it replaces) afterwards. */
-function sweep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, step: () => T): T {
-  const result = tf.tidy(step);
-  previous?.dispose();
-  return result;
-}
 
 /** `chunkCore`'s value for its inputs (qTilde, scores, kHat, lambda, v, initial); no gradient is recorded. */
 export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
@@ -110,15 +89,15 @@ export function chunkCoreBackward(inputs: readonly tf.Tensor[], dy: tf.Tensor1D)
 
 function forward(x: Inputs): tf.Tensor1D {
   const { m, n, p } = x;
-  const q = byChunk(x.q, m);
-  const v = byChunk(x.v, m);
-  const kHatT = byChunk(swap(x.kHat), m);
+  const q = unstackChunks(x.q, m);
+  const v = unstackChunks(x.v, m);
+  const kHatT = unstackChunks(swap(x.kHat), m);
   // λ as a column [m, p, 1]: it scales the rows of S (the key channels).
-  const lambdaColumn = byChunk(tf.reshape(x.lambda, [m * n, p, 1]), m);
+  const lambdaColumn = unstackChunks(tf.reshape(x.lambda, [m * n, p, 1]), m);
   const inter: tf.Tensor[] = [];
   let state = x.initial;
   for (let j = 0; j < n; j++) {
-    const r = sweep(j === 0 ? undefined : state, () => {
+    const r = sweepStep(j === 0 ? undefined : state, () => {
       return {
         o: tf.matMul(q[j]!, state),
         next: tf.add(tf.mul(state, lambdaColumn[j]!), tf.matMul(kHatT[j]!, v[j]!)),
@@ -127,7 +106,7 @@ function forward(x: Inputs): tf.Tensor1D {
     inter.push(r.o);
     state = r.next as tf.Tensor3D;
   }
-  const output = tf.add(tf.matMul(x.scores, x.v), bySequence(inter));
+  const output = tf.add(tf.matMul(x.scores, x.v), stackChunks(inter));
   return tf.concat([tf.reshape(output, [-1]), tf.reshape(state, [-1])]) as tf.Tensor1D;
 }
 
@@ -148,9 +127,9 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
   });
   // Chunk j of every sequence; the whole transposes are freed once split.
   const [q, kHat, v, vT, kHatT, dO, dOT] = tf.tidy(() =>
-    [x.q, x.kHat, x.v, swap(x.v), swap(x.kHat), dOAll, swap(dOAll)].map((t) => byChunk(t, m)),
+    [x.q, x.kHat, x.v, swap(x.v), swap(x.kHat), dOAll, swap(dOAll)].map((t) => unstackChunks(t, m)),
   ) as tf.Tensor3D[][];
-  const lambdaRow = byChunk(x.lambda, m);
+  const lambdaRow = unstackChunks(x.lambda, m);
   // Checkpoint the entering state every `every` chunks: every chunk when c ≥ p (n·p² ≤ N·p values per sequence).
   const every = Math.max(1, Math.ceil(p / c));
   const dq: tf.Tensor[] = new Array(n);
@@ -164,7 +143,7 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
   let stateT = swap(x.initial);
   for (let j = 0; j < n; j++) {
     if (j % every === 0) checkpoints.push(tf.clone(stateT));
-    if (j < n - 1) stateT = sweep(stateT, () => advanceT(j, stateT));
+    if (j < n - 1) stateT = sweepStep(stateT, () => advanceT(j, stateT));
   }
   stateT.dispose();
   let gradT = swap(dFinal);
@@ -179,7 +158,7 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
     for (let j = end - 1; j >= start; j--) {
       const ST = statesT[j - start]!;
       const PT = gradT;
-      const r = sweep(PT, () => {
+      const r = sweepStep(PT, () => {
         return {
           dq: tf.matMul(dO[j]!, ST),
           dkHat: tf.matMul(v[j]!, PT),
@@ -196,8 +175,8 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
     }
     tf.dispose(statesT);
   }
-  const dvT = tf.add(dvTIntra, bySequence(dvTInter)) as tf.Tensor3D;
-  return [bySequence(dq), dScores, bySequence(dkHat), bySequence(dLambda), swap(dvT), swap(gradT)];
+  const dvT = tf.add(dvTIntra, stackChunks(dvTInter)) as tf.Tensor3D;
+  return [stackChunks(dq), dScores, stackChunks(dkHat), stackChunks(dLambda), swap(dvT), swap(gradT)];
 }
 
 const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
