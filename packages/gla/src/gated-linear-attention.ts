@@ -170,10 +170,11 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
     const tail = tf.exp(tf.minimum(tf.sub(last, G), 0)) as tf.Tensor3D;
     const lambda = tf.exp(last) as tf.Tensor3D;
     const scores = byChunkGroups([qf, kf, G], (qs, ks, Gs) => {
-      const { causal, zeros, decays } = pairwiseDecays(Gs);
-      // A select after the product, so that an overflowing q_t·k_s above the diagonal cannot leak as ∞·0 = NaN.
-      const products = tf.mul(tf.mul(tf.expandDims(qs, 2), tf.expandDims(ks, 1)), decays);
-      return [tf.sum(tf.where(causal, products, zeros), 3)];
+      const products = tf.mul(tf.mul(tf.expandDims(qs, 2), tf.expandDims(ks, 1)), pairwiseDecays(Gs));
+      // The causal select after the sum over d (on [group, c, c], the same values as selecting every term): an
+      // overflowing q_t·k_s above the diagonal (∞, or ∞·0 = NaN) is dropped, never leaked.
+      const sums = tf.sum(products, 3);
+      return [tf.where(lowerTriangle(c), sums, tf.zerosLike(sums))];
     })[0]!;
     const qTilde = tf.mul(qf, decay) as tf.Tensor3D;
     const kHat = tf.mul(kf, tail) as tf.Tensor3D;
@@ -218,16 +219,17 @@ function byChunkGroups(inputs: tf.Tensor[], f: (...group: tf.Tensor3D[]) => tf.T
   return joined;
 }
 
-/** e^{min(G_t − G_s, 0)} for s ≤ t, else 0, [chunks, c (t), c (s), p] (every exponent ≤ 0), and its causal mask. */
-function pairwiseDecays(G: tf.Tensor3D): { causal: tf.Tensor4D; zeros: tf.Tensor4D; decays: tf.Tensor4D } {
-  const [chunks, c, p] = G.shape;
-  const causal = tf.broadcastTo(
-    tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool'), [1, c, c, 1]),
-    [chunks, c, c, p],
-  ) as tf.Tensor4D;
-  const zeros = tf.zeros([chunks, c, c, p]) as tf.Tensor4D;
-  const difference = tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0);
-  return { causal, zeros, decays: tf.where(causal, tf.exp(difference), zeros) as tf.Tensor4D };
+/**
+ * e^{min(G_t − G_s, 0)}, [chunks, c (t), c (s), p], for every pair (every exponent ≤ 0, so every value is finite and
+ * ≤ 1): the pairs above the diagonal (s > t) are dropped by the caller, by a select on the scores or by dA = 0 there.
+ */
+function pairwiseDecays(G: tf.Tensor3D): tf.Tensor4D {
+  return tf.exp(tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0)) as tf.Tensor4D;
+}
+
+/** The causal (s ≤ t) mask [c, c]. */
+function lowerTriangle(c: number): tf.Tensor2D {
+  return tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool') as tf.Tensor2D;
 }
 
 /**
@@ -243,7 +245,8 @@ function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tens
   const [dqTilde, dScores, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
   const [dqIntra, dkIntra] = byChunkGroups([dScores!, f.q, f.k, f.G], (dAs, qs, ks, Gs) => {
-    const dAE = tf.mul(tf.expandDims(dAs, 3), pairwiseDecays(Gs).decays); // dA_ts·E_tsd
+    // dA_ts·E_tsd (dA = 0 above the diagonal, where E is finite).
+    const dAE = tf.mul(tf.expandDims(dAs, 3), pairwiseDecays(Gs));
     return [
       tf.sum(tf.mul(dAE, tf.expandDims(ks, 1)), 2), // Σ_s dA_ts·E_tsd·k_sd
       tf.sum(tf.mul(dAE, tf.expandDims(qs, 2)), 1), // Σ_t dA_ts·E_tsd·q_td
