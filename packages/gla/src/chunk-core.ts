@@ -59,19 +59,19 @@ interface Inputs {
   c: number;
   p: number;
   q: tf.Tensor3D;
-  /** The intra-chunk scores A [m·n, c, c]. */
-  scores: tf.Tensor3D;
+  /** The intra-chunk scores A [m·n, c, c] (not needed by the reverse sweep: `chunkCoreSweepGradients`). */
+  scores?: tf.Tensor3D;
   kHat: tf.Tensor3D;
   lambda: tf.Tensor3D;
   v: tf.Tensor3D;
   initial: tf.Tensor3D;
 }
 
-function sized(inputs: readonly tf.Tensor[]): Inputs {
-  const [q, scores, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
+function sized(inputs: readonly (tf.Tensor | undefined)[]): Inputs {
+  const [q, scores, kHat, lambda, v, initial] = inputs as (tf.Tensor3D | undefined)[];
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
-  return { m, n: chunks / m, c, p, q: q!, scores: scores!, kHat: kHat!, lambda: lambda!, v: v!, initial: initial! };
+  return { m, n: chunks / m, c, p, q: q!, scores, kHat: kHat!, lambda: lambda!, v: v!, initial: initial! };
 }
 
 /** [.., r, s] → [.., s, r]. */
@@ -80,11 +80,6 @@ const swap = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [0, 2, 1]);
 /** `chunkCore`'s value for its inputs (qTilde, scores, kHat, lambda, v, initial); no gradient is recorded. */
 export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.tidy(() => forward(sized(inputs)));
-}
-
-/** `chunkCore`'s gradients w.r.t. its six inputs, for the flat output gradient `dy`. */
-export function chunkCoreBackward(inputs: readonly tf.Tensor[], dy: tf.Tensor1D): tf.Tensor[] {
-  return tf.tidy(() => backward(sized(inputs), dy));
 }
 
 function forward(x: Inputs): tf.Tensor1D {
@@ -106,25 +101,40 @@ function forward(x: Inputs): tf.Tensor1D {
     inter.push(r.o);
     state = r.next as tf.Tensor3D;
   }
-  const output = tf.add(tf.matMul(x.scores, x.v), stackChunks(inter));
+  const output = tf.add(tf.matMul(x.scores!, x.v), stackChunks(inter));
   return tf.concat([tf.reshape(output, [-1]), tf.reshape(state, [-1])]) as tf.Tensor1D;
 }
 
+/** The reverse sweep's share of `chunkCore`'s gradient (`chunkCoreSweepGradients`). */
+export type ChunkCoreSweepGradients = {
+  /** ∂L/∂q̃, ∂L/∂k̂ [m·n, c, p], ∂L/∂λ [m·n, 1, p], ∂L/∂(initial state) [m, p, p]. */
+  dqTilde: tf.Tensor3D;
+  dkHat: tf.Tensor3D;
+  dLambda: tf.Tensor3D;
+  dInitial: tf.Tensor3D;
+  /** Pᵀ·k̂ᵀ, the state's share of ∂L/∂vᵀ [m·n, p, c] (the rest is dOᵀ·A). */
+  dvTState: tf.Tensor3D;
+  /** The output gradient dO [m·n, c, p]. */
+  dO: tf.Tensor3D;
+};
+
 /**
- * The reverse sweep carries the transposed state Sᵀ and the transposed state gradient Pᵀ, and produces dvᵀ
- * (transposed back in one pass at the end), so that every product in it is an untransposed matMul.
+ * The part of `chunkCore`'s gradient that needs the reverse sweep, for its inputs (the scores A may be omitted: the
+ * sweep does not read them) and the flat output gradient `dy`; the rest, dA = tril(dO·vᵀ) and dv += Aᵀ·dO, needs no
+ * state (`chunkCore`'s own gradient adds it). The sweep carries the transposed state Sᵀ and the transposed state gradient
+ * Pᵀ, and produces dvᵀ, so that every product in it is an untransposed matMul.
  */
-function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
+export function chunkCoreSweepGradients(
+  inputs: readonly (tf.Tensor | undefined)[],
+  dy: tf.Tensor1D,
+): ChunkCoreSweepGradients {
+  return tf.tidy(() => sweepGradients(sized(inputs), dy));
+}
+
+function sweepGradients(x: Inputs, dy: tf.Tensor1D): ChunkCoreSweepGradients {
   const { m, n, c, p } = x;
   const { output: dOut, state: dFinal } = unpackChunkCore(dy, m * n * c, m, p);
   const dOAll = tf.reshape(dOut, [m * n, c, p]) as tf.Tensor3D;
-  // The state-independent terms, for all chunks at once: dA = tril(dO·vᵀ) (a select, so that a non-finite product
-  // above the diagonal cannot leak as 0·NaN) and the dOᵀ·A part of dvᵀ = dOᵀ·A + Pᵀ·k̂ᵀ.
-  const { dScores, dvTIntra } = tf.tidy(() => {
-    const product = tf.matMul(dOAll, swap(x.v));
-    const tril = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
-    return { dScores: tf.where(tril, product, tf.zerosLike(product)), dvTIntra: tf.matMul(swap(dOAll), x.scores) };
-  });
   // Chunk j of every sequence; the whole transposes are freed once split.
   const [q, kHat, v, vT, kHatT, dO, dOT] = tf.tidy(() =>
     [x.q, x.kHat, x.v, swap(x.v), swap(x.kHat), dOAll, swap(dOAll)].map((t) => unstackChunks(t, m)),
@@ -135,7 +145,7 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
   const dq: tf.Tensor[] = new Array(n);
   const dkHat: tf.Tensor[] = new Array(n);
   const dLambda: tf.Tensor[] = new Array(n);
-  const dvTInter: tf.Tensor[] = new Array(n);
+  const dvTState: tf.Tensor[] = new Array(n);
   /** Sᵀ after chunk j: Sᵀ·diag(λ) + vᵀ·k̂. */
   const advanceT = (j: number, stateT: tf.Tensor3D) =>
     tf.add(tf.mul(stateT, lambdaRow[j]!), tf.matMul(vT[j]!, kHat[j]!)) as tf.Tensor3D;
@@ -170,13 +180,36 @@ function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
       dq[j] = r.dq;
       dkHat[j] = r.dkHat;
       dLambda[j] = r.dLambda;
-      dvTInter[j] = r.dvT;
+      dvTState[j] = r.dvT;
       gradT = r.next as tf.Tensor3D;
     }
     tf.dispose(statesT);
   }
-  const dvT = tf.add(dvTIntra, stackChunks(dvTInter)) as tf.Tensor3D;
-  return [stackChunks(dq), dScores, stackChunks(dkHat), stackChunks(dLambda), swap(dvT), swap(gradT)];
+  return {
+    dqTilde: stackChunks(dq),
+    dkHat: stackChunks(dkHat),
+    dLambda: stackChunks(dLambda),
+    dInitial: swap(gradT),
+    dvTState: stackChunks(dvTState),
+    dO: dOAll,
+  };
+}
+
+/** dA = tril(dO·vᵀ), a select (a non-finite product above the diagonal cannot leak as 0·NaN); [r, c, c]. */
+export function scoreGradient(dO: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const product = tf.matMul(dO, swap(v));
+    const c = dO.shape[1];
+    const lower = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
+    return tf.where(lower, product, tf.zerosLike(product)) as tf.Tensor3D;
+  });
+}
+
+/** The reverse sweep, then the state-independent terms for all chunks at once: dA and dvᵀ = dOᵀ·A + Pᵀ·k̂ᵀ. */
+function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
+  const g = sweepGradients(x, dy);
+  const dvT = tf.add(tf.matMul(swap(g.dO), x.scores!), g.dvTState) as tf.Tensor3D;
+  return [g.dqTilde, scoreGradient(g.dO, x.v), g.dkHat, g.dLambda, swap(dvT), g.dInitial];
 }
 
 const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
