@@ -24,15 +24,18 @@ export interface DeltaRuleOptions {
   /** Tokens per chunk c, a power of two (default 64). */
   chunkSize?: number;
   /**
-   * Tokens per segment (rounded up to whole chunks; default 64 chunks): longer sequences run segment after segment
-   * with the memory carried across, forward and backward, so the chunk intermediates of one segment only are alive
-   * at once — peak memory O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
+   * Tokens per segment (rounded up to whole chunks; default 64 chunks, fewer when batch·heads·segment would exceed
+   * 32,768 tokens, at least one chunk): longer sequences run segment after segment with the memory carried across,
+   * forward and backward, so the chunk intermediates of one segment only are alive at once — peak memory
+   * O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
    */
   segmentLength?: number;
 }
 
-/** Default segment: 64 chunks. */
+/** Default segment: 64 chunks per sequence, … */
 const DEFAULT_SEGMENT_CHUNKS = 64;
+/** … and at most this many tokens summed over batch·heads (every (sample, head) runs a segment at once). */
+const DEFAULT_SEGMENT_TOKENS = 32768;
 
 /**
  * The (gated) delta rule over a whole sequence, chunk-wise: per head, with the state S [p, p] (key rows, value
@@ -93,7 +96,9 @@ export function chunkedDeltaRule(
     };
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
-  const segmentLength = options.segmentLength ?? DEFAULT_SEGMENT_CHUNKS * c;
+  const segmentLength =
+    options.segmentLength ??
+    c * Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, Math.floor(DEFAULT_SEGMENT_TOKENS / (batch * heads * c))));
   if (!Number.isInteger(segmentLength) || segmentLength < 1) {
     throw new RangeError(
       `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${String(segmentLength)}`,
