@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { finiteOrZero, padSequence } from '@tost/ops';
-import { splitLeading } from './split-leading.js';
+import { finiteOrZero, padSequence, sliceSequence, stackChunks, sweepStep, unstackChunks } from '@tost/ops';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
 /** Default tokens per chunk of the chunk-wise form. */
@@ -25,15 +24,18 @@ export interface DeltaRuleOptions {
   /** Tokens per chunk c, a power of two (default 64). */
   chunkSize?: number;
   /**
-   * Tokens per segment (rounded up to whole chunks; default 64 chunks): longer sequences run segment after segment
-   * with the memory carried across, forward and backward, so the chunk intermediates of one segment only are alive
-   * at once — peak memory O(segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
+   * Tokens per segment (rounded up to whole chunks; default 64 chunks, fewer when batch·heads·segment would exceed
+   * 32,768 tokens, at least one chunk): longer sequences run segment after segment with the memory carried across,
+   * forward and backward, so the chunk intermediates of one segment only are alive at once — peak memory
+   * O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
    */
   segmentLength?: number;
 }
 
-/** Default segment: 64 chunks. */
+/** Default segment: 64 chunks per sequence, … */
 const DEFAULT_SEGMENT_CHUNKS = 64;
+/** … and at most this many tokens summed over batch·heads (every (sample, head) runs a segment at once). */
+const DEFAULT_SEGMENT_TOKENS = 32768;
 
 /**
  * The (gated) delta rule over a whole sequence, chunk-wise: per head, with the state S [p, p] (key rows, value
@@ -51,7 +53,9 @@ const DEFAULT_SEGMENT_CHUNKS = 64;
  *   O = diag(Γ)Q·S₀ + ((QKᵀ) ⊙ D)·U,  S_c = Γ_c S₀ + (diag(Γ_c/Γ)K)ᵀ·U
  *
  * T, W, Ũ and the masked products are computed for all chunks at once; only U, O and the [p, p] state run chunk
- * after chunk. Costs O(N·c·p + N·p²) time and O(N·(c + p)) memory per head: never an [N, p, p] tensor.
+ * after chunk, each step a few batched products over every (sample, head) at once ([B·H, c, p] × [B·H, p, p]), so
+ * the number of kernels grows with the number of chunks only. Costs O(N·c·p + N·p²) time and O(N·(c + p)) memory
+ * per head: never an [N, p, p] tensor.
  *
  * Gradient: hand-written (`tf.customGrad`), saving only the inputs. The backward pass recomputes the chunk pieces,
  * re-runs the state sweep to recover each chunk's S₀ (N/c states of [p, p]: O(N·p²/c) = O(N·p) for c ≈ p), then sweeps
@@ -92,7 +96,9 @@ export function chunkedDeltaRule(
     };
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
-  const segmentLength = options.segmentLength ?? DEFAULT_SEGMENT_CHUNKS * c;
+  const segmentLength =
+    options.segmentLength ??
+    c * Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, Math.floor(DEFAULT_SEGMENT_TOKENS / (batch * heads * c))));
   if (!Number.isInteger(segmentLength) || segmentLength < 1) {
     throw new RangeError(
       `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${String(segmentLength)}`,
@@ -107,17 +113,13 @@ export function chunkedDeltaRule(
     save(xs);
     return {
       value: tf.tidy(() => {
-        const parts = perHead(xs, undefined, (head) => forwardSegments(head, c, segment));
-        const [output, state] = joinHeads(parts, batch, heads) as [tf.Tensor4D, tf.Tensor4D];
+        const [output, state] = forwardSegments(xs, c, segment) as [tf.Tensor4D, tf.Tensor4D];
         return withFinal ? pack(output, state) : output;
       }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [dO, dState] = withFinal ? unpack(dy, seq, p) : [dy as tf.Tensor4D, undefined];
-          const grads = perHead(saved, [dO, dState], (head, [dOHead, dStateHead]) =>
-            backwardSegments(head, dOHead as tf.Tensor4D, dStateHead as tf.Tensor4D | undefined, c, segment),
-          );
-          return joinHeads(grads, batch, heads);
+          return backwardSegments(saved, dO, dState, c, segment);
         }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...t: tf.Tensor[]) => tf.Tensor;
@@ -130,111 +132,65 @@ export function chunkedDeltaRule(
   return { output: output, finalState: finalState! };
 }
 
-/**
- * Runs `f` on one (sample, head) at a time — inputs [1, 1, …] — inside its own tidy, so that the chunk intermediates
- * of only one head are alive at once (peak memory ÷ batch·heads); returns the per-head results.
- */
-function perHead(
-  xs: tf.Tensor[],
-  extra: (tf.Tensor | undefined)[] | undefined,
-  f: (head: tf.Tensor[], extra: (tf.Tensor | undefined)[]) => tf.Tensor[],
-): tf.Tensor[][] {
-  const [b, h] = xs[0]!.shape as [number, number];
-  const split = (t: tf.Tensor | undefined): (tf.Tensor | undefined)[] => {
-    if (!t) return Array(b * h).fill(undefined);
-    const rest = t.shape.slice(2);
-    return tf.unstack(tf.reshape(t, [b * h, ...rest])).map((x) => tf.reshape(x, [1, 1, ...rest]));
-  };
-  const inputs = xs.map(split);
-  const extras = (extra ?? []).map(split);
-  const out: tf.Tensor[][] = [];
-  for (let i = 0; i < b * h; i++) {
-    out.push(
-      tf.tidy(() =>
-        f(
-          inputs.map((list) => list[i]!),
-          extras.map((list) => list[i]),
-        ),
-      ),
-    );
-    tf.dispose([
-      ...inputs.map((list) => list[i]!),
-      ...extras.map((list) => list[i]).filter((t) => t !== undefined),
-    ]);
-  }
-  return out;
-}
-
-/** Per-head results [1, 1, …] (one list per head) → one tensor [batch, heads, …] per result. */
-function joinHeads(parts: tf.Tensor[][], batch: number, heads: number): tf.Tensor[] {
-  return parts[0]!.map((first, j) => {
-    const stacked = tf.concat(
-      parts.map((list) => list[j]!),
-      0,
-    );
-    return tf.reshape(stacked, [batch, heads, ...first.shape.slice(2)]);
-  });
-}
-
-/** One head's per-token inputs [1, 1, N, …] cut into segments of `length` tokens (the last zero-padded: inert). */
+/** Per-token inputs [B, H, N, …] cut into segments of `length` tokens (the last zero-padded: inert). */
 function segments(xs: tf.Tensor[], length: number): tf.Tensor[][] {
-  const n = xs[0]!.shape[2]!;
+  const [b, h, n] = xs[0]!.shape as [number, number, number];
   const count = Math.ceil(n / length);
   const pieces = xs.map((t) => {
     const rest = t.shape.slice(3);
-    const padding = count * length - n;
-    const padded = padding
-      ? tf.pad(t, [[0, 0], [0, 0], [0, padding], ...rest.map(() => [0, 0] as [number, number])])
-      : t;
-    return tf
-      .unstack(tf.reshape(padded, [count, length, ...rest]))
-      .map((x) => tf.reshape(x, [1, 1, length, ...rest]));
+    const width = rest.reduce((x, y) => x * y, 1);
+    // Segment i of every (sample, head) as one block-copy unstack of a [B·H, count, length·width] view.
+    const parts = tf.unstack(tf.reshape(padSequence(t, count * length - n), [b * h, count, length * width]), 1);
+    return parts.map((x) => tf.reshape(x, [b, h, length, ...rest]));
   });
   return Array.from({ length: count }, (_, i) => pieces.map((list) => list[i]!));
 }
 
-/** Segments along the sequence axis → one tensor [1, 1, n, …]. */
+/** Segments along the sequence axis → one tensor [B, H, n, …]. */
 function joinSegments(parts: tf.Tensor[], n: number): tf.Tensor {
   const full = tf.concat(parts, 2);
-  const size = [...full.shape];
-  size[2] = n;
-  return full.shape[2] === n ? full : tf.slice(full, Array(full.rank).fill(0), size);
+  return full.shape[2] === n ? full : sliceSequence(full, 0, n);
 }
 
-/** One head, forward: segment after segment, carrying the memory. Returns [output, final memory]. */
-function forwardSegments(head: tf.Tensor[], c: number, length: number): tf.Tensor[] {
-  const n = head[0]!.shape[2]!;
+/**
+ * Forward, every (sample, head) at once: segment after segment, carrying the memory (one segment when N ≤ `length`).
+ * Returns [output, final memory].
+ */
+function forwardSegments(xs: tf.Tensor[], c: number, length: number): tf.Tensor[] {
+  const n = xs[0]!.shape[2]!;
   if (n <= length) {
-    const r = forward(prepare(head, c));
+    const r = forward(prepare(xs, c));
     return [r.output, r.state];
   }
-  let state = head[5]!;
+  let state = xs[5]!;
   const outputs: tf.Tensor[] = [];
-  for (const seg of segments(head.slice(0, 5), length)) {
+  for (const seg of segments(xs.slice(0, 5), length)) {
     const r = tf.tidy(() => forward(prepare([...seg, state], c)));
     outputs.push(r.output);
-    if (state !== head[5]) state.dispose();
+    if (state !== xs[5]) state.dispose();
+    tf.dispose(seg);
     state = r.state;
   }
   return [joinSegments(outputs, n), state];
 }
 
 /**
- * One head, backward: the memory at every segment's start by a forward sweep (one [p, p] per segment), then the
- * segments in reverse, each recomputed, carrying ∂L/∂(memory). Returns the gradients of the six inputs.
+ * Backward, every (sample, head) at once: the memory at every segment's start by a forward sweep (one [B, H, p, p]
+ * per segment), then the segments in reverse, each recomputed, carrying ∂L/∂(memory). Returns the gradients of the
+ * six inputs.
  */
 function backwardSegments(
-  head: tf.Tensor[],
+  xs: tf.Tensor[],
   dO: tf.Tensor4D,
   dFinal: tf.Tensor4D | undefined,
   c: number,
   length: number,
 ): tf.Tensor[] {
-  const n = head[0]!.shape[2]!;
-  if (n <= length) return backward(prepare(head, c), dO, dFinal);
-  const segs = segments(head.slice(0, 5), length);
+  const n = xs[0]!.shape[2]!;
+  if (n <= length) return backward(prepare(xs, c), dO, dFinal);
+  const segs = segments(xs.slice(0, 5), length);
   const dOs = segments([dO], length).map((list) => list[0]!);
-  const starts: tf.Tensor[] = [head[5]!];
+  const starts: tf.Tensor[] = [xs[5]!];
   for (let i = 0; i < segs.length - 1; i++) {
     starts.push(tf.tidy(() => forward(prepare([...segs[i]!, starts[i]!], c)).state));
   }
@@ -372,8 +328,8 @@ interface Prepared {
   /** W = T·diag(βΓ)K and Ũ = T·diag(β)V, [m, c, p]. */
   w: tf.Tensor3D;
   u: tf.Tensor3D;
-  /** Initial states, one [p, p] leaf per (sample, head). */
-  initial: tf.Tensor2D[];
+  /** Initial states [B·H, p, p]. */
+  initial: tf.Tensor3D;
 }
 
 function prepare(inputs: tf.Tensor[], c: number): Prepared {
@@ -410,29 +366,13 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
     const zeros = tf.zerosLike(decay);
     const decayMask = tf.where(lower, decay, zeros) as tf.Tensor3D;
     const strictMask = tf.where(strict, decay, zeros) as tf.Tensor3D;
-    // S and G in one 2-D product per chunk: [Q; K]·Kᵀ.
-    const qk = splitLeading(tf.concat([q, k], 1) as tf.Tensor3D);
-    const kT = splitLeading(tf.transpose(k, [0, 2, 1]));
-    const products = tf.reshape(
-      tf.concat(
-        qk.map((x, i) => tf.matMul(x, kT[i]!)),
-        0,
-      ),
-      [m, 2 * c, c],
-    );
+    // S and G in one product per chunk, batched over all chunks: [Q; K]·Kᵀ.
+    const products = tf.matMul(tf.concat([q, k], 1), tf.transpose(k, [0, 2, 1]));
     const [scores, gram] = tf.unstack(tf.reshape(products, [m, 2, c, c]), 1) as [tf.Tensor3D, tf.Tensor3D];
     const intra = tf.mul(scores, decayMask) as tf.Tensor3D;
     const a = tf.mul(tf.mul(gram, strictMask), beta) as tf.Tensor3D;
     const t = unitLowerInverse(a);
-    const rhs = splitLeading(tf.mul(tf.concat([tf.mul(k, gamma), v], 2), beta) as tf.Tensor3D);
-    const tLeaves = splitLeading(t);
-    const x = tf.reshape(
-      tf.concat(
-        tLeaves.map((ti, i) => tf.matMul(ti, rhs[i]!)),
-        0,
-      ),
-      [m, c, 2 * p],
-    );
+    const x = tf.matMul(t, tf.mul(tf.concat([tf.mul(k, gamma), v], 2), beta));
     const [w, u] = tf.unstack(tf.reshape(x, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
     return { q, k, v, beta, gamma, rho, lastDecay, decayMask, strictMask, gram, scores, intra, t, w, u };
   });
@@ -457,7 +397,7 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
           | 'u'
       ]: tf.Tensor3D;
     };
-  const initial = splitLeading(tf.reshape(finiteOrZero(initial0), [batch * heads, p, p]));
+  const initial = tf.reshape(finiteOrZero(initial0), [batch * heads, p, p]) as tf.Tensor3D;
   return {
     batch,
     heads,
@@ -484,176 +424,129 @@ function prepare(inputs: tf.Tensor[], c: number): Prepared {
   };
 }
 
-/**
- * Runs one step of a sweep inside its own tidy, keeping only what it returns, and disposes the previous carried
- * tensor: per-chunk temporaries are freed at once.
- */
-function sweepStep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, step: () => T): T {
-  const result = tf.tidy(step);
-  previous?.dispose();
-  return result;
+/** [m, c, x] (chunks of every (sample, head)) → [B, H, seq, x], the padding of the last chunk dropped. */
+function unchunk(pr: Prepared, t: tf.Tensor, width: number): tf.Tensor4D {
+  const full = tf.reshape(t, [pr.batch, pr.heads, pr.n * pr.c, width]) as tf.Tensor4D;
+  return pr.n * pr.c === pr.seq ? full : sliceSequence(full, 0, pr.seq);
 }
 
-/** [m, c, x] chunk leaves → [B, H, seq, x]. */
-function unchunk(pr: Prepared, parts: tf.Tensor[], width: number): tf.Tensor4D {
-  const full = tf.reshape(tf.concat(parts, 0), [pr.batch, pr.heads, pr.n * pr.c, width]) as tf.Tensor4D;
-  return pr.n * pr.c === pr.seq
-    ? full
-    : (tf.slice(full, [0, 0, 0, 0], [pr.batch, pr.heads, pr.seq, width]) as tf.Tensor4D);
-}
-
+/** [m, c, 1] → [B, H, seq]. */
 function unchunkScalar(pr: Prepared, t: tf.Tensor3D): tf.Tensor3D {
-  const full = tf.reshape(t, [pr.batch, pr.heads, pr.n * pr.c]) as tf.Tensor3D;
-  return pr.n * pr.c === pr.seq
-    ? full
-    : (tf.slice(full, [0, 0, 0], [pr.batch, pr.heads, pr.seq]) as tf.Tensor3D);
+  return tf.reshape(unchunk(pr, t, 1), [pr.batch, pr.heads, pr.seq]) as tf.Tensor3D;
 }
 
+/** [m, r, s] → [m, s, r]. */
+const swap = (t: tf.Tensor): tf.Tensor3D => tf.transpose(t as tf.Tensor3D, [0, 2, 1]);
+
+/**
+ * The chunk sweep, chunk after chunk with every (sample, head) at once: each step is a few [B·H, ·, ·] products.
+ * Per chunk U = Ũ − W·S₀, O = Q̂·S₀ + P·U, S ← e^{g_c}·S₀ + K̂ᵀ·U (Q̂ = diag(Γ)Q, K̂ = diag(Γ_c/Γ)K).
+ */
 function forward(pr: Prepared): { output: tf.Tensor4D; state: tf.Tensor4D } {
-  const qHat = splitLeading(tf.mul(pr.q, pr.gamma) as tf.Tensor3D);
-  const kHatT = splitLeading(tf.transpose(tf.mul(pr.k, pr.rho), [0, 2, 1]) as tf.Tensor3D);
-  const w = splitLeading(pr.w);
-  const u = splitLeading(pr.u);
-  const p = splitLeading(pr.intra);
-  const last = splitLeading(pr.lastDecay);
-  const outs: tf.Tensor2D[] = [];
-  const finals: tf.Tensor2D[] = [];
-  for (let bh = 0; bh < pr.batch * pr.heads; bh++) {
-    let state = pr.initial[bh]!;
-    for (let j = 0; j < pr.n; j++) {
-      const i = bh * pr.n + j;
-      const r = sweepStep(j === 0 ? undefined : state, () => {
-        const ui = tf.sub(u[i]!, tf.matMul(w[i]!, state));
-        const o = tf.add(tf.matMul(qHat[i]!, state), tf.matMul(p[i]!, ui));
-        const next = tf.add(tf.mul(state, last[i]!), tf.matMul(kHatT[i]!, ui));
-        return { o, next };
-      });
-      outs.push(r.o as tf.Tensor2D);
-      state = r.next as tf.Tensor2D;
-    }
-    finals.push(state);
+  const sequences = pr.batch * pr.heads;
+  const [qHat, kHatT, w, u, p, last] = tf.tidy(() =>
+    [tf.mul(pr.q, pr.gamma), swap(tf.mul(pr.k, pr.rho)), pr.w, pr.u, pr.intra, pr.lastDecay].map((t) =>
+      unstackChunks(t, sequences),
+    ),
+  ) as tf.Tensor3D[][];
+  const outs: tf.Tensor[] = [];
+  let state = pr.initial;
+  for (let j = 0; j < pr.n; j++) {
+    const r = sweepStep(j === 0 ? undefined : state, () => {
+      const uj = tf.sub(u[j]!, tf.matMul(w[j]!, state));
+      const o = tf.add(tf.matMul(qHat[j]!, state), tf.matMul(p[j]!, uj));
+      const next = tf.add(tf.mul(state, last[j]!), tf.matMul(kHatT[j]!, uj));
+      return { o, next };
+    });
+    outs.push(r.o);
+    state = r.next as tf.Tensor3D;
   }
-  const output = unchunk(pr, outs, pr.p);
-  const stateOut = tf.reshape(tf.stack(finals), [pr.batch, pr.heads, pr.p, pr.p]) as tf.Tensor4D;
+  const output = unchunk(pr, stackChunks(outs), pr.p);
+  const stateOut = tf.reshape(state, [pr.batch, pr.heads, pr.p, pr.p]) as tf.Tensor4D;
   return { output, state: stateOut };
 }
 
 function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined): tf.Tensor[] {
   const { batch, heads, n, c, p } = pr;
-  const m = batch * heads * n;
+  const sequences = batch * heads;
+  const m = sequences * n;
   const pad = n * c - pr.seq;
-  const dyChunks = tf.reshape(padSequence(dy, pad), [m, c, p]) as tf.Tensor3D;
-  const dO = splitLeading(dyChunks);
-  const qHatAll = tf.mul(pr.q, pr.gamma) as tf.Tensor3D;
-  const kHatAll = tf.mul(pr.k, pr.rho) as tf.Tensor3D;
-  const qHatT = splitLeading(tf.transpose(qHatAll, [0, 2, 1]));
-  const kHat = splitLeading(kHatAll);
-  const kHatT = splitLeading(tf.transpose(kHatAll, [0, 2, 1]));
-  const w = splitLeading(pr.w);
-  const wT = splitLeading(tf.transpose(pr.w, [0, 2, 1]));
-  const uTilde = splitLeading(pr.u);
-  const pT = splitLeading(tf.transpose(pr.intra, [0, 2, 1]));
-  const last = splitLeading(pr.lastDecay);
-  const dFinalLeaves = dFinal ? splitLeading(tf.reshape(dFinal, [batch * heads, p, p])) : undefined;
+  // Chunk j of every (sample, head), for the sweeps; the whole products and transposes are freed once split.
+  const [dO, qHatT, kHat, kHatT, w, wT, uTilde, pT, last] = tf.tidy(() => {
+    const dyChunks = tf.reshape(padSequence(dy, pad), [m, c, p]);
+    const qHat = tf.mul(pr.q, pr.gamma);
+    const kHatAll = tf.mul(pr.k, pr.rho);
+    return [dyChunks, swap(qHat), kHatAll, swap(kHatAll), pr.w, swap(pr.w), pr.u, swap(pr.intra), pr.lastDecay].map(
+      (t) => unstackChunks(t, sequences),
+    );
+  }) as tf.Tensor3D[][];
 
-  const du: tf.Tensor2D[] = new Array(m);
-  const dw: tf.Tensor2D[] = new Array(m);
-  const dkHat: tf.Tensor2D[] = new Array(m);
-  const dqHat: tf.Tensor2D[] = new Array(m);
-  const dp: tf.Tensor2D[] = new Array(m);
-  const dLast: tf.Tensor2D[] = new Array(m);
-  const dInitial: tf.Tensor2D[] = [];
-  for (let bh = 0; bh < batch * heads; bh++) {
-    // Forward sweep: the state at the start of every chunk, and U.
-    const starts: tf.Tensor2D[] = [pr.initial[bh]!];
-    const us: tf.Tensor2D[] = [];
-    for (let j = 0; j < n; j++) {
-      const i = bh * n + j;
-      const s0 = starts[j]!;
-      const r = tf.tidy(() => {
-        const ui = tf.sub(uTilde[i]!, tf.matMul(w[i]!, s0)) as tf.Tensor2D;
-        const next = j < n - 1 ? tf.add(tf.mul(s0, last[i]!), tf.matMul(kHatT[i]!, ui)) : undefined;
-        return { ui, next };
-      });
-      us.push(r.ui);
-      if (r.next) starts.push(r.next as tf.Tensor2D);
-    }
-    // Reverse sweep carrying dS = ∂L/∂(state after chunk j).
-    let dS: tf.Tensor2D = dFinalLeaves?.[bh] ?? (tf.zeros([p, p]) as tf.Tensor2D);
-    for (let j = n - 1; j >= 0; j--) {
-      const i = bh * n + j;
-      const s0 = starts[j]!;
-      const ui = us[j]!;
-      const r = sweepStep(j === n - 1 ? undefined : dS, () => {
-        const dOi = dO[i]!;
-        const dui = tf.add(tf.matMul(pT[i]!, dOi), tf.matMul(kHat[i]!, dS));
-        const dKh = tf.matMul(ui, tf.transpose(dS));
-        const dl = tf.reshape(tf.mul(tf.sum(tf.mul(s0, dS)), last[i]!), [1, 1]);
-        const dPrev = tf.sub(tf.add(tf.matMul(qHatT[i]!, dOi), tf.mul(dS, last[i]!)), tf.matMul(wT[i]!, dui));
-        const s0T = tf.transpose(s0);
-        return {
-          du: dui,
-          dw: tf.neg(tf.matMul(dui, s0T)),
-          dKh,
-          dqh: tf.matMul(dOi, s0T),
-          dp: tf.matMul(dOi, tf.transpose(ui)),
-          dl,
-          dPrev,
-        };
-      });
-      du[i] = r.du as tf.Tensor2D;
-      dw[i] = r.dw as tf.Tensor2D;
-      dkHat[i] = r.dKh as tf.Tensor2D;
-      dqHat[i] = r.dqh as tf.Tensor2D;
-      dp[i] = r.dp as tf.Tensor2D;
-      dLast[i] = r.dl as tf.Tensor2D;
-      dS = r.dPrev as tf.Tensor2D;
-    }
-    dInitial.push(dS);
-    tf.dispose([...starts.slice(1), ...us]);
+  // Forward sweep: the state at the start of every chunk, and U.
+  const starts: tf.Tensor3D[] = [pr.initial];
+  const us: tf.Tensor3D[] = [];
+  for (let j = 0; j < n; j++) {
+    const s0 = starts[j]!;
+    const r = tf.tidy(() => {
+      const uj = tf.sub(uTilde[j]!, tf.matMul(w[j]!, s0)) as tf.Tensor3D;
+      const next = j < n - 1 ? tf.add(tf.mul(s0, last[j]!), tf.matMul(kHatT[j]!, uj)) : undefined;
+      return { uj, next };
+    });
+    us.push(r.uj);
+    if (r.next) starts.push(r.next as tf.Tensor3D);
+  }
+  // Reverse sweep carrying dS = ∂L/∂(state after chunk j).
+  const du: tf.Tensor[] = new Array(n);
+  const dw: tf.Tensor[] = new Array(n);
+  const dkHat: tf.Tensor[] = new Array(n);
+  const dqHat: tf.Tensor[] = new Array(n);
+  const dp: tf.Tensor[] = new Array(n);
+  const dLast: tf.Tensor[] = new Array(n);
+  let dS: tf.Tensor3D = dFinal
+    ? (tf.reshape(dFinal, [sequences, p, p]) as tf.Tensor3D)
+    : (tf.zeros([sequences, p, p]) as tf.Tensor3D);
+  for (let j = n - 1; j >= 0; j--) {
+    const s0 = starts[j]!;
+    const uj = us[j]!;
+    const r = sweepStep(dS, () => {
+      const dOj = dO[j]!;
+      const duj = tf.add(tf.matMul(pT[j]!, dOj), tf.matMul(kHat[j]!, dS));
+      const dKh = tf.matMul(uj, swap(dS));
+      const dl = tf.mul(tf.sum(tf.mul(s0, dS), [1, 2], true), last[j]!);
+      const dPrev = tf.sub(tf.add(tf.matMul(qHatT[j]!, dOj), tf.mul(dS, last[j]!)), tf.matMul(wT[j]!, duj));
+      const s0T = swap(s0);
+      return {
+        du: duj,
+        dw: tf.neg(tf.matMul(duj, s0T)),
+        dKh,
+        dqh: tf.matMul(dOj, s0T),
+        dp: tf.matMul(dOj, swap(uj)),
+        dl,
+        dPrev,
+      };
+    });
+    du[j] = r.du;
+    dw[j] = r.dw;
+    dkHat[j] = r.dKh;
+    dqHat[j] = r.dqh;
+    dp[j] = r.dp;
+    dLast[j] = r.dl;
+    dS = r.dPrev as tf.Tensor3D;
   }
   // The sweeps' leaves are no longer needed: free them before the batched products.
-  tf.dispose([
-    dyChunks,
-    qHatAll,
-    kHatAll,
-    ...dO,
-    ...qHatT,
-    ...kHat,
-    ...kHatT,
-    ...w,
-    ...wT,
-    ...uTilde,
-    ...pT,
-    ...last,
-  ]);
-  if (dFinalLeaves) tf.dispose(dFinalLeaves);
+  tf.dispose([...starts.slice(1), ...us, ...dO, ...qHatT, ...kHat, ...kHatT, ...w, ...wT, ...uTilde, ...pT, ...last]);
 
   // Batched over all chunks from here on.
-  const stack = (parts: tf.Tensor[], rows: number, cols: number) =>
-    tf.reshape(tf.concat(parts, 0), [m, rows, cols]) as tf.Tensor3D;
-  const dU = stack(du, c, p);
-  const dW = stack(dw, c, p);
-  const dKHat = stack(dkHat, c, p);
-  const dQHat = stack(dqHat, c, p);
-  const dP = stack(dp, c, c);
-  const dLastAll = stack(dLast, 1, 1);
+  const dU = stackChunks(du);
+  const dW = stackChunks(dw);
+  const dKHat = stackChunks(dkHat);
+  const dQHat = stackChunks(dqHat);
+  const dP = stackChunks(dp);
+  const dLastAll = stackChunks(dLast);
   tf.dispose([...du, ...dw, ...dkHat, ...dqHat, ...dp, ...dLast]);
 
   // The UT solve X = T·R with X = [W, Ũ], R = diag(β)[diag(Γ)K, V]: dR = Tᵀ·dX, dA = −strictLower(dR·Xᵀ).
-  const dX = splitLeading(tf.concat([dW, dU], 2) as tf.Tensor3D);
-  const tT = splitLeading(tf.transpose(pr.t, [0, 2, 1]));
-  const xT = splitLeading(tf.transpose(tf.concat([pr.w, pr.u], 2), [0, 2, 1]) as tf.Tensor3D);
-  const dRParts: tf.Tensor2D[] = [];
-  const dAParts: tf.Tensor2D[] = [];
-  for (let i = 0; i < m; i++) {
-    const dRi: tf.Tensor2D = tf.matMul(tT[i]!, dX[i]!);
-    dRParts.push(dRi);
-    dAParts.push(tf.matMul(dRi, xT[i]!));
-  }
-  const dR = stack(dRParts, c, 2 * p);
-  const dA = tf.neg(stack(dAParts, c, c));
-  tf.dispose([...dRParts, ...dAParts]);
+  const dR = tf.matMul(swap(pr.t), tf.concat([dW, dU], 2));
+  const dA = tf.neg(tf.matMul(dR, swap(tf.concat([pr.w, pr.u], 2))));
   const dAStrict = tf.where(strictLowerMask(c), dA, tf.zerosLike(dA)) as tf.Tensor3D;
   const [dRW, dRV] = tf.unstack(tf.reshape(dR, [m, c, 2, p]), 2) as [tf.Tensor3D, tf.Tensor3D];
 
@@ -665,21 +558,9 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
   const dScores = tf.mul(dP, pr.decayMask);
   const dDP = tf.mul(dP, pr.scores);
 
-  // Products of the masked c×c gradients with Q and K, per chunk: dQ += dS·K, dK += dSᵀ·Q + (dG + dGᵀ)·K.
-  const dSLeaves = splitLeading(dScores as tf.Tensor3D);
-  const dSTLeaves = splitLeading(tf.transpose(dScores, [0, 2, 1]) as tf.Tensor3D);
-  const dGSym = splitLeading(tf.add(dG, tf.transpose(dG, [0, 2, 1])) as tf.Tensor3D);
-  const qLeaves = splitLeading(pr.q);
-  const kLeaves = splitLeading(pr.k);
-  const dqParts: tf.Tensor2D[] = [];
-  const dkParts: tf.Tensor2D[] = [];
-  for (let i = 0; i < m; i++) {
-    dqParts.push(tf.matMul(dSLeaves[i]!, kLeaves[i]!));
-    dkParts.push(tf.add(tf.matMul(dSTLeaves[i]!, qLeaves[i]!), tf.matMul(dGSym[i]!, kLeaves[i]!)));
-  }
-  const dqProducts = stack(dqParts, c, p);
-  const dkProducts = stack(dkParts, c, p);
-  tf.dispose([...dqParts, ...dkParts]);
+  // Products of the masked c×c gradients with Q and K, all chunks at once: dQ += dS·K, dK += dSᵀ·Q + (dG + dGᵀ)·K.
+  const dqProducts = tf.matMul(dScores, pr.k);
+  const dkProducts = tf.add(tf.matMul(swap(dScores), pr.q), tf.matMul(tf.add(dG, swap(dG)), pr.k));
 
   const betaGamma = tf.mul(pr.beta, pr.gamma);
   const dq = tf.add(tf.mul(dQHat, pr.gamma), dqProducts);
@@ -703,12 +584,11 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
   // g = in-chunk cumsum of γ: dγ = reverse cumsum of dg.
   const dLogDecay = tf.reshape(tf.cumsum(dg, 1, false, true), [m, c, 1]) as tf.Tensor3D;
 
-  const dInitialState = tf.reshape(tf.stack(dInitial), [batch, heads, p, p]);
-  tf.dispose(dInitial);
+  const dInitialState = tf.reshape(dS, [batch, heads, p, p]);
   return [
-    unchunk(pr, [dq], p),
-    unchunk(pr, [dk], p),
-    unchunk(pr, [dv], p),
+    unchunk(pr, dq, p),
+    unchunk(pr, dk, p),
+    unchunk(pr, dv, p),
     unchunkScalar(pr, dBeta as tf.Tensor3D),
     unchunkScalar(pr, dLogDecay),
     dInitialState,

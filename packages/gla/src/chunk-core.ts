@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { stackChunks, sweepStep, unstackChunks } from '@tost/ops';
 
 /**
  * The sequential part of chunk-wise Gated Linear Attention (Yang et al., arXiv 2312.06635, §4.2–4.3), for inputs that
@@ -13,12 +14,16 @@ import * as tf from '@tensorflow/tfjs-core';
  * [m·n, c, c], `lambda` [m·n, 1, p], `initial` [m, p, p]. Output: one flat tensor, the outputs [m·n·c·p] followed by
  * the final states [m·p·p] (tf.customGrad has one output; `unpackChunkCore` splits it).
  *
- * Gradient (hand-written, so no [N, p, p] tensor and no per-token state exists; saves only the inputs): per sequence a
- * forward sweep rebuilds the chunk-entry states (every chunk when c ≥ p — n·p² ≤ N·p values —, else every ⌈p/c⌉-th
- * chunk, the rest recomputed per segment), then a reverse sweep with P = ∂L/∂(state after the chunk):
+ * The state-independent products (A·v, and in the gradient tril(dO·vᵀ) and Aᵀ·dO) run for all chunks at once; the
+ * sweep runs chunk after chunk, each step one batched product per term over all m sequences ([m, c, p] × [m, p, p]),
+ * so the number of kernels grows with n only, not with m.
+ *
+ * Gradient (hand-written, so no [N, p, p] tensor and no per-token state exists; saves only the inputs): a forward
+ * sweep rebuilds the chunk-entry states (every chunk when c ≥ p — n·p² ≤ N·p values per sequence —, else every
+ * ⌈p/c⌉-th chunk, the rest recomputed per segment), then a reverse sweep with P = ∂L/∂(state after the chunk):
  *   dA = tril(dO·vᵀ), dv = Aᵀ·dO + k̂·P, dq̃ = dO·Sᵀ, dk̂ = v·Pᵀ,
  *   dλ = rowsum(S ⊙ P), P ← diag(λ)·P + q̃ᵀ·dO (→ the initial state's gradient after the first chunk).
- * Memory O(N·p + c² + p²) beyond the inputs; every chunk step runs in its own tidy.
+ * Memory O(N·p + c² + p²) per sequence beyond the inputs; every chunk step runs in its own tidy.
  */
 export function chunkCore(
   qTilde: tf.Tensor3D,
@@ -47,166 +52,164 @@ export function unpackChunkCore(
   });
 }
 
-interface Leaves {
+/** The inputs, whole ([m·n, ·, ·], sequence by sequence) and their sizes. */
+interface Inputs {
   m: number;
   n: number;
   c: number;
   p: number;
-  q: tf.Tensor2D[];
-  /** The intra-chunk scores A [c, c]. */
-  scores: tf.Tensor2D[];
-  kHat: tf.Tensor2D[];
-  v: tf.Tensor2D[];
-  /** Transposed copies [p, c] (made in one pass over all chunks, so no chunk step transposes anything). */
-  kHatT: tf.Tensor2D[];
-  vT: tf.Tensor2D[];
-  /** λ as a column [p, 1] (scales the rows of S = key channels) and as a row [1, p] (the columns of Sᵀ). */
-  lambdaColumn: tf.Tensor2D[];
-  lambdaRow: tf.Tensor2D[];
-  initial: tf.Tensor2D[];
-  /** Lower-triangular (j ≤ i) bool mask [c, c] and zeros [c, c] for the selects. */
-  tril: tf.Tensor2D;
-  zeros: tf.Tensor2D;
+  q: tf.Tensor3D;
+  /** The intra-chunk scores A [m·n, c, c] (not needed by the reverse sweep: `chunkCoreSweepGradients`). */
+  scores?: tf.Tensor3D;
+  kHat: tf.Tensor3D;
+  lambda: tf.Tensor3D;
+  v: tf.Tensor3D;
+  initial: tf.Tensor3D;
 }
 
-function leaves(inputs: readonly tf.Tensor[]): Leaves {
-  const [q, scores, kHat, lambda, v, initial] = inputs as tf.Tensor3D[];
+function sized(inputs: readonly (tf.Tensor | undefined)[]): Inputs {
+  const [q, scores, kHat, lambda, v, initial] = inputs as (tf.Tensor3D | undefined)[];
   const [chunks, c, p] = q!.shape;
   const m = initial!.shape[0];
-  const split = (t: tf.Tensor) => tf.unstack(t) as tf.Tensor2D[];
-  // The transposed whole is freed as soon as it is split.
-  const transposed = (t: tf.Tensor3D) => tf.tidy(() => split(tf.transpose(t, [0, 2, 1])));
-  return {
-    m,
-    n: chunks / m,
-    c,
-    p,
-    q: split(q!),
-    scores: split(scores!),
-    kHat: split(kHat!),
-    v: split(v!),
-    kHatT: transposed(kHat!),
-    vT: transposed(v!),
-    lambdaColumn: split(tf.reshape(lambda!, [chunks, p, 1])),
-    lambdaRow: split(lambda!),
-    initial: split(initial!),
-    tril: tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool') as tf.Tensor2D,
-    zeros: tf.zeros([c, c]),
-  };
+  return { m, n: chunks / m, c, p, q: q!, scores, kHat: kHat!, lambda: lambda!, v: v!, initial: initial! };
 }
 
-/** tril(a·b) as a select, so that a non-finite product above the diagonal cannot leak as 0·NaN. */
-function lowerProduct(L: Leaves, a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.where(L.tril, tf.matMul(a, b), L.zeros) as tf.Tensor2D;
-}
-
-/** Runs `step` in its own tidy and disposes `previous` (the carried tensor it replaces) afterwards. */
-function sweep<T extends tf.TensorContainer>(previous: tf.Tensor | undefined, step: () => T): T {
-  const result = tf.tidy(step);
-  previous?.dispose();
-  return result;
-}
+/** [.., r, s] → [.., s, r]. */
+const swap = (t: tf.Tensor3D): tf.Tensor3D => tf.transpose(t, [0, 2, 1]);
 
 /** `chunkCore`'s value for its inputs (qTilde, scores, kHat, lambda, v, initial); no gradient is recorded. */
 export function chunkCoreForward(inputs: readonly tf.Tensor[]): tf.Tensor1D {
-  return tf.tidy(() => forward(leaves(inputs)));
+  return tf.tidy(() => forward(sized(inputs)));
 }
 
-/** `chunkCore`'s gradients w.r.t. its six inputs, for the flat output gradient `dy`. */
-export function chunkCoreBackward(inputs: readonly tf.Tensor[], dy: tf.Tensor1D): tf.Tensor[] {
-  return tf.tidy(() => backward(leaves(inputs), dy));
-}
-
-function forward(L: Leaves): tf.Tensor1D {
-  const outputs: tf.Tensor[] = [];
-  const finals: tf.Tensor[] = [];
-  for (let s = 0; s < L.m; s++) {
-    let state: tf.Tensor2D = tf.clone(L.initial[s]!);
-    for (let j = 0; j < L.n; j++) {
-      const i = s * L.n + j;
-      const r = sweep(state, () => {
-        const intra = tf.matMul(L.scores[i]!, L.v[i]!);
-        return {
-          o: tf.add(intra, tf.matMul(L.q[i]!, state)),
-          next: tf.add(tf.mul(state, L.lambdaColumn[i]!), tf.matMul(L.kHatT[i]!, L.v[i]!)),
-        };
-      });
-      outputs.push(tf.reshape(r.o, [-1]));
-      r.o.dispose();
-      state = r.next as tf.Tensor2D;
-    }
-    finals.push(tf.reshape(state, [-1]));
-    state.dispose();
+function forward(x: Inputs): tf.Tensor1D {
+  const { m, n, p } = x;
+  const q = unstackChunks(x.q, m);
+  const v = unstackChunks(x.v, m);
+  const kHatT = unstackChunks(swap(x.kHat), m);
+  // λ as a column [m, p, 1]: it scales the rows of S (the key channels).
+  const lambdaColumn = unstackChunks(tf.reshape(x.lambda, [m * n, p, 1]), m);
+  const inter: tf.Tensor[] = [];
+  let state = x.initial;
+  for (let j = 0; j < n; j++) {
+    const r = sweepStep(j === 0 ? undefined : state, () => {
+      return {
+        o: tf.matMul(q[j]!, state),
+        next: tf.add(tf.mul(state, lambdaColumn[j]!), tf.matMul(kHatT[j]!, v[j]!)),
+      };
+    });
+    inter.push(r.o);
+    state = r.next as tf.Tensor3D;
   }
-  return tf.concat([...outputs, ...finals]) as tf.Tensor1D;
+  const output = tf.add(tf.matMul(x.scores!, x.v), stackChunks(inter));
+  return tf.concat([tf.reshape(output, [-1]), tf.reshape(state, [-1])]) as tf.Tensor1D;
 }
+
+/** The reverse sweep's share of `chunkCore`'s gradient (`chunkCoreSweepGradients`). */
+export type ChunkCoreSweepGradients = {
+  /** ∂L/∂q̃, ∂L/∂k̂ [m·n, c, p], ∂L/∂λ [m·n, 1, p], ∂L/∂(initial state) [m, p, p]. */
+  dqTilde: tf.Tensor3D;
+  dkHat: tf.Tensor3D;
+  dLambda: tf.Tensor3D;
+  dInitial: tf.Tensor3D;
+  /** Pᵀ·k̂ᵀ, the state's share of ∂L/∂vᵀ [m·n, p, c] (the rest is dOᵀ·A). */
+  dvTState: tf.Tensor3D;
+  /** The output gradient dO [m·n, c, p]. */
+  dO: tf.Tensor3D;
+};
 
 /**
- * The reverse sweep carries the transposed state Sᵀ and the transposed state gradient Pᵀ, and produces dvᵀ
- * (transposed back in one pass at the end), so that every product in it is an untransposed 2-D matMul.
+ * The part of `chunkCore`'s gradient that needs the reverse sweep, for its inputs (the scores A may be omitted: the
+ * sweep does not read them) and the flat output gradient `dy`; the rest, dA = tril(dO·vᵀ) and dv += Aᵀ·dO, needs no
+ * state (`chunkCore`'s own gradient adds it). The sweep carries the transposed state Sᵀ and the transposed state gradient
+ * Pᵀ, and produces dvᵀ, so that every product in it is an untransposed matMul.
  */
-function backward(L: Leaves, dy: tf.Tensor1D): tf.Tensor[] {
-  const { m, n, c, p } = L;
+export function chunkCoreSweepGradients(
+  inputs: readonly (tf.Tensor | undefined)[],
+  dy: tf.Tensor1D,
+): ChunkCoreSweepGradients {
+  return tf.tidy(() => sweepGradients(sized(inputs), dy));
+}
+
+function sweepGradients(x: Inputs, dy: tf.Tensor1D): ChunkCoreSweepGradients {
+  const { m, n, c, p } = x;
   const { output: dOut, state: dFinal } = unpackChunkCore(dy, m * n * c, m, p);
-  const dOChunks = tf.reshape(dOut, [m * n, c, p]);
-  const dO = tf.unstack(dOChunks) as tf.Tensor2D[];
-  const dOT = tf.unstack(tf.transpose(dOChunks, [0, 2, 1])) as tf.Tensor2D[];
-  const dFinalsT = tf.unstack(tf.transpose(dFinal, [0, 2, 1])) as tf.Tensor2D[];
+  const dOAll = tf.reshape(dOut, [m * n, c, p]) as tf.Tensor3D;
+  // Chunk j of every sequence; the whole transposes are freed once split.
+  const [q, kHat, v, vT, kHatT, dO, dOT] = tf.tidy(() =>
+    [x.q, x.kHat, x.v, swap(x.v), swap(x.kHat), dOAll, swap(dOAll)].map((t) => unstackChunks(t, m)),
+  ) as tf.Tensor3D[][];
+  const lambdaRow = unstackChunks(x.lambda, m);
   // Checkpoint the entering state every `every` chunks: every chunk when c ≥ p (n·p² ≤ N·p values per sequence).
   const every = Math.max(1, Math.ceil(p / c));
-  const dq: tf.Tensor[] = new Array(m * n);
-  const dScoresAll: tf.Tensor[] = new Array(m * n);
-  const dkHat: tf.Tensor[] = new Array(m * n);
-  const dLambda: tf.Tensor[] = new Array(m * n);
-  const dvT: tf.Tensor[] = new Array(m * n);
-  const dInitialT: tf.Tensor[] = [];
-  /** Sᵀ after chunk i: Sᵀ·diag(λ) + vᵀ·k̂. */
-  const advanceT = (i: number, stateT: tf.Tensor2D) =>
-    tf.add(tf.mul(stateT, L.lambdaRow[i]!), tf.matMul(L.vT[i]!, L.kHat[i]!)) as tf.Tensor2D;
-  for (let s = 0; s < m; s++) {
-    const checkpoints: tf.Tensor2D[] = [];
-    let stateT: tf.Tensor2D = tf.transpose(L.initial[s]!);
-    for (let j = 0; j < n; j++) {
-      if (j % every === 0) checkpoints.push(tf.clone(stateT));
-      if (j < n - 1) stateT = sweep(stateT, () => advanceT(s * n + j, stateT));
-    }
-    stateT.dispose();
-    let gradT: tf.Tensor2D = tf.clone(dFinalsT[s]!);
-    for (let segment = checkpoints.length - 1; segment >= 0; segment--) {
-      const start = segment * every;
-      const end = Math.min(n, start + every);
-      // The entering states of this segment's chunks, recomputed from its checkpoint.
-      const statesT: tf.Tensor2D[] = [checkpoints[segment]!];
-      for (let j = start + 1; j < end; j++) {
-        statesT.push(tf.tidy(() => advanceT(s * n + j - 1, statesT[statesT.length - 1]!)));
-      }
-      for (let j = end - 1; j >= start; j--) {
-        const i = s * n + j;
-        const ST = statesT[j - start]!;
-        const PT = gradT;
-        const r = sweep(PT, () => {
-          return {
-            dq: tf.matMul(dO[i]!, ST),
-            dScores: lowerProduct(L, dO[i]!, L.vT[i]!), // dA = tril(dO·vᵀ)
-            dkHat: tf.matMul(L.v[i]!, PT),
-            dLambda: tf.sum(tf.mul(ST, PT), 0, true),
-            dvT: tf.add(tf.matMul(dOT[i]!, L.scores[i]!), tf.matMul(PT, L.kHatT[i]!)),
-            next: tf.add(tf.mul(PT, L.lambdaRow[i]!), tf.matMul(dOT[i]!, L.q[i]!)),
-          };
-        });
-        dq[i] = r.dq;
-        dScoresAll[i] = r.dScores;
-        dkHat[i] = r.dkHat;
-        dLambda[i] = r.dLambda;
-        dvT[i] = r.dvT;
-        gradT = r.next as tf.Tensor2D;
-      }
-      tf.dispose(statesT);
-    }
-    dInitialT.push(gradT);
+  const dq: tf.Tensor[] = new Array(n);
+  const dkHat: tf.Tensor[] = new Array(n);
+  const dLambda: tf.Tensor[] = new Array(n);
+  const dvTState: tf.Tensor[] = new Array(n);
+  /** Sᵀ after chunk j: Sᵀ·diag(λ) + vᵀ·k̂. */
+  const advanceT = (j: number, stateT: tf.Tensor3D) =>
+    tf.add(tf.mul(stateT, lambdaRow[j]!), tf.matMul(vT[j]!, kHat[j]!)) as tf.Tensor3D;
+  const checkpoints: tf.Tensor3D[] = [];
+  let stateT = swap(x.initial);
+  for (let j = 0; j < n; j++) {
+    if (j % every === 0) checkpoints.push(tf.clone(stateT));
+    if (j < n - 1) stateT = sweepStep(stateT, () => advanceT(j, stateT));
   }
-  const back = (parts: tf.Tensor[]) => tf.transpose(tf.stack(parts), [0, 2, 1]);
-  return [tf.stack(dq), tf.stack(dScoresAll), tf.stack(dkHat), tf.stack(dLambda), back(dvT), back(dInitialT)];
+  stateT.dispose();
+  let gradT = swap(dFinal);
+  for (let segment = checkpoints.length - 1; segment >= 0; segment--) {
+    const start = segment * every;
+    const end = Math.min(n, start + every);
+    // The entering states of this segment's chunks, recomputed from its checkpoint.
+    const statesT: tf.Tensor3D[] = [checkpoints[segment]!];
+    for (let j = start + 1; j < end; j++) {
+      statesT.push(tf.tidy(() => advanceT(j - 1, statesT[statesT.length - 1]!)));
+    }
+    for (let j = end - 1; j >= start; j--) {
+      const ST = statesT[j - start]!;
+      const PT = gradT;
+      const r = sweepStep(PT, () => {
+        return {
+          dq: tf.matMul(dO[j]!, ST),
+          dkHat: tf.matMul(v[j]!, PT),
+          dLambda: tf.sum(tf.mul(ST, PT), 1, true),
+          dvT: tf.matMul(PT, kHatT[j]!),
+          next: tf.add(tf.mul(PT, lambdaRow[j]!), tf.matMul(dOT[j]!, q[j]!)),
+        };
+      });
+      dq[j] = r.dq;
+      dkHat[j] = r.dkHat;
+      dLambda[j] = r.dLambda;
+      dvTState[j] = r.dvT;
+      gradT = r.next as tf.Tensor3D;
+    }
+    tf.dispose(statesT);
+  }
+  return {
+    dqTilde: stackChunks(dq),
+    dkHat: stackChunks(dkHat),
+    dLambda: stackChunks(dLambda),
+    dInitial: swap(gradT),
+    dvTState: stackChunks(dvTState),
+    dO: dOAll,
+  };
+}
+
+/** dA = tril(dO·vᵀ), a select (a non-finite product above the diagonal cannot leak as 0·NaN); [r, c, c]. */
+export function scoreGradient(dO: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const product = tf.matMul(dO, swap(v));
+    const c = dO.shape[1];
+    const lower = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
+    return tf.where(lower, product, tf.zerosLike(product)) as tf.Tensor3D;
+  });
+}
+
+/** The reverse sweep, then the state-independent terms for all chunks at once: dA and dvᵀ = dOᵀ·A + Pᵀ·k̂ᵀ. */
+function backward(x: Inputs, dy: tf.Tensor1D): tf.Tensor[] {
+  const g = sweepGradients(x, dy);
+  const dvT = tf.add(tf.matMul(swap(g.dO), x.scores!), g.dvTState) as tf.Tensor3D;
+  return [g.dqTilde, scoreGradient(g.dO, x.v), g.dkHat, g.dLambda, swap(dvT), g.dInitial];
 }
 
 const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -214,7 +217,7 @@ const chunkCoreOp = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
   const inputs = args as tf.Tensor[];
   save(inputs);
   return {
-    value: tf.tidy(() => forward(leaves(inputs))),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => backward(leaves(saved), dy as tf.Tensor1D)),
+    value: tf.tidy(() => forward(sized(inputs))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => backward(sized(saved), dy as tf.Tensor1D)),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor1D;

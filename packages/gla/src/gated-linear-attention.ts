@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isPositiveInteger } from '@tost/attention';
 import { finiteOrZero } from '@tost/ops';
-import { chunkCoreBackward, chunkCoreForward, unpackChunkCore } from './chunk-core.js';
+import { chunkCoreForward, chunkCoreSweepGradients, scoreGradient, unpackChunkCore } from './chunk-core.js';
 import { GLA_CHUNK_SIZE, MIN_LOG_GATE } from './constants.js';
 
 export interface GatedLinearAttentionOptions {
@@ -89,7 +89,7 @@ export function gatedLinearAttention(
       const save = args.pop() as tf.GradSaveFunc;
       const inputs = args as tf.Tensor[];
       save(inputs);
-      const value = tf.tidy(() => chunkCoreForward(gateFactors(inputs, c).coreInputs));
+      const value = tf.tidy(() => chunkCoreForward(gateFactors(inputs, c).coreInputs as tf.Tensor[]));
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gateFactorGradients(saved, c, dy as tf.Tensor1D)),
@@ -141,8 +141,10 @@ interface GateFactors {
   G: tf.Tensor3D;
   qTilde: tf.Tensor3D;
   kHat: tf.Tensor3D;
-  /** qTilde, scores, kHat, lambda, v (finite), initial: `chunkCore`'s inputs. */
-  coreInputs: tf.Tensor[];
+  /** v with non-finite entries zeroed. */
+  v: tf.Tensor3D;
+  /** qTilde, scores (undefined when not asked for), kHat, lambda, v, initial: `chunkCore`'s inputs. */
+  coreInputs: (tf.Tensor | undefined)[];
 }
 
 /**
@@ -151,7 +153,7 @@ interface GateFactors {
  * intra-chunk scores A_ts = Σ_d q_td·k_sd·e^{G_td − G_sd} (s ≤ t) from the pairwise decays, as the secondary level of
  * arXiv 2312.06635 §4.2 computes its diagonal blocks in full precision.
  */
-function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
+function gateFactors(inputs: readonly tf.Tensor[], c: number, withScores = true): GateFactors {
   // One tidy: the temporaries (the cumulative gate, finiteness masks) are freed before the sweeps run.
   return tf.tidy(() => {
     const [q0, k0, v0, g0, initial] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor3D];
@@ -163,18 +165,16 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
     ];
     const qf = finiteOrZero(q);
     const kf = finiteOrZero(k);
+    const vf = finiteOrZero(v);
     const G = tf.cumsum(floorLogGate(g), 1) as tf.Tensor3D;
     const [chunks, , p] = G.shape;
     const last = tf.slice(G, [0, c - 1, 0], [chunks, 1, p]);
     const decay = tf.exp(G) as tf.Tensor3D;
     const tail = tf.exp(tf.minimum(tf.sub(last, G), 0)) as tf.Tensor3D;
     const lambda = tf.exp(last) as tf.Tensor3D;
-    const scores = byChunkGroups([qf, kf, G], (qs, ks, Gs) => {
-      const { causal, zeros, decays } = pairwiseDecays(Gs);
-      // A select after the product, so that an overflowing q_t·k_s above the diagonal cannot leak as ∞·0 = NaN.
-      const products = tf.mul(tf.mul(tf.expandDims(qs, 2), tf.expandDims(ks, 1)), decays);
-      return [tf.sum(tf.where(causal, products, zeros), 3)];
-    })[0]!;
+    const scores = withScores
+      ? byChunkGroups([qf, kf, G], (qs, ks, Gs) => [intraScores(qs, ks, pairwiseDecays(Gs))])[0]!
+      : undefined;
     const qTilde = tf.mul(qf, decay) as tf.Tensor3D;
     const kHat = tf.mul(kf, tail) as tf.Tensor3D;
     return {
@@ -187,7 +187,8 @@ function gateFactors(inputs: readonly tf.Tensor[], c: number): GateFactors {
       G,
       qTilde,
       kHat,
-      coreInputs: [qTilde, scores, kHat, lambda, finiteOrZero(v), initial],
+      v: vf,
+      coreInputs: [qTilde, scores, kHat, lambda, vf, initial],
     };
   });
 }
@@ -218,16 +219,24 @@ function byChunkGroups(inputs: tf.Tensor[], f: (...group: tf.Tensor3D[]) => tf.T
   return joined;
 }
 
-/** e^{min(G_t − G_s, 0)} for s ≤ t, else 0, [chunks, c (t), c (s), p] (every exponent ≤ 0), and its causal mask. */
-function pairwiseDecays(G: tf.Tensor3D): { causal: tf.Tensor4D; zeros: tf.Tensor4D; decays: tf.Tensor4D } {
-  const [chunks, c, p] = G.shape;
-  const causal = tf.broadcastTo(
-    tf.reshape(tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool'), [1, c, c, 1]),
-    [chunks, c, c, p],
-  ) as tf.Tensor4D;
-  const zeros = tf.zeros([chunks, c, c, p]) as tf.Tensor4D;
-  const difference = tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0);
-  return { causal, zeros, decays: tf.where(causal, tf.exp(difference), zeros) as tf.Tensor4D };
+/**
+ * e^{min(G_t − G_s, 0)}, [chunks, c (t), c (s), p], for every pair (every exponent ≤ 0, so every value is finite and
+ * ≤ 1): the pairs above the diagonal (s > t) are dropped by the caller, by a select on the scores or by dA = 0 there.
+ */
+function pairwiseDecays(G: tf.Tensor3D): tf.Tensor4D {
+  return tf.exp(tf.minimum(tf.sub(tf.expandDims(G, 2), tf.expandDims(G, 1)), 0)) as tf.Tensor4D;
+}
+
+/**
+ * The intra-chunk scores A_ts = Σ_d q_td·k_sd·E_tsd (s ≤ t, else 0) of a group of chunks [group, c, c], from q, k
+ * [group, c, p] and the pairwise decays E. The causal select comes after the sum over d (the same values as selecting
+ * every term): an overflowing q_t·k_s above the diagonal (∞, or ∞·0 = NaN) is dropped, never leaked.
+ */
+function intraScores(q: tf.Tensor3D, k: tf.Tensor3D, decays: tf.Tensor4D): tf.Tensor3D {
+  const c = q.shape[1];
+  const sums = tf.sum(tf.mul(tf.mul(tf.expandDims(q, 2), tf.expandDims(k, 1)), decays), 3);
+  const lower = tf.cast(tf.linalg.bandPart(tf.ones([c, c]), -1, 0), 'bool');
+  return tf.where(lower, sums, tf.zerosLike(sums)) as tf.Tensor3D;
 }
 
 /**
@@ -239,23 +248,29 @@ function pairwiseDecays(G: tf.Tensor3D): { causal: tf.Tensor4D; zeros: tf.Tensor
  * floor, get gradient 0.
  */
 function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tensor1D): tf.Tensor[] {
-  const f = gateFactors(saved, c);
-  const [dqTilde, dScores, dkHat, dLambda, dv, dInitial] = chunkCoreBackward(f.coreInputs, dy);
+  const f = gateFactors(saved, c, false);
+  const { dqTilde, dkHat, dLambda, dInitial, dvTState, dO } = chunkCoreSweepGradients(f.coreInputs, dy);
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
-  const [dqIntra, dkIntra] = byChunkGroups([dScores!, f.q, f.k, f.G], (dAs, qs, ks, Gs) => {
-    const dAE = tf.mul(tf.expandDims(dAs, 3), pairwiseDecays(Gs).decays); // dA_ts·E_tsd
+  // The state-independent terms, a group of chunks at a time with one set of pairwise decays E for both the scores A
+  // (for dv += Aᵀ·dO) and the gradient through them (dA = tril(dO·vᵀ)).
+  const [dqIntra, dkIntra, dvTScores] = byChunkGroups([dO, f.v, f.q, f.k, f.G], (dOs, vs, qs, ks, Gs) => {
+    const decays = pairwiseDecays(Gs);
+    // dA_ts·E_tsd (dA = 0 above the diagonal, where E is finite).
+    const dAE = tf.mul(tf.expandDims(scoreGradient(dOs, vs), 3), decays);
     return [
       tf.sum(tf.mul(dAE, tf.expandDims(ks, 1)), 2), // Σ_s dA_ts·E_tsd·k_sd
       tf.sum(tf.mul(dAE, tf.expandDims(qs, 2)), 1), // Σ_t dA_ts·E_tsd·q_td
+      tf.matMul(tf.transpose(dOs, [0, 2, 1]), intraScores(qs, ks, decays)), // dOᵀ·A
     ];
-  }) as [tf.Tensor3D, tf.Tensor3D];
-  const dq = tf.add(tf.mul(dqTilde!, f.decay), dqIntra);
-  const dk = tf.add(tf.mul(dkHat!, f.tail), dkIntra);
-  const kHatTerm = tf.mul(dkHat!, f.kHat);
-  const dTotal = tf.add(tf.mul(dLambda!, f.lambda), tf.sum(kHatTerm, 1, true));
+  }) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const dv = tf.transpose(tf.add(dvTScores, dvTState), [0, 2, 1]);
+  const dq = tf.add(tf.mul(dqTilde, f.decay), dqIntra);
+  const dk = tf.add(tf.mul(dkHat, f.tail), dkIntra);
+  const kHatTerm = tf.mul(dkHat, f.kHat);
+  const dTotal = tf.add(tf.mul(dLambda, f.lambda), tf.sum(kHatTerm, 1, true));
   // Σ_s W_ts = q_t ⊙ dqIntra_t and Σ_t W_ts = k_s ⊙ dkIntra_s.
   const dG = tf.add(
-    tf.sub(tf.add(tf.mul(dqTilde!, f.qTilde), tf.mul(f.q, dqIntra)), tf.add(kHatTerm, tf.mul(f.k, dkIntra))),
+    tf.sub(tf.add(tf.mul(dqTilde, f.qTilde), tf.mul(f.q, dqIntra)), tf.add(kHatTerm, tf.mul(f.k, dkIntra))),
     tf.pad(dTotal, [[0, 0], [c - 1, 0], [0, 0]]),
   );
   const dg = keep(tf.logicalAnd(tf.isFinite(f.g), tf.greater(f.g, MIN_LOG_GATE)), tf.cumsum(dG, 1, false, true));
@@ -263,8 +278,8 @@ function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tens
   return [
     fromChunks(keep(tf.isFinite(toChunks(q!, c)), dq), q!),
     fromChunks(keep(tf.isFinite(toChunks(k!, c)), dk), k!),
-    fromChunks(keep(tf.isFinite(toChunks(v!, c)), dv!), v!),
+    fromChunks(keep(tf.isFinite(toChunks(v!, c)), dv), v!),
     fromChunks(dg, g!),
-    dInitial!,
+    dInitial,
   ];
 }

@@ -5,6 +5,7 @@ export { finiteOrZero } from './finite.js';
 export { padSequence, sliceSequence } from './linear/sequence-axis.js';
 export { maskedSoftmax, maskedSoftmaxForward } from './softmax/masked-softmax.js';
 export { nonCausalLinearAttention } from './linear/non-causal.js';
+export { unstackChunks, stackChunks, sweepStep } from './linear/chunk-sweep.js';
 export { chunkLinearAttention, type ChunkLinearAttentionOptions } from './linear/chunk.js';
 export { recurrentLinearAttentionStep } from './linear/recurrent.js';
 export { naiveLinearAttention, type NaiveLinearAttentionOptions } from './linear/naive.js';
