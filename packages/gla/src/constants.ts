@@ -1,5 +1,10 @@
-/** Default tokens per chunk of the chunk-wise form (a [c, c] block inside a chunk, a carried [p, p] state across). */
-export const GLA_CHUNK_SIZE = 64;
+/**
+ * Default tokens per chunk of the chunk-wise form (a [c, c] block inside a chunk, a carried [p, p] state across). 16,
+ * the sub-chunk size of arXiv 2312.06635 §4.2's secondary chunking: the pairwise decays inside a chunk cost O(c²·p)
+ * per chunk, so smaller chunks are cheaper once the chunk sweep runs every (sample, head) at once, and the gate
+ * products span fewer tokens (smaller exponents in float32).
+ */
+export const GLA_CHUNK_SIZE = 16;
 
 /** Default rank of the low-rank gate projection X·W_down·W_up (arXiv 2312.06635 §4.4 uses 16). */
 export const GLA_GATE_RANK = 16;
