@@ -61,6 +61,19 @@ describe('compare: the quality columns', () => {
     expect(quality.variants).toEqual(['softmax', 'tssa', 'tssa+softmax']);
   });
 
+  it('names a reduced budget in its column, so two runs of one setting stay apart', () => {
+    const reduced = {
+      ...summary('mqar', 'N32-conv3-steps400', 'N = 32, short conv 3', 'softmax', 0.025, null),
+      steps: 400,
+    };
+    const q = qualityColumns([
+      summary('mqar', 'N32-conv3', 'N = 32, short conv 3', 'softmax', 1, null),
+      reduced,
+    ]);
+    expect(q.columns.map((c) => c.header)).toEqual(['MQAR N=32, conv 3 %', 'MQAR N=32, conv 3, 400 steps %']);
+    expect(qualityMarkdown(q, rows, 4096)).toMatch(/\| training steps +\| +\| 1,500 +\| 400 +\|/);
+  });
+
   it("gives a hybrid the mean of its parts' train-step times, marked", () => {
     expect(timeAt(rows, 'tssa', 4096)).toEqual({ ms: 10, derived: false });
     expect(timeAt(rows, 'tssa+softmax', 4096)).toEqual({ ms: 20, derived: true });

@@ -21,10 +21,12 @@ export interface QualityColumns {
 const TASK_ORDER: QualityTask[] = ['mqar', 'char-lm', 'spam'];
 
 function header(r: QualitySummaryRow): string {
+  // A reduced budget is part of the column's name: two columns of one setting differ in their steps.
+  const budget = /steps\d/.test(r.settingKey) ? `, ${r.steps} steps` : '';
   if (r.task === 'mqar')
-    return `MQAR ${r.setting.replace('N = ', 'N=').replace('no short conv', 'no conv').replace('short conv', 'conv')} %`;
-  if (r.task === 'char-lm') return `char-lm bits/char (${r.setting.replace('short conv', 'conv')})`;
-  return `spam % (${r.setting.replace('short conv', 'conv')})`;
+    return `MQAR ${r.setting.replace('N = ', 'N=').replace('no short conv', 'no conv').replace('short conv', 'conv')}${budget} %`;
+  if (r.task === 'char-lm') return `char-lm bits/char (${r.setting.replace('short conv', 'conv')}${budget})`;
+  return `spam % (${r.setting.replace('short conv', 'conv')}${budget})`;
 }
 
 /** Reads OUT/quality.json of `tost-bench quality`; undefined when there is none. */

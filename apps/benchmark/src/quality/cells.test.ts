@@ -83,9 +83,10 @@ describe('collectCells: every finished run in OUT, whichever command wrote it', 
     writeCell(mqar(8, 400), 'tssa', 1, 3e-3, { test: 0.5, validation: 0.5 }, { key: 'another-config' });
     writeCell(mqar(8, 400), 'linear', 1, 3e-3, { test: 0.5, validation: 0.5 }, { model: false });
     const cells = collectCells(out);
-    expect(cells.map((c) => `${c.task}/${c.settingKey}/${c.variant}`).sort()).toEqual([
-      'mqar/N32-conv3-steps400/softmax',
+    // In reading order: task, then N.
+    expect(cells.map((c) => `${c.task}/${c.settingKey}/${c.variant}`)).toEqual([
       'mqar/N8-conv3-steps400/softmax',
+      'mqar/N32-conv3-steps400/softmax',
       'spam/noconv-len512-steps150-batch16/tssa',
     ]);
     // `dir` is where the cell is now, not where it was written.

@@ -66,7 +66,24 @@ export function collectCells(outDir: string): QualityCellResult[] {
     if (cell) cells.push({ ...cell, dir: resolve(dir), chosen: false });
   }
   markChosen(cells);
-  return cells;
+  return cells.sort(byReadingOrder);
+}
+
+const TASK_ORDER = ['mqar', 'char-lm', 'spam'];
+
+/** Task, then N, short convolution (none first), steps, variant, seed, learning rate. */
+function byReadingOrder(a: QualityCellResult, b: QualityCellResult): number {
+  const key = (c: QualityCellResult) => [
+    TASK_ORDER.indexOf(c.task),
+    c.setting.pairs ?? 0,
+    c.setting.shortConv,
+    c.setting.steps,
+    c.setting.length,
+  ];
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+  return a.variant.localeCompare(b.variant) || a.seed - b.seed || a.learningRate - b.learningRate;
 }
 
 /** Sets `chosen` on the cells the summary averages (see `collectCells`). */
