@@ -7,6 +7,7 @@ import { compareSection } from './compare-section.js';
 import { compareMarkdown, compareRows, type CompareRow } from './compare-table.js';
 import { paretoLength, renderParetoChart } from './pareto-chart.js';
 import { qualityMarkdown, readQualityColumns, renderQualityCharts } from './quality-columns.js';
+import { summaryMarkdown } from './summary-table.js';
 import type { CompareRun } from './run-compare.js';
 import type { QualitySummaryRow } from '../quality/results.js';
 
@@ -15,6 +16,8 @@ export const QUALITY_SUBDIR = 'quality';
 
 export const COMPARE_JSON = 'compare.json';
 export const COMPARE_MARKDOWN = 'compare.md';
+/** The short table (speed, memory, quality) the README quotes. */
+export const COMPARE_SUMMARY = 'compare-summary.md';
 
 /** The table as JSON: one row per variant with every number behind the markdown. */
 export interface CompareResultFile {
@@ -58,7 +61,7 @@ export function scalingResultOf(run: CompareRun): ScalingResult {
 }
 
 /**
- * Writes compare.md, compare.json, compare-pareto.svg/.png (when quick-LRA tasks ran) and the quality charts to the output directory, plus the report page
+ * Writes compare.md, compare.json, compare-summary.md, compare-pareto.svg/.png (when quick-LRA tasks ran) and the quality charts to the output directory, plus the report page
  * (report.html: the sweeps with the scaling command's tables and charts, the LRA runs, then the sortable comparison
  * and the Pareto chart). Returns the files written and the markdown table.
  */
@@ -96,6 +99,7 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
   };
   put(COMPARE_MARKDOWN, `${markdown}\n`);
   put(COMPARE_JSON, `${JSON.stringify(file, null, 2)}\n`);
+  put(COMPARE_SUMMARY, `${summaryMarkdown(rows, quality, length)}\n`);
   for (const c of [...(chart ? [chart] : []), ...qualityCharts]) {
     put(`${c.name}.svg`, c.svg);
     put(`${c.name}.png`, c.png);
