@@ -61,6 +61,17 @@ describe('compare: the quality columns', () => {
     expect(quality.variants).toEqual(['softmax', 'tssa', 'tssa+softmax']);
   });
 
+  it('puts a char-lm result in the row of the causal form that ran', () => {
+    const asked = { ...summary('char-lm', 'conv4', 'short conv 4', 'tssa', 2.2, null), ran: 'causal-tssa' };
+    const q = qualityColumns([
+      summary('mqar', 'N8-conv3', 'N = 8, short conv 3', 'tssa', 0.008, null),
+      asked,
+    ]);
+    expect(q.variants).toEqual(['tssa', 'causal-tssa']);
+    expect(q.cells.get('causal-tssa')?.get('char-lm:conv4')?.mean).toBe(2.2);
+    expect(q.cells.get('tssa')?.has('char-lm:conv4')).toBe(false);
+  });
+
   it('names a reduced budget in its column, so two runs of one setting stay apart', () => {
     const reduced = {
       ...summary('mqar', 'N32-conv3-steps400', 'N = 32, short conv 3', 'softmax', 0.025, null),

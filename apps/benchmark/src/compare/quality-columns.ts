@@ -12,7 +12,7 @@ import type { CompareRow } from './compare-table.js';
 export interface QualityColumns {
   /** Column id → header, in table order. */
   columns: { id: string; task: QualityTask; header: string }[];
-  /** Variant → column id → summary row. */
+  /** Variant → column id → summary row (char-lm rows under the causal form that ran). */
   cells: Map<string, Map<string, QualitySummaryRow>>;
   /** Every variant with a quality result, in first-seen order (hybrids included). */
   variants: string[];
@@ -58,11 +58,13 @@ export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
           /noconv/.test(r.settingKey) ? 0 : 1,
         ],
       });
-    if (!cells.has(r.variant)) {
-      cells.set(r.variant, new Map());
-      variants.push(r.variant);
+    // char-lm trains the causal form of what was asked for (`tssa` → `causal-tssa`): its row is the form that ran.
+    const name = r.task === 'char-lm' ? r.ran : r.variant;
+    if (!cells.has(name)) {
+      cells.set(name, new Map());
+      variants.push(name);
     }
-    cells.get(r.variant)!.set(id, r);
+    cells.get(name)!.set(id, r);
   }
   const byOrder = (a: { order: number[] }, b: { order: number[] }) => {
     for (let i = 0; i < a.order.length; i++) if (a.order[i] !== b.order[i]) return a.order[i]! - b.order[i]!;
