@@ -67,6 +67,28 @@ describe('sweepLengths', () => {
     expect(out[2]!.measurement!.medianMs).toBe(300);
   });
 
+  it('predicts from the buffers (each counted once) where the backend reports them, not from tensor handles', async () => {
+    // Handles count views twice: 2 MiB at 256, 4 MiB at 512 → 8 MiB at 1024, over a 6 MiB limit; the buffers the
+    // heap really holds (1 MiB of weights and inputs + half the handles' bytes) predict 1 + 4 = 5 MiB: it runs.
+    const { asked, run } = fakeRunner({}, (n) => ({
+      medianMs: 1,
+      longestRunMs: 1,
+      peakBytes: (n / 128) * MiB,
+      baselineBytes: (n / 1024) * MiB,
+      peakStepBufferBytes: (n / 256) * MiB,
+    }));
+    const out = await sweepLengths([256, 512, 1024], run, { timeLimitMs: 60_000, memoryLimitBytes: 6 * MiB });
+    expect(asked).toEqual([256, 512, 1024]);
+    expect(out.map((o) => o.status)).toEqual(['ok', 'ok', 'ok']);
+    // Over the limit by the buffers too: predicted, not run, and the message says which bytes.
+    const tight = await sweepLengths([256, 512, 1024], run, {
+      timeLimitMs: 60_000,
+      memoryLimitBytes: 4 * MiB,
+    });
+    expect(tight.map((o) => o.status)).toEqual(['ok', 'ok', 'out-of-memory']);
+    expect(tight[2]!.message).toMatch(/predicted peak memory \(buffers, each counted once\) 5 MiB/);
+  });
+
   it('predicts out-of-memory from the smaller lengths and does not attempt the run', async () => {
     // Quadratic memory: 1 MiB at 256, 4 MiB at 512 → 16 MiB predicted at 1024, over a 10 MiB limit.
     const { asked, run } = fakeRunner({}, (n) => ({

@@ -8,8 +8,24 @@ export interface SweepMeasurement {
   longestRunMs: number;
   /** Median time of one run (ms). */
   medianMs: number;
-  /** Peak tensor bytes during one run. */
+  /** Peak tensor bytes during one run (every tensor handle counted, so views of one buffer count twice). */
   peakBytes: number;
+  /** Tensor bytes alive before the step (weights, inputs). */
+  baselineBytes?: number;
+  /** wasm: the peak of the buffers the step itself allocated, each counted once (see `peakStepBufferBytes`). */
+  peakStepBufferBytes?: number;
+}
+
+/**
+ * The memory a length is predicted from and checked against the limit: where the backend reports its buffers (wasm),
+ * the bytes before the step plus the step's own buffers, each counted once — what the heap must hold; elsewhere the
+ * tensor handles' bytes. Handles overstate a step that reshapes or slices much (a view shares its buffer): about 2×
+ * for the chunked linear attentions, whose 65,536-token step fits the heap while its handle count predicted it would not.
+ */
+export function memoryOf(m: SweepMeasurement): number {
+  return m.peakStepBufferBytes !== undefined && m.baselineBytes !== undefined
+    ? m.baselineBytes + m.peakStepBufferBytes
+    : m.peakBytes;
 }
 
 export interface LengthOutcome<M extends SweepMeasurement> {
@@ -94,12 +110,15 @@ export async function sweepLengths<M extends SweepMeasurement>(
     const ok = outcomes.filter((o) => o.status === 'ok').map((o) => o.measurement!);
     const okLengths = outcomes.filter((o) => o.status === 'ok').map((o) => o.length);
     const predictedBytes = extrapolate(
-      ok.map((m, i) => ({ length: okLengths[i]!, value: m.peakBytes })),
+      ok.map((m, i) => ({ length: okLengths[i]!, value: memoryOf(m) })),
       length,
     );
     if (predictedBytes !== undefined && predictedBytes > limits.memoryLimitBytes) {
+      const what = ok.every((m) => memoryOf(m) !== m.peakBytes)
+        ? 'memory (buffers, each counted once)'
+        : 'tensor memory';
       const message =
-        `predicted peak tensor memory ${mib(predictedBytes)} MiB exceeds the limit of ` +
+        `predicted peak ${what} ${mib(predictedBytes)} MiB exceeds the limit of ` +
         `${mib(limits.memoryLimitBytes)} MiB (extrapolated from ${okLengths.slice(-2).join(' and ')} tokens); not run`;
       outcomes.push({ length, status: 'out-of-memory', predicted: true, message });
       log(`    ${length}: out of memory (predicted) — ${message}`);
