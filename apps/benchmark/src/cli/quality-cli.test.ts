@@ -89,12 +89,14 @@ describe('tost-bench quality', () => {
       expect(json.summary.map((r) => r.variant)).toEqual(['softmax', 'tssa+softmax']);
       expect(json.summary[0]!.baseline.value).toBeCloseTo(1 / 128, 6);
       expect(readFileSync(join(out, 'quality.md'), 'utf8')).toMatch(/\| softmax +\| N = 2, short conv 3 \|/);
-      // The held-out scores are kept with the results, not only printed.
-      const evalData = (
+      // The held-out scores are kept with the results, not only printed: one entry per examples file.
+      const held = (
         JSON.parse(readFileSync(join(out, 'quality.json'), 'utf8')) as {
-          evalData?: { file: string; examples: number; results: { variant: string; seeds: number }[] };
+          evalData: { file: string; examples: number; results: { variant: string; seeds: number }[] }[];
         }
       ).evalData;
+      expect(held).toHaveLength(1);
+      const evalData = held[0];
       expect(evalData?.file).toBe(evalFile);
       expect(evalData?.examples).toBe(2);
       expect(evalData?.results.map((r) => [r.variant, r.seeds])).toEqual([
@@ -118,6 +120,11 @@ describe('tost-bench quality', () => {
           ),
         ),
       ).toBe(true);
+      // The held-out score is cached beside the model, so a resumed run does not score it again.
+      const cell = join(out, 'cells', 'mqar', 'N2-conv3-steps3-batch4', 'softmax', 'seed1-lr1e-3');
+      expect(Object.values(JSON.parse(readFileSync(join(cell, 'eval-data.json'), 'utf8')))).toEqual([
+        { file: evalFile, examples: 2, accuracy: expect.any(Number) },
+      ]);
       const again = await runBuiltCli(args);
       expect(again.code).toBe(0);
       expect(again.stdout.match(/done earlier/g)?.length).toBe(2);
