@@ -105,6 +105,11 @@ export function registerQualityCommand(program: Command): Command {
     const tasks = checkTasks(flags.task);
     flags.pairs?.forEach(checkPairs);
     if (flags.shortConv === 1) throw new Error('--short-conv must be 0 (none) or a width ≥ 2, got 1');
+    if (flags.reportOnly && flags.evalData)
+      throw new Error(
+        '--report-only lists the held-out scores cached by earlier runs; --eval-data scores models, which needs a run ' +
+          '(drop one of the two)',
+      );
     if (flags.evalData && !tasks.includes('mqar'))
       throw new Error('--eval-data scores MQAR models: add --task mqar');
     // A bad held-out file fails before any backend or training work.

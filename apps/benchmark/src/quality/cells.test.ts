@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cellDir, collectCells, collectEvalData, configKey, writeEvalScore } from './cells.js';
-import { writeQualityReport } from './command.js';
+import { runQuality, writeQualityReport } from './command.js';
 import type { QualityCellResult } from './results.js';
 import type { QualitySetting } from './tasks.js';
 
@@ -144,5 +144,21 @@ describe('writeQualityReport', () => {
     expect(md).toMatch(/\| softmax +\| N = 32, short conv 3 +\| 95\.0 % .*\| 1500 +\| 250 +\|/);
     expect(md).toContain('150 steps per run');
     expect(lines.at(-1)).toMatch(/quality\.json: 3 rows from 3 finished runs$/);
+  });
+});
+
+describe('runQuality --report-only', () => {
+  it('refuses an --out without finished runs instead of writing an empty report', async () => {
+    await expect(
+      runQuality({
+        tasks: ['mqar'],
+        variants: ['tssa'],
+        seeds: 1,
+        outDir: out,
+        backend: 'cpu',
+        reportOnly: true,
+      }),
+    ).rejects.toThrow(/--report-only: no finished runs under .*cells \(expected the --out of earlier/);
+    expect(() => readFileSync(join(out, 'quality.md'))).toThrow(/ENOENT/);
   });
 });

@@ -88,6 +88,11 @@ export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetti
  */
 export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
+  if (o.reportOnly && collectCells(o.outDir).length === 0)
+    throw new Error(
+      `--report-only: no finished runs under ${resolve(o.outDir, 'cells')} (expected the --out of earlier ` +
+        'tost-bench quality runs); nothing written',
+    );
   const data = new QualityData();
   const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
   const plan = o.tasks.flatMap((task) => {
