@@ -10,8 +10,8 @@ import type { CompareRow } from './compare-table.js';
 
 /** The quality results beside the compare table: `tost-bench quality`'s summary (OUT/quality/quality.json). */
 export interface QualityColumns {
-  /** Column id → header, in table order. */
-  columns: { id: string; task: QualityTask; header: string }[];
+  /** Column id → header, in table order, with one of its rows (what a column shares: baseline, steps, metric). */
+  columns: { id: string; task: QualityTask; header: string; sample: QualitySummaryRow }[];
   /** Variant → column id → summary row (char-lm rows under the causal form that ran). */
   cells: Map<string, Map<string, QualitySummaryRow>>;
   /** Every variant with a quality result, in first-seen order (hybrids included). */
@@ -42,7 +42,10 @@ export function readQualityColumns(dir: string): QualityColumns | undefined {
 
 /** Columns ordered by task, then N, then without/with short convolution. */
 export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
-  const columns = new Map<string, { id: string; task: QualityTask; header: string; order: number[] }>();
+  const columns = new Map<
+    string,
+    { id: string; task: QualityTask; header: string; sample: QualitySummaryRow; order: number[] }
+  >();
   const cells = new Map<string, Map<string, QualitySummaryRow>>();
   const variants: string[] = [];
   for (const r of summary) {
@@ -52,6 +55,7 @@ export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
         id,
         task: r.task,
         header: header(r),
+        sample: r,
         order: [
           TASK_ORDER.indexOf(r.task),
           Number(/N(\d+)/.exec(r.settingKey)?.[1] ?? 0),
@@ -71,7 +75,7 @@ export function qualityColumns(summary: QualitySummaryRow[]): QualityColumns {
     return 0;
   };
   const sorted = [...columns.values()].sort(byOrder);
-  return { columns: sorted.map(({ id, task, header }) => ({ id, task, header })), cells, variants };
+  return { columns: sorted.map(({ order: _order, ...column }) => column), cells, variants };
 }
 
 /**
@@ -100,19 +104,18 @@ export function timeAt(
   return { ms: (times as number[]).reduce((a, b) => a + b, 0) / times.length, derived: true };
 }
 
+/** A column's baseline as the tables print it: "0.8 %" (accuracy) or "4.56" (bits per character). */
+export function formatBaselineValue(r: QualitySummaryRow): string {
+  return r.metric === 'bits-per-char'
+    ? r.baseline.value.toFixed(2)
+    : `${(100 * r.baseline.value).toFixed(1)} %`;
+}
+
 /** The quality table: one row per variant (hybrids included), the 4k train-step time, then the quality columns. */
 export function qualityMarkdown(q: QualityColumns, rows: CompareRow[], length: number): string {
-  const baselines = q.columns.map((c) => {
-    const any = [...q.cells.values()].map((m) => m.get(c.id)).find(Boolean)!;
-    return any.metric === 'bits-per-char'
-      ? `${any.baseline.value.toFixed(2)}`
-      : `${(100 * any.baseline.value).toFixed(1)} %`;
-  });
+  const baselines = q.columns.map((c) => formatBaselineValue(c.sample));
   // Each column's training budget (part of its setting: a reduced run is a different column).
-  const steps = q.columns.map((c) => {
-    const any = [...q.cells.values()].map((m) => m.get(c.id)).find(Boolean)!;
-    return any.steps.toLocaleString('en-US');
-  });
+  const steps = q.columns.map((c) => c.sample.steps.toLocaleString('en-US'));
   const body = q.variants.map((v) => {
     const t = timeAt(rows, v, length);
     return [

@@ -1,7 +1,7 @@
 import { formatTable } from '../render/format-table.js';
 import { formatQuality } from '../quality/results.js';
 import type { CompareRow } from './compare-table.js';
-import type { QualityColumns } from './quality-columns.js';
+import { formatBaselineValue, type QualityColumns } from './quality-columns.js';
 
 /** The row every summary ratio is taken against: the project's own attention. */
 export const SUMMARY_REFERENCE = 'tssa';
@@ -45,12 +45,7 @@ export function summaryMarkdown(
       }),
     ];
   });
-  const baselines = columns.map((c) => {
-    const any = [...quality!.cells.values()].map((m) => m.get(c.id)).find(Boolean)!;
-    return any.metric === 'bits-per-char'
-      ? `${any.baseline.value.toFixed(2)} (${any.baseline.name})`
-      : `${(100 * any.baseline.value).toFixed(1)} % (${any.baseline.name})`;
-  });
+  const baselines = columns.map((c) => `${formatBaselineValue(c.sample)} (${c.sample.baseline.name})`);
   const at = `${length / 1024}k`;
   return formatTable(
     [

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { QualityCellResult, QualityEvalData } from './results.js';
+import { lrLabel, type QualityCellResult, type QualityEvalData } from './results.js';
 import { METRIC, settingKey, settingLabel, type QualitySetting } from './tasks.js';
-
-/** "3e-3". */
-export const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
 
 /** The identity of one cell's configuration: a result is reused only when it matches. */
 export function configKey(setting: QualitySetting, variant: string, seed: number, lr: number): string {
@@ -86,6 +83,17 @@ function byReadingOrder(a: QualityCellResult, b: QualityCellResult): number {
   return a.variant.localeCompare(b.variant) || a.seed - b.seed || a.learningRate - b.learningRate;
 }
 
+/**
+ * The seed-1 run of one (task, setting, variant) with the best validation score (lower bits per character, higher
+ * accuracy); ties go to the earlier run, i.e. the smaller rate of the ascending grid.
+ */
+export function bestOnValidation(first: readonly QualityCellResult[]): QualityCellResult {
+  const higher = METRIC[first[0]!.task].higherIsBetter;
+  return first.reduce((a, b) =>
+    (higher ? b.validation > a.validation : b.validation < a.validation) ? b : a,
+  );
+}
+
 /** Sets `chosen` on the cells the summary averages (see `collectCells`). */
 export function markChosen(cells: QualityCellResult[]): void {
   const groups = new Map<string, QualityCellResult[]>();
@@ -94,12 +102,9 @@ export function markChosen(cells: QualityCellResult[]): void {
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   for (const group of groups.values()) {
-    const higher = METRIC[group[0]!.task].higherIsBetter;
     const first = group.filter((c) => c.seed === 1).sort((a, b) => a.learningRate - b.learningRate);
     if (first.length === 0) continue; // seeds > 1 without seed 1: no rate was chosen
-    const best = first.reduce((a, b) =>
-      (higher ? b.validation > a.validation : b.validation < a.validation) ? b : a,
-    );
+    const best = bestOnValidation(first);
     for (const c of group) c.chosen = c.learningRate === best.learningRate;
   }
 }

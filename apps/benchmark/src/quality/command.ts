@@ -8,22 +8,21 @@ import { formatDuration } from '@tost/training';
 import { TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import {
+  bestOnValidation,
   cellDir,
   collectCells,
   collectEvalData,
   configKey,
   evalDataHash,
-  lrLabel,
   readCell,
   readEvalScore,
   writeEvalScore,
 } from './cells.js';
 import { readEvalData } from './eval-data.js';
 import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
-import { formatStepMs, qualityMarkdown, summarise, type QualityCellResult } from './results.js';
+import { formatStepMs, lrLabel, qualityMarkdown, summarise, type QualityCellResult } from './results.js';
 import {
   LEARNING_RATES,
-  METRIC,
   QualityData,
   TASK_DEFAULTS,
   prepareTask,
@@ -88,11 +87,16 @@ export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetti
  */
 export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
-  if (o.reportOnly && collectCells(o.outDir).length === 0)
-    throw new Error(
-      `--report-only: no finished runs under ${resolve(o.outDir, 'cells')} (expected the --out of earlier ` +
-        'tost-bench quality runs); nothing written',
-    );
+  if (o.reportOnly) {
+    const cells = collectCells(o.outDir);
+    if (cells.length === 0)
+      throw new Error(
+        `--report-only: no finished runs under ${resolve(o.outDir, 'cells')} (expected the --out of earlier ` +
+          'tost-bench quality runs); nothing written',
+      );
+    writeQualityReport(o.outDir, log, cells);
+    return [];
+  }
   const data = new QualityData();
   const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
   const plan = o.tasks.flatMap((task) => {
@@ -119,11 +123,10 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   let trainedSeconds = 0;
   const results: QualityCellResult[] = [];
   const evalHash = o.evalData ? evalDataHash(readFileSync(o.evalData, 'utf8')) : undefined;
-  if (!o.reportOnly)
-    log(
-      `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
-        `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
-    );
+  log(
+    `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
+      `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
+  );
 
   const runCell = async (setting: QualitySetting, variant: string, seed: number, lr: number) => {
     const key = configKey(setting, variant, seed, lr);
@@ -197,12 +200,10 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     }
   };
 
-  for (const { setting, variant } of o.reportOnly ? [] : plan) {
+  for (const { setting, variant } of plan) {
     const first: QualityCellResult[] = [];
     for (const lr of grid) first.push(await runCell(setting, variant, 1, lr));
-    const better = (a: QualityCellResult, b: QualityCellResult) =>
-      METRIC[setting.task].higherIsBetter ? b.validation > a.validation : b.validation < a.validation;
-    const best = first.reduce((a, b) => (better(a, b) ? b : a));
+    const best = bestOnValidation(first);
     if (grid.length > 1) log(`  chosen learning rate ${lrLabel(best.learningRate)} (validation, seed 1)`);
     best.chosen = true;
     results.push(...first);
@@ -245,8 +246,11 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
  * OUT/quality.json and OUT/quality.md from every finished cell in OUT — this run's and those of earlier runs with
  * other tasks, settings or variants — and the held-out scores cached beside them.
  */
-export function writeQualityReport(outDir: string, log: (line: string) => void): QualityCellResult[] {
-  const cells = collectCells(outDir);
+export function writeQualityReport(
+  outDir: string,
+  log: (line: string) => void,
+  cells: QualityCellResult[] = collectCells(outDir),
+): QualityCellResult[] {
   const summary = summarise(cells);
   const evalData = collectEvalData(cells);
   mkdirSync(outDir, { recursive: true });

@@ -86,6 +86,9 @@ export interface QualityEvalData {
   results: { variant: string; setting: string; settingKey: string; accuracy: number; seeds: number }[];
 }
 
+/** A learning rate as the cell directories and tables name it: "3e-3". */
+export const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
+
 /** "97.3 ± 0.4 %" / "2.31 ± 0.02" (no ± with one seed). */
 export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | 'sd'>): string {
   if (row.metric === 'bits-per-char')
@@ -147,7 +150,7 @@ export function qualityMarkdown(rows: QualitySummaryRow[], evalData: QualityEval
           formatQuality(r),
           formatBaseline(r),
           String(r.seeds),
-          r.learningRate.toExponential(0).replace('+', ''),
+          lrLabel(r.learningRate),
           ...(sameSteps ? [] : [String(r.steps)]),
           formatStepMs(r.stepSeconds),
         ]),

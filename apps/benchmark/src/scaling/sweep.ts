@@ -23,9 +23,12 @@ export interface SweepMeasurement {
  * for the chunked linear attentions, whose 65,536-token step fits the heap while its handle count predicted it would not.
  */
 export function memoryOf(m: SweepMeasurement): number {
-  return m.peakStepBufferBytes !== undefined && m.baselineBytes !== undefined
-    ? m.baselineBytes + m.peakStepBufferBytes
-    : m.peakBytes;
+  return countsBuffers(m) ? m.baselineBytes! + m.peakStepBufferBytes! : m.peakBytes;
+}
+
+/** Whether the backend reported this measurement's buffers (wasm), so `memoryOf` counts each buffer once. */
+function countsBuffers(m: SweepMeasurement): boolean {
+  return m.peakStepBufferBytes !== undefined && m.baselineBytes !== undefined;
 }
 
 export interface LengthOutcome<M extends SweepMeasurement> {
@@ -114,9 +117,7 @@ export async function sweepLengths<M extends SweepMeasurement>(
       length,
     );
     if (predictedBytes !== undefined && predictedBytes > limits.memoryLimitBytes) {
-      const what = ok.every((m) => memoryOf(m) !== m.peakBytes)
-        ? 'memory (buffers, each counted once)'
-        : 'tensor memory';
+      const what = ok.every(countsBuffers) ? 'memory (buffers, each counted once)' : 'tensor memory';
       const message =
         `predicted peak ${what} ${mib(predictedBytes)} MiB exceeds the limit of ` +
         `${mib(limits.memoryLimitBytes)} MiB (extrapolated from ${okLengths.slice(-2).join(' and ')} tokens); not run`;
