@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { detached } from './stop-gradient.js';
 
 /** Stand-in for −∞ in running maxima (finite, so differences such as M_t − M_s never produce NaN). */
 const NO_KEY = -1e30;
@@ -20,45 +19,64 @@ export function favorLogits(u: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
   });
 }
 
+/** FAVOR+ features and the stabiliser they were computed with. */
+export interface FavorFeatures {
+  /** φ̂(u) [batch, heads, seq, m]; exactly 0 at padded tokens when `realTokens` is given. */
+  features: tf.Tensor4D;
+  /** s, broadcastable to [batch, heads, seq, m]: a constant for autodiff (its gradient contribution is zero). */
+  stabiliser: tf.Tensor;
+}
+
 /**
- * φ̂(u) = exp(min(ℓ − s, 0))/√m for a stabiliser s broadcastable to ℓ [batch, heads, seq, m] (s ≥ ℓ wherever it
- * matters, so the min only guards padded keys), as one op with a hand-written backward that saves u, Ω and s and
- * recomputes ℓ and φ̂: autodiff would keep ℓ, φ̂ and the exponent — several [batch, heads, seq, m] tensors, m = 4p by
- * default. With dℓ = dφ̂ ⊙ φ̂ (where ℓ ≤ s): dũ = dℓ·Ωᵀ − (Σ_r dℓ_r)·ũ, du = dũ/p^¼, dΩ = ũᵀ·dℓ; s is a constant.
+ * φ̂(u) = exp(ℓ − s)/√m (Choromanski et al., arXiv 2009.14794, Lemma 1) for u [batch, heads, seq, p] and Ω [p, m], as
+ * one op: ℓ = `favorLogits(u, Ω)` is computed once, the stabiliser s = `stabiliser(ℓ)` from it (or given as a
+ * tensor), and the backward pass needs no ℓ at all — it saves u and its own output φ̂ (which the attention core keeps
+ * anyway), so a step runs one [seq, p]×[p, m] product per feature map forward and one backward. With dℓ = dφ̂ ⊙ φ̂:
+ * dũ = dℓ·Ωᵀ − (Σ_r dℓ_r)·ũ, du = dũ/p^¼.
+ *
+ * - s must be ≥ ℓ at every real token (a maximum over what it stabilises); it is a constant for autodiff.
+ * - `realTokens` [batch, 1, seq, 1] (1 real, 0 padded) zeroes padded tokens' features inside the op (their logits,
+ *   which s need not bound, are clamped at s first, so no exponential overflows): their gradient is then exactly 0.
+ * - Ω is a constant too: FAVOR+ draws it, never trains it (§2.4), so its gradient is returned as zeros rather than
+ *   spending a [seq, p]ᵀ×[seq, m] product on ũᵀ·dℓ.
  */
-export function favorFeatures(u: tf.Tensor4D, omega: tf.Tensor2D, stabiliser: tf.Tensor): tf.Tensor4D {
+export function favorFeatures(
+  u: tf.Tensor4D,
+  omega: tf.Tensor2D,
+  stabiliser: tf.Tensor | ((logits: tf.Tensor4D) => tf.Tensor),
+  realTokens?: tf.Tensor4D,
+): FavorFeatures {
   const [batch, heads, seq, p] = u.shape;
   const m = omega.shape[1];
-  const features = (ui: tf.Tensor4D, o: tf.Tensor2D, s: tf.Tensor) => {
-    const exponent = tf.sub(favorLogits(ui, o), s);
-    return { exponent, phi: tf.div(tf.exp(tf.minimum(exponent, 0)), Math.sqrt(m)) as tf.Tensor4D };
-  };
-  const op = tf.customGrad(((ui: tf.Tensor, o: tf.Tensor, s: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([ui, o, s]);
+  let s: tf.Tensor | undefined;
+  const op = tf.customGrad(((ui: tf.Tensor, o: tf.Tensor, save: tf.GradSaveFunc) => {
+    const phi = tf.tidy(() => {
+      const logits = favorLogits(ui as tf.Tensor4D, o as tf.Tensor2D);
+      s = tf.keep(typeof stabiliser === 'function' ? stabiliser(logits) : tf.clone(stabiliser));
+      const exponent = tf.sub(logits, s);
+      if (!realTokens) return tf.mul(tf.exp(exponent), 1 / Math.sqrt(m)) as tf.Tensor4D;
+      const clamped = tf.exp(tf.minimum(exponent, 0));
+      return tf.mul(tf.mul(clamped, 1 / Math.sqrt(m)), realTokens) as tf.Tensor4D;
+    });
+    save([ui, phi]);
     return {
-      value: tf.tidy(() => features(ui as tf.Tensor4D, o as tf.Tensor2D, s).phi),
+      value: phi,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [us, os, ss] = saved as [tf.Tensor4D, tf.Tensor2D, tf.Tensor];
-          const { exponent, phi } = features(us, os, ss);
-          const dLogits = tf.reshape(tf.mul(tf.mul(dy, phi), tf.cast(tf.lessEqual(exponent, 0), 'float32')), [
-            batch * heads * seq,
-            m,
-          ]) as tf.Tensor2D;
-          const scaled = tf.reshape(tf.mul(us, p ** -0.25), [batch * heads * seq, p]) as tf.Tensor2D;
-          const dScaled = tf.sub(
-            tf.matMul(dLogits, os, false, true),
-            tf.mul(tf.sum(dLogits, -1, true), scaled),
+          const [us, features] = saved as [tf.Tensor4D, tf.Tensor4D];
+          const dLogits = tf.reshape(tf.mul(dy, features), [batch * heads * seq, m]) as tf.Tensor2D;
+          const flat = tf.reshape(us, [batch * heads * seq, p]) as tf.Tensor2D;
+          // du = (dℓ·Ωᵀ − (Σ_r dℓ_r)·ũ)/p^¼ with ũ = u/p^¼.
+          const du = tf.sub(
+            tf.mul(tf.matMul(dLogits, o as tf.Tensor2D, false, true), p ** -0.25),
+            tf.mul(tf.sum(dLogits, -1, true), tf.mul(flat, p ** -0.5)),
           );
-          return [
-            tf.reshape(tf.mul(dScaled, p ** -0.25), us.shape),
-            tf.matMul(scaled, dLogits, true, false),
-            tf.zerosLike(ss),
-          ];
+          return [tf.reshape(du, us.shape), tf.zerosLike(o)];
         }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(u, omega, stabiliser) as tf.Tensor4D;
+  const features = op(u, omega) as tf.Tensor4D;
+  return { features, stabiliser: s! };
 }
 
 /**
@@ -66,14 +84,9 @@ export function favorFeatures(u: tf.Tensor4D, omega: tf.Tensor2D, stabiliser: tf
  * row) cancels between numerator and denominator, and keeps every feature ≤ 1/√m.
  */
 export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const stabiliser = detached(
-      (u, o) => tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true),
-      q,
-      omega,
-    );
-    return favorFeatures(q, omega, stabiliser);
-  });
+  const { features, stabiliser } = favorFeatures(q, omega, (logits) => tf.max(logits, -1, true));
+  stabiliser.dispose();
+  return features;
 }
 
 /**
@@ -92,34 +105,23 @@ export function favorKeyFeatures(
 ): { features: tf.Tensor4D; logDecay?: tf.Tensor3D } {
   const [batch, heads, seq] = k.shape;
   return tf.tidy(() => {
-    const real = mask ? tf.cast(tf.reshape(mask, [batch, 1, seq, 1]), 'bool') : undefined;
-    const stabiliser = detached(
-      (u, o) => {
-        const logitMax = tf.max(favorLogits(u as tf.Tensor4D, o as tf.Tensor2D), -1, true) as tf.Tensor4D; // [b, h, seq, 1]
-        if (!real) return causal ? runningMax(logitMax) : tf.max(logitMax, 2, true);
-        const isReal = tf.broadcastTo(real, logitMax.shape);
-        const tokenMax = tf.where(isReal, logitMax, tf.fill(logitMax.shape, NO_KEY)) as tf.Tensor4D;
-        if (!causal) return tf.max(tokenMax, 2, true);
-        // Before the first real key the running maximum would be NO_KEY, and the chunked core, which measures
-        // log-decays from a chunk's first token, would lose every real token's decay against −NO_KEY in float32.
-        // There (only there: afterwards M_s ≥ that key's maximum) use the smallest real token maximum instead.
-        const smallestReal = tf.min(tf.where(isReal, logitMax, tf.fill(logitMax.shape, -NO_KEY)), 2, true);
-        return tf.maximum(runningMax(tokenMax), smallestReal);
-      },
-      k,
-      omega,
-    );
-    let features = favorFeatures(k, omega, stabiliser);
-    if (real)
-      features = tf.where(
-        tf.broadcastTo(real, features.shape),
-        features,
-        tf.zerosLike(features),
-      ) as tf.Tensor4D;
-    return {
-      features,
-      ...(causal ? { logDecay: tf.neg(tf.reshape(stabiliser, [batch, heads, seq])) as tf.Tensor3D } : {}),
+    const realTokens = mask ? (tf.reshape(tf.cast(mask, 'float32'), [batch, 1, seq, 1]) as tf.Tensor4D) : undefined;
+    const stabilise = (logits: tf.Tensor4D): tf.Tensor => {
+      const logitMax = tf.max(logits, -1, true) as tf.Tensor4D; // [b, h, seq, 1]
+      if (!realTokens) return causal ? runningMax(logitMax) : tf.max(logitMax, 2, true);
+      const isReal = tf.broadcastTo(tf.cast(realTokens, 'bool'), logitMax.shape);
+      const tokenMax = tf.where(isReal, logitMax, tf.fill(logitMax.shape, NO_KEY)) as tf.Tensor4D;
+      if (!causal) return tf.max(tokenMax, 2, true);
+      // Before the first real key the running maximum would be NO_KEY, and the chunked core, which measures
+      // log-decays from a chunk's first token, would lose every real token's decay against −NO_KEY in float32.
+      // There (only there: afterwards M_s ≥ that key's maximum) use the smallest real token maximum instead.
+      const smallestReal = tf.min(tf.where(isReal, logitMax, tf.fill(logitMax.shape, -NO_KEY)), 2, true);
+      return tf.maximum(runningMax(tokenMax), smallestReal);
     };
+    const { features, stabiliser } = favorFeatures(k, omega, stabilise, realTokens);
+    const logDecay = causal ? (tf.neg(tf.reshape(stabiliser, [batch, heads, seq])) as tf.Tensor3D) : undefined;
+    stabiliser.dispose(); // kept by favorFeatures: not freed by this tidy
+    return { features, ...(logDecay ? { logDecay } : {}) };
   });
 }
 

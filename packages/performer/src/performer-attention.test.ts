@@ -106,30 +106,66 @@ describeOnBackends('performer attention', () => {
     });
   });
 
-  it('favorFeatures: its hand-written gradient (u and Ω) equals autodiff of exp(ℓ − s)/√m', async () => {
+  it('favorFeatures: values and the hand-written u-gradient equal autodiff of exp(ℓ − s)/√m; Ω is a constant', async () => {
     await expectNoLeakedTensors(() => {
       tf.tidy(() => {
         const u = tf.randomNormal([2, 3, 7, 4], 0, 1, 'float32', 97) as tf.Tensor4D;
         const omega = drawOrthogonalFeatures(4, 6, 14);
         const s = tf.add(tf.max(favorLogits(u, omega), -1, true), 0.3);
         const probe = tf.randomNormal([2, 3, 7, 6], 0, 1, 'float32', 98);
-        const reference = (a: tf.Tensor, o: tf.Tensor) =>
-          tf.div(tf.exp(tf.sub(favorLogits(a as tf.Tensor4D, o as tf.Tensor2D), s)), Math.sqrt(6));
-        expect(
-          maxRelativeError(favorFeatures(u, omega, s).dataSync(), reference(u, omega).dataSync()),
-        ).toBeLessThan(1e-6);
-        const ours = tf.grads((a: tf.Tensor, o: tf.Tensor) =>
-          tf.sum(tf.mul(favorFeatures(a as tf.Tensor4D, o as tf.Tensor2D, s), probe)),
-        )([u, omega]);
-        const theirs = tf.grads((a: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(reference(a, o), probe)))([
-          u,
-          omega,
-        ]);
-        ours.forEach((g, i) =>
-          expect(maxRelativeError(g.dataSync(), theirs[i]!.dataSync()), `gradient ${i}`).toBeLessThan(1e-5),
-        );
+        const reference = (a: tf.Tensor) =>
+          tf.div(tf.exp(tf.sub(favorLogits(a as tf.Tensor4D, omega), s)), Math.sqrt(6));
+        const ours = (a: tf.Tensor, stabiliser: tf.Tensor | ((l: tf.Tensor4D) => tf.Tensor)) => {
+          const r = favorFeatures(a as tf.Tensor4D, omega, stabiliser);
+          r.stabiliser.dispose();
+          return r.features;
+        };
+        const stabilise = (l: tf.Tensor4D) => tf.add(tf.max(l, -1, true), 0.3);
+        for (const stabiliser of [s, stabilise]) {
+          expect(maxRelativeError(ours(u, stabiliser).dataSync(), reference(u).dataSync())).toBeLessThan(1e-6);
+          const [du] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(ours(a, stabiliser), probe)))([u]);
+          const [expected] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(reference(a), probe)))([u]);
+          expect(maxRelativeError(du!.dataSync(), expected!.dataSync())).toBeLessThan(1e-5);
+        }
+        // The stabiliser computed inside the op is returned, and is what the features were divided by.
+        const { features, stabiliser } = favorFeatures(u, omega, stabilise);
+        expect(maxRelativeError(stabiliser.dataSync(), s.dataSync())).toBeLessThan(1e-6);
+        expect(maxRelativeError(features.dataSync(), reference(u).dataSync())).toBeLessThan(1e-6);
+        stabiliser.dispose();
+        const [dOmega] = tf.grads((o: tf.Tensor) => {
+          const r = favorFeatures(u, o as tf.Tensor2D, s);
+          r.stabiliser.dispose();
+          return tf.sum(tf.mul(r.features, probe));
+        })([omega]);
+        expect(Array.from(dOmega!.dataSync())).toEqual(new Array(24).fill(0));
       });
     }, 'favorFeatures');
+  });
+
+  it('favorFeatures with realTokens: padded tokens are exactly 0 with zero gradient, even where ℓ > s', () => {
+    tf.tidy(() => {
+      const u = tf.randomNormal([1, 2, 5, 4], 0, 1, 'float32', 99) as tf.Tensor4D;
+      const omega = drawOrthogonalFeatures(4, 6, 15);
+      const real = tf.tensor4d([1, 1, 0, 1, 0], [1, 1, 5, 1]);
+      // s far below the padded tokens' logits (exp(ℓ − s) alone would overflow), exact for the real ones.
+      const s = tf.sub(tf.max(favorLogits(u, omega), -1, true), tf.mul(tf.sub(1, real), 200));
+      const run = (a: tf.Tensor) => {
+        const r = favorFeatures(a as tf.Tensor4D, omega, s, real);
+        r.stabiliser.dispose();
+        return r.features;
+      };
+      const values = tf.reshape(run(u), [2, 5, 6]).arraySync() as number[][][];
+      const [du] = tf.grads((a: tf.Tensor) => tf.sum(run(a)))([u]);
+      const grads = tf.reshape(du!, [2, 5, 4]).arraySync() as number[][][];
+      for (const head of [0, 1]) {
+        for (const t of [2, 4]) {
+          expect(values[head]![t]).toEqual(new Array(6).fill(0));
+          expect(grads[head]![t]).toEqual(new Array(4).fill(0));
+        }
+        expect(values[head]![0]!.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
+        expect(grads[head]![1]!.some((x) => x !== 0)).toBe(true);
+      }
+    });
   });
 
   it('stabilisers: large logits give finite outputs equal to the float32-safe reference ratio', () => {

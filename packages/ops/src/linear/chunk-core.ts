@@ -203,8 +203,8 @@ const unchunk = (t: tf.Tensor, p: Chunked, width: number): tf.Tensor4D => {
   return p.n * p.c === p.seq ? full : sliceSequence(full, 0, p.seq);
 };
 
-/** Most numbers in one c×c tensor of a group of chunks (4 MiB of float32): bounds the step's c×c temporaries. */
-const GROUP_ELEMENTS = 2 ** 20;
+/** Most numbers in one c×c tensor of a group of chunks (16 MiB of float32): bounds the step's c×c temporaries. */
+const GROUP_ELEMENTS = 2 ** 22;
 
 /**
  * `t` [B|1, H, n, …] restricted to chunks j0 … j0 + len − 1 (tensors without a chunk axis pass unchanged).

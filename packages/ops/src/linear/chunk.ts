@@ -7,7 +7,7 @@ import { chunkBackward, chunkForward, chunkInputs, type ChunkConfig } from './ch
 export interface ChunkLinearAttentionOptions {
   /**
    * Tokens per chunk (default 64): inside a chunk the masked c×c product, across chunks a carried [f, d] state.
-   * Cost O(N·c·(f + d) + N·f·d), memory O(N·(f + d)) plus the c×c scores of a group of chunks (at most 2²⁰ numbers
+   * Cost O(N·c·(f + d) + N·f·d), memory O(N·(f + d)) plus the c×c scores of a group of chunks (at most 2²² numbers
    * at a time); never an N×N matrix, never a per-token [f, d] state.
    */
   chunkSize?: number;

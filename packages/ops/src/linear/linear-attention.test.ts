@@ -411,11 +411,11 @@ describe('chunkLinearAttention over several groups of chunks', () => {
   it.each(['none', 'decay', 'logDecay'] as const)(
     'equals two calls chained by the state, values and gradients (%s)',
     (mode) => {
-      // c = 256 and one sample and head: 16 chunks per group (2²⁰ c×c numbers), so 20 chunks run as two groups,
-      // and each half (10 chunks) as one.
+      // c = 256 and one sample and head: 64 chunks per group (2²² c×c numbers), so 80 chunks run as two groups,
+      // and each half (40 chunks) as one.
       const c = 256;
-      const n = 20 * c - 100;
-      const half = 10 * c;
+      const n = 80 * c - 100;
+      const half = 40 * c;
       const q = tf.mul(randn([1, 1, n, 2], 71), 0.1) as tf.Tensor4D;
       const k = tf.mul(randn([1, 1, n, 2], 72), 0.1) as tf.Tensor4D;
       const v = randn([1, 1, n, 3], 73) as tf.Tensor4D;
