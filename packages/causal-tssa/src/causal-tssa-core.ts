@@ -167,48 +167,60 @@ function forward(inputs: UnpackedInputs): { packed: tf.Tensor4D; membership: tf.
 function backward(dPacked: tf.Tensor4D, inputs: UnpackedInputs, membership: tf.Tensor4D): tf.Tensor[] {
   const { w, tau, beta, mask, gainScale, raw } = inputs;
   const [batch, heads, seq, p] = w.shape;
+  // Memory-lean: each stage is its own tidy returning only what later stages need, so at most a handful of
+  // [batch, heads, seq, p] temporaries exist at a time (not the ~20 of one flat scope).
   return tf.tidy(() => {
-    const dy = tf.slice(dPacked, [0, 0, 0, 0], [batch, heads, seq, p]);
-    const dReported = tf.slice(dPacked, [0, 0, 0, p], [batch, heads, seq, 1]);
-
-    // Recompute the running statistics of the forward pass (steps 1 and 3).
     const squares = tf.square(w);
-    const energy = runningSum(squares);
-    const floored = floorEnergy(energy);
     const effective = mask ? tf.mul(membership, mask) : membership;
-    const mass = tf.add(runningSum(effective), MASS_EPSILON);
-    const s = tf.div(runningSum(tf.mul(effective, squares)), mass);
-    const gain = tf.reciprocal(tf.add(s, 1));
-    const scaledGain = gainScale ? tf.mul(gain, gainScale) : gain;
 
-    // Step 4: y = −Πe·w·g·D.
-    const dyW = tf.mul(dy, w);
-    let dEffective = tf.sub(dReported, tf.sum(tf.mul(dyW, scaledGain), CHANNEL_AXIS, true));
-    const dScaledGain = tf.neg(tf.mul(dyW, effective));
-    const dGain = gainScale ? tf.mul(dScaledGain, gainScale) : dScaledGain;
-    // Step 3: g = 1/(1+s), s = S/C.
-    const ds = tf.neg(tf.mul(tf.square(gain), dGain));
-    const dS = tf.div(ds, mass);
-    const dMass = tf.div(tf.neg(tf.sum(tf.mul(ds, s), CHANNEL_AXIS, true)), mass);
-    const R = reverseRunningSum(dS);
-    dEffective = tf.add(
-      dEffective,
-      tf.add(tf.sum(tf.mul(R, squares), CHANNEL_AXIS, true), reverseRunningSum(dMass)),
-    );
-    // Step 2: Πe = Π·mask, Π = softmax over heads of ℓ = τ·Q.
+    // Steps 3–4 (recomputed): y = −Πe·w·g·D, g = 1/(1+s), s = S/C; returns R = revcumsum(dS), dΠe so far, and the
+    // direct path of dw (Πe·g·D·dy).
+    const { R, dEffective, dwDirect } = tf.tidy(() => {
+      const dy = tf.slice(dPacked, [0, 0, 0, 0], [batch, heads, seq, p]);
+      const dReported = tf.slice(dPacked, [0, 0, 0, p], [batch, heads, seq, 1]);
+      const mass = tf.add(runningSum(effective), MASS_EPSILON); // [.., 1]
+      const s = tf.div(runningSum(tf.mul(effective, squares)), mass);
+      const gain = tf.reciprocal(tf.add(s, 1));
+      const scaledGain = gainScale ? tf.mul(gain, gainScale) : gain;
+      const dyW = tf.mul(dy, w);
+      const dEffectiveY = tf.sub(dReported, tf.sum(tf.mul(dyW, scaledGain), CHANNEL_AXIS, true));
+      const dScaledGain = tf.neg(tf.mul(dyW, effective));
+      const dGain = gainScale ? tf.mul(dScaledGain, gainScale) : dScaledGain;
+      const ds = tf.neg(tf.mul(tf.square(gain), dGain));
+      const dMass = tf.div(tf.neg(tf.sum(tf.mul(ds, s), CHANNEL_AXIS, true)), mass);
+      const runningR = reverseRunningSum(tf.div(ds, mass));
+      return {
+        R: runningR,
+        dEffective: tf.add(
+          dEffectiveY,
+          tf.add(tf.sum(tf.mul(runningR, squares), CHANNEL_AXIS, true), reverseRunningSum(dMass)),
+        ),
+        dwDirect: tf.mul(tf.mul(effective, scaledGain), dy),
+      };
+    });
+
+    // Step 2: Πe = Π·mask, Π = softmax over heads of ℓ = τ·Q ([.., 1] tensors only).
     const dMembership = mask ? tf.mul(dEffective, mask) : dEffective;
     const dLogits = tf.mul(membership, tf.sub(dMembership, tf.sum(tf.mul(membership, dMembership), 1, true)));
-    const ratio = tf.div(squares, floored);
-    const q = normalisedEnergy(ratio, beta, p);
-    const dTemperature = tf.reshape(tf.sum(tf.mul(dLogits, q), [0, 2, 3]), [heads, 1]);
     const dq = tf.mul(dLogits, tau);
     const dDenominatorBias = tf.reshape(tf.mul(tf.sum(dq, 0), p), [heads, seq, 1]);
-    // Step 1: ratio = w²/Ã, Ã = max(cumsum(w²), 1e-12).
-    const dFloored = tf.neg(tf.mul(dq, tf.div(ratio, floored)));
-    const dEnergy = tf.mul(dFloored, tf.cast(tf.greater(energy, ENERGY_FLOOR), 'float32'));
-    // All w² paths: 2w·(Πe·R + dq/Ã + revcumsum(dA)); plus the direct path of y.
-    const dSquares = tf.add(tf.add(tf.mul(effective, R), tf.div(dq, floored)), reverseRunningSum(dEnergy));
-    const dw = tf.sub(tf.mul(tf.mul(w, dSquares), 2), tf.mul(tf.mul(effective, scaledGain), dy));
+
+    // Step 1: ratio = w²/Ã, Ã = max(cumsum(w²), 1e-12); all w² paths: 2w·(Πe·R + dq/Ã + revcumsum(dA)).
+    const { dTemperature, dSquares } = tf.tidy(() => {
+      const energy = runningSum(squares);
+      const floored = floorEnergy(energy);
+      const ratio = tf.div(squares, floored);
+      const q = normalisedEnergy(ratio, beta, p);
+      const dEnergy = tf.tidy(() => {
+        const dFloored = tf.neg(tf.mul(dq, tf.div(ratio, floored)));
+        return tf.mul(dFloored, tf.cast(tf.greater(energy, ENERGY_FLOOR), 'float32'));
+      });
+      return {
+        dTemperature: tf.reshape(tf.sum(tf.mul(dLogits, q), [0, 2, 3]), [heads, 1]),
+        dSquares: tf.add(tf.add(tf.mul(effective, R), tf.div(dq, floored)), reverseRunningSum(dEnergy)),
+      };
+    });
+    const dw = tf.sub(tf.mul(tf.mul(w, dSquares), 2), dwDirect);
 
     const grads: tf.Tensor[] = [dw, dTemperature, dDenominatorBias];
     // Mask and dropout scale are constants of the op: zero gradient.
