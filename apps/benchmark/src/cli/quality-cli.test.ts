@@ -17,6 +17,12 @@ describe('tost-bench quality', () => {
       [['--pairs', '200'], /--pairs must be an integer from 1 to 127/],
       [['--short-conv', '1'], /--short-conv must be 0 \(none\) or a width ≥ 2, got 1/],
       [['--task', 'spam', '--eval-data', 'x.jsonl'], /--eval-data scores MQAR models: add --task mqar/],
+      // --report-only reports every finished run: a training setting beside it would be silently ignored.
+      [
+        ['--report-only', '--steps', '10', '--lr', '1e-3', '--short-conv', '3'],
+        /--report-only trains nothing .*: --short-conv, --steps, --lr would be ignored \(drop them\)$/,
+      ],
+      [['--report-only', '--task', 'spam'], /: --task would be ignored \(drop it\)$/],
     ];
     // Held-out examples that fit none of the runs are refused before any backend or training work.
     const dir = mkdtempSync(join(tmpdir(), 'quality-flags-'));

@@ -110,6 +110,37 @@ export function registerQualityCommand(program: Command): Command {
         '--report-only lists the held-out scores cached by earlier runs; --eval-data scores models, which needs a run ' +
           '(drop one of the two)',
       );
+    if (flags.reportOnly) {
+      // The report covers every finished run in --out: a training setting given with it would be silently ignored.
+      const ignored = [
+        'task',
+        'attention',
+        'seeds',
+        'pairs',
+        'shortConv',
+        'steps',
+        'lr',
+        'batch',
+        'length',
+        'backend',
+      ]
+        .filter((name) => command.getOptionValueSource(name) === 'cli')
+        .map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      if (ignored.length > 0)
+        throw new Error(
+          `--report-only trains nothing and reports every finished run in --out, whatever its settings: ` +
+            `${ignored.join(', ')} would be ignored (drop ${ignored.length === 1 ? 'it' : 'them'})`,
+        );
+      await runQuality({
+        tasks,
+        variants: flags.attention,
+        seeds: flags.seeds,
+        outDir: flags.out,
+        backend: 'none',
+        reportOnly: true,
+      });
+      return;
+    }
     if (flags.evalData && !tasks.includes('mqar'))
       throw new Error('--eval-data scores MQAR models: add --task mqar');
     // A bad held-out file fails before any backend or training work.
