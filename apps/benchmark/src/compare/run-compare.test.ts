@@ -62,6 +62,11 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
     expect(reportLines.some((l) => l.startsWith('[compare '))).toBe(false);
     expect(reportLines.at(-1)).toBe('compare --report-only: reporting 2 finished cells; 4 are missing');
     expect(report.state.lra.tssa?.listops?.['1']).toBeUndefined();
+    // Without LRA tasks (--tasks none) the page has no LRA section (it used to say "no LRA runs at <out>/lra").
+    await writeCompareOutputs({ ...report, options: { ...report.options, tasks: [] } });
+    const speedOnly = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(speedOnly).not.toContain('Long Range Arena');
+    expect(speedOnly).not.toContain(out);
     // It reports with the settings the cells were measured with, whatever is passed now.
     const otherSettings = await runCompare({
       ...options([1], () => {}),
@@ -117,6 +122,9 @@ describe('tost-bench compare (2 variants, tiny settings)', () => {
     expect(page).toContain('<table id="compare-table">');
     expect(page).toContain('new Tablesort(');
     expect(page).toContain('data-sort-method="number"');
+    expect(page).toContain('tost-bench compare');
+    expect(page).toContain('<h2>Long Range Arena</h2>');
+    expect(page).not.toContain('tost-bench scaling');
     expect(readFileSync(join(out, 'compare-pareto.svg'), 'utf8')).toContain('<svg');
 
     // A third run with other cell settings refuses to mix them.

@@ -105,7 +105,9 @@ export async function writeCompareOutputs(run: CompareRun): Promise<{ files: str
     put(`${c.name}.png`, c.png);
   }
   const pageFiles = await writeScalingOutputs(scalingResultOf(run), outDir, {
-    lraDir: join(outDir, 'lra'),
+    generator: 'tost-bench compare',
+    // The quick LRA accuracies, when this run has LRA tasks (`--tasks none`: no LRA section at all).
+    ...(tasks.length > 0 ? { lraDir: join(outDir, 'lra') } : {}),
     extraSections: [
       compareSection(
         compareMd,

@@ -17,6 +17,8 @@ export interface ScalingReportInput {
   generatedAt?: string;
   /** Extension point: extra sections appended after the scaling and LRA sections, in order. */
   extraSections?: ExtraSection[];
+  /** The command named as the page's generator (default 'tost-bench scaling'). */
+  generator?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export function scalingReportPage(input: ScalingReportInput): string {
       ? [`<h2>Long Range Arena</h2>\n<p>${escapeHtml(input.lraNote)}</p>`]
       : [];
   return renderReportPage({
-    generator: 'tost-bench scaling',
+    generator: input.generator ?? 'tost-bench scaling',
     body: [...scaling, ...lra],
     ...(input.generatedAt ? { generatedAt: input.generatedAt } : {}),
     ...(input.extraSections ? { extraSections: input.extraSections } : {}),

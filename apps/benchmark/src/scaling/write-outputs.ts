@@ -55,6 +55,8 @@ export interface WriteOutputsOptions {
   /** Sections another part of the app adds to the page (e.g. an "explain" section). */
   extraSections?: ExtraSection[];
   generatedAt?: string;
+  /** The command named as the page's generator (default 'tost-bench scaling'). */
+  generator?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export async function writeScalingOutputs(
       ...lraSection(options.lraDir),
       ...(options.extraSections ? { extraSections: options.extraSections } : {}),
       ...(options.generatedAt ? { generatedAt: options.generatedAt } : {}),
+      ...(options.generator ? { generator: options.generator } : {}),
     }),
   );
   return written;
