@@ -12,6 +12,7 @@ import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
 import { installFastTileGradient } from './tile-gradient.js';
+import { installLeanBackprop } from './lean-backprop.js';
 import { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 
 export interface SkippedBackend {
@@ -145,6 +146,8 @@ async function selected(
   };
   // tfjs-core's Tile gradient costs one slice per tile (LayerNormalization tiles γ and β): replaced for every backend.
   installFastTileGradient();
+  // tfjs-core keeps every intermediate gradient and saved tensor until a backward pass ends: freed as it goes instead.
+  installLeanBackprop();
   if (candidate.name === 'wasm') {
     // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile and Unpack, batched
     // matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it

@@ -18,6 +18,7 @@ export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
 export { installFastTileGradient, tileGradient } from './tile-gradient.js';
+export { installLeanBackprop } from './lean-backprop.js';
 export { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 export {
   checkBackend,

@@ -1,0 +1,112 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; tfjs-layers registers them all.
+import '@tensorflow/tfjs-layers';
+import { initBackend } from './index.node.js';
+
+type Gradients = (
+  f: () => tf.Tensor,
+  xs: tf.Tensor[],
+  dy?: tf.Tensor,
+) => { value: tf.Tensor; grads: tf.Tensor[] };
+const engine = () => tf.engine() as unknown as { gradients: Gradients; tfjsGradients?: Gradients };
+
+/**
+ * Live tensor bytes after each kernel while `run` executes (the engine's profiler records them): the peak, and the
+ * bytes alive after the last kernel (the end of the backward pass).
+ */
+function liveBytes(run: () => tf.Tensor[]): { peak: number; last: number } {
+  const e = tf.engine() as unknown as {
+    state: { profiling: boolean; activeProfile: { kernels: { totalBytesSnapshot: number }[] } };
+  };
+  e.state.activeProfile.kernels = [];
+  e.state.profiling = true;
+  try {
+    tf.dispose(run());
+  } finally {
+    e.state.profiling = false;
+  }
+  const snapshots = e.state.activeProfile.kernels.map((k) => k.totalBytesSnapshot);
+  e.state.activeProfile.kernels = [];
+  return { peak: Math.max(...snapshots), last: snapshots[snapshots.length - 1]! };
+}
+
+describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  /**
+   * A function that exercises what the backward walk must get right: a tensor read by several ops (accumulated
+   * gradients), a multi-output op (split), a custom gradient, broadcasting, and a branch that does not reach y.
+   */
+  const x = () => tf.randomNormal([6, 8], 0, 1, 'float32', 3);
+  const w = () => tf.randomNormal([8, 8], 0, 1, 'float32', 4);
+  const scaleTwice = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a]);
+    return { value: tf.mul(a, 2), gradFunc: (dy: tf.Tensor) => tf.mul(dy, 2) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor) => tf.Tensor;
+  const f = (a: tf.Tensor, b: tf.Tensor) => () => {
+    const h = tf.tanh(tf.matMul(a, b));
+    const [left, right] = tf.split(h, 2, 1);
+    tf.exp(a); // does not reach y
+    return tf.add(tf.sum(tf.mul(scaleTwice(left!), tf.sigmoid(right!))), tf.sum(tf.mul(h, tf.mean(a, 0))));
+  };
+
+  it('gives tfjs-core’s gradients bit for bit (also with a caller’s dy), and leaks nothing', () => {
+    const original = engine().tfjsGradients;
+    expect(original, 'initBackend installs it').toBeTypeOf('function');
+    const a = x();
+    const b = w();
+    for (const dy of [undefined, tf.scalar(0.37)]) {
+      const before = tf.memory().numTensors;
+      const lean = engine().gradients(f(a, b), [a, b], dy);
+      const reference = original!(f(a, b), [a, b], dy);
+      expect(Array.from(lean.value.dataSync())).toEqual(Array.from(reference.value.dataSync()));
+      lean.grads.forEach((g, i) => {
+        expect(g.shape).toEqual(reference.grads[i]!.shape);
+        expect(Array.from(g.dataSync())).toEqual(Array.from(reference.grads[i]!.dataSync()));
+      });
+      if (dy) expect(dy.isDisposed, "the caller's dy is the caller's").toBe(false);
+      tf.dispose([lean.value, ...lean.grads, reference.value, ...reference.grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      dy?.dispose();
+    }
+    tf.dispose([a, b]);
+  });
+
+  it('tf.grads, tf.variableGrads and second-order gradients still agree with the closed forms', () => {
+    tf.tidy(() => {
+      // d/dx Σ x³ = 3x², and the gradient of that gradient's sum: 6x (a gradient taken inside a gradient).
+      const v = tf.tensor1d([-1.5, 0.5, 2]);
+      const first = tf.grad((t: tf.Tensor) => tf.sum(tf.pow(t, 3)));
+      expect(Array.from(first(v).dataSync())).toEqual([6.75, 0.75, 12]);
+      const second = tf.grad((t: tf.Tensor) => tf.sum(first(t)));
+      expect(Array.from(second(v).dataSync())).toEqual([-9, 3, 12]);
+      const variable = tf.variable(tf.tensor1d([1, 2]));
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(variable)) as tf.Scalar, [variable]);
+      expect(Array.from(grads[variable.name]!.dataSync())).toEqual([2, 4]);
+      variable.dispose();
+    });
+  });
+
+  it('frees intermediate gradients and saved tensors as it goes: a deep chain ends holding its result only', () => {
+    const a = tf.randomNormal([256, 256], 0, 1, 'float32', 5);
+    // 24 elementwise ops, each saving its input: tfjs keeps all 24 gradients and saved inputs to the end.
+    const chain = () => {
+      let h: tf.Tensor = a;
+      for (let i = 0; i < 24; i++) h = i % 2 ? tf.sin(h) : tf.mul(h, h);
+      return tf.sum(h);
+    };
+    const run = (g: Gradients) => () => {
+      const r = g(chain, [a]);
+      return [r.value, ...r.grads];
+    };
+    const lean = liveBytes(run(engine().gradients));
+    const upstream = liveBytes(run(engine().tfjsGradients!));
+    // At the end of the backward pass tfjs still holds every gradient and saved input; lean holds the result.
+    expect(lean.last).toBeLessThan(upstream.last / 4);
+    expect(lean.peak).toBeLessThan(upstream.peak);
+    a.dispose();
+  });
+});
