@@ -75,6 +75,51 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
     tf.dispose([a, b]);
   });
 
+  it('as tfjs with tensors it does not own, one gradient for two inputs, and a custom op returning its input', () => {
+    const original = engine().tfjsGradients!;
+    const w = tf.ones([3]); // the caller's: handed out as a gradient, never to be freed by the walk
+    const straightThrough = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: tf.round(a), gradFunc: () => w };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor) => tf.Tensor;
+    const average = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return {
+        value: tf.mul(tf.add(a, b), 0.5),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = tf.mul(dy, 0.5);
+          return [g, g]; // the same tensor for both inputs
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    const clipGradient = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([]);
+      return { value: a, gradFunc: (dy: tf.Tensor) => tf.clipByValue(dy, -1, 1) }; // its output is its input
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor) => tf.Tensor;
+    const x = tf.tensor1d([0.3, -1.2, 2.5]);
+    const cases: [string, () => tf.Tensor][] = [
+      ['a caller-owned gradient', () => tf.sum(straightThrough(tf.mul(x, 2)))],
+      [
+        'one gradient for two inputs',
+        () => {
+          const h = tf.exp(x);
+          return tf.sum(tf.add(average(h, tf.sin(x)), h));
+        },
+      ],
+      ['a custom op returning its input', () => tf.sum(tf.square(clipGradient(tf.mul(x, 3))))],
+    ];
+    for (const [label, f] of cases) {
+      const before = tf.memory().numTensors;
+      const lean = engine().gradients(f, [x]);
+      const reference = original(f, [x]);
+      expect(Array.from(lean.grads[0]!.dataSync()), label).toEqual(Array.from(reference.grads[0]!.dataSync()));
+      tf.dispose([lean.value, ...lean.grads, reference.value, ...reference.grads]);
+      expect(tf.memory().numTensors, label).toBe(before);
+    }
+    expect(w.isDisposed).toBe(false);
+    tf.dispose([w, x]);
+  });
+
   it('tf.grads, tf.variableGrads and second-order gradients still agree with the closed forms', () => {
     tf.tidy(() => {
       // d/dx Σ x³ = 3x², and the gradient of that gradient's sum: 6x (a gradient taken inside a gradient).

@@ -95,6 +95,12 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
     const fullTape = engine.state.activeTape ?? [];
     const byId = new Map(fullTape.map((node) => [node.id, node]));
     return engine.tidy('backward', () => {
+      // Only tensors this walk created are ever freed early: ids grow, so anything made from here on has a larger
+      // id than this marker; a kept tensor (a variable's value, a caller's) is never ours.
+      const marker = tf.scalar(0);
+      const firstId = marker.id;
+      marker.dispose();
+      const ours = (t: tf.Tensor) => t.id > firstId && !t.kept;
       const gradientOf = new Map<number, tf.Tensor>();
       // How many entries of gradientOf hold each tensor (a gradient function may hand the same tensor on).
       const holders = new Map<tf.Tensor, number>();
@@ -110,7 +116,7 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
         if (left > 0) holders.set(t, left);
         else {
           holders.delete(t);
-          t.dispose();
+          if (ours(t)) t.dispose();
         }
       };
       const kept = new Set(xs.map((x) => x.id));
@@ -122,14 +128,23 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
         if (node.gradient == null) {
           throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
         }
-        const inputGradients = node.gradient(dys);
-        for (const name in node.inputs) {
-          if (!(name in inputGradients)) {
-            throw new Error(
-              `Cannot backprop through input ${name}. Available gradients found: ${Object.keys(inputGradients)}.`,
-            );
-          }
-          const dx = engine.tidy(() => inputGradients[name]!());
+        const names = Object.keys(node.inputs);
+        // The node's gradient function and each input's gradient, as tfjs runs them (one tidy per input gradient);
+        // whatever the gradient function made besides the returned gradients is freed with this node.
+        const dxs = engine.tidy(() => {
+          const inputGradients = node.gradient!(dys);
+          return names.map((name) => {
+            if (!(name in inputGradients)) {
+              throw new Error(
+                `Cannot backprop through input ${name}. Available gradients found: ${Object.keys(inputGradients)}.`,
+              );
+            }
+            return engine.tidy(() => inputGradients[name]!());
+          });
+        });
+        const addends: tf.Tensor[] = [];
+        names.forEach((name, k) => {
+          const dx = dxs[k]!;
           const x = node.inputs[name]!;
           if (dx.dtype !== 'float32') {
             throw new Error(
@@ -137,7 +152,7 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
                 `dtype, but has '${dx.dtype}'`,
             );
           }
-          if (dx.shape.length !== x.shape.length || dx.shape.some((s, k) => s !== x.shape[k])) {
+          if (dx.shape.length !== x.shape.length || dx.shape.some((d, j) => d !== x.shape[j])) {
             throw new Error(
               `Error in gradient for op ${node.kernelName}. The gradient of input '${name}' has shape ` +
                 `'${dx.shape}', which does not match the shape of the input '${x.shape}'`,
@@ -149,13 +164,15 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
             const sum = tf.add(current, dx);
             release(x.id);
             hold(x.id, sum);
-            // dx was only an addend (unless it is also held elsewhere or is one of this node's dys, which later
-            // thunks of this node may still read).
-            if (!holders.has(dx) && !dys.includes(dx)) dx.dispose();
+            addends.push(dx);
           }
-        }
-        // Every consumer of this node's outputs came later on the tape: their gradients are complete and used.
-        for (const o of node.outputs) if (!kept.has(o.id)) release(o.id);
+        });
+        // An addend is spent unless another input of this node received it too, or it is one of the node's dys.
+        for (const dx of addends) if (!holders.has(dx) && !dys.includes(dx) && ours(dx)) dx.dispose();
+        // Every consumer of this node's outputs came later on the tape: their gradients are complete and used. (An
+        // output that is also one of its inputs — a custom gradient returning its input — keeps its gradient.)
+        const inputIds = new Set(Object.values(byId.get(node.id)?.inputs ?? node.inputs).map((t) => t.id));
+        for (const o of node.outputs) if (!kept.has(o.id) && !inputIds.has(o.id)) release(o.id);
         // Its saved tensors are spent (one handed on as a gradient stays, for the final clean-up below).
         const original = byId.get(node.id);
         if (original?.saved) {
