@@ -85,14 +85,15 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
       () => engine.tidy('forward', f),
     );
     if (!(y instanceof tf.Tensor)) throw new Error('The result y returned by f() must be a tensor.');
-    const tape = nodesFromXsToY(engine.state.activeTape ?? [], xs, y);
+    const fullTape = engine.state.activeTape ?? [];
+    const tape = nodesFromXsToY(fullTape, xs, y);
     if (!allowNoGradients && tape.length === 0 && xs.length > 0) {
       throw new Error(
         'Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all ' +
           'operations that lead from x to y.',
       );
     }
-    const fullTape = engine.state.activeTape ?? [];
+    // The tape's own nodes (the filtered ones are copies with pruned inputs): their saved tensors and full inputs.
     const byId = new Map(fullTape.map((node) => [node.id, node]));
     return engine.tidy('backward', () => {
       // Only tensors this walk created are ever freed early: ids grow, so anything made from here on has a larger
@@ -124,6 +125,7 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
       hold(y.id, dy ?? tf.ones(y.shape));
       for (let i = tape.length - 1; i >= 0; i--) {
         const node = tape[i]!;
+        const original = byId.get(node.id)!;
         const dys = node.outputs.map((o) => gradientOf.get(o.id) ?? null);
         if (node.gradient == null) {
           throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
@@ -171,11 +173,10 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
         for (const dx of addends) if (!holders.has(dx) && !dys.includes(dx) && ours(dx)) dx.dispose();
         // Every consumer of this node's outputs came later on the tape: their gradients are complete and used. (An
         // output that is also one of its inputs — a custom gradient returning its input — keeps its gradient.)
-        const inputIds = new Set(Object.values(byId.get(node.id)?.inputs ?? node.inputs).map((t) => t.id));
+        const inputIds = new Set(Object.values(original.inputs).map((t) => t.id));
         for (const o of node.outputs) if (!kept.has(o.id) && !inputIds.has(o.id)) release(o.id);
         // Its saved tensors are spent (one handed on as a gradient stays, for the final clean-up below).
-        const original = byId.get(node.id);
-        if (original?.saved) {
+        if (original.saved) {
           original.saved = original.saved.filter((t) => {
             if (holders.has(t)) return true;
             t.dispose();
