@@ -248,12 +248,17 @@ function intraScores(q: tf.Tensor3D, k: tf.Tensor3D, decays: tf.Tensor4D): tf.Te
  * floor, get gradient 0.
  */
 function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tensor1D): tf.Tensor[] {
+  // In stages, each freeing what the next ones no longer read: the [chunks, c, p] factors and gradients are the
+  // step's largest tensors (one each per token and channel), and keeping every one until the end made this the
+  // peak of a long GLA step.
   const f = gateFactors(saved, c, false);
-  const { dqTilde, dkHat, dLambda, dInitial, dvTState, dO } = chunkCoreSweepGradients(f.coreInputs, dy);
+  const sweep = chunkCoreSweepGradients(f.coreInputs, dy);
   const keep = (mask: tf.Tensor, t: tf.Tensor) => tf.where(mask, t, tf.zerosLike(t));
+  const finiteMask = (t: tf.Tensor) => tf.isFinite(toChunks(t, c));
+  const [q, k, v, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
   // The state-independent terms, a group of chunks at a time with one set of pairwise decays E for both the scores A
   // (for dv += Aᵀ·dO) and the gradient through them (dA = tril(dO·vᵀ)).
-  const [dqIntra, dkIntra, dvTScores] = byChunkGroups([dO, f.v, f.q, f.k, f.G], (dOs, vs, qs, ks, Gs) => {
+  const [dqIntra, dkIntra, dvTScores] = byChunkGroups([sweep.dO, f.v, f.q, f.k, f.G], (dOs, vs, qs, ks, Gs) => {
     const decays = pairwiseDecays(Gs);
     // dA_ts·E_tsd (dA = 0 above the diagonal, where E is finite).
     const dAE = tf.mul(tf.expandDims(scoreGradient(dOs, vs), 3), decays);
@@ -263,23 +268,31 @@ function gateFactorGradients(saved: readonly tf.Tensor[], c: number, dy: tf.Tens
       tf.matMul(tf.transpose(dOs, [0, 2, 1]), intraScores(qs, ks, decays)), // dOᵀ·A
     ];
   }) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-  const dv = tf.transpose(tf.add(dvTScores, dvTState), [0, 2, 1]);
-  const dq = tf.add(tf.mul(dqTilde, f.decay), dqIntra);
-  const dk = tf.add(tf.mul(dkHat, f.tail), dkIntra);
-  const kHatTerm = tf.mul(dkHat, f.kHat);
-  const dTotal = tf.add(tf.mul(dLambda, f.lambda), tf.sum(kHatTerm, 1, true));
-  // Σ_s W_ts = q_t ⊙ dqIntra_t and Σ_t W_ts = k_s ⊙ dkIntra_s.
-  const dG = tf.add(
-    tf.sub(tf.add(tf.mul(dqTilde, f.qTilde), tf.mul(f.q, dqIntra)), tf.add(kHatTerm, tf.mul(f.k, dkIntra))),
-    tf.pad(dTotal, [[0, 0], [c - 1, 0], [0, 0]]),
+  tf.dispose([sweep.dO, f.v, f.G]);
+  const dv = tf.tidy(() =>
+    fromChunks(keep(finiteMask(v), tf.transpose(tf.add(dvTScores, sweep.dvTState), [0, 2, 1])), v),
   );
-  const dg = keep(tf.logicalAnd(tf.isFinite(f.g), tf.greater(f.g, MIN_LOG_GATE)), tf.cumsum(dG, 1, false, true));
-  const [q, k, v, g] = saved;
-  return [
-    fromChunks(keep(tf.isFinite(toChunks(q!, c)), dq), q!),
-    fromChunks(keep(tf.isFinite(toChunks(k!, c)), dk), k!),
-    fromChunks(keep(tf.isFinite(toChunks(v!, c)), dv), v!),
-    fromChunks(dg, g!),
-    dInitial,
-  ];
+  tf.dispose([dvTScores, sweep.dvTState]);
+  // q̃ = q ⊙ e^{G}: dq = dq̃ ⊙ e^{G} + dq_intra; its share of dG, dq̃ ⊙ q̃ + Σ_s W_ts (= q_t ⊙ dq_intra,t).
+  const dq = tf.tidy(() => fromChunks(keep(finiteMask(q), tf.add(tf.mul(sweep.dqTilde, f.decay), dqIntra)), q));
+  const dGq = tf.tidy(() => tf.add(tf.mul(sweep.dqTilde, f.qTilde), tf.mul(f.q, dqIntra)));
+  tf.dispose([sweep.dqTilde, f.decay, f.qTilde, f.q, dqIntra]);
+  // k̂ = k ⊙ e^{Λ−G}: dk = dk̂ ⊙ e^{Λ−G} + dk_intra; its share of dG, −dk̂ ⊙ k̂ − Σ_t W_ts (= k_s ⊙ dk_intra,s); dΛ
+  // from k̂ and λ = e^{Λ}.
+  const dk = tf.tidy(() => fromChunks(keep(finiteMask(k), tf.add(tf.mul(sweep.dkHat, f.tail), dkIntra)), k));
+  const { dGk, dTotal } = tf.tidy(() => {
+    const kHatTerm = tf.mul(sweep.dkHat, f.kHat);
+    return {
+      dGk: tf.add(kHatTerm, tf.mul(f.k, dkIntra)),
+      dTotal: tf.add(tf.mul(sweep.dLambda, f.lambda), tf.sum(kHatTerm, 1, true)),
+    };
+  });
+  tf.dispose([sweep.dkHat, sweep.dLambda, f.tail, f.kHat, f.lambda, f.k, dkIntra]);
+  // dΛ lands on the chunk's last G; G = cumsum(g) → dg = reverse cumsum(dG).
+  const dg = tf.tidy(() => {
+    const dG = tf.add(tf.sub(dGq, dGk), tf.pad(dTotal, [[0, 0], [c - 1, 0], [0, 0]]));
+    const kept = tf.logicalAnd(tf.isFinite(f.g), tf.greater(f.g, MIN_LOG_GATE));
+    return fromChunks(keep(kept, tf.cumsum(dG, 1, false, true)), g);
+  });
+  return [dq, dk, dv, dg, sweep.dInitial];
 }

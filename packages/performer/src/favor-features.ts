@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { finiteOrZero } from '@tost/ops';
 
 /** Stand-in for −∞ in running maxima (finite, so differences such as M_t − M_s never produce NaN). */
 const NO_KEY = -1e30;
@@ -39,12 +40,16 @@ export interface FavorFeatures {
  *   which s need not bound, are clamped at s first, so no exponential overflows): their gradient is then exactly 0.
  * - Ω is a constant too: FAVOR+ draws it, never trains it (§2.4), so its gradient is returned as zeros rather than
  *   spending a [seq, p]ᵀ×[seq, m] product on ũᵀ·dℓ.
+ * - `zeroNonFinite` (default false) sets non-finite features (from NaN or ±Infinity in u) to 0 inside the op, so a
+ *   consumer that needs finite inputs (the chunked causal core, `inputsFinite`) can keep these features instead of
+ *   a cleaned copy of its own.
  */
 export function favorFeatures(
   u: tf.Tensor4D,
   omega: tf.Tensor2D,
   stabiliser: tf.Tensor | ((logits: tf.Tensor4D) => tf.Tensor),
   realTokens?: tf.Tensor4D,
+  zeroNonFinite = false,
 ): FavorFeatures {
   const [batch, heads, seq, p] = u.shape;
   const m = omega.shape[1];
@@ -54,9 +59,10 @@ export function favorFeatures(
       const logits = favorLogits(ui as tf.Tensor4D, o as tf.Tensor2D);
       s = tf.keep(typeof stabiliser === 'function' ? stabiliser(logits) : tf.clone(stabiliser));
       const exponent = tf.sub(logits, s);
-      if (!realTokens) return tf.mul(tf.exp(exponent), 1 / Math.sqrt(m)) as tf.Tensor4D;
-      const clamped = tf.exp(tf.minimum(exponent, 0));
-      return tf.mul(tf.mul(clamped, 1 / Math.sqrt(m)), realTokens) as tf.Tensor4D;
+      const features = realTokens
+        ? tf.mul(tf.mul(tf.exp(tf.minimum(exponent, 0)), 1 / Math.sqrt(m)), realTokens)
+        : tf.mul(tf.exp(exponent), 1 / Math.sqrt(m));
+      return (zeroNonFinite ? finiteOrZero(features) : features) as tf.Tensor4D;
     });
     save([ui, phi]);
     return {
@@ -81,10 +87,17 @@ export function favorFeatures(
 
 /**
  * Query features φ̂(q) = exp(ℓ − max_r ℓ)/√m [batch, heads, seq, m]: the per-token stabiliser (a constant per query
- * row) cancels between numerator and denominator, and keeps every feature ≤ 1/√m.
+ * row) cancels between numerator and denominator, and keeps every feature ≤ 1/√m. `zeroNonFinite` (default false):
+ * features of a query with NaN or ±Infinity entries are 0 (see `favorFeatures`).
  */
-export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D): tf.Tensor4D {
-  const { features, stabiliser } = favorFeatures(q, omega, (logits) => tf.max(logits, -1, true));
+export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D, zeroNonFinite = false): tf.Tensor4D {
+  const { features, stabiliser } = favorFeatures(
+    q,
+    omega,
+    (logits) => tf.max(logits, -1, true),
+    undefined,
+    zeroNonFinite,
+  );
   stabiliser.dispose();
   return features;
 }
@@ -96,7 +109,8 @@ export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D): tf.Tenso
  * - causal: the running maximum M_s over keys ≤ s (so no later token can change an earlier output); then
  *   φ̂(k_s) = exp(ℓ_s − M_s)/√m and the causal core must weight key s for query t by e^(M_s − M_t): `logDecay` = −M
  *   [batch, heads, seq] is that (non-increasing) cumulative log-decay.
- * M is a constant for autodiff (its exact gradient contribution is zero).
+ * M is a constant for autodiff (its exact gradient contribution is zero). Causal features are zeroed where non-finite
+ * (NaN or ±Infinity in k), as the chunked causal core needs its keys (`inputsFinite`).
  */
 export function favorKeyFeatures(
   k: tf.Tensor4D,
@@ -118,7 +132,7 @@ export function favorKeyFeatures(
       const smallestReal = tf.min(tf.where(isReal, logitMax, tf.fill(logitMax.shape, -NO_KEY)), 2, true);
       return tf.maximum(runningMax(tokenMax), smallestReal);
     };
-    const { features, stabiliser } = favorFeatures(k, omega, stabilise, realTokens);
+    const { features, stabiliser } = favorFeatures(k, omega, stabilise, realTokens, causal);
     const logDecay = causal ? (tf.neg(tf.reshape(stabiliser, [batch, heads, seq])) as tf.Tensor3D) : undefined;
     stabiliser.dispose(); // kept by favorFeatures: not freed by this tidy
     return { features, ...(logDecay ? { logDecay } : {}) };

@@ -168,6 +168,26 @@ describeOnBackends('performer attention', () => {
     });
   });
 
+  it('favorFeatures with zeroNonFinite: a token with NaN gets zero features, every other token the same values', () => {
+    tf.tidy(() => {
+      const clean = tf.randomNormal([1, 2, 5, 4], 0, 1, 'float32', 100) as tf.Tensor4D;
+      // Token 3 of head 1 holds a NaN.
+      const nan = tf.tensor4d(Array.from({ length: 40 }, (_, i) => (i === 1 * 20 + 3 * 4 + 2 ? NaN : 0)), [1, 2, 5, 4]);
+      const u = tf.add(clean, nan) as tf.Tensor4D;
+      const omega = drawOrthogonalFeatures(4, 6, 16);
+      const run = (zero: boolean) => {
+        const r = favorFeatures(u, omega, (l) => tf.max(l, -1, true), undefined, zero);
+        r.stabiliser.dispose();
+        return tf.reshape(r.features, [2, 5, 6]).arraySync() as number[][][];
+      };
+      const [raw, zeroed] = [run(false), run(true)];
+      expect(raw[1]![3]!.every(Number.isNaN)).toBe(true);
+      expect(zeroed[1]![3]).toEqual(new Array(6).fill(0));
+      zeroed[1]![3] = raw[1]![3]!;
+      expect(zeroed).toEqual(raw);
+    });
+  });
+
   it('stabilisers: large logits give finite outputs equal to the float32-safe reference ratio', () => {
     const layer = build('performer-causal', 8, 2, { seed: 6 }, 3);
     tf.tidy(() => {

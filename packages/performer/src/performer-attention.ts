@@ -9,7 +9,12 @@ import {
   type StepResult,
   type StreamingState,
 } from '@tost/attention';
-import { chunkLinearAttention, nonCausalLinearAttention, recurrentLinearAttentionStep } from '@tost/ops';
+import {
+  chunkLinearAttention,
+  finiteOrZero,
+  nonCausalLinearAttention,
+  recurrentLinearAttentionStep,
+} from '@tost/ops';
 import { favorKeyFeatures, favorLogits, favorQueryFeatures } from './favor-features.js';
 import { drawOrthogonalFeatures } from './orthogonal-features.js';
 
@@ -115,13 +120,15 @@ export class PerformerAttention extends StreamingProjectedAttention<typeof PERFO
 
   protected attendProjected(heads: ProjectedHeads, mask: tf.Tensor2D | undefined): tf.Tensor4D {
     const omega = this.omega!.read() as tf.Tensor2D;
-    const q = favorQueryFeatures(heads.query!, omega);
+    // Causal: the features come out finite (non-finite ones zeroed inside their op) and so do the values, so the
+    // chunked core keeps these tensors instead of cleaned copies ([N, m] per head each, the step's largest).
+    const q = favorQueryFeatures(heads.query!, omega, this.causal);
     const { features: k, logDecay } = favorKeyFeatures(heads.key!, omega, { causal: this.causal, mask });
-    const v = heads.value!;
+    const v = this.causal ? finiteOrZero(heads.value!) : heads.value!;
     const [batch, h, seq, p] = v.shape;
     const withOnes = tf.concat([v, tf.ones([batch, h, seq, 1])], 3) as tf.Tensor4D;
     const out = this.causal
-      ? chunkLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay })
+      ? chunkLinearAttention(q, k, withOnes, { chunkSize: PERFORMER_CHUNK, logDecay, inputsFinite: true })
       : nonCausalLinearAttention(q, k, withOnes);
     return ratio(out, p);
   }

@@ -13,3 +13,4 @@ export {
   type VariantGoldenCase,
 } from './golden.js';
 export { testBackends } from './test-backends.js';
+export { wasmBufferPeak } from './wasm-buffer-peak.js';

@@ -60,17 +60,42 @@ const swap = (t: tf.Tensor): tf.Tensor3D => tf.transpose(t, [0, 2, 1]) as tf.Ten
 const columnScale = (s: tf.Tensor): tf.Tensor =>
   tf.reshape(s, [...s.shape.slice(0, -2), 1, s.shape[s.rank - 2]!]);
 
-export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
-  const [q0, k0, v0] = inputs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-  const logDecay = config.hasLogDecay ? (inputs[3] as tf.Tensor3D) : undefined;
-  const initial = config.hasInitial ? inputs[config.hasLogDecay ? 4 : 3] : undefined;
-  const [batch, heads, seq, f] = q0.shape;
-  const d = v0.shape[3];
+/**
+ * q, k, v [B, H, seq, x] with non-finite entries zeroed (unless `finite`: the caller guarantees there are none), padded
+ * to whole chunks and cut into [B, H, n, c, x] (the forward pass saves these for the backward pass, which then needs
+ * no second cleaned copy of its inputs).
+ */
+export function cutInputs(
+  inputs: readonly tf.Tensor[],
+  c: number,
+  finite = false,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const [batch, heads, seq] = inputs[0]!.shape as [number, number, number, number];
+    const n = Math.ceil(seq / c);
+    const cut = (t: tf.Tensor) =>
+      tf.reshape(padSequence(finite ? t : finiteOrZero(t), n * c - seq), [batch, heads, n, c, t.shape[3]!]);
+    return [cut(inputs[0]!), cut(inputs[1]!), cut(inputs[2]!)];
+  });
+}
+
+/**
+ * The `Chunked` view of the core's inputs: `cut` holds q, k, v from `cutInputs`, `rest` the optional log-decay and
+ * initial state (raw, as given), `seq` the true sequence length.
+ */
+export function chunkInputs(
+  cut: readonly tf.Tensor[],
+  rest: readonly tf.Tensor[],
+  seq: number,
+  config: ChunkConfig,
+): Chunked {
+  const [q, k, v] = cut as [tf.Tensor, tf.Tensor, tf.Tensor];
+  const logDecay = config.hasLogDecay ? (rest[0] as tf.Tensor3D) : undefined;
+  const initial = config.hasInitial ? rest[config.hasLogDecay ? 1 : 0] : undefined;
+  const [batch, heads, n, , f] = q.shape as [number, number, number, number, number];
+  const d = v.shape[4]!;
   const { c, decay } = config;
-  const n = Math.ceil(seq / c);
   const pad = n * c - seq;
-  const cut = (t: tf.Tensor4D) =>
-    tf.reshape(padSequence(finiteOrZero(t), pad), [batch, heads, n, c, t.shape[3]]);
   const tril = tf.linalg.bandPart(tf.ones([c, c]), -1, 0);
   const base = {
     batch,
@@ -80,9 +105,9 @@ export function chunkInputs(inputs: tf.Tensor[], config: ChunkConfig): Chunked {
     n,
     f,
     d,
-    q: cut(q0),
-    k: cut(k0),
-    v: cut(v0),
+    q,
+    k,
+    v,
     initial: initial ? finiteOrZero(initial) : undefined,
     lower: tf.cast(tf.reshape(tril, [1, 1, 1, c * c]), 'bool'),
     upper: tf.cast(tf.reshape(tf.transpose(tril), [1, 1, 1, c * c]), 'bool'),

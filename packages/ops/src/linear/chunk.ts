@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkShapes } from './shapes.js';
 import { sliceSequence } from './sequence-axis.js';
-import { chunkBackward, chunkForward, chunkInputs, type ChunkConfig } from './chunk-core.js';
+import { chunkBackward, chunkForward, chunkInputs, cutInputs, type ChunkConfig } from './chunk-core.js';
 
 /** How the chunked causal core decays older tokens, and the state it starts from and returns. */
 export interface ChunkLinearAttentionOptions {
@@ -33,6 +33,12 @@ export interface ChunkLinearAttentionOptions {
    * or e^(c_{N−1} − c_s)), to pass as the next call's `initialState`. Differentiable.
    */
   returnState?: boolean;
+  /**
+   * The caller guarantees that q, k and v hold no NaN or ±Infinity (e.g. features it has cleaned itself), so the core
+   * keeps them as given instead of a cleaned copy of each (default false). With a non-finite entry the outputs of
+   * earlier tokens are then no longer guaranteed finite.
+   */
+  inputsFinite?: boolean;
 }
 
 const DEFAULT_CHUNK = 64;
@@ -50,8 +56,9 @@ const DEFAULT_CHUNK = 64;
  * chunk: N·f·d/c numbers). Exact for any values in later tokens: non-finite q, k, v entries are zeroed first and
  * masks are selects, so NaN or ±Infinity in token s > t never reaches output t.
  *
- * Gradient (hand-written, memory-lean: saves the inputs and the state before each chunk, N·f·d/c numbers per
- * head): with B = (dO·vᵀ) ⊙ D per chunk, dq = B·k + q̂-scale ⊙ dO·Sᵀ, dk = Bᵀ·q + k̂-scale ⊙ v·Pᵀ and
+ * Gradient (hand-written, memory-lean: saves q, k, v as cleaned and cut for the forward pass, the optional inputs,
+ * and the state before each chunk, N·f·d/c numbers per head): with B = (dO·vᵀ) ⊙ D per chunk,
+ * dq = B·k + q̂-scale ⊙ dO·Sᵀ, dk = Bᵀ·q + k̂-scale ⊙ v·Pᵀ and
  * dv = ((q·kᵀ) ⊙ D)ᵀ·dO + k̂·P (P = the gradient of the state, the recurrence run backwards as a reverse scan,
  * P ← λ·P + q̂ᵀ·dO, from the final state's gradient to the initial state's), each sum as one batched product of
  * concatenated operands; chunk scores are recomputed, not kept. The decay is a constant (zero gradient).
@@ -127,23 +134,25 @@ export function chunkLinearAttention(
   const op = tf.customGrad((...fnArgs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = fnArgs.pop() as tf.GradSaveFunc;
     const inputs = fnArgs as tf.Tensor[];
-    const { packed, before } = tf.tidy(() => chunkForward(chunkInputs(inputs, config), returnState));
-    // Memory-lean: the inputs (already alive) and the state before each chunk (N·f·d/c numbers per head).
-    save([...inputs, before]);
-    before.dispose();
+    const rest = inputs.slice(3);
+    const cut = cutInputs(inputs, c, options.inputsFinite === true);
+    const { packed, before } = tf.tidy(() => chunkForward(chunkInputs(cut, rest, seq, config), returnState));
+    // Memory-lean: q, k, v as the forward cleaned and cut them (the backward reads no other copy), the optional
+    // inputs, and the state before each chunk (N·f·d/c numbers per head).
+    save([...cut, ...rest, before]);
+    tf.dispose([...cut, before]);
     return {
       value: packed,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const inputsSaved = saved.slice(0, -1);
           const grads = chunkBackward(
-            chunkInputs(inputsSaved, config),
+            chunkInputs(saved.slice(0, 3), saved.slice(3, -1), seq, config),
             saved[saved.length - 1]!,
             dy as tf.Tensor4D,
             returnState,
           );
           return config.hasLogDecay
-            ? [...grads.slice(0, 3), tf.zerosLike(inputsSaved[3]!), ...grads.slice(3)]
+            ? [...grads.slice(0, 3), tf.zerosLike(saved[3]!), ...grads.slice(3)]
             : grads;
         }),
     };

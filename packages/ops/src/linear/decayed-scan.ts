@@ -8,7 +8,9 @@ import { sliceSequence } from './sequence-axis.js';
  *
  * Without decay one cumulative sum; with decay a Hillis–Steele scan: ⌈log₂ n⌉ rounds of T_j += A_j·T_{j∓o},
  * A_j ← A_j·A_{j∓o} (o = 1, 2, 4, …), every factor a product of λs ≤ 1, so nothing overflows. The kernel count
- * is O(log n) whatever the length (a loop over chunks would make it O(n)).
+ * is O(log n) whatever the length (a loop over chunks would make it O(n)). Each round frees the previous round's
+ * T and A, so at most a few [B, H, n, F] tensors are alive at a time whatever the number of rounds (keeping every
+ * round's T until the end made the scan's memory O(n·F·log n), the largest term of a long decayed step).
  */
 export function decayedScan(
   u: tf.Tensor,
@@ -16,28 +18,35 @@ export function decayedScan(
   initial?: tf.Tensor,
   reverse = false,
 ): tf.Tensor {
-  return tf.tidy(() => {
-    const n = u.shape[2]!;
-    if (!lambda) {
+  const n = u.shape[2]!;
+  if (!lambda) {
+    return tf.tidy(() => {
       const sums = tf.cumsum(u, 2, false, reverse);
       return initial ? tf.add(sums, initial) : sums;
-    }
-    // T_{j−o} (T_{j+o} in reverse), `fill` where that index is outside the sequence.
-    const shift = (t: tf.Tensor, o: number, fill: number) => {
-      const [tb, th, , tw] = t.shape as [number, number, number, number];
-      const kept = sliceSequence(t, reverse ? o : 0, n - o);
-      const filled = tf.fill([tb, th, o, tw], fill);
-      return tf.concat(reverse ? [kept, filled] : [filled, kept], 2);
-    };
-    let t: tf.Tensor = u;
-    let a: tf.Tensor = lambda;
-    for (let o = 1; o < n; o *= 2) {
-      const nextT = tf.add(t, tf.mul(a, shift(t, o, 0)));
-      const nextA = tf.mul(a, shift(a, o, 1));
-      t = nextT;
-      a = nextA;
-    }
-    // a_j is now Π λ over j and every index before it (after it, in reverse): the weight of `initial` at chunk j.
-    return initial ? tf.add(t, tf.mul(a, initial)) : t;
-  });
+    });
+  }
+  // T_{j−o} (T_{j+o} in reverse), `fill` where that index is outside the sequence.
+  const shift = (x: tf.Tensor, o: number, fill: number) => {
+    const [xb, xh, , xw] = x.shape as [number, number, number, number];
+    const kept = sliceSequence(x, reverse ? o : 0, n - o);
+    const filled = tf.fill([xb, xh, o, xw], fill);
+    return tf.concat(reverse ? [kept, filled] : [filled, kept], 2);
+  };
+  const round = (t: tf.Tensor, a: tf.Tensor, o: number): [tf.Tensor, tf.Tensor] =>
+    tf.tidy(() => [tf.add(t, tf.mul(a, shift(t, o, 0))), tf.mul(a, shift(a, o, 1))]);
+  let t: tf.Tensor = u;
+  let a: tf.Tensor = lambda;
+  for (let o = 1; o < n; o *= 2) {
+    const [nextT, nextA] = round(t, a, o);
+    // The caller's u and λ stay; every intermediate round is freed as soon as the next one exists.
+    if (t !== u) t.dispose();
+    if (a !== lambda) a.dispose();
+    t = nextT;
+    a = nextA;
+  }
+  // a_j is now Π λ over j and every index before it (after it, in reverse): the weight of `initial` at chunk j.
+  const result = initial ? tf.tidy(() => tf.add(t, tf.mul(a, initial))) : t === u ? tf.clone(u) : t;
+  if (initial && t !== u) t.dispose();
+  if (a !== lambda) a.dispose();
+  return result;
 }

@@ -1,7 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
-import { expectClose, expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
+import {
+  expectClose,
+  expectNoLeakedTensors,
+  maxRelativeError,
+  testBackends,
+  wasmBufferPeak,
+} from '@tost/vitest-config';
 // tfjs-layers registers tfjs-core's gradients (the core's node bundle does not).
 import '@tensorflow/tfjs-layers';
 import { chunkLinearAttention } from './chunk.js';
@@ -460,4 +466,40 @@ describe('chunkLinearAttention over several groups of chunks', () => {
       tf.dispose([q, k, v, w, logDecay as tf.Tensor]);
     },
   );
+});
+
+describe('chunkLinearAttention inputsFinite', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('gives the same values and gradients for finite inputs, without a cleaned copy of q, k and v', () => {
+    const { q, k, v } = randomQkv([1, 2, 1024, 32, 8], 81);
+    const w = randn([1, 2, 1024, 8], 84);
+    const run = (inputsFinite: boolean) =>
+      wasmBufferPeak(() =>
+        tf.tidy(() => {
+          const loss = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+            tf.sum(
+              tf.mul(
+                chunkLinearAttention(a as tf.Tensor4D, b as tf.Tensor4D, x as tf.Tensor4D, {
+                  decay: [0.99, 0.9],
+                  inputsFinite,
+                }),
+                w,
+              ),
+            );
+          const { value, grads } = tf.valueAndGrads(loss)([q, k, v]);
+          return [value, ...grads];
+        }),
+      );
+    const [cleaned, kept] = [run(false), run(true)];
+    const [a, b] = [cleaned, kept].map((r) => r.result.map((t) => Array.from(t.dataSync())));
+    ['loss', 'dq', 'dk', 'dv'].forEach((what, i) => expect(b![i], what).toEqual(a![i]));
+    // The cleaned copies of q, k, v (1,024 × 2 × (32 + 32 + 8) floats), kept from the forward to the backward pass,
+    // are no longer made.
+    const copies = 1024 * 2 * (32 + 32 + 8) * 4;
+    expect(cleaned.peak - kept.peak).toBeGreaterThanOrEqual(copies);
+    tf.dispose([q, k, v, w, ...cleaned.result, ...kept.result]);
+  });
 });
