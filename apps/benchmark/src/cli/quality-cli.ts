@@ -143,9 +143,9 @@ export function registerQualityCommand(program: Command): Command {
     }
     if (flags.evalData && !tasks.includes('mqar'))
       throw new Error('--eval-data scores MQAR models: add --task mqar');
-    // A bad held-out file fails before any backend or training work.
-    if (flags.evalData) {
-      const held = readEvalData(flags.evalData, MQAR_VOCAB);
+    // A bad held-out file fails before any backend or training work (read once, here).
+    const held = flags.evalData ? readEvalData(flags.evalData, MQAR_VOCAB) : undefined;
+    if (held) {
       const pairs = flags.pairs ?? DEFAULT_MQAR_PAIRS;
       if (!pairs.some((n) => mqarLength(n) === held.length)) {
         const n = held.length / 3;
@@ -165,7 +165,7 @@ export function registerQualityCommand(program: Command): Command {
       backend,
       ...(flags.pairs ? { pairs: flags.pairs } : {}),
       ...(flags.shortConv !== undefined ? { shortConv: flags.shortConv } : {}),
-      ...(flags.evalData ? { evalData: flags.evalData } : {}),
+      ...(held ? { evalData: held } : {}),
       ...(flags.steps ? { steps: flags.steps } : {}),
       ...(flags.lr ? { learningRate: flags.lr } : {}),
       ...(flags.batch ? { batchSize: flags.batch } : {}),

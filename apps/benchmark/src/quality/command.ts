@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileSystem } from '@tost/backend/node';
 import { seedMathRandom } from '@tost/models';
@@ -13,12 +13,11 @@ import {
   collectCells,
   collectEvalData,
   configKey,
-  evalDataHash,
   readCell,
   readEvalScore,
   writeEvalScore,
 } from './cells.js';
-import { readEvalData } from './eval-data.js';
+import { readEvalData, type EvalDataFile } from './eval-data.js';
 import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
 import { formatStepMs, lrLabel, qualityMarkdown, summarise, type QualityCellResult } from './results.js';
 import {
@@ -49,8 +48,8 @@ export interface QualityOptions {
   batchSize?: number;
   /** char-lm context / spam bytes. */
   length?: number;
-  /** MQAR held-out examples (JSON lines) to score each trained model on. */
-  evalData?: string;
+  /** MQAR held-out examples to score each trained model on: a JSON-lines file, or one already read (`readEvalData`). */
+  evalData?: string | EvalDataFile;
   /** Train nothing: summarise the finished cells of OUT into OUT/quality.json and OUT/quality.md. */
   reportOnly?: boolean;
   backend: string;
@@ -98,7 +97,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     return [];
   }
   const data = new QualityData();
-  const evalSet = o.evalData ? readEvalData(o.evalData, MQAR_VOCAB) : undefined;
+  const evalSet = typeof o.evalData === 'string' ? readEvalData(o.evalData, MQAR_VOCAB) : o.evalData;
   const plan = o.tasks.flatMap((task) => {
     const variants = variantsFor(task, o.variants, log); // once per task: a skipped variant is said once
     return taskSettings(task, o).flatMap((setting) => variants.map((variant) => ({ setting, variant })));
@@ -108,7 +107,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     if (!lengths.includes(evalSet.length)) {
       const n = evalSet.length / 3;
       throw new Error(
-        `--eval-data ${o.evalData}: examples of ${evalSet.length} tokens, but an MQAR example of N pairs has 3·N ` +
+        `--eval-data ${evalSet.file}: examples of ${evalSet.length} tokens, but an MQAR example of N pairs has 3·N ` +
           `(2N key–value tokens, then N queries) and the MQAR runs have ${[...new Set(lengths)].map((l) => `N = ${l / 3}`).join(', ') || 'none'}` +
           (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
       );
@@ -122,7 +121,6 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   let trainedSteps = 0;
   let trainedSeconds = 0;
   const results: QualityCellResult[] = [];
-  const evalHash = o.evalData ? evalDataHash(readFileSync(o.evalData, 'utf8')) : undefined;
   log(
     `quality: ${plan.length} (task setting, variant) pair${plan.length === 1 ? '' : 's'}, ${o.seeds} seed${o.seeds > 1 ? 's' : ''}, learning rates ` +
       `${grid.map(lrLabel).join(', ')} → ${totalCells} training runs; results in ${resolve(o.outDir)}`,
@@ -218,7 +216,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       );
       const accuracies: number[] = [];
       for (const r of chosen) {
-        let score = readEvalScore(r.dir, evalHash!);
+        let score = readEvalScore(r.dir, evalSet.hash);
         if (!score) {
           const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
           const scored = await evaluateCell(
@@ -226,14 +224,14 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
             rowsInBatches(evalSet.ids, evalSet.labels, evalSet.count, evalSet.length, 64),
           );
           model.dispose();
-          score = { file: o.evalData!, examples: evalSet.count, accuracy: scored.accuracy };
-          writeEvalScore(r.dir, evalHash!, score);
+          score = { file: evalSet.file, examples: evalSet.count, accuracy: scored.accuracy };
+          writeEvalScore(r.dir, evalSet.hash, score);
         }
         accuracies.push(score.accuracy);
       }
       const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
       log(
-        `eval-data ${o.evalData}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
+        `eval-data ${evalSet.file}: ${variant} (${settingLabel(setting)}) accuracy ${(100 * mean).toFixed(1)} % ` +
           `on ${evalSet.count} examples${accuracies.length > 1 ? ` (mean of ${accuracies.length} seeds)` : ''}`,
       );
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEvalData } from './eval-data.js';
@@ -20,6 +20,14 @@ describe('--eval-data: JSON lines {ids, labels}', () => {
     const data = readEvalData(path, 256);
     expect([data.count, data.length]).toEqual([2, 3]);
     expect(Array.from(data.labels)).toEqual([-100, -100, 130, -100, -100, 200]);
+    // The file's identity comes with it (no second read): its name and a hash of its content, the same for the same
+    // examples under another name, different for other examples.
+    expect(data.file).toBe(path);
+    const again = readEvalData(file('copy.jsonl', readFileSync(path, 'utf8')), 256);
+    expect(again.hash).toBe(data.hash);
+    expect(data.hash).toMatch(/^[0-9a-f]{16}$/);
+    const other = readEvalData(file('other.jsonl', '{"ids":[1,130,1],"labels":[-100,-100,130]}\n'), 256);
+    expect(other.hash).not.toBe(data.hash);
   });
 
   it('reads the committed held-out files of the independent Python generator (tools/fixtures/make_mqar_eval.py)', () => {

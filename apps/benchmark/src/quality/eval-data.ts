@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { IGNORE_LABEL } from '@tost/models';
 import type { MqarExamples } from './mqar.js';
+import { evalDataHash } from './cells.js';
+
+/** Held-out examples read from a file, with the file's name and the hash of its content (its identity in a cell). */
+export interface EvalDataFile extends MqarExamples {
+  file: string;
+  hash: string;
+}
 
 /**
  * Reads held-out token-level examples: JSON lines `{"ids": [int…], "labels": [int…]}`, label −100 where a position
  * is unlabelled; every line of the same length, ids in [0, vocab), labels −100 or in [0, vocab). Throws one message
- * naming the file, the line and what is wrong.
+ * naming the file, the line and what is wrong. The file is read once: the result carries its content hash.
  */
-export function readEvalData(file: string, vocab: number): MqarExamples {
+export function readEvalData(file: string, vocab: number): EvalDataFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -58,5 +65,7 @@ export function readEvalData(file: string, vocab: number): MqarExamples {
     labels: Int32Array.from(rows.flatMap((r) => r.labels)),
     count: rows.length,
     length,
+    file,
+    hash: evalDataHash(text),
   };
 }
