@@ -112,7 +112,14 @@ describe('tost-bench help and version', () => {
   it('bad numbers are errors naming the flag for every command', async () => {
     const cases: [string[], RegExp][] = [
       [['scaling', '--dim', '-3'], /--dim must be a positive integer, got '-3'/],
-      [['scaling', '--lengths', '256,abc'], /--lengths must be a positive integer, got 'abc'/],
+      [
+        ['scaling', '--lengths', '256,abc'],
+        /--lengths must be a comma-separated list of positive integers, got '256,abc' \(not positive integers: 'abc'\)/,
+      ],
+      [
+        ['quality', '--pairs', '0,x,8'],
+        /--pairs must be a comma-separated list of positive integers, got '0,x,8' \(not positive integers: '0', 'x'\)/,
+      ],
       [['scaling', '--lengths', ','], /--lengths must be a comma-separated list of positive integers/],
       [['scaling', '--time-limit', '0'], /--time-limit must be a positive number, got '0'/],
       [['scaling', '--warmup', '-1'], /--warmup must be a non-negative integer, got '-1'/],

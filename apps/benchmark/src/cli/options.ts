@@ -58,6 +58,13 @@ export const asPositiveIntList = (flag: string) =>
     const list = commaList(v) ?? [];
     if (list.length === 0)
       throw new Error(`--${flag} must be a comma-separated list of positive integers, got '${v}'`);
+    // Every bad item named at once (not only the first), so one correction fixes the list.
+    const bad = list.filter((item) => !/^\d+$/.test(item) || Number(item) <= 0);
+    if (bad.length > 0)
+      throw new Error(
+        `--${flag} must be a comma-separated list of positive integers, got '${v}' ` +
+          `(not positive integers: ${bad.map((item) => `'${item}'`).join(', ')})`,
+      );
     return list.map((item) => positiveInt(item, flag)!);
   });
 /**
