@@ -114,11 +114,11 @@ describe('tost-bench help and version', () => {
       [['scaling', '--dim', '-3'], /--dim must be a positive integer, got '-3'/],
       [
         ['scaling', '--lengths', '256,abc'],
-        /--lengths must be a comma-separated list of positive integers, got '256,abc' \(not positive integers: 'abc'\)/,
+        /argument '256,abc' is invalid\. --lengths must be a comma-separated list of positive integers; not positive integers: 'abc'$/m,
       ],
       [
         ['quality', '--pairs', '0,x,8'],
-        /--pairs must be a comma-separated list of positive integers, got '0,x,8' \(not positive integers: '0', 'x'\)/,
+        /--pairs must be a comma-separated list of positive integers; not positive integers: '0', 'x'$/m,
       ],
       [['scaling', '--lengths', ','], /--lengths must be a comma-separated list of positive integers/],
       [['scaling', '--time-limit', '0'], /--time-limit must be a positive number, got '0'/],

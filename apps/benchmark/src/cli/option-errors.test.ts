@@ -6,7 +6,8 @@ describe('a bad option', () => {
     for (const [args, message] of [
       [
         ['quality', '--pairs', '0'],
-        "tost-bench: option '--pairs <list>' argument '0' is invalid. --pairs must be a positive integer, got '0'",
+        "tost-bench: option '--pairs <list>' argument '0' is invalid. --pairs must be a comma-separated list of " +
+          "positive integers; not positive integers: '0'",
       ],
       [['quality', '--taks', 'mqar'], "tost-bench: unknown option '--taks'"],
       [

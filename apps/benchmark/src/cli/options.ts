@@ -62,8 +62,9 @@ export const asPositiveIntList = (flag: string) =>
     const bad = list.filter((item) => !/^\d+$/.test(item) || Number(item) <= 0);
     if (bad.length > 0)
       throw new Error(
-        `--${flag} must be a comma-separated list of positive integers, got '${v}' ` +
-          `(not positive integers: ${bad.map((item) => `'${item}'`).join(', ')})`,
+        // commander prints the whole argument before this reason: the reason names the bad items only.
+        `--${flag} must be a comma-separated list of positive integers; not positive integers: ` +
+          bad.map((item) => `'${item}'`).join(', '),
       );
     return list.map((item) => positiveInt(item, flag)!);
   });
