@@ -130,10 +130,15 @@ export abstract class ProjectedAttention extends AttentionLayer {
     );
   }
 
-  /** Every input projection split into heads, [batch, heads, seq, p]. */
+  /**
+   * Every input projection split into heads, [batch, heads, seq, p]. Each projection [batch, seq, dim] is freed once
+   * split (the split is a copy), not kept until the layer's call ends.
+   */
   protected projectHeads(x: tf.Tensor3D): ProjectedHeads {
     const out: ProjectedHeads = {};
-    for (const role of this.projectionRoles) out[role] = splitHeads(this.project(role, x), this.heads);
+    for (const role of this.projectionRoles) {
+      out[role] = tf.tidy(() => splitHeads(this.project(role, x), this.heads));
+    }
     return out;
   }
 
@@ -163,9 +168,17 @@ export abstract class ProjectedAttention extends AttentionLayer {
     });
   }
 
-  /** Projections → core → output projection. Override only to add outputs (e.g. TSSA's membership). */
+  /**
+   * Projections → core → output projection. Override only to add outputs (e.g. TSSA's membership). The projected
+   * heads and the core's output are freed as soon as they are spent (what the backward pass needs, the ops have
+   * saved), so the output projection does not run with every intermediate of the layer alive.
+   */
   protected attend(x: tf.Tensor3D, mask: tf.Tensor2D | undefined, training: boolean): tf.Tensor3D {
-    return this.projectOutput(this.attendProjected(this.projectHeads(x), mask, training), training);
+    const y = tf.tidy(() => this.attendProjected(this.projectHeads(x), mask, training));
+    if (y.rank !== 4) return this.projectOutput(y, training);
+    const merged = mergeHeads(y as tf.Tensor4D);
+    y.dispose();
+    return this.projectOutput(merged, training);
   }
 
   /**

@@ -31,6 +31,9 @@ function liveBytes(run: () => tf.Tensor[]): { peak: number; last: number } {
   return { peak: Math.max(...snapshots), last: snapshots[snapshots.length - 1]! };
 }
 
+const maxAbsDifference = (x: tf.Tensor, y: tf.Tensor) =>
+  tf.tidy(() => tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]!);
+
 describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
   beforeAll(async () => {
     await initBackend(backend);
@@ -50,7 +53,11 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
     const h = tf.tanh(tf.matMul(a, b));
     const [left, right] = tf.split(h, 2, 1);
     tf.exp(a); // does not reach y
-    return tf.add(tf.sum(tf.mul(scaleTwice(left!), tf.sigmoid(right!))), tf.sum(tf.mul(h, tf.mean(a, 0))));
+    const viaReshape = tf.sum(tf.square(tf.transpose(tf.reshape(h, [3, 2, 8]), [1, 0, 2])));
+    return tf.add(
+      tf.add(tf.sum(tf.mul(scaleTwice(left!), tf.sigmoid(right!))), tf.sum(tf.mul(h, tf.mean(a, 0)))),
+      viaReshape,
+    );
   };
 
   it('gives tfjs-core’s gradients bit for bit (also with a caller’s dy), and leaks nothing', () => {
@@ -91,7 +98,10 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
           return [g, g]; // the same tensor for both inputs
         },
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+      a: tf.Tensor,
+      b: tf.Tensor,
+    ) => tf.Tensor;
     const clipGradient = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
       save([]);
       return { value: a, gradFunc: (dy: tf.Tensor) => tf.clipByValue(dy, -1, 1) }; // its output is its input
@@ -112,7 +122,9 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
       const before = tf.memory().numTensors;
       const lean = engine().gradients(f, [x]);
       const reference = original(f, [x]);
-      expect(Array.from(lean.grads[0]!.dataSync()), label).toEqual(Array.from(reference.grads[0]!.dataSync()));
+      expect(Array.from(lean.grads[0]!.dataSync()), label).toEqual(
+        Array.from(reference.grads[0]!.dataSync()),
+      );
       tf.dispose([lean.value, ...lean.grads, reference.value, ...reference.grads]);
       expect(tf.memory().numTensors, label).toBe(before);
     }
@@ -133,6 +145,44 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
       expect(Array.from(grads[variable.name]!.dataSync())).toEqual([2, 4]);
       variable.dispose();
     });
+  });
+
+  it('keeps no reshaped activation for the backward pass: a Reshape node needs only its input’s shape', () => {
+    const a = tf.randomNormal([512, 256], 0, 1, 'float32', 6);
+    const size = 512 * 256 * 4;
+    // `wide` is read only by the reshape (Mul saves its inputs, Transpose nothing): once the transpose has run, only
+    // tfjs's Reshape node (which saves its input) would keep it alive. Sin saves `heads`, Sum its input.
+    const fn = () => {
+      const wide = tf.mul(a, 3);
+      const heads = tf.transpose(tf.reshape(wide, [512, 4, 64]), [1, 0, 2]);
+      return tf.sum(tf.sin(heads));
+    };
+    const e = tf.engine() as unknown as {
+      state: {
+        profiling: boolean;
+        activeProfile: { kernels: { name: string; totalBytesSnapshot: number }[] };
+      };
+    };
+    const before = tf.memory().numBytes;
+    e.state.activeProfile.kernels = [];
+    e.state.profiling = true;
+    let result: { value: tf.Tensor; grads: tf.Tensor[] };
+    try {
+      result = engine().gradients(fn, [a]);
+    } finally {
+      e.state.profiling = false;
+    }
+    const kernels = e.state.activeProfile.kernels;
+    e.state.activeProfile.kernels = [];
+    // The backward pass starts after the forward's Sum; the largest live tensor bytes from there on, beyond what was
+    // alive before, in units of `wide`: 6 (the saved activations, the gradients and their temporaries); 7 while the
+    // Reshape node kept `wide`.
+    const backward = kernels.slice(kernels.findIndex((k) => k.name === 'Sum') + 1);
+    const peak = Math.max(...backward.map((k) => k.totalBytesSnapshot));
+    expect((peak - before) / size).toBeLessThanOrEqual(6.01);
+    const expected = tf.tidy(() => tf.mul(tf.cos(tf.mul(a, 3)), 3));
+    expect(maxAbsDifference(result!.grads[0]!, expected)).toBeLessThan(1e-5);
+    tf.dispose([a, expected, result!.value, ...result!.grads]);
   });
 
   it('frees intermediate gradients and saved tensors as it goes: a deep chain ends holding its result only', () => {

@@ -16,6 +16,14 @@ interface EngineInternals {
   endTape(): void;
   tidy<T extends tf.TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T;
   gradients: Gradients;
+  addTapeNode(
+    kernelName: string,
+    inputs: Record<string, tf.Tensor>,
+    outputs: tf.Tensor[],
+    gradientsFunc: unknown,
+    saved: tf.Tensor[] | undefined,
+    attrs: unknown,
+  ): void;
   /** tfjs-core's own `gradients`, kept by `installLeanBackprop` (nested gradients use it; tests compare with it). */
   tfjsGradients?: Gradients;
 }
@@ -57,6 +65,21 @@ function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNo
 }
 
 /**
+ * What a Reshape node keeps of its input: the shape its gradient reads (`reshape(dy, x.shape)`), as a stand-in that
+ * holds no data (disposing it, as the end of a backward pass does, does nothing).
+ */
+function shapeOnly(x: tf.Tensor): tf.Tensor {
+  return Object.freeze({
+    shape: x.shape.slice(),
+    dtype: x.dtype,
+    rank: x.rank,
+    size: x.size,
+    isDisposed: false,
+    dispose: () => {},
+  }) as unknown as tf.Tensor;
+}
+
+/**
  * Makes tfjs-core's `gradients` (behind `tf.grad`, `tf.grads`, `tf.valueAndGrads`, `tf.variableGrads` and
  * `optimizer.minimize`) free memory as the backward pass goes, with the same operations in the same order (the same
  * gradients bit for bit). tfjs-core 4.22 keeps the gradient of every intermediate tensor and every tensor a node saved
@@ -65,13 +88,26 @@ function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNo
  * inside another gradient's function, where tfjs's own bookkeeping is kept):
  * - the gradient of a node's outputs is freed once that node has run (every consumer of an output comes later on the
  *   tape, so it was processed earlier in the reverse walk), unless it is a requested gradient or the caller's `dy`;
- * - a node's saved tensors are freed right after its gradient ran.
+ * - a node's saved tensors are freed right after its gradient ran;
+ * - a `Reshape` node saves only its input's shape: tfjs's Reshape gradient (gradients/Reshape_grad.ts,
+ *   `reshape(dy, x.shape)`) keeps the whole input for that, which kept the buffer of every reshaped activation (e.g.
+ *   each projection before its heads are split) alive from the forward pass until the backward pass reached it.
+ *   The node keeps a shape-only stand-in instead, which that gradient reads the same way (`shapeOnly`).
  * Installed once per engine (idempotent) by `initBackend`.
  */
 export function installLeanBackprop(engine = tf.engine() as unknown as EngineInternals): void {
   if (engine.tfjsGradients) return;
   const upstream = engine.gradients.bind(engine);
   engine.tfjsGradients = upstream;
+  const addTapeNode = engine.addTapeNode.bind(engine);
+  engine.addTapeNode = (kernelName, inputs, outputs, gradientsFunc, saved, attrs) => {
+    if (kernelName === tf.Reshape && saved?.length === 1 && saved[0] instanceof tf.Tensor) {
+      const [x] = saved;
+      saved = [shapeOnly(x)];
+      x.dispose();
+    }
+    addTapeNode(kernelName, inputs, outputs, gradientsFunc, saved, attrs);
+  };
   engine.gradients = function leanGradients(f, xs, dy, allowNoGradients = false) {
     // Inside another gradient's function: tfjs's own pass (its tape may still need these tensors).
     if (engine.state.gradientDepth > 0) return upstream(f, xs, dy, allowNoGradients);
@@ -127,14 +163,15 @@ export function installLeanBackprop(engine = tf.engine() as unknown as EngineInt
         const node = tape[i]!;
         const original = byId.get(node.id)!;
         const dys = node.outputs.map((o) => gradientOf.get(o.id) ?? null);
-        if (node.gradient == null) {
+        const gradient = node.gradient;
+        if (gradient == null) {
           throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
         }
         const names = Object.keys(node.inputs);
         // The node's gradient function and each input's gradient, as tfjs runs them (one tidy per input gradient);
         // whatever the gradient function made besides the returned gradients is freed with this node.
         const dxs = engine.tidy(() => {
-          const inputGradients = node.gradient!(dys);
+          const inputGradients = gradient(dys);
           return names.map((name) => {
             if (!(name in inputGradients)) {
               throw new Error(
