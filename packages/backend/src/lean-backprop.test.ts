@@ -9,7 +9,26 @@ type Gradients = (
   xs: tf.Tensor[],
   dy?: tf.Tensor,
 ) => { value: tf.Tensor; grads: tf.Tensor[] };
-const engine = () => tf.engine() as unknown as { gradients: Gradients; tfjsGradients?: Gradients };
+type AddTapeNode = (...args: unknown[]) => void;
+const engine = () =>
+  tf.engine() as unknown as {
+    gradients: Gradients;
+    tfjsGradients?: Gradients;
+    addTapeNode: AddTapeNode;
+    tfjsAddTapeNode?: AddTapeNode;
+  };
+
+/** Runs `fn` recording the tape with tfjs-core's own `addTapeNode` (a Reshape node then saves its whole input). */
+function withTfjsTape<T>(fn: () => T): T {
+  const e = engine();
+  const lean = e.addTapeNode;
+  e.addTapeNode = e.tfjsAddTapeNode!;
+  try {
+    return fn();
+  } finally {
+    e.addTapeNode = lean;
+  }
+}
 
 /**
  * Live tensor bytes after each kernel while `run` executes (the engine's profiler records them): the peak, and the
@@ -68,7 +87,7 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
     for (const dy of [undefined, tf.scalar(0.37)]) {
       const before = tf.memory().numTensors;
       const lean = engine().gradients(f(a, b), [a, b], dy);
-      const reference = original!(f(a, b), [a, b], dy);
+      const reference = withTfjsTape(() => original!(f(a, b), [a, b], dy));
       expect(Array.from(lean.value.dataSync())).toEqual(Array.from(reference.value.dataSync()));
       lean.grads.forEach((g, i) => {
         expect(g.shape).toEqual(reference.grads[i]!.shape);
@@ -136,7 +155,8 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
     tf.tidy(() => {
       // d/dx Σ x³ = 3x², and the gradient of that gradient's sum: 6x (a gradient taken inside a gradient).
       const v = tf.tensor1d([-1.5, 0.5, 2]);
-      const first = tf.grad((t: tf.Tensor) => tf.sum(tf.pow(t, 3)));
+      // A reshape inside: its node is recorded at gradient depth 1 and walked by tfjs's pass, then by the lean one.
+      const first = tf.grad((t: tf.Tensor) => tf.sum(tf.pow(tf.reshape(t, [3, 1]), 3)));
       expect(Array.from(first(v).dataSync())).toEqual([6.75, 0.75, 12]);
       const second = tf.grad((t: tf.Tensor) => tf.sum(first(t)));
       expect(Array.from(second(v).dataSync())).toEqual([-9, 3, 12]);
@@ -183,6 +203,30 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
     const expected = tf.tidy(() => tf.mul(tf.cos(tf.mul(a, 3)), 3));
     expect(maxAbsDifference(result!.grads[0]!, expected)).toBeLessThan(1e-5);
     tf.dispose([a, expected, result!.value, ...result!.grads]);
+  });
+
+  it('keeps the whole input when the registered Reshape gradient is not tfjs-core’s own', () => {
+    const own = tf.getGradient(tf.Reshape)!;
+    let valuesSeen: number[] = [];
+    // A gradient that reads its saved input's values: the shape-only stand-in must not reach it.
+    tf.registerGradient({
+      kernelName: tf.Reshape,
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved) => {
+        const [x] = saved as [tf.Tensor];
+        valuesSeen = Array.from(x.dataSync());
+        return { x: () => tf.reshape(dy as tf.Tensor, x.shape) };
+      },
+    });
+    try {
+      const a = tf.tensor1d([1, 2, 3, 4]);
+      const [g] = tf.grads((t: tf.Tensor) => tf.sum(tf.square(tf.reshape(tf.mul(t, 2), [2, 2]))))([a]);
+      expect(valuesSeen).toEqual([2, 4, 6, 8]);
+      expect(Array.from(g!.dataSync())).toEqual([8, 16, 24, 32]);
+      tf.dispose([a, g!]);
+    } finally {
+      tf.registerGradient(own);
+    }
   });
 
   it('frees intermediate gradients and saved tensors as it goes: a deep chain ends holding its result only', () => {

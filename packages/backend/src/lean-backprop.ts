@@ -16,17 +16,20 @@ interface EngineInternals {
   endTape(): void;
   tidy<T extends tf.TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T;
   gradients: Gradients;
-  addTapeNode(
-    kernelName: string,
-    inputs: Record<string, tf.Tensor>,
-    outputs: tf.Tensor[],
-    gradientsFunc: unknown,
-    saved: tf.Tensor[] | undefined,
-    attrs: unknown,
-  ): void;
   /** tfjs-core's own `gradients`, kept by `installLeanBackprop` (nested gradients use it; tests compare with it). */
   tfjsGradients?: Gradients;
+  addTapeNode: AddTapeNode;
+  /** tfjs-core's own `addTapeNode`, kept by `installLeanBackprop` (tests record tapes with it to compare). */
+  tfjsAddTapeNode?: AddTapeNode;
 }
+type AddTapeNode = (
+  kernelName: string,
+  inputs: Record<string, tf.Tensor>,
+  outputs: tf.Tensor[],
+  gradientsFunc: unknown,
+  saved: tf.Tensor[] | undefined,
+  attrs: unknown,
+) => void;
 type Gradients = (
   f: () => tf.Tensor,
   xs: tf.Tensor[],
@@ -88,20 +91,32 @@ function shapeOnly(x: tf.Tensor): tf.Tensor {
  * inside another gradient's function, where tfjs's own bookkeeping is kept):
  * - the gradient of a node's outputs is freed once that node has run (every consumer of an output comes later on the
  *   tape, so it was processed earlier in the reverse walk), unless it is a requested gradient or the caller's `dy`;
- * - a node's saved tensors are freed right after its gradient ran;
- * - a `Reshape` node saves only its input's shape: tfjs's Reshape gradient (gradients/Reshape_grad.ts,
- *   `reshape(dy, x.shape)`) keeps the whole input for that, which kept the buffer of every reshaped activation (e.g.
- *   each projection before its heads are split) alive from the forward pass until the backward pass reached it.
- *   The node keeps a shape-only stand-in instead, which that gradient reads the same way (`shapeOnly`).
- * Installed once per engine (idempotent) by `initBackend`.
+ * - a node's saved tensors are freed right after its gradient ran.
+ * And while recording any tape (every gradient depth, whichever walk then runs it), a `Reshape` node saves only its
+ * input's shape: tfjs's Reshape gradient (gradients/Reshape_grad.ts, `reshape(dy, x.shape)`) saves the whole input for
+ * that, which kept the buffer of every reshaped activation (e.g. each projection before its heads are split) alive
+ * from the forward pass until the backward pass reached it. The node keeps a data-less stand-in (`shapeOnly`) that
+ * this gradient reads the same way — only while the registered Reshape gradient is still tfjs-core's own (a gradient
+ * registered later might read the input's values). A gradient that reads a tensor through a closure instead of
+ * `save` (tfjs 4.22's `logSigmoid`) must not rely on a Reshape of that tensor keeping it alive.
+ * tfjs-core's originals stay available as `engine.tfjsGradients` and `engine.tfjsAddTapeNode` (tests compare with
+ * them). Installed once per engine (idempotent) by `initBackend`.
  */
 export function installLeanBackprop(engine = tf.engine() as unknown as EngineInternals): void {
   if (engine.tfjsGradients) return;
   const upstream = engine.gradients.bind(engine);
   engine.tfjsGradients = upstream;
   const addTapeNode = engine.addTapeNode.bind(engine);
+  engine.tfjsAddTapeNode = addTapeNode;
+  const reshapeGradient = tf.getGradient(tf.Reshape);
   engine.addTapeNode = (kernelName, inputs, outputs, gradientsFunc, saved, attrs) => {
-    if (kernelName === tf.Reshape && saved?.length === 1 && saved[0] instanceof tf.Tensor) {
+    if (
+      kernelName === tf.Reshape &&
+      saved?.length === 1 &&
+      saved[0] instanceof tf.Tensor &&
+      reshapeGradient !== undefined &&
+      tf.getGradient(tf.Reshape) === reshapeGradient
+    ) {
       const [x] = saved;
       saved = [shapeOnly(x)];
       x.dispose();

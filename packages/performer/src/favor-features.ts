@@ -40,9 +40,10 @@ export interface FavorFeatures {
  *   which s need not bound, are clamped at s first, so no exponential overflows): their gradient is then exactly 0.
  * - Ω is a constant too: FAVOR+ draws it, never trains it (§2.4), so its gradient is returned as zeros rather than
  *   spending a [seq, p]ᵀ×[seq, m] product on ũᵀ·dℓ.
- * - `zeroNonFinite` (default false) sets non-finite features (from NaN or ±Infinity in u) to 0 inside the op, so a
- *   consumer that needs finite inputs (the chunked causal core, `inputsFinite`) can keep these features instead of
- *   a cleaned copy of its own.
+ * - `zeroNonFinite` (default false) sets non-finite features (from NaN or ±Infinity in u, or a NaN stabiliser) to 0
+ *   inside the op, so a consumer that needs finite inputs (the chunked causal core, `inputsFinite`) can keep these
+ *   features instead of a cleaned copy of its own; such a feature's gradient is then 0 (NaN without the option).
+ *   Finite features: the same values and gradients either way.
  */
 export function favorFeatures(
   u: tf.Tensor4D,
@@ -110,7 +111,8 @@ export function favorQueryFeatures(q: tf.Tensor4D, omega: tf.Tensor2D, zeroNonFi
  *   φ̂(k_s) = exp(ℓ_s − M_s)/√m and the causal core must weight key s for query t by e^(M_s − M_t): `logDecay` = −M
  *   [batch, heads, seq] is that (non-increasing) cumulative log-decay.
  * M is a constant for autodiff (its exact gradient contribution is zero). Causal features are zeroed where non-finite
- * (NaN or ±Infinity in k), as the chunked causal core needs its keys (`inputsFinite`).
+ * (NaN or ±Infinity in k, or a running maximum made NaN by an earlier such key), as the chunked causal core keeps
+ * them as its finite keys (`inputsFinite`).
  */
 export function favorKeyFeatures(
   k: tf.Tensor4D,

@@ -53,15 +53,16 @@ const DEFAULT_CHUNK = 64;
  * inter-chunk part q̂·S from the state S [f, d] of all earlier chunks, S ← λ·S + k̂ᵀ·v. All chunks at once: each
  * product is one batched matMul over (sample, head, chunk), the state recurrence a scan of O(log n) kernels, so the
  * kernel count does not grow with the length. No N×N matrix and no per-token [f, d] state exist (one [f, d] state per
- * chunk: N·f·d/c numbers). Exact for any values in later tokens: non-finite q, k, v entries are zeroed first and
- * masks are selects, so NaN or ±Infinity in token s > t never reaches output t.
+ * chunk: N·f·d/c numbers). Exact for any values in later tokens: non-finite q, k, v entries are zeroed first (unless
+ * `inputsFinite`) and masks are selects, so NaN or ±Infinity in token s > t never reaches output t.
  *
  * Gradient (hand-written, memory-lean: saves q, k, v as cleaned and cut for the forward pass, the optional inputs,
  * and the state before each chunk, N·f·d/c numbers per head): with B = (dO·vᵀ) ⊙ D per chunk,
  * dq = B·k + q̂-scale ⊙ dO·Sᵀ, dk = Bᵀ·q + k̂-scale ⊙ v·Pᵀ and
  * dv = ((q·kᵀ) ⊙ D)ᵀ·dO + k̂·P (P = the gradient of the state, the recurrence run backwards as a reverse scan,
  * P ← λ·P + q̂ᵀ·dO, from the final state's gradient to the initial state's), each sum as one batched product of
- * concatenated operands; chunk scores are recomputed, not kept. The decay is a constant (zero gradient).
+ * concatenated operands; chunk scores are recomputed, not kept. The decay is a constant (zero gradient). First-order
+ * only: the backward pass reads saved copies, so a gradient of this gradient does not reach q, k, v through it.
  * @throws RangeError for mismatched shapes, a bad `chunkSize`, or a `decay`/`logDecay`/`initialState` of the wrong
  *   size.
  */
