@@ -15,14 +15,14 @@ export function wasmBufferPeak(fn: () => tf.Tensor[]): { peak: number; result: t
   let peak = 0;
   wasm._malloc = (bytes) => {
     const pointer = malloc(bytes);
-    sizes.set(pointer, bytes);
+    sizes.set(pointer >>> 0, bytes); // _malloc returns a signed offset, _free gets it unsigned (>>> 0)
     live += bytes;
     peak = Math.max(peak, live);
     return pointer;
   };
   wasm._free = (pointer) => {
-    live -= sizes.get(pointer) ?? 0;
-    sizes.delete(pointer);
+    live -= sizes.get(pointer >>> 0) ?? 0;
+    sizes.delete(pointer >>> 0);
     free(pointer);
   };
   try {
