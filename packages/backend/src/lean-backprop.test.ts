@@ -30,23 +30,32 @@ function withTfjsTape<T>(fn: () => T): T {
   }
 }
 
-/**
- * Live tensor bytes after each kernel while `run` executes (the engine's profiler records them): the peak, and the
- * bytes alive after the last kernel (the end of the backward pass).
- */
-function liveBytes(run: () => tf.Tensor[]): { peak: number; last: number } {
+/** The kernels `run` executes, each with the live tensor bytes after it (the engine's profiler records them). */
+function profiledKernels(run: () => void): { name: string; totalBytesSnapshot: number }[] {
   const e = tf.engine() as unknown as {
-    state: { profiling: boolean; activeProfile: { kernels: { totalBytesSnapshot: number }[] } };
+    state: {
+      profiling: boolean;
+      activeProfile: { kernels: { name: string; totalBytesSnapshot: number }[] };
+    };
   };
   e.state.activeProfile.kernels = [];
   e.state.profiling = true;
   try {
-    tf.dispose(run());
+    run();
   } finally {
     e.state.profiling = false;
   }
-  const snapshots = e.state.activeProfile.kernels.map((k) => k.totalBytesSnapshot);
+  const kernels = e.state.activeProfile.kernels;
   e.state.activeProfile.kernels = [];
+  return kernels;
+}
+
+/**
+ * Live tensor bytes after each kernel while `run` executes: the peak, and the bytes alive after the last kernel (the
+ * end of the backward pass).
+ */
+function liveBytes(run: () => tf.Tensor[]): { peak: number; last: number } {
+  const snapshots = profiledKernels(() => tf.dispose(run())).map((k) => k.totalBytesSnapshot);
   return { peak: Math.max(...snapshots), last: snapshots[snapshots.length - 1]! };
 }
 
@@ -177,23 +186,11 @@ describe.each(['wasm', 'cpu'])('lean backprop on %s', (backend) => {
       const heads = tf.transpose(tf.reshape(wide, [512, 4, 64]), [1, 0, 2]);
       return tf.sum(tf.sin(heads));
     };
-    const e = tf.engine() as unknown as {
-      state: {
-        profiling: boolean;
-        activeProfile: { kernels: { name: string; totalBytesSnapshot: number }[] };
-      };
-    };
     const before = tf.memory().numBytes;
-    e.state.activeProfile.kernels = [];
-    e.state.profiling = true;
     let result: { value: tf.Tensor; grads: tf.Tensor[] };
-    try {
+    const kernels = profiledKernels(() => {
       result = engine().gradients(fn, [a]);
-    } finally {
-      e.state.profiling = false;
-    }
-    const kernels = e.state.activeProfile.kernels;
-    e.state.activeProfile.kernels = [];
+    });
     // The backward pass starts after the forward's Sum; the largest live tensor bytes from there on, beyond what was
     // alive before, in units of `wide`: 6 (the saved activations, the gradients and their temporaries); 7 while the
     // Reshape node kept `wide`.

@@ -19,6 +19,7 @@ export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
 export { installFastTileGradient, tileGradient } from './tile-gradient.js';
 export { installLeanBackprop } from './lean-backprop.js';
+export { countWasmBuffers, type WasmAllocator, type WasmBufferCounter } from './wasm-buffer-counter.js';
 export { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
 export {
   checkBackend,

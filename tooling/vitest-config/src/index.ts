@@ -13,4 +13,3 @@ export {
   type VariantGoldenCase,
 } from './golden.js';
 export { testBackends } from './test-backends.js';
-export { wasmBufferPeak } from './wasm-buffer-peak.js';

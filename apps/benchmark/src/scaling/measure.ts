@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { countWasmBuffers } from '@tost/backend';
 import { summariseSamples, type TimingSummary } from './statistics.js';
 import { TimeLimitExceeded, type SweepMeasurement } from './sweep.js';
 
@@ -80,56 +81,14 @@ export async function peakTensorBytes(step: Step): Promise<{ baselineBytes: numb
   return { baselineBytes, peakBytes };
 }
 
-export interface WasmAllocator {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-}
-
-/**
- * Counts the buffers `wasm` allocates and frees from now on, until `stop()`: the peak of the bytes allocated and not
- * yet freed. Pointers are compared as unsigned 32-bit offsets: `_malloc` returns a signed int (negative above 2 GiB)
- * while tfjs-backend-wasm frees the unsigned offset it stored (`>>> 0`), so buffers above 2 GiB were never seen freed
- * and a long step's peak was overcounted (e.g. performer-causal at 65,536 tokens: 7.3 GiB counted on a 4 GiB heap).
- */
-export function countWasmBuffers(wasm: WasmAllocator): { peak: () => number; stop: () => void } {
-  const { _malloc: malloc, _free: free } = wasm;
-  const sizes = new Map<number, number>();
-  let live = 0;
-  let peak = 0;
-  wasm._malloc = (bytes: number) => {
-    const pointer = malloc(bytes);
-    sizes.set(pointer >>> 0, bytes);
-    live += bytes;
-    peak = Math.max(peak, live);
-    return pointer;
-  };
-  wasm._free = (pointer: number) => {
-    const bytes = sizes.get(pointer >>> 0);
-    if (bytes !== undefined) {
-      live -= bytes;
-      sizes.delete(pointer >>> 0);
-    }
-    free(pointer);
-  };
-  return {
-    peak: () => peak,
-    stop: () => {
-      wasm._malloc = malloc;
-      wasm._free = free;
-    },
-  };
-}
-
 /**
  * wasm only: runs the step once while counting the tensor buffers the backend allocates and frees (its `_malloc` /
- * `_free`, `countWasmBuffers`), and returns the peak of the bytes allocated during the step and not yet freed. Buffers
+ * `_free`, `countWasmBuffers` of @tost/backend), and returns the peak of the bytes allocated during the step and not yet freed. Buffers
  * that existed before the step (weights, inputs) are not counted. Undefined on other backends.
  */
 export async function peakStepBufferBytes(step: Step): Promise<number | undefined> {
   if (tf.getBackend() !== 'wasm') return undefined;
-  const wasm = (tf.backend() as unknown as { wasm?: WasmAllocator }).wasm;
-  if (!wasm || typeof wasm._malloc !== 'function') return undefined;
-  const counter = countWasmBuffers(wasm);
+  const counter = countWasmBuffers();
   try {
     const out = step();
     const list = Array.isArray(out) ? out : [out];

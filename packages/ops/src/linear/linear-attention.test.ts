@@ -1,13 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@tost/backend';
-import {
-  expectClose,
-  expectNoLeakedTensors,
-  maxRelativeError,
-  testBackends,
-  wasmBufferPeak,
-} from '@tost/vitest-config';
+import { countWasmBuffers, initBackend } from '@tost/backend';
+import { expectClose, expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
 // tfjs-layers registers tfjs-core's gradients (the core's node bundle does not).
 import '@tensorflow/tfjs-layers';
 import { chunkLinearAttention } from './chunk.js';
@@ -476,23 +470,25 @@ describe('chunkLinearAttention inputsFinite', () => {
   it('gives the same values and gradients for finite inputs, without a cleaned copy of q, k and v', () => {
     const { q, k, v } = randomQkv([1, 2, 1024, 32, 8], 81);
     const w = randn([1, 2, 1024, 8], 84);
-    const run = (inputsFinite: boolean) =>
-      wasmBufferPeak(() =>
-        tf.tidy(() => {
-          const loss = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
-            tf.sum(
-              tf.mul(
-                chunkLinearAttention(a as tf.Tensor4D, b as tf.Tensor4D, x as tf.Tensor4D, {
-                  decay: [0.99, 0.9],
-                  inputsFinite,
-                }),
-                w,
-              ),
-            );
-          const { value, grads } = tf.valueAndGrads(loss)([q, k, v]);
-          return [value, ...grads];
-        }),
-      );
+    const run = (inputsFinite: boolean) => {
+      const counter = countWasmBuffers();
+      const result = tf.tidy(() => {
+        const loss = (a: tf.Tensor, b: tf.Tensor, x: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              chunkLinearAttention(a as tf.Tensor4D, b as tf.Tensor4D, x as tf.Tensor4D, {
+                decay: [0.99, 0.9],
+                inputsFinite,
+              }),
+              w,
+            ),
+          );
+        const { value, grads } = tf.valueAndGrads(loss)([q, k, v]);
+        return [value, ...grads];
+      });
+      counter.stop();
+      return { result, peak: counter.peak() };
+    };
     const [cleaned, kept] = [run(false), run(true)];
     const [a, b] = [cleaned, kept].map((r) => r.result.map((t) => Array.from(t.dataSync())));
     ['loss', 'dq', 'dk', 'dv'].forEach((what, i) => expect(b![i], what).toEqual(a![i]));
