@@ -8,6 +8,7 @@ import {
 } from './backend-candidates.js';
 import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import { installWasmFastTile } from './wasm-fast-tile.js';
+import { installWasmFastTranspose } from './wasm-fast-transpose.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
@@ -154,6 +155,8 @@ async function selected(
     // transposes whole operands once, then calls the loop).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
+    // Before the untransposed matMul, which calls the Transpose kernel registered when it installs.
+    installWasmFastTranspose();
     installWasmFastUnpack();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();
