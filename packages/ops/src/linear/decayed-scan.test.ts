@@ -50,6 +50,43 @@ for (const backend of testBackends()) {
       tf.dispose([u, lambda, initial]);
     });
 
+    it.each([false, true])(
+      'equals the recurrence across blocks of blocks, λ shared by the batch (reverse: %s)',
+      async (reverse) => {
+        // 1,000 chunks: 63 blocks of 16 (the last one padded), whose totals are scanned in 4 blocks again.
+        const [batch, heads, n, width] = [2, 2, 1000, 3];
+        const u = tf.randomNormal([batch, heads, n, width], 0, 1, 'float32', 8);
+        const lambda = tf.randomUniform([1, heads, n, 1], 0.9, 1, 'float32', 9);
+        const initial = tf.randomNormal([batch, heads, 1, width], 0, 1, 'float32', 10);
+        const [uv, lv, iv] = [u, lambda, initial].map((t) => t.dataSync() as Float32Array) as [
+          Float32Array,
+          Float32Array,
+          Float32Array,
+        ];
+        await expectNoLeakedTensors(() => {
+          const result = decayedScan(u, lambda, initial, reverse);
+          const got = result.dataSync();
+          result.dispose();
+          for (let b = 0; b < batch; b++) {
+            for (let h = 0; h < heads; h++) {
+              const sequence = (b * heads + h) * n * width;
+              const expected = loopScan(
+                uv.subarray(sequence, sequence + n * width),
+                lv.subarray(h * n, (h + 1) * n),
+                n,
+                width,
+                iv.subarray((b * heads + h) * width, (b * heads + h + 1) * width),
+                reverse,
+              );
+              const error = maxRelativeError(got.subarray(sequence, sequence + n * width), expected);
+              expect(error, `sample ${b} head ${h}`).toBeLessThan(1e-5);
+            }
+          }
+        });
+        tf.dispose([u, lambda, initial]);
+      },
+    );
+
     it('keeps a few [B, H, n, F] tensors alive at a time, not one per round', async () => {
       // 1,024 chunks: 10 rounds. Keeping every round's T (and its shifted copy and product) until the end held ~40
       // such tensors at once.
