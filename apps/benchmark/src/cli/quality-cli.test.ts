@@ -33,9 +33,12 @@ describe('tost-bench quality', () => {
     cases.push(
       [
         ['--eval-data', four],
-        /examples of 4 tokens, but an MQAR example of N pairs has 3·N \(2N key–value tokens, then N queries\) and the runs have N = 8, 32, 64$/,
+        /examples of 4 tokens, but an MQAR example of N pairs has 3·N \(2N key–value tokens, then N queries\) and the MQAR runs have N = 8, 32, 64$/,
       ],
-      [['--eval-data', six, '--pairs', '8'], /examples of 6 tokens, .* the runs have N = 8: add --pairs 2$/],
+      [
+        ['--eval-data', six, '--pairs', '8'],
+        /examples of 6 tokens, .* the MQAR runs have N = 8: add --pairs 2$/,
+      ],
     );
     for (const [args, message] of cases) {
       const { error } = await runCli(['quality', ...args]);

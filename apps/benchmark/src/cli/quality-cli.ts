@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runQuality } from '../quality/command.js';
-import { checkPairs, DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from '../quality/mqar.js';
-import { readEvalData } from '../quality/eval-data.js';
+import { checkPairs, DEFAULT_MQAR_PAIRS, MQAR_VOCAB } from '../quality/mqar.js';
+import { assertEvalDataFitsRuns, readEvalData } from '../quality/eval-data.js';
 import { QUALITY_TASKS, type QualityTask } from '../quality/tasks.js';
 import {
   asNonNegativeInt,
@@ -145,17 +145,7 @@ export function registerQualityCommand(program: Command): Command {
       throw new Error('--eval-data scores MQAR models: add --task mqar');
     // A bad held-out file fails before any backend or training work (read once, here).
     const held = flags.evalData ? readEvalData(flags.evalData, MQAR_VOCAB) : undefined;
-    if (held) {
-      const pairs = flags.pairs ?? DEFAULT_MQAR_PAIRS;
-      if (!pairs.some((n) => mqarLength(n) === held.length)) {
-        const n = held.length / 3;
-        throw new Error(
-          `--eval-data ${flags.evalData}: examples of ${held.length} tokens, but an MQAR example of N pairs has 3·N ` +
-            `(2N key–value tokens, then N queries) and the runs have N = ${pairs.join(', ')}` +
-            (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
-        );
-      }
-    }
+    if (held) assertEvalDataFitsRuns(held, flags.pairs ?? DEFAULT_MQAR_PAIRS);
     const backend = await selectBackend(flags.backend);
     await runQuality({
       tasks,

@@ -17,7 +17,7 @@ import {
   readEvalScore,
   writeEvalScore,
 } from './cells.js';
-import { readEvalData, type EvalDataFile } from './eval-data.js';
+import { assertEvalDataFitsRuns, readEvalData, type EvalDataFile } from './eval-data.js';
 import { DEFAULT_MQAR_PAIRS, MQAR_VOCAB, mqarLength } from './mqar.js';
 import { formatStepMs, lrLabel, qualityMarkdown, summarise, type QualityCellResult } from './results.js';
 import {
@@ -103,15 +103,11 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     return taskSettings(task, o).flatMap((setting) => variants.map((variant) => ({ setting, variant })));
   });
   if (evalSet) {
-    const lengths = plan.filter((p) => p.setting.task === 'mqar').map((p) => p.setting.length);
-    if (!lengths.includes(evalSet.length)) {
-      const n = evalSet.length / 3;
-      throw new Error(
-        `--eval-data ${evalSet.file}: examples of ${evalSet.length} tokens, but an MQAR example of N pairs has 3·N ` +
-          `(2N key–value tokens, then N queries) and the MQAR runs have ${[...new Set(lengths)].map((l) => `N = ${l / 3}`).join(', ') || 'none'}` +
-          (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
-      );
-    }
+    const mqarRuns = plan.filter((p) => p.setting.task === 'mqar');
+    assertEvalDataFitsRuns(
+      evalSet,
+      mqarRuns.map((p) => p.setting.length / 3),
+    );
   }
   const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
   const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readEvalData } from './eval-data.js';
+import { assertEvalDataFitsRuns, readEvalData } from './eval-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'eval-data-'));
 const file = (name: string, text: string) => {
@@ -59,5 +59,25 @@ describe('--eval-data: JSON lines {ids, labels}', () => {
     expect(() => readEvalData(join(dir, 'missing.jsonl'), 256)).toThrow(
       /--eval-data: cannot read .*missing.jsonl \(ENOENT\)/,
     );
+  });
+});
+
+describe('--eval-data against the MQAR runs (the CLI and runQuality share this check)', () => {
+  const six = () =>
+    readEvalData(
+      file('six.jsonl', '{"ids":[1,130,1,2,131,2],"labels":[-100,-100,-100,-100,-100,131]}\n'),
+      256,
+    );
+  it('accepts examples of 3·N tokens when a run has N pairs', () => {
+    expect(() => assertEvalDataFitsRuns(six(), [8, 2])).not.toThrow();
+  });
+  it('names the file, both lengths and the --pairs to add; "none" without MQAR runs', () => {
+    const held = six();
+    expect(() => assertEvalDataFitsRuns(held, [8, 8, 32])).toThrow(
+      new RegExp(
+        `^--eval-data ${held.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: examples of 6 tokens, .* the MQAR runs have N = 8, 32: add --pairs 2$`,
+      ),
+    );
+    expect(() => assertEvalDataFitsRuns(held, [])).toThrow(/the MQAR runs have none: add --pairs 2$/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { IGNORE_LABEL } from '@tost/models';
-import type { MqarExamples } from './mqar.js';
+import { mqarLength, type MqarExamples } from './mqar.js';
 import { evalDataHash } from './cells.js';
 
 /** Held-out examples read from a file, with the file's name and the hash of its content (its identity in a cell). */
@@ -68,4 +68,19 @@ export function readEvalData(file: string, vocab: number): EvalDataFile {
     file,
     hash: evalDataHash(text),
   };
+}
+
+/**
+ * Throws unless the held-out examples have the length of one of the MQAR runs (3·N tokens for N pairs): the message
+ * names the file, both lengths, and the `--pairs` to add when the file's length is one of N pairs.
+ */
+export function assertEvalDataFitsRuns(held: EvalDataFile, pairs: readonly number[]): void {
+  if (pairs.some((n) => mqarLength(n) === held.length)) return;
+  const n = held.length / 3;
+  const runs = pairs.length > 0 ? `N = ${[...new Set(pairs)].join(', ')}` : 'none';
+  throw new Error(
+    `--eval-data ${held.file}: examples of ${held.length} tokens, but an MQAR example of N pairs has 3·N ` +
+      `(2N key–value tokens, then N queries) and the MQAR runs have ${runs}` +
+      (Number.isInteger(n) && n <= 127 ? `: add --pairs ${n}` : ''),
+  );
 }
