@@ -9,6 +9,7 @@ import {
 import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import { installWasmFastTile } from './wasm-fast-tile.js';
 import { installWasmFastTranspose } from './wasm-fast-transpose.js';
+import { installWasmFastCumsum } from './wasm-fast-cumsum.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
@@ -150,13 +151,14 @@ async function selected(
   // tfjs-core keeps every intermediate gradient and saved tensor until a backward pass ends: freed as it goes instead.
   installLeanBackprop();
   if (candidate.name === 'wasm') {
-    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile and Unpack, batched
-    // matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
+    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose, Cumsum
+    // and Unpack, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
     // transposes whole operands once, then calls the loop).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
     // Before the untransposed matMul, which calls the Transpose kernel registered when it installs.
     installWasmFastTranspose();
+    installWasmFastCumsum();
     installWasmFastUnpack();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();

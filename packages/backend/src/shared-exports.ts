@@ -14,6 +14,7 @@ export {
 } from './backend-candidates.js';
 export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 export { installWasmFastTile, tileInto } from './wasm-fast-tile.js';
+export { installWasmFastCumsum, cumsumInto } from './wasm-fast-cumsum.js';
 export { installWasmFastTranspose, transposeInto, collapsePermutation } from './wasm-fast-transpose.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
