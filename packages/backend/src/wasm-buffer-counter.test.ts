@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './index.node.js';
 import { countWasmBuffers } from './wasm-buffer-counter.js';
 
 describe('countWasmBuffers', () => {
@@ -22,5 +24,16 @@ describe('countWasmBuffers', () => {
     expect(freed).toEqual([2 ** 32 - 1024, 1024]);
     counter.stop();
     expect([wasm._malloc, wasm._free]).toEqual([original.malloc, original.free]);
+  });
+
+  it('on the wasm backend: counts a tensor buffer and leaves no tensor behind (its warm-up included)', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const counter = countWasmBuffers();
+    const t = tf.zeros([1000]);
+    t.dispose();
+    counter.stop();
+    expect(counter.peak()).toBeGreaterThanOrEqual(4000);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -28,7 +28,9 @@ export function countWasmBuffers(allocator?: WasmAllocator): WasmBufferCounter {
       throw new Error(`countWasmBuffers: the active backend must be wasm, got '${tf.getBackend()}'`);
     }
     // Emscripten binds _malloc/_free lazily on their first call, replacing whatever wraps them then.
-    tf.dispose(tf.add(tf.ones([2]), 1));
+    tf.tidy(() => {
+      tf.add(tf.ones([2]), 1);
+    });
   }
   const target = wasm;
   const { _malloc: malloc, _free: free } = target;
