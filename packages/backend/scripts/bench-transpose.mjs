@@ -35,6 +35,23 @@ const CASES = [
     [1, 4096, 4, 64],
     [0, 2, 1, 3],
   ],
+  // Batches of small matrices (chunks of a chunked core).
+  [
+    [128, 128, 256],
+    [0, 2, 1],
+  ],
+  [
+    [128, 256, 65],
+    [0, 2, 1],
+  ],
+  [
+    [256, 64, 64],
+    [0, 2, 1],
+  ],
+  [
+    [1024, 16, 64],
+    [0, 2, 1],
+  ],
 ];
 const REPEATS = Number(process.env.REPEATS ?? 7);
 

@@ -26,7 +26,8 @@ function transposeByDefinition(values: number[], shape: number[], perm: number[]
 }
 
 /** Shapes and permutations: matrices tall, wide, square and odd-sized (tile edges), batches, heads splits and merges,
- * size-1 axes, a rank-5 permutation the fast path does not take, and a permutation that moves no element. */
+ * size-1 axes, a rank-5 permutation the fast path does not take, a permutation that moves no element, and matrices
+ * large enough for the tiled copy. */
 const CASES: [number[], number[]][] = [
   [
     [37, 5],
@@ -69,6 +70,27 @@ const CASES: [number[], number[]][] = [
     [2, 1, 0],
   ],
   [[6], [0]],
+  // At least MIN_TILED_MATRIX (65,536) elements per matrix: the tiled copy (smaller ones keep the original kernel).
+  [
+    [300, 257],
+    [1, 0],
+  ],
+  [
+    [257, 300],
+    [1, 0],
+  ],
+  [
+    [2, 260, 300],
+    [0, 2, 1],
+  ],
+  [
+    [2, 9, 300, 30],
+    [0, 2, 3, 1],
+  ],
+  [
+    [1, 300, 1, 260],
+    [0, 3, 2, 1],
+  ],
 ];
 
 describe('wasm fast Transpose (installed by initBackend)', () => {
