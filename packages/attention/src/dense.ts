@@ -29,7 +29,8 @@ function affine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | undefin
   const gradients = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
     const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
     const dx = tf.tidy(() => tf.matMul(dy, tf.transpose(sw)));
-    const dw = tf.tidy(() => tf.matMul(tf.transpose(sx), dy));
+    // xᵀ·dy as a transposed product: on wasm @tost/backend splits its long token axis (installWasmSplitInnerMatMul).
+    const dw = tf.matMul(sx, dy, true, false);
     return bias ? [dx, dw, sumRows(dy)] : [dx, dw];
   };
   if (bias) {
@@ -53,8 +54,8 @@ function affine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | undefin
 /**
  * Token-wise affine map `x·W + b` for x [batch, seq, in] and W [in, out] (tfjs layout).
  * Flattens tokens into one 2-D matMul (the fastest path on every backend), with a lean backward (`affine`): only the
- * input and the kernel are kept for it, no transposed matMul (slow on wasm, see @tost/backend's wasm matMul kernels) and no axis-0 Sum
- * for the bias gradient.
+ * input and the kernel are kept for it, dW = xᵀ·dy is one transposed product (on wasm, @tost/backend's matMul kernels
+ * transpose it explicitly and split its long token axis) and no axis-0 Sum for the bias gradient.
  */
 export function denseTokens(x: tf.Tensor3D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor3D {
   const [batch, seq, inDim] = x.shape;

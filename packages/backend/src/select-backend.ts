@@ -13,6 +13,7 @@ import { installWasmFastCumsum } from './wasm-fast-cumsum.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
+import { installWasmSplitInnerMatMul } from './wasm-split-inner-matmul.js';
 import { installFastTileGradient } from './tile-gradient.js';
 import { installLeanBackprop } from './lean-backprop.js';
 import { installWebGpuReverseCumulative } from './webgpu-reverse-cumulative.js';
@@ -162,6 +163,8 @@ async function selected(
     installWasmFastUnpack();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();
+    // Outermost: a dW-shaped product aᵀ·b with a long shared axis becomes a sum of products over row ranges.
+    installWasmSplitInnerMatMul();
     selection.wasm = await wasmDetails();
   }
   if (candidate.name === 'webgpu') {

@@ -19,6 +19,7 @@ export { installWasmFastTranspose, transposeInto, collapsePermutation } from './
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
+export { installWasmSplitInnerMatMul, splitRows, SPLIT_PIECE_BYTES } from './wasm-split-inner-matmul.js';
 export { installFastTileGradient, tileGradient } from './tile-gradient.js';
 export { installLeanBackprop } from './lean-backprop.js';
 export { countWasmBuffers, type WasmAllocator, type WasmBufferCounter } from './wasm-buffer-counter.js';
