@@ -14,6 +14,24 @@ export interface WasmHeapBackend extends DisposingBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** The wasm backend's bookkeeping, to make and forget views of operands without copying them. */
+export interface WasmViewBackend extends WasmHeapBackend {
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): boolean };
+  wasm: { tfjs: { disposeData(id: number): void } };
+}
+
+/** Byte offset of `t`'s buffer on the wasm heap (to make views into it with `makeOutput(shape, dtype, offset)`). */
+export function heapOffset(backend: WasmViewBackend, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
+
+/** Unregisters a heap view without freeing the memory it points into (that belongs to the viewed tensor). */
+export function forgetView(backend: WasmViewBackend, view: tf.TensorInfo): void {
+  const { id } = backend.dataIdMap.get(view.dataId);
+  backend.wasm.tfjs.disposeData(id);
+  backend.dataIdMap.delete(view.dataId);
+}
+
 /**
  * Replaces the kernels `kernelNames` of `backendName` by `replacement(original, kernelName)`, keeping each original
  * kernel's setup and dispose functions (the replacement usually calls the original's `kernelFunc` for the cases it

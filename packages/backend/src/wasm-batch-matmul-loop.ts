@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  forgetView,
+  heapOffset,
   installOnce,
   overrideKernels,
   type KernelArgs,
-  type WasmHeapBackend as HeapBackend,
+  type WasmViewBackend,
 } from './kernel-override.js';
-
-/** The wasm backend's bookkeeping, to make and forget views of operands without copying them. */
-interface WasmHeapBackend extends HeapBackend {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): boolean };
-  wasm: { tfjs: { disposeData(id: number): void } };
-}
 
 /**
  * Below this many multiply-adds per product (m·k·n; 32³) the batched kernel is kept: for small pieces one batched
@@ -41,15 +37,15 @@ export const installWasmBatchMatMulLoop = installOnce(() =>
     };
     const plan = loopPlan(a, b, transposeA, transposeB);
     if (!plan) return original.kernelFunc(args);
-    const backend = args.backend as unknown as WasmHeapBackend;
+    const backend = args.backend as unknown as WasmViewBackend;
     const { batch, aPiece, bPiece, m, n } = plan;
     const out = backend.makeOutput([...plan.outer, m, n], 'float32');
-    const aOffset = backend.dataIdMap.get(a.dataId).memoryOffset;
-    const bOffset = backend.dataIdMap.get(b.dataId).memoryOffset;
+    const aOffset = heapOffset(backend, a);
+    const bOffset = heapOffset(backend, b);
     const aSize = aPiece[1] * aPiece[2];
     const bSize = bPiece[1] * bPiece[2];
-    const aBatch = sizeOf(a.shape.slice(0, -2));
-    const bBatch = sizeOf(b.shape.slice(0, -2));
+    const aBatch = tf.util.sizeFromShape(a.shape.slice(0, -2));
+    const bBatch = tf.util.sizeFromShape(b.shape.slice(0, -2));
     for (let i = 0; i < batch; i++) {
       const aView = backend.makeOutput(aPiece, 'float32', aOffset + 4 * aSize * (aBatch === 1 ? 0 : i));
       const bView = backend.makeOutput(bPiece, 'float32', bOffset + 4 * bSize * (bBatch === 1 ? 0 : i));
@@ -94,8 +90,8 @@ function loopPlan(
   if (m * n * (transposeA ? ar : ac) < MIN_LOOP_PIECE) return undefined;
   const outerA = a.shape.slice(0, -2);
   const outerB = b.shape.slice(0, -2);
-  const aBatch = sizeOf(outerA);
-  const bBatch = sizeOf(outerB);
+  const aBatch = tf.util.sizeFromShape(outerA);
+  const bBatch = tf.util.sizeFromShape(outerB);
   const batch = Math.max(aBatch, bBatch);
   if (batch <= 1) return undefined;
   const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
@@ -103,13 +99,4 @@ function loopPlan(
   const outer = sameOuter ? outerA : aBatch === 1 ? outerB : outerA;
   if (outerA.length > outer.length || outerB.length > outer.length) return undefined;
   return { batch, outer, aPiece: [1, ar, ac], bPiece: [1, br, bc], m, n };
-}
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
-
-/** Unregisters a heap view without freeing the memory it points into (that belongs to the viewed tensor). */
-function forgetView(backend: WasmHeapBackend, view: tf.TensorInfo): void {
-  const { id } = backend.dataIdMap.get(view.dataId);
-  backend.wasm.tfjs.disposeData(id);
-  backend.dataIdMap.delete(view.dataId);
 }

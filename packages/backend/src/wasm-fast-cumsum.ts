@@ -52,7 +52,7 @@ export const installWasmFastCumsum = installOnce(() =>
     const rank = x.shape.length;
     const a = axis < 0 ? axis + rank : axis;
     if (!(Number.isInteger(a) && a >= 0 && a < rank)) return original.kernelFunc(args);
-    const inner = x.shape.slice(a + 1).reduce((p, s) => p * s, 1);
+    const inner = tf.util.sizeFromShape(x.shape.slice(a + 1));
     // Along the last axis the original needs no transpose.
     // (With the axis made non-negative: tfjs-core passes −1 through, which the original kernel cannot handle.)
     if (inner === 1 && a === rank - 1)
@@ -60,7 +60,7 @@ export const installWasmFastCumsum = installOnce(() =>
     const backend = args.backend as unknown as WasmHeapBackend;
     const out = backend.makeOutput([...x.shape], x.dtype);
     if (x.shape.includes(0)) return out;
-    const outer = x.shape.slice(0, a).reduce((p, s) => p * s, 1);
+    const outer = tf.util.sizeFromShape(x.shape.slice(0, a));
     const to = backend.typedArrayFromHeap(out) as NumericArray;
     const from = backend.typedArrayFromHeap(x) as NumericArray;
     cumsumInto(from, outer, x.shape[a]!, inner, Boolean(exclusive), Boolean(reverse), to);

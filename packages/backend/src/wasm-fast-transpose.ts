@@ -110,7 +110,7 @@ export const installWasmFastTranspose = installOnce(() =>
       // Moves no element (only axes of size 1 move): a copy.
       batch = 1;
       rows = 1;
-      cols = outShape.reduce((a, b) => a * b, 1);
+      cols = tf.util.sizeFromShape(outShape);
     } else {
       return original.kernelFunc(args);
     }

@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  forgetView,
+  heapOffset,
   installOnce,
   overrideKernels,
   type KernelArgs,
-  type WasmHeapBackend as HeapBackend,
+  type WasmViewBackend,
 } from './kernel-override.js';
-
-/** The wasm backend's bookkeeping, to make and forget views of operands without copying them. */
-interface WasmHeapBackend extends HeapBackend {
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number }; delete(dataId: object): boolean };
-  wasm: { tfjs: { disposeData(id: number): void } };
-}
 
 /** Bytes of the right operand per partial product: XNNPACK streams it once per few rows of the left one. */
 export const SPLIT_PIECE_BYTES = 1 << 20;
@@ -61,11 +57,11 @@ export const installWasmSplitInnerMatMul = installOnce(() =>
     const [kb, n] = b.shape.slice(-2) as [number, number];
     const rows = kb === k && m > 0 && n > 0 ? splitRows(k, n) : undefined;
     if (!rows) return original.kernelFunc(args);
-    const backend = args.backend as unknown as WasmHeapBackend;
+    const backend = args.backend as unknown as WasmViewBackend;
     const lead = a.shape.length === 3 ? [1] : [];
     const out = backend.makeOutput([...lead, m, n], 'float32');
-    const aOffset = backend.dataIdMap.get(a.dataId).memoryOffset;
-    const bOffset = backend.dataIdMap.get(b.dataId).memoryOffset;
+    const aOffset = heapOffset(backend, a);
+    const bOffset = heapOffset(backend, b);
     for (let start = 0; start < k; start += rows) {
       const size = Math.min(rows, k - start);
       const aView = backend.makeOutput([...lead, size, m], 'float32', aOffset + 4 * start * m);
@@ -87,10 +83,3 @@ export const installWasmSplitInnerMatMul = installOnce(() =>
     return out;
   }),
 );
-
-/** Unregisters a heap view without freeing the memory it points into (that belongs to the viewed tensor). */
-function forgetView(backend: WasmHeapBackend, view: tf.TensorInfo): void {
-  const { id } = backend.dataIdMap.get(view.dataId);
-  backend.wasm.tfjs.disposeData(id);
-  backend.dataIdMap.delete(view.dataId);
-}
