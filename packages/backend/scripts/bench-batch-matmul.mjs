@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmBatchMatMulLoop } from '../dist/index.node.js';
+import { medianTime } from './bench-time.mjs';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -24,19 +25,7 @@ const SHAPES = [
 ];
 const REPEATS = Number(process.env.REPEATS ?? 5);
 
-function time(fn) {
-  tf.dispose(fn()); // warm-up
-  const samples = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    const y = fn();
-    y.dataSync();
-    samples.push(performance.now() - t0);
-    y.dispose();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
+const time = (fn) => medianTime(fn, REPEATS);
 
 const loop2d = (a, b) =>
   tf.tidy(() => {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmFastCumsum } from '../dist/index.node.js';
+import { medianTime } from './bench-time.mjs';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -19,19 +20,7 @@ const CASES = [
 ];
 const REPEATS = Number(process.env.REPEATS ?? 7);
 
-function time(fn) {
-  tf.dispose(fn()); // warm-up
-  const samples = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    const y = fn();
-    y.dataSync();
-    samples.push(performance.now() - t0);
-    y.dispose();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
+const time = (fn) => medianTime(fn, REPEATS);
 
 const inputs = CASES.map(([shape]) => tf.randomNormal(shape, 0, 1, 'float32', 1));
 const run = (i) => tf.cumsum(inputs[i], CASES[i][1], CASES[i][2], CASES[i][3]);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmFastTranspose } from '../dist/index.node.js';
+import { medianTime } from './bench-time.mjs';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -55,19 +56,7 @@ const CASES = [
 ];
 const REPEATS = Number(process.env.REPEATS ?? 7);
 
-function time(fn) {
-  tf.dispose(fn()); // warm-up
-  const samples = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    const y = fn();
-    y.dataSync();
-    samples.push(performance.now() - t0);
-    y.dispose();
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
+const time = (fn) => medianTime(fn, REPEATS);
 
 const inputs = CASES.map(([shape]) => tf.randomNormal(shape, 0, 1, 'float32', 1));
 const before = CASES.map(([, perm], i) => time(() => tf.transpose(inputs[i], perm)));
