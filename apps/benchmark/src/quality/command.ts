@@ -103,11 +103,8 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     return taskSettings(task, o).flatMap((setting) => variants.map((variant) => ({ setting, variant })));
   });
   if (evalSet) {
-    const mqarRuns = plan.filter((p) => p.setting.task === 'mqar');
-    assertEvalDataFitsRuns(
-      evalSet,
-      mqarRuns.map((p) => p.setting.length / 3),
-    );
+    const mqarPairs = plan.flatMap((p) => (p.setting.task === 'mqar' ? [p.setting.pairs!] : []));
+    assertEvalDataFitsRuns(evalSet, mqarPairs);
   }
   const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
   const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));
