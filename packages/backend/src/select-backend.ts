@@ -10,6 +10,8 @@ import { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 import { installWasmFastTile } from './wasm-fast-tile.js';
 import { installWasmFastTranspose } from './wasm-fast-transpose.js';
 import { installWasmFastCumsum } from './wasm-fast-cumsum.js';
+import { installWasmOuterAxisReduce } from './wasm-outer-axis-reduce.js';
+import { installWasmBroadcastBinary } from './wasm-broadcast-binary.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
@@ -153,13 +155,16 @@ async function selected(
   installLeanBackprop();
   if (candidate.name === 'wasm') {
     // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose, Cumsum
-    // and Unpack, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
+    // and Unpack, reductions over outer axes through the fast Transpose, comparisons and min/max/pow… broadcast by a
+    // block copy, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
     // transposes whole operands once, then calls the loop).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
     // Before the untransposed matMul, which calls the Transpose kernel registered when it installs.
     installWasmFastTranspose();
     installWasmFastCumsum();
+    installWasmOuterAxisReduce();
+    installWasmBroadcastBinary();
     installWasmFastUnpack();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();

@@ -16,6 +16,8 @@ export { installWasmZeroCopyIdentity } from './wasm-zero-copy-identity.js';
 export { installWasmFastTile, tileInto } from './wasm-fast-tile.js';
 export { installWasmFastCumsum, cumsumInto } from './wasm-fast-cumsum.js';
 export { installWasmFastTranspose, transposeInto, collapsePermutation } from './wasm-fast-transpose.js';
+export { installWasmOuterAxisReduce, REDUCTION_AXIS_ATTRIBUTE } from './wasm-outer-axis-reduce.js';
+export { installWasmBroadcastBinary, SLOW_BROADCAST_KERNELS } from './wasm-broadcast-binary.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
