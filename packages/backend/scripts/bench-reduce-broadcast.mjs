@@ -1,5 +1,5 @@
 // Measures wasm's reductions over outer axes before and after `installWasmOuterAxisReduce`, and its slow-broadcasting
-// binary kernels before and after `installWasmBroadcastBinary` (run: node scripts/bench-reduce-broadcast.mjs after
+// binary kernels before and after `installWasmBroadcastBinary`, and Slice before and after `installWasmViewSlice` (run: node scripts/bench-reduce-broadcast.mjs after
 // `pnpm build`). Prints two markdown tables: per case, the original kernel and the installed one (median of REPEATS,
 // one wasm thread), and whether their values are equal bit for bit. The fast Transpose is installed first in both
 // columns (the reductions call it). A benchmark, not a test: numbers depend on the machine.
@@ -10,6 +10,7 @@ import {
   installWasmFastTile,
   installWasmFastTranspose,
   installWasmOuterAxisReduce,
+  installWasmViewSlice,
 } from '../dist/index.node.js';
 import { medianTime } from './bench-time.mjs';
 
@@ -60,5 +61,13 @@ function table(title, cases, install) {
   });
 }
 
+const chunks = tf.randomNormal([4, 32, 16640], 0, 1, 'float32', 6);
+const SLICE = [
+  ['128 of 16,640 columns of [4, 32, 16640]', () => tf.slice(chunks, [0, 0, 256], [4, 32, 128])],
+  ['rows 1024–2047 of [1, 4, 4096, 64]', () => tf.slice(x, [0, 0, 1024, 0], [1, 4, 1024, 64])],
+  ['all but the first column of [4096, 256]', () => tf.slice(y, [0, 1], [4096, 255])],
+];
+
 table('reduction', REDUCE, installWasmOuterAxisReduce);
 table('binary op', BROADCAST, installWasmBroadcastBinary);
+table('slice', SLICE, installWasmViewSlice);

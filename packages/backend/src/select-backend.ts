@@ -12,6 +12,7 @@ import { installWasmFastTranspose } from './wasm-fast-transpose.js';
 import { installWasmFastCumsum } from './wasm-fast-cumsum.js';
 import { installWasmOuterAxisReduce } from './wasm-outer-axis-reduce.js';
 import { installWasmBroadcastBinary } from './wasm-broadcast-binary.js';
+import { installWasmViewSlice } from './wasm-view-slice.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
@@ -156,7 +157,7 @@ async function selected(
   if (candidate.name === 'wasm') {
     // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose, Cumsum
     // and Unpack, reductions over outer axes through the fast Transpose, comparisons and min/max/pow… broadcast by a
-    // block copy, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
+    // block copy, Slice without copying its whole input, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
     // transposes whole operands once, then calls the loop).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
@@ -165,6 +166,7 @@ async function selected(
     installWasmFastCumsum();
     installWasmOuterAxisReduce();
     installWasmBroadcastBinary();
+    installWasmViewSlice();
     installWasmFastUnpack();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();

@@ -18,6 +18,7 @@ export { installWasmFastCumsum, cumsumInto } from './wasm-fast-cumsum.js';
 export { installWasmFastTranspose, transposeInto, collapsePermutation } from './wasm-fast-transpose.js';
 export { installWasmOuterAxisReduce, REDUCTION_AXIS_ATTRIBUTE } from './wasm-outer-axis-reduce.js';
 export { installWasmBroadcastBinary, SLOW_BROADCAST_KERNELS } from './wasm-broadcast-binary.js';
+export { installWasmViewSlice, sliceInto } from './wasm-view-slice.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
