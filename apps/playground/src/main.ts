@@ -13,6 +13,8 @@ const errors = new ErrorBox($('error'));
 
 const LENGTHS = [256, 512, 1024, 2048, 4096, 8192, 16384];
 const DEFAULT_LENGTHS = new Set([256, 512, 1024, 2048, 4096]);
+/** Checked when the page opens (the project's subject and its softmax baseline, as in `tost-bench`'s defaults). */
+const DEFAULT_VARIANTS = new Set(['tssa', 'softmax']);
 /** Quadratic variants stop here: at 8k tokens their N×N scores (4 heads, float32, with gradients) pass 1 GB. */
 const QUADRATIC_LIMIT = 4096;
 /** Any variant stops after a step this slow, milliseconds. */
@@ -112,7 +114,7 @@ checkboxes(
   'variant-choices',
   'Variants',
   variants.map((v) => v),
-  (v) => v === 'tssa' || v === 'softmax',
+  (v) => DEFAULT_VARIANTS.has(v),
 );
 for (const label of $('variant-choices').querySelectorAll('label')) {
   const v = info.get(label.textContent ?? '')!;
