@@ -8,10 +8,13 @@ export interface DisposingBackend {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+/** A view of a tensor's buffer on the wasm heap: float32, int32, or bool (one byte each). */
+export type HeapArray = Float32Array | Int32Array | Uint8Array;
+
 /** What an override needs of the wasm backend to read and write tensors on its heap. */
 export interface WasmHeapBackend extends DisposingBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: unknown): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  typedArrayFromHeap(info: tf.TensorInfo): HeapArray;
 }
 
 /** The wasm backend's bookkeeping, to make and forget views of operands without copying them. */

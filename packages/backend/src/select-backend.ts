@@ -157,8 +157,8 @@ async function selected(
   if (candidate.name === 'wasm') {
     // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose, Cumsum
     // and Unpack, reductions over outer axes through the fast Transpose, comparisons and min/max/pow… broadcast by a
-    // block copy, Slice without copying its whole input, batched matMuls as a loop of single products, and matMuls that never multiply a transposed operand (installed last: it
-    // transposes whole operands once, then calls the loop).
+    // block copy, Slice without copying its whole input, batched matMuls as a loop of single products, and matMuls
+    // that never multiply a transposed operand (after the loop: it transposes whole operands once, then calls it).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
     // Before the untransposed matMul, which calls the Transpose kernel registered when it installs.

@@ -25,9 +25,6 @@ export const SLOW_BROADCAST_KERNELS = [
   'LogicalOr',
 ] as const;
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
-
 /**
  * Replaces those of `SLOW_BROADCAST_KERNELS` that the wasm backend registers: when the two inputs' shapes differ,
  * each input not already of the output's (broadcast) shape is first copied to it on the wasm heap (`tileInto`: a
@@ -50,7 +47,7 @@ export const installWasmBroadcastBinary = installOnce(() => {
     const b = args.inputs.b as tf.TensorInfo;
     // One element against many: the original kernel's scalar path is as fast as a copy plus the same-shape path.
     const single = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape) === 1;
-    if (sameShape(a.shape, b.shape) || single(a) || single(b)) return original.kernelFunc(args);
+    if (tf.util.arraysEqual(a.shape, b.shape) || single(a) || single(b)) return original.kernelFunc(args);
     const unsupported = (t: tf.TensorInfo) => t.dtype === 'string' || t.dtype === 'complex64';
     if (unsupported(a) || unsupported(b)) return original.kernelFunc(args);
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
@@ -58,7 +55,7 @@ export const installWasmBroadcastBinary = installOnce(() => {
     const backend = args.backend as unknown as WasmHeapBackend;
     const made: tf.TensorInfo[] = [];
     const full = (t: tf.TensorInfo): tf.TensorInfo => {
-      if (sameShape(t.shape, outShape)) return t;
+      if (tf.util.arraysEqual(t.shape, outShape)) return t;
       const shape = [...new Array<number>(outShape.length - t.shape.length).fill(1), ...t.shape];
       const copy = backend.makeOutput(outShape, t.dtype);
       made.push(copy);

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installOnce, overrideKernels, type WasmHeapBackend } from './kernel-override.js';
-
-type TypedArray = Float32Array | Int32Array | Uint8Array;
+import { installOnce, overrideKernels, type HeapArray, type WasmHeapBackend } from './kernel-override.js';
 
 /**
  * `tile(x, reps)` into a preallocated row-major output: out[i] = x[i mod shape] along every axis. Writes the first
@@ -12,7 +10,7 @@ export function tileInto(
   input: ArrayLike<number>,
   shape: readonly number[],
   reps: readonly number[],
-  out: TypedArray,
+  out: HeapArray,
 ): void {
   const rank = shape.length;
   if (rank === 0) {

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installOnce, overrideKernels, type WasmHeapBackend } from './kernel-override.js';
-
-type TypedArray = Float32Array | Int32Array | Uint8Array;
+import { installOnce, overrideKernels, type HeapArray, type WasmHeapBackend } from './kernel-override.js';
 
 /**
  * A permutation with its runs of axes that stay neighbours merged: `shape` [2, 3, 4, 5] with `perm` [0, 2, 3, 1]
@@ -34,11 +32,11 @@ export function collapsePermutation(
  * (16 × 16 tiles) — the faster order of each, measured on [4096, 256], [256, 4096], [16384, 256] and [1024, 1024].
  */
 export function transposeInto(
-  input: TypedArray,
+  input: HeapArray,
   batch: number,
   rows: number,
   cols: number,
-  out: TypedArray,
+  out: HeapArray,
 ): void {
   const size = rows * cols;
   for (let b = 0; b < batch; b++) {

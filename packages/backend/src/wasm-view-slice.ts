@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installOnce, overrideKernels, type WasmHeapBackend } from './kernel-override.js';
-
-type TypedArray = Float32Array | Int32Array | Uint8Array;
+import { installOnce, overrideKernels, type HeapArray, type WasmHeapBackend } from './kernel-override.js';
 
 /** Rows shorter than this are copied element by element: a `subarray` + `set` per row costs more for them. */
 const SHORT_ROW = 64;
@@ -12,11 +10,11 @@ const SHORT_ROW = 64;
  * read outside the slice.
  */
 export function sliceInto(
-  input: TypedArray,
+  input: HeapArray,
   shape: readonly number[],
   begin: readonly number[],
   size: readonly number[],
-  out: TypedArray,
+  out: HeapArray,
 ): void {
   const rank = shape.length;
   if (rank === 0) {
