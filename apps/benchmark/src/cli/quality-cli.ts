@@ -27,6 +27,7 @@ interface QualityFlags {
   batch?: number;
   length?: number;
   reportOnly?: boolean;
+  import?: string[];
   backend?: string;
 }
 
@@ -99,6 +100,12 @@ export function registerQualityCommand(program: Command): Command {
       '--report-only',
       'train nothing: write OUT/quality.json and OUT/quality.md from every run already finished in --out ' +
         '(whichever tasks, settings and variants earlier commands ran)',
+    )
+    .option(
+      '--import <files>',
+      'comma-separated earlier reports (an OUT/quality.json, e.g. docs/results/compare/quality/quality.json) whose ' +
+        'runs join --out first, without their models: new runs extend them and --report-only lists both',
+      commaList,
     );
   addBackendOption(command);
   return command.action(async (flags: QualityFlags) => {
@@ -138,6 +145,7 @@ export function registerQualityCommand(program: Command): Command {
         outDir: flags.out,
         backend: 'none',
         reportOnly: true,
+        ...(flags.import ? { importFrom: flags.import } : {}),
       });
       return;
     }
@@ -160,7 +168,7 @@ export function registerQualityCommand(program: Command): Command {
       ...(flags.lr ? { learningRate: flags.lr } : {}),
       ...(flags.batch ? { batchSize: flags.batch } : {}),
       ...(flags.length ? { length: flags.length } : {}),
-      ...(flags.reportOnly ? { reportOnly: true } : {}),
+      ...(flags.import ? { importFrom: flags.import } : {}),
     });
   });
 }

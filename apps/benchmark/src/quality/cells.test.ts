@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cellDir, collectCells, collectEvalData, configKey, writeEvalScore } from './cells.js';
+import {
+  cellDir,
+  collectCells,
+  collectEvalData,
+  configKey,
+  evalDataHash,
+  importCells,
+  writeEvalScore,
+} from './cells.js';
 import { runQuality, writeQualityReport } from './command.js';
 import type { QualityCellResult } from './results.js';
 import type { QualitySetting } from './tasks.js';
@@ -160,5 +168,152 @@ describe('runQuality --report-only', () => {
       }),
     ).rejects.toThrow(/--report-only: no finished runs under .*cells \(expected the --out of earlier/);
     expect(() => readFileSync(join(out, 'quality.md'))).toThrow(/ENOENT/);
+  });
+});
+
+describe('importCells: the runs of an earlier report join OUT', () => {
+  let from: string;
+  beforeEach(() => {
+    from = mkdtempSync(join(tmpdir(), 'tost-quality-import-'));
+  });
+  afterEach(() => rmSync(from, { recursive: true, force: true }));
+
+  /** An earlier OUT (runs with models, one held-out score) summarised into OUT/quality.json; returns its path. */
+  function earlierReport(): string {
+    const earlier = out;
+    const s = mqar(8, 400);
+    const softmax = writeCell(s, 'softmax', 1, 3e-3, { test: 0.99, validation: 0.98 });
+    writeCell(s, 'linear', 1, 1e-3, { test: 0.4, validation: 0.6 });
+    writeCell(s, 'linear', 1, 3e-3, { test: 0.9, validation: 0.5 });
+    writeCell(spam, 'tssa', 1, 1e-3, { test: 0.89, validation: 0.88 });
+    writeEvalScore(softmax, 'h8', { file: 'n8.jsonl', examples: 256, accuracy: 0.97 });
+    writeQualityReport(earlier, () => {});
+    return join(earlier, 'quality.json');
+  }
+
+  it('writes each run without its model, with the chosen rates, the summary and the held-out scores unchanged', () => {
+    const report = earlierReport();
+    const before = JSON.parse(readFileSync(report, 'utf8')) as { summary: unknown; evalData: unknown };
+    expect(importCells(report, from)).toEqual({ imported: 4, kept: 0 });
+    writeQualityReport(from, () => {});
+    const after = JSON.parse(readFileSync(join(from, 'quality.json'), 'utf8')) as {
+      summary: unknown;
+      evalData: unknown;
+      cells: QualityCellResult[];
+    };
+    expect(after.summary).toEqual(before.summary);
+    expect(after.evalData).toEqual(before.evalData);
+    expect(after.cells.every((c) => c.importedFrom === report && c.dir.startsWith(from))).toBe(true);
+    expect(after.cells.filter((c) => !c.chosen).map((c) => `${c.variant}@${c.learningRate}`)).toEqual([
+      'linear@0.003',
+    ]);
+    expect(() => readFileSync(join(after.cells[0]!.dir, 'model', 'model.json'))).toThrow(/ENOENT/);
+    // Again: nothing is written twice.
+    expect(importCells(report, from)).toEqual({ imported: 0, kept: 4 });
+  });
+
+  it('keeps a run OUT already has instead of the imported one', () => {
+    const report = earlierReport();
+    const mine = cellDir(from, mqar(8, 400), 'softmax', 1, 3e-3);
+    mkdirSync(join(mine, 'model'), { recursive: true });
+    writeFileSync(join(mine, 'model', 'model.json'), '{}');
+    const cell = JSON.parse(
+      readFileSync(join(cellDir(out, mqar(8, 400), 'softmax', 1, 3e-3), 'result.json'), 'utf8'),
+    );
+    writeFileSync(join(mine, 'result.json'), JSON.stringify({ ...cell, test: 0.5 }));
+    expect(importCells(report, from)).toEqual({ imported: 3, kept: 1 });
+    const softmax = collectCells(from).find((c) => c.variant === 'softmax')!;
+    expect([softmax.test, softmax.importedFrom]).toEqual([0.5, undefined]);
+  });
+
+  it('finds the held-out file of a report without hashes by its path, and says so when it cannot', () => {
+    const examples = '{"ids":[5,130,9,200,9,5],"labels":[-100,-100,-100,-100,200,130]}\n';
+    writeFileSync(join(from, 'n2.jsonl'), examples);
+    const s = mqar(2, 3);
+    const dir = writeCell(s, 'softmax', 1, 3e-3, { test: 1, validation: 1 });
+    const report = join(out, 'old-quality.json');
+    const cell = { ...JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')), chosen: true };
+    const old = {
+      format: 'tost-quality-2',
+      summary: [],
+      cells: [cell],
+      evalData: [
+        {
+          file: 'n2.jsonl',
+          examples: 1,
+          results: [
+            { variant: 'softmax', setting: 'N = 2', settingKey: cell.settingKey, accuracy: 0.5, seeds: 1 },
+          ],
+        },
+      ],
+    };
+    writeFileSync(report, JSON.stringify(old));
+    const target = join(from, 'out');
+    expect(() => importCells(report, target, out)).toThrow(
+      /--import .*old-quality\.json: its held-out scores name n2\.jsonl, which cannot be read from /,
+    );
+    importCells(report, target, from);
+    const held = collectEvalData(collectCells(target));
+    expect(held).toEqual([
+      {
+        file: 'n2.jsonl',
+        hash: evalDataHash(examples),
+        examples: 1,
+        results: [
+          {
+            variant: 'softmax',
+            setting: 'N = 2, short conv 3',
+            settingKey: cell.settingKey,
+            accuracy: 0.5,
+            seeds: 1,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('resumes over imported runs, and refuses to score one on new held-out data (it has no model)', async () => {
+    const report = earlierReport();
+    const lines: string[] = [];
+    const run = (evalData?: string) =>
+      runQuality({
+        tasks: ['mqar'],
+        variants: ['softmax'],
+        seeds: 1,
+        pairs: [8],
+        shortConv: 3,
+        steps: 400,
+        learningRate: 3e-3,
+        outDir: from,
+        backend: 'cpu',
+        importFrom: [report],
+        log: (l) => lines.push(l),
+        ...(evalData ? { evalData } : {}),
+      });
+    const results = await run();
+    expect(results.map((r) => [r.variant, r.test])).toEqual([['softmax', 0.99]]);
+    expect(lines[0]).toMatch(/^--import .*quality\.json: 4 runs added to /);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/done earlier: test 99\.0 % .*\(imported from .*quality\.json\)$/),
+    );
+    const held = join(from, 'n8.jsonl');
+    const row = `{"ids":[${Array.from({ length: 24 }, (_, i) => (i % 2 ? 130 : 1 + i))}],"labels":[${[...Array(23).fill(-100), 130]}]}`;
+    writeFileSync(held, `${row}\n`);
+    await expect(run(held)).rejects.toThrow(
+      /--eval-data .*n8\.jsonl: the run in .*softmax.* was imported from .*quality\.json without its model and has no score on these examples; delete that directory to train it again/,
+    );
+  });
+
+  it('refuses a file that is not a quality report, naming it', () => {
+    const bad = join(from, 'bad.json');
+    writeFileSync(bad, '{"format":"tost-compare-1","rows":[]}');
+    expect(() => importCells(bad, out)).toThrow(
+      /--import .*bad\.json: expected a tost-bench quality report \(format 'tost-quality-2' with a cells list\), got format "tost-compare-1"/,
+    );
+    writeFileSync(bad, 'not json');
+    expect(() => importCells(bad, out)).toThrow(/--import .*bad\.json: cannot read it as JSON/);
+    expect(() => importCells(join(from, 'missing.json'), out)).toThrow(
+      /--import .*missing\.json: cannot read it as JSON \(ENOENT/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lrLabel, type QualityCellResult, type QualityEvalData } from './results.js';
 import { METRIC, settingKey, settingLabel, type QualitySetting } from './tasks.js';
@@ -23,16 +23,95 @@ export function cellDir(
   return resolve(outDir, 'cells', s.task, settingKey(s), variant, `seed${seed}-lr${lrLabel(lr)}`);
 }
 
-/** A finished cell (result and saved model) of this configuration, or undefined. */
+/**
+ * A finished cell of this configuration, or undefined: its result and its saved model, or an imported result
+ * (`importCells`, no model).
+ */
 export function readCell(dir: string, key: string): QualityCellResult | undefined {
   const file = join(dir, 'result.json');
-  if (!existsSync(file) || !existsSync(join(dir, 'model', 'model.json'))) return undefined;
+  if (!existsSync(file)) return undefined;
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as QualityCellResult;
-    return r.configKey === key ? r : undefined;
+    if (r.configKey !== key) return undefined;
+    return r.importedFrom !== undefined || existsSync(join(dir, 'model', 'model.json')) ? r : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A `tost-bench quality` report (OUT/quality.json) as `writeQualityReport` writes it. */
+interface QualityReportFile {
+  format: 'tost-quality-2';
+  cells: QualityCellResult[];
+  evalData?: QualityEvalData[];
+}
+
+/**
+ * Adds the runs of an earlier report (an OUT/quality.json, e.g. a committed one) to OUT, so that new runs extend it and
+ * `--report-only` summarises both, on a machine that does not have the earlier runs' directories. Each cell is
+ * written as OUT/cells/…/result.json with `importedFrom` set and no model (it is never re-trained, and cannot be
+ * scored on new held-out data); a cell OUT already has is kept as it is. The report's held-out scores come along,
+ * keyed by the examples file's content hash (the report's `hash`, or the file read from `cwd` when the report
+ * predates it; a file that cannot be read is an error naming it). A row averaged over several seeds gives each seed
+ * the row's mean.
+ *
+ * @throws Error naming `file` when it is not a readable `tost-quality-2` report.
+ */
+export function importCells(
+  file: string,
+  outDir: string,
+  cwd: string = process.cwd(),
+): { imported: number; kept: number } {
+  let report: QualityReportFile;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as QualityReportFile;
+  } catch (err) {
+    throw new Error(`--import ${file}: cannot read it as JSON (${(err as Error).message})`);
+  }
+  if (report?.format !== 'tost-quality-2' || !Array.isArray(report.cells))
+    throw new Error(
+      `--import ${file}: expected a tost-bench quality report (format 'tost-quality-2' with a cells list), ` +
+        `got format ${JSON.stringify(report?.format)}`,
+    );
+  const scores = new Map<string, { hash: string; score: EvalScore }[]>();
+  for (const entry of report.evalData ?? []) {
+    let hash = entry.hash;
+    if (hash === undefined) {
+      const path = resolve(cwd, entry.file);
+      try {
+        hash = evalDataHash(readFileSync(path, 'utf8'));
+      } catch {
+        throw new Error(
+          `--import ${file}: its held-out scores name ${entry.file}, which cannot be read from ${cwd} (${path}); ` +
+            'run from the directory the report was made in',
+        );
+      }
+    }
+    for (const r of entry.results) {
+      const key = `${r.settingKey}|${r.variant}`;
+      const score = { file: entry.file, examples: entry.examples, accuracy: r.accuracy };
+      scores.set(key, [...(scores.get(key) ?? []), { hash, score }]);
+    }
+  }
+  let imported = 0;
+  let kept = 0;
+  for (const cell of report.cells) {
+    const dir = cellDir(outDir, cell.setting, cell.variant, cell.seed, cell.learningRate);
+    if (readCell(dir, configKey(cell.setting, cell.variant, cell.seed, cell.learningRate))) {
+      kept++;
+      continue;
+    }
+    mkdirSync(dir, { recursive: true });
+    const { chosen, ...rest } = cell;
+    void chosen; // recomputed by collectCells
+    const result: QualityCellResult = { ...rest, dir, importedFrom: rest.importedFrom ?? file };
+    writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    if (cell.chosen)
+      for (const { hash, score } of scores.get(`${cell.settingKey}|${cell.variant}`) ?? [])
+        writeEvalScore(dir, hash, score);
+    imported++;
+  }
+  return { imported, kept };
 }
 
 /**
@@ -157,7 +236,7 @@ export function collectEvalData(cells: QualityCellResult[]): QualityEvalData[] {
     const scores = group.map((c) => readEvalScores(c.dir));
     for (const [hash, score] of Object.entries(scores[0]!)) {
       if (!scores.every((s) => s[hash])) continue;
-      const entry = byFile.get(hash) ?? { file: score.file, examples: score.examples, results: [] };
+      const entry = byFile.get(hash) ?? { file: score.file, hash, examples: score.examples, results: [] };
       byFile.set(hash, entry);
       const first = group[0]!;
       entry.results.push({

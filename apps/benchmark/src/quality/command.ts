@@ -13,6 +13,7 @@ import {
   collectCells,
   collectEvalData,
   configKey,
+  importCells,
   readCell,
   readEvalScore,
   writeEvalScore,
@@ -52,6 +53,8 @@ export interface QualityOptions {
   evalData?: string | EvalDataFile;
   /** Train nothing: summarise the finished cells of OUT into OUT/quality.json and OUT/quality.md. */
   reportOnly?: boolean;
+  /** Earlier reports (OUT/quality.json files) whose runs join OUT first (`importCells`). */
+  importFrom?: string[];
   backend: string;
   log?: (line: string) => void;
 }
@@ -86,6 +89,13 @@ export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetti
  */
 export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
+  for (const file of o.importFrom ?? []) {
+    const { imported, kept } = importCells(file, o.outDir);
+    log(
+      `--import ${file}: ${imported} run${imported === 1 ? '' : 's'} added to ${resolve(o.outDir)}` +
+        (kept > 0 ? ` (${kept} already there, kept)` : ''),
+    );
+  }
   if (o.reportOnly) {
     const cells = collectCells(o.outDir);
     if (cells.length === 0)
@@ -127,7 +137,9 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     const found = readCell(dir, key);
     const done = found && { ...found, dir }; // where it is now (OUT may have moved since)
     if (done) {
-      log(`${title} done earlier: ${formatMetric(done)} (${done.dir})`);
+      log(
+        `${title} done earlier: ${formatMetric(done)} (${done.importedFrom !== undefined ? `imported from ${done.importedFrom}` : done.dir})`,
+      );
       doneCells++;
       doneSteps += setting.steps;
       return done;
@@ -211,6 +223,11 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       for (const r of chosen) {
         let score = readEvalScore(r.dir, evalSet.hash);
         if (!score) {
+          if (r.importedFrom !== undefined)
+            throw new Error(
+              `--eval-data ${evalSet.file}: the run in ${r.dir} was imported from ${r.importedFrom} without its model ` +
+                'and has no score on these examples; delete that directory to train it again',
+            );
           const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
           const scored = await evaluateCell(
             model,

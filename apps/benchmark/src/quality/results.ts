@@ -30,6 +30,8 @@ export interface QualityCellResult {
   finishedAt: string;
   /** At the learning rate chosen on seed 1 (the cells the summary averages). */
   chosen?: boolean;
+  /** The report this result was imported from (`tost-bench quality --import`): no saved model beside it. */
+  importedFrom?: string;
 }
 
 /** Mean ± sd over seeds of one (task, setting, variant). */
@@ -82,6 +84,8 @@ export function summarise(cells: QualityCellResult[]): QualitySummaryRow[] {
 /** MQAR models scored on `--eval-data` (held-out examples), one row per (setting, variant). */
 export interface QualityEvalData {
   file: string;
+  /** The examples file's content hash (`evalDataHash`): the same examples under another path are the same set. */
+  hash?: string;
   examples: number;
   results: { variant: string; setting: string; settingKey: string; accuracy: number; seeds: number }[];
 }
