@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { runQuality } from '../quality/command.js';
-import { TOUR_QUALITY, TOUR_VARIANTS, tourTable } from '../quality/tour.js';
+import { TOUR_QUALITY, TOUR_VARIANTS, tourTable, tourTaskLine } from '../quality/tour.js';
 import type { QualityCellResult } from '../quality/results.js';
 import type { LraTaskName } from '@tost/lra';
 import {
@@ -60,8 +60,9 @@ export function registerLraCommand(program: Command, quick: boolean): Command {
     .description(
       quick
         ? 'Trains and tests small models of each --attention (default: tssa, softmax and the hybrid tssa+softmax, one ' +
-            'TSSA block then one softmax block) on quick ListOps (generated), spam (SpamAssassin e-mails, 512 bytes) and ' +
-            'MQAR (multi-query associative recall, N = 8, short convolution 3), then prints one table with every ' +
+            'TSSA block then one softmax block) on quick ListOps (generated), spam (SpamAssassin e-mails, ' +
+            `${TOUR_QUALITY.spam.length} bytes) and MQAR (multi-query associative recall, N = ${TOUR_QUALITY.mqar.pairs![0]}, ` +
+            `short convolution ${TOUR_QUALITY.mqar.shortConv}), then prints one table with every ` +
             'result beside its majority or chance baseline and the measured train-step time. Scaled down for two CPU ' +
             'cores; quick Pathfinder: --task pathfinder. Same options as `lra`.'
         : 'Trains and evaluates each --attention on each --task (AdamW, the reference schedule, gradient clipping, ' +
@@ -172,7 +173,7 @@ async function runLra(values: LraFlags, quick: boolean): Promise<void> {
   const quality: QualityCellResult[] = [];
   for (const task of tour) {
     console.log(
-      `\n[${task}] ${task === 'mqar' ? 'multi-query associative recall: N = 8 key–value pairs, then the 8 keys again; predict each value (content recall)' : 'SpamAssassin e-mails (real data, headers dropped, 512 bytes): spam or ham'}; ` +
+      `\n[${task}] ${tourTaskLine(task)}; ` +
         'scaled down for the tour (tost-bench quality runs the full settings)',
     );
     quality.push(

@@ -29,7 +29,7 @@ describe('tost-bench quick: the tour (tiny settings)', () => {
       expect(r.code, r.stderr).toBe(0);
       const table = r.stdout.slice(r.stdout.indexOf('The tour'));
       expect(table).toMatch(
-        /\| spam \(512 bytes\) +\| tssa\+softmax \| \d+\.\d % +\| \d+\.\d % \(majority class \(ham\)\) +\| \d+ +\|/,
+        /\| spam \(256 bytes\) +\| tssa\+softmax \| \d+\.\d % +\| \d+\.\d % \(majority class \(ham\)\) +\| \d+ +\|/,
       );
       expect(table).toMatch(
         /\| MQAR N = 8, short conv 3 \| tssa\+softmax \| \d+\.\d % +\| 0\.8 % \(chance \(1\/128\)\) +\| \d+ +\|/,
