@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBuiltCli } from './spawn-cli.test-helper.js';
+import { configKey } from '../quality/cells.js';
 import { runCli } from './run-cli.test-helper.js';
 
 describe('tost-bench quality', () => {
@@ -23,6 +24,7 @@ describe('tost-bench quality', () => {
         /--report-only trains nothing .*: --short-conv, --steps, --lr would be ignored \(drop them\)$/,
       ],
       [['--report-only', '--task', 'spam'], /: --task would be ignored \(drop it\)$/],
+      [['--report-only', '--import', ','], /--import: expected a report file \(quality\.json\), got ','/],
     ];
     // Held-out examples that fit none of the runs are refused before any backend or training work.
     const dir = mkdtempSync(join(tmpdir(), 'quality-flags-'));
@@ -44,6 +46,59 @@ describe('tost-bench quality', () => {
       const { error } = await runCli(['quality', ...args]);
       expect(error?.message).toMatch(message);
     }
+  });
+
+  it('--import may be repeated: the runs of every report join --out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quality-import-'));
+    const setting = {
+      task: 'spam',
+      shortConv: 0,
+      length: 64,
+      steps: 2,
+      batchSize: 4,
+      dim: 64,
+      depth: 2,
+      heads: 4,
+      mlpRatio: 2,
+    } as const;
+    const report = (variant: string) => {
+      const file = join(dir, `${variant}.json`);
+      const cell = {
+        format: 'tost-quality-cell-1',
+        configKey: configKey(setting, variant, 1, 1e-3),
+        dir: 'elsewhere',
+        task: 'spam',
+        setting,
+        settingKey: 'noconv-len64-steps2-batch4',
+        variant,
+        ran: variant,
+        seed: 1,
+        learningRate: 1e-3,
+        metric: 'accuracy',
+        test: 0.9,
+        validation: 0.9,
+        baseline: { name: 'majority class (ham)', value: 0.7 },
+        stepSeconds: 0.1,
+      };
+      writeFileSync(file, JSON.stringify({ format: 'tost-quality-2', summary: [], cells: [cell] }));
+      return file;
+    };
+    const out = join(dir, 'out');
+    const { error } = await runCli([
+      'quality',
+      '--report-only',
+      '--import',
+      report('tssa'),
+      '--import',
+      report('softmax'),
+      '--out',
+      out,
+    ]);
+    expect(error).toBeUndefined();
+    const json = JSON.parse(readFileSync(join(out, 'quality.json'), 'utf8')) as {
+      summary: { variant: string }[];
+    };
+    expect(json.summary.map((r) => r.variant).sort()).toEqual(['softmax', 'tssa']);
   });
 
   it(

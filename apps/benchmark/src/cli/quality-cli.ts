@@ -104,8 +104,14 @@ export function registerQualityCommand(program: Command): Command {
     .option(
       '--import <files>',
       'comma-separated earlier reports (an OUT/quality.json, e.g. docs/results/compare/quality/quality.json) whose ' +
-        'runs join --out first, without their models: new runs extend them and --report-only lists both',
-      commaList,
+        'runs join --out first, without their models: new runs extend them and --report-only lists both ' +
+        '(may be repeated)',
+      (value: string, previous: string[] | undefined) => {
+        const files = commaList(value) ?? [];
+        if (files.length === 0)
+          throw new Error(`--import: expected a report file (quality.json), got '${value}'`);
+        return [...(previous ?? []), ...files];
+      },
     );
   addBackendOption(command);
   return command.action(async (flags: QualityFlags) => {

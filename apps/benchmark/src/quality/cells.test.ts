@@ -310,10 +310,44 @@ describe('importCells: the runs of an earlier report join OUT', () => {
     expect(() => importCells(bad, out)).toThrow(
       /--import .*bad\.json: expected a tost-bench quality report \(format 'tost-quality-2' with a cells list\), got format "tost-compare-1"/,
     );
+    writeFileSync(bad, '{"name":"x"}');
+    expect(() => importCells(bad, out)).toThrow(/got JSON without a format field \(object\)$/);
     writeFileSync(bad, 'not json');
-    expect(() => importCells(bad, out)).toThrow(/--import .*bad\.json: cannot read it as JSON/);
-    expect(() => importCells(join(from, 'missing.json'), out)).toThrow(
-      /--import .*missing\.json: cannot read it as JSON \(ENOENT/,
+    expect(() => importCells(bad, out)).toThrow(
+      /--import .*bad\.json: not JSON \(.*\); expected a tost-bench quality report/,
     );
+    expect(() => importCells(join(from, 'missing.json'), out)).toThrow(
+      /--import .*missing\.json: cannot read it \(ENOENT\)$/,
+    );
+    expect(() => importCells(from, out)).toThrow(/cannot read it \(EISDIR\)$/);
+  });
+
+  it('checks every cell before writing any: a bad one names the file, the cell and what is wrong', () => {
+    const report = earlierReport();
+    const json = JSON.parse(readFileSync(report, 'utf8')) as { cells: Record<string, unknown>[] };
+    const cases: [(c: Record<string, unknown>[]) => void, RegExp][] = [
+      // The setting's keys reordered: a configKey no run would ever match (collectCells would drop it silently).
+      [
+        (c) => {
+          const { task, ...rest } = c[3]!.setting as Record<string, unknown>;
+          c[3]!.setting = { ...rest, task };
+        },
+        /cell 3 \(spam \/ .* \/ tssa \/ seed 1\): its configKey "[0-9a-f]+" is not the one of its setting, variant, seed and rate \([0-9a-f]+\)$/,
+      ],
+      [
+        (c) => void (c[2]!.setting = undefined),
+        /cell 2 .*: expected a setting with a task of mqar, char-lm, spam, got undefined$/,
+      ],
+      [(c) => void (c[1]!.test = 'high'), /cell 1 .*: expected test and validation scores \(numbers\)$/],
+      [(c) => void (c[0]!.format = 'x'), /cell 0 .*: expected format 'tost-quality-cell-1', got "x"$/],
+    ];
+    for (const [spoil, message] of cases) {
+      const copy = structuredClone(json);
+      spoil(copy.cells);
+      const file = join(from, 'spoilt.json');
+      writeFileSync(file, JSON.stringify(copy));
+      expect(() => importCells(file, join(from, 'out'))).toThrow(message);
+      expect(collectCells(join(from, 'out'))).toEqual([]);
+    }
   });
 });

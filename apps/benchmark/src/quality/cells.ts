@@ -46,35 +46,82 @@ interface QualityReportFile {
   evalData?: QualityEvalData[];
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Why one cell of an imported report cannot be used, or undefined when it can. */
+function cellProblem(c: unknown): string | undefined {
+  if (!isObject(c)) return `expected an object, got ${JSON.stringify(c)}`;
+  if (c.format !== 'tost-quality-cell-1')
+    return `expected format 'tost-quality-cell-1', got ${JSON.stringify(c.format)}`;
+  const s = c.setting;
+  if (!isObject(s) || !(typeof s.task === 'string' && s.task in METRIC))
+    return `expected a setting with a task of ${Object.keys(METRIC).join(', ')}, got ${JSON.stringify(s)}`;
+  if (c.task !== s.task)
+    return `its task ${JSON.stringify(c.task)} is not its setting's ${JSON.stringify(s.task)}`;
+  if (typeof c.variant !== 'string' || !Number.isInteger(c.seed) || typeof c.learningRate !== 'number')
+    return 'expected a variant (string), a seed (integer) and a learningRate (number)';
+  if (typeof c.test !== 'number' || typeof c.validation !== 'number')
+    return 'expected test and validation scores (numbers)';
+  const key = configKey(s as unknown as QualitySetting, c.variant, c.seed as number, c.learningRate);
+  if (c.configKey !== key)
+    return `its configKey ${JSON.stringify(c.configKey)} is not the one of its setting, variant, seed and rate (${key})`;
+  return undefined;
+}
+
 /**
  * Adds the runs of an earlier report (an OUT/quality.json, e.g. a committed one) to OUT, so that new runs extend it and
  * `--report-only` summarises both, on a machine that does not have the earlier runs' directories. Each cell is
- * written as OUT/cells/…/result.json with `importedFrom` set and no model (it is never re-trained, and cannot be
- * scored on new held-out data); a cell OUT already has is kept as it is. The report's held-out scores come along,
- * keyed by the examples file's content hash (the report's `hash`, or the file read from `cwd` when the report
- * predates it; a file that cannot be read is an error naming it). A row averaged over several seeds gives each seed
- * the row's mean.
+ * written as OUT/cells/…/result.json with `importedFrom` (the report's absolute path) and no model: it is never
+ * re-trained, and cannot be scored on new held-out data. A cell OUT already has is kept as it is. The report's
+ * held-out scores come along, keyed by the examples file's content hash (the report's `hash`, or the file read from
+ * `cwd` when the report predates it). A row averaged over several seeds gives each seed the row's mean. The whole
+ * report is checked before anything is written.
  *
- * @throws Error naming `file` when it is not a readable `tost-quality-2` report.
+ * @throws Error naming `file` (and the cell) when it cannot be read, is not a `tost-quality-2` report, holds a cell
+ *   that is not a finished run matching its own configuration, or names a held-out file that cannot be read.
  */
 export function importCells(
   file: string,
   outDir: string,
   cwd: string = process.cwd(),
 ): { imported: number; kept: number } {
+  const where = `--import ${file}`;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${where}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
   let report: QualityReportFile;
   try {
-    report = JSON.parse(readFileSync(file, 'utf8')) as QualityReportFile;
+    report = JSON.parse(text) as QualityReportFile;
   } catch (err) {
-    throw new Error(`--import ${file}: cannot read it as JSON (${(err as Error).message})`);
-  }
-  if (report?.format !== 'tost-quality-2' || !Array.isArray(report.cells))
     throw new Error(
-      `--import ${file}: expected a tost-bench quality report (format 'tost-quality-2' with a cells list), ` +
-        `got format ${JSON.stringify(report?.format)}`,
+      `${where}: not JSON (${(err as Error).message}); expected a tost-bench quality report (OUT/quality.json)`,
     );
+  }
+  if (!isObject(report) || report.format !== 'tost-quality-2' || !Array.isArray(report.cells))
+    throw new Error(
+      `${where}: expected a tost-bench quality report (format 'tost-quality-2' with a cells list), got ` +
+        (isObject(report) && 'format' in report
+          ? `format ${JSON.stringify(report.format)}`
+          : `JSON without a format field (${Array.isArray(report) ? 'an array' : typeof report})`),
+    );
+  report.cells.forEach((c, i) => {
+    const problem = cellProblem(c);
+    if (problem) {
+      const id = isObject(c) ? ` (${[c.task, c.settingKey, c.variant, `seed ${c.seed}`].join(' / ')})` : '';
+      throw new Error(`${where}: cell ${i}${id}: ${problem}`);
+    }
+  });
   const scores = new Map<string, { hash: string; score: EvalScore }[]>();
-  for (const entry of report.evalData ?? []) {
+  (report.evalData ?? []).forEach((entry, i) => {
+    if (!isObject(entry) || typeof entry.file !== 'string' || !Array.isArray(entry.results))
+      throw new Error(
+        `${where}: evalData ${i}: expected {file, examples, results: [...]}, got ${JSON.stringify(entry)}`,
+      );
     let hash = entry.hash;
     if (hash === undefined) {
       const path = resolve(cwd, entry.file);
@@ -82,7 +129,7 @@ export function importCells(
         hash = evalDataHash(readFileSync(path, 'utf8'));
       } catch {
         throw new Error(
-          `--import ${file}: its held-out scores name ${entry.file}, which cannot be read from ${cwd} (${path}); ` +
+          `${where}: its held-out scores name ${entry.file}, which cannot be read from ${cwd} (${path}); ` +
             'run from the directory the report was made in',
         );
       }
@@ -92,19 +139,20 @@ export function importCells(
       const score = { file: entry.file, examples: entry.examples, accuracy: r.accuracy };
       scores.set(key, [...(scores.get(key) ?? []), { hash, score }]);
     }
-  }
+  });
+  const from = resolve(file);
   let imported = 0;
   let kept = 0;
   for (const cell of report.cells) {
     const dir = cellDir(outDir, cell.setting, cell.variant, cell.seed, cell.learningRate);
-    if (readCell(dir, configKey(cell.setting, cell.variant, cell.seed, cell.learningRate))) {
+    if (readCell(dir, cell.configKey)) {
       kept++;
       continue;
     }
     mkdirSync(dir, { recursive: true });
     const { chosen, ...rest } = cell;
     void chosen; // recomputed by collectCells
-    const result: QualityCellResult = { ...rest, dir, importedFrom: rest.importedFrom ?? file };
+    const result: QualityCellResult = { ...rest, dir, importedFrom: rest.importedFrom ?? from };
     writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     if (cell.chosen)
       for (const { hash, score } of scores.get(`${cell.settingKey}|${cell.variant}`) ?? [])
@@ -117,8 +165,8 @@ export function importCells(
 /**
  * Every finished cell under OUT/cells, whichever command wrote it (so OUT/quality.json can summarise runs made with
  * different tasks, settings or variant lists), each read from its own directory (`dir` is where it is now, even if
- * OUT was moved). A directory whose result does not match its own configuration, or that lacks the saved model, is
- * skipped. `chosen` is set as `runQuality` sets it: per (task, setting, variant), the learning rate with the best
+ * OUT was moved). A directory whose result does not match its own configuration, or that lacks the saved model (and
+ * was not imported, `importCells`), is skipped. `chosen` is set as `runQuality` sets it: per (task, setting, variant), the learning rate with the best
  * seed-1 validation score (ties: the smaller rate), and every seed at that rate.
  */
 export function collectCells(outDir: string): QualityCellResult[] {

@@ -115,6 +115,17 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   if (evalSet) {
     const mqarPairs = plan.flatMap((p) => (p.setting.task === 'mqar' ? [p.setting.pairs!] : []));
     assertEvalDataFitsRuns(evalSet, mqarPairs);
+    // An imported run (no model) this command would score on these examples: said before any training.
+    const planned = new Set(plan.map((p) => `${settingKey(p.setting)}|${p.variant}`));
+    const unscorable = collectCells(o.outDir).find(
+      (c) =>
+        c.importedFrom !== undefined &&
+        c.task === 'mqar' &&
+        c.setting.length === evalSet.length &&
+        planned.has(`${c.settingKey}|${c.variant}`) &&
+        !readEvalScore(c.dir, evalSet.hash),
+    );
+    if (unscorable) throw unscorableImport(evalSet.file, unscorable);
   }
   const grid = o.learningRate !== undefined ? [o.learningRate] : LEARNING_RATES;
   const totalCells = plan.length * (grid.length + Math.max(0, o.seeds - 1));
@@ -223,11 +234,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
       for (const r of chosen) {
         let score = readEvalScore(r.dir, evalSet.hash);
         if (!score) {
-          if (r.importedFrom !== undefined)
-            throw new Error(
-              `--eval-data ${evalSet.file}: the run in ${r.dir} was imported from ${r.importedFrom} without its model ` +
-                'and has no score on these examples; delete that directory to train it again',
-            );
+          if (r.importedFrom !== undefined) throw unscorableImport(evalSet.file, r);
           const model = await tfl.loadLayersModel(fileSystem(join(r.dir, 'model')));
           const scored = await evaluateCell(
             model,
@@ -248,6 +255,13 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   }
   writeQualityReport(o.outDir, log);
   return results;
+}
+
+function unscorableImport(file: string, r: QualityCellResult): Error {
+  return new Error(
+    `--eval-data ${file}: the run in ${r.dir} was imported from ${r.importedFrom} without its model and has no ` +
+      'score on these examples; delete that directory to train it again',
+  );
 }
 
 /**
