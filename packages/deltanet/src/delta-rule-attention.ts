@@ -1,18 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   denseTokens,
   mergeHeads,
-  validateInitStateBatch,
-  validateStepInput,
   type AttentionOptions,
   type LayerBaseArgs,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StepResult,
 } from '@tost/attention';
 import { chunkedDeltaRule, DEFAULT_CHUNK_SIZE, validateChunkSize } from './delta-rule-chunked.js';
-import { validateDeltaRuleState, type DeltaRuleState } from './delta-rule-state.js';
+import { DELTA_RULE_STATE, type DeltaRuleState } from './delta-rule-state.js';
 import { deltaRuleStep } from './delta-rule-step.js';
 
 /** Options of `DeltaNet` and `GatedDeltaNet` beyond the common ones. */
@@ -43,10 +41,7 @@ function silu<T extends tf.Tensor>(u: T): T {
  * [p], then (gated) the output gate and the output projection. Padded tokens get β = 0 (and γ = 0): they leave the
  * state unchanged. Subclasses add the decay and the output gate.
  */
-export abstract class DeltaRuleAttention
-  extends ProjectedAttention
-  implements StreamingAttention<DeltaRuleState>
-{
+export abstract class DeltaRuleAttention extends StreamingProjectedAttention<typeof DELTA_RULE_STATE> {
   static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['chunkSize'];
   readonly chunkSize: number;
@@ -121,55 +116,37 @@ export abstract class DeltaRuleAttention
     return this.projectOutput(this.finish(output, x), training);
   }
 
-  /** The state before the first token (zero memory) for `batch` independent sequences. */
-  initState(batch: number): DeltaRuleState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return { memory: tf.zeros([batch, this.heads, this.headDim, this.headDim]) };
-  }
-
-  disposeState(state: DeltaRuleState): void {
-    tf.dispose(state.memory);
-  }
+  protected readonly stateSpec = DELTA_RULE_STATE;
 
   /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (the full causal forward's output at that
-   * position) and the advanced state. Inference only (no dropout); O(heads·p² + dim²) per token at any position. The
-   * state passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
-   * @throws RangeError naming 'state.memory' for a state of another head count or width, naming 'xt' for a token
-   *   batch other than the state's.
+   * One token xt [batch, dim]: the (gated) delta rule on the memory (`deltaRuleStep`), O(heads·p² + dim²) per token
+   * at any position. `step` (from the base) checks the state ('state.memory' [batch, heads, p, p]) and xt first.
    */
-  step(state: DeltaRuleState, xt: tf.Tensor): { output: tf.Tensor2D; state: DeltaRuleState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = validateDeltaRuleState(state, this.heads, this.headDim, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const f = this.features(token, undefined);
-      const one = (t: tf.Tensor4D) => tf.squeeze(t, [2]) as tf.Tensor3D;
-      const scalar = (t: tf.Tensor3D) => tf.squeeze(t, [2]) as tf.Tensor2D;
-      const r = deltaRuleStep(
-        state.memory,
-        one(f.q),
-        one(f.k),
-        one(f.v),
-        scalar(f.beta),
-        f.logDecay ? scalar(f.logDecay) : undefined,
-      );
-      const merged = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D, token);
-      return {
-        output: this.projectOutput(tf.reshape(merged, [batch, this.dim]) as tf.Tensor2D, false),
-        memory: r.state,
-      };
-    });
-    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
+  protected advance(state: DeltaRuleState, xt: tf.Tensor2D): StepResult<typeof DELTA_RULE_STATE> {
+    const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+    const f = this.features(token, undefined);
+    const one = (t: tf.Tensor4D) => tf.squeeze(t, [2]) as tf.Tensor3D;
+    const scalar = (t: tf.Tensor3D) => tf.squeeze(t, [2]) as tf.Tensor2D;
+    const r = deltaRuleStep(
+      state.memory,
+      one(f.q),
+      one(f.k),
+      one(f.v),
+      scalar(f.beta),
+      f.logDecay ? scalar(f.logDecay) : undefined,
+    );
+    const merged = this.finish(tf.expandDims(r.output, 2) as tf.Tensor4D, token);
+    return { output: this.tokenOutput(merged), state: { memory: r.state } };
   }
 
   /**
    * Consumes a whole block of tokens x [batch, seq, dim] at once, chunk-wise, starting from `state`: returns the
-   * outputs [batch, seq, dim] (equal to `step` over the tokens one by one) and the state after the last token — a
-   * prompt prefill at the training form's speed. Inference only. `mask` [batch, seq] (1 = token) skips padded tokens.
-   * The state passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
+   * outputs [batch, seq, dim] (equal to `step` over the tokens one by one) and the state after the last token, its
+   * `position` advanced by seq — a prompt prefill at the training form's speed. Inference only. `mask` [batch, seq]
+   * (1 = token) skips padded tokens. The state passed in is not disposed; the returned tensors are kept out of any
+   * enclosing tidy.
+   * @throws the errors of `validateState` for a state that does not fit this layer (naming 'state.memory'),
+   *   RangeError naming 'x' when x is not [batch, seq, dim] with the state's batch.
    */
   prefill(
     state: DeltaRuleState,
@@ -177,8 +154,8 @@ export abstract class DeltaRuleAttention
     mask?: tf.Tensor2D,
   ): { output: tf.Tensor3D; state: DeltaRuleState } {
     this.assertBuilt('prefill');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = validateDeltaRuleState(state, this.heads, this.headDim, `${label} prefill`);
+    const label = this.streamingLabel;
+    const batch = this.validateState(state, 'prefill');
     if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[0] !== batch || x.shape[2] !== this.dim) {
       const given = x instanceof tf.Tensor ? `[${x.shape.join(', ')}]` : String(x);
       throw new RangeError(
@@ -186,8 +163,9 @@ export abstract class DeltaRuleAttention
           `state's), got ${given}`,
       );
     }
+    const position = state.position + x.shape[1];
     if (x.shape[1] === 0) {
-      return { output: tf.zeros([batch, 0, this.dim]), state: { memory: tf.clone(state.memory) } };
+      return { output: tf.zeros([batch, 0, this.dim]), state: { memory: tf.clone(state.memory), position } };
     }
     const result = tf.tidy(() => {
       const { x: clean, mask: m } = this.unpackInputs(mask ? [x, mask] : x, undefined);
@@ -197,7 +175,7 @@ export abstract class DeltaRuleAttention
       );
       return { output: this.projectOutput(this.finish(r.output, clean), false), memory: r.finalState };
     });
-    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
+    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory), position } };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -68,13 +68,19 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
     const foreign = other.initState(1);
     const xt = tf.zeros([1, 8]);
     expect(() => layer.step(foreign, xt)).toThrow(
-      /'state.memory' must have shape \[batch, heads, p, p\] = \[batch, 2, 4, 4\].*got \[1, 4, 2, 2\]/,
+      /'state.memory' must have shape \[batch, heads, headDim, headDim\] = \[1, 2, 4, 4\], got \[1, 4, 2, 2\]/,
+    );
+    expect(() => layer.prefill(foreign, tf.zeros([1, 3, 8]))).toThrow(
+      /GatedDeltaNet '.*' prefill: 'state.memory' must have shape .* = \[1, 2, 4, 4\], got \[1, 4, 2, 2\]/,
     );
     const state = layer.initState(3);
     expect(() => layer.step(state, xt)).toThrow(
       /'xt' must have shape \[batch, dim\] = \[3, 8\].*got \[1, 8\]/,
     );
-    expect(() => layer.step({} as never, xt)).toThrow(/argument 'state' must be a DeltaRuleState/);
+    expect(() => layer.step({} as never, xt)).toThrow(/argument 'state' must be a state from initState/);
+    expect(() => layer.step({ memory: state.memory } as never, tf.zeros([3, 8]))).toThrow(
+      /'state.position' must be a non-negative integer, got undefined/,
+    );
     layer.disposeState(state);
     expect(() => layer.step(state, xt)).toThrow(/'state.memory' has been disposed/);
     tf.dispose([foreign.memory, xt]);
@@ -107,7 +113,7 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
               tf.mul(r.state.memory, tf.reshape(tf.tensor1d([1, 0]), [2, 1, 1, 1])),
               tf.mul(state.memory, tf.reshape(tf.tensor1d([0, 1]), [2, 1, 1, 1])),
             ) as tf.Tensor4D;
-            state = { memory: mixed };
+            state = { memory: mixed, position: r.state.position };
           } else state = r.state;
         }
         const streamed = tf.stack(outputs, 1);
@@ -123,6 +129,72 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
           label: 'prefill vs step state',
         });
       });
+    }
+  });
+
+  it('prefill then step gives the outputs and positions of step over every token, and leaks no tensor', () => {
+    for (const make of [
+      (o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o),
+      (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o),
+    ]) {
+      const layer = make({ dim: 8, heads: 2, chunkSize: 2 });
+      layer.build([null, null, 8]);
+      const weights = layer
+        .getWeights()
+        .map((w, i) => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', 40 + i), 0.5));
+      layer.setWeights(weights);
+      tf.dispose(weights);
+      const name = layer.getClassName();
+      const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 7);
+      const token = (t: number) => tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
+      const before = tf.memory().numTensors;
+      let stepped = layer.initState(2);
+      const steppedOutputs: tf.Tensor[] = [];
+      for (let t = 0; t < 9; t++) {
+        const xt = token(t);
+        const r = layer.step(stepped, xt);
+        expect(r.state.position, `${name}: position after step ${t}`).toBe(t + 1);
+        layer.disposeState(stepped);
+        stepped = r.state;
+        steppedOutputs.push(r.output);
+        xt.dispose();
+      }
+      const start = layer.initState(2);
+      const prompt = tf.slice(x, [0, 0, 0], [2, 5, 8]) as tf.Tensor3D;
+      const prefilled = layer.prefill(start, prompt);
+      expect(prefilled.state.position, `${name}: position after a prefill of 5 tokens`).toBe(5);
+      expect(start.position, `${name}: the state passed in is unchanged`).toBe(0);
+      const none = tf.zeros([2, 0, 8]) as tf.Tensor3D;
+      const empty = layer.prefill(prefilled.state, none);
+      expect(empty.state.position, `${name}: an empty prefill keeps the position`).toBe(5);
+      let state = prefilled.state;
+      const outputs: tf.Tensor[] = [prefilled.output];
+      for (let t = 5; t < 9; t++) {
+        const xt = token(t);
+        const r = layer.step(state, xt);
+        layer.disposeState(state);
+        state = r.state;
+        outputs.push(tf.expandDims(r.output, 1));
+        r.output.dispose();
+        xt.dispose();
+      }
+      expect(state.position, name).toBe(stepped.position);
+      tf.tidy(() => {
+        expectClose(tf.concat(outputs, 1).dataSync(), tf.stack(steppedOutputs, 1).dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: `${name}: outputs`,
+        });
+        expectClose(state.memory.dataSync(), stepped.memory.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: `${name}: state`,
+        });
+      });
+      tf.dispose([prompt, none, empty.output, ...outputs, ...steppedOutputs]);
+      [start, state, stepped, empty.state].forEach((s) => layer.disposeState(s));
+      expect(tf.memory().numTensors, `${name}: tensors left`).toBe(before);
+      x.dispose();
     }
   });
 });

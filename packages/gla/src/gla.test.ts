@@ -34,7 +34,9 @@ describeAttentionConformance('gla (chunkSize 2)', (o) => createAttention('gla', 
 function randomLayer(options: { dim: number; heads: number; chunkSize?: number }): GatedLinearAttention {
   const layer = new GatedLinearAttention(options);
   layer.build([null, null, options.dim]);
-  const values = layer.getWeights().map((w, i) => tf.tidy(() => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', i), 0.5)));
+  const values = layer
+    .getWeights()
+    .map((w, i) => tf.tidy(() => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', i), 0.5)));
   layer.setWeights(values);
   tf.dispose(values);
   return layer;
@@ -54,7 +56,11 @@ for (const backend of testBackends()) {
         const keep = [0, 1, 2, 4, 5, 8, 9];
         const y = tf.gather(layer.apply(x, { mask }) as tf.Tensor, keep, 1);
         const alone = layer.apply(tf.gather(x, keep, 1)) as tf.Tensor;
-        expectClose(y.dataSync(), alone.dataSync(), { rtol: 1e-4, atol: 1e-5, label: 'outputs at real tokens' });
+        expectClose(y.dataSync(), alone.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-5,
+          label: 'outputs at real tokens',
+        });
       });
     });
 
@@ -75,10 +81,69 @@ for (const backend of testBackends()) {
       const first = layer.prefill(start, tf.slice(x, [0, 0, 0], [2, 5, 8]));
       const second = layer.prefill(first.state, tf.slice(x, [0, 5, 0], [2, 6, 8]));
       const prefilled = tf.concat([first.output, second.output], 1);
-      expectClose(prefilled.dataSync(), tf.stack(stepped, 1).dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'outputs' });
-      expectClose(second.state.memory.dataSync(), state.memory.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'state' });
+      expectClose(prefilled.dataSync(), tf.stack(stepped, 1).dataSync(), {
+        rtol: 1e-4,
+        atol: 1e-4,
+        label: 'outputs',
+      });
+      expectClose(second.state.memory.dataSync(), state.memory.dataSync(), {
+        rtol: 1e-4,
+        atol: 1e-4,
+        label: 'state',
+      });
       tf.dispose([x, prefilled, first.output, second.output, ...stepped]);
       [state, start, first.state, second.state].forEach((s) => layer.disposeState(s));
+    });
+
+    it('prefill then step gives the outputs and positions of step over every token, and leaks no tensor', () => {
+      const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 3 });
+      const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 5);
+      const token = (t: number) => tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
+      const before = tf.memory().numTensors;
+      let stepped = layer.initState(2);
+      const steppedOutputs: tf.Tensor[] = [];
+      for (let t = 0; t < 9; t++) {
+        const xt = token(t);
+        const r = layer.step(stepped, xt);
+        expect(r.state.position, `position after step ${t}`).toBe(t + 1);
+        layer.disposeState(stepped);
+        stepped = r.state;
+        steppedOutputs.push(r.output);
+        xt.dispose();
+      }
+      const start = layer.initState(2);
+      const prompt = tf.slice(x, [0, 0, 0], [2, 5, 8]);
+      const prefilled = layer.prefill(start, prompt);
+      expect(prefilled.state.position, 'position after a prefill of 5 tokens').toBe(5);
+      expect(start.position, 'the state passed in is unchanged').toBe(0);
+      let state = prefilled.state;
+      const outputs: tf.Tensor[] = [prefilled.output];
+      for (let t = 5; t < 9; t++) {
+        const xt = token(t);
+        const r = layer.step(state, xt);
+        layer.disposeState(state);
+        state = r.state;
+        outputs.push(tf.expandDims(r.output, 1));
+        r.output.dispose();
+        xt.dispose();
+      }
+      expect(state.position).toBe(stepped.position);
+      tf.tidy(() => {
+        expectClose(tf.concat(outputs, 1).dataSync(), tf.stack(steppedOutputs, 1).dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'outputs',
+        });
+        expectClose(state.memory.dataSync(), stepped.memory.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'state',
+        });
+      });
+      tf.dispose([prompt, ...outputs, ...steppedOutputs]);
+      [start, state, stepped].forEach((s) => layer.disposeState(s));
+      expect(tf.memory().numTensors, 'tensors left').toBe(before);
+      x.dispose();
     });
 
     it('rejects a state from another batch size or head count, naming it', () => {
@@ -87,12 +152,24 @@ for (const backend of testBackends()) {
       const state = layer.initState(2);
       const foreign = other.initState(2);
       const xt = tf.zeros([3, 8]);
-      expect(() => layer.step(state, xt)).toThrow(/'xt' must have shape \[batch, dim\] = \[2, 8\].*got \[3, 8\]/);
-      expect(() => layer.step(foreign, tf.zeros([2, 8]))).toThrow(
-        /'state.memory' must have shape \[batch, heads, p, p\] = \[batch, 2, 4, 4\].*got \[2, 4, 2, 2\]/,
+      expect(() => layer.step(state, xt)).toThrow(
+        /'xt' must have shape \[batch, dim\] = \[2, 8\].*got \[3, 8\]/,
       );
-      expect(() => layer.prefill(state, tf.zeros([3, 5, 8]))).toThrow(/prefill: argument 'x' must have shape/);
-      expect(() => layer.step({} as never, tf.zeros([2, 8]))).toThrow(/argument 'state' must be a state from initState/);
+      expect(() => layer.step(foreign, tf.zeros([2, 8]))).toThrow(
+        /'state.memory' must have shape \[batch, heads, headDim, headDim\] = \[2, 2, 4, 4\], got \[2, 4, 2, 2\]/,
+      );
+      expect(() => layer.prefill(foreign, tf.zeros([2, 5, 8]))).toThrow(
+        /GatedLinearAttention '.*' prefill: 'state.memory' must have shape .* = \[2, 2, 4, 4\], got \[2, 4, 2, 2\]/,
+      );
+      expect(() => layer.prefill(state, tf.zeros([3, 5, 8]))).toThrow(
+        /prefill: argument 'x' must have shape/,
+      );
+      expect(() => layer.step({} as never, tf.zeros([2, 8]))).toThrow(
+        /argument 'state' must be a state from initState/,
+      );
+      expect(() => layer.prefill({ memory: state.memory } as never, tf.zeros([2, 5, 8]))).toThrow(
+        /prefill: 'state.position' must be a non-negative integer, got undefined/,
+      );
       layer.disposeState(state);
       other.disposeState(foreign);
       expect(() => layer.step(state, tf.zeros([2, 8]))).toThrow(/has been disposed/);

@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  ProjectedAttention,
+  StreamingProjectedAttention,
   denseTokens,
   headTokenMask,
   mergeHeads,
   splitHeads,
-  validateInitStateBatch,
-  validateStepInput,
   type AttentionOptions,
   type ProjectedHeads,
-  type StreamingAttention,
+  type StateSpec,
+  type StepResult,
+  type StreamingState,
 } from '@tost/attention';
 import { GLA_CHUNK_SIZE, GLA_GATE_RANK, GLA_GATE_TEMPERATURE, GLA_NORM_EPSILON } from './constants.js';
 import { gatedLinearAttention } from './gated-linear-attention.js';
@@ -23,10 +23,14 @@ export interface GLAOptions extends AttentionOptions {
   gateRank?: number;
 }
 
-/** Streaming state of a GLA layer: per sample and head the matrix memory S [batch, heads, p, p] (rows = key channels). */
-export interface GLAState {
-  memory: tf.Tensor4D;
-}
+/**
+ * Streaming state of a GLA layer: per sample and head the matrix memory S [batch, heads, p, p] (rows = key channels),
+ * and `position`, the number of tokens consumed so far. Its size does not depend on the position.
+ */
+const GLA_STATE = {
+  memory: { shape: ['batch', 'heads', 'headDim', 'headDim'] },
+} as const satisfies StateSpec;
+export type GLAState = StreamingState<typeof GLA_STATE>;
 
 /**
  * Gated Linear Attention (Yang, Wang, Shen, Panda, Kim, "Gated Linear Attention Transformers with Hardware-Efficient
@@ -45,7 +49,7 @@ export interface GLAState {
  * default true), then `gate_down` [dim, r], `gate_up` [r, dim], `gate_bias` [dim], `output_gate` [dim, dim],
  * `output_gate_bias` [dim] (the gate biases always).
  */
-export class GatedLinearAttention extends ProjectedAttention implements StreamingAttention<GLAState> {
+export class GatedLinearAttention extends StreamingProjectedAttention<typeof GLA_STATE> {
   static className = 'GatedLinearAttention';
   static override readonly traits = { causal: true, complexity: 'linear', useBias: true } as const;
   static override optionNames: readonly string[] = ['chunkSize', 'gateRank'];
@@ -144,55 +148,38 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
     });
   }
 
-  /** The state before the first token for `batch` independent sequences: S = 0. */
-  initState(batch: number): GLAState {
-    validateInitStateBatch(batch, `${this.layerClass} '${this.name}'`);
-    return { memory: tf.zeros([batch, this.heads, this.headDim, this.headDim]) };
-  }
-
-  disposeState(state: GLAState): void {
-    tf.dispose(state.memory);
-  }
+  protected readonly stateSpec = GLA_STATE;
 
   /**
-   * Consumes one token xt [batch, dim] and returns its output [batch, dim] (the full causal forward's output at that
-   * position) and the advanced state: the recurrence itself, O(dim² + heads·p²) per token at any position. The state
-   * passed in is not disposed; the returned tensors are kept out of any enclosing tidy.
-   * @throws RangeError when xt or the state does not fit the layer (batch size, heads, p), naming which.
+   * One token xt [batch, dim]: the recurrence itself (`glaRecurrentStep`), O(dim² + heads·p²) per token at any
+   * position. `step` (from the base) checks the state ('state.memory' [batch, heads, p, p]) and xt first.
    */
-  step(state: GLAState, xt: tf.Tensor): { output: tf.Tensor2D; state: GLAState } {
-    this.assertBuilt('step');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = this.validateState(state, `${label} step`);
-    validateStepInput(xt, batch, this.dim, label);
-    const result = tf.tidy(() => {
-      const token = tf.expandDims(xt, 1) as tf.Tensor3D;
-      const [h, p] = [this.heads, this.headDim];
-      const split = (t: tf.Tensor3D) => tf.reshape(t, [batch, h, p]) as tf.Tensor3D;
-      const q = tf.mul(split(this.project('query', token)), 1 / Math.sqrt(p)) as tf.Tensor3D;
-      const r = glaRecurrentStep(
-        state.memory,
-        q,
-        split(this.project('key', token)),
-        split(this.project('value', token)),
-        split(this.logGate(token)),
-      );
-      const o = tf.reshape(normalizeHeads(r.output), [batch, 1, this.dim]) as tf.Tensor3D;
-      const gated = tf.reshape(this.gateOutput(o, token), [batch, this.dim]) as tf.Tensor2D;
-      return { output: this.projectOutput(gated, false), memory: r.state };
-    });
-    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
+  protected advance(state: GLAState, xt: tf.Tensor2D, batch: number): StepResult<typeof GLA_STATE> {
+    const token = tf.expandDims(xt, 1) as tf.Tensor3D;
+    const q = tf.mul(this.tokenHeads('query', xt), 1 / Math.sqrt(this.headDim)) as tf.Tensor3D;
+    const r = glaRecurrentStep(
+      state.memory,
+      q,
+      this.tokenHeads('key', xt),
+      this.tokenHeads('value', xt),
+      tf.reshape(this.logGate(token), [batch, this.heads, this.headDim]) as tf.Tensor3D,
+    );
+    const o = tf.reshape(normalizeHeads(r.output), [batch, 1, this.dim]) as tf.Tensor3D;
+    return { output: this.tokenOutput(this.gateOutput(o, token)), state: { memory: r.state } };
   }
 
   /**
    * Consumes a whole prompt x [batch, seq, dim] (optional mask [batch, seq]) from `state`, chunk-wise, and returns
-   * its outputs [batch, seq, dim] and the state after it — the same as `step` over every token, in O(seq) chunk work
-   * instead of seq sequential steps. Inference only. The state passed in is not disposed.
+   * its outputs [batch, seq, dim] and the state after it (`position` advanced by seq) — the same as `step` over every
+   * token, in O(seq) chunk work instead of seq sequential steps. Inference only. The state passed in is not disposed;
+   * the returned tensors are kept out of any enclosing tidy.
+   * @throws the errors of `validateState` for a state that does not fit this layer, RangeError naming 'x' when x is
+   *   not [batch, seq, dim] with the state's batch.
    */
   prefill(state: GLAState, x: tf.Tensor, mask?: tf.Tensor): { output: tf.Tensor3D; state: GLAState } {
     this.assertBuilt('prefill');
-    const label = `${this.layerClass} '${this.name}'`;
-    const batch = this.validateState(state, `${label} prefill`);
+    const label = this.streamingLabel;
+    const batch = this.validateState(state, 'prefill');
     if (!(x instanceof tf.Tensor) || x.rank !== 3 || x.shape[0] !== batch || x.shape[2] !== this.dim) {
       throw new RangeError(
         `${label} prefill: argument 'x' must have shape [batch, seq, dim] = [${batch}, seq, ${this.dim}] (batch is ` +
@@ -203,26 +190,10 @@ export class GatedLinearAttention extends ProjectedAttention implements Streamin
       const { x: clean, mask: m } = this.unpackInputs(x, mask ? { mask } : {});
       return this.forwardFrom(clean, m, state.memory, false);
     });
-    return { output: tf.keep(result.output), state: { memory: tf.keep(result.memory) } };
-  }
-
-  private validateState(state: GLAState, label: string): number {
-    const memory = (state as Partial<GLAState> | null)?.memory;
-    const [h, p] = [this.heads, this.headDim];
-    if (!(memory instanceof tf.Tensor) || memory.rank !== 4) {
-      throw new TypeError(
-        `${label}: argument 'state' must be a state from initState ({memory: [batch, ${h}, ${p}, ${p}]}), got ` +
-          String(state),
-      );
-    }
-    if (memory.isDisposed) throw new Error(`${label}: argument 'state' has been disposed`);
-    if (memory.shape[1] !== h || memory.shape[2] !== p || memory.shape[3] !== p) {
-      throw new RangeError(
-        `${label}: 'state.memory' must have shape [batch, heads, p, p] = [batch, ${h}, ${p}, ${p}], ` +
-          `got [${memory.shape.join(', ')}] (a state of another layer?)`,
-      );
-    }
-    return memory.shape[0];
+    return {
+      output: tf.keep(result.output),
+      state: { memory: tf.keep(result.memory), position: state.position + x.shape[1]! },
+    };
   }
 
   override getConfig(): tf.serialization.ConfigDict {
