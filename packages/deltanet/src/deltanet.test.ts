@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention } from '@tost/attention';
-import { projectionWeights, weightList } from '@tost/attention/testing';
+import { expectPrefillMatchesSteps, projectionWeights, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { DeltaNet, GatedDeltaNet } from './index.js';
@@ -144,56 +144,8 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
         .map((w, i) => tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', 40 + i), 0.5));
       layer.setWeights(weights);
       tf.dispose(weights);
-      const name = layer.getClassName();
-      const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 7);
-      const token = (t: number) => tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
-      const before = tf.memory().numTensors;
-      let stepped = layer.initState(2);
-      const steppedOutputs: tf.Tensor[] = [];
-      for (let t = 0; t < 9; t++) {
-        const xt = token(t);
-        const r = layer.step(stepped, xt);
-        expect(r.state.position, `${name}: position after step ${t}`).toBe(t + 1);
-        layer.disposeState(stepped);
-        stepped = r.state;
-        steppedOutputs.push(r.output);
-        xt.dispose();
-      }
-      const start = layer.initState(2);
-      const prompt = tf.slice(x, [0, 0, 0], [2, 5, 8]) as tf.Tensor3D;
-      const prefilled = layer.prefill(start, prompt);
-      expect(prefilled.state.position, `${name}: position after a prefill of 5 tokens`).toBe(5);
-      expect(start.position, `${name}: the state passed in is unchanged`).toBe(0);
-      const none = tf.zeros([2, 0, 8]) as tf.Tensor3D;
-      const empty = layer.prefill(prefilled.state, none);
-      expect(empty.state.position, `${name}: an empty prefill keeps the position`).toBe(5);
-      let state = prefilled.state;
-      const outputs: tf.Tensor[] = [prefilled.output];
-      for (let t = 5; t < 9; t++) {
-        const xt = token(t);
-        const r = layer.step(state, xt);
-        layer.disposeState(state);
-        state = r.state;
-        outputs.push(tf.expandDims(r.output, 1));
-        r.output.dispose();
-        xt.dispose();
-      }
-      expect(state.position, name).toBe(stepped.position);
-      tf.tidy(() => {
-        expectClose(tf.concat(outputs, 1).dataSync(), tf.stack(steppedOutputs, 1).dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-5,
-          label: `${name}: outputs`,
-        });
-        expectClose(state.memory.dataSync(), stepped.memory.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-5,
-          label: `${name}: state`,
-        });
-      });
-      tf.dispose([prompt, none, empty.output, ...outputs, ...steppedOutputs]);
-      [start, state, stepped, empty.state].forEach((s) => layer.disposeState(s));
-      expect(tf.memory().numTensors, `${name}: tensors left`).toBe(before);
+      const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 7) as tf.Tensor3D;
+      expectPrefillMatchesSteps(layer, x, 5, { rtol: 1e-4, atol: 1e-5 });
       x.dispose();
     }
   });

@@ -6,9 +6,10 @@ import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-c
 import type { AttentionLayer } from '../attention-layer.js';
 import type { AttentionOptions } from '../options.js';
 import { createAttention, getAttentionDescriptor, listAttentionNames } from '../registry.js';
-import { isStreamingAttention, type StreamingAttention } from '../streaming.js';
+import { canPrefill, isStreamingAttention, type StreamingAttention } from '../streaming.js';
 import type { GoldenLoader, GoldenSpec } from './golden.js';
 import { goldenCaseTests } from './golden-tests.js';
+import { expectPrefillMatchesSteps } from './prefill-check.js';
 import { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
 import { reloadThroughMemory } from './reload-model.js';
 
@@ -83,7 +84,10 @@ function run(layer: AttentionLayer, x: tf.Tensor, kwargs: Record<string, unknown
 function influence(layer: AttentionLayer, x: tf.Tensor, changed: number, observed: number): number {
   return tf.tidy(() => {
     const [, seq, dim] = x.shape as [number, number, number];
-    const bump = tf.tensor3d(Array.from({ length: seq }, (_, t) => (t === changed ? 1 : 0)), [1, seq, 1]);
+    const bump = tf.tensor3d(
+      Array.from({ length: seq }, (_, t) => (t === changed ? 1 : 0)),
+      [1, seq, 1],
+    );
     const at = (t: tf.Tensor) => tf.slice(t, [0, observed, 0], [1, 1, dim]);
     const change = tf.sub(at(run(layer, x)), at(run(layer, tf.add(x, bump))));
     return tf.max(tf.abs(change)).dataSync()[0]!;
@@ -217,16 +221,23 @@ export function describeAttentionConformance(
           const y = run(layer, x, { mask });
           for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e30]) {
             const padded = tf.reshape(tf.sub(1, mask), [2, seq, 1]);
-            const poisoned = tf.where(tf.cast(tf.broadcastTo(padded, [2, seq, dim]), 'bool'), tf.fill([2, seq, dim], poison), x);
+            const poisoned = tf.where(
+              tf.cast(tf.broadcastTo(padded, [2, seq, dim]), 'bool'),
+              tf.fill([2, seq, dim], poison),
+              x,
+            );
             const y2 = run(layer, poisoned, { mask }).dataSync();
             const y1 = y.dataSync();
             for (let i = 0; i < y1.length; i++) {
               const token = Math.floor(i / dim);
               if (maskValues[token] === 0) continue;
-              expect(Number.isFinite(y2[i]!), `output ${i} finite with ${poison} at padded tokens`).toBe(true);
-              expect(Math.abs(y2[i]! - y1[i]!), `output ${i} with ${poison} at padded tokens`).toBeLessThanOrEqual(
-                atol + 1e-4 * Math.abs(y1[i]!),
+              expect(Number.isFinite(y2[i]!), `output ${i} finite with ${poison} at padded tokens`).toBe(
+                true,
               );
+              expect(
+                Math.abs(y2[i]! - y1[i]!),
+                `output ${i} with ${poison} at padded tokens`,
+              ).toBeLessThanOrEqual(atol + 1e-4 * Math.abs(y1[i]!));
             }
           }
         });
@@ -293,9 +304,15 @@ export function describeAttentionConformance(
             const y = run(layer, x);
             const t = Math.floor(seq / 2);
             for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, 1e12, -1e12, 3e38, -3e38]) {
-              const x2 = tf.concat([tf.slice(x, [0, 0, 0], [1, t + 1, dim]), tf.fill([1, seq - t - 1, dim], poison)], 1);
+              const x2 = tf.concat(
+                [tf.slice(x, [0, 0, 0], [1, t + 1, dim]), tf.fill([1, seq - t - 1, dim], poison)],
+                1,
+              );
               const y2 = tf.slice(run(layer, x2), [0, 0, 0], [1, t + 1, dim]).dataSync();
-              expect(Array.from(y2).every(Number.isFinite), `outputs ≤ ${t} finite with ${poison} after`).toBe(true);
+              expect(
+                Array.from(y2).every(Number.isFinite),
+                `outputs ≤ ${t} finite with ${poison} after`,
+              ).toBe(true);
               expectClose(y2, tf.slice(y, [0, 0, 0], [1, t + 1, dim]).dataSync(), {
                 atol,
                 rtol: 1e-4,
@@ -322,12 +339,29 @@ export function describeAttentionConformance(
               xt.dispose();
             }
             const streamed = tf.stack(outputs, 1);
-            expectClose(streamed.dataSync(), full.dataSync(), { atol: 1e-4, rtol: 1e-4, label: 'step vs full' });
-            expect(() => layer.step(state, tf.zeros([3, dim]))).toThrow(/'xt' must have shape \[batch, dim\] = \[2/);
+            expectClose(streamed.dataSync(), full.dataSync(), {
+              atol: 1e-4,
+              rtol: 1e-4,
+              label: 'step vs full',
+            });
+            expect(() => layer.step(state, tf.zeros([3, dim]))).toThrow(
+              /'xt' must have shape \[batch, dim\] = \[2/,
+            );
             expect(() => layer.initState(0)).toThrow(/'batch' must be a positive integer, got 0/);
             layer.disposeState(state);
             tf.dispose([x, full, streamed, ...outputs]);
           });
+
+          // Layers with `prefill` (a method: known without building, so no backend is needed here).
+          const prefills = canPrefill(factory({ dim, heads }) as unknown as StreamingAttention);
+          if (prefills) {
+            it('prefill then step equals step over every token', () => {
+              const layer = make() as unknown as AttentionLayer & StreamingAttention;
+              const x = randn([2, seq, dim], 35) as tf.Tensor3D;
+              expectPrefillMatchesSteps(layer, x, Math.max(1, Math.floor(seq / 2)));
+              x.dispose();
+            });
+          }
 
           it('step rejects a state from another batch size or head count, naming it', () => {
             const layer = make() as unknown as AttentionLayer & StreamingAttention;
@@ -389,7 +423,9 @@ export function describeAttentionConformance(
             const x = randn([2, seq, dim], 14);
             const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
             for (const padded of [(i: number) => i === 0 || i === 3, (i: number) => i >= seq - 2]) {
-              const maskValues = [...Array(seq)].map((_, i) => (padded(i) ? 0 : 1)).concat(Array(seq).fill(0));
+              const maskValues = [...Array(seq)]
+                .map((_, i) => (padded(i) ? 0 : 1))
+                .concat(Array(seq).fill(0));
               const mask = tf.tensor2d(maskValues, [2, seq]);
               const { grads } = tf.variableGrads(() => tf.sum(run(layer, x, { mask })) as tf.Scalar, vars);
               for (const [name, g] of Object.entries(grads)) {
@@ -530,12 +566,22 @@ function registryTests(factory: Factory, options: ConformanceOptions, dim: numbe
       [12, 3],
     ] as const) {
       for (const useBias of [undefined, false]) {
-        const layerOptions = { dim: width, heads: count, ...registered.options, ...(useBias === false && { useBias }) };
+        const layerOptions = {
+          dim: width,
+          heads: count,
+          ...registered.options,
+          ...(useBias === false && { useBias }),
+        };
         const layer = createAttention(registered.name, layerOptions as AttentionOptions);
-        expect(layer.constructor, 'class of createAttention vs the factory').toBe(factory(layerOptions).constructor);
+        expect(layer.constructor, 'class of createAttention vs the factory').toBe(
+          factory(layerOptions).constructor,
+        );
         expect([layer.causal, layer.complexity]).toEqual([descriptor.causal, descriptor.complexity]);
         layer.build([null, null, width]);
-        const trainable = layer.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, c) => a * c!, 1), 0);
+        const trainable = layer.trainableWeights.reduce(
+          (n, w) => n + w.shape.reduce<number>((a, c) => a * c!, 1),
+          0,
+        );
         expect(descriptor.parameterCount(layerOptions), JSON.stringify(layerOptions)).toBe(trainable);
         layer.weights.forEach((w) => w.dispose());
       }
@@ -550,13 +596,18 @@ function registryTests(factory: Factory, options: ConformanceOptions, dim: numbe
       const descriptor = getAttentionDescriptor(registered.name);
       if (fields) expect(descriptor).toMatchObject(fields);
       if (noWeightDecay) {
-        const layer = createAttention(registered.name, { dim, heads, ...registered.options } as AttentionOptions);
+        const layer = createAttention(registered.name, {
+          dim,
+          heads,
+          ...registered.options,
+        } as AttentionOptions);
         layer.build([null, null, dim]);
         const patterns = (descriptor.noWeightDecay ?? []).map((p) => new RegExp(p));
         const excluded = layer.weights.filter((w) => patterns.some((p) => p.test(w.originalName)));
-        expect(excluded.map((w) => w.originalName.split('/').pop()), 'weights excluded from weight decay').toEqual([
-          ...noWeightDecay,
-        ]);
+        expect(
+          excluded.map((w) => w.originalName.split('/').pop()),
+          'weights excluded from weight decay',
+        ).toEqual([...noWeightDecay]);
         layer.weights.forEach((w) => w.dispose());
       }
     });

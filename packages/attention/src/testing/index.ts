@@ -26,3 +26,4 @@ export { weightList, weightNames, projectionWeights } from './weight-list.js';
 export { countDataSyncReads } from './count-reads.js';
 export { expectTensorsClose } from './expect-tensors-close.js';
 export { reloadThroughMemory } from './reload-model.js';
+export { expectPrefillMatchesSteps } from './prefill-check.js';
