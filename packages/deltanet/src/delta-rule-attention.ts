@@ -165,7 +165,10 @@ export abstract class DeltaRuleAttention extends StreamingProjectedAttention<typ
     }
     const position = state.position + x.shape[1];
     if (x.shape[1] === 0) {
-      return { output: tf.zeros([batch, 0, this.dim]), state: { memory: tf.clone(state.memory), position } };
+      return {
+        output: tf.keep(tf.zeros([batch, 0, this.dim])),
+        state: { memory: tf.keep(tf.clone(state.memory)), position },
+      };
     }
     const result = tf.tidy(() => {
       const { x: clean, mask: m } = this.unpackInputs(mask ? [x, mask] : x, undefined);

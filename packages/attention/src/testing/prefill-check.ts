@@ -5,6 +5,7 @@ import { canPrefill, stateTensors, type StreamingAttention } from '../streaming.
 
 /** A streaming layer with `prefill`, as `expectPrefillMatchesSteps` takes it. */
 type PrefillLayer = StreamingAttention & { getClassName?(): string };
+type Tolerance = Omit<CloseOptions, 'label'>;
 
 /** The `position` a state carries, when it has one (a number); `undefined` otherwise. */
 function positionOf(state: unknown): number | undefined {
@@ -13,97 +14,170 @@ function positionOf(state: unknown): number | undefined {
 }
 
 /**
- * Checks `prefill` against `step`: for x [batch, seq, dim] (float32; not disposed), prefilling the first
- * `prefixLength` tokens (0 < prefixLength < seq) and stepping over the rest gives the outputs of stepping over every
- * token, the same state tensors at the end and — for a state with a numeric `position` — the same position
- * (seq; prefixLength right after the prefill, 0 still on the state passed in). An empty block [batch, 0, dim] returns
- * outputs of that shape and keeps the position. Every tensor made is disposed; a leaked one fails the check.
+ * Two states of one layer hold the same values: the same keys; under each, equal numbers or close tensors (nested
+ * objects compared key by key, so the order in which a state's keys were written does not matter).
+ */
+function expectStatesClose(actual: unknown, expected: unknown, tolerance: Tolerance, label: string): void {
+  if (expected instanceof tf.Tensor) {
+    expect(actual, `${label}: a tensor`).toBeInstanceOf(tf.Tensor);
+    const a = actual as tf.Tensor;
+    expect(a.isDisposed, `${label}: disposed`).toBe(false);
+    expect(a.shape, `${label}: shape`).toEqual(expected.shape);
+    expectClose(a.dataSync(), expected.dataSync(), { ...tolerance, label });
+  } else if (expected !== null && typeof expected === 'object') {
+    const keys = Object.keys(expected).sort();
+    expect(Object.keys(actual as object).sort(), `${label}: keys`).toEqual(keys);
+    for (const key of keys) {
+      expectStatesClose(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        tolerance,
+        `${label}.${key}`,
+      );
+    }
+  } else {
+    expect(actual, label).toEqual(expected);
+  }
+}
+
+/** The returned state owns its tensors: alive, and none of them is a tensor of `other` (the state passed in). */
+function expectOwnTensors(result: unknown, other: unknown, label: string): void {
+  const theirs = new Set(stateTensors(other));
+  for (const t of stateTensors(result)) {
+    expect(t.isDisposed, `${label}: a tensor of the returned state is disposed`).toBe(false);
+    expect(theirs.has(t), `${label}: the returned state reuses a tensor of the state passed in`).toBe(false);
+  }
+}
+
+/**
+ * Checks `prefill` against `step` over x [batch, seq, dim] (float32; not disposed) and a split point
+ * prefixLength (2 ≤ prefixLength < seq). With step over every token as the reference:
+ * - prefill of tokens [0, prefixLength) from `initState`, called inside a `tf.tidy`, returns outputs
+ *   [batch, prefixLength, dim] equal to step's and a state equal to step's after prefixLength tokens (same keys,
+ *   tensors close, `position` equal when the state has one), all alive after the tidy and none shared with the state
+ *   passed in, which stays alive and unchanged;
+ * - prefill of tokens [1, prefixLength) from the state step left after token 0 gives the same (a prefill continues a
+ *   state);
+ * - an empty block [batch, 0, dim] returns outputs of that shape and a new state equal to the one passed in;
+ * - step over tokens [prefixLength, seq) after the prefill gives step's outputs and final state.
+ * When every check passes, no tensor is left behind.
  *
- * @param tolerance the `expectClose` tolerance for outputs and state (default rtol = atol = 1e-4).
- * @throws (an assertion failure) when the layer has no `prefill` or any of the above differs.
+ * @param tolerance the `expectClose` tolerance for outputs and states; each of rtol, atol defaults to 1e-4.
+ * @throws Error when the layer has no `prefill`; RangeError when prefixLength is not an integer in 2..seq−1; an
+ *   assertion failure (vitest) when any check above fails.
  */
 export function expectPrefillMatchesSteps(
   layer: PrefillLayer,
   x: tf.Tensor3D,
   prefixLength: number,
-  tolerance: Omit<CloseOptions, 'label'> = { rtol: 1e-4, atol: 1e-4 },
+  { rtol = 1e-4, atol = 1e-4 }: Tolerance = {},
 ): void {
+  const tolerance = { rtol, atol };
   const name = layer.getClassName?.() ?? 'layer';
   if (!canPrefill(layer)) throw new Error(`${name} has no prefill method`);
   const [batch, seq, dim] = x.shape;
-  if (!(Number.isInteger(prefixLength) && prefixLength > 0 && prefixLength < seq)) {
+  if (!(Number.isInteger(prefixLength) && prefixLength >= 2 && prefixLength < seq)) {
     throw new RangeError(
-      `expectPrefillMatchesSteps: prefixLength must be an integer in 1..${seq - 1}, got ${prefixLength}`,
+      `expectPrefillMatchesSteps: prefixLength must be an integer in 2..${seq - 1} (x has ${seq} tokens), got ${prefixLength}`,
     );
   }
-  const token = (t: number) =>
-    tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, dim]), [batch, dim]));
   const before = tf.memory().numTensors;
-
-  // Reference: step over every token.
-  let stepped = layer.initState(batch);
-  const steppedOutputs: tf.Tensor[] = [];
-  for (let t = 0; t < seq; t++) {
-    const xt = token(t);
-    const r = layer.step(stepped, xt);
-    if (positionOf(stepped) !== undefined) {
-      expect(positionOf(r.state), `${name}: position after step ${t}`).toBe(t + 1);
-    }
-    layer.disposeState(stepped);
-    stepped = r.state;
-    steppedOutputs.push(r.output);
-    xt.dispose();
-  }
-
-  // Prefill the prompt, check an empty block, then step over the rest.
-  const start = layer.initState(batch);
-  const startPosition = positionOf(start);
-  const prompt = tf.slice(x, [0, 0, 0], [batch, prefixLength, dim]);
-  const prefilled = layer.prefill(start, prompt);
-  expect(prefilled.output.shape, `${name}: prefill output shape`).toEqual([batch, prefixLength, dim]);
-  if (startPosition !== undefined) {
-    expect(positionOf(prefilled.state), `${name}: position after a prefill of ${prefixLength} tokens`).toBe(
-      startPosition + prefixLength,
+  const owned: tf.Tensor[] = [];
+  const states: unknown[] = [];
+  const own = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
+  const keepState = <S>(s: S): S => (states.push(s), s);
+  const slice = (from: number, length: number) => own(tf.slice(x, [0, from, 0], [batch, length, dim]));
+  const token = (t: number) =>
+    own(tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, dim]), [batch, dim])));
+  // Calls fn inside a tidy without returning its result from the tidy (which would keep it): what fn returns
+  // survives only if fn keeps it itself.
+  const inTidy = <R>(fn: () => R): R => {
+    let result: R | undefined;
+    tf.tidy(() => {
+      result = fn();
+    });
+    return result as R;
+  };
+  const close = (actual: tf.Tensor, expected: tf.Tensor, label: string) =>
+    tf.tidy(() =>
+      expectClose(actual.dataSync(), expected.dataSync(), { ...tolerance, label: `${name}: ${label}` }),
     );
-    expect(positionOf(start), `${name}: the state passed in is unchanged`).toBe(startPosition);
-  }
-  const none = tf.zeros([batch, 0, dim]);
-  const empty = layer.prefill(prefilled.state, none);
-  expect(empty.output.shape, `${name}: output of an empty prefill`).toEqual([batch, 0, dim]);
-  expect(positionOf(empty.state), `${name}: an empty prefill keeps the position`).toBe(
-    positionOf(prefilled.state),
-  );
-  let state = prefilled.state;
-  const outputs: tf.Tensor[] = [prefilled.output];
-  for (let t = prefixLength; t < seq; t++) {
-    const xt = token(t);
-    const r = layer.step(state, xt);
-    layer.disposeState(state);
-    state = r.state;
-    outputs.push(tf.expandDims(r.output, 1));
-    r.output.dispose();
-    xt.dispose();
-  }
-  expect(positionOf(state), `${name}: position at the end`).toBe(positionOf(stepped));
 
-  tf.tidy(() => {
-    expectClose(tf.concat(outputs, 1).dataSync(), tf.stack(steppedOutputs, 1).dataSync(), {
-      ...tolerance,
-      label: `${name}: outputs of prefill + step vs step`,
-    });
-    const finalTensors = stateTensors(state);
-    const steppedTensors = stateTensors(stepped);
-    expect(finalTensors.length, `${name}: state tensors`).toBe(steppedTensors.length);
-    expect(finalTensors.length, `${name}: state tensors`).toBeGreaterThan(0);
-    finalTensors.forEach((tensor, i) => {
-      expect(tensor.shape, `${name}: shape of state tensor ${i}`).toEqual(steppedTensors[i]!.shape);
-      expectClose(tensor.dataSync(), steppedTensors[i]!.dataSync(), {
-        ...tolerance,
-        label: `${name}: state tensor ${i} after prefill + step vs step`,
-      });
-    });
-  });
-  tf.dispose([prompt, none, empty.output, ...outputs, ...steppedOutputs]);
-  [start, state, stepped, empty.state].forEach((s) => layer.disposeState(s));
+  try {
+    // Reference: step over every token, keeping the states after token 0 and after prefixLength tokens.
+    let stepped = keepState(layer.initState(batch));
+    const afterFirst: { state?: unknown } = {};
+    const atPrefix: { state?: unknown } = {};
+    const steppedOutputs: tf.Tensor[] = [];
+    for (let t = 0; t < seq; t++) {
+      const r = layer.step(stepped, token(t));
+      keepState(r.state);
+      if (positionOf(stepped) !== undefined) {
+        expect(positionOf(r.state), `${name}: position after step ${t}`).toBe(t + 1);
+      }
+      stepped = r.state;
+      steppedOutputs.push(own(r.output));
+      if (t === 0) afterFirst.state = r.state;
+      if (t === prefixLength - 1) atPrefix.state = r.state;
+    }
+    const stepOutputs = (from: number, to: number) => own(tf.stack(steppedOutputs.slice(from, to), 1));
+
+    // Prefill from initState, inside a tidy: what it returns survives the tidy; the state passed in is untouched.
+    const start = keepState(layer.initState(batch));
+    const fresh = keepState(layer.initState(batch));
+    const prompt = slice(0, prefixLength);
+    const prefilled = inTidy(() => layer.prefill(start, prompt));
+    keepState(prefilled.state);
+    own(prefilled.output);
+    expect(prefilled.output.isDisposed, `${name}: prefill output disposed by an enclosing tidy`).toBe(false);
+    expect(prefilled.output.shape, `${name}: prefill output shape`).toEqual([batch, prefixLength, dim]);
+    expectOwnTensors(prefilled.state, start, `${name}: prefill`);
+    expectStatesClose(start, fresh, tolerance, `${name}: the state passed to prefill, afterwards`);
+    close(prefilled.output, stepOutputs(0, prefixLength), 'outputs of prefill vs step');
+    expectStatesClose(prefilled.state, atPrefix.state, tolerance, `${name}: state after prefill vs step`);
+
+    // Prefill continues a state: from step's state after token 0, the tokens [1, prefixLength).
+    const continued = layer.prefill(afterFirst.state, slice(1, prefixLength - 1));
+    keepState(continued.state);
+    own(continued.output);
+    close(
+      continued.output,
+      stepOutputs(1, prefixLength),
+      'outputs of a prefill from a stepped state vs step',
+    );
+    expectStatesClose(
+      continued.state,
+      atPrefix.state,
+      tolerance,
+      `${name}: state after a prefill from a stepped state`,
+    );
+
+    // An empty block: outputs [batch, 0, dim] and a new state equal to the one passed in.
+    const none = own(tf.zeros([batch, 0, dim]));
+    const empty = inTidy(() => layer.prefill(prefilled.state, none));
+    keepState(empty.state);
+    own(empty.output);
+    expect(empty.output.isDisposed, `${name}: empty prefill output disposed by an enclosing tidy`).toBe(
+      false,
+    );
+    expect(empty.output.shape, `${name}: output of an empty prefill`).toEqual([batch, 0, dim]);
+    expectOwnTensors(empty.state, prefilled.state, `${name}: empty prefill`);
+    expectStatesClose(empty.state, prefilled.state, tolerance, `${name}: state after an empty prefill`);
+
+    // Step on after the prefill.
+    let state = prefilled.state;
+    const outputs: tf.Tensor[] = [];
+    for (let t = prefixLength; t < seq; t++) {
+      const r = layer.step(state, token(t));
+      keepState(r.state);
+      state = r.state;
+      outputs.push(own(r.output));
+    }
+    close(own(tf.stack(outputs, 1)), stepOutputs(prefixLength, seq), 'outputs of step after prefill vs step');
+    expectStatesClose(state, stepped, tolerance, `${name}: final state, prefill + step vs step`);
+  } finally {
+    tf.dispose(owned);
+    states.forEach((s) => layer.disposeState(s));
+  }
   expect(tf.memory().numTensors, `${name}: tensors left by prefill + step`).toBe(before);
 }
