@@ -132,11 +132,12 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
     }
   });
 
-  it('prefill then step gives the outputs and positions of step over every token, and leaks no tensor', () => {
-    for (const make of [
-      (o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o),
-      (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o),
-    ]) {
+  it.each([
+    ['DeltaNet', (o: { dim: number; heads: number; chunkSize: number }) => new DeltaNet(o)],
+    ['GatedDeltaNet', (o: { dim: number; heads: number; chunkSize: number }) => new GatedDeltaNet(o)],
+  ] as const)(
+    '%s: prefill (fresh or stepped state, inside a tidy, empty block) then step gives the outputs, state and positions of step, and leaks no tensor',
+    (_name, make) => {
       const layer = make({ dim: 8, heads: 2, chunkSize: 2 });
       layer.build([null, null, 8]);
       const weights = layer
@@ -147,6 +148,6 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
       const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 7) as tf.Tensor3D;
       expectPrefillMatchesSteps(layer, x, 5, { rtol: 1e-4, atol: 1e-5 });
       x.dispose();
-    }
-  });
+    },
+  );
 });

@@ -96,7 +96,7 @@ for (const backend of testBackends()) {
       [state, start, first.state, second.state].forEach((s) => layer.disposeState(s));
     });
 
-    it('prefill then step gives the outputs, state and positions of step over every token, and leaks no tensor', () => {
+    it('prefill (fresh or stepped state, inside a tidy, empty block) then step gives the outputs, state and positions of step, and leaks no tensor', () => {
       const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 3 });
       const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 5) as tf.Tensor3D;
       expectPrefillMatchesSteps(layer, x, 5, { rtol: 1e-4, atol: 1e-4 });
