@@ -106,8 +106,8 @@ export function expectPrefillMatchesSteps(
   try {
     // Reference: step over every token, keeping the states after token 0 and after prefixLength tokens.
     let stepped = keepState(layer.initState(batch));
-    const afterFirst: { state?: unknown } = {};
-    const atPrefix: { state?: unknown } = {};
+    let afterFirst: unknown;
+    let atPrefix: unknown;
     const steppedOutputs: tf.Tensor[] = [];
     for (let t = 0; t < seq; t++) {
       const r = layer.step(stepped, token(t));
@@ -117,8 +117,8 @@ export function expectPrefillMatchesSteps(
       }
       stepped = r.state;
       steppedOutputs.push(own(r.output));
-      if (t === 0) afterFirst.state = r.state;
-      if (t === prefixLength - 1) atPrefix.state = r.state;
+      if (t === 0) afterFirst = r.state;
+      if (t === prefixLength - 1) atPrefix = r.state;
     }
     const stepOutputs = (from: number, to: number) => own(tf.stack(steppedOutputs.slice(from, to), 1));
 
@@ -134,10 +134,10 @@ export function expectPrefillMatchesSteps(
     expectOwnTensors(prefilled.state, start, `${name}: prefill`);
     expectStatesClose(start, fresh, tolerance, `${name}: the state passed to prefill, afterwards`);
     close(prefilled.output, stepOutputs(0, prefixLength), 'outputs of prefill vs step');
-    expectStatesClose(prefilled.state, atPrefix.state, tolerance, `${name}: state after prefill vs step`);
+    expectStatesClose(prefilled.state, atPrefix, tolerance, `${name}: state after prefill vs step`);
 
     // Prefill continues a state: from step's state after token 0, the tokens [1, prefixLength).
-    const continued = layer.prefill(afterFirst.state, slice(1, prefixLength - 1));
+    const continued = layer.prefill(afterFirst, slice(1, prefixLength - 1));
     keepState(continued.state);
     own(continued.output);
     close(
@@ -147,7 +147,7 @@ export function expectPrefillMatchesSteps(
     );
     expectStatesClose(
       continued.state,
-      atPrefix.state,
+      atPrefix,
       tolerance,
       `${name}: state after a prefill from a stepped state`,
     );
