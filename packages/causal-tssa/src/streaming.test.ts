@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectNoLeakedTensors, maxRelativeError, testBackends } from '@tost/vitest-config';
+import { disposeStepped, stepThrough } from '@tost/attention/testing';
 import { CausalTSSA, type CausalTSSAState } from './index.js';
 
 const dim = 12;
@@ -24,20 +25,13 @@ function streamPrefix(
   x: tf.Tensor3D,
   t: number,
 ): { outputs: tf.Tensor3D; state: CausalTSSAState } {
-  const [batch] = x.shape;
-  let state = layer.initState(batch);
-  const outputs: tf.Tensor2D[] = [];
-  for (let i = 0; i < t; i++) {
-    const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, i, 0], [batch, 1, dim]), [batch, dim]));
-    const next = layer.step(state, xt);
-    layer.disposeState(state);
-    xt.dispose();
-    outputs.push(next.output);
-    state = next.state;
-  }
-  const stacked = tf.stack(outputs, 1) as tf.Tensor3D;
-  tf.dispose(outputs);
-  return { outputs: stacked, state };
+  const start = layer.initState(x.shape[0]);
+  const stepped = stepThrough(layer, start, x, 0, t, 'CausalTSSA');
+  const state = stepped.states.pop()!;
+  const outputs = tf.stack(stepped.outputs, 1) as tf.Tensor3D;
+  disposeStepped(layer, stepped);
+  layer.disposeState(start);
+  return { outputs, state };
 }
 
 for (const backend of testBackends()) {

@@ -65,37 +65,6 @@ for (const backend of testBackends()) {
       });
     });
 
-    it('prefill (chunk-wise from a state) equals step over every token, and continues a state', () => {
-      const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 4 });
-      const x = tf.randomNormal([2, 11, 8], 0, 1, 'float32', 4);
-      let state = layer.initState(2);
-      const stepped: tf.Tensor[] = [];
-      for (let t = 0; t < 11; t++) {
-        const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
-        const r = layer.step(state, xt);
-        layer.disposeState(state);
-        state = r.state;
-        stepped.push(r.output);
-        xt.dispose();
-      }
-      const start = layer.initState(2);
-      const first = layer.prefill(start, tf.slice(x, [0, 0, 0], [2, 5, 8]));
-      const second = layer.prefill(first.state, tf.slice(x, [0, 5, 0], [2, 6, 8]));
-      const prefilled = tf.concat([first.output, second.output], 1);
-      expectClose(prefilled.dataSync(), tf.stack(stepped, 1).dataSync(), {
-        rtol: 1e-4,
-        atol: 1e-4,
-        label: 'outputs',
-      });
-      expectClose(second.state.memory.dataSync(), state.memory.dataSync(), {
-        rtol: 1e-4,
-        atol: 1e-4,
-        label: 'state',
-      });
-      tf.dispose([x, prefilled, first.output, second.output, ...stepped]);
-      [state, start, first.state, second.state].forEach((s) => layer.disposeState(s));
-    });
-
     it('prefill (fresh or stepped state, inside a tidy, empty block) then step gives the outputs, state and positions of step, and leaks no tensor', () => {
       const layer = randomLayer({ dim: 8, heads: 2, chunkSize: 3 });
       const x = tf.randomNormal([2, 9, 8], 0, 1, 'float32', 5) as tf.Tensor3D;

@@ -1,7 +1,12 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { createAttention } from '@tost/attention';
-import { describeRegisteredConformance, describeAttentionConformance } from '@tost/attention/testing';
+import {
+  describeRegisteredConformance,
+  describeAttentionConformance,
+  disposeStepped,
+  stepThrough,
+} from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
 import { golden } from './golden.js';
@@ -92,14 +97,10 @@ describe('LocalAttention specifics', () => {
       const layer = new LocalAttention({ dim: 8, heads: 2, window: 2, dilation: 3, causal: true });
       const x = tf.randomNormal([2, 20, 8], 0, 1, 'float32', 8);
       const full = layer.apply(x) as tf.Tensor;
-      let state = layer.initState(2);
-      const outputs: tf.Tensor[] = [];
-      for (let t = 0; t < 20; t++) {
-        const next = layer.step(state, tf.reshape(tf.slice(x, [0, t, 0], [2, 1, 8]), [2, 8]));
-        layer.disposeState(state);
-        state = next.state;
-        outputs.push(next.output);
-      }
+      const start = layer.initState(2);
+      const stepped = stepThrough(layer, start, x as tf.Tensor3D);
+      const outputs = stepped.outputs;
+      const state = stepped.states[19];
       // The state never holds more than w·d = 6 tokens.
       expect(state.keys!.shape).toEqual([2, 2, 6, 4]);
       expectClose(tf.stack(outputs, 1).dataSync(), full.dataSync(), {
@@ -107,7 +108,8 @@ describe('LocalAttention specifics', () => {
         atol: 1e-5,
         label: 'step vs full',
       });
-      layer.disposeState(state);
+      disposeStepped(layer, stepped);
+      layer.disposeState(start);
     });
   });
 

@@ -10,6 +10,7 @@ import { canPrefill, isStreamingAttention, type StreamingAttention } from '../st
 import type { GoldenLoader, GoldenSpec } from './golden.js';
 import { goldenCaseTests } from './golden-tests.js';
 import { expectPrefillMatchesSteps } from './prefill-check.js';
+import { disposeStepped, stepThrough } from './step-through.js';
 import { referenceTests, type ReferenceCheck, type ReferenceForward } from './reference-check.js';
 import { reloadThroughMemory } from './reload-model.js';
 
@@ -328,16 +329,10 @@ export function describeAttentionConformance(
             expect(isStreamingAttention(layer), 'implements initState/step/disposeState').toBe(true);
             const x = randn([2, seq, dim], 34);
             const full = run(layer, x);
-            let state = layer.initState(2);
-            const outputs: tf.Tensor[] = [];
-            for (let t = 0; t < seq; t++) {
-              const xt = tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [2, 1, dim]), [2, dim]));
-              const result = layer.step(state, xt);
-              layer.disposeState(state);
-              state = result.state;
-              outputs.push(result.output);
-              xt.dispose();
-            }
+            const start = layer.initState(2);
+            const stepped = stepThrough(layer, start, x, 0, seq, layer.getClassName());
+            const state = stepped.states[seq - 1];
+            const outputs = stepped.outputs;
             const streamed = tf.stack(outputs, 1);
             expectClose(streamed.dataSync(), full.dataSync(), {
               atol: 1e-4,
@@ -348,8 +343,9 @@ export function describeAttentionConformance(
               /'xt' must have shape \[batch, dim\] = \[2/,
             );
             expect(() => layer.initState(0)).toThrow(/'batch' must be a positive integer, got 0/);
-            layer.disposeState(state);
-            tf.dispose([x, full, streamed, ...outputs]);
+            layer.disposeState(start);
+            disposeStepped(layer, stepped);
+            tf.dispose([x, full, streamed]);
           });
 
           // Layers with `prefill` (a method: known without building, so no backend is needed here).

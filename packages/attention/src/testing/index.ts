@@ -27,3 +27,4 @@ export { countDataSyncReads } from './count-reads.js';
 export { expectTensorsClose } from './expect-tensors-close.js';
 export { reloadThroughMemory } from './reload-model.js';
 export { expectPrefillMatchesSteps } from './prefill-check.js';
+export { stepThrough, disposeStepped, positionOf, type SteppedTokens } from './step-through.js';

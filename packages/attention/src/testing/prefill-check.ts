@@ -2,16 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 import { expectClose, type CloseOptions } from '@tost/vitest-config';
 import { canPrefill, stateTensors, type StreamingAttention } from '../streaming.js';
+import { stepThrough } from './step-through.js';
 
 /** A streaming layer with `prefill`, as `expectPrefillMatchesSteps` takes it. */
 type PrefillLayer = StreamingAttention & { getClassName?(): string };
 type Tolerance = Omit<CloseOptions, 'label'>;
-
-/** The `position` a state carries, when it has one (a number); `undefined` otherwise. */
-function positionOf(state: unknown): number | undefined {
-  const p = (state as { position?: unknown } | null)?.position;
-  return typeof p === 'number' ? p : undefined;
-}
 
 /**
  * Two states of one layer hold the same values: the same keys; under each, equal numbers or close tensors (nested
@@ -87,8 +82,6 @@ export function expectPrefillMatchesSteps(
   const own = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
   const keepState = <S>(s: S): S => (states.push(s), s);
   const slice = (from: number, length: number) => own(tf.slice(x, [0, from, 0], [batch, length, dim]));
-  const token = (t: number) =>
-    own(tf.tidy(() => tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, dim]), [batch, dim])));
   // Calls fn inside a tidy without returning its result from the tidy (which would keep it): what fn returns
   // survives only if fn keeps it itself.
   const inTidy = <R>(fn: () => R): R => {
@@ -105,21 +98,13 @@ export function expectPrefillMatchesSteps(
 
   try {
     // Reference: step over every token, keeping the states after token 0 and after prefixLength tokens.
-    let stepped = keepState(layer.initState(batch));
-    let afterFirst: unknown;
-    let atPrefix: unknown;
-    const steppedOutputs: tf.Tensor[] = [];
-    for (let t = 0; t < seq; t++) {
-      const r = layer.step(stepped, token(t));
-      keepState(r.state);
-      if (positionOf(stepped) !== undefined) {
-        expect(positionOf(r.state), `${name}: position after step ${t}`).toBe(t + 1);
-      }
-      stepped = r.state;
-      steppedOutputs.push(own(r.output));
-      if (t === 0) afterFirst = r.state;
-      if (t === prefixLength - 1) atPrefix = r.state;
-    }
+    const reference = stepThrough(layer, keepState(layer.initState(batch)), x, 0, seq, name);
+    reference.states.forEach(keepState);
+    reference.outputs.forEach(own);
+    const steppedOutputs = reference.outputs;
+    const afterFirst = reference.states[0];
+    const atPrefix = reference.states[prefixLength - 1];
+    const stepped = reference.states[seq - 1];
     const stepOutputs = (from: number, to: number) => own(tf.stack(steppedOutputs.slice(from, to), 1));
 
     // Prefill from initState, inside a tidy: what it returns survives the tidy; the state passed in is untouched.
@@ -165,16 +150,20 @@ export function expectPrefillMatchesSteps(
     expectStatesClose(empty.state, prefilled.state, tolerance, `${name}: state after an empty prefill`);
 
     // Step on after the prefill.
-    let state = prefilled.state;
-    const outputs: tf.Tensor[] = [];
-    for (let t = prefixLength; t < seq; t++) {
-      const r = layer.step(state, token(t));
-      keepState(r.state);
-      state = r.state;
-      outputs.push(own(r.output));
-    }
-    close(own(tf.stack(outputs, 1)), stepOutputs(prefixLength, seq), 'outputs of step after prefill vs step');
-    expectStatesClose(state, stepped, tolerance, `${name}: final state, prefill + step vs step`);
+    const after = stepThrough(layer, prefilled.state, x, prefixLength, seq, name);
+    after.states.forEach(keepState);
+    after.outputs.forEach(own);
+    close(
+      own(tf.stack(after.outputs, 1)),
+      stepOutputs(prefixLength, seq),
+      'outputs of step after prefill vs step',
+    );
+    expectStatesClose(
+      after.states[after.states.length - 1],
+      stepped,
+      tolerance,
+      `${name}: final state, prefill + step vs step`,
+    );
   } finally {
     tf.dispose(owned);
     states.forEach((s) => layer.disposeState(s));
