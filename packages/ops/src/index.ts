@@ -9,3 +9,12 @@ export { unstackChunks, stackChunks, sweepStep } from './linear/chunk-sweep.js';
 export { chunkLinearAttention, type ChunkLinearAttentionOptions } from './linear/chunk.js';
 export { recurrentLinearAttentionStep } from './linear/recurrent.js';
 export { naiveLinearAttention, type NaiveLinearAttentionOptions } from './linear/naive.js';
+export {
+  DEFAULT_GROUP_ELEMENTS,
+  headGroups,
+  flattenHeads,
+  groupSlices,
+  groupPart,
+  type HeadGroup,
+} from './heads/head-groups.js';
+export { groupedAttention, type AttentionWeightsForm, type GroupContext } from './heads/grouped-attention.js';

@@ -30,31 +30,40 @@ for (const backend of testBackends()) {
       await initBackend(backend);
     });
 
-    for (const [name, { masked, causal }] of Object.entries(cases)) {
-      it(`${name}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
-        tf.tidy(() => {
-          const [q, k, v] = [input(1), input(2), input(3)];
-          const options = {
-            bias: tf.tensor1d([-Math.log(5), -0.3]),
-            keyMask: masked ? keyMask() : undefined,
-            causal,
-          };
-          const dy = weighting();
-          const loss = (f: typeof sigmoidAttention) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-            tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, options), dy));
-          expectClose(
-            sigmoidAttention(q, k, v, options).dataSync(),
-            sigmoidAttentionReference(q, k, v, options).dataSync(),
-            { rtol: 1e-5, atol: 1e-6, label: 'output' },
-          );
-          const fused = tf.grads(loss(sigmoidAttention))([q, k, v]);
-          const plain = tf.grads(loss(sigmoidAttentionReference))([q, k, v]);
-          ['dq', 'dk', 'dv'].forEach((label, i) =>
-            expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-4, atol: 1e-5, label }),
-          );
+    // Group bounds (score elements; one slice has N·N = 49): every slice in one group (the default), one slice a
+    // group, two heads of one sample (3 heads: groups of 2 and 1), one sample per group.
+    const groupings: [string, number | undefined][] = [
+      ['one group', undefined],
+      ['one slice per group', 1],
+      ['two heads per group', 2 * N * N],
+      ['one sample per group', 3 * N * N + 5],
+    ];
+    for (const [name, { masked, causal }] of Object.entries(cases))
+      for (const [grouping, maxGroupElements] of groupings)
+        it(`${name}, ${grouping}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
+          tf.tidy(() => {
+            const [q, k, v] = [input(1), input(2), input(3)];
+            const options = {
+              bias: tf.tensor1d([-Math.log(5), -0.3]),
+              keyMask: masked ? keyMask() : undefined,
+              causal,
+              ...(maxGroupElements ? { maxGroupElements } : {}),
+            };
+            const dy = weighting();
+            const loss = (f: typeof sigmoidAttention) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+              tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, options), dy));
+            expectClose(
+              sigmoidAttention(q, k, v, options).dataSync(),
+              sigmoidAttentionReference(q, k, v, options).dataSync(),
+              { rtol: 1e-5, atol: 1e-6, label: 'output' },
+            );
+            const fused = tf.grads(loss(sigmoidAttention))([q, k, v]);
+            const plain = tf.grads(loss(sigmoidAttentionReference))([q, k, v]);
+            ['dq', 'dk', 'dv'].forEach((label, i) =>
+              expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-4, atol: 1e-5, label }),
+            );
+          });
         });
-      });
-    }
 
     it('leaks no tensors forward or backward', async () => {
       const [q, k, v, dy] = [input(1), input(2), input(3), weighting()];
@@ -62,6 +71,9 @@ for (const backend of testBackends()) {
       const mask = keyMask();
       await expectNoLeakedTensors(() => {
         tf.dispose(sigmoidAttention(q, k, v, { bias, keyMask: mask, causal: true }));
+        tf.dispose(
+          sigmoidAttention(q, k, v, { bias, keyMask: mask, causal: true, maxGroupElements: 2 * N * N }),
+        );
         tf.dispose(
           tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
             tf.sum(

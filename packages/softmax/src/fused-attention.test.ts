@@ -29,6 +29,14 @@ function biases(): Record<string, () => [tf.Tensor4D | undefined, tf.Tensor4D | 
     none: () => [undefined, undefined],
     'key padding': () => [keyMaskBias(mask()), keyAllowed(mask())],
     causal: () => [causalMaskBias(N), causalAllowed(N)],
+    // A different mask per (batch, head) slice, each row keeping its diagonal key.
+    'per-head random': () => {
+      const allowed = tf.logicalOr(
+        tf.greater(tf.randomUniform([B, H, N, N], 0, 1, 'float32', 11), 0.5),
+        tf.cast(tf.eye(N), 'bool'),
+      ) as tf.Tensor4D;
+      return [tf.where(allowed, tf.zeros([B, H, N, N]), tf.fill([B, H, N, N], -1e9)) as tf.Tensor4D, allowed];
+    },
     'padding + causal': () => [
       tf.add(keyMaskBias(mask()), causalMaskBias(N)) as tf.Tensor4D,
       tf.logicalAnd(keyAllowed(mask()), causalAllowed(N)) as tf.Tensor4D,
@@ -42,33 +50,53 @@ for (const backend of testBackends()) {
       await initBackend(backend);
     });
 
-    for (const [name, makeBias] of Object.entries(biases())) {
-      it(`bias ${name}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
-        tf.tidy(() => {
-          const [q, k, v] = [input(1), input(2), input(3)];
-          const [bias, allowed] = makeBias();
-          const dy = weighting();
-          const loss =
-            (f: typeof plainAttention, m: tf.Tensor4D | undefined) =>
-            (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-              tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m), dy));
-          expectClose(
-            fusedSoftmaxAttention(q, k, v, allowed).dataSync(),
-            plainAttention(q, k, v, bias).dataSync(),
-            {
-              rtol: 1e-4,
-              atol: 1e-5,
-              label: 'output',
-            },
-          );
-          const fused = tf.grads(loss(fusedSoftmaxAttention, allowed))([q, k, v]);
-          const plain = tf.grads(loss(plainAttention, bias))([q, k, v]);
-          ['dq', 'dk', 'dv'].forEach((label, i) =>
-            expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label }),
-          );
+    // Group bounds (score elements per group; one slice has N·N = 49): the default (every slice in one group), one
+    // slice a group, two heads of one batch element (3 heads: groups of 2 and 1), and one batch element (3 slices).
+    const groupings: [string, number | undefined][] = [
+      ['one group', undefined],
+      ['one slice per group', 1],
+      ['two heads per group', 2 * N * N],
+      ['one batch element per group', 3 * N * N + 5],
+    ];
+    for (const [name, makeBias] of Object.entries(biases()))
+      for (const [grouping, maxGroupScores] of groupings)
+        it(`bias ${name}, ${grouping}: output and gradients to q, k, v match autodiff of the plain formula`, () => {
+          tf.tidy(() => {
+            const [q, k, v] = [input(1), input(2), input(3)];
+            const [bias, allowed] = makeBias();
+            const dy = weighting();
+            const loss =
+              (f: typeof plainAttention, m: tf.Tensor4D | undefined) =>
+              (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+                tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m), dy));
+            expectClose(
+              fusedSoftmaxAttention(q, k, v, allowed, maxGroupScores).dataSync(),
+              plainAttention(q, k, v, bias).dataSync(),
+              {
+                rtol: 1e-4,
+                atol: 1e-5,
+                label: 'output',
+              },
+            );
+            const grouped = (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D, m?: tf.Tensor4D) =>
+              fusedSoftmaxAttention(a, b, c, m, maxGroupScores);
+            const fused = tf.grads(loss(grouped, allowed))([q, k, v]);
+            const plain = tf.grads(loss(plainAttention, bias))([q, k, v]);
+            ['dq', 'dk', 'dv'].forEach((label, i) =>
+              expectClose(fused[i]!.dataSync(), plain[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label }),
+            );
+          });
         });
-      });
-    }
+
+    it('rejects a bound on the group size that is not a positive number, naming it', () => {
+      const q = input(1);
+      for (const bad of [0, -1, Number.NaN]) {
+        expect(() => fusedSoftmaxAttention(q, q, q, undefined, bad)).toThrow(
+          /argument 'maxGroupScores' must be a positive number, got /,
+        );
+      }
+      q.dispose();
+    });
 
     it('masks exactly: NaN or huge scores at disallowed keys get weight 0; a row with no key gives 0', () => {
       tf.tidy(() => {
@@ -108,6 +136,20 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => {
         tf.dispose(fusedSoftmaxAttention(q, k, v));
         tf.dispose(tf.grads((a: tf.Tensor) => tf.sum(fusedSoftmaxAttention(a as tf.Tensor4D, k, v)))([q]));
+        const padding = tf.tidy(() =>
+          keyAllowed(
+            tf.tensor2d([
+              [1, 1, 1, 1, 1, 0, 0],
+              [1, 1, 1, 1, 1, 1, 1],
+            ]),
+          ),
+        );
+        tf.dispose(
+          tf.grads((a: tf.Tensor) =>
+            tf.sum(fusedSoftmaxAttention(a as tf.Tensor4D, k, v, padding, 2 * N * N)),
+          )([q]),
+        );
+        padding.dispose();
       });
       tf.dispose([q, k, v]);
     });

@@ -50,7 +50,7 @@ export class SoftmaxAttention extends ProjectedAttention {
 /**
  * softmax(q·kᵀ)·v for q, k, v [batch, heads, seq, p] (q already scaled), over the real keys (`keyMask` [batch, seq],
  * 1 = token) and, when `causal`, keys ≤ the query; masking is exact (`maskedSoftmax`). matMuls only (the wasm
- * backend has no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (2-D matMuls, hand-written backward with no
+ * backend has no Einsum). On wasm without dropout it runs `fusedSoftmaxAttention` (groups of heads, hand-written backward with no
  * N×N transposes); otherwise through `tf.matMul`, which @tost/backend keeps on wasm's fast 2-D matMul path — the baseline must
  * not be slowed down by backend quirks that TSSA happens to avoid. Pass `dropout` only when it is active.
  */
@@ -71,7 +71,7 @@ export function scaledDotProductAttention(
     const past = causal ? causalAllowed(q.shape[2]) : undefined;
     const allowed = keys && past ? (tf.logicalAnd(keys, past) as tf.Tensor4D) : (keys ?? past);
     if (!dropout && tf.getBackend() === 'wasm') {
-      // wasm: per-head 2-D matMuls with a backward that never transposes an N×N matrix (fused-attention.ts).
+      // wasm: groups of heads with a backward that never transposes an N×N matrix (fused-attention.ts).
       return fusedSoftmaxAttention(q, k, v, allowed);
     }
     const scores = tf.matMul(q, k, false, true);
