@@ -15,6 +15,8 @@ export {
   flattenHeads,
   groupSlices,
   groupPart,
+  joinGroups,
+  swapLastAxes,
   type HeadGroup,
 } from './heads/head-groups.js';
 export { groupedAttention, type AttentionWeightsForm, type GroupContext } from './heads/grouped-attention.js';

@@ -1,176 +1,187 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmaxForward } from '@tost/ops';
+import {
+  DEFAULT_GROUP_ELEMENTS,
+  headGroups,
+  joinGroups,
+  maskedSoftmaxForward,
+  swapLastAxes,
+  type HeadGroup,
+} from '@tost/ops';
 
 /**
  * Selective attention's core (Leviathan, Kalman, Matias, "Selective Attention Improves Transformer", ICLR 2025,
- * arXiv 2410.02703, §2), per sample as a loop of 2-D matMuls with a hand-written backward pass, for q (already scaled
- * by 1/√p), k, v [batch, heads, N, p] and the token mask [batch, N] (1 = token):
+ * arXiv 2410.02703, §2) with a hand-written backward pass, for q (already scaled by 1/√p), k, v [batch, heads, N, p]
+ * and the token mask [batch, N] (1 = token):
  *
  *   L_h = q_h·k_hᵀ;  S = relu(L_0) where j < i, j ≥ 1, and i, j are real tokens, else 0  (head 0 selects)
  *   F[i, j] = Σ_{k<i} S[k, j]                                      (what earlier tokens faded)
  *   O_h = softmax_j(L_h − F) over real keys j ≤ i, times v_h       (every head)
  *
- * Forward: one S and F [N, N] per sample, one P_h [N, N] per head. Saved for the backward pass: q, k, v, the mask,
- * the output and the P_h (as the fused softmax-causal path of @tost/softmax; no transposed N×N copy is made). Backward
- * per head dS_h = P_h ⊙ (dO·vᵀ − rowsum(dO ⊙ O)), dq = dS_h·k, dkᵀ = qᵀ·dS_h, dvᵀ = dOᵀ·P_h; the fading adds
+ * Computed over groups of whole samples (every head of each: F is shared by the heads), batched matMuls over at most
+ * `maxGroupElements` elements of the [N, N] matrices of all heads at a time (default 2²², `DEFAULT_GROUP_ELEMENTS` of
+ * @tost/ops; a sample larger than it forms a group alone). Saved for the backward pass: q, k, v, the mask, the output
+ * and the P_h (one [N, N] per head, as the fused softmax path of @tost/softmax; no transposed N×N copy is made).
+ * Backward per head dS_h = P_h ⊙ (dO·vᵀ − rowsum(dO ⊙ O)), dq = dS_h·k, dkᵀ = qᵀ·dS_h, dvᵀ = dOᵀ·P_h; the fading adds
  * dF = −Σ_h dS_h, dS = Σ_{i>k} dF[i, ·] (a reverse exclusive cumulative sum), and dL_0 = dS where S > 0, back into
  * head 0's q and k (L_0 recomputed).
+ *
+ * @throws RangeError when maxGroupElements is not a positive number.
  */
 export function fusedSelectiveAttention(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
   v: tf.Tensor4D,
   mask: tf.Tensor2D,
+  maxGroupElements: number = DEFAULT_GROUP_ELEMENTS,
 ): tf.Tensor4D {
-  return selectiveOp(q, k, v, mask);
+  const [batch, heads, n] = q.shape;
+  // Groups of whole samples: headGroups over the batch with one "head" of all the heads' [N, N] matrices.
+  const groups = headGroups(batch, 1, Math.max(1, heads * n * n), maxGroupElements);
+  return selectiveOp(groups)(q, k, v, mask);
 }
 
-interface Masks {
-  /** Keys a query may attend to: real and not in its future, [N, N]. */
-  allowed: tf.Tensor2D;
-  /** Where the selection S may be non-zero: real i, real j, 1 ≤ j < i, as 0/1 floats [N, N]. */
-  selectable: tf.Tensor2D;
-}
-
-/** The sample-independent patterns as 0/1 floats [N, N]: j ≤ i, and 1 ≤ j < i. */
-interface Patterns {
-  lower: tf.Tensor2D;
-  selectable: tf.Tensor2D;
-  onesColumn: tf.Tensor2D;
-  onesRow: tf.Tensor2D;
-}
-
-function patternsOf(n: number): Patterns {
+/** The sample-independent patterns as 0/1 floats [1, 1, N, N]: j ≤ i, and 1 ≤ j < i. */
+function patternsOf(n: number): { lower: tf.Tensor4D; selectable: tf.Tensor4D } {
   const lower = new Float32Array(n * n);
   const selectable = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) lower[i * n + j] = 1;
     for (let j = 1; j < i; j++) selectable[i * n + j] = 1;
   }
-  return {
-    lower: tf.tensor2d(lower, [n, n]),
-    selectable: tf.tensor2d(selectable, [n, n]),
-    onesColumn: tf.ones([n, 1]),
-    onesRow: tf.ones([1, n]),
-  };
+  return { lower: tf.tensor4d(lower, [1, 1, n, n]), selectable: tf.tensor4d(selectable, [1, 1, n, n]) };
 }
 
 /**
- * One sample's masks from its token mask [N]. Same-shape products only (outer products by matMul): on wasm,
- * broadcasting binary ops and logicalAnd over [N, N] run a generic loop many times slower.
+ * A group's masks from the token mask [batch, N]: the keys a query may attend to (real and not in its future) as bool
+ * [G, 1, N, N], and where the selection may be non-zero (real i, real j, 1 ≤ j < i) as bool [G, 1, N, N].
  */
-function masksOf(patterns: Patterns, maskRow: tf.Tensor1D, n: number): Masks {
-  const real = tf.reshape(maskRow, [1, n]) as tf.Tensor2D;
-  const keys = tf.matMul(patterns.onesColumn, real);
-  const queries = tf.matMul(tf.reshape(real, [n, 1]), patterns.onesRow);
+function masksOf(
+  patterns: { lower: tf.Tensor4D; selectable: tf.Tensor4D },
+  mask: tf.Tensor2D,
+  g: HeadGroup,
+): { allowed: tf.Tensor4D; selectable: tf.Tensor4D } {
+  const n = mask.shape[1];
+  const real = tf.slice(mask, [g.start, 0], [g.end - g.start, n]);
+  const keys = tf.reshape(real, [g.end - g.start, 1, 1, n]);
+  const queries = tf.reshape(real, [g.end - g.start, 1, n, 1]);
   return {
-    allowed: tf.cast(tf.mul(patterns.lower, keys), 'bool') as tf.Tensor2D,
-    selectable: tf.mul(tf.mul(patterns.selectable, keys), queries) as tf.Tensor2D,
+    allowed: tf.cast(tf.mul(patterns.lower, keys), 'bool') as tf.Tensor4D,
+    selectable: tf.cast(tf.mul(tf.mul(patterns.selectable, keys), queries), 'bool') as tf.Tensor4D,
   };
 }
 
-/** t − r·1ᵀ for t [N, N] and a column r [N, 1], as a same-shape subtraction. */
-function minusColumn(patterns: Patterns, t: tf.Tensor2D, column: tf.Tensor2D): tf.Tensor2D {
-  return tf.sub(t, tf.matMul(column, patterns.onesRow)) as tf.Tensor2D;
+/** Samples [start, end) of t [B, H, N, p] as [(end − start)·H, N, p]. */
+function samples(t: tf.Tensor4D, g: HeadGroup): tf.Tensor3D {
+  const [, h, n, p] = t.shape;
+  return tf.reshape(tf.slice(t, [g.start, 0, 0, 0], [g.end - g.start, h, n, p]), [
+    (g.end - g.start) * h,
+    n,
+    p,
+  ]);
 }
 
-/** [B, H, N, p] → per sample, the H slices [N, p]. */
-function slices(t: tf.Tensor4D): tf.Tensor2D[][] {
-  const [b, h, n, p] = t.shape;
-  const flat = tf.unstack(tf.reshape(t, [b * h, n, p])) as tf.Tensor2D[];
-  return Array.from({ length: b }, (_, i) => flat.slice(i * h, (i + 1) * h));
+/** Head 0 of samples [start, end) of t [B, H, N, p]: [end − start, N, p]. */
+function headZero(t: tf.Tensor4D, g: HeadGroup): tf.Tensor3D {
+  const [, , n, p] = t.shape;
+  return tf.reshape(tf.slice(t, [g.start, 0, 0, 0], [g.end - g.start, 1, n, p]), [g.end - g.start, n, p]);
 }
 
-function unslice(parts: tf.Tensor2D[], shape: readonly number[]): tf.Tensor4D {
-  return tf.reshape(tf.stack(parts), shape as [number, number, number, number]) as tf.Tensor4D;
-}
-
-const selectiveOp = tf.customGrad(((
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  mask: tf.Tensor2D,
-  save: tf.GradSaveFunc,
-) => {
-  const [batch, , n] = q.shape;
-  const [qs, ks, vs] = [q, k, v].map(slices) as [tf.Tensor2D[][], tf.Tensor2D[][], tf.Tensor2D[][]];
-  const maskRows = tf.unstack(mask) as tf.Tensor1D[];
-  const patterns = patternsOf(n);
-  const weights: tf.Tensor2D[] = [];
-  const outputs: tf.Tensor2D[] = [];
-  for (let b = 0; b < batch; b++) {
-    const perHead = tf.tidy(() => {
-      const { allowed, selectable } = masksOf(patterns, maskRows[b]!, n);
-      const scores = qs[b]!.map((qh, h) => tf.matMul(qh, ks[b]![h]!, false, true));
-      // A select, not a product: a future key's score may be ±Infinity, and Infinity·0 would be NaN.
-      const selection = tf.where(tf.cast(selectable, 'bool'), tf.relu(scores[0]!), tf.zerosLike(scores[0]!));
-      const faded = tf.cumsum(selection, 0, true);
-      return scores.map((s, h) => {
-        const p = maskedSoftmaxForward(tf.sub(s, faded), allowed) as tf.Tensor2D;
-        return [p, tf.matMul(p, vs[b]![h]!)] as const;
+const selectiveOp = (groups: HeadGroup[]) =>
+  tf.customGrad(((
+    q: tf.Tensor4D,
+    k: tf.Tensor4D,
+    v: tf.Tensor4D,
+    mask: tf.Tensor2D,
+    save: tf.GradSaveFunc,
+  ) => {
+    const [, heads, n] = q.shape;
+    const patterns = patternsOf(n);
+    const weights: tf.Tensor3D[] = [];
+    const outputs: tf.Tensor3D[] = [];
+    for (const g of groups) {
+      const [p, o] = tf.tidy(() => {
+        const size = g.end - g.start;
+        const { allowed, selectable } = masksOf(patterns, mask, g);
+        const scores = tf.reshape(tf.matMul(samples(q, g), swapLastAxes(samples(k, g))), [size, heads, n, n]);
+        const scores0 = tf.slice(scores, [0, 0, 0, 0], [size, 1, n, n]);
+        // A select, not a product: a future key's score may be ±Infinity, and Infinity·0 would be NaN.
+        const selection = tf.where(selectable, tf.relu(scores0), tf.zerosLike(scores0));
+        const faded = tf.cumsum(selection, 2, true);
+        const p = maskedSoftmaxForward(tf.sub(scores, faded), allowed);
+        const p3 = tf.reshape(p, [size * heads, n, n]) as tf.Tensor3D;
+        return [p3, tf.matMul(p3, samples(v, g)) as tf.Tensor3D];
       });
-    });
-    for (const [p, o] of perHead) {
       weights.push(p);
-      outputs.push(o as tf.Tensor2D);
+      outputs.push(o);
     }
-  }
-  tf.dispose([...maskRows, ...Object.values(patterns)]);
-  const output = unslice(outputs, [...q.shape.slice(0, 3), v.shape[3]]);
-  tf.dispose(outputs);
-  save([q, k, v, mask, output, ...weights]);
-  return {
-    value: output,
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [sq, sk, sv, smask, so, ...sp] = saved as tf.Tensor4D[];
-      const heads = sq!.shape[1];
-      const [qb, kb, vb, ob, dob] = [sq!, sk!, sv!, so!, dy].map(slices);
-      const rows = tf.unstack(smask!) as tf.Tensor1D[];
-      const patterns = patternsOf(n);
-      const dq: tf.Tensor2D[] = [];
-      const dk: tf.Tensor2D[] = [];
-      const dv: tf.Tensor2D[] = [];
-      for (let b = 0; b < batch; b++) {
-        const grads = tf.tidy(() => {
-          const out: tf.Tensor2D[][] = [];
-          let dFaded: tf.Tensor | undefined;
-          for (let h = 0; h < heads; h++) {
-            const p = sp[b * heads + h] as unknown as tf.Tensor2D;
-            const dO = dob![b]![h]!;
-            const dP = tf.matMul(dO, vb![b]![h]!, false, true) as tf.Tensor2D;
-            const rowDot = tf.sum(tf.mul(dO, ob![b]![h]!), 1, true) as tf.Tensor2D;
-            const dScores = tf.mul(p, minusColumn(patterns, dP, rowDot)) as tf.Tensor2D;
-            dFaded = dFaded ? tf.sub(dFaded, dScores) : tf.neg(dScores);
-            out.push([
-              tf.matMul(dScores, kb![b]![h]!),
-              tf.transpose(tf.matMul(qb![b]![h]!, dScores, true, false)) as tf.Tensor2D,
-              tf.transpose(tf.matMul(dO, p, true, false)) as tf.Tensor2D,
-            ]);
-          }
-          // Through F = exclusive cumsum of S over rows, S = relu(L_0) on the selectable entries, L_0 = q_0·k_0ᵀ.
-          const { selectable } = masksOf(patterns, rows[b]!, n);
-          const dSelection = tf.cumsum(dFaded!, 0, true, true);
-          const scores0 = tf.matMul(qb![b]![0]!, kb![b]![0]!, false, true);
-          // relu′ on the selectable entries (a select: dSelection may hold anything where S is 0 by definition).
-          const active = tf.cast(tf.mul(tf.step(scores0), selectable), 'bool');
-          const dScores0 = tf.where(active, dSelection, tf.zerosLike(dSelection)) as tf.Tensor2D;
-          out[0]![0] = tf.add(out[0]![0]!, tf.matMul(dScores0, kb![b]![0]!)) as tf.Tensor2D;
-          out[0]![1] = tf.add(out[0]![1]!, tf.transpose(tf.matMul(qb![b]![0]!, dScores0, true, false))) as tf.Tensor2D;
-          return out;
+    tf.dispose(Object.values(patterns));
+    const output = joinGroups(outputs, [q.shape[0], q.shape[1], q.shape[2], v.shape[3]]);
+    save([q, k, v, mask, output, ...weights]);
+    return {
+      value: output,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, smask, so, ...sp] = saved as tf.Tensor4D[];
+        const patterns = patternsOf(n);
+        const dq: tf.Tensor3D[] = [];
+        const dk: tf.Tensor3D[] = [];
+        const dv: tf.Tensor3D[] = [];
+        groups.forEach((g, i) => {
+          const p = sp[i] as unknown as tf.Tensor3D;
+          const grads = tf.tidy(() => {
+            const size = g.end - g.start;
+            const [qg, kg, vg, og, dO] = [sq!, sk!, sv!, so!, dy].map((t) => samples(t, g));
+            const dP = tf.matMul(dO!, swapLastAxes(vg!));
+            const rowDot = tf.sum(tf.mul(dO!, og!), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
+            const dScores = tf.mul(p, tf.sub(dP, rowDot)) as tf.Tensor3D;
+            const dqAll = tf.matMul(dScores, kg!);
+            const dkAll = swapLastAxes(tf.matMul(swapLastAxes(qg!), dScores) as tf.Tensor3D); // (dSᵀ·q) without transposing dS
+            const dvAll = swapLastAxes(tf.matMul(swapLastAxes(dO!), p) as tf.Tensor3D); // (Pᵀ·dO) without transposing P
+            // Through F = exclusive cumsum of S over rows, S = relu(L_0) on the selectable entries, L_0 = q_0·k_0ᵀ.
+            const dFaded = tf.neg(tf.sum(tf.reshape(dScores, [size, heads, n, n]), 1)) as tf.Tensor3D;
+            const dSelection = tf.cumsum(dFaded, 1, true, true);
+            const { selectable } = masksOf(patterns, smask as unknown as tf.Tensor2D, g);
+            const [q0, k0] = [headZero(sq!, g), headZero(sk!, g)];
+            const scores0 = tf.matMul(q0, swapLastAxes(k0));
+            // relu′ on the selectable entries (a select: dSelection may hold anything where S is 0 by definition).
+            const active = tf.logicalAnd(
+              tf.cast(tf.step(scores0), 'bool'),
+              tf.reshape(selectable, [size, n, n]),
+            );
+            const dScores0 = tf.where(active, dSelection, tf.zerosLike(dSelection)) as tf.Tensor3D;
+            const p0 = q0.shape[2];
+            // Head 0's extra gradient, zeros for the other heads, in (sample, head) order.
+            const intoHeadZero = (t: tf.Tensor3D) =>
+              tf.reshape(
+                tf.pad(tf.reshape(t, [size, 1, n, p0]), [
+                  [0, 0],
+                  [0, heads - 1],
+                  [0, 0],
+                  [0, 0],
+                ]),
+                [size * heads, n, p0],
+              );
+            return [
+              tf.add(dqAll, intoHeadZero(tf.matMul(dScores0, k0) as tf.Tensor3D)),
+              tf.add(dkAll, intoHeadZero(swapLastAxes(tf.matMul(swapLastAxes(q0), dScores0) as tf.Tensor3D))),
+              dvAll,
+            ] as tf.Tensor3D[];
+          });
+          dq.push(grads[0]!);
+          dk.push(grads[1]!);
+          dv.push(grads[2]!);
         });
-        for (const [dqh, dkh, dvh] of grads) {
-          dq.push(dqh!);
-          dk.push(dkh!);
-          dv.push(dvh!);
-        }
-      }
-      tf.dispose([...rows, ...Object.values(patterns)]);
-      return [unslice(dq, sq!.shape), unslice(dk, sk!.shape), unslice(dv, sv!.shape), tf.zerosLike(smask!)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
-  q: tf.Tensor4D,
-  k: tf.Tensor4D,
-  v: tf.Tensor4D,
-  mask: tf.Tensor2D,
-) => tf.Tensor4D;
+        tf.dispose(Object.values(patterns));
+        return [
+          joinGroups(dq, sq!.shape),
+          joinGroups(dk, sk!.shape),
+          joinGroups(dv, sv!.shape),
+          tf.zerosLike(smask!),
+        ];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    q: tf.Tensor4D,
+    k: tf.Tensor4D,
+    v: tf.Tensor4D,
+    mask: tf.Tensor2D,
+  ) => tf.Tensor4D;

@@ -10,7 +10,7 @@ import { fusedSelectiveAttention } from './fused-selective.js';
  * tokens 1 ≤ j < i (the first token is never faded, no token fades itself); the accumulated fading
  * F[i, j] = Σ_{k<i} S[k, j] is subtracted from every head's logits: O_h = softmax_j(L_h − F) over the real keys
  * j ≤ i, times v_h; heads merged, output projection. Quadratic like `softmax-causal`, run by a fused per-sample path
- * (`fusedSelectiveAttention`: 2-D matMuls, hand-written backward keeping the softmax weights only).
+ * (`fusedSelectiveAttention`: groups of samples, hand-written backward keeping the softmax weights only).
  *
  * Weights, in order: query/key/value kernels [dim, dim] and biases, output kernel and bias (biases with `useBias`,
  * default true) — the same as softmax attention's.

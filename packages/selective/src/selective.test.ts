@@ -11,7 +11,11 @@ import {
 import { initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
-import { fusedSelectiveAttention, selectiveAttentionReference } from './index.js';
+import {
+  fusedSelectiveAttention,
+  fusedSelectiveAttention as fusedSelective,
+  selectiveAttentionReference,
+} from './index.js';
 
 /**
  * The layer written with the plain-ops reference (independent of the fused path, differentiated by autodiff):
@@ -50,27 +54,40 @@ for (const backend of testBackends()) {
         ]),
       }));
 
-    it('equals the plain-ops reference, outputs and gradients (hand-written vs autodiff)', () => {
-      const x = inputs();
-      tf.tidy(() => {
-        const realRows = tf.reshape(x.mask, [2, 1, 9, 1]);
-        const rows = (t: tf.Tensor) => tf.mul(t, realRows).dataSync();
-        const fused = fusedSelectiveAttention(x.q, x.k, x.v, x.mask);
-        const reference = selectiveAttentionReference(x.q, x.k, x.v, x.mask);
-        expectClose(rows(fused), rows(reference), { rtol: 1e-4, atol: 1e-5, label: 'outputs' });
-        const probe = tf.mul(randn([2, 3, 9, 4], 4), realRows);
-        const loss = (f: typeof fusedSelectiveAttention) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
-          tf.sum(tf.mul(f(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, x.mask), probe)) as tf.Scalar;
-        const actual = tf.grads(loss(fusedSelectiveAttention))([x.q, x.k, x.v]);
-        const expected = tf.grads(loss(selectiveAttentionReference))([x.q, x.k, x.v]);
-        ['q', 'k', 'v'].forEach((name, i) =>
-          expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), { rtol: 1e-3, atol: 1e-4, label: `d${name}` }),
-        );
-        // The fading reaches head 0's queries beyond its own softmax: its gradient differs from plain attention's.
-        expect(Math.max(...Array.from(actual[0]!.dataSync(), Math.abs))).toBeGreaterThan(0);
+    // Group bounds: both samples in one group (the default), one sample per group (3 heads × 9 × 9 = 243 each).
+    for (const [grouping, bound] of [
+      ['one group', undefined],
+      ['one sample per group', 243],
+    ] as const)
+      it(`equals the plain-ops reference, outputs and gradients (hand-written vs autodiff; ${grouping})`, () => {
+        const x = inputs();
+        const fusedSelectiveAttention = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, m: tf.Tensor2D) =>
+          fusedSelective(q, k, v, m, bound);
+        tf.tidy(() => {
+          const realRows = tf.reshape(x.mask, [2, 1, 9, 1]);
+          const rows = (t: tf.Tensor) => tf.mul(t, realRows).dataSync();
+          const fused = fusedSelectiveAttention(x.q, x.k, x.v, x.mask);
+          const reference = selectiveAttentionReference(x.q, x.k, x.v, x.mask);
+          expectClose(rows(fused), rows(reference), { rtol: 1e-4, atol: 1e-5, label: 'outputs' });
+          const probe = tf.mul(randn([2, 3, 9, 4], 4), realRows);
+          const loss = (f: typeof fusedSelectiveAttention) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) =>
+            tf.sum(
+              tf.mul(f(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, x.mask), probe),
+            ) as tf.Scalar;
+          const actual = tf.grads(loss(fusedSelectiveAttention))([x.q, x.k, x.v]);
+          const expected = tf.grads(loss(selectiveAttentionReference))([x.q, x.k, x.v]);
+          ['q', 'k', 'v'].forEach((name, i) =>
+            expectClose(actual[i]!.dataSync(), expected[i]!.dataSync(), {
+              rtol: 1e-3,
+              atol: 1e-4,
+              label: `d${name}`,
+            }),
+          );
+          // The fading reaches head 0's queries beyond its own softmax: its gradient differs from plain attention's.
+          expect(Math.max(...Array.from(actual[0]!.dataSync(), Math.abs))).toBeGreaterThan(0);
+        });
+        tf.dispose(Object.values(x));
       });
-      tf.dispose(Object.values(x));
-    });
 
     it('fades: with the selection, outputs differ from causal softmax attention; the first position never fades', () => {
       const x = inputs();
@@ -78,7 +95,12 @@ for (const backend of testBackends()) {
         const ones = tf.ones([2, 9]) as tf.Tensor2D;
         const selective = fusedSelectiveAttention(x.q, x.k, x.v, ones);
         // Row 1 sees keys 0 and 1 only: key 0 is never faded and key 1 cannot fade itself, so it is plain softmax.
-        const scores = tf.matMul(tf.slice(x.q, [0, 0, 1, 0], [2, 3, 1, 4]), tf.slice(x.k, [0, 0, 0, 0], [2, 3, 2, 4]), false, true);
+        const scores = tf.matMul(
+          tf.slice(x.q, [0, 0, 1, 0], [2, 3, 1, 4]),
+          tf.slice(x.k, [0, 0, 0, 0], [2, 3, 2, 4]),
+          false,
+          true,
+        );
         const plainRow1 = tf.matMul(tf.softmax(scores), tf.slice(x.v, [0, 0, 0, 0], [2, 3, 2, 4]));
         expectClose(tf.slice(selective, [0, 0, 1, 0], [2, 3, 1, 4]).dataSync(), plainRow1.dataSync(), {
           rtol: 1e-4,
@@ -100,7 +122,11 @@ for (const backend of testBackends()) {
       run().dispose();
       await expectNoLeakedTensors(() => run().dispose(), 'forward');
       await expectNoLeakedTensors(() => {
-        tf.dispose(tf.grads((q: tf.Tensor, k: tf.Tensor) => tf.sum(fusedSelectiveAttention(q as tf.Tensor4D, k as tf.Tensor4D, x.v, x.mask)))([x.q, x.k]));
+        tf.dispose(
+          tf.grads((q: tf.Tensor, k: tf.Tensor) =>
+            tf.sum(fusedSelectiveAttention(q as tf.Tensor4D, k as tf.Tensor4D, x.v, x.mask)),
+          )([x.q, x.k]),
+        );
       }, 'backward');
       tf.dispose(Object.values(x));
     });

@@ -8,7 +8,8 @@ import { groupPart } from './head-groups.js';
 
 // q [B, H, N, p]; k, v with M ≠ N keys and pv ≠ p, so that a swapped axis cannot pass.
 const [B, H, N, M, P, PV] = [2, 3, 5, 4, 3, 2];
-const rand = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+const rand = (shape: [number, number, number, number], seed: number) =>
+  tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
 /** Per-sample key mask as 0/1 floats [B, 1, 1, M]: sample 0 sees keys 0..2, sample 1 every key. */
 const keyMask = () => tf.tensor4d([1, 1, 1, 0, 1, 1, 1, 1], [B, 1, 1, M]);
 

@@ -4,6 +4,8 @@ import {
   flattenHeads,
   groupSlices,
   headGroups,
+  joinGroups,
+  swapLastAxes,
   type HeadGroup,
 } from './head-groups.js';
 
@@ -25,20 +27,6 @@ export interface AttentionWeightsForm {
    * [G, N, p] (softmax: w ⊙ (dW − rowsum(dO ⊙ o)); an element-wise f: dW ⊙ f′).
    */
   scoresGradient(w: tf.Tensor3D, dW: tf.Tensor3D, o: tf.Tensor3D, dO: tf.Tensor3D): tf.Tensor3D;
-}
-
-/** The last two axes swapped. */
-function swap(t: tf.Tensor3D): tf.Tensor3D {
-  return tf.transpose(t, [0, 2, 1]) as tf.Tensor3D;
-}
-
-/** [G, …] pieces of the (batch, head) slices, in order → `shape`; the pieces are disposed. */
-function joinGroups(parts: tf.Tensor3D[], shape: readonly number[]): tf.Tensor4D {
-  const joined = tf.tidy(() =>
-    tf.reshape(tf.concat(parts, 0), [...shape] as [number, number, number, number]),
-  );
-  tf.dispose(parts);
-  return joined as tf.Tensor4D;
 }
 
 /**
@@ -74,7 +62,10 @@ export function groupedAttention(
     const outputs: tf.Tensor3D[] = [];
     for (const group of groups) {
       const [w, o] = tf.tidy(() => {
-        const scores = tf.matMul(groupSlices(qf!, group), swap(groupSlices(kf!, group))) as tf.Tensor3D;
+        const scores = tf.matMul(
+          groupSlices(qf!, group),
+          swapLastAxes(groupSlices(kf!, group)),
+        ) as tf.Tensor3D;
         const w = form.weights(scores, given, { group, heads });
         return [w, tf.matMul(w, groupSlices(vf!, group)) as tf.Tensor3D];
       });
@@ -98,11 +89,15 @@ export function groupedAttention(
           const w = savedWeights[i]!;
           const [dqi, dki, dvi] = tf.tidy(() => {
             const dO = groupSlices(dyb!, group);
-            const dvT = tf.matMul(swap(dO), w) as tf.Tensor3D; // (Wᵀ·dO)ᵀ without transposing W
-            const dW = tf.matMul(dO, swap(groupSlices(vb!, group))) as tf.Tensor3D;
+            const dvT = tf.matMul(swapLastAxes(dO), w) as tf.Tensor3D; // (Wᵀ·dO)ᵀ without transposing W
+            const dW = tf.matMul(dO, swapLastAxes(groupSlices(vb!, group))) as tf.Tensor3D;
             const dS = form.scoresGradient(w, dW, groupSlices(ob!, group), dO);
-            const dkT = tf.matMul(swap(groupSlices(qb!, group)), dS) as tf.Tensor3D; // (dSᵀ·q)ᵀ, dS not transposed
-            return [tf.matMul(dS, groupSlices(kb!, group)) as tf.Tensor3D, swap(dkT), swap(dvT)];
+            const dkT = tf.matMul(swapLastAxes(groupSlices(qb!, group)), dS) as tf.Tensor3D; // (dSᵀ·q)ᵀ, dS not transposed
+            return [
+              tf.matMul(dS, groupSlices(kb!, group)) as tf.Tensor3D,
+              swapLastAxes(dkT),
+              swapLastAxes(dvT),
+            ];
           });
           dq.push(dqi!);
           dk.push(dki!);

@@ -106,3 +106,21 @@ export function groupPart(t: tf.Tensor4D, heads: number, group: HeadGroup): tf.T
     ]);
   });
 }
+
+/** The last two axes of t [G, N, M] swapped: [G, M, N]. */
+export function swapLastAxes(t: tf.Tensor3D): tf.Tensor3D {
+  return tf.transpose(t, [0, 2, 1]) as tf.Tensor3D;
+}
+
+/**
+ * Per-group results [slices of the group, …] in slice order, concatenated and reshaped to `shape` (e.g. back to
+ * [B, H, N, p]); the pieces are disposed.
+ */
+export function joinGroups(
+  parts: tf.Tensor[],
+  shape: readonly [number, number, number, number],
+): tf.Tensor4D {
+  const joined = tf.tidy(() => tf.reshape(tf.concat(parts, 0), [...shape]));
+  tf.dispose(parts);
+  return joined as tf.Tensor4D;
+}
