@@ -1,4 +1,4 @@
-import { describe, it, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 // Gradients of the plain ops used by the reference (tfjs-layers registers them too; this test imports no layer).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -64,6 +64,58 @@ for (const backend of testBackends()) {
             );
           });
         });
+
+    it('masks exactly: NaN, Infinity or huge scores at disallowed keys leave the other outputs unchanged', () => {
+      tf.tidy(() => {
+        const [q, k, v] = [input(1), input(2), input(3)];
+        const options = {
+          bias: tf.tensor1d([-1, -2]),
+          keyMask: keyMask(),
+          causal: true,
+          maxGroupElements: 2 * N * N,
+        };
+        const clean = sigmoidAttention(q, k, v, options);
+        // Poison key 5, padding in sample 0 and a future key for queries < 5 in sample 1.
+        const at5 = tf.cast(
+          tf.concat([tf.zeros([B, H, 5, P]), tf.ones([B, H, 1, P]), tf.zeros([B, H, 1, P])], 2),
+          'bool',
+        );
+        for (const poison of [Number.NaN, Number.POSITIVE_INFINITY, 1e30]) {
+          const y = sigmoidAttention(
+            q,
+            tf.where(at5, tf.fill([B, H, N, P], poison), k) as tf.Tensor4D,
+            v,
+            options,
+          );
+          // Sample 0: every output; sample 1: the queries before key 5.
+          for (const [begin, size] of [
+            [
+              [0, 0, 0, 0],
+              [1, H, N, P],
+            ],
+            [
+              [1, 0, 0, 0],
+              [1, H, 5, P],
+            ],
+          ] as [number[], number[]][]) {
+            expectClose(tf.slice(y, begin, size).dataSync(), tf.slice(clean, begin, size).dataSync(), {
+              rtol: 1e-6,
+              atol: 1e-7,
+              label: `outputs that do not see key 5 (${poison})`,
+            });
+          }
+        }
+      });
+    });
+
+    it('rejects a group bound that is not a positive number, naming the option', () => {
+      tf.tidy(() => {
+        const q = input(1);
+        expect(() =>
+          sigmoidAttention(q, q, q, { bias: tf.zeros([B]) as tf.Tensor1D, maxGroupElements: 0 }),
+        ).toThrow("sigmoidAttention: option 'maxGroupElements' must be a positive number, got 0");
+      });
+    });
 
     it('leaks no tensors forward or backward', async () => {
       const [q, k, v, dy] = [input(1), input(2), input(3), weighting()];

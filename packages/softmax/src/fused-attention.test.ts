@@ -88,6 +88,37 @@ for (const backend of testBackends()) {
           });
         });
 
+    it('a one-element mask is a mask: [1, 1, 1, 1] false gives 0, true the value', () => {
+      tf.tidy(() => {
+        const [q, v] = [tf.ones([1, 1, 1, P]) as tf.Tensor4D, tf.fill([1, 1, 1, P], 3) as tf.Tensor4D];
+        const blocked = fusedSoftmaxAttention(q, q, v, tf.zeros([1, 1, 1, 1], 'bool') as tf.Tensor4D);
+        expect(Array.from(blocked.dataSync())).toEqual([0, 0, 0, 0]);
+        const open = fusedSoftmaxAttention(q, q, v, tf.ones([1, 1, 1, 1], 'bool') as tf.Tensor4D);
+        expect(Array.from(open.dataSync())).toEqual([3, 3, 3, 3]);
+      });
+    });
+
+    it('rejects a mask that is not bool [B or 1, H or 1, N or 1, N], naming it and the shapes', () => {
+      tf.tidy(() => {
+        const q = input(1);
+        for (const shape of [
+          [4, 1, 1, N],
+          [1, 2, 1, N],
+          [1, 1, 1, N + 1],
+          [1, 1, N],
+        ]) {
+          expect(() => fusedSoftmaxAttention(q, q, q, tf.ones(shape, 'bool') as tf.Tensor4D)).toThrow(
+            new RegExp(
+              `argument 'allowed' must be a bool mask of shape \\[2 or 1, 3 or 1, 7 or 1, 7\\] .*got bool \\[${shape.join(', ')}\\]`,
+            ),
+          );
+        }
+        expect(() => fusedSoftmaxAttention(q, q, q, tf.ones([1, 1, 1, N]) as tf.Tensor4D)).toThrow(
+          /got float32 \[1, 1, 1, 7\]/,
+        );
+      });
+    });
+
     it('rejects a bound on the group size that is not a positive number, naming it', () => {
       const q = input(1);
       for (const bad of [0, -1, Number.NaN]) {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
-import { flattenHeads, groupPart, groupSlices, headGroups } from './head-groups.js';
+import { DEFAULT_GROUP_ELEMENTS, flattenHeads, groupPart, groupSlices, headGroups } from './head-groups.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -51,6 +51,14 @@ describe('headGroups', () => {
         if (b0 !== b1) expect([g.start % heads, g.end % heads]).toEqual([0, 0]);
       });
     }
+  });
+
+  it('by default (2²² elements) batches short sequences and runs a slice alone once N² exceeds 2²¹', () => {
+    expect(DEFAULT_GROUP_ELEMENTS).toBe(4_194_304);
+    // MQAR N = 8 (24 tokens), batch 64, 4 heads: one group; 1,448 tokens: two slices a group; 1,449: one.
+    expect(headGroups(64, 4, 24 * 24)).toHaveLength(1);
+    expect(headGroups(1, 4, 1448 * 1448)).toHaveLength(2);
+    expect(headGroups(1, 4, 1449 * 1449)).toHaveLength(4);
   });
 
   it('rejects bad arguments, naming them', () => {

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * Default bound on the elements of the [rows, keys] matrices (scores, weights) of one group of (batch, head) slices:
  * 2²² floats, 16 MiB. With it, short sequences run many slices per batched matMul (one call per slice would spend
- * its time in per-call overhead) and from 2,048 tokens on every slice runs alone, as a per-head loop.
+ * its time in per-call overhead), and a slice of N² > 2²¹ elements (from 1,449 tokens on) runs alone, as a per-head
+ * loop.
  */
 export const DEFAULT_GROUP_ELEMENTS = 1 << 22;
 
@@ -78,6 +79,7 @@ export function groupSlices(t: tf.Tensor3D, group: HeadGroup): tf.Tensor3D {
  * over the group as it is), otherwise [end − start, r, c], one entry per slice of the group.
  *
  * @param heads H of the flattened tensors.
+ * @throws RangeError when the group spans batch elements without being whole elements (not a `headGroups` group).
  */
 export function groupPart(t: tf.Tensor4D, heads: number, group: HeadGroup): tf.Tensor3D {
   const [tb, th, rows, cols] = t.shape;
