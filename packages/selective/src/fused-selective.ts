@@ -25,7 +25,7 @@ import {
  * dF = −Σ_h dS_h, dS = Σ_{i>k} dF[i, ·] (a reverse exclusive cumulative sum), and dL_0 = dS where S > 0, back into
  * head 0's q and k (L_0 recomputed).
  *
- * @throws RangeError when maxGroupElements is not a positive number.
+ * @throws RangeError when maxGroupElements is not a positive number, naming it.
  */
 export function fusedSelectiveAttention(
   q: tf.Tensor4D,
@@ -34,7 +34,14 @@ export function fusedSelectiveAttention(
   mask: tf.Tensor2D,
   maxGroupElements: number = DEFAULT_GROUP_ELEMENTS,
 ): tf.Tensor4D {
+  if (!(typeof maxGroupElements === 'number' && maxGroupElements > 0)) {
+    throw new RangeError(
+      `fusedSelectiveAttention: argument 'maxGroupElements' must be a positive number, got ${String(maxGroupElements)}`,
+    );
+  }
   const [batch, heads, n] = q.shape;
+  // No sample, head or token: the output (empty) of the plain products, with their gradients.
+  if (batch * heads * n === 0) return tf.tidy(() => tf.matMul(tf.matMul(q, k, false, true), v));
   // Groups of whole samples: headGroups over the batch with one "head" of all the heads' [N, N] matrices.
   const groups = headGroups(batch, 1, Math.max(1, heads * n * n), maxGroupElements);
   return selectiveOp(groups)(q, k, v, mask);

@@ -116,6 +116,19 @@ for (const backend of testBackends()) {
       tf.dispose(Object.values(x));
     });
 
+    it('empty inputs give an empty output; a bad group bound is named', () => {
+      tf.tidy(() => {
+        const none = tf.zeros([2, 3, 0, 4]) as tf.Tensor4D;
+        expect(fusedSelectiveAttention(none, none, none, tf.zeros([2, 0]) as tf.Tensor2D).shape).toEqual([
+          2, 3, 0, 4,
+        ]);
+        const x = inputs();
+        expect(() => fusedSelectiveAttention(x.q, x.k, x.v, x.mask, 0)).toThrow(
+          "fusedSelectiveAttention: argument 'maxGroupElements' must be a positive number, got 0",
+        );
+      });
+    });
+
     it('leaks no tensors forward or backward', async () => {
       const x = inputs();
       const run = () => fusedSelectiveAttention(x.q, x.k, x.v, x.mask);
