@@ -18,7 +18,7 @@ import {
  *   O_h = softmax_j(L_h − F) over real keys j ≤ i, times v_h       (every head)
  *
  * Computed over groups of whole samples (every head of each: F is shared by the heads), batched matMuls over at most
- * `maxGroupElements` elements of the [N, N] matrices of all heads at a time (default 2²², `DEFAULT_GROUP_ELEMENTS` of
+ * `maxGroupElements` elements of the [N, N] matrices of all heads at a time (default 2²⁰, `DEFAULT_GROUP_ELEMENTS` of
  * @tost/ops; a sample larger than it forms a group alone). Saved for the backward pass: q, k, v, the mask, the output
  * and the P_h (one [N, N] per head, as the fused softmax path of @tost/softmax; no transposed N×N copy is made).
  * Backward per head dS_h = P_h ⊙ (dO·vᵀ − rowsum(dO ⊙ O)), dq = dS_h·k, dkᵀ = qᵀ·dS_h, dvᵀ = dOᵀ·P_h; the fading adds

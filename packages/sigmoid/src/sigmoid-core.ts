@@ -10,7 +10,7 @@ export interface SigmoidCoreOptions {
   causal?: boolean;
   /**
    * Bound on the score elements (slices × seq × seq) computed at once (`headGroups` of @tost/ops; a slice larger
-   * than it runs alone); default 2²² (`DEFAULT_GROUP_ELEMENTS`). Any positive value gives the same result.
+   * than it runs alone); default 2²⁰ (`DEFAULT_GROUP_ELEMENTS`). Any positive value gives the same result.
    */
   maxGroupElements?: number;
 }

@@ -55,7 +55,7 @@ function checkAllowed(allowed: tf.Tensor, q: tf.Tensor4D, k: tf.Tensor4D): void 
  * there cannot leak into it), and a query with no allowed key outputs 0; undefined for none. The gradients are finite
  * only where k and v are, also at disallowed keys (dQ = dS·k).
  * @param maxGroupScores bound on the score elements (slices × N × M) of one group; default `DEFAULT_GROUP_ELEMENTS`
- * of @tost/ops (2²²); a slice larger than it forms a group alone. Any positive value gives the same result.
+ * of @tost/ops (2²⁰); a slice larger than it forms a group alone. Any positive value gives the same result.
  * @throws RangeError when `allowed` is not such a mask, or maxGroupScores is not a positive number, naming them.
  */
 export function fusedSoftmaxAttention(

@@ -42,7 +42,7 @@ export interface AttentionWeightsForm {
  * The gradients are finite only where q, k and v are: dQ = dS·k multiplies every key, also one of weight 0 (a masked
  * key holding NaN gives NaN in dQ even though the output ignores it).
  *
- * @param maxGroupElements default `DEFAULT_GROUP_ELEMENTS` (2²²); any positive value gives the same result.
+ * @param maxGroupElements default `DEFAULT_GROUP_ELEMENTS` (2²⁰); any positive value gives the same result.
  * @returns [B, H, N, pv].
  * @throws RangeError when maxGroupElements is not a positive number, naming it.
  */

@@ -53,12 +53,12 @@ describe('headGroups', () => {
     }
   });
 
-  it('by default (2²² elements) batches short sequences and runs a slice alone once N² exceeds 2²¹', () => {
-    expect(DEFAULT_GROUP_ELEMENTS).toBe(4_194_304);
-    // MQAR N = 8 (24 tokens), batch 64, 4 heads: one group; 1,448 tokens: two slices a group; 1,449: one.
+  it('by default (2²⁰ elements) batches short sequences and runs a slice alone once N² exceeds 2¹⁹', () => {
+    expect(DEFAULT_GROUP_ELEMENTS).toBe(1_048_576);
+    // MQAR N = 8 (24 tokens), batch 64, 4 heads: one group; 724 tokens: two slices a group; 725: one.
     expect(headGroups(64, 4, 24 * 24)).toHaveLength(1);
-    expect(headGroups(1, 4, 1448 * 1448)).toHaveLength(2);
-    expect(headGroups(1, 4, 1449 * 1449)).toHaveLength(4);
+    expect(headGroups(1, 4, 724 * 724)).toHaveLength(2);
+    expect(headGroups(1, 4, 725 * 725)).toHaveLength(4);
   });
 
   it('rejects bad arguments, naming them', () => {

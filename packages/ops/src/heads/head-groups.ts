@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Default bound on the elements of the [rows, keys] matrices (scores, weights) of one group of (batch, head) slices:
- * 2²² floats, 16 MiB. With it, short sequences run many slices per batched matMul (one call per slice would spend
- * its time in per-call overhead), and a slice of N² > 2²¹ elements (from 1,449 tokens on) runs alone, as a per-head
- * loop.
+ * 2²⁰ floats, 4 MiB. With it, short sequences run many slices per batched matMul (one call per slice would spend
+ * its time in per-call overhead), and a slice of N² > 2¹⁹ elements (from 725 tokens on) runs alone, as a per-head
+ * loop. Each group's transient [rows, keys] tensors (scores, masks, softmax) add a few times 4 MiB to the peak
+ * memory at most.
  */
-export const DEFAULT_GROUP_ELEMENTS = 1 << 22;
+export const DEFAULT_GROUP_ELEMENTS = 1 << 20;
 
 /**
  * A run of the B·H (batch, head) slices of a [B, H, …] tensor in (batch, head) order: slices [start, end). Either
@@ -23,7 +24,7 @@ export interface HeadGroup {
  * cores use it to bound their transient [rows, keys] matrices while batching small ones.
  *
  * @param elementsPerSlice elements of one slice's largest intermediate (rows·keys for attention scores).
- * @param maxElements bound on a group's elements; default `DEFAULT_GROUP_ELEMENTS` (2²²).
+ * @param maxElements bound on a group's elements; default `DEFAULT_GROUP_ELEMENTS` (2²⁰).
  * @throws RangeError when batch or heads is not a positive integer, or elementsPerSlice or maxElements is not a
  *   positive number.
  */
