@@ -3,7 +3,7 @@ import '../variants.js';
 import type { QualitySummaryRow } from '../quality/results.js';
 import type { CompareRow } from './compare-table.js';
 import { compareSection } from './compare-section.js';
-import { qualityColumns, qualityMarkdown, renderQualityCharts, timeAt } from './quality-columns.js';
+import { headline, qualityColumns, qualityMarkdown, renderQualityCharts, timeAt } from './quality-columns.js';
 
 function summary(
   task: QualitySummaryRow['task'],
@@ -94,6 +94,24 @@ describe('compare: the quality columns', () => {
     expect(md).toMatch(/\| softmax +\| 30\.0 +\| — +\| 99\.0 % +\| 100\.0 ± 0\.0 % +\| — +\|/);
     expect(md).toMatch(/\| baseline +\| +\| 0\.8 % +\| 0\.8 % +\| 0\.8 % +\| 4\.56 +\|/);
     expect(md).toMatch(/\| training steps +\| +\| 1,500 +\| 1,500 +\| 1,500 +\| 1,500 +\|/);
+  });
+
+  it('charts the column with the most variants: the largest N or full budget only when as many ran it', () => {
+    const ids = (q: ReturnType<typeof qualityColumns>) => headline(q, 'mqar')?.header;
+    // N = 32 has two rows, N = 64 one: N = 32; once N = 64 has as many, N = 64.
+    const n64 = (v: string) => summary('mqar', 'N64-conv3', 'N = 64, short conv 3', v, 1, null);
+    const base = [
+      summary('mqar', 'N32-conv3', 'N = 32, short conv 3', 'softmax', 1, null),
+      summary('mqar', 'N32-conv3', 'N = 32, short conv 3', 'tssa', 0.01, null),
+      summary('mqar', 'N8-noconv', 'N = 8, no short conv', 'tssa', 0.01, null),
+      summary('mqar', 'N8-noconv', 'N = 8, no short conv', 'softmax', 0.1, null),
+      summary('mqar', 'N8-noconv', 'N = 8, no short conv', 'linear', 0.1, null),
+    ];
+    expect(ids(qualityColumns([...base, n64('softmax')]))).toBe('MQAR N=32, conv 3 %');
+    expect(ids(qualityColumns([...base, n64('softmax'), n64('tssa')]))).toBe('MQAR N=64, conv 3 %');
+    // Without any convolution column, the no-conv one.
+    expect(ids(qualityColumns(base.slice(2)))).toBe('MQAR N=8, no conv %');
+    expect(headline(qualityColumns(base), 'spam')).toBeUndefined();
   });
 
   it('draws one chart per task, variants named in a legend (no text beside points)', async () => {

@@ -148,10 +148,20 @@ interface QualityPoint {
   derived: boolean;
 }
 
-/** The headline column of a task: MQAR with the largest N and the short convolution; char-lm with it; spam. */
-function headline(q: QualityColumns, task: QualityTask): { id: string; header: string } | undefined {
-  const candidates = q.columns.filter((c) => c.task === task);
-  return candidates.filter((c) => !/no conv/.test(c.header)).at(-1) ?? candidates.at(-1);
+/**
+ * The headline column of a task, the one its chart plots: among its columns with the short convolution (all of them
+ * when none has it), the one with results for the most variants — a chart of a few rows would hide the others —
+ * and of those the last in table order (the largest N, the full budget).
+ */
+export function headline(q: QualityColumns, task: QualityTask): { id: string; header: string } | undefined {
+  const all = q.columns.filter((c) => c.task === task);
+  const withConv = all.filter((c) => !/no conv/.test(c.header));
+  const candidates = withConv.length > 0 ? withConv : all;
+  const count = (id: string) => q.variants.filter((v) => q.cells.get(v)?.has(id)).length;
+  return candidates.reduce<(typeof all)[number] | undefined>(
+    (best, c) => (best === undefined || count(c.id) >= count(best.id) ? c : best),
+    undefined,
+  );
 }
 
 /**
