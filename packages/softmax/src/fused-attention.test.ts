@@ -107,7 +107,8 @@ for (const backend of testBackends()) {
           [1, 1, 1, N + 1],
           [1, 1, N],
         ]) {
-          expect(() => fusedSoftmaxAttention(q, q, q, tf.ones(shape, 'bool') as tf.Tensor4D)).toThrow(
+          const mask: tf.Tensor = tf.ones(shape, 'bool');
+          expect(() => fusedSoftmaxAttention(q, q, q, mask as tf.Tensor4D)).toThrow(
             new RegExp(
               `argument 'allowed' must be a bool mask of shape \\[2 or 1, 3 or 1, 7 or 1, 7\\] .*got bool \\[${shape.join(', ')}\\]`,
             ),
