@@ -11,6 +11,7 @@ export { recurrentLinearAttentionStep } from './linear/recurrent.js';
 export { naiveLinearAttention, type NaiveLinearAttentionOptions } from './linear/naive.js';
 export {
   DEFAULT_GROUP_ELEMENTS,
+  checkGroupBound,
   headGroups,
   flattenHeads,
   groupSlices,

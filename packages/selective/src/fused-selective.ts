@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DEFAULT_GROUP_ELEMENTS,
+  checkGroupBound,
+  flattenHeads,
+  groupSlices,
   headGroups,
   joinGroups,
   maskedSoftmaxForward,
@@ -34,11 +37,7 @@ export function fusedSelectiveAttention(
   mask: tf.Tensor2D,
   maxGroupElements: number = DEFAULT_GROUP_ELEMENTS,
 ): tf.Tensor4D {
-  if (!(typeof maxGroupElements === 'number' && maxGroupElements > 0)) {
-    throw new RangeError(
-      `fusedSelectiveAttention: argument 'maxGroupElements' must be a positive number, got ${String(maxGroupElements)}`,
-    );
-  }
+  checkGroupBound(maxGroupElements, "fusedSelectiveAttention: argument 'maxGroupElements'");
   const [batch, heads, n] = q.shape;
   // No sample, head or token: the output (empty) of the plain products, with their gradients.
   if (batch * heads * n === 0) return tf.tidy(() => tf.matMul(tf.matMul(q, k, false, true), v));
@@ -77,16 +76,6 @@ function masksOf(
   };
 }
 
-/** Samples [start, end) of t [B, H, N, p] as [(end − start)·H, N, p]. */
-function samples(t: tf.Tensor4D, g: HeadGroup): tf.Tensor3D {
-  const [, h, n, p] = t.shape;
-  return tf.reshape(tf.slice(t, [g.start, 0, 0, 0], [g.end - g.start, h, n, p]), [
-    (g.end - g.start) * h,
-    n,
-    p,
-  ]);
-}
-
 /** Head 0 of samples [start, end) of t [B, H, N, p]: [end − start, N, p]. */
 function headZero(t: tf.Tensor4D, g: HeadGroup): tf.Tensor3D {
   const [, , n, p] = t.shape;
@@ -103,25 +92,31 @@ const selectiveOp = (groups: HeadGroup[]) =>
   ) => {
     const [, heads, n] = q.shape;
     const patterns = patternsOf(n);
+    // The group's (sample, head) slices of a flattenHeads tensor [B·H, N, p].
+    const slicesOf = (g: HeadGroup): HeadGroup => ({ start: g.start * heads, end: g.end * heads });
+    const [qf, kf, vf] = [q, k, v].map(flattenHeads);
     const weights: tf.Tensor3D[] = [];
     const outputs: tf.Tensor3D[] = [];
     for (const g of groups) {
       const [p, o] = tf.tidy(() => {
         const size = g.end - g.start;
         const { allowed, selectable } = masksOf(patterns, mask, g);
-        const scores = tf.reshape(tf.matMul(samples(q, g), swapLastAxes(samples(k, g))), [size, heads, n, n]);
+        const scores = tf.reshape(
+          tf.matMul(groupSlices(qf!, slicesOf(g)), swapLastAxes(groupSlices(kf!, slicesOf(g)))),
+          [size, heads, n, n],
+        );
         const scores0 = tf.slice(scores, [0, 0, 0, 0], [size, 1, n, n]);
         // A select, not a product: a future key's score may be ±Infinity, and Infinity·0 would be NaN.
         const selection = tf.where(selectable, tf.relu(scores0), tf.zerosLike(scores0));
         const faded = tf.cumsum(selection, 2, true);
         const p = maskedSoftmaxForward(tf.sub(scores, faded), allowed);
         const p3 = tf.reshape(p, [size * heads, n, n]) as tf.Tensor3D;
-        return [p3, tf.matMul(p3, samples(v, g)) as tf.Tensor3D];
+        return [p3, tf.matMul(p3, groupSlices(vf!, slicesOf(g))) as tf.Tensor3D];
       });
       weights.push(p);
       outputs.push(o);
     }
-    tf.dispose(Object.values(patterns));
+    tf.dispose([...Object.values(patterns), qf!, kf!, vf!]);
     const output = joinGroups(outputs, [q.shape[0], q.shape[1], q.shape[2], v.shape[3]]);
     save([q, k, v, mask, output, ...weights]);
     return {
@@ -129,6 +124,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sq, sk, sv, smask, so, ...sp] = saved as tf.Tensor4D[];
         const patterns = patternsOf(n);
+        const flat = [sq!, sk!, sv!, so!, dy].map(flattenHeads);
         const dq: tf.Tensor3D[] = [];
         const dk: tf.Tensor3D[] = [];
         const dv: tf.Tensor3D[] = [];
@@ -136,7 +132,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
           const p = sp[i] as unknown as tf.Tensor3D;
           const grads = tf.tidy(() => {
             const size = g.end - g.start;
-            const [qg, kg, vg, og, dO] = [sq!, sk!, sv!, so!, dy].map((t) => samples(t, g));
+            const [qg, kg, vg, og, dO] = flat.map((t) => groupSlices(t, slicesOf(g)));
             const dP = tf.matMul(dO!, swapLastAxes(vg!));
             const rowDot = tf.sum(tf.mul(dO!, og!), 2, true); // rowsum(P ⊙ dP) = rowsum(dO ⊙ O)
             const dScores = tf.mul(p, tf.sub(dP, rowDot)) as tf.Tensor3D;
@@ -177,7 +173,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
           dk.push(grads[1]!);
           dv.push(grads[2]!);
         });
-        tf.dispose(Object.values(patterns));
+        tf.dispose([...Object.values(patterns), ...flat]);
         return [
           joinGroups(dq, sq!.shape),
           joinGroups(dk, sk!.shape),

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_GROUP_ELEMENTS, groupedAttention, groupPart, type AttentionWeightsForm } from '@tost/ops';
+import {
+  checkGroupBound,
+  DEFAULT_GROUP_ELEMENTS,
+  groupedAttention,
+  groupPart,
+  type AttentionWeightsForm,
+} from '@tost/ops';
 
 export interface SigmoidCoreOptions {
   /** Per-sample bias b [batch] added to every score (the layer passes −ln n, n = real tokens in the sample). */
@@ -38,11 +44,7 @@ export function sigmoidAttention(
   v: tf.Tensor4D,
   { bias, keyMask, causal = false, maxGroupElements = DEFAULT_GROUP_ELEMENTS }: SigmoidCoreOptions,
 ): tf.Tensor4D {
-  if (!(typeof maxGroupElements === 'number' && maxGroupElements > 0)) {
-    throw new RangeError(
-      `sigmoidAttention: option 'maxGroupElements' must be a positive number, got ${String(maxGroupElements)}`,
-    );
-  }
+  checkGroupBound(maxGroupElements, "sigmoidAttention: option 'maxGroupElements'");
   return tf.tidy(() => {
     const [batch, , seq] = q.shape;
     // Built once per call: the keys each query may see, bool [batch or 1, 1, seq, seq] (undefined: all).

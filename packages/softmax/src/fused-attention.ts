@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DEFAULT_GROUP_ELEMENTS,
+  checkGroupBound,
   groupedAttention,
   groupPart,
   maskedSoftmaxForward,
@@ -65,11 +66,7 @@ export function fusedSoftmaxAttention(
   allowed?: tf.Tensor4D,
   maxGroupScores: number = DEFAULT_GROUP_ELEMENTS,
 ): tf.Tensor4D {
-  if (!(typeof maxGroupScores === 'number' && maxGroupScores > 0)) {
-    throw new RangeError(
-      `fusedSoftmaxAttention: argument 'maxGroupScores' must be a positive number, got ${String(maxGroupScores)}`,
-    );
-  }
+  checkGroupBound(maxGroupScores, "fusedSoftmaxAttention: argument 'maxGroupScores'");
   if (allowed) checkAllowed(allowed, q, k);
   return groupedAttention(q, k, v, softmaxForm(allowed), maxGroupScores);
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   DEFAULT_GROUP_ELEMENTS,
+  checkGroupBound,
   flattenHeads,
   groupSlices,
   headGroups,
@@ -53,11 +54,7 @@ export function groupedAttention(
   form: AttentionWeightsForm,
   maxGroupElements: number = DEFAULT_GROUP_ELEMENTS,
 ): tf.Tensor4D {
-  if (!(typeof maxGroupElements === 'number' && maxGroupElements > 0)) {
-    throw new RangeError(
-      `groupedAttention: argument 'maxGroupElements' must be a positive number, got ${String(maxGroupElements)}`,
-    );
-  }
+  checkGroupBound(maxGroupElements, "groupedAttention: argument 'maxGroupElements'");
   const [batch, heads, rows] = q.shape;
   const keys = k.shape[2];
   if (batch * heads * rows * keys === 0) {

@@ -10,6 +10,18 @@ import * as tf from '@tensorflow/tfjs-core';
 export const DEFAULT_GROUP_ELEMENTS = 1 << 20;
 
 /**
+ * Checks a group bound given to a grouped core: a positive number. `label` names the function and the argument or
+ * option, e.g. "groupedAttention: argument 'maxGroupElements'".
+ *
+ * @throws RangeError "<label> must be a positive number, got <value>" otherwise.
+ */
+export function checkGroupBound(value: unknown, label: string): void {
+  if (!(typeof value === 'number' && value > 0)) {
+    throw new RangeError(`${label} must be a positive number, got ${String(value)}`);
+  }
+}
+
+/**
  * A run of the B·H (batch, head) slices of a [B, H, …] tensor in (batch, head) order: slices [start, end). Either
  * whole batch elements (every head of each) or heads of a single batch element.
  */
