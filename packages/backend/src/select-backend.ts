@@ -14,6 +14,7 @@ import { installWasmOuterAxisReduce } from './wasm-outer-axis-reduce.js';
 import { installWasmBroadcastBinary } from './wasm-broadcast-binary.js';
 import { installWasmViewSlice } from './wasm-view-slice.js';
 import { installWasmFastUnpack } from './wasm-fast-unpack.js';
+import { installWasmFastGather } from './wasm-fast-gather.js';
 import { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 import { installWasmBatchMatMulLoop } from './wasm-batch-matmul-loop.js';
 import { installWasmSplitInnerMatMul } from './wasm-split-inner-matmul.js';
@@ -155,10 +156,11 @@ async function selected(
   // tfjs-core keeps every intermediate gradient and saved tensor until a backward pass ends: freed as it goes instead.
   installLeanBackprop();
   if (candidate.name === 'wasm') {
-    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose, Cumsum
-    // and Unpack, reductions over outer axes through the fast Transpose, comparisons and min/max/pow… broadcast by a
-    // block copy, Slice without copying its whole input, batched matMuls as a loop of single products, and matMuls
-    // that never multiply a transposed operand (after the loop: it transposes whole operands once, then calls it).
+    // Backend-specific fixes applied once wasm is selected: a zero-copy Identity kernel, fast Tile, Transpose,
+    // Cumsum, Unpack and Gather, reductions over outer axes through the fast Transpose, comparisons and min/max/pow…
+    // broadcast by a block copy, Slice without copying its whole input, batched matMuls as a loop of single products,
+    // and matMuls that never multiply a transposed operand (after the loop: it transposes whole operands once, then
+    // calls it).
     installWasmZeroCopyIdentity();
     installWasmFastTile();
     // Before the untransposed matMul, which calls the Transpose kernel registered when it installs.
@@ -168,6 +170,7 @@ async function selected(
     installWasmBroadcastBinary();
     installWasmViewSlice();
     installWasmFastUnpack();
+    installWasmFastGather();
     installWasmBatchMatMulLoop();
     installWasmUntransposedMatMul();
     // Outermost: a dW-shaped product aᵀ·b with a long shared axis becomes a sum of products over row ranges.

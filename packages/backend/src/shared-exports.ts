@@ -20,6 +20,7 @@ export { installWasmOuterAxisReduce, REDUCTION_AXIS_ATTRIBUTE } from './wasm-out
 export { installWasmBroadcastBinary, SLOW_BROADCAST_KERNELS } from './wasm-broadcast-binary.js';
 export { installWasmViewSlice, sliceInto } from './wasm-view-slice.js';
 export { installWasmFastUnpack } from './wasm-fast-unpack.js';
+export { installWasmFastGather, gatherInto } from './wasm-fast-gather.js';
 export { installWasmUntransposedMatMul } from './wasm-untransposed-matmul.js';
 export { installWasmBatchMatMulLoop, MIN_LOOP_PIECE } from './wasm-batch-matmul-loop.js';
 export { installWasmSplitInnerMatMul, splitRows, SPLIT_PIECE_BYTES } from './wasm-split-inner-matmul.js';

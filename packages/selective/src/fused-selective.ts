@@ -46,34 +46,36 @@ export function fusedSelectiveAttention(
   return selectiveOp(groups)(q, k, v, mask);
 }
 
-/** The sample-independent patterns as 0/1 floats [1, 1, N, N]: j ≤ i, and 1 ≤ j < i. */
-function patternsOf(n: number): { lower: tf.Tensor4D; selectable: tf.Tensor4D } {
-  const lower = new Float32Array(n * n);
-  const selectable = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) lower[i * n + j] = 1;
-    for (let j = 1; j < i; j++) selectable[i * n + j] = 1;
-  }
-  return { lower: tf.tensor4d(lower, [1, 1, n, n]), selectable: tf.tensor4d(selectable, [1, 1, n, n]) };
+/** A sample-independent pattern as 0/1 floats [1, 1, N, N]: 1 where `keep(i, j)` for query i and key j. */
+function patternOf(n: number, keep: (i: number, j: number) => boolean): tf.Tensor4D {
+  const values = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (keep(i, j)) values[i * n + j] = 1;
+  return tf.tensor4d(values, [1, 1, n, n]);
 }
+/** j ≤ i: the keys a query may attend to. */
+const lowerPattern = (n: number) => patternOf(n, (i, j) => j <= i);
+/** 1 ≤ j < i: the keys a query's selection may fade (never the first token, never the query itself). */
+const selectablePattern = (n: number) => patternOf(n, (i, j) => j >= 1 && j < i);
 
-/**
- * A group's masks from the token mask [batch, N]: the keys a query may attend to (real and not in its future) as bool
- * [G, 1, N, N], and where the selection may be non-zero (real i, real j, 1 ≤ j < i) as bool [G, 1, N, N].
- */
-function masksOf(
-  patterns: { lower: tf.Tensor4D; selectable: tf.Tensor4D },
-  mask: tf.Tensor2D,
-  g: HeadGroup,
-): { allowed: tf.Tensor4D; selectable: tf.Tensor4D } {
+/** A group's rows of the token mask [batch, N] as keys [G, 1, 1, N] and as queries [G, 1, N, 1] (0/1 floats). */
+function realTokens(mask: tf.Tensor2D, g: HeadGroup): { keys: tf.Tensor4D; queries: tf.Tensor4D } {
   const n = mask.shape[1];
   const real = tf.slice(mask, [g.start, 0], [g.end - g.start, n]);
-  const keys = tf.reshape(real, [g.end - g.start, 1, 1, n]);
-  const queries = tf.reshape(real, [g.end - g.start, 1, n, 1]);
   return {
-    allowed: tf.cast(tf.mul(patterns.lower, keys), 'bool') as tf.Tensor4D,
-    selectable: tf.cast(tf.mul(tf.mul(patterns.selectable, keys), queries), 'bool') as tf.Tensor4D,
+    keys: tf.reshape(real, [g.end - g.start, 1, 1, n]),
+    queries: tf.reshape(real, [g.end - g.start, 1, n, 1]),
   };
+}
+
+/** The keys a query of the group may attend to (real and not in its future): bool [G, 1, N, N]. */
+function allowedOf(lower: tf.Tensor4D, mask: tf.Tensor2D, g: HeadGroup): tf.Tensor4D {
+  return tf.cast(tf.mul(lower, realTokens(mask, g).keys), 'bool') as tf.Tensor4D;
+}
+
+/** Where the group's selection may be non-zero (real i, real j, 1 ≤ j < i): bool [G, 1, N, N]. */
+function selectableOf(selectable: tf.Tensor4D, mask: tf.Tensor2D, g: HeadGroup): tf.Tensor4D {
+  const { keys, queries } = realTokens(mask, g);
+  return tf.cast(tf.mul(tf.mul(selectable, keys), queries), 'bool') as tf.Tensor4D;
 }
 
 /** Head 0 of samples [start, end) of t [B, H, N, p]: [end − start, N, p]. */
@@ -91,7 +93,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
     save: tf.GradSaveFunc,
   ) => {
     const [, heads, n] = q.shape;
-    const patterns = patternsOf(n);
+    const patterns = { lower: lowerPattern(n), selectable: selectablePattern(n) };
     // The group's (sample, head) slices of a flattenHeads tensor [B·H, N, p].
     const slicesOf = (g: HeadGroup): HeadGroup => ({ start: g.start * heads, end: g.end * heads });
     const [qf, kf, vf] = [q, k, v].map(flattenHeads);
@@ -100,7 +102,8 @@ const selectiveOp = (groups: HeadGroup[]) =>
     for (const g of groups) {
       const [p, o] = tf.tidy(() => {
         const size = g.end - g.start;
-        const { allowed, selectable } = masksOf(patterns, mask, g);
+        const allowed = allowedOf(patterns.lower, mask, g);
+        const selectable = selectableOf(patterns.selectable, mask, g);
         const scores = tf.reshape(
           tf.matMul(groupSlices(qf!, slicesOf(g)), swapLastAxes(groupSlices(kf!, slicesOf(g)))),
           [size, heads, n, n],
@@ -123,7 +126,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
       value: output,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sq, sk, sv, smask, so, ...sp] = saved as tf.Tensor4D[];
-        const patterns = patternsOf(n);
+        const selectablePatternN = selectablePattern(n);
         const flat = [sq!, sk!, sv!, so!, dy].map(flattenHeads);
         const dq: tf.Tensor3D[] = [];
         const dk: tf.Tensor3D[] = [];
@@ -142,7 +145,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
             // Through F = exclusive cumsum of S over rows, S = relu(L_0) on the selectable entries, L_0 = q_0·k_0ᵀ.
             const dFaded = tf.neg(tf.sum(tf.reshape(dScores, [size, heads, n, n]), 1)) as tf.Tensor3D;
             const dSelection = tf.cumsum(dFaded, 1, true, true);
-            const { selectable } = masksOf(patterns, smask as unknown as tf.Tensor2D, g);
+            const selectable = selectableOf(selectablePatternN, smask as unknown as tf.Tensor2D, g);
             const [q0, k0] = [headZero(sq!, g), headZero(sk!, g)];
             const scores0 = tf.matMul(q0, swapLastAxes(k0));
             // relu′ on the selectable entries (a select: dSelection may hold anything where S is 0 by definition).
@@ -173,7 +176,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
           dk.push(grads[1]!);
           dv.push(grads[2]!);
         });
-        tf.dispose([...Object.values(patterns), ...flat]);
+        tf.dispose([selectablePatternN, ...flat]);
         return [
           joinGroups(dq, sq!.shape),
           joinGroups(dk, sk!.shape),

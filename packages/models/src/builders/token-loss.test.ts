@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeOn } from '../test-helpers.js';
+import { describeOnBackends } from '@tost/attention/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { tokenAccuracyCounts, tokenCrossEntropy } from './token-loss.js';
 
@@ -32,5 +33,57 @@ describeOn('wasm', 'token-level loss and accuracy with unlabelled positions (−
       /labels must have the logits' shape without the class axis \[1, 2\]/,
     );
     tf.dispose([logits, none, loss, wrong]);
+  });
+});
+
+/** −log softmax(row)[label] in float64, by definition. */
+function crossEntropyByDefinition(row: number[], label: number): number {
+  const max = Math.max(...row);
+  return Math.log(row.reduce((a, x) => a + Math.exp(x - max), 0)) - (row[label]! - max);
+}
+
+describeOnBackends('tokenCrossEntropy: value and gradient against the definition (float64)', () => {
+  it('the mean over labelled positions, and d/dlogits = (softmax − one-hot) / count there, 0 at −100', () => {
+    // 5 positions × 7 classes, spread logits (up to ±40), two unlabelled positions, a repeated label.
+    const rows = Array.from({ length: 5 }, (_, t) =>
+      Array.from({ length: 7 }, (_, c) => Math.fround(Math.sin(t * 7 + c * 1.3) * (t === 2 ? 40 : 3))),
+    );
+    const labels = [3, -100, 6, 3, -100];
+    const labelledRows = labels.flatMap((l, t) => (l >= 0 ? [t] : []));
+    const expectedLoss =
+      labelledRows.reduce((a, t) => a + crossEntropyByDefinition(rows[t]!, labels[t]!), 0) /
+      labelledRows.length;
+    const expectedGrad = rows.flatMap((row, t) => {
+      if (labels[t]! < 0) return row.map(() => 0);
+      const max = Math.max(...row);
+      const total = row.reduce((a, x) => a + Math.exp(x - max), 0);
+      return row.map((x, c) => (Math.exp(x - max) / total - (c === labels[t] ? 1 : 0)) / labelledRows.length);
+    });
+    const before = tf.memory().numTensors;
+    const logits = tf.tensor3d([rows]);
+    const labelTensor = tf.tensor2d([labels], [1, 5], 'int32');
+    const loss = (x: tf.Tensor) => tokenCrossEntropy(labelTensor, x);
+    const value = loss(logits);
+    const grad = tf.grad(loss)(logits);
+    expect(grad.shape).toEqual([1, 5, 7]);
+    expect(value.dataSync()[0]).toBeCloseTo(expectedLoss, 5);
+    Array.from(grad.dataSync()).forEach((x, i) =>
+      expect(x, `dlogits[${i}]`).toBeCloseTo(expectedGrad[i]!, 6),
+    );
+    tf.dispose([value, grad, logits, labelTensor]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('keeps a small loss precise beside large logits (relative error < 1e-4 at logits ≈ 1,000, loss ≈ 2e-3)', () => {
+    // The label leads by 8: loss = log(1 + 6·e⁻⁸) ≈ 2.0e-3; logits offset by 1,000, where a float32 ulp is 6e-5.
+    const rows = [
+      [1008, 1000, 1000, 1000, 1000, 1000, 1000],
+      [1000, 1008, 1000, 1000, 1000, 1000, 1000],
+    ];
+    const expected = Math.log1p(6 * Math.exp(-8));
+    const got = tf.tidy(
+      () => tokenCrossEntropy(tf.tensor2d([[0, 1]], [1, 2], 'int32'), tf.tensor3d([rows])).dataSync()[0]!,
+    );
+    expect(Math.abs(got - expected) / expected).toBeLessThan(1e-4);
   });
 });

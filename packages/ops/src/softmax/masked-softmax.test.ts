@@ -62,4 +62,47 @@ describe('maskedSoftmax', () => {
       });
     });
   });
+
+  it('the forward form, on cpu and wasm: exact zeros at disallowed entries (NaN, ±Infinity, 1e30 there), zeros for rows with no allowed entry or only −Infinity, the softmax elsewhere', async () => {
+    const rows = [
+      [1, 2, Number.NaN, 1e30, Number.POSITIVE_INFINITY],
+      [Number.NaN, 5, 6, 7, 8],
+      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 3, 4, Number.NaN],
+      [-1e30, 0.5, -3e38, 2, Number.NEGATIVE_INFINITY],
+    ];
+    const mask = [
+      [true, true, false, false, false],
+      [false, false, false, false, false],
+      [true, true, false, false, false],
+      [true, true, true, false, true],
+    ];
+    // By definition, in float64: exp(s − max) / Σ over the allowed entries of each row.
+    const expected = rows.map((row, i) => {
+      const allowedScores = row.filter((_, j) => mask[i]![j] && row[j] !== Number.NEGATIVE_INFINITY);
+      if (allowedScores.length === 0) return row.map(() => 0);
+      const max = Math.max(...allowedScores);
+      const total = allowedScores.reduce((a, x) => a + Math.exp(x - max), 0);
+      return row.map((x, j) => (mask[i]![j] ? Math.exp(x - max) / total : 0));
+    });
+    try {
+      for (const backend of ['cpu', 'wasm']) {
+        await initBackend(backend);
+        const before = tf.memory().numTensors;
+        const p = tf.tidy(() =>
+          maskedSoftmaxForward(tf.tensor2d(rows), tf.tensor2d(mask, undefined, 'bool')),
+        );
+        const got = p.arraySync() as number[][];
+        p.dispose();
+        expect(tf.memory().numTensors, backend).toBe(before);
+        got.forEach((row, i) =>
+          row.forEach((x, j) => {
+            if (!mask[i]![j] || expected[i]![j] === 0) expect(x, `${backend} [${i}, ${j}]`).toBe(0);
+            else expect(x, `${backend} [${i}, ${j}]`).toBeCloseTo(expected[i]![j]!, 6);
+          }),
+        );
+      }
+    } finally {
+      await initBackend('cpu');
+    }
+  });
 });

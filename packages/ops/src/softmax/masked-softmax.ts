@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The lowest finite float32. */
+const LOWEST_FLOAT32 = -3.4028234663852886e38;
+
 /** `allowed` must be bool and broadcastable to the scores (numpy rules: right-aligned, each axis 1 or equal). */
 function checkMask(label: string, scores: tf.Tensor, allowed: tf.Tensor): void {
   const offset = scores.rank - allowed.rank;
@@ -26,7 +29,7 @@ export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor
     const full = tf.broadcastTo(allowed, scores.shape);
     // The row maximum over allowed entries only (the lowest float32 stands in at disallowed ones for the max alone;
     // they are selected away below, never offset). A row without allowed entries gets that lowest value as shift.
-    const shift = tf.max(tf.where(full, scores, tf.fill(scores.shape, -3.4028234663852886e38)), -1, true);
+    const shift = tf.max(tf.where(full, scores, tf.fill(scores.shape, LOWEST_FLOAT32)), -1, true);
     const safeScores = tf.where(full, scores, tf.broadcastTo(shift, scores.shape));
     const weights = tf.where(full, tf.exp(tf.sub(safeScores, shift)), tf.zerosLike(scores));
     // ≥ 1 wherever a row has an allowed entry (its maximum contributes exp(0)); 0 otherwise, kept finite by max(·, 1).
@@ -36,15 +39,17 @@ export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor
 }
 
 /**
- * The forward-only form of `maskedSoftmax` (same values, fewer passes over the N×N scores): for code that computes
- * its own backward from the returned weights, such as a fused softmax path. Rows without any allowed entry give 0.
- * Not for autodiff: its intermediate is NaN in such rows.
+ * The forward form of `maskedSoftmax` (same values, fewer passes over the N×N scores: one select, one softmax, one
+ * product with the mask): for code that computes its own backward from the returned weights, such as a fused softmax
+ * path. Disallowed scores are selected away for the lowest float32 (not offset, so NaN or ±Infinity there cannot leak
+ * into a row), which a row's softmax maps to exp(lowest − max) = 0; the product with the mask then zeroes them exactly
+ * and zeroes the rows without any allowed entry (uniform before it). Every intermediate is finite wherever the allowed
+ * scores are.
  */
 export function maskedSoftmaxForward<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
   checkMask('maskedSoftmaxForward', scores, allowed);
   return tf.tidy(() => {
-    const full = tf.broadcastTo(allowed, scores.shape);
-    const p = tf.softmax(tf.where(full, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY)));
-    return tf.where(full, p, tf.zerosLike(p)) as T;
+    const p = tf.softmax(tf.where(allowed, scores as tf.Tensor, tf.scalar(LOWEST_FLOAT32)));
+    return tf.mul(p, tf.cast(allowed, 'float32')) as T;
   });
 }
