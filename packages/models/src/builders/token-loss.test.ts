@@ -86,4 +86,48 @@ describeOnBackends('tokenCrossEntropy: value and gradient against the definition
     );
     expect(Math.abs(got - expected) / expected).toBeLessThan(1e-4);
   });
+
+  it('scales its gradient with the upstream gradient, and stays finite beside −Infinity logits', () => {
+    const before = tf.memory().numTensors;
+    const labels = tf.tensor2d([[2, -100, 0]], [1, 3], 'int32');
+    // −Infinity at a class that is not the label, and at class 0 (which stands in for the label) of the unlabelled
+    // position.
+    const logits = tf.tensor3d([
+      [
+        [0.5, Number.NEGATIVE_INFINITY, 2],
+        [Number.NEGATIVE_INFINITY, 3, Number.NEGATIVE_INFINITY],
+        [1, -1, Number.NEGATIVE_INFINITY],
+      ],
+    ]);
+    const loss = tokenCrossEntropy(labels, logits);
+    const expected =
+      (Math.log(Math.exp(0.5) + Math.exp(2)) - 2 + (Math.log(Math.exp(1) + Math.exp(-1)) - 1)) / 2;
+    expect(loss.dataSync()[0]).toBeCloseTo(expected, 6);
+    const once = tf.grad((x: tf.Tensor) => tokenCrossEntropy(labels, x))(logits);
+    const thrice = tf.grad((x: tf.Tensor) => tf.mul(tokenCrossEntropy(labels, x), 3))(logits);
+    const g1 = Array.from(once.dataSync());
+    expect(g1.every(Number.isFinite)).toBe(true);
+    // The unlabelled position has no gradient; the labelled ones (softmax − one-hot) / 2.
+    expect(g1.slice(3, 6).map(Math.abs)).toEqual([0, 0, 0]);
+    const e = Math.exp(0.5) / (Math.exp(0.5) + Math.exp(2));
+    expect(g1[0]).toBeCloseTo(e / 2, 6);
+    expect(g1[2]).toBeCloseTo((1 - e - 1) / 2, 6);
+    Array.from(thrice.dataSync()).forEach((x, i) =>
+      expect(x, `3 × dlogits[${i}]`).toBeCloseTo(3 * g1[i]!, 6),
+    );
+    tf.dispose([labels, logits, loss, once, thrice]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a label ≥ the number of classes, naming it and its position', () => {
+    const logits = tf.zeros([1, 2, 3]);
+    const labels = tf.tensor2d([[2, 3]], [1, 2], 'int32');
+    expect(() => tokenCrossEntropy(labels, logits)).toThrow(
+      new RangeError(
+        'tokenCrossEntropy: labels must be class indices in [0, 2] or negative (−100: not counted), got 3 at ' +
+          'position 1 (flat index of labels [1, 2])',
+      ),
+    );
+    tf.dispose([logits, labels]);
+  });
 });

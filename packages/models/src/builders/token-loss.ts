@@ -14,60 +14,76 @@ function checkShapes(owner: string, labels: tf.Tensor, logits: tf.Tensor): void 
 }
 
 /**
- * Σ_t weight_t · (logsumexp(logits_t) − logits_t[label_t]) for logits [T, C], one-hot labels [T, C] and weights
- * [T, 1], with a hand-written gradient dLogits_t = weight_t · (softmax(logits_t) − oneHot_t) (the usual one).
+ * Σ_t weight_t · (logsumexp(logits_t) − logits_t[label_t]) for logits [T, C], labels [T] (int32, in [0, C)) and weights
+ * [T, 1] (positions of weight 0 add 0, whatever their logits), with a hand-written gradient
+ * dLogits_t = weight_t · (softmax(logits_t) − oneHot(label_t)) (the usual one).
  * Why: autodiff of tfjs's `logSoftmax` keeps and exponentiates [T, C] twice more (wasm's exp is a scalar loop, ~11 ns an
- * element: 120 ms a training step for 12,288 positions × 256 classes); here one softmax (XNNPACK's on wasm) gives both
+ * element: ~120 ms a training step for 12,288 positions × 256 classes); here one softmax (XNNPACK's on wasm) gives both
  * the loss and the gradient. Per position, logsumexp − logits[label] = (max − logits[label]) − log(max softmax), since
- * the largest weight is exp(0)/Σ: the difference of logits is taken first, so a small loss keeps its precision.
+ * the largest weight is exp(0)/Σ: as precise as logSoftmax's x − max − log Σ.
  */
 const weightedCrossEntropy = tf.customGrad(((
   logits: tf.Tensor2D,
-  oneHot: tf.Tensor2D,
+  labels: tf.Tensor1D,
   weight: tf.Tensor2D,
   save: tf.GradSaveFunc,
 ) => {
+  const [positions, classes] = logits.shape;
   const p = tf.softmax(logits);
-  const picked = tf.sum(tf.mul(oneHot, logits), -1, true);
+  // Each position's logit of its label, gathered from the flat logits (a product with a one-hot row would turn a
+  // −Infinity logit elsewhere in the row into NaN).
+  const flatIndex = tf.add(tf.mul(tf.range(0, positions, 1, 'int32'), tf.scalar(classes, 'int32')), labels);
+  const picked = tf.reshape(tf.gather(tf.reshape(logits, [-1]), flatIndex), [positions, 1]);
   const perPosition = tf.sub(tf.sub(tf.max(logits, -1, true), picked), tf.log(tf.max(p, -1, true)));
-  save([p, oneHot, weight]);
+  const counted = tf.where(tf.greater(weight, 0), tf.mul(perPosition, weight), tf.zerosLike(weight));
+  save([p, labels, weight]);
   return {
-    value: tf.sum(tf.mul(perPosition, weight)) as tf.Scalar,
+    value: tf.sum(counted) as tf.Scalar,
     gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-      const [sp, sOneHot, sWeight] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const dLogits = tf.mul(tf.sub(sp, sOneHot), tf.mul(sWeight, dy));
-      return [dLogits, tf.zerosLike(sOneHot), tf.zerosLike(sWeight)];
+      const [sp, sLabels, sWeight] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+      const dLogits = tf.mul(tf.sub(sp, tf.oneHot(sLabels, classes)), tf.mul(sWeight, dy));
+      return [dLogits, tf.zerosLike(sLabels), tf.zerosLike(sWeight)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
   logits: tf.Tensor2D,
-  oneHot: tf.Tensor2D,
+  labels: tf.Tensor1D,
   weight: tf.Tensor2D,
 ) => tf.Scalar;
 
+/** Throws unless every label is below `classes` (reads the labels once, synchronously: token ids, still on the CPU). */
+function checkLabels(labels: tf.Tensor, classes: number): void {
+  const values = labels.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! >= classes) {
+      throw new RangeError(
+        `tokenCrossEntropy: labels must be class indices in [0, ${classes - 1}] or negative (−100: not counted), ` +
+          `got ${values[i]} at position ${i} (flat index of labels [${labels.shape.join(', ')}])`,
+      );
+    }
+  }
+}
+
 /**
  * Mean softmax cross-entropy (nats) over the labelled positions: `labels` [...] class indices or −100
- * (`IGNORE_LABEL`, not counted), `logits` [..., classes]. 0 when nothing is labelled. Differentiable in `logits`
- * (gradient (softmax − one-hot) / labelled count at labelled positions, 0 elsewhere).
- * @throws RangeError when the shapes do not match.
+ * (`IGNORE_LABEL`; any negative label is not counted), `logits` [..., classes]. 0 when nothing is labelled.
+ * Differentiable in `logits`: (softmax − one-hot) / labelled count at labelled positions, 0 elsewhere.
+ * Reads `labels` once, synchronously (as the layers read token ids).
+ * @throws RangeError when the shapes do not match, or a label is ≥ classes (naming it and its position).
  */
 export function tokenCrossEntropy(labels: tf.Tensor, logits: tf.Tensor): tf.Scalar {
   checkShapes('tokenCrossEntropy', labels, logits);
+  const classes = logits.shape[logits.rank - 1]!;
+  checkLabels(labels, classes);
   return tf.tidy(() => {
-    const classes = logits.shape[logits.rank - 1]!;
     const flatLogits = tf.reshape(logits, [-1, classes]) as tf.Tensor2D;
     const flatLabels = tf.reshape(tf.cast(labels, 'int32'), [-1]);
     const labelled = tf.greaterEqual(flatLabels, 0);
     const weight = tf.cast(labelled, 'float32');
     const count = tf.maximum(tf.sum(weight), 1);
     // Unlabelled positions: weight 0, and class 0 stands in for their label.
-    const safe = tf.where(labelled, flatLabels, tf.zerosLike(flatLabels));
-    const oneHot = tf.cast(tf.oneHot(safe, classes), 'float32') as tf.Tensor2D;
-    return weightedCrossEntropy(
-      flatLogits,
-      oneHot,
-      tf.reshape(tf.div(weight, count), [-1, 1]) as tf.Tensor2D,
-    );
+    const safe = tf.where(labelled, flatLabels, tf.zerosLike(flatLabels)) as tf.Tensor1D;
+    return weightedCrossEntropy(flatLogits, safe, tf.reshape(tf.div(weight, count), [-1, 1]) as tf.Tensor2D);
   });
 }
 

@@ -63,18 +63,23 @@ describe('maskedSoftmax', () => {
     });
   });
 
-  it('the forward form, on cpu and wasm: exact zeros at disallowed entries (NaN, ±Infinity, 1e30 there), zeros for rows with no allowed entry or only −Infinity, the softmax elsewhere', async () => {
+  it('the forward form, on cpu and wasm: exact zeros at disallowed entries (NaN, ±Infinity, 1e30 there), zeros for rows with no allowed entry, the softmax over the allowed entries elsewhere (−Infinity, the lowest float32, −1e5 among them)', async () => {
+    const lowest = -3.4028234663852886e38;
     const rows = [
       [1, 2, Number.NaN, 1e30, Number.POSITIVE_INFINITY],
       [Number.NaN, 5, 6, 7, 8],
-      [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, 3, 4, Number.NaN],
+      [Number.NEGATIVE_INFINITY, 0.5, Number.NaN, 4, Number.NEGATIVE_INFINITY],
       [-1e30, 0.5, -3e38, 2, Number.NEGATIVE_INFINITY],
+      [lowest, lowest, 5, 7, 0],
+      [-1e5, -1e5 - 1, 5, 7, 3],
     ];
     const mask = [
       [true, true, false, false, false],
       [false, false, false, false, false],
-      [true, true, false, false, false],
+      [true, true, false, false, true],
       [true, true, true, false, true],
+      [true, true, false, false, false],
+      [true, true, false, false, false],
     ];
     // By definition, in float64: exp(s − max) / Σ over the allowed entries of each row.
     const expected = rows.map((row, i) => {

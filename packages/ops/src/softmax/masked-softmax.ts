@@ -39,17 +39,19 @@ export function maskedSoftmax<T extends tf.Tensor>(scores: T, allowed: tf.Tensor
 }
 
 /**
- * The forward form of `maskedSoftmax` (same values, fewer passes over the N×N scores: one select, one softmax, one
- * product with the mask): for code that computes its own backward from the returned weights, such as a fused softmax
- * path. Disallowed scores are selected away for the lowest float32 (not offset, so NaN or ±Infinity there cannot leak
- * into a row), which a row's softmax maps to exp(lowest − max) = 0; the product with the mask then zeroes them exactly
- * and zeroes the rows without any allowed entry (uniform before it). Every intermediate is finite wherever the allowed
- * scores are.
+ * The forward form of `maskedSoftmax` (one select, one softmax and one product with the mask instead of its three
+ * selects): for code that computes its own backward from the returned weights, such as a fused softmax path. Each row
+ * is tf.softmax over its allowed entries: disallowed scores are selected away (not offset, so NaN or ±Infinity there
+ * cannot leak into a row) for −Infinity, weight exp(−∞) = 0; a row without any allowed entry gives zeros (its scores
+ * become 0, and the product with the mask zeroes the uniform row). As with tf.softmax, a row whose allowed scores are
+ * all −Infinity, or include NaN or +Infinity, gives NaN.
  */
 export function maskedSoftmaxForward<T extends tf.Tensor>(scores: T, allowed: tf.Tensor): T {
   checkMask('maskedSoftmaxForward', scores, allowed);
   return tf.tidy(() => {
-    const p = tf.softmax(tf.where(allowed, scores as tf.Tensor, tf.scalar(LOWEST_FLOAT32)));
+    // Per row of the mask (small): −Infinity where the row allows a key, 0 where it allows none.
+    const fill = tf.where(tf.any(allowed, -1, true), tf.scalar(Number.NEGATIVE_INFINITY), tf.scalar(0));
+    const p = tf.softmax(tf.where(allowed, scores as tf.Tensor, fill));
     return tf.mul(p, tf.cast(allowed, 'float32')) as T;
   });
 }
