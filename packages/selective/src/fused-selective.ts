@@ -68,14 +68,16 @@ function realTokens(mask: tf.Tensor2D, g: HeadGroup): { keys: tf.Tensor4D; queri
 }
 
 /** The keys a query of the group may attend to (real and not in its future): bool [G, 1, N, N]. */
-function allowedOf(lower: tf.Tensor4D, mask: tf.Tensor2D, g: HeadGroup): tf.Tensor4D {
-  return tf.cast(tf.mul(lower, realTokens(mask, g).keys), 'bool') as tf.Tensor4D;
+function allowedOf(lower: tf.Tensor4D, real: { keys: tf.Tensor4D }): tf.Tensor4D {
+  return tf.cast(tf.mul(lower, real.keys), 'bool') as tf.Tensor4D;
 }
 
 /** Where the group's selection may be non-zero (real i, real j, 1 ≤ j < i): bool [G, 1, N, N]. */
-function selectableOf(selectable: tf.Tensor4D, mask: tf.Tensor2D, g: HeadGroup): tf.Tensor4D {
-  const { keys, queries } = realTokens(mask, g);
-  return tf.cast(tf.mul(tf.mul(selectable, keys), queries), 'bool') as tf.Tensor4D;
+function selectableOf(
+  selectable: tf.Tensor4D,
+  real: { keys: tf.Tensor4D; queries: tf.Tensor4D },
+): tf.Tensor4D {
+  return tf.cast(tf.mul(tf.mul(selectable, real.keys), real.queries), 'bool') as tf.Tensor4D;
 }
 
 /** Head 0 of samples [start, end) of t [B, H, N, p]: [end − start, N, p]. */
@@ -102,8 +104,9 @@ const selectiveOp = (groups: HeadGroup[]) =>
     for (const g of groups) {
       const [p, o] = tf.tidy(() => {
         const size = g.end - g.start;
-        const allowed = allowedOf(patterns.lower, mask, g);
-        const selectable = selectableOf(patterns.selectable, mask, g);
+        const real = realTokens(mask, g);
+        const allowed = allowedOf(patterns.lower, real);
+        const selectable = selectableOf(patterns.selectable, real);
         const scores = tf.reshape(
           tf.matMul(groupSlices(qf!, slicesOf(g)), swapLastAxes(groupSlices(kf!, slicesOf(g)))),
           [size, heads, n, n],
@@ -126,7 +129,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
       value: output,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sq, sk, sv, smask, so, ...sp] = saved as tf.Tensor4D[];
-        const selectablePatternN = selectablePattern(n);
+        const fadePattern = selectablePattern(n);
         const flat = [sq!, sk!, sv!, so!, dy].map(flattenHeads);
         const dq: tf.Tensor3D[] = [];
         const dk: tf.Tensor3D[] = [];
@@ -145,7 +148,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
             // Through F = exclusive cumsum of S over rows, S = relu(L_0) on the selectable entries, L_0 = q_0·k_0ᵀ.
             const dFaded = tf.neg(tf.sum(tf.reshape(dScores, [size, heads, n, n]), 1)) as tf.Tensor3D;
             const dSelection = tf.cumsum(dFaded, 1, true, true);
-            const selectable = selectableOf(selectablePatternN, smask as unknown as tf.Tensor2D, g);
+            const selectable = selectableOf(fadePattern, realTokens(smask as unknown as tf.Tensor2D, g));
             const [q0, k0] = [headZero(sq!, g), headZero(sk!, g)];
             const scores0 = tf.matMul(q0, swapLastAxes(k0));
             // relu′ on the selectable entries (a select: dSelection may hold anything where S is 0 by definition).
@@ -176,7 +179,7 @@ const selectiveOp = (groups: HeadGroup[]) =>
           dk.push(grads[1]!);
           dv.push(grads[2]!);
         });
-        tf.dispose([selectablePatternN, ...flat]);
+        tf.dispose([fadePattern, ...flat]);
         return [
           joinGroups(dq, sq!.shape),
           joinGroups(dk, sk!.shape),
