@@ -8,6 +8,7 @@ import { evaluate } from './evaluate.js';
 import { localGradients, type GradientEngine } from './gradient-engine.js';
 import type { ProgressSink } from './progress.js';
 import { learningRateAt, type LearningRateSchedule } from './schedule.js';
+import { restoreTrainingState, trainingStateTensors } from './training-state.js';
 
 export interface TrainPoint {
   step: number;
@@ -117,32 +118,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
         log(`resume: no checkpoint in ${ckpt.store.location}; starting from step 0`);
       } else {
         try {
-          // Keyed by position: layer names carry a per-process counter, the order and shapes are the model's.
-          const byIndex = new Map<number, tf.Tensor>();
-          for (const [name, t] of saved.tensors) {
-            const m = /^model\/(\d+)\//.exec(name);
-            if (m) byIndex.set(Number(m[1]), t);
-          }
-          const weights = model.weights.map((w, i) => {
-            const t = byIndex.get(i);
-            if (!t || !tf.util.arraysEqual(t.shape, w.shape as number[])) {
-              throw new Error(
-                `checkpoint ${saved.file} has no tensor of shape [${w.shape.join(', ')}] for model weight ${i} ('${w.originalName}')`,
-              );
-            }
-            return t;
-          });
-          model.setWeights(weights);
-          optimizer.restore(
-            saved.step,
-            variables.flatMap((_, i) =>
-              ['m', 'v'].map((k) => {
-                const t = saved.tensors.get(`optimizer/${i}/${k}`);
-                if (!t) throw new Error(`checkpoint ${saved.file} has no optimizer moment ${i}/${k}`);
-                return t;
-              }),
-            ),
-          );
+          restoreTrainingState(saved, model, optimizer, variables.length);
         } finally {
           tf.dispose([...saved.tensors.values()]);
         }
@@ -157,14 +133,10 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
     await engine.weightsChanged(startStep);
 
     const checkpoint = async (step: number, wallSeconds: number) => {
-      const state = optimizer.state();
-      await ckpt!.store.save({ step, configKey: ckpt!.configKey, extra: { curve, evals, wallSeconds } }, [
-        ...model.weights.map((w, i) => ({ name: `model/${i}/${w.originalName}`, tensor: w.read() })),
-        ...state.moments.map((t, i) => ({
-          name: `optimizer/${i >> 1}/${i % 2 === 0 ? 'm' : 'v'}`,
-          tensor: t,
-        })),
-      ]);
+      await ckpt!.store.save(
+        { step, configKey: ckpt!.configKey, extra: { curve, evals, wallSeconds } },
+        trainingStateTensors(model, optimizer),
+      );
     };
 
     const started = performance.now();

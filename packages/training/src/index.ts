@@ -13,6 +13,7 @@ export {
   type BatchInput,
 } from './batch.js';
 export { classificationGradients, classificationLoss, trainableVariables } from './classification.js';
+export { restoreTrainingState, trainingStateTensors } from './training-state.js';
 export { evaluate, type Evaluation } from './evaluate.js';
 export { localGradients, type BatchGradients, type GradientEngine } from './gradient-engine.js';
 export {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileSystem } from '@tost/backend/node';
 import { seedMathRandom } from '@tost/models';
 import { formatDuration } from '@tost/training';
-import { TerminalProgress } from '@tost/training/node';
+import { FileCheckpoints, TerminalProgress } from '@tost/training/node';
 import { versions } from '../versions.js';
 import {
   bestOnValidation,
@@ -82,10 +82,14 @@ export function taskSettings(task: QualityTask, o: QualityOptions): QualitySetti
   return out;
 }
 
+/** A cell's checkpoints while it trains (OUT/cells/…/checkpoints), removed once its result and model are written. */
+const CHECKPOINTS = 'checkpoints';
+
 /**
  * `tost-bench quality`: for each task, setting and variant, trains seed 1 at every learning rate of the grid, keeps
  * the best on the validation data, trains the other seeds at it, and writes one result per cell (skipped when
- * already there: the command resumes), then OUT/quality.json and OUT/quality.md.
+ * already there: the command resumes), then OUT/quality.json and OUT/quality.md. A cell being trained writes a
+ * checkpoint every minute, and a killed command run again continues the cell from it, ending as it would have.
  */
 export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
@@ -171,6 +175,8 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         steps: setting.steps,
         learningRate: lr,
         progress: new TerminalProgress(),
+        checkpoints: { store: new FileCheckpoints(join(dir, CHECKPOINTS), 1), configKey: key },
+        log: (line) => log(`${title} ${line}`),
       });
       const val = await evaluateCell(run.model, run.validation());
       const test = await evaluateCell(run.model, run.test());
@@ -194,11 +200,13 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         parameters: run.model.countParams(),
         stepSeconds: trained.stepSeconds,
         wallSeconds: trained.wallSeconds,
+        ...(trained.resumedFromStep !== undefined ? { resumedFromStep: trained.resumedFromStep } : {}),
         backend: o.backend,
         versions: versions(),
         finishedAt: new Date().toISOString(),
       };
       writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+      rmSync(join(dir, CHECKPOINTS), { recursive: true, force: true }); // the result and the model are written
       log(
         `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${formatStepMs(trained.stepSeconds)} ms/step`,
       );

@@ -24,7 +24,10 @@ export interface QualityCellResult {
   parameters: number;
   /** Median seconds per training step. */
   stepSeconds: number;
+  /** Wall seconds of training, over every session of a resumed run. */
   wallSeconds: number;
+  /** The step of the checkpoint the run continued from, when a killed run was resumed. */
+  resumedFromStep?: number;
   backend: string;
   versions: Record<string, string>;
   finishedAt: string;

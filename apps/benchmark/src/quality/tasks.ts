@@ -193,8 +193,12 @@ export function prepareTask(s: QualitySetting, variant: string, seed: number, da
     return {
       model,
       batch: (step) => {
-        if (step !== next)
-          throw new Error(`char-lm: batch ${step} requested out of order (expected ${next})`);
+        // A resumed run starts at a later step: the windows of the steps before it are drawn and dropped.
+        if (step < next)
+          throw new Error(
+            `char-lm: batch ${step} requested after batch ${next - 1} (the windows are a stream)`,
+          );
+        for (; next < step; next++) windows.next();
         next++;
         const w = windows.next().value!;
         return { ids: w.inputs, labels: w.targets, length: w.context, size: w.size };

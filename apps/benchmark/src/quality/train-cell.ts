@@ -2,7 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { noWeightDecayPattern } from '@tost/attention';
 import { tokenAccuracyCounts, tokenCrossEntropy } from '@tost/models';
-import { AdamW, learningRateAt, trainableVariables, type ProgressSink } from '@tost/training';
+import {
+  AdamW,
+  learningRateAt,
+  restoreTrainingState,
+  trainableVariables,
+  TrainingInterrupted,
+  trainingStateTensors,
+  type CheckpointStore,
+  type ProgressSink,
+} from '@tost/training';
 
 /** A batch of token ids [size, length] and labels shaped as the model's logits without the class axis. */
 export interface TokenBatch {
@@ -24,14 +33,35 @@ export interface TrainCellOptions {
   /** Warm-up fraction of the steps (default 0.1), then cosine decay to 0: a one-cycle schedule. */
   warmupFraction?: number;
   progress?: ProgressSink;
+  /**
+   * Resume from the newest checkpoint of `configKey` in `store`, if any, and write one (weights, optimizer moments,
+   * the loss curve) whenever `everySeconds` (default 60) of wall time have passed since the last, so a killed run
+   * loses at most that much work. A resumed run ends bit for bit like an uninterrupted one: the batch of each step
+   * is fixed by the step, the state by the checkpoint.
+   */
+  checkpoints?: { store: CheckpointStore; configKey: string; everySeconds?: number };
+  /** Log lines (resumed from …); default console.log. */
+  log?: (line: string) => void;
+  /** Stop after this step by throwing `TrainingInterrupted` (tests use it to simulate a kill). */
+  stopAfterStep?: number;
 }
 
 export interface TrainCellResult {
   /** Training loss (nats) of the last 20 steps, averaged. */
   finalLoss: number;
   wallSeconds: number;
-  /** Median seconds of one training step (forward, backward, update), steps after the first. */
+  /** Median seconds of one training step (forward, backward, update), steps after the first of each session. */
   stepSeconds: number;
+  /** The step of the checkpoint this run continued from, when it was resumed. */
+  resumedFromStep?: number;
+}
+
+/** What a checkpoint of `trainCell` keeps besides tensors. */
+interface CellCurves {
+  losses: number[];
+  accuracies: number[];
+  times: number[];
+  wallSeconds: number;
 }
 
 function tensorsOf(batch: TokenBatch): { ids: tf.Tensor2D; labels: tf.Tensor } {
@@ -64,12 +94,33 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
     steps: o.steps,
     schedule: 'cosine' as const,
   };
-  const started = performance.now();
-  const times: number[] = [];
-  const losses: number[] = [];
-  const accuracies: number[] = [];
+  const log = o.log ?? ((line: string) => console.log(line));
+  const ckpt = o.checkpoints;
+  let times: number[] = [];
+  let losses: number[] = [];
+  let accuracies: number[] = [];
+  let priorSeconds = 0;
+  let resumedFromStep: number | undefined;
   try {
-    for (let step = 1; step <= o.steps; step++) {
+    const saved = ckpt && (await ckpt.store.loadLatest(ckpt.configKey));
+    if (saved) {
+      try {
+        restoreTrainingState(saved, o.model, optimizer, variables.length);
+      } finally {
+        tf.dispose([...saved.tensors.values()]);
+      }
+      const curves = saved.extra as unknown as CellCurves;
+      ({ losses, accuracies, times } = curves);
+      priorSeconds = curves.wallSeconds;
+      resumedFromStep = saved.step;
+      log(`resumed from ${saved.file} at step ${saved.step} of ${o.steps}`);
+    }
+    const started = performance.now();
+    const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
+    let lastCheckpoint = performance.now();
+    const everyMs = 1000 * (ckpt?.everySeconds ?? 60);
+    const first = (resumedFromStep ?? 0) + 1;
+    for (let step = first; step <= o.steps; step++) {
       const batch = o.batch(step - 1);
       const t0 = performance.now();
       const { loss, correct, labelled, grads } = tf.tidy(() => {
@@ -87,7 +138,7 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
       const [l, c, n] = await Promise.all([loss.data(), correct.data(), labelled.data()]);
       tf.dispose([loss, correct, labelled, norm, ...Object.values(grads)]);
       const seconds = (performance.now() - t0) / 1000;
-      if (step > 1) times.push(seconds);
+      if (step > first) times.push(seconds);
       if (!Number.isFinite(l[0]!)) throw new Error(`training diverged at step ${step}: loss ${l[0]}`);
       losses.push(l[0]!);
       accuracies.push(c[0]! / Math.max(1, n[0]!));
@@ -99,22 +150,32 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
           loss: recent(losses),
           accuracy: recent(accuracies),
           tokensPerSecond: (batch.size * batch.length) / seconds,
-          elapsedSeconds: (performance.now() - started) / 1000,
-          stepsThisSession: step,
+          elapsedSeconds: elapsed(),
+          stepsThisSession: step - first + 1,
           sessionSeconds: (performance.now() - started) / 1000,
         },
         step === o.steps,
       );
+      if (ckpt && step < o.steps && performance.now() - lastCheckpoint >= everyMs) {
+        const curves: CellCurves = { losses, accuracies, times, wallSeconds: elapsed() };
+        await ckpt.store.save(
+          { step, configKey: ckpt.configKey, extra: curves as unknown as Record<string, unknown> },
+          trainingStateTensors(o.model, optimizer),
+        );
+        lastCheckpoint = performance.now();
+      }
+      if (o.stopAfterStep !== undefined && step >= o.stopAfterStep) throw new TrainingInterrupted(step);
     }
+    const sorted = [...times].sort((a, b) => a - b);
+    return {
+      finalLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length),
+      wallSeconds: elapsed(),
+      stepSeconds: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN,
+      ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+    };
   } finally {
     optimizer.dispose();
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    finalLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length),
-    wallSeconds: (performance.now() - started) / 1000,
-    stepSeconds: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN,
-  };
 }
 
 /** Accuracy over labelled positions and mean cross-entropy (nats per labelled position), inference mode. */
