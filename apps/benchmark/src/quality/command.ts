@@ -89,7 +89,8 @@ const CHECKPOINTS = 'checkpoints';
  * `tost-bench quality`: for each task, setting and variant, trains seed 1 at every learning rate of the grid, keeps
  * the best on the validation data, trains the other seeds at it, and writes one result per cell (skipped when
  * already there: the command resumes), then OUT/quality.json and OUT/quality.md. A cell being trained writes a
- * checkpoint every minute, and a killed command run again continues the cell from it, ending as it would have.
+ * checkpoint every minute and after its last step, and a killed command run again continues the cell from it, ending
+ * as it would have.
  */
 export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]> {
   const log = o.log ?? ((line: string) => console.log(line));
@@ -152,6 +153,8 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
     const found = readCell(dir, key);
     const done = found && { ...found, dir }; // where it is now (OUT may have moved since)
     if (done) {
+      // A command killed between writing the result and removing the checkpoints left them behind.
+      rmSync(join(dir, CHECKPOINTS), { recursive: true, force: true });
       log(
         `${title} done earlier: ${formatMetric(done)} (${done.importedFrom !== undefined ? `imported from ${done.importedFrom}` : done.dir})`,
       );

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   formatStepMs,
+  lrLabel,
   qualityMarkdown,
   summarise,
   type QualityCellResult,
@@ -52,5 +53,17 @@ describe('quality.md', () => {
     expect(cell.stepSeconds).toBeNull();
     const [row] = summarise([cell]);
     expect(formatStepMs(row!.stepSeconds)).toBe('—');
+  });
+});
+
+describe('lrLabel', () => {
+  it('names a learning rate exactly, so two rates never share a cell directory', () => {
+    expect([1e-3, 3e-3, 2.5e-3, 3.0001e-3, 1e-2].map(lrLabel)).toEqual([
+      '1e-3',
+      '3e-3',
+      '2.5e-3',
+      '3.0001e-3',
+      '1e-2',
+    ]);
   });
 });

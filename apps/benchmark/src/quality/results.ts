@@ -24,7 +24,7 @@ export interface QualityCellResult {
   parameters: number;
   /** Median seconds per training step. */
   stepSeconds: number;
-  /** Wall seconds of training, over every session of a resumed run. */
+  /** Wall seconds of training up to its last checkpoint in each earlier session of a resumed run, plus the last session. */
   wallSeconds: number;
   /** The step of the checkpoint the run continued from, when a killed run was resumed. */
   resumedFromStep?: number;
@@ -93,8 +93,8 @@ export interface QualityEvalData {
   results: { variant: string; setting: string; settingKey: string; accuracy: number; seeds: number }[];
 }
 
-/** A learning rate as the cell directories and tables name it: "3e-3". */
-export const lrLabel = (lr: number) => lr.toExponential(0).replace('+', '');
+/** A learning rate as the cell directories and tables name it, exactly: "3e-3", "2.5e-3". */
+export const lrLabel = (lr: number) => lr.toExponential().replace('+', '');
 
 /** "97.3 ± 0.4 %" / "2.31 ± 0.02" (no ± with one seed). */
 export function formatQuality(row: Pick<QualitySummaryRow, 'metric' | 'mean' | 'sd'>): string {

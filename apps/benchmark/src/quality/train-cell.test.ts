@@ -1,10 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@tost/backend';
 import { buildTokenClassifier, seedMathRandom } from '@tost/models';
-import { TrainingInterrupted } from '@tost/training';
+import { TrainingInterrupted, type ProgressState } from '@tost/training';
 import { FileCheckpoints } from '@tost/training/node';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cellDir, configKey } from './cells.js';
@@ -44,11 +52,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * A clock the batches drive: the batch of 0-based step s sets it to (s + 1) × 25 s, so step s + 1 ends at
+ * (s + 1) × 25 s of the run (a process resumed after step k starts at k × 25 s).
+ */
+function steppedClock(startStep = 0) {
+  let t = startStep * 25_000;
+  return {
+    clock: () => t,
+    batch: (step: number) => {
+      t = (step + 1) * 25_000;
+      return batch(step);
+    },
+  };
+}
+
 describe('trainCell checkpoints', () => {
   it('a killed run resumed from its checkpoint ends bit for bit like an uninterrupted one, leaking nothing', async () => {
-    const common = { batch, steps: 6, learningRate: 3e-3 };
+    const common = { steps: 6, learningRate: 3e-3 };
     const whole = tinyModel(1);
-    const uninterrupted = await trainCell({ ...common, model: whole });
+    const uninterrupted = await trainCell({ ...common, ...steppedClock(), model: whole });
+    expect(uninterrupted.wallSeconds).toBe(150);
     const expected = whole.getWeights().map((w) => w.dataSync().slice());
     whole.dispose();
 
@@ -56,62 +80,109 @@ describe('trainCell checkpoints', () => {
     const store = new FileCheckpoints(dir, 1);
     const checkpoints = { store, configKey: 'cell-a', everySeconds: 0 };
     const killed = tinyModel(1);
-    await expect(trainCell({ ...common, model: killed, checkpoints, stopAfterStep: 4 })).rejects.toThrow(
-      TrainingInterrupted,
-    );
+    await expect(
+      trainCell({ ...common, ...steppedClock(), model: killed, checkpoints, stopAfterStep: 4 }),
+    ).rejects.toThrow(TrainingInterrupted);
     killed.dispose();
     expect(store.steps()).toEqual([4]);
 
     // Another process: other initial weights; everything must come from the checkpoint.
     const lines: string[] = [];
+    const states: ProgressState[] = [];
     const resumedModel = tinyModel(7);
     const resumed = await trainCell({
       ...common,
+      ...steppedClock(4),
       model: resumedModel,
       checkpoints,
       log: (l) => lines.push(l),
+      progress: { progress: (s) => states.push(s), line: () => {} },
     });
     expect(resumed.resumedFromStep).toBe(4);
     expect(lines).toEqual([expect.stringMatching(/^resumed from .*ckpt-00000004\.json at step 4 of 6$/)]);
     expect(resumedModel.getWeights().map((w) => w.dataSync().slice())).toEqual(expected);
     expect(resumed.finalLoss).toBe(uninterrupted.finalLoss);
-    expect(resumed.wallSeconds).toBeGreaterThan(0);
+    // The wall time before the kill counts; the progress line knows this session ran two steps.
+    expect(resumed.wallSeconds).toBe(150);
+    expect(states.map((s) => [s.step, s.stepsThisSession, s.elapsedSeconds, s.sessionSeconds])).toEqual([
+      [5, 1, 125, 25],
+      [6, 2, 150, 50],
+    ]);
     resumedModel.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('writes no checkpoint before `everySeconds` have passed, and none at the last step', async () => {
+  it('keeps the step times of the sessions before (a session of one step has none of its own)', async () => {
     const store = new FileCheckpoints(dir, 1);
+    const checkpoints = { store, configKey: 'cell-t', everySeconds: 0 };
+    const o = { batch, steps: 6, learningRate: 3e-3, checkpoints, log: () => {} };
     const model = tinyModel(1);
-    await trainCell({
-      model,
-      batch,
-      steps: 3,
-      learningRate: 3e-3,
-      checkpoints: { store, configKey: 'cell-b', everySeconds: 3600 },
-    });
-    expect(store.steps()).toEqual([]);
-    await trainCell({
-      model,
-      batch,
-      steps: 3,
-      learningRate: 3e-3,
-      checkpoints: { store, configKey: 'cell-b', everySeconds: 0 },
-    });
-    expect(store.steps()).toEqual([2]);
+    await expect(trainCell({ ...o, model, stopAfterStep: 5 })).rejects.toThrow(TrainingInterrupted);
+    const resumed = await trainCell({ ...o, model });
+    expect(resumed.resumedFromStep).toBe(5);
+    expect(resumed.stepSeconds).toBeGreaterThan(0);
     model.dispose();
   });
 
-  it('refuses a checkpoint of another configuration instead of training from it', async () => {
-    const store = new FileCheckpoints(dir, 1);
+  it('checkpoints every 60 s of wall time by default, and after the last step', async () => {
+    const store = new FileCheckpoints(dir, 10);
+    const model = tinyModel(1);
+    await trainCell({
+      ...steppedClock(),
+      model,
+      steps: 8,
+      learningRate: 3e-3,
+      checkpoints: { store, configKey: 'cell-b' },
+    });
+    // Steps end at 25, 50, 75 (≥ 60 s since the start: checkpoint), 100, 125, 150 (75 s since), 175, 200 (last).
+    expect(store.steps()).toEqual([3, 6, 8]);
+    model.dispose();
+  });
+
+  it('starts over, saying why, from a checkpoint that is damaged, of another configuration or backend', async () => {
     const model = tinyModel(1);
     const o = { model, batch, steps: 4, learningRate: 3e-3 };
-    await expect(
-      trainCell({ ...o, checkpoints: { store, configKey: 'one', everySeconds: 0 }, stopAfterStep: 2 }),
-    ).rejects.toThrow(TrainingInterrupted);
-    await expect(trainCell({ ...o, checkpoints: { store, configKey: 'other' } })).rejects.toThrow(
-      /checkpoint .*ckpt-00000002\.json belongs to a run with another configuration/,
-    );
+    const kill = async (store: FileCheckpoints) => {
+      store.clear();
+      await expect(
+        trainCell({ ...o, checkpoints: { store, configKey: 'one', everySeconds: 0 }, stopAfterStep: 2 }),
+      ).rejects.toThrow(TrainingInterrupted);
+    };
+    const cases: [string, (store: FileCheckpoints) => void, RegExp][] = [
+      [
+        'one',
+        (store) => {
+          const bin = join(store.location, 'ckpt-00000002.bin');
+          const bytes = readFileSync(bin);
+          bytes[0] = bytes[0]! ^ 0xff;
+          writeFileSync(bin, bytes);
+        },
+        /^cannot resume: corrupt checkpoint .*ckpt-00000002\.bin: .*; removing .* and starting over from step 0$/,
+      ],
+      [
+        'other',
+        () => {},
+        /^cannot resume: checkpoint .*ckpt-00000002\.json belongs to a run with another configuration.*; removing .* and starting over from step 0$/,
+      ],
+      [
+        'one',
+        (store) => {
+          const json = join(store.location, 'ckpt-00000002.json');
+          writeFileSync(json, readFileSync(json, 'utf8').replace('"backend":"wasm"', '"backend":"webgl"'));
+        },
+        /^cannot resume from .*ckpt-00000002\.json: it was written on the webgl backend, this run is on wasm \(a run is resumed on its own backend only\); starting over from step 0$/,
+      ],
+    ];
+    for (const [i, [configKey, spoil, message]] of cases.entries()) {
+      const store = new FileCheckpoints(join(dir, `case${i}`), 1);
+      await kill(store);
+      spoil(store);
+      const lines: string[] = [];
+      const r = await trainCell({ ...o, checkpoints: { store, configKey }, log: (l) => lines.push(l) });
+      expect(lines).toEqual([expect.stringMatching(message)]);
+      expect(r.resumedFromStep).toBeUndefined();
+      expect(store.steps()).toEqual([4]);
+    }
     model.dispose();
   });
 });
@@ -184,5 +255,13 @@ describe('tost-bench quality: a killed cell', () => {
     expect(existsSync(join(cell, 'checkpoints'))).toBe(false);
     expect(readdirSync(cell).sort()).toEqual(['model', 'result.json']);
     expect(JSON.parse(readFileSync(join(cell, 'result.json'), 'utf8')).resumedFromStep).toBe(3);
+
+    // Killed between writing the result and removing the checkpoints: the next command tidies up.
+    mkdirSync(join(cell, 'checkpoints'));
+    writeFileSync(join(cell, 'checkpoints', 'ckpt-00000006.json'), '{}');
+    const again: string[] = [];
+    await run(out, (l) => again.push(l));
+    expect(again).toContainEqual(expect.stringMatching(/\/ linear \/ seed 1 \/ lr 3e-3\] done earlier: /));
+    expect(readdirSync(cell).sort()).toEqual(['model', 'result.json']);
   });
 });

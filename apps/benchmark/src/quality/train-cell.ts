@@ -10,6 +10,7 @@ import {
   TrainingInterrupted,
   trainingStateTensors,
   type CheckpointStore,
+  type LoadedCheckpoint,
   type ProgressSink,
 } from '@tost/training';
 
@@ -35,12 +36,15 @@ export interface TrainCellOptions {
   progress?: ProgressSink;
   /**
    * Resume from the newest checkpoint of `configKey` in `store`, if any, and write one (weights, optimizer moments,
-   * the loss curve) whenever `everySeconds` (default 60) of wall time have passed since the last, so a killed run
-   * loses at most that much work. A resumed run ends bit for bit like an uninterrupted one: the batch of each step
-   * is fixed by the step, the state by the checkpoint.
+   * the loss curve) whenever `everySeconds` (default 60) of wall time have passed since the last, and after the last
+   * step, so a killed run loses at most that much work. A resumed run ends bit for bit like an uninterrupted one: the
+   * batch of each step is fixed by the step, the state by the checkpoint. A checkpoint that cannot be used (damaged,
+   * of another configuration or backend) is logged, removed, and the run starts over: that costs time, not results.
    */
   checkpoints?: { store: CheckpointStore; configKey: string; everySeconds?: number };
-  /** Log lines (resumed from …); default console.log. */
+  /** Milliseconds for step times and the checkpoint cadence (default `performance.now`; tests pass a fake clock). */
+  clock?: () => number;
+  /** Log lines (resumed from …, starting over); default console.log. */
   log?: (line: string) => void;
   /** Stop after this step by throwing `TrainingInterrupted` (tests use it to simulate a kill). */
   stopAfterStep?: number;
@@ -58,6 +62,8 @@ export interface TrainCellResult {
 
 /** What a checkpoint of `trainCell` keeps besides tensors. */
 interface CellCurves {
+  /** tf.getBackend() of the run that wrote it: a run on another backend starts over. */
+  backend: string;
   losses: number[];
   accuracies: number[];
   times: number[];
@@ -71,6 +77,38 @@ function tensorsOf(batch: TokenBatch): { ids: tf.Tensor2D; labels: tf.Tensor } {
     ? tf.tensor2d(batch.labels, [batch.size, batch.length], 'int32')
     : tf.tensor1d(batch.labels, 'int32');
   return { ids, labels };
+}
+
+/**
+ * The newest checkpoint of the run, or undefined when there is none or it cannot be used: damaged, of another
+ * configuration, or written on another backend (then it is logged and removed, and the run starts over).
+ */
+async function usableCheckpoint(
+  ckpt: NonNullable<TrainCellOptions['checkpoints']>,
+  backend: string,
+  log: (line: string) => void,
+): Promise<LoadedCheckpoint | undefined> {
+  let saved: LoadedCheckpoint | undefined;
+  try {
+    saved = await ckpt.store.loadLatest(ckpt.configKey);
+  } catch (err) {
+    log(
+      `cannot resume: ${(err as Error).message}; removing ${ckpt.store.location} and starting over from step 0`,
+    );
+    ckpt.store.clear();
+    return undefined;
+  }
+  const wrote = (saved?.extra as Partial<CellCurves> | undefined)?.backend;
+  if (saved && wrote !== backend) {
+    tf.dispose([...saved.tensors.values()]);
+    log(
+      `cannot resume from ${saved.file}: it was written on the ${wrote ?? 'unknown'} backend, this run is on ` +
+        `${backend} (a run is resumed on its own backend only); starting over from step 0`,
+    );
+    ckpt.store.clear();
+    return undefined;
+  }
+  return saved;
 }
 
 /**
@@ -101,28 +139,37 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
   let accuracies: number[] = [];
   let priorSeconds = 0;
   let resumedFromStep: number | undefined;
+  const now = o.clock ?? (() => performance.now());
+  const backend = tf.getBackend();
   try {
-    const saved = ckpt && (await ckpt.store.loadLatest(ckpt.configKey));
+    const saved = ckpt && (await usableCheckpoint(ckpt, backend, log));
+    let restored = false;
     if (saved) {
       try {
         restoreTrainingState(saved, o.model, optimizer, variables.length);
+        restored = true;
+      } catch (err) {
+        log(`cannot resume from ${saved.file} (${(err as Error).message}); starting over from step 0`);
+        ckpt.store.clear();
       } finally {
         tf.dispose([...saved.tensors.values()]);
       }
+    }
+    if (saved && restored) {
       const curves = saved.extra as unknown as CellCurves;
       ({ losses, accuracies, times } = curves);
       priorSeconds = curves.wallSeconds;
       resumedFromStep = saved.step;
       log(`resumed from ${saved.file} at step ${saved.step} of ${o.steps}`);
     }
-    const started = performance.now();
-    const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
-    let lastCheckpoint = performance.now();
+    const started = now();
+    const elapsed = () => priorSeconds + (now() - started) / 1000;
+    let lastCheckpoint = started;
     const everyMs = 1000 * (ckpt?.everySeconds ?? 60);
     const first = (resumedFromStep ?? 0) + 1;
     for (let step = first; step <= o.steps; step++) {
       const batch = o.batch(step - 1);
-      const t0 = performance.now();
+      const t0 = now();
       const { loss, correct, labelled, grads } = tf.tidy(() => {
         const { ids, labels } = tensorsOf(batch);
         let counts: { correct: tf.Scalar; labelled: tf.Scalar } | undefined;
@@ -137,7 +184,7 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
       const norm = optimizer.apply(grads, learningRateAt(step, schedule));
       const [l, c, n] = await Promise.all([loss.data(), correct.data(), labelled.data()]);
       tf.dispose([loss, correct, labelled, norm, ...Object.values(grads)]);
-      const seconds = (performance.now() - t0) / 1000;
+      const seconds = (now() - t0) / 1000;
       if (step > first) times.push(seconds);
       if (!Number.isFinite(l[0]!)) throw new Error(`training diverged at step ${step}: loss ${l[0]}`);
       losses.push(l[0]!);
@@ -152,17 +199,17 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
           tokensPerSecond: (batch.size * batch.length) / seconds,
           elapsedSeconds: elapsed(),
           stepsThisSession: step - first + 1,
-          sessionSeconds: (performance.now() - started) / 1000,
+          sessionSeconds: (now() - started) / 1000,
         },
         step === o.steps,
       );
-      if (ckpt && step < o.steps && performance.now() - lastCheckpoint >= everyMs) {
-        const curves: CellCurves = { losses, accuracies, times, wallSeconds: elapsed() };
+      if (ckpt && (step === o.steps || now() - lastCheckpoint >= everyMs)) {
+        const curves: CellCurves = { backend, losses, accuracies, times, wallSeconds: elapsed() };
         await ckpt.store.save(
           { step, configKey: ckpt.configKey, extra: curves as unknown as Record<string, unknown> },
           trainingStateTensors(o.model, optimizer),
         );
-        lastCheckpoint = performance.now();
+        lastCheckpoint = now();
       }
       if (o.stopAfterStep !== undefined && step >= o.stopAfterStep) throw new TrainingInterrupted(step);
     }
