@@ -53,7 +53,8 @@ export function registerQualityCommand(program: Command): Command {
         'associative recall, N pairs, with and without a short convolution), char-lm (bits per character on Moby Dick, ' +
         'causal variants) and spam (SpamAssassin bodies). Seed 1 runs every learning rate of the grid (1e-3, 3e-3) and ' +
         'the best on validation data is used for the other seeds. Finished runs are kept in OUT and skipped when run ' +
-        'again. Hybrids: a+b (every block a except the last, b), e.g. tssa+softmax.',
+        'again; the run in progress writes a checkpoint every minute, and a killed command run again continues it. ' +
+        'Hybrids: a+b (every block a except the last, b), e.g. tssa+softmax.',
     )
     .option('--task <names>', `comma-separated: ${QUALITY_TASKS.join(', ')}, or all`, 'mqar')
     .addOption(
