@@ -118,7 +118,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
         log(`resume: no checkpoint in ${ckpt.store.location}; starting from step 0`);
       } else {
         try {
-          restoreTrainingState(saved, model, optimizer, variables.length);
+          restoreTrainingState(saved, model, optimizer);
         } finally {
           tf.dispose([...saved.tensors.values()]);
         }

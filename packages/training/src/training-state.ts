@@ -31,7 +31,6 @@ export function restoreTrainingState(
   saved: LoadedCheckpoint,
   model: tfl.LayersModel,
   optimizer: AdamW,
-  variableCount: number,
 ): void {
   const byIndex = new Map<number, tf.Tensor>();
   for (const [name, t] of saved.tensors) {
@@ -47,7 +46,7 @@ export function restoreTrainingState(
     }
     return t;
   });
-  const moments = Array.from({ length: variableCount }, (_, i) =>
+  const moments = Array.from({ length: optimizer.state().moments.length / 2 }, (_, i) =>
     ['m', 'v'].map((k) => {
       const t = saved.tensors.get(`optimizer/${i}/${k}`);
       if (!t) throw new Error(`checkpoint ${saved.file} has no optimizer moment ${i}/${k}`);

@@ -148,13 +148,14 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
   const runCell = async (setting: QualitySetting, variant: string, seed: number, lr: number) => {
     const key = configKey(setting, variant, seed, lr);
     const dir = cellDir(o.outDir, setting, variant, seed, lr);
+    const checkpoints = join(dir, CHECKPOINTS);
     const ran = setting.task === 'char-lm' ? causalVariantName(variant) : variant;
     const title = `[${setting.task} ${settingLabel(setting)} / ${ran} / seed ${seed} / lr ${lrLabel(lr)}]`;
     const found = readCell(dir, key);
     const done = found && { ...found, dir }; // where it is now (OUT may have moved since)
     if (done) {
       // A command killed between writing the result and removing the checkpoints left them behind.
-      rmSync(join(dir, CHECKPOINTS), { recursive: true, force: true });
+      rmSync(checkpoints, { recursive: true, force: true });
       log(
         `${title} done earlier: ${formatMetric(done)} (${done.importedFrom !== undefined ? `imported from ${done.importedFrom}` : done.dir})`,
       );
@@ -178,7 +179,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         steps: setting.steps,
         learningRate: lr,
         progress: new TerminalProgress(),
-        checkpoints: { store: new FileCheckpoints(join(dir, CHECKPOINTS), 1), configKey: key },
+        checkpoints: { store: new FileCheckpoints(checkpoints, 1), configKey: key },
         log: (line) => log(`${title} ${line}`),
       });
       const val = await evaluateCell(run.model, run.validation());
@@ -209,7 +210,7 @@ export async function runQuality(o: QualityOptions): Promise<QualityCellResult[]
         finishedAt: new Date().toISOString(),
       };
       writeFileSync(join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-      rmSync(join(dir, CHECKPOINTS), { recursive: true, force: true }); // the result and the model are written
+      rmSync(checkpoints, { recursive: true, force: true }); // the result and the model are written
       log(
         `${title} ${formatMetric(result)}; ${trained.wallSeconds.toFixed(0)} s, ${formatStepMs(trained.stepSeconds)} ms/step`,
       );

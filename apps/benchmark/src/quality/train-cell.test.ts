@@ -178,7 +178,11 @@ describe('trainCell checkpoints', () => {
       await kill(store);
       spoil(store);
       const lines: string[] = [];
-      const r = await trainCell({ ...o, checkpoints: { store, configKey }, log: (l) => lines.push(l) });
+      const attempt = { ...o, checkpoints: { store, configKey }, log: (l: string) => lines.push(l) };
+      // The unusable checkpoint is gone before any new one is written (a kill now leaves nothing to trip on).
+      await expect(trainCell({ ...attempt, stopAfterStep: 1 })).rejects.toThrow(TrainingInterrupted);
+      expect(store.steps()).toEqual([]);
+      const r = await trainCell(attempt);
       expect(lines).toEqual([expect.stringMatching(message)]);
       expect(r.resumedFromStep).toBeUndefined();
       expect(store.steps()).toEqual([4]);

@@ -80,35 +80,45 @@ function tensorsOf(batch: TokenBatch): { ids: tf.Tensor2D; labels: tf.Tensor } {
 }
 
 /**
- * The newest checkpoint of the run, or undefined when there is none or it cannot be used: damaged, of another
- * configuration, or written on another backend (then it is logged and removed, and the run starts over).
+ * Restores the model and the optimizer from the newest checkpoint of the run and returns its step, file and curves;
+ * undefined when there is none, or when it cannot be used — damaged, of another configuration, written on another
+ * backend, or missing a tensor — then it is logged and removed, and the run starts over. Disposes what it loaded.
  */
-async function usableCheckpoint(
+async function resume(
   ckpt: NonNullable<TrainCellOptions['checkpoints']>,
   backend: string,
+  model: tfl.LayersModel,
+  optimizer: AdamW,
   log: (line: string) => void,
-): Promise<LoadedCheckpoint | undefined> {
+): Promise<{ step: number; file: string; curves: CellCurves } | undefined> {
+  const startOver = (why: string) => {
+    log(`${why}starting over from step 0`);
+    ckpt.store.clear();
+    return undefined;
+  };
   let saved: LoadedCheckpoint | undefined;
   try {
     saved = await ckpt.store.loadLatest(ckpt.configKey);
   } catch (err) {
-    log(
-      `cannot resume: ${(err as Error).message}; removing ${ckpt.store.location} and starting over from step 0`,
-    );
-    ckpt.store.clear();
-    return undefined;
+    return startOver(`cannot resume: ${(err as Error).message}; removing ${ckpt.store.location} and `);
   }
-  const wrote = (saved?.extra as Partial<CellCurves> | undefined)?.backend;
-  if (saved && wrote !== backend) {
+  if (!saved) return undefined;
+  try {
+    const curves = saved.extra as unknown as Partial<CellCurves>;
+    if (curves.backend !== backend)
+      return startOver(
+        `cannot resume from ${saved.file}: it was written on the ${curves.backend ?? 'unknown'} backend, this run is ` +
+          `on ${backend} (a run is resumed on its own backend only); `,
+      );
+    try {
+      restoreTrainingState(saved, model, optimizer);
+    } catch (err) {
+      return startOver(`cannot resume from ${saved.file} (${(err as Error).message}); `);
+    }
+    return { step: saved.step, file: saved.file, curves: curves as CellCurves };
+  } finally {
     tf.dispose([...saved.tensors.values()]);
-    log(
-      `cannot resume from ${saved.file}: it was written on the ${wrote ?? 'unknown'} backend, this run is on ` +
-        `${backend} (a run is resumed on its own backend only); starting over from step 0`,
-    );
-    ckpt.store.clear();
-    return undefined;
   }
-  return saved;
 }
 
 /**
@@ -142,25 +152,12 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
   const now = o.clock ?? (() => performance.now());
   const backend = tf.getBackend();
   try {
-    const saved = ckpt && (await usableCheckpoint(ckpt, backend, log));
-    let restored = false;
-    if (saved) {
-      try {
-        restoreTrainingState(saved, o.model, optimizer, variables.length);
-        restored = true;
-      } catch (err) {
-        log(`cannot resume from ${saved.file} (${(err as Error).message}); starting over from step 0`);
-        ckpt.store.clear();
-      } finally {
-        tf.dispose([...saved.tensors.values()]);
-      }
-    }
-    if (saved && restored) {
-      const curves = saved.extra as unknown as CellCurves;
-      ({ losses, accuracies, times } = curves);
-      priorSeconds = curves.wallSeconds;
-      resumedFromStep = saved.step;
-      log(`resumed from ${saved.file} at step ${saved.step} of ${o.steps}`);
+    const resumed = ckpt && (await resume(ckpt, backend, o.model, optimizer, log));
+    if (resumed) {
+      ({ losses, accuracies, times } = resumed.curves);
+      priorSeconds = resumed.curves.wallSeconds;
+      resumedFromStep = resumed.step;
+      log(`resumed from ${resumed.file} at step ${resumed.step} of ${o.steps}`);
     }
     const started = now();
     const elapsed = () => priorSeconds + (now() - started) / 1000;
