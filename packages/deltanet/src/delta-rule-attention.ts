@@ -9,15 +9,16 @@ import {
   type ProjectedHeads,
   type StepResult,
 } from '@tost/attention';
-import { chunkedDeltaRule, DEFAULT_CHUNK_SIZE, validateChunkSize } from './delta-rule-chunked.js';
+import { chunkedDeltaRule, defaultChunkSize, validateChunkSize } from './delta-rule-chunked.js';
 import { DELTA_RULE_STATE, type DeltaRuleState } from './delta-rule-state.js';
 import { deltaRuleStep } from './delta-rule-step.js';
 
 /** Options of `DeltaNet` and `GatedDeltaNet` beyond the common ones. */
 export interface DeltaRuleAttentionOptions extends AttentionOptions {
   /**
-   * Tokens per chunk c of the chunk-wise training form, a power of two (default 64): cost O(N·c·p + N·p²) per head,
-   * memory O(N·(c + p)).
+   * Tokens per chunk c of the chunk-wise training form, a power of two (default `defaultChunkSize(p)`: the head
+   * dimension p rounded up to a power of two, between 8 and 64): cost O(N·c·p + N·p²) per head, memory O(N·(c + p)).
+   * The chosen size is saved in the layer's config.
    */
   chunkSize?: number;
 }
@@ -51,7 +52,7 @@ export abstract class DeltaRuleAttention extends StreamingProjectedAttention<typ
 
   constructor(options: DeltaRuleAttentionOptions & LayerBaseArgs) {
     super(options);
-    this.chunkSize = validateChunkSize(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.layerClass);
+    this.chunkSize = validateChunkSize(options.chunkSize ?? defaultChunkSize(this.headDim), this.layerClass);
   }
 
   protected override buildCoreWeights(): void {

@@ -2,8 +2,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { finiteOrZero, padSequence, sliceSequence, stackChunks, sweepStep, unstackChunks } from '@tost/ops';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
-/** Default tokens per chunk of the chunk-wise form. */
-export const DEFAULT_CHUNK_SIZE = 64;
+/** Smallest and largest default chunk (`defaultChunkSize`). */
+const MIN_DEFAULT_CHUNK = 8;
+const MAX_DEFAULT_CHUNK = 64;
+
+/**
+ * Default tokens per chunk for head dimension p: p rounded up to a power of two, between 8 and 64. A chunk of c
+ * tokens costs c×c products inside (and the UT transform's inverse, O(c³)) and one step of the [p, p] state sweep
+ * across; c ≈ p balances the two (flash-linear-attention's DeltaNet kernels use c = 64 for heads of 64 to 128). Small
+ * chunks also keep the per-chunk intermediates small, so short sequences fit in one segment.
+ * @throws RangeError unless p is a positive integer.
+ */
+export function defaultChunkSize(p: number): number {
+  if (!Number.isInteger(p) || p < 1) {
+    throw new RangeError(`defaultChunkSize: argument 'p' (head dimension) must be a positive integer, got ${String(p)}`);
+  }
+  return Math.min(MAX_DEFAULT_CHUNK, Math.max(MIN_DEFAULT_CHUNK, nextPowerOfTwo(p)));
+}
 
 export interface DeltaRuleInputs {
   /** Queries [batch, heads, seq, p] (already normalised and scaled). */
@@ -21,21 +36,25 @@ export interface DeltaRuleInputs {
 }
 
 export interface DeltaRuleOptions {
-  /** Tokens per chunk c, a power of two (default 64). */
+  /** Tokens per chunk c, a power of two (default `defaultChunkSize(p)`: p rounded up to a power of two, 8…64). */
   chunkSize?: number;
   /**
-   * Tokens per segment (rounded up to whole chunks; default 64 chunks, fewer when batch·heads·segment would exceed
-   * 32,768 tokens, at least one chunk): longer sequences run segment after segment with the memory carried across,
-   * forward and backward, so the chunk intermediates of one segment only are alive at once — peak memory
-   * O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and gradients.
+   * Tokens per segment (rounded up to whole chunks; default 64 chunks, fewer when the [c, c] blocks of one segment,
+   * batch·heads·segment·c numbers, would exceed 2²¹ (8 MB each), at least one chunk): longer sequences run segment
+   * after segment with the memory carried across, forward and backward, so the chunk intermediates of one segment
+   * only are alive at once — peak memory O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and
+   * gradients. A sequence that fits in one segment is not recomputed in the backward pass.
    */
   segmentLength?: number;
 }
 
 /** Default segment: 64 chunks per sequence, … */
 const DEFAULT_SEGMENT_CHUNKS = 64;
-/** … and at most this many tokens summed over batch·heads (every (sample, head) runs a segment at once). */
-const DEFAULT_SEGMENT_TOKENS = 32768;
+/**
+ * … and at most this many numbers in one [c, c]-per-token intermediate summed over batch·heads (every (sample, head)
+ * runs a segment at once).
+ */
+const DEFAULT_SEGMENT_ELEMENTS = 1 << 21;
 
 /**
  * The (gated) delta rule over a whole sequence, chunk-wise: per head, with the state S [p, p] (key rows, value
@@ -83,9 +102,9 @@ export function chunkedDeltaRule(
 ): { output: tf.Tensor4D; finalState?: tf.Tensor4D } {
   const { q, k, v, beta } = inputs;
   checkInputs(inputs);
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  validateChunkSize(chunkSize, 'chunkedDeltaRule');
   const [batch, heads, seq, p] = q.shape;
+  const chunkSize = options.chunkSize ?? defaultChunkSize(p);
+  validateChunkSize(chunkSize, 'chunkedDeltaRule');
   const withFinal = options.finalState === true;
   if (seq === 0) {
     const output = tf.zeros([batch, heads, 0, p]) as tf.Tensor4D;
@@ -98,7 +117,8 @@ export function chunkedDeltaRule(
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
   const segmentLength =
     options.segmentLength ??
-    c * Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, Math.floor(DEFAULT_SEGMENT_TOKENS / (batch * heads * c))));
+    c *
+      Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, Math.floor(DEFAULT_SEGMENT_ELEMENTS / (batch * heads * c * c))));
   if (!Number.isInteger(segmentLength) || segmentLength < 1) {
     throw new RangeError(
       `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${String(segmentLength)}`,

@@ -11,7 +11,7 @@ const descriptor = (arxiv: string) => ({
   complexity: 'linear',
   family: 'recurrent',
   paper: { arxiv },
-  options: { chunkSize: { default: 64 } },
+  options: { chunkSize: { type: 'integer', min: 1 } },
 });
 describeRegisteredConformance('deltanet', {
   causal: true,

@@ -4,7 +4,7 @@ import { createAttention } from '@tost/attention';
 import { expectPrefillMatchesSteps, projectionWeights, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
-import { DeltaNet, GatedDeltaNet } from './index.js';
+import { DeltaNet, GatedDeltaNet, defaultChunkSize } from './index.js';
 
 describe('DeltaNet / Gated DeltaNet layers', () => {
   beforeAll(async () => {
@@ -50,6 +50,21 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
       [0.001, 0.001 * 10 ** (2 / 3), 0.001 * 10 ** (4 / 3), 0.1],
       { rtol: 1e-4, atol: 0, label: 'dt' },
     );
+  });
+
+  it('chooses the chunk size from the head dimension (a power of two, 8 to 64) and saves it in its config', () => {
+    expect([1, 8, 9, 16, 17, 32, 33, 64, 65, 128, 256].map(defaultChunkSize)).toEqual([
+      8, 8, 16, 16, 32, 32, 64, 64, 64, 64, 64,
+    ]);
+    for (const bad of [0, -1, 2.5, Number.NaN]) {
+      expect(() => defaultChunkSize(bad), String(bad)).toThrow(/argument 'p' \(head dimension\) .*got/);
+    }
+    // MQAR's model (dim 64, 4 heads: p = 16) and char-lm's (dim 128, 4 heads: p = 32); a given size wins.
+    const mqar = new DeltaNet({ dim: 64, heads: 4 });
+    expect(mqar.chunkSize).toBe(16);
+    expect(mqar.getConfig().chunkSize).toBe(16);
+    expect(new GatedDeltaNet({ dim: 128, heads: 4 }).chunkSize).toBe(32);
+    expect(new GatedDeltaNet({ dim: 128, heads: 4, chunkSize: 4 }).getConfig().chunkSize).toBe(4);
   });
 
   it('rejects a chunk size that is not a power of two, naming the option', () => {

@@ -9,7 +9,7 @@ export { validateDeltaRuleState, type DeltaRuleState } from './delta-rule-state.
 export {
   chunkedDeltaRule,
   validateChunkSize,
-  DEFAULT_CHUNK_SIZE,
+  defaultChunkSize,
   type DeltaRuleInputs,
   type DeltaRuleOptions,
 } from './delta-rule-chunked.js';

@@ -1,5 +1,4 @@
 import { parameterCounts, registerAttentionLayer, type AttentionOptionSpec } from '@tost/attention';
-import { DEFAULT_CHUNK_SIZE } from './delta-rule-chunked.js';
 import type { DeltaRuleAttentionOptions } from './delta-rule-attention.js';
 import { DeltaNet } from './deltanet.js';
 import { GatedDeltaNet } from './gated-deltanet.js';
@@ -20,9 +19,9 @@ const options: Record<string, AttentionOptionSpec> = {
   chunkSize: {
     type: 'integer',
     min: 1,
-    default: DEFAULT_CHUNK_SIZE,
     description:
-      'tokens per chunk of the training form, a power of two: c×c products inside, a carried [p, p] state across',
+      'tokens per chunk of the training form, a power of two: c×c products inside, a carried [p, p] state across ' +
+      '(default: the head dimension rounded up to a power of two, 8 to 64)',
   },
 };
 
