@@ -1,6 +1,6 @@
 export {
   PerformerAttention,
-  PERFORMER_CHUNK,
+  performerChunkSize,
   type PerformerOptions,
   type PerformerState,
 } from './performer-attention.js';

@@ -7,6 +7,8 @@ import {
   describeOnBackends,
   projectedReference,
   setRandomWeights,
+  stepThrough,
+  disposeStepped,
   type ReferenceForward,
 } from '@tost/attention/testing';
 import { expectNoLeakedTensors, maxRelativeError } from '@tost/vitest-config';
@@ -17,6 +19,7 @@ import {
   drawOrthogonalFeatures,
   favorFeatures,
   favorLogits,
+  performerChunkSize,
   type PerformerState,
 } from './index.js';
 
@@ -303,6 +306,23 @@ describeOnBackends('performer attention', () => {
         /unknown option 'feature' \(given 8\)/,
       );
     }
+  });
+
+  it('causal chunk size: 2p rounded up to a power of two, 16 to 128; the call over several chunks equals the steps', () => {
+    expect([1, 4, 8, 9, 16, 17, 32, 64, 65].map(performerChunkSize)).toEqual([16, 16, 16, 32, 32, 64, 64, 128, 128]);
+    for (const bad of [0, -2, 1.5, Number.NaN]) {
+      expect(() => performerChunkSize(bad), String(bad)).toThrow(/argument 'p' \(head dimension\) .*got/);
+    }
+    // p = 4: chunks of 16, so 37 tokens are two whole chunks and a partial third; the steps never chunk.
+    const layer = build('performer-causal', 8, 2, { seed: 3 });
+    const x = tf.randomNormal([2, 37, 8], 0, 1, 'float32', 5) as tf.Tensor3D;
+    const whole = layer.apply(x) as tf.Tensor3D;
+    const stepped = stepThrough(layer, layer.initState(2), x);
+    const steps = tf.stack(stepped.outputs, 1);
+    expect(maxRelativeError(whole.dataSync(), steps.dataSync())).toBeLessThan(1e-4);
+    disposeStepped(layer, stepped);
+    tf.dispose([x, whole, steps]);
+    dispose(layer);
   });
 
   it('step rejects a state from another batch size or layer; the non-causal form cannot step', () => {
