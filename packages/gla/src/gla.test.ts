@@ -22,7 +22,7 @@ describeRegisteredConformance('gla', {
   descriptor: {
     complexity: 'linear',
     paper: { arxiv: '2312.06635' },
-    options: { chunkSize: { type: 'integer', default: 16 }, gateRank: { type: 'integer', default: 16 } },
+    options: { chunkSize: { type: 'integer', default: 8 }, gateRank: { type: 'integer', default: 16 } },
   },
 });
 // Chunks of 2 tokens: the kit's inputs (6 and 13 tokens) and the golden cases then cross several chunk boundaries.

@@ -1,0 +1,11 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@tost/backend';
+import '@tost/variants';
+import { gatedLinearAttention } from '../../packages/gla/dist/index.js';
+await initBackend('wasm');
+const [B,H,N,P] = [Number(process.env.B||64),4,Number(process.argv[2]||192),Number(process.env.P||16)];
+const q = tf.randomNormal([B,H,N,P]), k = tf.randomNormal([B,H,N,P]), v = tf.randomNormal([B,H,N,P]);
+const g = tf.neg(tf.softplus(tf.randomNormal([B,H,N,P])));
+const f = (c) => tf.tidy(() => tf.grads((q,k,v,g)=>tf.sum(gatedLinearAttention(q,k,v,g,{chunkSize:c}).output ?? gatedLinearAttention(q,k,v,g,{chunkSize:c})))([q,k,v,g]));
+const time = (c, reps=2) => { tf.dispose(f(c)); const t = performance.now(); for (let i=0;i<reps;i++) tf.dispose(f(c)); return ((performance.now()-t)/reps).toFixed(0); };
+for (const c of JSON.parse(process.env.CS||'[16,8,32,16,8,32]')) console.log(c, time(c));
