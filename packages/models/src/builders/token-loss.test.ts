@@ -119,6 +119,24 @@ describeOnBackends('tokenCrossEntropy: value and gradient against the definition
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('an unlabelled position whose logits are all −Infinity (a fully masked row) adds nothing, not NaN', () => {
+    const before = tf.memory().numTensors;
+    const labels = tf.tensor1d([1, -100], 'int32');
+    const inf = Number.NEGATIVE_INFINITY;
+    const logits = tf.tensor2d([
+      [0, 1, -1],
+      [inf, inf, inf],
+    ]);
+    const loss = tokenCrossEntropy(labels, logits);
+    const z = Math.exp(0) + Math.exp(1) + Math.exp(-1);
+    expect(loss.dataSync()[0]).toBeCloseTo(Math.log(z) - 1, 6);
+    const g = Array.from(tf.grad((x: tf.Tensor) => tokenCrossEntropy(labels, x))(logits).dataSync());
+    const expected = [1 / z, Math.exp(1) / z - 1, Math.exp(-1) / z, 0, 0, 0];
+    g.forEach((x, i) => expect(x, `dlogits[${i}]`).toBeCloseTo(expected[i]!, 6));
+    tf.dispose([labels, logits, loss]);
+    expect(tf.memory().numTensors).toBe(before + 1); // the gradient read above
+  });
+
   it('refuses a label ≥ the number of classes, naming it and its position', () => {
     const logits = tf.zeros([1, 2, 3]);
     const labels = tf.tensor2d([[2, 3]], [1, 2], 'int32');

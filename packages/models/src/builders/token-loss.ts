@@ -15,7 +15,7 @@ function checkShapes(owner: string, labels: tf.Tensor, logits: tf.Tensor): void 
 
 /**
  * Σ_t weight_t · (logsumexp(logits_t) − logits_t[label_t]) for logits [T, C], labels [T] (int32, in [0, C)) and weights
- * [T, 1] (positions of weight 0 add 0, whatever their logits), with a hand-written gradient
+ * [T, 1] (positions of weight 0 add 0 and get a zero gradient, whatever their logits), with a hand-written gradient
  * dLogits_t = weight_t · (softmax(logits_t) − oneHot(label_t)) (the usual one).
  * Why: autodiff of tfjs's `logSoftmax` keeps and exponentiates [T, C] twice more (wasm's exp is a scalar loop, ~11 ns an
  * element: ~120 ms a training step for 12,288 positions × 256 classes); here one softmax (XNNPACK's on wasm) gives both
@@ -42,7 +42,13 @@ const weightedCrossEntropy = tf.customGrad(((
     gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
       const [sp, sLabels, sWeight] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
       const dLogits = tf.mul(tf.sub(sp, tf.oneHot(sLabels, classes)), tf.mul(sWeight, dy));
-      return [dLogits, tf.zerosLike(sLabels), tf.zerosLike(sWeight)];
+      // A position of weight 0 whose logits are all −Infinity (a fully masked row) has a NaN softmax: 0, not NaN.
+      const counted = tf.where(
+        tf.broadcastTo(tf.greater(sWeight, 0), [positions, classes]),
+        dLogits,
+        tf.zerosLike(dLogits),
+      );
+      return [counted, tf.zerosLike(sLabels), tf.zerosLike(sWeight)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
