@@ -1,12 +1,18 @@
 /**
- * Default tokens per chunk of the chunk-wise form (a [c, c] block inside a chunk, a carried [p, p] state across). 8,
- * half the sub-chunk size (16) of arXiv 2312.06635 §4.2's secondary chunking: the pairwise decays inside a chunk cost
- * O(c²·p) per chunk, so smaller chunks are cheaper once the chunk sweep runs every (sample, head) at once, and the gate
- * products span fewer tokens (smaller exponents in float32). On the wasm backend (one core), the forward and backward
- * pass at MQAR's [64, 4, 192, 16] and char-lm's [16, 4, 256, 32] shapes ran 1.1–1.6× faster at c = 8 than at 16
- * (c = 4 and 8 about equal, 32 slower).
+ * Default tokens per chunk of the chunk-wise form for head dimension p (a [c, c] block inside a chunk, a carried [p, p]
+ * state across): p/4 rounded up to a power of two, between 8 and 16 — 8 up to p = 32, 16 (the sub-chunk size of
+ * arXiv 2312.06635 §4.2's secondary chunking) from p = 64. The pairwise decays inside a chunk cost O(c²·p)
+ * exponentials per chunk and the state step O(p²) per chunk, so smaller heads want smaller chunks; smaller chunks also
+ * make the gate products span fewer tokens (smaller exponents in float32). On the wasm backend (one core), forward and
+ * backward ran 1.1–1.6× faster at c = 8 than at 16 for p = 16 and 32, and about 1.1× slower for p = 64.
+ * @throws RangeError unless p is a positive integer.
  */
-export const GLA_CHUNK_SIZE = 8;
+export function glaChunkSize(p: number): number {
+  if (!Number.isInteger(p) || p < 1) {
+    throw new RangeError(`glaChunkSize: argument 'p' (head dimension) must be a positive integer, got ${String(p)}`);
+  }
+  return p > 32 ? 16 : 8;
+}
 
 /** Default rank of the low-rank gate projection X·W_down·W_up (arXiv 2312.06635 §4.4 uses 16). */
 export const GLA_GATE_RANK = 16;

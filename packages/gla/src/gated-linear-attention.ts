@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isPositiveInteger } from '@tost/attention';
 import { finiteOrZero } from '@tost/ops';
 import { chunkCoreForward, chunkCoreSweepGradients, scoreGradient, unpackChunkCore } from './chunk-core.js';
-import { GLA_CHUNK_SIZE, MIN_LOG_GATE } from './constants.js';
+import { glaChunkSize, MIN_LOG_GATE } from './constants.js';
 
 export interface GatedLinearAttentionOptions {
-  /** Tokens per chunk c (default 64). */
+  /** Tokens per chunk c (default `glaChunkSize(p)`: 8 for p ≤ 32, else 16). */
   chunkSize?: number;
   /** State before the first token, [batch, heads, p, p] (default zeros). */
   initialState?: tf.Tensor4D;
@@ -59,11 +59,11 @@ export function gatedLinearAttention(
       );
     }
   }
-  const chunkSize = options.chunkSize ?? GLA_CHUNK_SIZE;
+  const [batch, heads, seq, p] = q.shape;
+  const chunkSize = options.chunkSize ?? glaChunkSize(p);
   if (!isPositiveInteger(chunkSize)) {
     throw new RangeError(`${label}: option 'chunkSize' must be a positive integer, got ${String(chunkSize)}`);
   }
-  const [batch, heads, seq, p] = q.shape;
   const { initialState } = options;
   if (
     initialState !== undefined &&

@@ -12,7 +12,7 @@ import {
 import { initBackend } from '@tost/backend';
 import { expectClose, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
-import { GatedLinearAttention } from './index.js';
+import { GatedLinearAttention, glaChunkSize } from './index.js';
 
 // Default chunks of 64: one chunk for the kit's inputs and the golden cases.
 describeRegisteredConformance('gla', {
@@ -22,7 +22,7 @@ describeRegisteredConformance('gla', {
   descriptor: {
     complexity: 'linear',
     paper: { arxiv: '2312.06635' },
-    options: { chunkSize: { type: 'integer', default: 8 }, gateRank: { type: 'integer', default: 16 } },
+    options: { chunkSize: { type: 'integer' }, gateRank: { type: 'integer', default: 16 } },
   },
 });
 // Chunks of 2 tokens: the kit's inputs (6 and 13 tokens) and the golden cases then cross several chunk boundaries.
@@ -136,6 +136,15 @@ describeOnBackends(
         );
       }
       expect(() => createAttention('gla', { dim: 8, heads: 2, chunkSize: 0 })).toThrow(/chunkSize/);
+    });
+
+    it('chooses the chunk size from the head dimension (8 up to p = 32, then 16) and saves it in its config', () => {
+      expect([1, 16, 32, 33, 64, 256].map(glaChunkSize)).toEqual([8, 8, 8, 16, 16, 16]);
+      for (const bad of [0, -1, 2.5]) {
+        expect(() => glaChunkSize(bad), String(bad)).toThrow(/argument 'p' \(head dimension\) .*got/);
+      }
+      expect(new GatedLinearAttention({ dim: 64, heads: 4 }).getConfig().chunkSize).toBe(8);
+      expect(new GatedLinearAttention({ dim: 256, heads: 4 }).getConfig().chunkSize).toBe(16);
     });
 
     it('round-trips chunkSize and gateRank through getConfig', () => {

@@ -12,12 +12,15 @@ import {
   type StepResult,
   type StreamingState,
 } from '@tost/attention';
-import { GLA_CHUNK_SIZE, GLA_GATE_RANK, GLA_GATE_TEMPERATURE, GLA_NORM_EPSILON } from './constants.js';
+import { glaChunkSize, GLA_GATE_RANK, GLA_GATE_TEMPERATURE, GLA_NORM_EPSILON } from './constants.js';
 import { gatedLinearAttention } from './gated-linear-attention.js';
 import { glaRecurrentStep } from './recurrent.js';
 
 export interface GLAOptions extends AttentionOptions {
-  /** Tokens per chunk of the chunk-wise training form (positive integer, default 64). */
+  /**
+   * Tokens per chunk of the chunk-wise training form (positive integer; default `glaChunkSize(p)`: 8 for heads of
+   * dimension p ≤ 32, else 16). Saved in the layer's config.
+   */
   chunkSize?: number;
   /** Rank r of the low-rank gate projection X·W_down [dim, r]·W_up [r, dim] (positive integer, default 16). */
   gateRank?: number;
@@ -63,7 +66,7 @@ export class GatedLinearAttention extends StreamingProjectedAttention<typeof GLA
 
   constructor(options: GLAOptions) {
     super(options);
-    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', 'tokens per chunk', GLA_CHUNK_SIZE);
+    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', 'tokens per chunk', glaChunkSize(this.headDim));
     this.gateRank = this.positiveIntegerOption(
       options,
       'gateRank',

@@ -4,7 +4,7 @@ export { gatedLinearAttentionNaive } from './naive.js';
 export { glaRecurrentStep } from './recurrent.js';
 export { chunkCore, unpackChunkCore } from './chunk-core.js';
 export {
-  GLA_CHUNK_SIZE,
+  glaChunkSize,
   GLA_GATE_RANK,
   GLA_GATE_TEMPERATURE,
   GLA_NORM_EPSILON,

@@ -1,5 +1,5 @@
 import { parameterCounts, registerAttentionLayer } from '@tost/attention';
-import { GLA_CHUNK_SIZE, GLA_GATE_RANK } from './constants.js';
+import { GLA_GATE_RANK } from './constants.js';
 import { GatedLinearAttention, type GLAOptions } from './gla.js';
 
 /** Name under which `createAttention` builds a GatedLinearAttention. */
@@ -24,8 +24,9 @@ registerAttentionLayer(GLA_ATTENTION_NAME, GatedLinearAttention, {
     chunkSize: {
       type: 'integer',
       greaterThan: 0,
-      default: GLA_CHUNK_SIZE,
-      description: 'tokens per chunk: c×c blocks in log space inside, a carried [p, p] state across chunks',
+      description:
+        'tokens per chunk: c×c blocks in log space inside, a carried [p, p] state across chunks (default 8 for ' +
+        'heads of dimension p ≤ 32, else 16)',
     },
     gateRank: {
       type: 'integer',

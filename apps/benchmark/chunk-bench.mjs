@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tost/variants';
+import { initBackend } from '@tost/backend';
+import { chunkedDeltaRule } from '../../packages/deltanet/dist/delta-rule-chunked.js';
+await initBackend('wasm');
+const [B,H,N,P] = [Number(process.env.B||64),4,Number(process.argv[2]||192),Number(process.env.P||16)];
+const q = tf.randomNormal([B,H,N,P]), v = tf.randomNormal([B,H,N,P]);
+const k = tf.tidy(()=>{const k=tf.randomNormal([B,H,N,P]); return tf.div(k, tf.norm(k,2,-1,true));});
+const beta = tf.sigmoid(tf.randomNormal([B,H,N]));
+const gated = process.argv[3] === 'gated';
+const logDecay = gated ? tf.neg(tf.softplus(tf.randomNormal([B,H,N]))) : undefined;
+const f = (opts) => tf.tidy(() => { const g = tf.grads((q,k,v,beta)=>tf.sum(chunkedDeltaRule({q,k,v,beta,logDecay},opts).output)); return g([q,k,v,beta]); });
+const time = (opts, reps=2) => { tf.dispose(f(opts)); const t = performance.now(); for (let i=0;i<reps;i++) tf.dispose(f(opts)); return ((performance.now()-t)/reps).toFixed(0); };
+for (const opts of JSON.parse(process.env.OPTS)) console.log(JSON.stringify(opts), time(opts));
