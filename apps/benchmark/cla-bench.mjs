@@ -6,6 +6,6 @@ await initBackend('wasm');
 const [B,H,N,M,P] = [Number(process.env.B||64),4,Number(process.argv[2]||192),Number(process.env.M||64),Number(process.env.P||17)];
 const q = tf.exp(tf.randomNormal([B,H,N,M],0,0.3)), k = tf.exp(tf.randomNormal([B,H,N,M],0,0.3)), v = tf.randomNormal([B,H,N,P]);
 const logDecay = tf.neg(tf.abs(tf.randomNormal([B,H,N],0,0.1)));
-const f = (c) => tf.tidy(() => tf.grads((q,k,v,d)=>tf.sum(chunkLinearAttention(q,k,v,{chunkSize:c, logDecay: d, inputsFinite:true})))([q,k,v,logDecay]));
+const f = (c) => tf.tidy(() => tf.grads((q,k,v,d)=>tf.sum(chunkLinearAttention(q,k,v,{chunkSize:c, ...(process.env.NODECAY ? {} : {logDecay: d}), inputsFinite:true})))(process.env.NODECAY ? [q,k,v] : [q,k,v,logDecay]));
 const time = (c, reps=2) => { tf.dispose(f(c)); const t = performance.now(); for (let i=0;i<reps;i++) tf.dispose(f(c)); return ((performance.now()-t)/reps).toFixed(0); };
 for (const c of JSON.parse(process.env.CS||'[128,64,32,128,64,32]')) console.log(c, time(c));
