@@ -15,7 +15,9 @@ const MAX_DEFAULT_CHUNK = 64;
  */
 export function defaultChunkSize(p: number): number {
   if (!Number.isInteger(p) || p < 1) {
-    throw new RangeError(`defaultChunkSize: argument 'p' (head dimension) must be a positive integer, got ${String(p)}`);
+    throw new RangeError(
+      `defaultChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given(p)}`,
+    );
   }
   return Math.min(MAX_DEFAULT_CHUNK, Math.max(MIN_DEFAULT_CHUNK, nextPowerOfTwo(p)));
 }
@@ -39,22 +41,47 @@ export interface DeltaRuleOptions {
   /** Tokens per chunk c, a power of two (default `defaultChunkSize(p)`: p rounded up to a power of two, 8…64). */
   chunkSize?: number;
   /**
-   * Tokens per segment (rounded up to whole chunks; default 64 chunks, fewer when the [c, c] blocks of one segment,
-   * batch·heads·segment·c numbers, would exceed 2²¹ (8 MB each), at least one chunk): longer sequences run segment
-   * after segment with the memory carried across, forward and backward, so the chunk intermediates of one segment
-   * only are alive at once — peak memory O(batch·heads·segment·(c + p)) besides the O(N·p) inputs, outputs and
-   * gradients. A sequence that fits in one segment is not recomputed in the backward pass.
+   * Tokens per segment (rounded up to whole chunks; default `defaultSegmentLength(batch·heads, c, p)`: 64 chunks,
+   * fewer when batch·heads·segment·max(c, p) would exceed 2²¹ (8 MB), at least one chunk): longer sequences run
+   * segment after segment with the memory carried across, forward and backward, so the chunk intermediates of one
+   * segment only are alive at once — peak memory O(batch·heads·segment·(c + p + p²/c)) besides the O(N·p) inputs,
+   * outputs and gradients. A sequence that fits in one segment is not recomputed in the backward pass.
    */
   segmentLength?: number;
 }
 
 /** Default segment: 64 chunks per sequence, … */
 const DEFAULT_SEGMENT_CHUNKS = 64;
-/**
- * … and at most this many numbers in one [c, c]-per-token intermediate summed over batch·heads (every (sample, head)
- * runs a segment at once).
- */
+/** … and at most this many numbers in a per-token intermediate of width max(c, p), summed over batch·heads. */
 const DEFAULT_SEGMENT_ELEMENTS = 1 << 21;
+
+/**
+ * Default tokens per segment of `chunkedDeltaRule` for `sequences` = batch·heads sequences in chunks of c tokens with
+ * heads of dimension p: 64 chunks, fewer when the segment's per-token intermediates of width max(c, p) — the [c, c]
+ * blocks of its chunks, and the [p, p] state the backward pass keeps per chunk (p/c numbers a token) — would pass 2²¹
+ * numbers (8 MB) each; at least one chunk. A whole multiple of c.
+ * @throws RangeError unless every argument is a positive integer.
+ */
+export function defaultSegmentLength(sequences: number, c: number, p: number): number {
+  for (const [name, value] of [
+    ['sequences', sequences],
+    ['c', c],
+    ['p', p],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(
+        `defaultSegmentLength: argument '${name}' must be a positive integer, got ${given(value)}`,
+      );
+    }
+  }
+  const chunks = Math.floor(DEFAULT_SEGMENT_ELEMENTS / (sequences * c * Math.max(c, p)));
+  return c * Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, chunks));
+}
+
+/** A value as an error message shows it: strings quoted, so '16' does not read as the number 16. */
+function given(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
 
 /**
  * The (gated) delta rule over a whole sequence, chunk-wise: per head, with the state S [p, p] (key rows, value
@@ -115,13 +142,10 @@ export function chunkedDeltaRule(
     };
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
-  const segmentLength =
-    options.segmentLength ??
-    c *
-      Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, Math.floor(DEFAULT_SEGMENT_ELEMENTS / (batch * heads * c * c))));
+  const segmentLength = options.segmentLength ?? defaultSegmentLength(batch * heads, c, p);
   if (!Number.isInteger(segmentLength) || segmentLength < 1) {
     throw new RangeError(
-      `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${String(segmentLength)}`,
+      `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${given(segmentLength)}`,
     );
   }
   const segment = Math.ceil(segmentLength / c) * c;
@@ -160,7 +184,10 @@ function segments(xs: tf.Tensor[], length: number): tf.Tensor[][] {
     const rest = t.shape.slice(3);
     const width = rest.reduce((x, y) => x * y, 1);
     // Segment i of every (sample, head) as one block-copy unstack of a [B·H, count, length·width] view.
-    const parts = tf.unstack(tf.reshape(padSequence(t, count * length - n), [b * h, count, length * width]), 1);
+    const parts = tf.unstack(
+      tf.reshape(padSequence(t, count * length - n), [b * h, count, length * width]),
+      1,
+    );
     return parts.map((x) => tf.reshape(x, [b, h, length, ...rest]));
   });
   return Array.from({ length: count }, (_, i) => pieces.map((list) => list[i]!));
@@ -249,7 +276,7 @@ export function validateChunkSize(chunkSize: unknown, label: string): number {
     (chunkSize & (chunkSize - 1)) !== 0
   ) {
     throw new RangeError(
-      `${label}: option 'chunkSize' must be a power of two (1, 2, 4, …, e.g. 32 or 64), got ${String(chunkSize)}`,
+      `${label}: option 'chunkSize' must be a power of two (1, 2, 4, …, e.g. 32 or 64), got ${given(chunkSize)}`,
     );
   }
   return chunkSize;
@@ -496,9 +523,17 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
     const dyChunks = tf.reshape(padSequence(dy, pad), [m, c, p]);
     const qHat = tf.mul(pr.q, pr.gamma);
     const kHatAll = tf.mul(pr.k, pr.rho);
-    return [dyChunks, swap(qHat), kHatAll, swap(kHatAll), pr.w, swap(pr.w), pr.u, swap(pr.intra), pr.lastDecay].map(
-      (t) => unstackChunks(t, sequences),
-    );
+    return [
+      dyChunks,
+      swap(qHat),
+      kHatAll,
+      swap(kHatAll),
+      pr.w,
+      swap(pr.w),
+      pr.u,
+      swap(pr.intra),
+      pr.lastDecay,
+    ].map((t) => unstackChunks(t, sequences));
   }) as tf.Tensor3D[][];
 
   // Forward sweep: the state at the start of every chunk, and U.
@@ -553,7 +588,19 @@ function backward(pr: Prepared, dy: tf.Tensor4D, dFinal: tf.Tensor4D | undefined
     dS = r.dPrev as tf.Tensor3D;
   }
   // The sweeps' leaves are no longer needed: free them before the batched products.
-  tf.dispose([...starts.slice(1), ...us, ...dO, ...qHatT, ...kHat, ...kHatT, ...w, ...wT, ...uTilde, ...pT, ...last]);
+  tf.dispose([
+    ...starts.slice(1),
+    ...us,
+    ...dO,
+    ...qHatT,
+    ...kHat,
+    ...kHatT,
+    ...w,
+    ...wT,
+    ...uTilde,
+    ...pT,
+    ...last,
+  ]);
 
   // Batched over all chunks from here on.
   const dU = stackChunks(du);

@@ -1,9 +1,15 @@
-import { describe, it, beforeAll } from 'vitest';
+import { describe, it, beforeAll, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@tost/backend';
 import { expectTensorsClose } from '@tost/attention/testing';
 import { expectClose, testBackends } from '@tost/vitest-config';
-import { chunkedDeltaRule, deltaRuleReference, deltaRuleStep, type DeltaRuleInputs } from './index.js';
+import {
+  chunkedDeltaRule,
+  defaultChunkSize,
+  deltaRuleReference,
+  deltaRuleStep,
+  type DeltaRuleInputs,
+} from './index.js';
 
 /** Random inputs shaped like the layer's: unit keys, scaled unit queries, β ∈ (0, 1), γ ≤ 0, a padded token inside. */
 function randomInputs(
@@ -114,6 +120,25 @@ for (const backend of testBackends()) {
         });
       }
     }
+
+    it('without chunkSize it runs in chunks of defaultChunkSize(p): bit for bit the explicit call, and the reference', () => {
+      tf.tidy(() => {
+        // p = 12: chunks of 16, so 37 tokens are two whole chunks and a partial third.
+        const inputs = randomInputs([1, 2, 37, 12], 61, { gated: true, padded: [[0, 4]] });
+        expect(defaultChunkSize(12)).toBe(16);
+        const byDefault = chunkedDeltaRule(inputs, { finalState: true });
+        const explicit = chunkedDeltaRule(inputs, { chunkSize: 16, finalState: true });
+        expect(Array.from(byDefault.output.dataSync())).toEqual(Array.from(explicit.output.dataSync()));
+        expect(Array.from(byDefault.finalState.dataSync())).toEqual(
+          Array.from(explicit.finalState.dataSync()),
+        );
+        const ref = deltaRuleReference(inputs);
+        expectTensorsClose(
+          { output: [byDefault.output, ref.output], 'final state': [byDefault.finalState, ref.finalState] },
+          { rtol: 1e-4, atol: 2e-5 },
+        );
+      });
+    });
 
     it("the streaming step, token by token, gives the token loop's outputs and final state (gated, padded)", () => {
       tf.tidy(() => {

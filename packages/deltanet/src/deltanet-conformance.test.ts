@@ -35,5 +35,9 @@ describeAttentionConformance(
 );
 // The golden cases also with chunks of 4: the padded tokens inside a sequence fall in different chunks.
 for (const name of ['deltanet', 'gated-deltanet'] as const) {
-  describeGoldenCases(`${name} (chunkSize 4)`, (o) => createAttention(name, { ...o, chunkSize: 4 }), golden[name]);
+  describeGoldenCases(
+    `${name} (chunkSize 4)`,
+    (o) => createAttention(name, { ...o, chunkSize: 4 }),
+    golden[name],
+  );
 }

@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createAttention } from '@tost/attention';
+import { createAttention, getAttentionDescriptor } from '@tost/attention';
 import { expectPrefillMatchesSteps, projectionWeights, weightList } from '@tost/attention/testing';
 import { initBackend } from '@tost/backend';
 import { expectClose } from '@tost/vitest-config';
-import { DeltaNet, GatedDeltaNet, defaultChunkSize } from './index.js';
+import { DeltaNet, GatedDeltaNet, defaultChunkSize, defaultSegmentLength } from './index.js';
 
 describe('DeltaNet / Gated DeltaNet layers', () => {
   beforeAll(async () => {
@@ -59,12 +59,34 @@ describe('DeltaNet / Gated DeltaNet layers', () => {
     for (const bad of [0, -1, 2.5, Number.NaN]) {
       expect(() => defaultChunkSize(bad), String(bad)).toThrow(/argument 'p' \(head dimension\) .*got/);
     }
+    expect(() => defaultChunkSize('16' as never)).toThrow(/got "16"/);
     // MQAR's model (dim 64, 4 heads: p = 16) and char-lm's (dim 128, 4 heads: p = 32); a given size wins.
     const mqar = new DeltaNet({ dim: 64, heads: 4 });
     expect(mqar.chunkSize).toBe(16);
     expect(mqar.getConfig().chunkSize).toBe(16);
     expect(new GatedDeltaNet({ dim: 128, heads: 4 }).chunkSize).toBe(32);
     expect(new GatedDeltaNet({ dim: 128, heads: 4, chunkSize: 4 }).getConfig().chunkSize).toBe(4);
+    // The registry describes the rule instead of one number.
+    for (const name of ['deltanet', 'gated-deltanet']) {
+      const spec = getAttentionDescriptor(name).options?.['chunkSize'];
+      expect(spec?.default, name).toBeUndefined();
+      expect(spec?.description, name).toMatch(/head dimension/);
+    }
+  });
+
+  it('default segment: 64 chunks, fewer when batch·heads·segment·max(c, p) would pass 2²¹ numbers, at least one', () => {
+    // [sequences, c, p] → tokens: MQAR N = 64 (B·H = 256, p = 16, c = 16) runs its 192 tokens in one segment.
+    expect(defaultSegmentLength(256, 16, 16)).toBe(512);
+    expect(defaultSegmentLength(256, 64, 16)).toBe(128);
+    expect(defaultSegmentLength(1, 64, 64)).toBe(64 * 64);
+    expect(defaultSegmentLength(1 << 20, 64, 64)).toBe(64);
+    // Chunks smaller than the head: the [p, p] state kept per chunk bounds the segment, not the [c, c] blocks.
+    expect(defaultSegmentLength(256, 4, 64)).toBe(128);
+    expect(defaultSegmentLength(256, 8, 128)).toBe(64);
+    expect(() => defaultSegmentLength(0, 16, 16)).toThrow(
+      /argument 'sequences' must be a positive integer, got 0/,
+    );
+    expect(() => defaultSegmentLength(4, 16, '16' as never)).toThrow(/argument 'p' .*got "16"/);
   });
 
   it('rejects a chunk size that is not a power of two, naming the option', () => {

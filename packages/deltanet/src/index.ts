@@ -10,6 +10,7 @@ export {
   chunkedDeltaRule,
   validateChunkSize,
   defaultChunkSize,
+  defaultSegmentLength,
   type DeltaRuleInputs,
   type DeltaRuleOptions,
 } from './delta-rule-chunked.js';

@@ -9,7 +9,10 @@
  */
 export function glaChunkSize(p: number): number {
   if (!Number.isInteger(p) || p < 1) {
-    throw new RangeError(`glaChunkSize: argument 'p' (head dimension) must be a positive integer, got ${String(p)}`);
+    const given = typeof p === 'string' ? JSON.stringify(p) : String(p);
+    throw new RangeError(
+      `glaChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given}`,
+    );
   }
   return p > 32 ? 16 : 8;
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { countWasmBuffers, initBackend } from '@tost/backend';
 import { expectClose, expectNoLeakedTensors, testBackends } from '@tost/vitest-config';
-import { gatedLinearAttention, gatedLinearAttentionNaive, glaRecurrentStep } from './index.js';
+import { gatedLinearAttention, gatedLinearAttentionNaive, glaChunkSize, glaRecurrentStep } from './index.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
@@ -34,12 +34,18 @@ const naive: Form = (q, k, v, g, s0) => gatedLinearAttentionNaive(q, k, v, g, s0
 const recurrent: Form = (q, k, v, g, s0) =>
   tf.tidy(() => {
     const [b, h, n, p] = q.shape;
-    const token = (t: tf.Tensor4D, i: number) => tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, p]), [b, h, p]);
+    const token = (t: tf.Tensor4D, i: number) =>
+      tf.reshape(tf.slice(t, [0, 0, i, 0], [b, h, 1, p]), [b, h, p]);
     let state = s0;
     const outputs: tf.Tensor[] = [];
     for (let i = 0; i < n; i++) {
-      const r = glaRecurrentStep(state, token(q, i) as tf.Tensor3D, token(k, i) as tf.Tensor3D,
-        token(v, i) as tf.Tensor3D, token(g, i) as tf.Tensor3D);
+      const r = glaRecurrentStep(
+        state,
+        token(q, i) as tf.Tensor3D,
+        token(k, i) as tf.Tensor3D,
+        token(v, i) as tf.Tensor3D,
+        token(g, i) as tf.Tensor3D,
+      );
       outputs.push(tf.expandDims(r.output, 2));
       state = r.state;
     }
@@ -52,7 +58,13 @@ function lossAndGrads(form: Form, x: ReturnType<typeof inputs>) {
     const probeO = randn(x.q.shape, 91);
     const probeS = randn(x.s0.shape, 92);
     const f = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, g: tf.Tensor, s0: tf.Tensor) => {
-      const r = form(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, g as tf.Tensor4D, s0 as tf.Tensor4D);
+      const r = form(
+        q as tf.Tensor4D,
+        k as tf.Tensor4D,
+        v as tf.Tensor4D,
+        g as tf.Tensor4D,
+        s0 as tf.Tensor4D,
+      );
       return tf.add(tf.sum(tf.mul(r.output, probeO)), tf.sum(tf.mul(r.state, probeS))) as tf.Scalar;
     };
     const grads = tf.grads(f)([x.q, x.k, x.v, x.g, x.s0]);
@@ -76,9 +88,32 @@ for (const backend of testBackends()) {
         ];
         for (const [label, form] of forms) {
           const r = form(x.q, x.k, x.v, x.g, x.s0);
-          expectClose(r.output.dataSync(), reference.output.dataSync(), { rtol: 1e-4, atol: 1e-4, label: `${label} output` });
-          expectClose(r.state.dataSync(), reference.state.dataSync(), { rtol: 1e-4, atol: 1e-4, label: `${label} state` });
+          expectClose(r.output.dataSync(), reference.output.dataSync(), {
+            rtol: 1e-4,
+            atol: 1e-4,
+            label: `${label} output`,
+          });
+          expectClose(r.state.dataSync(), reference.state.dataSync(), {
+            rtol: 1e-4,
+            atol: 1e-4,
+            label: `${label} state`,
+          });
         }
+      });
+    });
+
+    it('without chunkSize it runs in chunks of glaChunkSize(p): bit for bit the explicit call, and the token loop', () => {
+      tf.tidy(() => {
+        // p = 12: chunks of 8, so 21 tokens are two whole chunks and a partial third.
+        const x = inputs(1, 2, 21, 12, 1.5, 7);
+        expect(glaChunkSize(12)).toBe(8);
+        const byDefault = gatedLinearAttention(x.q, x.k, x.v, x.g, { initialState: x.s0 });
+        const explicit = chunked(8)(x.q, x.k, x.v, x.g, x.s0);
+        expect(Array.from(byDefault.output.dataSync())).toEqual(Array.from(explicit.output.dataSync()));
+        expect(Array.from(byDefault.state.dataSync())).toEqual(Array.from(explicit.state.dataSync()));
+        const reference = naive(x.q, x.k, x.v, x.g, x.s0);
+        expectClose(byDefault.output.dataSync(), reference.output.dataSync(), { rtol: 1e-4, atol: 1e-4 });
+        expectClose(byDefault.state.dataSync(), reference.state.dataSync(), { rtol: 1e-4, atol: 1e-4 });
       });
     });
 
@@ -101,8 +136,16 @@ for (const backend of testBackends()) {
         const reference = naive(x.q, x.k, x.v, x.g, x.s0);
         const r = chunked(16)(x.q, x.k, x.v, x.g, x.s0);
         expect(Array.from(r.output.dataSync()).every(Number.isFinite)).toBe(true);
-        expectClose(r.output.dataSync(), reference.output.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'output' });
-        expectClose(r.state.dataSync(), reference.state.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'state' });
+        expectClose(r.output.dataSync(), reference.output.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'output',
+        });
+        expectClose(r.state.dataSync(), reference.state.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'state',
+        });
       });
     });
 
@@ -112,8 +155,16 @@ for (const backend of testBackends()) {
         const g = tf.fill([1, 1, 40, 4], -40) as tf.Tensor4D;
         const reference = naive(x.q, x.k, x.v, g, x.s0);
         const r = chunked(32)(x.q, x.k, x.v, g, x.s0);
-        expectClose(r.output.dataSync(), reference.output.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'output' });
-        expectClose(r.state.dataSync(), reference.state.dataSync(), { rtol: 1e-4, atol: 1e-4, label: 'state' });
+        expectClose(r.output.dataSync(), reference.output.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'output',
+        });
+        expectClose(r.state.dataSync(), reference.state.dataSync(), {
+          rtol: 1e-4,
+          atol: 1e-4,
+          label: 'state',
+        });
         const expected = lossAndGrads(naive, { ...x, g });
         const actual = lossAndGrads(chunked(32), { ...x, g });
         ['q', 'k', 'v', 'initialState'].forEach((name) => {
@@ -134,8 +185,16 @@ for (const backend of testBackends()) {
         const keep = [0, 1, 3, 4, 5, 7, 8];
         const pick = (t: tf.Tensor4D) => tf.gather(t, keep, 2) as tf.Tensor4D;
         const without = chunked(4)(pick(x.q), pick(k), pick(x.v), pick(g), x.s0);
-        expectClose(pick(withPads.output).dataSync(), without.output.dataSync(), { rtol: 1e-5, atol: 1e-5, label: 'outputs' });
-        expectClose(withPads.state.dataSync(), without.state.dataSync(), { rtol: 1e-5, atol: 1e-5, label: 'state' });
+        expectClose(pick(withPads.output).dataSync(), without.output.dataSync(), {
+          rtol: 1e-5,
+          atol: 1e-5,
+          label: 'outputs',
+        });
+        expectClose(withPads.state.dataSync(), without.state.dataSync(), {
+          rtol: 1e-5,
+          atol: 1e-5,
+          label: 'state',
+        });
       });
     });
 
@@ -150,7 +209,9 @@ for (const backend of testBackends()) {
         );
         expect(() =>
           gatedLinearAttention(x.q, x.k, x.v, x.g, { initialState: tf.zeros([2, 2, 4, 4]) as tf.Tensor4D }),
-        ).toThrow(/'initialState' must have shape \[batch, heads, p, p\] = \[1, 2, 4, 4\], got \[2, 2, 4, 4\]/);
+        ).toThrow(
+          /'initialState' must have shape \[batch, heads, p, p\] = \[1, 2, 4, 4\], got \[2, 2, 4, 4\]/,
+        );
       });
     });
 
@@ -161,7 +222,10 @@ for (const backend of testBackends()) {
       await expectNoLeakedTensors(() => tf.dispose(Object.values(run())), 'forward');
       await expectNoLeakedTensors(() => {
         const grads = tf.grads((q: tf.Tensor, s0: tf.Tensor) => {
-          const r = gatedLinearAttention(q as tf.Tensor4D, x.k, x.v, x.g, { chunkSize: 4, initialState: s0 as tf.Tensor4D });
+          const r = gatedLinearAttention(q as tf.Tensor4D, x.k, x.v, x.g, {
+            chunkSize: 4,
+            initialState: s0 as tf.Tensor4D,
+          });
           return tf.add(tf.sum(r.output), tf.sum(r.state)) as tf.Scalar;
         })([x.q, x.s0]);
         tf.dispose(grads);
@@ -184,15 +248,15 @@ describe('gatedLinearAttention backward memory', () => {
     const probe = randn(x.q.shape, 102);
     const counter = countWasmBuffers();
     const result = tf.tidy(() =>
-        tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, g: tf.Tensor) =>
-          tf.sum(
-            tf.mul(
-              gatedLinearAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, g as tf.Tensor4D)
-                .output,
-              probe,
-            ),
+      tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, g: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            gatedLinearAttention(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, g as tf.Tensor4D)
+              .output,
+            probe,
           ),
-        )([x.q, x.k, x.v, x.g]),
+        ),
+      )([x.q, x.k, x.v, x.g]),
     );
     counter.stop();
     const peak = counter.peak();

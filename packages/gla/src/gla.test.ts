@@ -14,7 +14,7 @@ import { expectClose, testBackends } from '@tost/vitest-config';
 import { golden } from './golden.js';
 import { GatedLinearAttention, glaChunkSize } from './index.js';
 
-// Default chunks of 64: one chunk for the kit's inputs and the golden cases.
+// Default chunks of glaChunkSize(p): several chunks for the kit's 13 tokens and the longer golden cases.
 describeRegisteredConformance('gla', {
   causal: true,
   streaming: true,
@@ -145,6 +145,11 @@ describeOnBackends(
       }
       expect(new GatedLinearAttention({ dim: 64, heads: 4 }).getConfig().chunkSize).toBe(8);
       expect(new GatedLinearAttention({ dim: 256, heads: 4 }).getConfig().chunkSize).toBe(16);
+      expect(() => glaChunkSize('8' as never)).toThrow(/got "8"/);
+      // The registry describes the rule instead of one number.
+      const spec = getAttentionDescriptor('gla').options?.['chunkSize'];
+      expect(spec?.default).toBeUndefined();
+      expect(spec?.description).toMatch(/p ≤ 32, else 16/);
     });
 
     it('round-trips chunkSize and gateRank through getConfig', () => {

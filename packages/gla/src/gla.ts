@@ -66,7 +66,12 @@ export class GatedLinearAttention extends StreamingProjectedAttention<typeof GLA
 
   constructor(options: GLAOptions) {
     super(options);
-    this.chunkSize = this.positiveIntegerOption(options, 'chunkSize', 'tokens per chunk', glaChunkSize(this.headDim));
+    this.chunkSize = this.positiveIntegerOption(
+      options,
+      'chunkSize',
+      'tokens per chunk',
+      glaChunkSize(this.headDim),
+    );
     this.gateRank = this.positiveIntegerOption(
       options,
       'gateRank',

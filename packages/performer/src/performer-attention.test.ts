@@ -125,7 +125,9 @@ describeOnBackends('performer attention', () => {
         };
         const stabilise = (l: tf.Tensor4D) => tf.add(tf.max(l, -1, true), 0.3);
         for (const stabiliser of [s, stabilise]) {
-          expect(maxRelativeError(ours(u, stabiliser).dataSync(), reference(u).dataSync())).toBeLessThan(1e-6);
+          expect(maxRelativeError(ours(u, stabiliser).dataSync(), reference(u).dataSync())).toBeLessThan(
+            1e-6,
+          );
           const [du] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(ours(a, stabiliser), probe)))([u]);
           const [expected] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(reference(a), probe)))([u]);
           expect(maxRelativeError(du!.dataSync(), expected!.dataSync())).toBeLessThan(1e-5);
@@ -175,7 +177,10 @@ describeOnBackends('performer attention', () => {
     tf.tidy(() => {
       const clean = tf.randomNormal([1, 2, 5, 4], 0, 1, 'float32', 100) as tf.Tensor4D;
       // Token 3 of head 1 holds a NaN.
-      const nan = tf.tensor4d(Array.from({ length: 40 }, (_, i) => (i === 1 * 20 + 3 * 4 + 2 ? NaN : 0)), [1, 2, 5, 4]);
+      const nan = tf.tensor4d(
+        Array.from({ length: 40 }, (_, i) => (i === 1 * 20 + 3 * 4 + 2 ? NaN : 0)),
+        [1, 2, 5, 4],
+      );
       const u = tf.add(clean, nan) as tf.Tensor4D;
       const omega = drawOrthogonalFeatures(4, 6, 16);
       const run = (zero: boolean) => {
@@ -213,10 +218,15 @@ describeOnBackends('performer attention', () => {
       tf.tidy(() => {
         const x = tf.randomNormal([2, 10, 8], 0, 1, 'float32', 81);
         // Sample 0: three leading padded tokens; sample 1: padding only.
-        const mask = tf.tensor2d([...Array(20)].map((_, t) => (t >= 3 && t < 10 ? 1 : 0)), [2, 10]);
+        const mask = tf.tensor2d(
+          [...Array(20)].map((_, t) => (t >= 3 && t < 10 ? 1 : 0)),
+          [2, 10],
+        );
         const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
         const loss = (input: tf.Tensor, m?: tf.Tensor) => () =>
-          tf.sum(tf.mul(layer.apply(input, m ? { mask: m } : {}) as tf.Tensor, m ? tf.expandDims(m, 2) : 1)) as tf.Scalar;
+          tf.sum(
+            tf.mul(layer.apply(input, m ? { mask: m } : {}) as tf.Tensor, m ? tf.expandDims(m, 2) : 1),
+          ) as tf.Scalar;
         const padded = tf.variableGrads(loss(x, mask), vars).grads;
         // The same real tokens alone: sample 0 without its padded tokens, no sample 1.
         const alone = tf.variableGrads(loss(tf.slice(x, [0, 3, 0], [1, 7, 8])), vars).grads;
@@ -309,10 +319,13 @@ describeOnBackends('performer attention', () => {
   });
 
   it('causal chunk size: 2p rounded up to a power of two, 16 to 128; the call over several chunks equals the steps', () => {
-    expect([1, 4, 8, 9, 16, 17, 32, 64, 65].map(performerChunkSize)).toEqual([16, 16, 16, 32, 32, 64, 64, 128, 128]);
+    expect([1, 4, 8, 9, 16, 17, 32, 64, 65].map(performerChunkSize)).toEqual([
+      16, 16, 16, 32, 32, 64, 64, 128, 128,
+    ]);
     for (const bad of [0, -2, 1.5, Number.NaN]) {
       expect(() => performerChunkSize(bad), String(bad)).toThrow(/argument 'p' \(head dimension\) .*got/);
     }
+    expect(() => performerChunkSize('16' as never)).toThrow(/got "16"/);
     // p = 4: chunks of 16, so 37 tokens are two whole chunks and a partial third; the steps never chunk.
     const layer = build('performer-causal', 8, 2, { seed: 3 });
     const x = tf.randomNormal([2, 37, 8], 0, 1, 'float32', 5) as tf.Tensor3D;

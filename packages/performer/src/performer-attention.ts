@@ -36,7 +36,10 @@ export interface PerformerOptions extends AttentionOptions {
  */
 export function performerChunkSize(p: number): number {
   if (!Number.isInteger(p) || p < 1) {
-    throw new RangeError(`performerChunkSize: argument 'p' (head dimension) must be a positive integer, got ${String(p)}`);
+    const given = typeof p === 'string' ? JSON.stringify(p) : String(p);
+    throw new RangeError(
+      `performerChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given}`,
+    );
   }
   let c = 16;
   while (c < 2 * p && c < 128) c *= 2;
