@@ -52,6 +52,21 @@ const recurrent: Form = (q, k, v, g, s0) =>
     return { output: tf.concat(outputs, 2) as tf.Tensor4D, state };
   });
 
+/** Outputs and final states of two forms agree to float32 precision (rtol = atol = 1e-4). */
+function expectSameResult(
+  r: { output: tf.Tensor; state: tf.Tensor },
+  reference: { output: tf.Tensor; state: tf.Tensor },
+  label = '',
+): void {
+  for (const key of ['output', 'state'] as const) {
+    expectClose(r[key].dataSync(), reference[key].dataSync(), {
+      rtol: 1e-4,
+      atol: 1e-4,
+      label: `${label}${key}`,
+    });
+  }
+}
+
 /** A scalar loss reading outputs and final state through fixed random probes, and its gradients w.r.t. all inputs. */
 function lossAndGrads(form: Form, x: ReturnType<typeof inputs>) {
   return tf.tidy(() => {
@@ -87,17 +102,7 @@ for (const backend of testBackends()) {
           ...[1, 3, 4, 16].map((c) => [`chunk ${c}`, chunked(c)] as [string, Form]),
         ];
         for (const [label, form] of forms) {
-          const r = form(x.q, x.k, x.v, x.g, x.s0);
-          expectClose(r.output.dataSync(), reference.output.dataSync(), {
-            rtol: 1e-4,
-            atol: 1e-4,
-            label: `${label} output`,
-          });
-          expectClose(r.state.dataSync(), reference.state.dataSync(), {
-            rtol: 1e-4,
-            atol: 1e-4,
-            label: `${label} state`,
-          });
+          expectSameResult(form(x.q, x.k, x.v, x.g, x.s0), reference, `${label} `);
         }
       });
     });
@@ -112,8 +117,7 @@ for (const backend of testBackends()) {
         expect(Array.from(byDefault.output.dataSync())).toEqual(Array.from(explicit.output.dataSync()));
         expect(Array.from(byDefault.state.dataSync())).toEqual(Array.from(explicit.state.dataSync()));
         const reference = naive(x.q, x.k, x.v, x.g, x.s0);
-        expectClose(byDefault.output.dataSync(), reference.output.dataSync(), { rtol: 1e-4, atol: 1e-4 });
-        expectClose(byDefault.state.dataSync(), reference.state.dataSync(), { rtol: 1e-4, atol: 1e-4 });
+        expectSameResult(byDefault, reference);
       });
     });
 
@@ -136,16 +140,7 @@ for (const backend of testBackends()) {
         const reference = naive(x.q, x.k, x.v, x.g, x.s0);
         const r = chunked(16)(x.q, x.k, x.v, x.g, x.s0);
         expect(Array.from(r.output.dataSync()).every(Number.isFinite)).toBe(true);
-        expectClose(r.output.dataSync(), reference.output.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-4,
-          label: 'output',
-        });
-        expectClose(r.state.dataSync(), reference.state.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-4,
-          label: 'state',
-        });
+        expectSameResult(r, reference);
       });
     });
 
@@ -155,16 +150,7 @@ for (const backend of testBackends()) {
         const g = tf.fill([1, 1, 40, 4], -40) as tf.Tensor4D;
         const reference = naive(x.q, x.k, x.v, g, x.s0);
         const r = chunked(32)(x.q, x.k, x.v, g, x.s0);
-        expectClose(r.output.dataSync(), reference.output.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-4,
-          label: 'output',
-        });
-        expectClose(r.state.dataSync(), reference.state.dataSync(), {
-          rtol: 1e-4,
-          atol: 1e-4,
-          label: 'state',
-        });
+        expectSameResult(r, reference);
         const expected = lossAndGrads(naive, { ...x, g });
         const actual = lossAndGrads(chunked(32), { ...x, g });
         ['q', 'k', 'v', 'initialState'].forEach((name) => {
