@@ -18,6 +18,7 @@ export {
   validateAttentionOptions,
   rejectUnknownOptions,
   isPositiveInteger,
+  describeValue,
   COMMON_OPTION_NAMES,
   type AttentionOptions,
   type LayerBaseArgs,

@@ -55,14 +55,18 @@ export function rejectUnknownOptions(
   for (const key of Object.keys(options)) {
     if (!accepted.has(key) && (options as Record<string, unknown>)[key] !== undefined) {
       throw new RangeError(
-        `${layerClass}: unknown option '${key}' (given ${describe((options as Record<string, unknown>)[key])}); ` +
+        `${layerClass}: unknown option '${key}' (given ${describeValue((options as Record<string, unknown>)[key])}); ` +
           `accepted options: ${[...COMMON_OPTION_NAMES.slice(0, 6), ...variantOptions].join(', ')}`,
       );
     }
   }
 }
 
-function describe(value: unknown): string {
+/**
+ * A value as an error message shows it after "got": strings quoted (so '16' does not read as the number 16), objects
+ * and arrays named, anything else as `String(value)`.
+ */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
   return String(value);

@@ -5,7 +5,7 @@ import type {
   AttentionOptionSpec,
   RegisteredAttention,
 } from './descriptor.js';
-import { COMMON_OPTION_NAMES, type AttentionOptions } from './options.js';
+import { COMMON_OPTION_NAMES, describeValue, type AttentionOptions } from './options.js';
 
 /**
  * Options by registered name, for type checking `createAttention('name', {...})`. A variant package augments it:
@@ -171,7 +171,7 @@ export function resolveAttentionOptions(
 function checkOptionValue(label: string, key: string, value: unknown, spec: AttentionOptionSpec): void {
   const fail = (expected: string): never => {
     throw new RangeError(
-      `${label}: option '${key}' must be ${expected} (${spec.description}), got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      `${label}: option '${key}' must be ${expected} (${spec.description}), got ${describeValue(value)}`,
     );
   };
   switch (spec.type) {

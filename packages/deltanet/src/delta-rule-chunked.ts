@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { describeValue, isPositiveInteger } from '@tost/attention';
 import { finiteOrZero, padSequence, sliceSequence, stackChunks, sweepStep, unstackChunks } from '@tost/ops';
 import { unitLowerInverse } from './unit-lower-inverse.js';
 
@@ -14,9 +15,9 @@ const MAX_DEFAULT_CHUNK = 64;
  * @throws RangeError unless p is a positive integer.
  */
 export function defaultChunkSize(p: number): number {
-  if (!Number.isInteger(p) || p < 1) {
+  if (!isPositiveInteger(p)) {
     throw new RangeError(
-      `defaultChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given(p)}`,
+      `defaultChunkSize: argument 'p' (head dimension) must be a positive integer, got ${describeValue(p)}`,
     );
   }
   return Math.min(MAX_DEFAULT_CHUNK, Math.max(MIN_DEFAULT_CHUNK, nextPowerOfTwo(p)));
@@ -68,19 +69,14 @@ export function defaultSegmentLength(sequences: number, c: number, p: number): n
     ['c', c],
     ['p', p],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
+    if (!isPositiveInteger(value)) {
       throw new RangeError(
-        `defaultSegmentLength: argument '${name}' must be a positive integer, got ${given(value)}`,
+        `defaultSegmentLength: argument '${name}' must be a positive integer, got ${describeValue(value)}`,
       );
     }
   }
   const chunks = Math.floor(DEFAULT_SEGMENT_ELEMENTS / (sequences * c * Math.max(c, p)));
   return c * Math.max(1, Math.min(DEFAULT_SEGMENT_CHUNKS, chunks));
-}
-
-/** A value as an error message shows it: strings quoted, so '16' does not read as the number 16. */
-function given(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /**
@@ -145,7 +141,7 @@ export function chunkedDeltaRule(
   const segmentLength = options.segmentLength ?? defaultSegmentLength(batch * heads, c, p);
   if (!Number.isInteger(segmentLength) || segmentLength < 1) {
     throw new RangeError(
-      `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${given(segmentLength)}`,
+      `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${describeValue(segmentLength)}`,
     );
   }
   const segment = Math.ceil(segmentLength / c) * c;
@@ -276,7 +272,7 @@ export function validateChunkSize(chunkSize: unknown, label: string): number {
     (chunkSize & (chunkSize - 1)) !== 0
   ) {
     throw new RangeError(
-      `${label}: option 'chunkSize' must be a power of two (1, 2, 4, …, e.g. 32 or 64), got ${given(chunkSize)}`,
+      `${label}: option 'chunkSize' must be a power of two (1, 2, 4, …, e.g. 32 or 64), got ${describeValue(chunkSize)}`,
     );
   }
   return chunkSize;

@@ -1,3 +1,5 @@
+import { describeValue, isPositiveInteger } from '@tost/attention';
+
 /**
  * Default tokens per chunk of the chunk-wise form for head dimension p (a [c, c] block inside a chunk, a carried [p, p]
  * state across): p/4 rounded up to a power of two, between 8 and 16 — 8 up to p = 32, 16 (the sub-chunk size of
@@ -8,10 +10,9 @@
  * @throws RangeError unless p is a positive integer.
  */
 export function glaChunkSize(p: number): number {
-  if (!Number.isInteger(p) || p < 1) {
-    const given = typeof p === 'string' ? JSON.stringify(p) : String(p);
+  if (!isPositiveInteger(p)) {
     throw new RangeError(
-      `glaChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given}`,
+      `glaChunkSize: argument 'p' (head dimension) must be a positive integer, got ${describeValue(p)}`,
     );
   }
   return p > 32 ? 16 : 8;

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
+  describeValue,
+  isPositiveInteger,
   StreamingProjectedAttention,
   type AttentionOptions,
   type ProjectedHeads,
@@ -35,10 +37,9 @@ export interface PerformerOptions extends AttentionOptions {
  * @throws RangeError unless p is a positive integer.
  */
 export function performerChunkSize(p: number): number {
-  if (!Number.isInteger(p) || p < 1) {
-    const given = typeof p === 'string' ? JSON.stringify(p) : String(p);
+  if (!isPositiveInteger(p)) {
     throw new RangeError(
-      `performerChunkSize: argument 'p' (head dimension) must be a positive integer, got ${given}`,
+      `performerChunkSize: argument 'p' (head dimension) must be a positive integer, got ${describeValue(p)}`,
     );
   }
   let c = 16;
