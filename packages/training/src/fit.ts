@@ -144,6 +144,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
     let peakTensorBytes = tf.memory().numBytes;
     let peakRssBytes = rss();
     let sessionSteps = 0;
+    let firstStepSeconds = 0;
     let trainSeconds = 0;
     const batches = data.train(startStep);
 
@@ -180,6 +181,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
       const stepSeconds = (performance.now() - stepStart) / 1000;
       trainSeconds += stepSeconds;
       sessionSteps++;
+      if (sessionSteps === 1) firstStepSeconds = stepSeconds;
       peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
       peakRssBytes = Math.max(peakRssBytes, rss());
       curve.push({ step, loss, accuracy: correct / batch.size, learningRate: lr, gradNorm });
@@ -202,6 +204,7 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
           elapsedSeconds: elapsed(),
           stepsThisSession: sessionSteps,
           sessionSeconds: (performance.now() - started) / 1000,
+          firstStepSeconds,
         },
         step === options.steps,
       );

@@ -38,4 +38,13 @@ describe('progress', () => {
     expect(formatProgress(withWorkers, 200)).toMatch(/workers 6,200\|6,146 tok\/s/);
     expect(formatProgress(withWorkers, 80)).toMatch(/ step 50\/100 loss 1\.2346 acc 50\.0% .*ETA 1:40$/);
   });
+
+  it('leaves the session’s first step (kernel compilation) out of the pace once later steps exist', () => {
+    // 10 steps in 20 s, the first of them 11 s: 1 s a step after it, so 50 steps left take 50 s, not 1:40.
+    expect(formatProgress({ ...state, firstStepSeconds: 11 }, 200)).toMatch(/ETA 0:50$/);
+    // A session of one step has only that step to go by.
+    const one = { ...state, stepsThisSession: 1, sessionSeconds: 11, firstStepSeconds: 11 };
+    expect(formatProgress(one, 200)).toMatch(/ETA 9:10$/);
+    expect(formatProgress({ ...state, stepsThisSession: 0, sessionSeconds: 0 }, 200)).toMatch(/ETA --:--$/);
+  });
 });

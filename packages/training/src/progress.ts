@@ -25,6 +25,20 @@ export interface ProgressState {
   /** Steps done in this process (a resumed run's ETA uses only its own pace). */
   stepsThisSession: number;
   sessionSeconds: number;
+  /**
+   * Seconds of this session's first step, which also compiles kernels (and, in `fit`, profiles memory). Once later
+   * steps exist it is left out of the pace, so the first ETAs after a start or a resume are not inflated by it.
+   */
+  firstStepSeconds?: number;
+}
+
+/** Seconds per step of this session: its steps after the first when there are any, else the first. */
+export function sessionPace(p: ProgressState): number {
+  if (p.stepsThisSession <= 0) return NaN;
+  if (p.firstStepSeconds !== undefined && p.stepsThisSession > 1) {
+    return (p.sessionSeconds - p.firstStepSeconds) / (p.stepsThisSession - 1);
+  }
+  return p.sessionSeconds / p.stepsThisSession;
 }
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -34,8 +48,7 @@ const count = (n: number) => Math.round(n).toLocaleString('en-US');
  * watches for); then, while they fit, tokens/s, elapsed time, per-replica tokens/s and a bar of 10–24 cells.
  */
 export function formatProgress(p: ProgressState, width = 120): string {
-  const pace = p.stepsThisSession > 0 ? p.sessionSeconds / p.stepsThisSession : NaN;
-  const eta = `ETA ${formatDuration((p.totalSteps - p.step) * pace)}`;
+  const eta = `ETA ${formatDuration((p.totalSteps - p.step) * sessionPace(p))}`;
   const core = [
     `step ${p.step}/${p.totalSteps}`,
     `loss ${p.loss.toFixed(4)}`,

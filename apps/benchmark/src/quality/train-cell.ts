@@ -164,6 +164,7 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
     let lastCheckpoint = started;
     const everyMs = 1000 * (ckpt?.everySeconds ?? 60);
     const first = (resumedFromStep ?? 0) + 1;
+    let firstStepSeconds = 0;
     for (let step = first; step <= o.steps; step++) {
       const batch = o.batch(step - 1);
       const t0 = now();
@@ -183,6 +184,7 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
       tf.dispose([loss, correct, labelled, norm, ...Object.values(grads)]);
       const seconds = (now() - t0) / 1000;
       if (step > first) times.push(seconds);
+      else firstStepSeconds = seconds;
       if (!Number.isFinite(l[0]!)) throw new Error(`training diverged at step ${step}: loss ${l[0]}`);
       losses.push(l[0]!);
       accuracies.push(c[0]! / Math.max(1, n[0]!));
@@ -197,6 +199,7 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
           elapsedSeconds: elapsed(),
           stepsThisSession: step - first + 1,
           sessionSeconds: (now() - started) / 1000,
+          firstStepSeconds,
         },
         step === o.steps,
       );
