@@ -6,7 +6,8 @@
 #   docs/results/quality/sweep-2026-12-06.md        its hand-written head, then the report's tables
 #   README.md                                       the table between the <!-- compare-summary --> markers
 # RUNS first receives the committed report's runs (`tost-bench quality --import`; those it already has are kept), so
-# the rebuilt report never loses a committed run:
+# the rebuilt report never loses a committed run. A (task, setting, variant) with two of three seeds stops it (the
+# README reads every "mean ± sd" cell as three seeds):
 #   cd apps/benchmark
 #   node dist/cli.js quality --task mqar --pairs 64 … --out RUNS          # new runs, on any machine
 #   bash scripts/rebuild-results.sh RUNS
@@ -31,6 +32,12 @@ node -e '
 const [src, runs, dst] = process.argv.slice(1);
 const fs = require("fs");
 const r = JSON.parse(fs.readFileSync(src, "utf8"));
+// The README reads every "mean ± sd" cell as three seeds: a group caught between seeds would print as one.
+const partial = r.summary.filter((s) => s.seeds === 2).map((s) => `${s.task} ${s.settingKey} ${s.variant} (lr ${s.learningRate.toExponential().replace("+", "")})`);
+if (partial.length) {
+  console.error(`two seeds of three in ${runs}: ${partial.join("; ")}. Run seed 3 (the same command with --seeds 3) or move the seed 2 cell aside, then rebuild.`);
+  process.exit(1);
+}
 for (const c of r.cells) { c.dir = "runs/quality-sweep" + c.dir.slice(runs.length); delete c.importedFrom; }
 fs.writeFileSync(dst, JSON.stringify(r, null, 2) + "\n");
 ' "$runs/quality.json" "$runs" "$tmp/quality.json"
