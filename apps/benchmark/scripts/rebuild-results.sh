@@ -6,8 +6,8 @@
 #   docs/results/quality/sweep-2026-12-06.md        its hand-written head, then the report's tables
 #   README.md                                       the table between the <!-- compare-summary --> markers
 # RUNS first receives the committed report's runs (`tost-bench quality --import`; those it already has are kept), so
-# the rebuilt report never loses a committed run. A (task, setting, variant) with two of three seeds stops it (the
-# README reads every "mean ± sd" cell as three seeds):
+# the rebuilt report never loses a committed run. A (task, setting, variant) with a seed count other than 1 or 3 stops
+# it (the README reads every "mean ± sd" cell as three seeds):
 #   cd apps/benchmark
 #   node dist/cli.js quality --task mqar --pairs 64 … --out RUNS          # new runs, on any machine
 #   bash scripts/rebuild-results.sh RUNS
@@ -32,10 +32,10 @@ node -e '
 const [src, runs, dst] = process.argv.slice(1);
 const fs = require("fs");
 const r = JSON.parse(fs.readFileSync(src, "utf8"));
-// The README reads every "mean ± sd" cell as three seeds: a group caught between seeds would print as one.
-const partial = r.summary.filter((s) => s.seeds === 2).map((s) => `${s.task} ${s.settingKey} ${s.variant} (lr ${s.learningRate.toExponential().replace("+", "")})`);
-if (partial.length) {
-  console.error(`two seeds of three in ${runs}: ${partial.join("; ")}. Run seed 3 (the same command with --seeds 3) or move the seed 2 cell aside, then rebuild.`);
+// The README reads every "mean ± sd" cell as three seeds: a group with another count would print as one.
+const odd = r.summary.filter((s) => s.seeds !== 1 && s.seeds !== 3).map((s) => `${s.task} ${s.settingKey} ${s.variant} (lr ${s.learningRate.toExponential().replace("+", "")}): ${s.seeds} seeds`);
+if (odd.length) {
+  console.error(`${runs}: the README reads each mean ± sd as three seeds, but ${odd.join("; ")}. Run the missing seeds (--seeds 3) or move the extra cells aside, then rebuild.`);
   process.exit(1);
 }
 for (const c of r.cells) { c.dir = "runs/quality-sweep" + c.dir.slice(runs.length); delete c.importedFrom; }

@@ -56,6 +56,11 @@ describe('fit', () => {
     expect(last).toBeLessThan(first * 0.7);
     expect(states).toHaveLength(60);
     expect(states[59]!.step).toBe(60);
+    // The first step's end, on the session clock, is reported with every state (the ETA leaves it out of the pace).
+    const firstEnd = states[0]!.firstStepSeconds!;
+    expect(firstEnd).toBeGreaterThan(0);
+    expect(firstEnd).toBeLessThanOrEqual(states[0]!.sessionSeconds);
+    expect(states.every((s) => s.firstStepSeconds === firstEnd)).toBe(true);
     expect(r.evals.map((e) => e.step)).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56]);
     expect(lines[0]).toMatch(/validation @ step 4: loss \d\.\d{4}, accuracy [\d.]+% \(4 examples\)/);
     expect(r.stepsPerSecond).toBeGreaterThan(0);

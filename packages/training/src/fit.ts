@@ -181,7 +181,8 @@ export async function fit(model: tfl.LayersModel, data: FitData, options: FitOpt
       const stepSeconds = (performance.now() - stepStart) / 1000;
       trainSeconds += stepSeconds;
       sessionSteps++;
-      if (sessionSteps === 1) firstStepSeconds = stepSeconds;
+      // On the clock `sessionSeconds` uses, so the pace after it is exactly the time since step 1 ended.
+      if (sessionSteps === 1) firstStepSeconds = (performance.now() - started) / 1000;
       peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
       peakRssBytes = Math.max(peakRssBytes, rss());
       curve.push({ step, loss, accuracy: correct / batch.size, learningRate: lr, gradNorm });

@@ -46,5 +46,7 @@ describe('progress', () => {
     const one = { ...state, stepsThisSession: 1, sessionSeconds: 11, firstStepSeconds: 11 };
     expect(formatProgress(one, 200)).toMatch(/ETA 9:10$/);
     expect(formatProgress({ ...state, stepsThisSession: 0, sessionSeconds: 0 }, 200)).toMatch(/ETA --:--$/);
+    // A first step said to end after the session's time (a caller's clock error) falls back to the mean of all steps.
+    expect(formatProgress({ ...state, firstStepSeconds: 25 }, 200)).toMatch(/ETA 1:40$/);
   });
 });

@@ -26,17 +26,23 @@ export interface ProgressState {
   stepsThisSession: number;
   sessionSeconds: number;
   /**
-   * Seconds of this session's first step, which also compiles kernels (and, in `fit`, profiles memory). Once later
-   * steps exist it is left out of the pace, so the first ETAs after a start or a resume are not inflated by it.
+   * Seconds from the session's start to the end of its first step, which also compiles kernels (and, in `fit`,
+   * profiles memory). Once later steps exist it is left out of the pace, so the first ETAs after a start or a resume
+   * are not inflated by it.
    */
   firstStepSeconds?: number;
 }
 
-/** Seconds per step of this session: its steps after the first when there are any, else the first. */
+/**
+ * Seconds per step of this session, wall time (validation and checkpoints count): the time after the first step over
+ * the later steps when `firstStepSeconds` is given and later steps exist, else the mean over all steps; NaN before the
+ * first step.
+ */
 export function sessionPace(p: ProgressState): number {
   if (p.stepsThisSession <= 0) return NaN;
   if (p.firstStepSeconds !== undefined && p.stepsThisSession > 1) {
-    return (p.sessionSeconds - p.firstStepSeconds) / (p.stepsThisSession - 1);
+    const after = p.sessionSeconds - p.firstStepSeconds;
+    if (Number.isFinite(after) && after >= 0) return after / (p.stepsThisSession - 1);
   }
   return p.sessionSeconds / p.stepsThisSession;
 }

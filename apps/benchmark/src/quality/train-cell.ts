@@ -184,7 +184,8 @@ export async function trainCell(o: TrainCellOptions): Promise<TrainCellResult> {
       tf.dispose([loss, correct, labelled, norm, ...Object.values(grads)]);
       const seconds = (now() - t0) / 1000;
       if (step > first) times.push(seconds);
-      else firstStepSeconds = seconds;
+      // On the clock `sessionSeconds` uses, so the pace after it is exactly the time since step 1 ended.
+      else firstStepSeconds = (now() - started) / 1000;
       if (!Number.isFinite(l[0]!)) throw new Error(`training diverged at step ${step}: loss ${l[0]}`);
       losses.push(l[0]!);
       accuracies.push(c[0]! / Math.max(1, n[0]!));
