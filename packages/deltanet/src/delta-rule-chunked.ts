@@ -139,7 +139,7 @@ export function chunkedDeltaRule(
   }
   const c = Math.min(chunkSize, nextPowerOfTwo(seq));
   const segmentLength = options.segmentLength ?? defaultSegmentLength(batch * heads, c, p);
-  if (!Number.isInteger(segmentLength) || segmentLength < 1) {
+  if (!isPositiveInteger(segmentLength)) {
     throw new RangeError(
       `chunkedDeltaRule: option 'segmentLength' must be a positive integer, got ${describeValue(segmentLength)}`,
     );
