@@ -28,12 +28,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # The committed report names each run's directory as the sweep's commands do (--out runs/quality-sweep), not this
 # machine's path, and drops `importedFrom` (no run there has its model).
-node -e '
+node --input-type=module -e '
+import fs from "node:fs";
+import { lrLabel } from "./dist/quality/results.js";
 const [src, runs, dst] = process.argv.slice(1);
-const fs = require("fs");
 const r = JSON.parse(fs.readFileSync(src, "utf8"));
 // The README reads every "mean ± sd" cell as three seeds: a group with another count would print as one.
-const odd = r.summary.filter((s) => s.seeds !== 1 && s.seeds !== 3).map((s) => `${s.task} ${s.settingKey} ${s.variant} (lr ${s.learningRate.toExponential().replace("+", "")}): ${s.seeds} seeds`);
+const odd = r.summary.filter((s) => s.seeds !== 1 && s.seeds !== 3).map((s) => `${s.task} ${s.settingKey} ${s.variant} (lr ${lrLabel(s.learningRate)}): ${s.seeds} seeds`);
 if (odd.length) {
   console.error(`${runs}: the README reads each mean ± sd as three seeds, but ${odd.join("; ")}. Run the missing seeds (--seeds 3) or move the extra cells aside, then rebuild.`);
   process.exit(1);
